@@ -1,0 +1,134 @@
+"""The aiohttp transport: the only module that touches sockets.
+
+``send(Request) -> Response``: one attempt, whole body read, no retries, no redirects.
+Connection-level failures become :class:`~enrow_async.errors.TransportError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+
+import aiohttp
+from yarl import URL
+
+from ._protocol import Request, Response
+from .errors import ResponseError, TransportError
+
+__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport"]
+
+DEFAULT_MAX_BODY = 32 * 1024 * 1024
+"""32 MiB: a completed 5,000-result batch is about 2-3 MiB on the wire."""
+
+
+class AiohttpTransport:
+    """Sends requests over one long-lived ``aiohttp.ClientSession``.
+
+    A caller-owned ``session`` is used as is and never closed here. Otherwise the transport
+    creates its session with a bounded connector and one set of connect/read timeouts
+    (no per-request timer objects).
+    """
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        max_connections: int = 100,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_body: int = DEFAULT_MAX_BODY,
+        read_bufsize: int = 2**18,
+    ) -> None:
+        self._session = session
+        self._owns_session = session is None
+        self._max_connections = max_connections
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, connect=connect_timeout, sock_connect=connect_timeout, sock_read=read_timeout
+        )
+        self._max_body = max_body
+        self._read_bufsize = read_bufsize
+
+    async def __aenter__(self) -> AiohttpTransport:
+        self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def open(self) -> None:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, enable_cleanup_closed=False)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=self._timeout,
+                read_bufsize=self._read_bufsize,
+                auto_decompress=True,
+                trust_env=False,
+            )
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and self._owns_session:
+            await session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("the transport is closed")
+        return self._session
+
+    async def send(self, request: Request) -> Response:
+        """One attempt; raises TransportError or ResponseError (body over the cap)."""
+        try:
+            async with self.session.request(
+                request.method,
+                URL(request.url, encoded=True),
+                headers=request.headers,
+                data=request.body,
+                allow_redirects=False,
+            ) as resp:
+                length = resp.content_length
+                if length is not None and length > self._max_body:
+                    raise _too_large(request, resp.status, length, self._max_body)
+                body = await self._read(resp, request)
+                return Response(resp.status, resp.headers, body)
+        except aiohttp.ClientPayloadError as exc:
+            raise TransportError(f"{request.method} {request.path}: truncated body ({exc})") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise TransportError(
+                f"{request.method} {request.path}: cannot connect to {exc.host}:{exc.port}",
+                request_sent=False,
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise TransportError(
+                f"{request.method} {request.path}: {type(exc).__name__}: {exc}"
+            ) from exc
+        except asyncio.TimeoutError as exc:
+            raise TransportError(
+                f"{request.method} {request.path}: no answer within the read/connect timeout"
+            ) from exc
+
+    async def _read(self, resp: aiohttp.ClientResponse, request: Request) -> bytes:
+        if resp.content_length is not None:
+            return await resp.read()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_any():
+            size += len(chunk)
+            if size > self._max_body:
+                raise _too_large(request, resp.status, size, self._max_body)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _too_large(request: Request, status: int, size: int, cap: int) -> ResponseError:
+    return ResponseError(
+        f"{request.method} {request.path}: body of {size} bytes or more exceeds the"
+        f" {cap}-byte cap (raise max_response_bytes if this is expected)",
+        status=status,
+    )

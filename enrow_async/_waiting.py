@@ -1,0 +1,191 @@
+"""The waiting side of the scheduler: async iterators that own a set of watches.
+
+A :class:`BatchStream` registers its watches when iteration starts, turns the events the
+scheduler sends into results (or progress snapshots), calls ``on_progress`` in order in the
+caller's own task, enforces the deadline, and cancels every outstanding poll as soon as it
+is closed: by ``break`` (the iterator is dropped), ``aclose()``, an exception or
+cancellation.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import anyio
+
+from ._protocol import Request, Response
+from ._schedule import PollPlan
+from ._scheduler import Event, Pollable, Scheduler, Watch
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BatchErrors,
+    BatchTimeoutError,
+    EnrowError,
+    InsufficientCreditsError,
+    ResponseError,
+)
+from .models import Progress
+
+__all__ = ["BatchStream", "ProgressCallback"]
+
+R = TypeVar("R", bound=Pollable)
+Y = TypeVar("Y")
+
+ProgressCallback = Callable[[Progress], Awaitable[Any] | None]
+"""``on_progress``: a plain function or a coroutine function taking a Progress."""
+
+
+def is_fatal(error: Exception) -> bool:
+    """Errors that concern every batch (a bad key, no credits, no network) end a multi-wait;
+    the rest (unknown id, malformed answer, a batch's own 5xx) concern one batch."""
+    if isinstance(error, AuthenticationError | InsufficientCreditsError):
+        return True
+    return not isinstance(error, APIError | ResponseError)
+
+
+class BatchStream(Generic[R, Y]):
+    """Async iterator over batches as they finish (or over progress, for ``watch_batch``).
+
+    Each batch is yielded once, completed or failed. Batch-specific errors are collected and
+    raised together as :class:`BatchErrors` once every other batch has been yielded; errors
+    that concern all batches (authentication, credits, transport) are raised at once. When
+    the deadline passes, batches that already finished are yielded first, then
+    :class:`BatchTimeoutError` names the rest.
+    """
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        ids: Iterable[str],
+        *,
+        request: Callable[[str], Request],
+        parse: Callable[[Response, Request], R],
+        plan: Callable[[str], PollPlan],
+        timeout: float | None,
+        on_progress: ProgressCallback | None,
+        yield_progress: bool = False,
+        collect_errors: bool = False,
+    ) -> None:
+        self._scheduler = scheduler
+        self._ids = list(dict.fromkeys(ids))
+        self._request = request
+        self._parse = parse
+        self._plan = plan
+        self._timeout = timeout
+        self._on_progress = on_progress
+        self._yield_progress = yield_progress
+        self._collect_errors = collect_errors
+        self._pending: dict[str, Watch] = {}
+        self._last: dict[str, Progress | None] = {}
+        self._errors: dict[str, EnrowError] = {}
+        self._send, self._receive = anyio.create_memory_object_stream[Event](math.inf)
+        self._deadline = math.inf
+        self._started = False
+        self._closed = False
+
+    def __aiter__(self) -> BatchStream[R, Y]:
+        return self
+
+    async def __aenter__(self) -> BatchStream[R, Y]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        self._started = True
+        now = anyio.current_time()
+        if self._timeout is not None:
+            self._deadline = now + self._timeout
+        for batch_id in self._ids:
+            plan = self._plan(batch_id)
+            watch = Watch(batch_id, self._request(batch_id), self._parse, plan, self._send, now)
+            self._pending[batch_id] = watch
+            self._last[batch_id] = None
+            self._scheduler.add(watch, plan.first_delay(self._scheduler.rand()))
+
+    async def __anext__(self) -> Y:
+        if self._closed:
+            raise StopAsyncIteration
+        if not self._started:
+            self._start()
+        try:
+            while self._pending:
+                watch, progress, result, error = await self._next_event()
+                batch_id = watch.batch_id
+                if batch_id not in self._pending:
+                    continue
+                if progress is not None:
+                    self._last[batch_id] = progress
+                    if self._on_progress is not None:
+                        outcome = self._on_progress(progress)
+                        if inspect.isawaitable(outcome):
+                            await outcome
+                if error is not None:
+                    del self._pending[batch_id]
+                    if not self._collect_errors or is_fatal(error):
+                        raise error
+                    assert isinstance(error, EnrowError)
+                    self._errors[batch_id] = error
+                    continue
+                if result is not None:
+                    del self._pending[batch_id]
+                    if self._yield_progress:
+                        return progress if progress is not None else self._last[batch_id]  # type: ignore[return-value]
+                    return result  # type: ignore[no-any-return]
+                if self._yield_progress and progress is not None:
+                    return progress  # type: ignore[return-value]
+        except BaseException:
+            self.close()
+            raise
+        self.close()
+        if self._errors:
+            raise BatchErrors(self._errors)
+        raise StopAsyncIteration
+
+    async def _next_event(self) -> Event:
+        remaining = self._deadline - anyio.current_time()
+        if remaining > 0:
+            if remaining == math.inf:
+                return await self._receive.receive()
+            with anyio.move_on_after(remaining):
+                return await self._receive.receive()
+        try:
+            return self._receive.receive_nowait()
+        except anyio.WouldBlock:
+            pending = {bid: self._last.get(bid) for bid in self._pending}
+            raise BatchTimeoutError(self._timeout or 0.0, pending, self._errors) from None
+
+    def last(self, batch_id: str) -> Progress | None:
+        """The last progress snapshot seen for ``batch_id``."""
+        return self._last.get(batch_id)
+
+    def close(self) -> None:
+        """Stop every outstanding poll of this stream at once (idempotent, synchronous)."""
+        if self._closed:
+            return
+        self._closed = True
+        for watch in self._pending.values():
+            self._scheduler.cancel(watch)
+        self._send.close()
+        self._receive.close()
+
+    async def aclose(self) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            try:
+                self.close()
+            except Exception:  # pragma: no cover - interpreter shutdown
+                pass

@@ -1,0 +1,290 @@
+"""EnrowClient: the async context manager tying protocol, transport and scheduler together."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Final
+
+import aiohttp
+import anyio
+from anyio.abc import TaskGroup
+
+from ._protocol import (
+    DEFAULT_BASE_URL,
+    ApiConfig,
+    Request,
+    Response,
+    bulk_results_request,
+    check_batch_id,
+    check_timeout,
+    error_for,
+    parse_bulk_results,
+)
+from ._retry import RetryBudget, RetryPolicy
+from ._schedule import PollPlan, PollPolicy
+from ._scheduler import Pause, Pollable, Scheduler
+from ._transport import DEFAULT_MAX_BODY, AiohttpTransport
+from ._waiting import BatchStream, ProgressCallback
+from .errors import (
+    BatchFailedError,
+    ConfigurationError,
+    EnrowError,
+    OutcomeUnknownError,
+    RateLimitError,
+    RetryBudgetExhaustedError,
+    TransportError,
+)
+from .models import BatchStatus, BulkResults, Progress
+
+__all__ = ["DEFAULT_TIMEOUT", "EnrowClient"]
+
+DEFAULT_TIMEOUT: Final = 3600.0
+"""Default deadline of a wait, in seconds. Pass ``timeout=None`` to wait forever."""
+
+log = logging.getLogger("enrow_async")
+
+
+class EnrowClient:
+    """Asyncio client for the Enrow API. Use it as ``async with EnrowClient() as client``.
+
+    ``api_key`` defaults to the ``ENROW_API_KEY`` environment variable. One client holds one
+    connection pool and one polling scheduler shared by every wait, however many batches.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        session: aiohttp.ClientSession | None = None,
+        max_in_flight: int = 64,
+        max_connections: int = 100,
+        poll_policy: PollPolicy | None = None,
+        retry: RetryPolicy | None = None,
+        retry_budget: RetryBudget | None = None,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_response_bytes: int = DEFAULT_MAX_BODY,
+        allow_http: bool = False,
+        rand: Callable[[], float] | None = None,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get("ENROW_API_KEY")
+        if not key:
+            raise ConfigurationError(
+                "no Enrow API key: pass api_key=... or set the ENROW_API_KEY environment variable"
+                " (for a sandbox, run enrow_async.testing.EnrowSimulator)"
+            )
+        self._config = ApiConfig.create(key, base_url, allow_http=allow_http)
+        self._transport = AiohttpTransport(
+            session=session,
+            max_connections=max_connections,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_body=max_response_bytes,
+        )
+        self._policy = poll_policy or PollPolicy()
+        self._retry = retry or RetryPolicy()
+        self._budget = retry_budget or RetryBudget()
+        self._rand = rand or random.Random().random
+        self._pause = Pause()
+        self._scheduler = Scheduler(
+            self._send, max_in_flight=max_in_flight, rand=self._rand, pause=self._pause
+        )
+        self._tg: TaskGroup | None = None
+
+    def __repr__(self) -> str:
+        state = "open" if self._tg is not None else "closed"
+        return f"<EnrowClient {self._config.base_url} api_key=<redacted> {state}>"
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @property
+    def retry_budget(self) -> RetryBudget:
+        """The client-wide retry budget (tokens left in ``.tokens``)."""
+        return self._budget
+
+    async def __aenter__(self) -> EnrowClient:
+        if self._tg is not None:
+            raise RuntimeError("this EnrowClient is already open")
+        self._transport.open()
+        tg = anyio.create_task_group()
+        await tg.__aenter__()
+        self._tg = tg
+        self._scheduler.attach(tg)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        tg, self._tg = self._tg, None
+        self._scheduler.attach(None)
+        try:
+            if tg is not None:
+                tg.cancel_scope.cancel()
+                await tg.__aexit__(exc_type, exc, tb)
+        finally:
+            await self._transport.aclose()
+
+    # -- one request, with retries ---------------------------------------------------------
+
+    async def _send(self, request: Request, *, idempotent: bool = True) -> Response:
+        """Send with bounded, jittered retries under the client-wide budget and 429 pause."""
+        attempt = 0
+        spent = 0
+        while True:
+            attempt += 1
+            wait = self._pause.until - anyio.current_time()
+            if wait > 0:
+                await anyio.sleep(wait)
+            error: EnrowError
+            try:
+                response = await self._transport.send(request)
+            except TransportError as exc:
+                error = exc
+                if not idempotent and exc.request_sent:
+                    raise OutcomeUnknownError(
+                        f"{request.method} {request.path}: {exc}; the job may have been created,"
+                        " so it is not sent again"
+                    ) from exc
+            else:
+                status = response.status
+                if status != 429 and status < 500:
+                    self._budget.succeeded(spent)
+                    if log.isEnabledFor(logging.DEBUG):
+                        log.debug("%r -> %d (%d bytes)", request, status, len(response.body))
+                    return response
+                error = error_for(response, request)  # type: ignore[assignment]
+                if not idempotent and status == 500:
+                    raise OutcomeUnknownError(
+                        f"{request.method} {request.path}: HTTP 500; the job may have been"
+                        " created, so it is not sent again"
+                    ) from error
+            delay = self._retry.delay(attempt, error, self._rand())
+            if delay is None:
+                raise error
+            cost = self._budget.try_spend(error)
+            if cost is None:
+                raise RetryBudgetExhaustedError(
+                    f"{request.method} {request.path}: not retried, the client-wide retry budget"
+                    f" is spent ({self._budget.tokens} tokens left); last failure: {error}"
+                ) from error
+            spent += cost
+            if isinstance(error, RateLimitError):
+                self._pause.until = max(self._pause.until, anyio.current_time() + delay)
+            log.debug("%r failed (%s); retry %d in %.3f s", request, error, attempt, delay)
+            await anyio.sleep(delay)
+
+    # -- reading and waiting ---------------------------------------------------------------
+
+    async def get_bulk_results(self, batch_id: str) -> BulkResults:
+        """One GET of a batch: its progress while ongoing, everything once completed."""
+        request = bulk_results_request(self._config, batch_id)
+        return parse_bulk_results(await self._send(request), request)
+
+    def watch_batch(
+        self, batch_id: str, *, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> BatchStream[BulkResults, Progress]:
+        """Progress snapshots of one batch, each time it changes, until it is done.
+
+        The last snapshot has status completed or failed; then iteration stops.
+        """
+        return self._stream([batch_id], timeout, None, yield_progress=True)
+
+    async def wait_for_batch(
+        self,
+        batch_id: str,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        on_progress: ProgressCallback | None = None,
+        estimated_duration: float | None = None,
+    ) -> BulkResults:
+        """Wait until the batch is completed and return all its results.
+
+        Raises BatchFailedError if it fails and BatchTimeoutError (carrying the last progress)
+        if ``timeout`` seconds pass first. ``estimated_duration`` (minutes, from the POST)
+        sharpens the polling schedule.
+        """
+        hints = None if estimated_duration is None else {batch_id: estimated_duration}
+        stream = self._stream([batch_id], timeout, on_progress, hints=hints)
+        async with stream:
+            result = await stream.__anext__()
+            if result.status is BatchStatus.FAILED:
+                raise BatchFailedError(stream.last(batch_id) or _snapshot(result))
+            return result
+
+    def wait_for_batches(
+        self,
+        batch_ids: Iterable[str],
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        on_progress: ProgressCallback | None = None,
+        estimated_durations: Mapping[str, float] | None = None,
+    ) -> BatchStream[BulkResults, BulkResults]:
+        """Yield each batch once, completed or failed, as soon as it finishes.
+
+        Batch-specific errors (an unknown id, a malformed answer) do not stop the others;
+        they are raised together as BatchErrors after the rest. Authentication, credit and
+        connection failures end the iteration at once. At the deadline, finished batches are
+        yielded first, then BatchTimeoutError names the unfinished ones.
+        """
+        return self._stream(
+            batch_ids, timeout, on_progress, hints=estimated_durations, collect_errors=True
+        )
+
+    def _stream(
+        self,
+        batch_ids: Iterable[str],
+        timeout: float | None,
+        on_progress: ProgressCallback | None,
+        *,
+        hints: Mapping[str, float] | None = None,
+        yield_progress: bool = False,
+        collect_errors: bool = False,
+    ) -> BatchStream[Any, Any]:
+        if isinstance(batch_ids, str):
+            raise TypeError("batch_ids must be an iterable of ids, not one string")
+        ids = [check_batch_id(bid) for bid in batch_ids]
+        seconds = check_timeout(timeout)
+        if on_progress is not None and not callable(on_progress):
+            raise TypeError("on_progress must be callable")
+        config = self._config
+        policy = self._policy
+        minutes = hints or {}
+
+        def plan(batch_id: str) -> PollPlan:
+            hint = minutes.get(batch_id)
+            return PollPlan(
+                policy,
+                started_at=anyio.current_time(),
+                estimated_duration=None if hint is None else hint * 60.0,
+            )
+
+        def request(batch_id: str) -> Request:
+            return bulk_results_request(config, batch_id)
+
+        parse: Callable[[Response, Request], Pollable] = parse_bulk_results
+        return BatchStream(
+            self._scheduler,
+            ids,
+            request=request,
+            parse=parse,
+            plan=plan,
+            timeout=seconds,
+            on_progress=on_progress,
+            yield_progress=yield_progress,
+            collect_errors=collect_errors,
+        )
+
+
+def _snapshot(result: BulkResults) -> Progress:
+    return Progress(result.id, result.status, result.stats.finished, result.stats.requested)
+

@@ -1,0 +1,215 @@
+"""Every exception enrow_async raises, in one tree rooted at :class:`EnrowError`.
+
+::
+
+    EnrowError
+    ├── ConfigurationError          no API key, an unsafe base_url, a bad option
+    ├── APIError                    the API answered with an error status (.status, .message)
+    │   ├── AuthenticationError     401: missing or invalid API key
+    │   ├── InsufficientCreditsError  402 / 422: not enough credits
+    │   ├── BatchNotFoundError      400 "Could not retrieve ..." or 404: no such batch or job
+    │   ├── RateLimitError          429, once retries are spent (.retry_after)
+    │   └── ServerError             5xx, once retries are spent
+    ├── ResponseError               a body that is not what the API documents (.path, .body)
+    │   └── WebhookPayloadError     a webhook body that is not a documented event
+    ├── TransportError              connection failure, dropped or truncated answer, read timeout
+    │   └── OutcomeUnknownError     a POST that may have started a (paid) job: never resent
+    ├── RetryBudgetExhaustedError   the client-wide retry budget is spent: failing fast
+    ├── BatchFailedError            the batch ended with status ``failed`` (.progress)
+    ├── BatchTimeoutError           the deadline passed first (.progress, .pending); also a TimeoutError
+    └── BatchErrors                 wait_for_batches: some batches could not be read (.errors)
+
+Input mistakes that are plainly the caller's (an empty batch id, a negative timeout,
+an invalid search) raise the built-in ``ValueError`` or ``TypeError`` before any request.
+No exception text ever contains the API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Progress
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BatchErrors",
+    "BatchFailedError",
+    "BatchNotFoundError",
+    "BatchTimeoutError",
+    "ConfigurationError",
+    "EnrowError",
+    "InsufficientCreditsError",
+    "OutcomeUnknownError",
+    "RateLimitError",
+    "ResponseError",
+    "RetryBudgetExhaustedError",
+    "ServerError",
+    "TransportError",
+    "WebhookPayloadError",
+]
+
+
+class EnrowError(Exception):
+    """Base class of every error raised by enrow_async."""
+
+
+class ConfigurationError(EnrowError):
+    """The client cannot be used as configured (no API key, unsafe base_url, ...)."""
+
+
+class APIError(EnrowError):
+    """The API answered with an error status.
+
+    ``message`` is the server's own ``message`` (or ``reason``) when it sent one.
+    """
+
+    def __init__(self, message: str, *, status: int, method: str = "", path: str = "") -> None:
+        where = f" for {method} {path}" if method else ""
+        super().__init__(f"HTTP {status}{where}: {message}")
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+
+
+class AuthenticationError(APIError):
+    """401: the API key is missing or not valid."""
+
+
+class InsufficientCreditsError(APIError):
+    """402 or 422: the account has not enough credits for this request."""
+
+
+class BatchNotFoundError(APIError):
+    """The id names no batch or job (400 ``Could not retrieve ...`` or 404)."""
+
+
+class RateLimitError(APIError):
+    """429 that outlasted the retries; ``retry_after`` is the server's hint, if any."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 429,
+        method: str = "",
+        path: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, method=method, path=path)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """A 5xx answer that outlasted the retries."""
+
+
+class ResponseError(EnrowError):
+    """A body that is not what the API documents: not JSON, truncated or the wrong shape.
+
+    ``path`` names the offending field (``$.results[3].index``) when known and ``body``
+    keeps the raw bytes for debugging.
+    """
+
+    def __init__(
+        self, message: str, *, body: bytes = b"", path: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.body = body
+        self.path = path
+        self.status = status
+
+
+class WebhookPayloadError(ResponseError):
+    """A webhook request whose body is not one of the documented events."""
+
+
+class TransportError(EnrowError):
+    """The request did not get a complete answer: connection refused or dropped, timeout.
+
+    ``request_sent`` is False when the connection failed before anything was sent.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
+
+
+class OutcomeUnknownError(TransportError):
+    """A POST that starts a paid job got no clear answer: the job may have been created.
+
+    It is never resent automatically; check your batches (or your journal) before retrying.
+    """
+
+
+class RetryBudgetExhaustedError(EnrowError):
+    """The client-wide retry budget is spent, so this call fails fast instead of retrying.
+
+    The budget refills as requests succeed; the failure that would have been retried is
+    chained as ``__cause__``.
+    """
+
+
+class BatchFailedError(EnrowError):
+    """The batch ended with status ``failed``; ``progress`` is its last snapshot."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(
+            f"batch {progress.batch_id} failed after {progress.finished}/{progress.requested}"
+            " searches"
+        )
+        self.progress = progress
+
+    @property
+    def batch_id(self) -> str:
+        return self.progress.batch_id
+
+
+class BatchTimeoutError(EnrowError, TimeoutError):
+    """The deadline passed before the batch (or batches) finished.
+
+    ``pending`` maps each unfinished batch id to its last progress snapshot (``None`` if it
+    was never read); ``progress`` is that snapshot for a single-batch wait. Batches that
+    could not be read at all are in ``errors``. Nothing unfinished is ever returned as done.
+    """
+
+    def __init__(
+        self,
+        timeout: float,
+        pending: Mapping[str, Progress | None],
+        errors: Mapping[str, EnrowError] | None = None,
+    ) -> None:
+        ids = ", ".join(list(pending)[:5]) + (", ..." if len(pending) > 5 else "")
+        shown = ""
+        if len(pending) == 1:
+            last = next(iter(pending.values()))
+            if last is not None:
+                shown = f" (last seen {last.finished}/{last.requested})"
+        super().__init__(
+            f"{len(pending)} batch(es) unfinished after {timeout:g} s: {ids}{shown}"
+        )
+        self.timeout = timeout
+        self.pending = dict(pending)
+        self.errors = dict(errors or {})
+
+    @property
+    def progress(self) -> Progress | None:
+        """The last snapshot of the first unfinished batch (the only one for wait_for_batch)."""
+        return next(iter(self.pending.values()), None)
+
+
+class BatchErrors(EnrowError):
+    """``wait_for_batches`` finished, but some batches could not be read.
+
+    Raised after every other batch was yielded; ``errors`` maps each such batch id to its
+    error (for example :class:`BatchNotFoundError`).
+    """
+
+    def __init__(self, errors: Mapping[str, EnrowError]) -> None:
+        lines = "; ".join(f"{bid}: {err}" for bid, err in list(errors.items())[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"{len(errors)} batch(es) could not be read: {lines}{more}")
+        self.errors = dict(errors)

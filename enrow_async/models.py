@@ -1,0 +1,166 @@
+"""Typed results of the email-finder bulk endpoints.
+
+Every class is an immutable ``attrs`` class with snake_case fields; wire names such as
+``companyInfo`` are mapped in the converter, never in user code. Unknown fields from the
+API are ignored and missing optional fields are ``None``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "BatchStats",
+    "BatchStatus",
+    "BulkJob",
+    "BulkResults",
+    "CompanyInfo",
+    "ContactInfo",
+    "CreditsCost",
+    "Custom",
+    "EmailResult",
+    "EmailSearch",
+    "Progress",
+    "Qualification",
+]
+
+Custom = str | Mapping[str, Any] | None
+"""A ``custom`` value exactly as sent: a string, an object, or absent."""
+
+
+class BatchStatus(enum.StrEnum):
+    """Where a batch stands: ``ongoing`` until it is ``completed`` or ``failed``."""
+
+    ONGOING = "ongoing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def done(self) -> bool:
+        return self is not BatchStatus.ONGOING
+
+
+class Qualification(enum.StrEnum):
+    """Binary by design: ``valid`` means an email was found, ``invalid`` that none was."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+
+
+@attrs.frozen
+class CreditsCost:
+    """Credits charged up front (``initial``), given back for misses, and kept (``final``)."""
+
+    initial: float
+    refunded: float
+    final: float
+
+
+@attrs.frozen
+class BatchStats:
+    """Counts of a batch; ``valid`` and ``credits_cost`` are ``None`` while it is ongoing."""
+
+    finished: int
+    requested: int
+    valid: int | None = None
+    credits_cost: CreditsCost | None = None
+
+
+@attrs.frozen
+class CompanyInfo:
+    name: str | None = None
+
+
+@attrs.frozen
+class ContactInfo:
+    """Who was found; present on valid results only. Names come capitalised."""
+
+    domain: str | None = None
+    firstname: str | None = None
+    lastname: str | None = None
+    fullname: str | None = None
+    gender: str | None = None
+    company_info: CompanyInfo | None = None
+
+
+@attrs.frozen
+class EmailResult:
+    """One search's outcome; ``index`` is its position in the submitted list."""
+
+    index: int
+    qualification: Qualification
+    email: str | None = None
+    info: ContactInfo | None = None
+    raw_params: Mapping[str, Any] = attrs.field(factory=dict)
+    custom: Custom = None
+
+    @property
+    def found(self) -> bool:
+        return self.qualification is Qualification.VALID
+
+
+@attrs.frozen
+class BulkResults:
+    """A batch as read from ``GET /email/find/bulk``.
+
+    ``results`` is empty until the batch is completed; it is sorted by ``index``.
+    """
+
+    id: str
+    status: BatchStatus
+    stats: BatchStats
+    results: Sequence[EmailResult] = ()
+    custom: Custom = None
+
+    @property
+    def done(self) -> bool:
+        return self.status.done
+
+
+@attrs.frozen
+class Progress:
+    """A snapshot of a batch while it is waited on.
+
+    ``elapsed`` counts seconds since the wait began; ``rate`` (searches per second) and
+    ``eta`` (seconds until the predicted finish) are ``None`` until they can be estimated.
+    """
+
+    batch_id: str
+    status: BatchStatus
+    finished: int
+    requested: int
+    elapsed: float = 0.0
+    rate: float | None = None
+    eta: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        """Share of searches finished, from 0.0 to 1.0."""
+        if self.requested <= 0:
+            return 1.0 if self.status.done else 0.0
+        return min(1.0, self.finished / self.requested)
+
+
+@attrs.frozen
+class BulkJob:
+    """What starting a batch returns: its ``id`` and the server's own estimates."""
+
+    id: str
+    credits_used: float | None = None
+    estimated_duration: float | None = None
+    """Minutes, as the API documents it ("not guaranteed")."""
+    message: str | None = None
+
+
+@attrs.frozen
+class EmailSearch:
+    """One person to find: a full name and a company domain and/or name."""
+
+    fullname: str
+    company_domain: str | None = None
+    company_name: str | None = None
+    custom: Custom = None

@@ -1,0 +1,222 @@
+"""Wire variants -> models: every documented shape parses, every broken one names its path."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from enrow_async import (
+    BatchStatus,
+    BulkJob,
+    BulkResults,
+    CompanyInfo,
+    ContactInfo,
+    CreditsCost,
+    EmailResult,
+    Qualification,
+    ResponseError,
+)
+from enrow_async._convert import structure
+
+
+def test_seed_example_parses_field_for_field(seed_json: Any) -> None:
+    batch = structure(seed_json, BulkResults)
+    assert batch.id == "3d4cb64e-i64d-41e8-a686-736751004a32"
+    assert batch.status is BatchStatus.COMPLETED
+    assert batch.custom == "campaign_q2"
+    assert batch.stats.finished == 3
+    assert batch.stats.requested == 3
+    assert batch.stats.valid == 2
+    assert batch.stats.credits_cost == CreditsCost(initial=3, refunded=1, final=2)
+    assert batch.results == (
+        EmailResult(
+            index=0,
+            qualification=Qualification.VALID,
+            email="dwight.schrute@dundermifflin.com",
+            info=ContactInfo(
+                domain="dundermifflin.com",
+                firstname="Dwight",
+                lastname="Schrute",
+                company_info=CompanyInfo(name="Dunder Mifflin"),
+            ),
+            raw_params={"company_domain": "dundermifflin.com", "fullname": "Dwight Schrute"},
+            custom="lead_001",
+        ),
+        EmailResult(
+            index=1,
+            qualification=Qualification.VALID,
+            email="jim.halpert@dundermifflin.com",
+            info=ContactInfo(
+                domain="dundermifflin.com",
+                firstname="Jim",
+                lastname="Halpert",
+                company_info=CompanyInfo(name="Dunder Mifflin"),
+            ),
+            raw_params={"company_domain": "dundermifflin.com", "fullname": "Jim Halpert"},
+            custom="lead_002",
+        ),
+        EmailResult(
+            index=2,
+            qualification=Qualification.INVALID,
+            email=None,
+            info=None,
+            raw_params={"company_domain": "dundermifflin.com", "fullname": "Ryan Howard"},
+            custom="lead_003",
+        ),
+    )
+    assert [r.found for r in batch.results] == [True, True, False]
+    assert batch.done
+
+
+def test_ongoing_reduced_body() -> None:
+    batch = structure(
+        {"general": {"id": "b1", "status": "ongoing"}, "stats": {"finished": 1, "requested": 3}},
+        BulkResults,
+    )
+    assert batch.status is BatchStatus.ONGOING
+    assert not batch.done
+    assert batch.results == ()
+    assert batch.stats.valid is None
+    assert batch.stats.credits_cost is None
+    assert batch.custom is None
+
+
+def test_failed_status() -> None:
+    batch = structure(
+        {"general": {"id": "b1", "status": "failed"}, "stats": {"finished": 1, "requested": 3}},
+        BulkResults,
+    )
+    assert batch.status is BatchStatus.FAILED
+    assert batch.done
+
+
+@pytest.mark.parametrize("index", ["7", 7, 7.0])
+def test_index_as_string_or_int(seed_json: Any, index: object) -> None:
+    seed_json["results"][0]["index"] = index
+    assert structure(seed_json, BulkResults).results[0].index == 7
+
+
+@pytest.mark.parametrize(
+    "custom", ["lead", {"crm_id": 42, "tags": ["a"]}, None, ["kept", "as", "is"]]
+)
+def test_custom_kept_exactly_as_sent(seed_json: Any, custom: object) -> None:
+    seed_json["results"][0]["custom"] = custom
+    seed_json["general"]["custom"] = custom
+    batch = structure(seed_json, BulkResults)
+    assert batch.results[0].custom == custom
+    assert batch.custom == custom
+
+
+def test_missing_optional_fields_become_none(seed_json: Any) -> None:
+    result = seed_json["results"][0]
+    del result["info"]["companyInfo"], result["custom"], result["raw_params"], result["email"]
+    del seed_json["general"]["custom"]
+    batch = structure(seed_json, BulkResults)
+    first = batch.results[0]
+    assert first.info is not None and first.info.company_info is None
+    assert first.custom is None and first.email is None and first.raw_params == {}
+    assert batch.custom is None
+
+
+def test_unknown_fields_are_ignored(seed_json: Any) -> None:
+    expected = structure(copy.deepcopy(seed_json), BulkResults)
+    seed_json["brand_new"] = {"x": 1}
+    seed_json["general"]["region"] = "eu"
+    seed_json["stats"]["duration_ms"] = 1234
+    seed_json["results"][0]["score"] = 0.98
+    seed_json["results"][0]["info"]["linkedin"] = "https://linkedin.example/in/dwight"
+    seed_json["results"][0]["info"]["companyInfo"]["size"] = "51-200"
+    assert structure(seed_json, BulkResults) == expected
+
+
+def test_info_company_domain_and_gender_and_fullname(seed_json: Any) -> None:
+    info = seed_json["results"][0]["info"]
+    info["company_domain"] = info.pop("domain")
+    info["fullname"] = "Dwight Schrute"
+    info["gender"] = "male"
+    parsed = structure(seed_json, BulkResults).results[0].info
+    assert parsed is not None
+    assert (parsed.domain, parsed.fullname, parsed.gender) == (
+        "dundermifflin.com",
+        "Dwight Schrute",
+        "male",
+    )
+
+
+def test_fractional_credits() -> None:
+    stats = {
+        "finished": 4,
+        "requested": 4,
+        "valid": 1,
+        "credits_cost": {"initial": 1.0, "refunded": 0.75, "final": 0.25},
+    }
+    batch = structure({"general": {"id": "x", "status": "completed"}, "stats": stats}, BulkResults)
+    assert batch.stats.credits_cost == CreditsCost(1.0, 0.75, 0.25)
+
+
+def test_bulk_job() -> None:
+    job = structure(
+        {"message": "Bulk search operating", "id": "j1", "credits_used": 3, "estimated_duration": 1},
+        BulkJob,
+    )
+    assert job == BulkJob(id="j1", credits_used=3, estimated_duration=1, message="Bulk search operating")
+
+
+BROKEN: list[tuple[str, Any, str, str]] = [
+    ("array", [1, 2], "JSON object", ""),
+    ("missing general", {"stats": {"finished": 0, "requested": 1}}, "missing", "$.general"),
+    (
+        "non-numeric finished",
+        {"general": {"id": "b", "status": "ongoing"}, "stats": {"finished": "a", "requested": 1}},
+        "expected an integer",
+        "$.stats.finished",
+    ),
+    (
+        "unknown status",
+        {"general": {"id": "b", "status": "paused"}, "stats": {"finished": 0, "requested": 1}},
+        "expected one of ongoing, completed, failed",
+        "$.general.status",
+    ),
+    (
+        "results not a list",
+        {
+            "general": {"id": "b", "status": "completed"},
+            "stats": {"finished": 1, "requested": 1},
+            "results": {"0": {}},
+        },
+        "expected a list",
+        "$.results",
+    ),
+    (
+        "id not a string",
+        {"general": {"id": 5, "status": "ongoing"}, "stats": {"finished": 0, "requested": 1}},
+        "expected a string",
+        "$.general.id",
+    ),
+    (
+        "bool is not a count",
+        {"general": {"id": "b", "status": "ongoing"}, "stats": {"finished": True, "requested": 1}},
+        "expected an integer",
+        "$.stats.finished",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "message", "path"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_shapes_name_the_field(name: str, data: Any, message: str, path: str) -> None:
+    with pytest.raises(ResponseError, match=message) as info:
+        structure(data, BulkResults, body=b"raw")
+    assert info.value.body == b"raw"
+    if path:
+        assert info.value.path == path
+        assert path in str(info.value)
+
+
+def test_non_numeric_index_names_its_position(seed_json: Any) -> None:
+    seed_json["results"][2]["index"] = "third"
+    with pytest.raises(ResponseError) as info:
+        structure(seed_json, BulkResults)
+    assert info.value.path == "$.results[2].index"
+    assert "'third'" in str(info.value)
