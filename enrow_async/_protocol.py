@@ -31,6 +31,7 @@ from .errors import (
 from .models import BulkResults
 
 __all__ = [
+    "BULK_EMAIL_PATH",
     "DEFAULT_BASE_URL",
     "ApiConfig",
     "Request",
@@ -40,7 +41,9 @@ __all__ = [
     "check_timeout",
     "decode",
     "error_for",
+    "get_request",
     "parse",
+    "parse_bulk_results",
     "retry_after",
 ]
 

@@ -31,7 +31,7 @@ class RetryPolicy:
     """
 
     attempts: int = 5
-    backoff: Backoff = Backoff()
+    backoff: Backoff = attrs.field(factory=Backoff)
     max_retry_after: float = 60.0
 
     def __attrs_post_init__(self) -> None:

@@ -6,7 +6,6 @@ Connection-level failures become :class:`~enrow_async.errors.TransportError`.
 
 from __future__ import annotations
 
-import asyncio
 from types import TracebackType
 
 import aiohttp
@@ -43,7 +42,10 @@ class AiohttpTransport:
         self._owns_session = session is None
         self._max_connections = max_connections
         self._timeout = aiohttp.ClientTimeout(
-            total=None, connect=connect_timeout, sock_connect=connect_timeout, sock_read=read_timeout
+            total=None,
+            connect=connect_timeout,
+            sock_connect=connect_timeout,
+            sock_read=read_timeout,
         )
         self._max_body = max_body
         self._read_bufsize = read_bufsize
@@ -62,7 +64,9 @@ class AiohttpTransport:
 
     def open(self) -> None:
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._max_connections, enable_cleanup_closed=False)
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections, enable_cleanup_closed=False
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeout,
@@ -98,7 +102,9 @@ class AiohttpTransport:
                 body = await self._read(resp, request)
                 return Response(resp.status, resp.headers, body)
         except aiohttp.ClientPayloadError as exc:
-            raise TransportError(f"{request.method} {request.path}: truncated body ({exc})") from exc
+            raise TransportError(
+                f"{request.method} {request.path}: truncated body ({exc})"
+            ) from exc
         except aiohttp.ClientConnectorError as exc:
             raise TransportError(
                 f"{request.method} {request.path}: cannot connect to {exc.host}:{exc.port}",
@@ -108,7 +114,7 @@ class AiohttpTransport:
             raise TransportError(
                 f"{request.method} {request.path}: {type(exc).__name__}: {exc}"
             ) from exc
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise TransportError(
                 f"{request.method} {request.path}: no answer within the read/connect timeout"
             ) from exc

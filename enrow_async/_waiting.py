@@ -9,6 +9,7 @@ cancellation.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 from collections.abc import Awaitable, Callable, Iterable
@@ -185,7 +186,5 @@ class BatchStream(Generic[R, Y]):
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
-            try:
+            with contextlib.suppress(Exception):  # interpreter shutdown
                 self.close()
-            except Exception:  # pragma: no cover - interpreter shutdown
-                pass

@@ -13,7 +13,9 @@ import aiohttp
 import anyio
 from anyio.abc import TaskGroup
 
+from ._find import Collector, JobProgressCallback, collect, forward
 from ._protocol import (
+    BULK_EMAIL_PATH,
     DEFAULT_BASE_URL,
     ApiConfig,
     Request,
@@ -22,11 +24,15 @@ from ._protocol import (
     check_batch_id,
     check_timeout,
     error_for,
+    get_request,
+    parse,
     parse_bulk_results,
 )
+from ._ratelimit import SlidingWindow
 from ._retry import RetryBudget, RetryPolicy
 from ._schedule import PollPlan, PollPolicy
 from ._scheduler import Pause, Pollable, Scheduler
+from ._searches import MAX_BATCH, bulk_search_request, chunk, to_searches
 from ._transport import DEFAULT_MAX_BODY, AiohttpTransport
 from ._waiting import BatchStream, ProgressCallback
 from .errors import (
@@ -38,7 +44,15 @@ from .errors import (
     RetryBudgetExhaustedError,
     TransportError,
 )
-from .models import BatchStatus, BulkResults, Progress
+from .models import (
+    BatchStatus,
+    BulkJob,
+    BulkResults,
+    Custom,
+    EmailResult,
+    EmailSearch,
+    Progress,
+)
 
 __all__ = ["DEFAULT_TIMEOUT", "EnrowClient"]
 
@@ -70,6 +84,7 @@ class EnrowClient:
         read_timeout: float = 60.0,
         max_response_bytes: int = DEFAULT_MAX_BODY,
         allow_http: bool = False,
+        posts_per_second: int = 10,
         rand: Callable[[], float] | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("ENROW_API_KEY")
@@ -91,6 +106,7 @@ class EnrowClient:
         self._budget = retry_budget or RetryBudget()
         self._rand = rand or random.Random().random
         self._pause = Pause()
+        self._posts = SlidingWindow(posts_per_second)
         self._scheduler = Scheduler(
             self._send, max_in_flight=max_in_flight, rand=self._rand, pause=self._pause
         )
@@ -136,8 +152,14 @@ class EnrowClient:
 
     # -- one request, with retries ---------------------------------------------------------
 
-    async def _send(self, request: Request, *, idempotent: bool = True) -> Response:
-        """Send with bounded, jittered retries under the client-wide budget and 429 pause."""
+    async def _send(
+        self, request: Request, *, idempotent: bool = True, limiter: SlidingWindow | None = None
+    ) -> Response:
+        """Send with bounded, jittered retries under the client-wide budget and 429 pause.
+
+        A non-idempotent request (a POST that starts a paid job) is retried only when it
+        certainly did not reach the server (refused connection, 429, 502-504).
+        """
         attempt = 0
         spent = 0
         while True:
@@ -145,6 +167,8 @@ class EnrowClient:
             wait = self._pause.until - anyio.current_time()
             if wait > 0:
                 await anyio.sleep(wait)
+            if limiter is not None:
+                await limiter.acquire()
             error: EnrowError
             try:
                 response = await self._transport.send(request)
@@ -163,9 +187,9 @@ class EnrowClient:
                         log.debug("%r -> %d (%d bytes)", request, status, len(response.body))
                     return response
                 error = error_for(response, request)  # type: ignore[assignment]
-                if not idempotent and status == 500:
+                if not idempotent and status not in (429, 502, 503, 504):
                     raise OutcomeUnknownError(
-                        f"{request.method} {request.path}: HTTP 500; the job may have been"
+                        f"{request.method} {request.path}: HTTP {status}; the job may have been"
                         " created, so it is not sent again"
                     ) from error
             delay = self._retry.delay(attempt, error, self._rand())
@@ -182,6 +206,93 @@ class EnrowClient:
                 self._pause.until = max(self._pause.until, anyio.current_time() + delay)
             log.debug("%r failed (%s); retry %d in %.3f s", request, error, attempt, delay)
             await anyio.sleep(delay)
+
+    # -- starting batches --------------------------------------------------------------------
+
+    async def _post(self, request: Request) -> BulkJob:
+        response = await self._send(request, idempotent=False, limiter=self._posts)
+        return parse(response, request, BulkJob)
+
+    async def start_bulk_search(
+        self,
+        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        *,
+        custom: Custom = None,
+        webhook: str | None = None,
+        country_code: str | None = None,
+        retrieve_gender: bool = False,
+    ) -> BulkJob:
+        """Start one batch of 1 to 5,000 searches (each needs ``fullname`` and a company
+        domain or name). Checked before anything is sent; never resent if the outcome is
+        unknown (OutcomeUnknownError)."""
+        request = bulk_search_request(
+            self._config,
+            to_searches(searches),
+            custom=custom,
+            webhook=webhook,
+            country_code=country_code,
+            retrieve_gender=retrieve_gender,
+        )
+        return await self._post(request)
+
+    async def find_emails(
+        self,
+        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        on_progress: JobProgressCallback | None = None,
+        custom: Custom = None,
+        country_code: str | None = None,
+        retrieve_gender: bool = False,
+        batch_size: int = MAX_BATCH,
+    ) -> list[EmailResult]:
+        """Find emails for any number of searches: one EmailResult per search, in input order.
+
+        Splits into batches of at most ``batch_size``, starts them under the POST rate limit,
+        and waits for all of them on the shared scheduler. ``on_progress`` receives combined
+        JobProgress snapshots. If any batch fails, IncompleteResultsError says which searches
+        have no result and keeps the others.
+        """
+        checked = to_searches(searches)
+        seconds = check_timeout(timeout)
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}, got {batch_size}")
+        if not checked:
+            return []
+        parts = chunk(checked, batch_size)
+        requests = [
+            bulk_search_request(
+                self._config,
+                part,
+                custom=custom,
+                country_code=country_code,
+                retrieve_gender=retrieve_gender,
+            )
+            for part in parts
+        ]
+        jobs: list[BulkJob] = []
+        for request in requests:
+            try:
+                jobs.append(await self._post(request))
+            except EnrowError as exc:
+                if jobs:
+                    exc.add_note(_started_note(jobs))
+                raise
+        collector = Collector(jobs, [len(part) for part in parts])
+        stream = self.wait_for_batches(
+            [job.id for job in jobs],
+            timeout=seconds,
+            on_progress=forward(collector, on_progress),
+            estimated_durations={
+                job.id: job.estimated_duration for job in jobs if job.estimated_duration is not None
+            },
+        )
+        async with stream:
+            try:
+                return await collect(collector, stream)
+            except EnrowError as exc:
+                exc.add_note(_started_note(jobs))
+                raise
 
     # -- reading and waiting ---------------------------------------------------------------
 
@@ -249,7 +360,10 @@ class EnrowClient:
         hints: Mapping[str, float] | None = None,
         yield_progress: bool = False,
         collect_errors: bool = False,
+        path: str = BULK_EMAIL_PATH,
+        parse: Callable[[Response, Request], Pollable] = parse_bulk_results,
     ) -> BatchStream[Any, Any]:
+        """One stream over ``batch_ids``, read with ``GET path?id=`` and ``parse``."""
         if isinstance(batch_ids, str):
             raise TypeError("batch_ids must be an iterable of ids, not one string")
         ids = [check_batch_id(bid) for bid in batch_ids]
@@ -269,9 +383,8 @@ class EnrowClient:
             )
 
         def request(batch_id: str) -> Request:
-            return bulk_results_request(config, batch_id)
+            return get_request(config, path, batch_id)
 
-        parse: Callable[[Response, Request], Pollable] = parse_bulk_results
         return BatchStream(
             self._scheduler,
             ids,
@@ -285,6 +398,10 @@ class EnrowClient:
         )
 
 
+def _started_note(jobs: list[BulkJob]) -> str:
+    ids = ", ".join(job.id for job in jobs)
+    return f"batches already started (and paid for): {ids}; wait for them, do not start them again"
+
+
 def _snapshot(result: BulkResults) -> Progress:
     return Progress(result.id, result.status, result.stats.finished, result.stats.requested)
-

@@ -16,8 +16,9 @@
     │   └── OutcomeUnknownError     a POST that may have started a (paid) job: never resent
     ├── RetryBudgetExhaustedError   the client-wide retry budget is spent: failing fast
     ├── BatchFailedError            the batch ended with status ``failed`` (.progress)
-    ├── BatchTimeoutError           the deadline passed first (.progress, .pending); also a TimeoutError
-    └── BatchErrors                 wait_for_batches: some batches could not be read (.errors)
+    ├── BatchTimeoutError           deadline passed first (.progress, .pending); a TimeoutError
+    ├── BatchErrors                 wait_for_batches: some batches could not be read (.errors)
+    └── IncompleteResultsError      find_emails: some searches have no result (.results, .missing)
 
 Input mistakes that are plainly the caller's (an empty batch id, a negative timeout,
 an invalid search) raise the built-in ``ValueError`` or ``TypeError`` before any request.
@@ -26,11 +27,11 @@ No exception text ever contains the API key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import Progress
+    from .models import EmailResult, Progress
 
 __all__ = [
     "APIError",
@@ -41,6 +42,7 @@ __all__ = [
     "BatchTimeoutError",
     "ConfigurationError",
     "EnrowError",
+    "IncompleteResultsError",
     "InsufficientCreditsError",
     "OutcomeUnknownError",
     "RateLimitError",
@@ -188,9 +190,7 @@ class BatchTimeoutError(EnrowError, TimeoutError):
             last = next(iter(pending.values()))
             if last is not None:
                 shown = f" (last seen {last.finished}/{last.requested})"
-        super().__init__(
-            f"{len(pending)} batch(es) unfinished after {timeout:g} s: {ids}{shown}"
-        )
+        super().__init__(f"{len(pending)} batch(es) unfinished after {timeout:g} s: {ids}{shown}")
         self.timeout = timeout
         self.pending = dict(pending)
         self.errors = dict(errors or {})
@@ -213,3 +213,26 @@ class BatchErrors(EnrowError):
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(f"{len(errors)} batch(es) could not be read: {lines}{more}")
         self.errors = dict(errors)
+
+
+class IncompleteResultsError(EnrowError):
+    """``find_emails`` could not produce one result per search.
+
+    ``results`` holds every result that did arrive, in input order, with ``None`` at the
+    ``missing`` positions; ``failed`` maps each failed or unreadable batch id to its reason.
+    """
+
+    def __init__(
+        self,
+        results: Sequence[EmailResult | None],
+        missing: Sequence[int],
+        failed: Mapping[str, str],
+    ) -> None:
+        reasons = "; ".join(f"{bid}: {why}" for bid, why in list(failed.items())[:5])
+        super().__init__(
+            f"{len(missing)} of {len(results)} searches have no result"
+            + (f" ({reasons})" if reasons else "")
+        )
+        self.results = list(results)
+        self.missing = list(missing)
+        self.failed = dict(failed)

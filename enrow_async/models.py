@@ -24,6 +24,7 @@ __all__ = [
     "Custom",
     "EmailResult",
     "EmailSearch",
+    "JobProgress",
     "Progress",
     "Qualification",
 ]
@@ -143,6 +144,23 @@ class Progress:
         if self.requested <= 0:
             return 1.0 if self.status.done else 0.0
         return min(1.0, self.finished / self.requested)
+
+
+@attrs.frozen
+class JobProgress:
+    """Combined progress of a job spread over several batches (``find_emails``)."""
+
+    finished: int
+    requested: int
+    batches_done: int
+    batches: int
+    elapsed: float = 0.0
+    rate: float | None = None
+    eta: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.requested <= 0 else min(1.0, self.finished / self.requested)
 
 
 @attrs.frozen

@@ -1,0 +1,95 @@
+"""``find_emails``: any number of searches -> one result per search, in input order."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import anyio
+import attrs
+
+from .errors import BatchErrors, IncompleteResultsError
+from .models import BatchStatus, BulkJob, BulkResults, EmailResult, JobProgress, Progress
+
+__all__ = ["JobProgressCallback", "Collector"]
+
+JobProgressCallback = Callable[[JobProgress], Awaitable[Any] | None]
+
+
+class Collector:
+    """Puts the results of several batches back into the order of the input list."""
+
+    def __init__(self, jobs: Sequence[BulkJob], sizes: Sequence[int]) -> None:
+        self._offsets: dict[str, tuple[int, int]] = {}
+        offset = 0
+        for job, size in zip(jobs, sizes, strict=True):
+            self._offsets[job.id] = (offset, size)
+            offset += size
+        self.results: list[EmailResult | None] = [None] * offset
+        self.failed: dict[str, str] = {}
+        self._progress: dict[str, Progress] = {}
+        self._started = anyio.current_time()
+
+    def add(self, batch: BulkResults) -> None:
+        offset, size = self._offsets[batch.id]
+        if batch.status is BatchStatus.FAILED:
+            self.failed[batch.id] = "batch failed"
+            return
+        results = self.results
+        for result in batch.results:
+            if 0 <= result.index < size:
+                results[offset + result.index] = attrs.evolve(result, index=offset + result.index)
+
+    def add_errors(self, errors: BatchErrors) -> None:
+        for batch_id, error in errors.errors.items():
+            self.failed[batch_id] = str(error)
+
+    def combined(self, progress: Progress) -> JobProgress:
+        self._progress[progress.batch_id] = progress
+        snapshots = self._progress.values()
+        etas = [p.eta for p in snapshots if p.eta is not None and not p.status.done]
+        rates = [p.rate for p in snapshots if p.rate is not None and not p.status.done]
+        return JobProgress(
+            finished=sum(p.finished for p in snapshots),
+            requested=len(self.results),
+            batches_done=sum(p.status.done for p in snapshots),
+            batches=len(self._offsets),
+            elapsed=anyio.current_time() - self._started,
+            rate=sum(rates) if rates else None,
+            eta=max(etas) if etas else None,
+        )
+
+    def finish(self) -> list[EmailResult]:
+        missing = [i for i, r in enumerate(self.results) if r is None]
+        if missing or self.failed:
+            raise IncompleteResultsError(self.results, missing, self.failed)
+        return self.results  # type: ignore[return-value]
+
+
+async def collect(
+    collector: Collector,
+    batches: AsyncIterator[BulkResults],
+) -> list[EmailResult]:
+    try:
+        async for batch in batches:
+            collector.add(batch)
+    except BatchErrors as errors:
+        collector.add_errors(errors)
+    return collector.finish()
+
+
+def forward(
+    collector: Collector, on_progress: JobProgressCallback | None
+) -> Callable[[Progress], Awaitable[None]] | None:
+    """Adapt a JobProgress callback to per-batch Progress events."""
+    if on_progress is None:
+        return None
+    callback = on_progress
+
+    async def relay(progress: Progress) -> None:
+        outcome = callback(collector.combined(progress))
+        if inspect.isawaitable(outcome):
+            await outcome
+
+    return relay
