@@ -11,8 +11,8 @@ missing optional fields are ``None``) but a field of the wrong type is an error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Final, Literal, TypeVar
 
 import attrs
 import orjson
@@ -161,9 +161,32 @@ _EVENTS: Final[dict[str, type[WebhookEvent]]] = {
     )
 }
 
+T = TypeVar("T")
+
+
+def _object_hook(cls: type[T], **overrides: Any) -> Callable[[Any, object], T]:
+    """A structure hook that refuses non-objects (cattrs would read ``[1]`` as all defaults)."""
+    make = make_dict_structure_fn(cls, converter, **overrides)
+
+    def hook(value: Any, _: object) -> T:
+        if type(value) is not dict:
+            raise ValueError(f"expected an object, got {type(value).__name__}")
+        return make(value, cls)
+
+    return hook
+
+
+def _contact_info(value: Any, _: object) -> ContactInfo | None:
+    if value is None:
+        return None
+    if type(value) is not dict:
+        raise ValueError(f"expected an object, got {type(value).__name__}")
+    return converter.structure(value, ContactInfo)
+
+
 # single_phone_search_finished nests {"event", "id", "result": {...}} inside "result";
 # a result sent only once nested is accepted too.
-_phone_plain = make_dict_structure_fn(WebhookPhoneResult, converter)
+_phone_plain = _object_hook(WebhookPhoneResult)
 
 
 def _phone_plain_or_none(value: Any, _: object) -> WebhookPhoneResult | None:
@@ -175,9 +198,7 @@ class _PhoneEnvelope:
     result: WebhookPhoneResult | None = None
 
 
-_phone_envelope = make_dict_structure_fn(
-    _PhoneEnvelope, converter, result=override(struct_hook=_phone_plain_or_none)
-)
+_phone_envelope = _object_hook(_PhoneEnvelope, result=override(struct_hook=_phone_plain_or_none))
 
 
 def _phone_result(value: Any, _: object) -> WebhookPhoneResult | None:
@@ -186,11 +207,14 @@ def _phone_result(value: Any, _: object) -> WebhookPhoneResult | None:
     return _phone_plain_or_none(value, WebhookPhoneResult)
 
 
+converter.register_structure_hook(WebhookCredits, _object_hook(WebhookCredits))
+converter.register_structure_hook(
+    WebhookSearchResult,
+    _object_hook(WebhookSearchResult, info=override(struct_hook=_contact_info)),
+)
 converter.register_structure_hook(
     SinglePhoneSearchFinished,
-    make_dict_structure_fn(
-        SinglePhoneSearchFinished, converter, result=override(struct_hook=_phone_result)
-    ),
+    _object_hook(SinglePhoneSearchFinished, result=override(struct_hook=_phone_result)),
 )
 
 
