@@ -97,6 +97,10 @@ class VerificationFinished:
     custom: Custom = None
     credits: WebhookCredits | None = None
 
+    @property
+    def valid(self) -> bool:
+        return self.qualification is Qualification.VALID
+
 
 @attrs.frozen
 class SinglePhoneSearchFinished:

@@ -106,6 +106,7 @@ def test_verification_finished_is_flat() -> None:
     )
     assert event.credits is None
     assert not event.is_bulk
+    assert event.valid
 
 
 def test_single_phone_search_finished_nested_twice() -> None:
