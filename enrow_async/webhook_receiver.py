@@ -124,7 +124,11 @@ class WebhookReceiver:
         return sum(map(len, self._subscribers.values()))
 
     def mount(self, app: web.Application) -> None:
-        """Add this receiver's POST route(s) to ``app`` (before the app is started)."""
+        """Add this receiver's POST route(s) to ``app`` (before the app is started).
+
+        The app's access log records request paths, secret included: run it with
+        ``access_log=None`` or a logger that hides the path.
+        """
         if self._mounted:
             raise RuntimeError("this WebhookReceiver is already mounted")
         app.router.add_post(self.path, self._handle)
