@@ -21,6 +21,7 @@ from .models import (
     BatchStatus,
     BulkJob,
     BulkResults,
+    CompanyInfo,
     ContactInfo,
     Custom,
     EmailResult,
@@ -89,18 +90,33 @@ converter.register_structure_hook_func(lambda t: t == Mapping[str, Any], _mappin
 converter.register_structure_hook(BatchStatus, _enum_hook(BatchStatus))
 converter.register_structure_hook(Qualification, _enum_hook(Qualification))
 
+
+def _object(value: object, name: str) -> dict[str, Any]:
+    """Classes whose fields all have defaults would accept any container: refuse it."""
+    if type(value) is not dict:
+        raise ValueError(f"expected an object for {name}, got {type(value).__name__}")
+    return value
+
+
 _contact_info = make_dict_structure_fn(
     ContactInfo, converter, company_info=override(rename="companyInfo")
 )
+_company_info = make_dict_structure_fn(CompanyInfo, converter)
 
 
 def _structure_contact_info(value: Any, cls: type[ContactInfo]) -> ContactInfo:
-    if type(value) is dict and "domain" not in value and "company_domain" in value:
+    value = _object(value, "info")
+    if "domain" not in value and "company_domain" in value:
         value = {**value, "domain": value["company_domain"]}
     return _contact_info(value, cls)
 
 
+def _structure_company_info(value: Any, cls: type[CompanyInfo]) -> CompanyInfo:
+    return _company_info(_object(value, "companyInfo"), cls)
+
+
 converter.register_structure_hook(ContactInfo, _structure_contact_info)
+converter.register_structure_hook(CompanyInfo, _structure_company_info)
 
 
 def _results(value: object, _: object) -> Sequence[EmailResult]:

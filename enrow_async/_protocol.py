@@ -201,30 +201,31 @@ def error_for(response: Response, request: Request) -> EnrowError | None:
     status = response.status
     if 200 <= status < 300:
         return None
-    where = {"method": request.method, "path": request.path}
+    method, path = request.method, request.path
     if 300 <= status < 400:
         target = urlsplit(response.headers.get("location", ""))
         origin = f"{target.scheme}://{target.netloc}" if target.netloc else "the same origin"
         return APIError(
             f"redirect to {origin} refused: the client never follows redirects with the API key",
             status=status,
-            **where,
+            method=method,
+            path=path,
         )
     message = _server_message(response)
     by_id = request.method == "GET" and "?id=" in request.url
     if status == 401:
-        return AuthenticationError(message, status=status, **where)
+        return AuthenticationError(message, status=status, method=method, path=path)
     if status in (402, 422):
-        return InsufficientCreditsError(message, status=status, **where)
+        return InsufficientCreditsError(message, status=status, method=method, path=path)
     if by_id and (status == 404 or (status == 400 and "retrieve" in message.lower())):
-        return BatchNotFoundError(message, status=status, **where)
+        return BatchNotFoundError(message, status=status, method=method, path=path)
     if status == 429:
-        return RateLimitError(message, retry_after=retry_after(response), **where)
+        return RateLimitError(message, retry_after=retry_after(response), method=method, path=path)
     if status >= 500:
-        return ServerError(message, status=status, **where)
+        return ServerError(message, status=status, method=method, path=path)
     if status == 400:
-        return APIError(message, status=status, **where)
-    return APIError(f"unexpected status: {message}", status=status, **where)
+        return APIError(message, status=status, method=method, path=path)
+    return APIError(f"unexpected status: {message}", status=status, method=method, path=path)
 
 
 def parse(response: Response, request: Request, cls: type[T]) -> T:

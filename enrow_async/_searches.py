@@ -37,6 +37,10 @@ def _text(value: object, position: int, field: str) -> str | None:
 
 def to_search(item: EmailSearch | Mapping[str, Any], position: int) -> EmailSearch:
     """Normalise one search (an EmailSearch or a mapping) and check it."""
+    fullname: object
+    domain: object
+    name: object
+    custom: object
     if isinstance(item, EmailSearch):
         fullname, domain, name, custom = (
             item.fullname,

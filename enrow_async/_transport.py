@@ -83,7 +83,9 @@ class AiohttpTransport:
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            raise RuntimeError("the transport is closed")
+            raise RuntimeError(
+                "the client is not open: use 'async with EnrowClient(...) as client'"
+            )
         return self._session
 
     async def send(self, request: Request) -> Response:

@@ -327,7 +327,7 @@ class EnrowClient:
         hints = None if estimated_duration is None else {batch_id: estimated_duration}
         stream = self._stream([batch_id], timeout, on_progress, hints=hints)
         async with stream:
-            result = await stream.__anext__()
+            result: BulkResults = await stream.__anext__()
             if result.status is BatchStatus.FAILED:
                 raise BatchFailedError(stream.last(batch_id) or _snapshot(result))
             return result

@@ -115,8 +115,11 @@ def test_missing_optional_fields_become_none(seed_json: Any) -> None:
     del seed_json["general"]["custom"]
     batch = structure(seed_json, BulkResults)
     first = batch.results[0]
-    assert first.info is not None and first.info.company_info is None
-    assert first.custom is None and first.email is None and first.raw_params == {}
+    assert first.info is not None
+    assert first.info.company_info is None
+    assert first.custom is None
+    assert first.email is None
+    assert first.raw_params == {}
     assert batch.custom is None
 
 
@@ -158,10 +161,17 @@ def test_fractional_credits() -> None:
 
 def test_bulk_job() -> None:
     job = structure(
-        {"message": "Bulk search operating", "id": "j1", "credits_used": 3, "estimated_duration": 1},
+        {
+            "message": "Bulk search operating",
+            "id": "j1",
+            "credits_used": 3,
+            "estimated_duration": 1,
+        },
         BulkJob,
     )
-    assert job == BulkJob(id="j1", credits_used=3, estimated_duration=1, message="Bulk search operating")
+    assert job == BulkJob(
+        id="j1", credits_used=3, estimated_duration=1, message="Bulk search operating"
+    )
 
 
 BROKEN: list[tuple[str, Any, str, str]] = [
@@ -220,3 +230,17 @@ def test_non_numeric_index_names_its_position(seed_json: Any) -> None:
         structure(seed_json, BulkResults)
     assert info.value.path == "$.results[2].index"
     assert "'third'" in str(info.value)
+
+
+@pytest.mark.parametrize(("field", "value"), [("info", [1]), ("info", "x")])
+def test_info_must_be_an_object(seed_json: Any, field: str, value: object) -> None:
+    seed_json["results"][0][field] = value
+    with pytest.raises(ResponseError, match="expected an object") as info:
+        structure(seed_json, BulkResults)
+    assert info.value.path == "$.results[0].info"
+
+
+def test_company_info_must_be_an_object(seed_json: Any) -> None:
+    seed_json["results"][0]["info"]["companyInfo"] = "Dunder"
+    with pytest.raises(ResponseError, match="expected an object"):
+        structure(seed_json, BulkResults)

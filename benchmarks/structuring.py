@@ -1,0 +1,108 @@
+"""Cost of fetching and structuring a completed 5,000-result batch.
+
+Baseline, measured in the same run against the same server and bytes: a bare aiohttp GET
+plus ``orjson.loads``. Target: ours <= 2.0x the baseline's client CPU.
+
+    .venv/bin/python benchmarks/structuring.py [--results 5000] [--rounds 40] [--runs 5]
+
+The simulator runs in another process, so only this process's CPU is counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import aiohttp
+import orjson
+from _common import cpu, median, simulator_process
+
+from enrow_async import BatchStatus, BulkResults, EnrowClient
+from enrow_async._convert import structure
+
+KEY = "sim-key"
+
+
+async def prepare(url: str, size: int) -> str:
+    searches = [
+        {
+            "fullname": f"Person Number{i}",
+            "company_domain": f"company{i % 300}.com",
+            "custom": {"row": i, "list": "q2"} if i % 2 else f"lead_{i}",
+        }
+        for i in range(size)
+    ]
+    async with EnrowClient(KEY, base_url=url) as client:
+        job = await client.start_bulk_search(searches, custom="bench")
+        batch = await client.wait_for_batch(job.id, timeout=120)
+    assert batch.status is BatchStatus.COMPLETED
+    assert len(batch.results) == size
+    return job.id
+
+
+async def measure(url: str, batch_id: str, rounds: int) -> dict[str, float]:
+    target = f"{url}/email/find/bulk?id={batch_id}"
+    headers = {"x-api-key": KEY}
+    times: dict[str, list[float]] = {"baseline": [], "ours": [], "structure only": []}
+    async with (
+        aiohttp.ClientSession() as session,
+        EnrowClient(KEY, base_url=url) as client,
+    ):
+        body = b""
+        for _ in range(3):  # warm up both paths and the connection pools
+            async with session.get(target, headers=headers) as resp:
+                body = await resp.read()
+            await client.get_bulk_results(batch_id)
+        data = orjson.loads(body)
+        for _ in range(rounds):
+            start = cpu()
+            async with session.get(target, headers=headers) as resp:
+                orjson.loads(await resp.read())
+            times["baseline"].append(cpu() - start)
+
+            start = cpu()
+            batch = await client.get_bulk_results(batch_id)
+            times["ours"].append(cpu() - start)
+
+            start = cpu()
+            structure(data, BulkResults)
+            times["structure only"].append(cpu() - start)
+        assert len(batch.results) == len(data["results"])
+    out = {name: median(values) * 1000 for name, values in times.items()}
+    out["body_mb"] = len(body) / 1e6
+    return out
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with simulator_process("--key", KEY, "--duration", "0.5") as url:
+        batch_id = await prepare(url, args.results)
+        runs = []
+        for run in range(args.runs):
+            figures = await measure(url, batch_id, args.rounds)
+            runs.append(figures)
+            print(
+                f"run {run + 1}: baseline {figures['baseline']:.2f} ms, ours {figures['ours']:.2f} ms,"
+                f" structuring alone {figures['structure only']:.2f} ms,"
+                f" ratio {figures['ours'] / figures['baseline']:.2f}x"
+            )
+    base = median([r["baseline"] for r in runs])
+    ours = median([r["ours"] for r in runs])
+    alone = median([r["structure only"] for r in runs])
+    ratio = median([r["ours"] / r["baseline"] for r in runs])
+    print(
+        f"\n{args.results} results, {runs[0]['body_mb']:.2f} MB body; median of {args.runs} runs"
+        f" x {args.rounds} rounds (client CPU per fetch):"
+    )
+    print(f"  bare aiohttp GET + orjson.loads : {base:7.2f} ms  (1.00x)")
+    print(f"  EnrowClient.get_bulk_results    : {ours:7.2f} ms  ({ratio:.2f}x)")
+    print(f"  of which structuring (cattrs)   : {alone:7.2f} ms  ({alone / base:.2f}x)")
+    print(f"  target <= 2.00x: {'PASS' if ratio <= 2.0 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

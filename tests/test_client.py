@@ -1,0 +1,367 @@
+"""EnrowClient end to end against the simulator over real loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+
+from enrow_async import (
+    AuthenticationError,
+    BatchErrors,
+    BatchFailedError,
+    BatchNotFoundError,
+    BatchStatus,
+    BatchTimeoutError,
+    BulkResults,
+    ConfigurationError,
+    EnrowClient,
+    EnrowError,
+    Progress,
+    ResponseError,
+)
+from enrow_async._convert import structure
+from enrow_async.testing import EnrowSimulator, SimulatorConfig
+
+pytestmark = pytest.mark.anyio
+
+SEARCHES = [
+    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},
+    {"fullname": "Jim Halpert", "company_domain": "https://www.dundermifflin.com"},
+    {"fullname": "Ryan Howard", "company_name": "Dunder Mifflin", "custom": {"crm": 3}},
+]
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[EnrowSimulator]:
+    async with EnrowSimulator(SimulatorConfig(duration=(0.2, 0.4), seed=7)) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def client(sim: EnrowSimulator) -> AsyncIterator[EnrowClient]:
+    async with EnrowClient(sim.api_key, base_url=sim.base_url) as c:
+        yield c
+
+
+def other_tasks() -> set[asyncio.Task[Any]]:
+    """Tasks of ours still alive (the simulator's server-side handlers excluded)."""
+    me = asyncio.current_task()
+    return {
+        t
+        for t in asyncio.all_tasks()
+        if t is not me and not t.get_coro().__qualname__.startswith("RequestHandler")  # type: ignore[union-attr]
+    }
+
+
+async def test_no_key_says_how_to_provide_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ENROW_API_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="ENROW_API_KEY"):
+        EnrowClient()
+
+
+async def test_key_from_environment(monkeypatch: pytest.MonkeyPatch, sim: EnrowSimulator) -> None:
+    monkeypatch.setenv("ENROW_API_KEY", sim.api_key)
+    job = None
+    async with EnrowClient(base_url=sim.base_url) as client:
+        job = await client.start_bulk_search(SEARCHES)
+    assert job.id
+
+
+async def test_wait_for_batch_returns_what_the_server_holds(
+    client: EnrowClient, sim: EnrowSimulator
+) -> None:
+    job = await client.start_bulk_search(SEARCHES, custom="campaign_q2")
+    seen: list[Progress] = []
+    batch = await client.wait_for_batch(job.id, timeout=10, on_progress=seen.append)
+    assert batch.status is BatchStatus.COMPLETED
+    assert batch == structure(sim.completed_body(job.id), BulkResults)
+    assert batch.custom == "campaign_q2"
+    assert [r.index for r in batch.results] == [0, 1, 2]
+    assert batch.results[0].custom == "lead_001"
+    assert batch.results[2].custom == {"crm": 3}
+    assert seen
+    assert seen[-1].status is BatchStatus.COMPLETED
+    assert seen[-1].finished == seen[-1].requested == 3
+    finished = [p.finished for p in seen]
+    assert finished == sorted(finished)
+    assert len({(p.status, p.finished) for p in seen}) == len(seen)
+
+
+async def test_async_progress_callback_is_awaited_in_order(client: EnrowClient) -> None:
+    job = await client.start_bulk_search(SEARCHES)
+    seen: list[int] = []
+
+    async def record(progress: Progress) -> None:
+        await asyncio.sleep(0)
+        seen.append(progress.finished)
+
+    await client.wait_for_batch(job.id, timeout=10, on_progress=record)
+    assert seen
+    assert seen[-1] == 3
+    assert seen == sorted(seen)
+
+
+async def test_get_bulk_results_while_ongoing(client: EnrowClient, sim: EnrowSimulator) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=30.0)
+    batch = await client.get_bulk_results(batch_id)
+    assert batch.status is BatchStatus.ONGOING
+    assert batch.results == ()
+    assert batch.stats.requested == 3
+    assert batch.stats.credits_cost is None
+
+
+async def test_watch_batch_streams_until_done(client: EnrowClient, sim: EnrowSimulator) -> None:
+    batch_id = sim.add_batch(SEARCHES * 10, duration=0.5)
+    snapshots = [p async for p in client.watch_batch(batch_id, timeout=10)]
+    assert snapshots[-1].status is BatchStatus.COMPLETED
+    assert all(p.status is BatchStatus.ONGOING for p in snapshots[:-1])
+    assert snapshots[-1].fraction == 1.0
+    assert all(p.batch_id == batch_id for p in snapshots)
+
+
+async def test_failed_batch_raises_with_last_snapshot(
+    client: EnrowClient, sim: EnrowSimulator
+) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=0.2, fail=True)
+    with pytest.raises(BatchFailedError) as info:
+        await client.wait_for_batch(batch_id, timeout=10)
+    assert info.value.batch_id == batch_id
+    assert info.value.progress.status is BatchStatus.FAILED
+
+
+async def test_timeout_carries_progress_and_never_returns_unfinished(
+    client: EnrowClient, sim: EnrowSimulator
+) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=60.0)
+    with pytest.raises(BatchTimeoutError) as info:
+        await client.wait_for_batch(batch_id, timeout=0.3)
+    assert isinstance(info.value, TimeoutError)
+    assert isinstance(info.value, EnrowError)
+    assert info.value.progress is not None
+    assert info.value.progress.status is BatchStatus.ONGOING
+    assert batch_id in str(info.value)
+
+
+async def test_unknown_id(client: EnrowClient) -> None:
+    with pytest.raises(BatchNotFoundError):
+        await client.get_bulk_results("no-such-batch")
+    with pytest.raises(BatchNotFoundError):
+        await client.wait_for_batch("no-such-batch", timeout=5)
+
+
+@pytest.mark.parametrize("status", [400, 404])
+async def test_unknown_id_either_status(status: int) -> None:
+    async with EnrowSimulator(SimulatorConfig(not_found_status=status)) as sim:
+        async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+            with pytest.raises(BatchNotFoundError) as info:
+                await client.get_bulk_results("nope")
+    assert info.value.status == status
+
+
+@pytest.mark.parametrize(("status", "index_as"), [(202, "int"), (200, "str")])
+async def test_wire_variants_from_the_server(status: int, index_as: str) -> None:
+    config = SimulatorConfig(ongoing_status=status, index_as=index_as, duration=(0.2, 0.3))
+    async with EnrowSimulator(config) as sim:
+        async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+            job = await client.start_bulk_search(SEARCHES)
+            ongoing = await client.get_bulk_results(job.id)
+            batch = await client.wait_for_batch(job.id, timeout=10)
+    assert ongoing.status is BatchStatus.ONGOING
+    assert [r.index for r in batch.results] == [0, 1, 2]
+
+
+async def test_bad_key_is_authentication_error(sim: EnrowSimulator) -> None:
+    async with EnrowClient("wrong-key", base_url=sim.base_url) as client:
+        with pytest.raises(AuthenticationError) as info:
+            await client.get_bulk_results("x")
+    assert "wrong-key" not in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["", None, 3])
+async def test_bad_ids_refused_before_any_request(
+    client: EnrowClient, sim: EnrowSimulator, bad: Any
+) -> None:
+    before = sim.stats.requests
+    with pytest.raises((ValueError, TypeError)):
+        await client.wait_for_batch(bad, timeout=1)
+    with pytest.raises((ValueError, TypeError)):
+        await client.get_bulk_results(bad)
+    assert sim.stats.requests == before
+
+
+@pytest.mark.parametrize("bad", [-1, math.nan, "5"])
+async def test_bad_timeouts_refused(client: EnrowClient, bad: Any) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        await client.wait_for_batch("b", timeout=bad)
+
+
+async def test_id_with_query_characters_is_one_id(client: EnrowClient) -> None:
+    with pytest.raises(BatchNotFoundError):
+        await client.get_bulk_results("a&id=b")
+
+
+async def test_transient_faults_are_retried(sim: EnrowSimulator) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    for kind in ("server_error", "rate_limited", "drop", "truncate", "html_502"):
+        sim.inject(kind, count=1)
+    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+        batch = await client.get_bulk_results(batch_id)
+    assert batch.status is BatchStatus.COMPLETED
+
+
+async def test_html_200_is_a_response_error_with_raw_body(sim: EnrowSimulator) -> None:
+    # A body that is not JSON but arrives with 200 is not retried: it is reported.
+    from aiohttp import web
+
+    async def html(_: web.Request) -> web.Response:
+        return web.Response(text="<html>maintenance</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/email/find/bulk", html)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with EnrowClient("k", base_url=f"http://127.0.0.1:{port}") as client:
+            with pytest.raises(ResponseError, match="not JSON") as info:
+                await client.get_bulk_results("b1")
+        assert info.value.body == b"<html>maintenance</html>"
+    finally:
+        await runner.cleanup()
+
+
+async def test_wait_for_batches_yields_each_once_and_reports_errors(
+    client: EnrowClient, sim: EnrowSimulator
+) -> None:
+    good = [sim.add_batch(SEARCHES, duration=d) for d in (0.1, 0.4, 0.2)]
+    failed = sim.add_batch(SEARCHES, duration=0.1, fail=True)
+    seen: list[str] = []
+    with pytest.raises(BatchErrors) as info:
+        async for batch in client.wait_for_batches([*good, failed, "missing-id"], timeout=10):
+            seen.append(batch.id)
+    assert sorted(seen) == sorted([*good, failed])
+    assert len(seen) == len(set(seen))
+    assert set(info.value.errors) == {"missing-id"}
+    assert isinstance(info.value.errors["missing-id"], BatchNotFoundError)
+
+
+async def test_wait_for_batches_auth_error_ends_at_once(sim: EnrowSimulator) -> None:
+    ids = [sim.add_batch(SEARCHES, duration=5.0) for _ in range(3)]
+    async with EnrowClient("bad", base_url=sim.base_url) as client:
+        with pytest.raises(AuthenticationError):
+            async for _ in client.wait_for_batches(ids, timeout=10):
+                pass
+
+
+async def test_deadline_yields_finished_first_then_names_the_rest(
+    client: EnrowClient, sim: EnrowSimulator
+) -> None:
+    fast = sim.add_batch(SEARCHES, duration=0.05)
+    slow = sim.add_batch(SEARCHES, duration=60.0)
+    got = []
+    with pytest.raises(BatchTimeoutError) as info:
+        async for batch in client.wait_for_batches([slow, fast], timeout=1.0):
+            got.append(batch.id)
+    assert got == [fast]
+    assert set(info.value.pending) == {slow}
+
+
+async def test_break_stops_polling_and_leaves_no_task(
+    client: EnrowClient, sim: EnrowSimulator
+) -> None:
+    fast = sim.add_batch(SEARCHES, duration=0.05)
+    slows = [sim.add_batch(SEARCHES, duration=60.0) for _ in range(5)]
+    async for batch in client.wait_for_batches([fast, *slows], timeout=10):
+        assert batch.id == fast
+        break
+    for _ in range(5):
+        await asyncio.sleep(0.01)
+    assert other_tasks() == set()
+    requests = sim.stats.requests
+    await asyncio.sleep(0.5)
+    assert sim.stats.requests == requests
+
+
+async def test_cancelling_a_wait_leaves_nothing_behind(
+    client: EnrowClient, sim: EnrowSimulator
+) -> None:
+    slow = sim.add_batch(SEARCHES, duration=60.0)
+    task = asyncio.ensure_future(client.wait_for_batch(slow, timeout=30))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(5):
+        await asyncio.sleep(0.01)
+    assert other_tasks() == set()
+
+
+async def test_client_exit_through_exception_closes_everything(sim: EnrowSimulator) -> None:
+    slow = sim.add_batch(SEARCHES, duration=60.0)
+    client = EnrowClient(sim.api_key, base_url=sim.base_url)
+    with pytest.raises(RuntimeError, match="boom"):
+        async with client:
+            task = asyncio.ensure_future(client.wait_for_batch(slow, timeout=30))
+            await asyncio.sleep(0.2)
+            raise RuntimeError("boom")
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert other_tasks() == set()
+
+
+async def test_key_never_logged_or_shown(
+    sim: EnrowSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = sim.api_key
+    caplog.set_level(logging.DEBUG, logger="enrow_async")
+    sim.inject("server_error", count=1)
+    async with EnrowClient(secret, base_url=sim.base_url) as client:
+        assert secret not in repr(client)
+        job = await client.start_bulk_search(SEARCHES)
+        await client.wait_for_batch(job.id, timeout=10)
+        with pytest.raises(BatchNotFoundError) as info:
+            await client.get_bulk_results("nope")
+    assert caplog.records, "DEBUG logging should have recorded requests"
+    assert secret not in caplog.text
+    assert secret not in str(info.value)
+    assert secret not in repr(info.value)
+
+
+async def test_caller_owned_session_is_left_open(sim: EnrowSimulator) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with EnrowClient(sim.api_key, base_url=sim.base_url, session=session) as client:
+            job = await client.start_bulk_search(SEARCHES)
+        assert not session.closed
+        async with EnrowClient(sim.api_key, base_url=sim.base_url, session=session) as client:
+            await client.wait_for_batch(job.id, timeout=10)
+
+
+async def test_using_a_closed_client_says_so(sim: EnrowSimulator) -> None:
+    client = EnrowClient(sim.api_key, base_url=sim.base_url)
+    with pytest.raises(RuntimeError, match="async with"):
+        await client.wait_for_batch("b", timeout=1)
+
+
+async def test_find_emails_returns_input_order(client: EnrowClient) -> None:
+    people = [
+        {"fullname": f"Person {i}", "company_domain": f"co{i % 7}.com", "custom": str(i)}
+        for i in range(23)
+    ]
+    seen: list[Any] = []
+    results = await client.find_emails(people, batch_size=5, timeout=20, on_progress=seen.append)
+    assert [r.index for r in results] == list(range(23))
+    assert [r.custom for r in results] == [str(i) for i in range(23)]
+    assert [r.raw_params["fullname"] for r in results] == [p["fullname"] for p in people]
+    assert seen[-1].batches == 5
+    assert seen[-1].requested == 23
+    assert orjson.dumps([r.raw_params for r in results])
