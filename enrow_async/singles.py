@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import attrs
 import orjson
+from cattrs.gen import make_dict_structure_fn, override
 
 from ._convert import converter, structure
 from ._protocol import ApiConfig, Request, Response, decode, error_for
@@ -103,7 +104,10 @@ def _webhooks(value: object, _: object) -> tuple[Any, ...]:
     return tuple(value)
 
 
-converter.register_structure_hook_func(lambda t: t == tuple[Any, ...], _webhooks)
+converter.register_structure_hook(
+    AccountInfo,
+    make_dict_structure_fn(AccountInfo, converter, webhooks=override(struct_hook=_webhooks)),
+)
 
 
 # -- checks and request bodies --------------------------------------------------------------
@@ -195,14 +199,14 @@ def account_request(config: ApiConfig) -> Request:
     return Request("GET", config.base_url + ACCOUNT_PATH, ACCOUNT_PATH, config.headers)
 
 
+# -- reading answers ------------------------------------------------------------------------
+
+
 def finished_count(given: int | None, requested: int, status: BatchStatus) -> int:
     """A bulk's ``finished`` as sent, else ``requested`` once completed and 0 before."""
     if given is not None:
         return given
     return requested if status is BatchStatus.COMPLETED else 0
-
-
-# -- reading single jobs --------------------------------------------------------------------
 
 
 def not_found(error: ServerError) -> BatchNotFoundError | None:
