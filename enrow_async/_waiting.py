@@ -10,11 +10,12 @@ cancellation.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import math
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import anyio
 
@@ -32,13 +33,21 @@ from .errors import (
 )
 from .models import Progress
 
-__all__ = ["BatchStream", "ProgressCallback"]
+__all__ = ["BatchStream", "ProgressCallback", "WebhookSource"]
 
 R = TypeVar("R", bound=Pollable)
 Y = TypeVar("Y")
 
 ProgressCallback = Callable[[Progress], Awaitable[Any] | None]
 """``on_progress``: a plain function or a coroutine function taking a Progress."""
+
+
+class WebhookSource(Protocol):
+    """Anything that calls back when an id's webhook arrives (e.g. WebhookReceiver)."""
+
+    def subscribe(self, batch_id: str, callback: Callable[[Any], object]) -> Callable[[], None]:
+        """Call ``callback(event)`` when ``batch_id``'s event arrives; return an unsubscribe."""
+        ...
 
 
 def is_fatal(error: Exception) -> bool:
@@ -71,6 +80,8 @@ class BatchStream(Generic[R, Y]):
         on_progress: ProgressCallback | None,
         yield_progress: bool = False,
         collect_errors: bool = False,
+        webhook: WebhookSource | None = None,
+        hinted_plan: Callable[[str], PollPlan] | None = None,
     ) -> None:
         self._scheduler = scheduler
         self._ids = list(dict.fromkeys(ids))
@@ -81,6 +92,9 @@ class BatchStream(Generic[R, Y]):
         self._on_progress = on_progress
         self._yield_progress = yield_progress
         self._collect_errors = collect_errors
+        self._webhook = webhook
+        self._hinted_plan = hinted_plan or plan
+        self._unsubscribe: list[Callable[[], None]] = []
         self._pending: dict[str, Watch] = {}
         self._last: dict[str, Progress | None] = {}
         self._errors: dict[str, EnrowError] = {}
@@ -114,6 +128,15 @@ class BatchStream(Generic[R, Y]):
             self._pending[batch_id] = watch
             self._last[batch_id] = None
             self._scheduler.add(watch, plan.first_delay(self._scheduler.rand()))
+            if self._webhook is not None:
+                hinted = functools.partial(self._hinted, watch)
+                self._unsubscribe.append(self._webhook.subscribe(batch_id, hinted))
+
+    def _hinted(self, watch: Watch, _event: object) -> None:
+        """A webhook says the batch finished: read it now, then poll normally if it is not."""
+        if not watch.cancelled:
+            watch.plan = self._hinted_plan(watch.batch_id)
+            self._scheduler.poll_now(watch)
 
     async def __anext__(self) -> Y:
         if self._closed:
@@ -176,6 +199,8 @@ class BatchStream(Generic[R, Y]):
         if self._closed:
             return
         self._closed = True
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
         for watch in self._pending.values():
             self._scheduler.cancel(watch)
         self._send.close()

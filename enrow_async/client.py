@@ -13,6 +13,7 @@ import aiohttp
 import anyio
 from anyio.abc import TaskGroup
 
+from ._endpoints import OtherEndpoints
 from ._find import Collector, JobProgressCallback, collect, forward
 from ._protocol import (
     BULK_EMAIL_PATH,
@@ -34,7 +35,7 @@ from ._schedule import PollPlan, PollPolicy
 from ._scheduler import Pause, Pollable, Scheduler
 from ._searches import MAX_BATCH, bulk_search_request, chunk, to_searches
 from ._transport import DEFAULT_MAX_BODY, AiohttpTransport
-from ._waiting import BatchStream, ProgressCallback
+from ._waiting import BatchStream, ProgressCallback, WebhookSource
 from .errors import (
     BatchFailedError,
     ConfigurationError,
@@ -62,7 +63,7 @@ DEFAULT_TIMEOUT: Final = 3600.0
 log = logging.getLogger("enrow_async")
 
 
-class EnrowClient:
+class EnrowClient(OtherEndpoints):
     """Asyncio client for the Enrow API. Use it as ``async with EnrowClient() as client``.
 
     ``api_key`` defaults to the ``ENROW_API_KEY`` environment variable. One client holds one
@@ -85,6 +86,7 @@ class EnrowClient:
         max_response_bytes: int = DEFAULT_MAX_BODY,
         allow_http: bool = False,
         posts_per_second: int = 10,
+        webhook_poll_interval: float = 60.0,
         rand: Callable[[], float] | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("ENROW_API_KEY")
@@ -102,6 +104,12 @@ class EnrowClient:
             max_body=max_response_bytes,
         )
         self._policy = poll_policy or PollPolicy()
+        self._safety_policy = PollPolicy(
+            initial=webhook_poll_interval,
+            min_interval=webhook_poll_interval,
+            max_interval=webhook_poll_interval,
+            spread=0.0,
+        )
         self._retry = retry or RetryPolicy()
         self._budget = retry_budget or RetryBudget()
         self._rand = rand or random.Random().random
@@ -317,15 +325,18 @@ class EnrowClient:
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
         estimated_duration: float | None = None,
+        webhook: WebhookSource | None = None,
     ) -> BulkResults:
         """Wait until the batch is completed and return all its results.
 
         Raises BatchFailedError if it fails and BatchTimeoutError (carrying the last progress)
         if ``timeout`` seconds pass first. ``estimated_duration`` (minutes, from the POST)
-        sharpens the polling schedule.
+        sharpens the polling schedule. With a ``webhook`` (a WebhookReceiver whose URL the
+        batch was started with), the wait is woken by the notification and only polls every
+        ``webhook_poll_interval`` seconds as a safety net; results are still read with GET.
         """
         hints = None if estimated_duration is None else {batch_id: estimated_duration}
-        stream = self._stream([batch_id], timeout, on_progress, hints=hints)
+        stream = self._stream([batch_id], timeout, on_progress, hints=hints, webhook=webhook)
         async with stream:
             result: BulkResults = await stream.__anext__()
             if result.status is BatchStatus.FAILED:
@@ -339,6 +350,7 @@ class EnrowClient:
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
         estimated_durations: Mapping[str, float] | None = None,
+        webhook: WebhookSource | None = None,
     ) -> BatchStream[BulkResults, BulkResults]:
         """Yield each batch once, completed or failed, as soon as it finishes.
 
@@ -348,7 +360,12 @@ class EnrowClient:
         yielded first, then BatchTimeoutError names the unfinished ones.
         """
         return self._stream(
-            batch_ids, timeout, on_progress, hints=estimated_durations, collect_errors=True
+            batch_ids,
+            timeout,
+            on_progress,
+            hints=estimated_durations,
+            collect_errors=True,
+            webhook=webhook,
         )
 
     def _stream(
@@ -362,6 +379,7 @@ class EnrowClient:
         collect_errors: bool = False,
         path: str = BULK_EMAIL_PATH,
         parse: Callable[[Response, Request], Pollable] = parse_bulk_results,
+        webhook: WebhookSource | None = None,
     ) -> BatchStream[Any, Any]:
         """One stream over ``batch_ids``, read with ``GET path?id=`` and ``parse``."""
         if isinstance(batch_ids, str):
@@ -382,6 +400,11 @@ class EnrowClient:
                 estimated_duration=None if hint is None else hint * 60.0,
             )
 
+        safety = self._safety_policy
+
+        def safety_plan(batch_id: str) -> PollPlan:
+            return PollPlan(safety, started_at=anyio.current_time())
+
         def request(batch_id: str) -> Request:
             return get_request(config, path, batch_id)
 
@@ -390,11 +413,13 @@ class EnrowClient:
             ids,
             request=request,
             parse=parse,
-            plan=plan,
+            plan=plan if webhook is None else safety_plan,
             timeout=seconds,
             on_progress=on_progress,
             yield_progress=yield_progress,
             collect_errors=collect_errors,
+            webhook=webhook,
+            hinted_plan=plan if webhook is not None else None,
         )
 
 
