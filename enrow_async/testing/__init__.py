@@ -1,0 +1,68 @@
+"""A local, faithful simulator of the Enrow API, for testing code that talks to Enrow.
+
+It serves every documented endpoint over real HTTP on loopback (``aiohttp.web``):
+email finder (bulk and single), email verifier (bulk and single), phone finder (bulk
+and single) and ``/account/info``. Jobs progress over time on a configurable curve,
+results are realistic and deterministic for a given seed, and faults can be injected.
+
+>>> from enrow_async.testing import EnrowSimulator, SimulatorConfig, Faults
+>>> async def demo() -> None:  # doctest: +SKIP
+...     config = SimulatorConfig(duration=(0.2, 0.5), faults=Faults(server_error=0.1))
+...     async with EnrowSimulator(config) as sim:
+...         batch_id = sim.add_batch([{"fullname": "Jim Halpert",
+...                                    "company_domain": "dundermifflin.com"}])
+...         async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+...             batch = await client.wait_for_batch(batch_id, timeout=10)
+...         assert batch.results[0].email == sim.batch(batch_id).results[0]["email"]
+
+What it does, and what to configure (:class:`SimulatorConfig`):
+
+- **Auth and credits**: the ``x-api-key`` header must equal ``api_key`` (401 otherwise,
+  with the documented messages). ``credits`` sets a balance (default unlimited): starting
+  a job charges it up front, misses are refunded when the job ends, too little answers
+  ``insufficient_status`` (402, or 422 ``Insufficient balance`` as in the older reference).
+- **Progress**: each job runs ``duration`` seconds (a number, or a ``(min, max)`` range
+  drawn per job) along a ``curve`` (``linear``, ``fast_start``, ``slow_start``, ``steps``
+  or ``random``). ``finished`` is read from ``clock`` when asked: pass a
+  :class:`ManualClock` and call ``advance()`` for deterministic progress. A share
+  ``fail_rate`` of bulk jobs ends ``failed``; ``valid_rate`` of the searches find someone.
+- **Wire variants** the sources disagree on: ``ongoing_status`` (200 or 202),
+  ``not_found_status`` (400 ``Could not retrieve ...`` or 404 ``... not found``) and
+  ``index_as`` (``"str"`` or ``"int"``) for the bulk GET endpoints.
+- **Rate limit**: at most ``post_rate_limit`` POSTs per key in any second (real time);
+  over it, 429 ``Rate limit exceeded`` with a ``Retry-After`` header in seconds.
+- **Faults** (:class:`Faults`): per-request probabilities of ``server_error`` (500/503),
+  ``html_502``, ``rate_limited`` (429 + ``Retry-After``), ``drop`` (connection closed
+  before the API acts), ``drop_after`` (closed after it acted: the job exists),
+  ``truncate`` (body cut short), ``slow`` and ``hang`` (no answer until the simulator
+  stops), for the HTTP ``methods`` listed (GET only by default). ``sim.inject(kind,
+  count, path, method)`` forces the next matching requests to get a fault.
+- **Webhooks**: a job started with ``settings.webhook`` POSTs its documented event to that
+  URL ``webhook_delay`` seconds after it ends; failed deliveries are only counted.
+
+Inspection: ``sim.stats`` (requests per method and path, jobs created by POSTs, faults,
+rate-limit answers, webhook deliveries; also served as JSON at ``GET /_simulator/stats``),
+``sim.batch(id)`` (a job and its wire-form results), ``sim.completed_body(id)``.
+
+From a shell: ``python -m enrow_async.testing --port 8765`` (``--help`` for options).
+With pytest, the ``enrow_simulator`` and ``enrow_base_url`` fixtures serve one simulator
+per test, configured by the ``enrow_simulator_config`` fixture (override it to change).
+"""
+
+from ._config import CURVES, FAULT_KINDS, Curve, FaultKind, Faults, ManualClock, SimulatorConfig
+from ._jobs import Job
+from ._server import EnrowSimulator
+from ._state import SimulatorStats
+
+__all__ = [
+    "CURVES",
+    "FAULT_KINDS",
+    "Curve",
+    "EnrowSimulator",
+    "FaultKind",
+    "Faults",
+    "Job",
+    "ManualClock",
+    "SimulatorConfig",
+    "SimulatorStats",
+]

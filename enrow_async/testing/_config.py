@@ -1,0 +1,154 @@
+"""Configuration of the simulator: how batches behave and which faults it injects."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any, Literal, get_args
+
+import attrs
+
+__all__ = [
+    "CURVES",
+    "FAULT_KINDS",
+    "Curve",
+    "FaultKind",
+    "Faults",
+    "ManualClock",
+    "SimulatorConfig",
+]
+
+FaultKind = Literal[
+    "server_error", "html_502", "rate_limited", "drop", "drop_after", "truncate", "slow", "hang"
+]
+"""``drop`` loses the request before the server acts on it, ``drop_after`` after it did."""
+
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+
+Curve = Literal["linear", "fast_start", "slow_start", "steps", "random"]
+CURVES: tuple[Curve, ...] = get_args(Curve)
+
+
+def _rate(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be within [0, 1], got {value!r}")
+
+
+def _non_negative(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+
+
+def _upper(methods: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(method.upper() for method in methods)
+
+
+@attrs.frozen(kw_only=True)
+class Faults:
+    """Per-request probabilities of each fault, drawn from the seeded RNG.
+
+    A fault hits only requests whose method is in ``methods`` (GET by default, so POSTs
+    that create jobs are faulted only when asked). The probabilities add up to at most 1.
+    ``drop`` and ``hang`` never let the request reach the API, ``drop_after`` and
+    ``truncate`` act on a request the API did process (a job may exist), ``slow`` answers
+    normally after ``slow_seconds``.
+    """
+
+    server_error: float = attrs.field(default=0.0, validator=_rate)
+    html_502: float = attrs.field(default=0.0, validator=_rate)
+    rate_limited: float = attrs.field(default=0.0, validator=_rate)
+    drop: float = attrs.field(default=0.0, validator=_rate)
+    drop_after: float = attrs.field(default=0.0, validator=_rate)
+    truncate: float = attrs.field(default=0.0, validator=_rate)
+    slow: float = attrs.field(default=0.0, validator=_rate)
+    hang: float = attrs.field(default=0.0, validator=_rate)
+    retry_after: float = attrs.field(default=0.05, validator=_non_negative)
+    slow_seconds: float = attrs.field(default=0.2, validator=_non_negative)
+    methods: tuple[str, ...] = attrs.field(default=("GET",), converter=_upper)
+
+    def __attrs_post_init__(self) -> None:
+        if self.total > 1.0 + 1e-9:
+            raise ValueError(f"fault probabilities add up to {self.total:.3f} > 1")
+
+    def rate(self, kind: FaultKind) -> float:
+        value: float = getattr(self, kind)
+        return value
+
+    @property
+    def total(self) -> float:
+        """Probability that a matching request gets some fault."""
+        return sum(self.rate(kind) for kind in FAULT_KINDS)
+
+
+def _duration(value: float | tuple[float, float]) -> tuple[float, float]:
+    low, high = (value, value) if isinstance(value, int | float) else value
+    if not (0 <= low <= high and math.isfinite(high)):
+        raise ValueError(f"duration must be seconds >= 0 or (min, max), got {value!r}")
+    return float(low), float(high)
+
+
+def _one_of(*allowed: object) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value not in allowed:
+            raise ValueError(f"{attribute.name} must be one of {allowed!r}, got {value!r}")
+
+    return check
+
+
+def _optional_non_negative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _non_negative(_, attribute, value)
+
+
+@attrs.frozen(kw_only=True)
+class SimulatorConfig:
+    """How the simulated Enrow API behaves; every choice the documentation leaves open.
+
+    - ``duration``: seconds a job runs, a number or a ``(min, max)`` range drawn per job.
+    - ``curve``: how ``finished`` grows over that time (``"random"`` picks one per job).
+    - ``clock``: zero-argument callable returning seconds; inject a :class:`ManualClock`
+      for deterministic progress. The POST rate limit and fault delays use real time.
+    - ``ongoing_status`` / ``not_found_status`` / ``index_as``: the wire variants the
+      sources disagree on, for the bulk GET endpoints.
+    - ``credits``: the key's balance (``None``: unlimited); ``insufficient_status`` is
+      402 (newest pages) or 422 (older reference).
+    - ``post_rate_limit``: POSTs per second per key across POST endpoints (``None``: off).
+    """
+
+    api_key: str = "sim-key"
+    seed: int = 0
+    clock: Callable[[], float] = time.monotonic
+    duration: tuple[float, float] = attrs.field(default=(0.2, 1.0), converter=_duration)
+    curve: Curve = attrs.field(default="random", validator=_one_of(*CURVES))
+    fail_rate: float = attrs.field(default=0.0, validator=_rate)
+    valid_rate: float = attrs.field(default=0.7, validator=_rate)
+    ongoing_status: int = attrs.field(default=200, validator=_one_of(200, 202))
+    not_found_status: int = attrs.field(default=400, validator=_one_of(400, 404))
+    index_as: Literal["str", "int"] = attrs.field(default="str", validator=_one_of("str", "int"))
+    credits: float | None = attrs.field(default=None, validator=_optional_non_negative)
+    insufficient_status: int = attrs.field(default=402, validator=_one_of(402, 422))
+    post_rate_limit: int | None = attrs.field(default=10, validator=_optional_non_negative)
+    faults: Faults = Faults()
+    webhook_delay: float = attrs.field(default=0.0, validator=_non_negative)
+
+
+class ManualClock:
+    """A clock for ``SimulatorConfig(clock=...)`` that moves only when told to.
+
+    >>> clock = ManualClock()
+    >>> clock.advance(2.5)
+    >>> clock()
+    2.5
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        if not seconds >= 0:
+            raise ValueError(f"a clock only moves forward, got {seconds!r}")
+        self.now += seconds
