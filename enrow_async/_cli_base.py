@@ -1,0 +1,87 @@
+"""Shared pieces of the command line: its errors and the Ctrl-C handling.
+
+Ctrl-C (SIGINT) cancels the running command at its next await. A POST that starts a paid
+batch is shielded for a short grace period, so its id can still be recorded in the journal;
+whatever happens, the command then ends with :class:`Interrupted` (exit status 130).
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+
+import anyio
+
+__all__ = ["GRACE", "CliError", "Interrupt", "Interrupted", "run_interruptible"]
+
+GRACE = 10.0
+"""Seconds a POST already on its way may still take after Ctrl-C."""
+
+
+class CliError(Exception):
+    """One line for stderr and an exit status: 2 for bad input or usage, 1 otherwise."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Interrupted(Exception):
+    """The user pressed Ctrl-C; the message says what was kept and how to resume."""
+
+
+class Interrupt:
+    """Turns SIGINT into cancellation of one command; ``hint`` describes what to do next."""
+
+    def __init__(self) -> None:
+        self.fired = False
+        self.scope: anyio.CancelScope | None = None
+        self.hint: Callable[[], str] = lambda: "nothing was started"
+        self._guards: set[anyio.CancelScope] = set()
+
+    def fire(self) -> None:
+        self.fired = True
+        if self.scope is not None:
+            self.scope.cancel()
+        deadline = anyio.current_time() + GRACE
+        for guard in self._guards:
+            guard.deadline = min(guard.deadline, deadline)
+
+    @contextmanager
+    def guard(self) -> Iterator[anyio.CancelScope]:
+        """Shield a POST from Ctrl-C for at most GRACE seconds (its outcome gets recorded)."""
+        deadline = anyio.current_time() + GRACE if self.fired else math.inf
+        with anyio.CancelScope(shield=True, deadline=deadline) as scope:
+            self._guards.add(scope)
+            try:
+                yield scope
+            finally:
+                self._guards.discard(scope)
+
+
+async def _watch_signals(interrupt: Interrupt) -> None:
+    try:
+        with anyio.open_signal_receiver(signal.SIGINT) as signals:
+            async for _ in signals:
+                interrupt.fire()
+    except NotImplementedError:  # no signal handlers here (Windows): KeyboardInterrupt still works
+        return
+
+
+async def run_interruptible(
+    command: Callable[[Interrupt], Awaitable[int]], interrupt: Interrupt
+) -> int:
+    """Run ``command``; Ctrl-C cancels it and raises Interrupted with its resume hint."""
+    code = 130
+    scope = interrupt.scope = anyio.CancelScope()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_watch_signals, interrupt)
+        await anyio.lowlevel.checkpoint()  # let the signal receiver install itself
+        with scope:
+            code = await command(interrupt)
+        tg.cancel_scope.cancel()
+    if scope.cancelled_caught:
+        raise Interrupted(interrupt.hint())
+    return code

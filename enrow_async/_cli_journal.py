@@ -1,0 +1,227 @@
+"""The ``find --journal`` file: which batches were started, so none is ever paid for twice.
+
+One JSON line per event, appended and fsynced before the command goes on:
+
+- ``posting``: a batch is about to be sent (searches ``offset`` to ``offset + size``);
+- ``started``: it was created, with its ``batch_id``;
+- ``refused``: the API answered with an error, so nothing was created;
+- ``unknown``: no clear answer (OutcomeUnknownError, or Ctrl-C before the answer): the batch
+  may exist; it is not sent again unless the user asks for it (``--resend-unknown``).
+
+A ``posting`` with no later event (the process died in between) reads as ``unknown``. Each
+line carries a fingerprint of its searches; a journal that does not match the input is
+refused, because its batch ids would belong to other rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+
+from ._cli_base import CliError
+from .models import BulkJob, EmailSearch
+
+__all__ = ["Entry", "Journal", "fingerprint"]
+
+_VERSION = 1
+
+
+def fingerprint(searches: Sequence[EmailSearch]) -> str:
+    """A digest of the searches of one batch, in order."""
+    data = orjson.dumps(
+        [[s.fullname, s.company_domain, s.company_name, s.custom] for s in searches]
+    )
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@attrs.frozen
+class Entry:
+    """The last word on one range of searches."""
+
+    event: str
+    offset: int
+    size: int
+    fingerprint: str
+    batch_id: str | None = None
+    estimated_duration: float | None = None
+    at: float | None = None
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
+
+    @property
+    def rows(self) -> str:
+        """1-based, for messages: ``searches 5001-10000``."""
+        return f"searches {self.offset + 1}-{self.end}"
+
+
+class Journal:
+    """Entries by range; with ``path=None`` it only keeps them in memory."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._entries: dict[tuple[int, int], Entry] = {}
+        self._torn = False
+        if path is not None:
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise CliError(f"{path}: cannot read the journal ({exc.strerror or exc})", 2) from None
+        self._torn = bool(raw) and not raw.endswith(b"\n")
+        lines = raw.splitlines()
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                data = orjson.loads(line)
+                entry = Entry(
+                    event=str(data["event"]),
+                    offset=int(data["offset"]),
+                    size=int(data["size"]),
+                    fingerprint=str(data["fingerprint"]),
+                    batch_id=data.get("batch_id"),
+                    estimated_duration=data.get("estimated_duration"),
+                    at=data.get("at"),
+                )
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                if number == len(lines):
+                    continue  # a line cut short by a crash: the posting before it stands
+                raise CliError(f"{path}: line {number} is not a journal entry", 2) from None
+            self._apply(entry)
+
+    def _apply(self, entry: Entry) -> None:
+        if entry.event == "refused":
+            self._entries.pop((entry.offset, entry.size), None)
+            return
+        for key, old in list(self._entries.items()):
+            if (
+                old.offset < entry.end
+                and entry.offset < old.end
+                and key != (entry.offset, entry.size)
+            ):
+                if old.event != "unknown":
+                    raise CliError(
+                        f"{self.path}: overlapping batches for {old.rows} and {entry.rows}", 2
+                    )
+                del self._entries[key]  # sent again on purpose (--resend-unknown)
+        self._entries[entry.offset, entry.size] = entry
+
+    def _append(self, entry: Entry, **extra: Any) -> None:
+        self._apply(entry)
+        if self.path is None:
+            return
+        record = {"v": _VERSION, **attrs.asdict(entry), **extra}
+        line = orjson.dumps({k: v for k, v in record.items() if v is not None}) + b"\n"
+        if self._torn:  # end the line a crash cut short, so this one stays readable
+            line, self._torn = b"\n" + line, False
+        new = not self.path.exists()
+        try:
+            with self.path.open("ab") as stream:
+                stream.write(line)
+                stream.flush()
+                os.fsync(stream.fileno())
+            if new:
+                _fsync_dir(self.path.parent)
+        except OSError as exc:
+            raise CliError(
+                f"{self.path}: cannot write the journal ({exc.strerror or exc})"
+            ) from None
+
+    # -- reading --------------------------------------------------------------------------------
+
+    @property
+    def started(self) -> list[Entry]:
+        return sorted((e for e in self._entries.values() if e.event == "started"), key=_offset)
+
+    @property
+    def unknown(self) -> list[Entry]:
+        """Ranges that may or may not have become batches (``posting`` without an answer)."""
+        return sorted((e for e in self._entries.values() if e.event != "started"), key=_offset)
+
+    def check(self, searches: Sequence[EmailSearch], source: Path) -> None:
+        """Refuse (exit 2) a journal written for other input."""
+        for entry in self._entries.values():
+            part = searches[entry.offset : entry.end]
+            if len(part) != entry.size or fingerprint(part) != entry.fingerprint:
+                raise CliError(
+                    f"{self.path}: this journal was written for other input ({entry.rows} differ"
+                    f" from {source}); use a new journal file",
+                    2,
+                )
+
+    def todo(
+        self, count: int, batch_size: int, *, resend_unknown: bool = False
+    ) -> list[tuple[int, int]]:
+        """(offset, size) of the searches no batch covers, at most ``batch_size`` each."""
+        covered = sorted(
+            (e for e in self._entries.values() if e.event == "started" or not resend_unknown),
+            key=_offset,
+        )
+        gaps: list[tuple[int, int]] = []
+        position = 0
+        for entry in covered:
+            if entry.offset > position:
+                gaps.append((position, entry.offset))
+            position = max(position, entry.end)
+        if position < count:
+            gaps.append((position, count))
+        return [
+            (start, min(batch_size, end - start))
+            for first, end in gaps
+            for start in range(first, end, batch_size)
+        ]
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def posting(self, offset: int, searches: Sequence[EmailSearch]) -> Entry:
+        entry = Entry("posting", offset, len(searches), fingerprint(searches), at=time.time())
+        self._append(entry)
+        return entry
+
+    def started_batch(self, posting: Entry, job: BulkJob) -> None:
+        self._append(
+            attrs.evolve(
+                posting,
+                event="started",
+                batch_id=job.id,
+                estimated_duration=job.estimated_duration,
+                at=time.time(),
+            ),
+            credits_used=job.credits_used,
+        )
+
+    def refused(self, posting: Entry) -> None:
+        self._append(attrs.evolve(posting, event="refused", at=time.time()))
+
+    def unknown_outcome(self, posting: Entry, reason: str) -> None:
+        self._append(attrs.evolve(posting, event="unknown", at=time.time()), reason=reason)
+
+
+def _offset(entry: Entry) -> int:
+    return entry.offset
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
