@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeAlias
@@ -47,6 +48,23 @@ Event: TypeAlias = "tuple[Watch, Progress | None, Any, Exception | None]"
 """(watch, progress if it changed, final result when done, error)."""
 
 
+LAST_CALL = 0.2
+"""Seconds before a waiter's deadline at which one last poll is made."""
+
+
+def last_call(now: float, delay: float, deadline: float, *, first: bool = False) -> float:
+    """When to poll next: after ``delay``, but no later than ``LAST_CALL`` seconds before the
+    deadline, so a wait that times out reports fresh progress. A first poll always lands
+    before the deadline, however short."""
+    due = now + delay
+    final = deadline - LAST_CALL
+    if due <= final:
+        return due
+    if final > now:
+        return final
+    return min(due, now + (deadline - now) / 2) if first else due
+
+
 class Pause:
     """Client-wide pause (a 429 with Retry-After slows every poller): monotonic deadline."""
 
@@ -62,6 +80,7 @@ class Watch:
     __slots__ = (
         "batch_id",
         "cancelled",
+        "deadline",
         "last",
         "parse",
         "plan",
@@ -79,8 +98,10 @@ class Watch:
         plan: PollPlan,
         sink: MemoryObjectSendStream[Event],
         started: float,
+        deadline: float = math.inf,
     ) -> None:
         self.batch_id = batch_id
+        self.deadline = deadline
         self.request = request
         self.parse = parse
         self.plan = plan
@@ -129,9 +150,11 @@ class Scheduler:
         return self._watched
 
     def add(self, watch: Watch, delay: float) -> None:
-        """Start watching; the first poll comes after ``delay`` seconds."""
+        """Start watching; the first poll comes after ``delay`` seconds (or before the
+        watch's deadline, whichever is first)."""
         self._watched += 1
-        self._push(watch, anyio.current_time() + delay)
+        now = anyio.current_time()
+        self._push(watch, last_call(now, delay, watch.deadline, first=True))
 
     def poll_now(self, watch: Watch) -> None:
         """Poll ``watch`` as soon as a worker is free (e.g. a webhook said it finished)."""
@@ -233,7 +256,7 @@ class Scheduler:
             return
         if progress is not None:
             self._send(watch, (watch, progress, None, None))
-        self._push(watch, now + plan.next_delay(now, self._rand()))
+        self._push(watch, last_call(now, plan.next_delay(now, self._rand()), watch.deadline))
 
     def _finish(self, watch: Watch, event: Event) -> None:
         if not watch.cancelled:

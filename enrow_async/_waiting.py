@@ -124,7 +124,15 @@ class BatchStream(Generic[R, Y]):
             self._deadline = now + self._timeout
         for batch_id in self._ids:
             plan = self._plan(batch_id)
-            watch = Watch(batch_id, self._request(batch_id), self._parse, plan, self._send, now)
+            watch = Watch(
+                batch_id,
+                self._request(batch_id),
+                self._parse,
+                plan,
+                self._send,
+                now,
+                self._deadline,
+            )
             self._pending[batch_id] = watch
             self._last[batch_id] = None
             self._scheduler.add(watch, plan.first_delay(self._scheduler.rand()))
