@@ -253,9 +253,12 @@ class Job:
 
     def finished(self, now: float) -> int:
         """Searches done at ``now``: monotonic, ``requested`` only once completed."""
-        if now >= self.finish_at and not self.fail:
-            return self.requested
-        t = min(max(now - self.started, 0.0) / self.duration, _JUST_BEFORE_END)
+        if now >= self.finish_at:
+            if not self.fail:
+                return self.requested
+            t = _JUST_BEFORE_END  # a failed job keeps what it had done
+        else:
+            t = max(now - self.started, 0.0) / self.duration if self.duration else 0.0
         return min(self.requested - 1, math.floor(self.requested * _CURVES[self.curve](t)))
 
     def progress_body(self, now: float) -> dict[str, Any]:
