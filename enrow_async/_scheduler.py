@@ -133,7 +133,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._ready: deque[Watch] = deque()
         self._workers = 0
-        self._watched = 0
+        self._live: set[Watch] = set()
         self._running = False
         self._wake = anyio.Event()
         self._tg: TaskGroup | None = None
@@ -147,12 +147,20 @@ class Scheduler:
 
     @property
     def watched(self) -> int:
-        return self._watched
+        return len(self._live)
+
+    def close(self) -> None:
+        """The client is closing: every live wait fails at once instead of hanging."""
+        error = RuntimeError("the EnrowClient was closed while this wait was running")
+        for watch in list(self._live):
+            self._finish(watch, (watch, None, None, error))
+        self._heap.clear()
+        self._ready.clear()
 
     def add(self, watch: Watch, delay: float) -> None:
         """Start watching; the first poll comes after ``delay`` seconds (or before the
         watch's deadline, whichever is first)."""
-        self._watched += 1
+        self._live.add(watch)
         now = anyio.current_time()
         self._push(watch, last_call(now, delay, watch.deadline, first=True))
 
@@ -171,7 +179,7 @@ class Scheduler:
     def _drop(self, watch: Watch) -> None:
         if not watch.cancelled:
             watch.cancelled = True
-            self._watched -= 1
+            self._live.discard(watch)
             self._wake.set()
 
     def _push(self, watch: Watch, due: float) -> None:

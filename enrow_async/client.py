@@ -150,11 +150,14 @@ class EnrowClient(OtherEndpoints):
         tb: TracebackType | None,
     ) -> None:
         tg, self._tg = self._tg, None
+        self._scheduler.close()
         self._scheduler.attach(None)
         try:
             if tg is not None:
+                # Stop the scheduler; the body's own exception, if any, propagates unchanged
+                # (never wrapped in an ExceptionGroup): the task group is closed clean.
                 tg.cancel_scope.cancel()
-                await tg.__aexit__(exc_type, exc, tb)
+                await tg.__aexit__(None, None, None)
         finally:
             await self._transport.aclose()
 
