@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from ._protocol import Request, Response, check_batch_id, get_request, parse
-from ._waiting import ProgressCallback
+from ._waiting import ProgressCallback, WebhookSource
 from .errors import BatchFailedError, ServerError
 from .models import BatchStatus, BulkJob, Custom, Progress
 from .phone import (
@@ -103,6 +103,7 @@ class OtherEndpoints:
             collect_errors: bool = False,
             path: str = ...,
             parse: Callable[[Response, Request], Pollable] = ...,
+            webhook: WebhookSource | None = None,
         ) -> BatchStream[Any, Any]: ...
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -120,9 +121,14 @@ class OtherEndpoints:
         return parse_fn(response, request)
 
     async def _wait_single(
-        self, path: str, job_id: str, timeout: float | None, parse_fn: SingleParser[T]
+        self,
+        path: str,
+        job_id: str,
+        parse_fn: SingleParser[T],
+        timeout: float | None,
+        webhook: WebhookSource | None,
     ) -> T:
-        stream = self._stream([job_id], timeout, None, path=path, parse=parse_fn)
+        stream = self._stream([job_id], timeout, None, path=path, parse=parse_fn, webhook=webhook)
         with _single_not_found():
             async with stream:
                 answer: SingleAnswer[T] = await stream.__anext__()
@@ -136,10 +142,17 @@ class OtherEndpoints:
         timeout: float | None,
         on_progress: ProgressCallback | None,
         estimated_duration: float | None,
+        webhook: WebhookSource | None,
     ) -> B:
         hints = None if estimated_duration is None else {batch_id: estimated_duration}
         stream = self._stream(
-            [batch_id], timeout, on_progress, hints=hints, path=path, parse=parse_fn
+            [batch_id],
+            timeout,
+            on_progress,
+            hints=hints,
+            path=path,
+            parse=parse_fn,
+            webhook=webhook,
         )
         async with stream:
             result: B = await stream.__anext__()
@@ -180,11 +193,14 @@ class OtherEndpoints:
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
         estimated_duration: float | None = None,
+        webhook: WebhookSource | None = None,
     ) -> BulkVerification:
         """Wait until the bulk verification is completed and return it.
 
         Raises BatchFailedError if it fails and BatchTimeoutError if ``timeout`` seconds pass
         first; ``estimated_duration`` (minutes, from the POST) sharpens the polling schedule.
+        With a ``webhook`` source (a WebhookReceiver whose URL the job was started with), the
+        wait is woken by the notification and polls only as a safety net.
         """
         return await self._wait_bulk(
             VERIFY_BULK_PATH,
@@ -193,6 +209,7 @@ class OtherEndpoints:
             timeout,
             on_progress,
             estimated_duration,
+            webhook,
         )
 
     async def verify_email(
@@ -208,11 +225,16 @@ class OtherEndpoints:
         return await self._read_single(VERIFY_SINGLE_PATH, job_id, parse_single_verification)
 
     async def wait_for_single_verification(
-        self, job_id: str, *, timeout: float | None = DEFAULT_TIMEOUT
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        webhook: WebhookSource | None = None,
     ) -> EmailVerification:
-        """Wait for a single verification's result (BatchTimeoutError at the deadline)."""
+        """Wait for a single verification's result (BatchTimeoutError at the deadline;
+        ``webhook`` as for wait_for_verification)."""
         return await self._wait_single(
-            VERIFY_SINGLE_PATH, job_id, timeout, parse_single_verification
+            VERIFY_SINGLE_PATH, job_id, parse_single_verification, timeout, webhook
         )
 
     # -- phone finder ------------------------------------------------------------------------
@@ -245,11 +267,19 @@ class OtherEndpoints:
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
         estimated_duration: float | None = None,
+        webhook: WebhookSource | None = None,
     ) -> BulkPhoneResults:
         """Wait until the phone bulk is completed and return it (BatchFailedError,
-        BatchTimeoutError as for wait_for_verification)."""
+        BatchTimeoutError, ``estimated_duration`` and ``webhook`` as for
+        wait_for_verification)."""
         return await self._wait_bulk(
-            PHONE_BULK_PATH, batch_id, parse_bulk_phone, timeout, on_progress, estimated_duration
+            PHONE_BULK_PATH,
+            batch_id,
+            parse_bulk_phone,
+            timeout,
+            on_progress,
+            estimated_duration,
+            webhook,
         )
 
     async def find_phone(
@@ -276,10 +306,17 @@ class OtherEndpoints:
         return await self._read_single(PHONE_SINGLE_PATH, job_id, parse_single_phone)
 
     async def wait_for_phone(
-        self, job_id: str, *, timeout: float | None = DEFAULT_TIMEOUT
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        webhook: WebhookSource | None = None,
     ) -> PhoneResult:
-        """Wait for a single phone search's result (BatchTimeoutError at the deadline)."""
-        return await self._wait_single(PHONE_SINGLE_PATH, job_id, timeout, parse_single_phone)
+        """Wait for a single phone search's result (BatchTimeoutError at the deadline;
+        ``webhook`` as for wait_for_verification)."""
+        return await self._wait_single(
+            PHONE_SINGLE_PATH, job_id, parse_single_phone, timeout, webhook
+        )
 
     # -- single email finder and account -----------------------------------------------------
 
@@ -312,10 +349,17 @@ class OtherEndpoints:
         return await self._read_single(FIND_SINGLE_PATH, job_id, parse_single_email)
 
     async def wait_for_email(
-        self, job_id: str, *, timeout: float | None = DEFAULT_TIMEOUT
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        webhook: WebhookSource | None = None,
     ) -> SingleEmailResult:
-        """Wait for a single email search's result (BatchTimeoutError at the deadline)."""
-        return await self._wait_single(FIND_SINGLE_PATH, job_id, timeout, parse_single_email)
+        """Wait for a single email search's result (BatchTimeoutError at the deadline;
+        ``webhook`` as for wait_for_verification)."""
+        return await self._wait_single(
+            FIND_SINGLE_PATH, job_id, parse_single_email, timeout, webhook
+        )
 
     async def account_info(self) -> AccountInfo:
         """The credit balance and the webhooks configured on the account."""
