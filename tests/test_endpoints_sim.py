@@ -20,7 +20,7 @@ from enrow_async import (
     RetryPolicy,
 )
 from enrow_async import client as client_module
-from enrow_async._endpoints import DEFAULT_TIMEOUT, OtherEndpoints
+from enrow_async._endpoints import DEFAULT_TIMEOUT
 from enrow_async._schedule import Backoff
 from enrow_async.phone import PhoneQualification, PhoneSearch
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
@@ -39,10 +39,6 @@ FAST_POLLS = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2, margi
 FAST_RETRIES = RetryPolicy(attempts=2, backoff=Backoff(initial=0.01, cap=0.02))
 
 
-class Client(EnrowClient, OtherEndpoints):
-    """EnrowClient with the endpoints mixin, whether or not EnrowClient already has it."""
-
-
 @pytest.fixture
 async def sim() -> AsyncIterator[EnrowSimulator]:
     async with EnrowSimulator(SimulatorConfig(duration=(0.2, 0.4), seed=11)) as simulator:
@@ -50,8 +46,8 @@ async def sim() -> AsyncIterator[EnrowSimulator]:
 
 
 @pytest.fixture
-async def client(sim: EnrowSimulator) -> AsyncIterator[Client]:
-    async with Client(
+async def client(sim: EnrowSimulator) -> AsyncIterator[EnrowClient]:
+    async with EnrowClient(
         sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS, retry=FAST_RETRIES
     ) as c:
         yield c
@@ -64,7 +60,7 @@ def test_one_default_timeout() -> None:
 # -- email verifier --------------------------------------------------------------------------
 
 
-async def test_bulk_verification_end_to_end(client: Client) -> None:
+async def test_bulk_verification_end_to_end(client: EnrowClient) -> None:
     job = await client.start_bulk_verification(EMAILS, custom={"campaign": 2})
     assert job.id
     first = await client.get_bulk_verification(job.id)
@@ -86,7 +82,7 @@ async def test_bulk_verification_end_to_end(client: Client) -> None:
     assert seen[-1].finished == 2
 
 
-async def test_single_verification_end_to_end(client: Client) -> None:
+async def test_single_verification_end_to_end(client: EnrowClient) -> None:
     job = await client.verify_email("dwight@dundermifflin.com", custom="c1")
     answer = await client.get_verification(job.id)
     assert answer.id == job.id
@@ -102,7 +98,7 @@ async def test_single_verification_end_to_end(client: Client) -> None:
 # -- phone finder ----------------------------------------------------------------------------
 
 
-async def test_phone_bulk_end_to_end(client: Client) -> None:
+async def test_phone_bulk_end_to_end(client: EnrowClient) -> None:
     job = await client.start_phone_search(PEOPLE, custom="phones")
     batch = await client.wait_for_phone_results(job.id, timeout=10)
     assert batch.status is BatchStatus.COMPLETED
@@ -119,7 +115,7 @@ async def test_phone_bulk_end_to_end(client: Client) -> None:
     assert again == batch
 
 
-async def test_single_phone_end_to_end(client: Client) -> None:
+async def test_single_phone_end_to_end(client: EnrowClient) -> None:
     job = await client.find_phone(
         firstname="Jim", lastname="Halpert", company_domain="dundermifflin.com", custom="lead"
     )
@@ -132,7 +128,7 @@ async def test_single_phone_end_to_end(client: Client) -> None:
 # -- single email finder and account ---------------------------------------------------------
 
 
-async def test_find_email_end_to_end(client: Client) -> None:
+async def test_find_email_end_to_end(client: EnrowClient) -> None:
     job = await client.find_email(
         "Jim Halpert", company_domain="dundermifflin.com", custom={"crm": 1}
     )
@@ -147,7 +143,7 @@ async def test_find_email_end_to_end(client: Client) -> None:
         assert result.info is not None
 
 
-async def test_account_info(client: Client) -> None:
+async def test_account_info(client: EnrowClient) -> None:
     info = await client.account_info()
     assert info.credits >= 0
     assert isinstance(info.webhooks, tuple)
@@ -157,7 +153,7 @@ async def test_webhook_wakes_the_waits(sim: EnrowSimulator) -> None:
     # Safety-net polls come every 30 s: finishing within 5 s proves the webhook woke the wait.
     async with (
         WebhookReceiver() as hooks,
-        Client(sim.api_key, base_url=sim.base_url, webhook_poll_interval=30.0) as client,
+        EnrowClient(sim.api_key, base_url=sim.base_url, webhook_poll_interval=30.0) as client,
     ):
         bulk = await client.start_bulk_verification(EMAILS, webhook=hooks.url)
         single = await client.find_phone(linkedin_url=LINKEDIN, webhook=hooks.url)
@@ -170,7 +166,7 @@ async def test_webhook_wakes_the_waits(sim: EnrowSimulator) -> None:
 # -- errors, deadlines, cleanliness ----------------------------------------------------------
 
 
-async def test_unknown_ids_are_batch_not_found(client: Client) -> None:
+async def test_unknown_ids_are_batch_not_found(client: EnrowClient) -> None:
     with pytest.raises(BatchNotFoundError):
         await client.get_bulk_verification("nope")
     with pytest.raises(BatchNotFoundError):
@@ -192,7 +188,7 @@ async def test_bulk_wire_variants(ongoing: int, missing: int) -> None:
     config = SimulatorConfig(ongoing_status=ongoing, not_found_status=missing, duration=0.4)
     async with (
         EnrowSimulator(config) as sim,
-        Client(sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS) as client,
+        EnrowClient(sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS) as client,
     ):
         verification = await client.start_bulk_verification(EMAILS)
         phones = await client.start_phone_search(PEOPLE)
@@ -212,7 +208,7 @@ async def test_bulk_wire_variants(ongoing: int, missing: int) -> None:
 async def test_failed_bulks_raise_with_progress() -> None:
     async with (
         EnrowSimulator(SimulatorConfig(fail_rate=1.0, duration=0.2)) as sim,
-        Client(sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS) as client,
+        EnrowClient(sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS) as client,
     ):
         verification = await client.start_bulk_verification(EMAILS)
         phones = await client.start_phone_search(PEOPLE)
@@ -229,7 +225,7 @@ async def test_single_wait_deadline() -> None:
     slow = SimulatorConfig(duration=(60.0, 60.0))
     async with (
         EnrowSimulator(slow) as sim,
-        Client(sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS) as client,
+        EnrowClient(sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS) as client,
     ):
         job = await client.find_email("Jim Halpert", company_name="Dunder Mifflin")
         with pytest.raises(BatchTimeoutError) as info:
@@ -259,7 +255,7 @@ async def test_single_wait_deadline() -> None:
     ],
 )
 async def test_bad_input_refused_before_any_request(
-    client: Client, sim: EnrowSimulator, call: Any
+    client: EnrowClient, sim: EnrowSimulator, call: Any
 ) -> None:
     before = sim.stats.requests
     with pytest.raises((ValueError, TypeError)):
