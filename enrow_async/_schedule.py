@@ -1,0 +1,272 @@
+"""Pure scheduling: when to poll a batch next, and how long to wait before a retry.
+
+Nothing here sleeps, reads a clock or draws a random number: times and ``rand`` (a float
+in ``[0, 1)``) are passed in, so every decision is reproducible and testable. The defaults
+of :class:`PollPolicy` are tuned with ``benchmarks/polling_sim.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+
+__all__ = ["Backoff", "PollPlan", "PollPolicy"]
+
+_HISTORY = 4  # progress changes kept for the fit
+_PRIOR = 1.0  # weight of the prior "progress is linear" against the observed counts
+_EXPONENTS = (0.5, 3.0)  # fitted exponent q of done ~ elapsed ** q is clipped to this range
+
+
+def _check(owner: str, name: str, value: float, low: float, high: float = math.inf) -> None:
+    if not low <= value <= high:  # also rejects NaN
+        raise ValueError(f"{owner}.{name} must be in [{low}, {high}], got {value!r}")
+
+
+@attrs.frozen
+class PollPolicy:
+    """Knobs of :class:`PollPlan` (seconds unless said otherwise).
+
+    - ``initial``: first poll after ``initial * (1 +/- spread)``; base of the backoff.
+    - ``factor``: while nothing moves, each wait is ``factor - 1`` times the quiet time so
+      far (``initial * factor ** n`` before any progress).
+    - ``min_interval`` / ``max_interval``: bounds of every wait.
+    - ``jitter``: relative spread of waits far from the finish.
+    - ``margin``: poll this long (``+/- 50 %``) after a predicted finish that is near.
+    - ``near``: a predicted finish closer than this is polled right after.
+    - ``approach``: far from the finish, wait this share of the time to the earliest
+      plausible finish, then look again.
+    - ``horizon``: never wait more than ``horizon`` times the time since the start.
+    - ``caution``: the earliest plausible finish is the fit shifted this many standard
+      errors early; higher means more polls and less lateness.
+    """
+
+    initial: float = 1.0
+    factor: float = 1.5
+    max_interval: float = 20.0
+    min_interval: float = 0.25
+    jitter: float = 0.1
+    spread: float = 0.5
+    margin: float = 0.1
+    near: float = 1.0
+    approach: float = 0.9
+    horizon: float = 3.0
+    caution: float = 1.5
+
+    def __attrs_post_init__(self) -> None:
+        _check("PollPolicy", "min_interval", self.min_interval, 1e-3, 1e6)
+        _check("PollPolicy", "max_interval", self.max_interval, self.min_interval, 1e6)
+        _check("PollPolicy", "initial", self.initial, self.min_interval, self.max_interval)
+        _check("PollPolicy", "factor", self.factor, 1.0, 10.0)
+        _check("PollPolicy", "jitter", self.jitter, 0.0, 0.5)
+        _check("PollPolicy", "spread", self.spread, 0.0, 0.9)
+        _check("PollPolicy", "margin", self.margin, 0.0, 1e6)
+        _check("PollPolicy", "near", self.near, 0.0, 1e6)
+        _check("PollPolicy", "approach", self.approach, 0.05, 1.0)
+        _check("PollPolicy", "horizon", self.horizon, 0.05, 100.0)
+        _check("PollPolicy", "caution", self.caution, 0.0, 10.0)
+
+
+@attrs.define(slots=True, init=False)
+class PollPlan:
+    """When to poll one batch next, from the snapshots seen so far.
+
+    The finish time is extrapolated from the last few changes of ``finished`` with a
+    power law ``done ~ elapsed ** q`` (``q`` = 1 is linear, above 1 a slow start, below 1 a
+    fast start), fitted by weighted least squares on a log-log scale with ``q`` pulled
+    towards 1, so that a few coarse counts cannot swing it. Far from the predicted finish
+    the plan waits ``approach`` times the time to the *earliest plausible* finish (the fit
+    shifted ``caution`` standard errors early) and never more than ``horizon`` times the
+    elapsed time; near it, it polls ``margin`` after the predicted finish. With no progress
+    yet, or none for a while, waits grow exponentially from the last change. A server
+    hint (``estimated_duration``, in seconds) is treated as an upper bound: the plan polls
+    no later than the hinted finish.
+    """
+
+    policy: PollPolicy
+    started_at: float
+    estimated_duration: float | None
+    _t0: float  # anchor: when finished was _f0 (the start, or a reset)
+    _f0: int
+    _points: list[tuple[float, int]]  # (time, finished) at the last changes
+    _finished: int
+    _requested: int
+    _last: float  # time of the latest snapshot
+    _polls: int
+    _idle: int  # snapshots since the anchor without any progress
+
+    def __init__(
+        self,
+        policy: PollPolicy,
+        *,
+        started_at: float,
+        estimated_duration: float | None = None,
+    ) -> None:
+        self.policy = policy
+        self.started_at = float(started_at)
+        hint = estimated_duration
+        self.estimated_duration = float(hint) if hint and 0 < hint < math.inf else None
+        self._t0 = self.started_at
+        self._f0 = 0
+        self._points = []
+        self._finished = 0
+        self._requested = 0
+        self._last = self.started_at
+        self._polls = 0
+        self._idle = 0
+
+    @property
+    def polls(self) -> int:
+        """Snapshots observed so far."""
+        return self._polls
+
+    @property
+    def rate(self) -> float | None:
+        """Searches per second between the last two changes; ``None`` before any."""
+        if not self._points:
+            return None
+        t2, f2 = self._points[-1]
+        t1, f1 = self._points[-2] if len(self._points) > 1 else (self._t0, self._f0)
+        return (f2 - f1) / (t2 - t1) if t2 > t1 else None
+
+    def observe(self, now: float, finished: int, requested: int) -> None:
+        """Record the snapshot ``finished`` of ``requested`` taken at ``now``.
+
+        Counts are clipped to ``0 <= finished <= requested``; a snapshot older than the
+        previous one is counted but ignored; ``finished`` going backwards restarts the
+        estimate from this snapshot.
+        """
+        self._polls += 1
+        if not math.isfinite(now) or now < self._last:
+            return
+        requested = max(0, int(requested))
+        finished = min(max(0, int(finished)), requested)
+        self._requested = requested
+        if finished < self._finished:
+            self._t0, self._f0 = now, finished
+            self._points.clear()
+            self._idle = 0
+        elif finished > self._finished:
+            self._points.append((now, finished))
+            del self._points[:-_HISTORY]
+        elif not self._points:
+            self._idle += 1
+        self._finished = finished
+        self._last = now
+
+    def _finish(self, shift: float = 0.0) -> float | None:
+        """Predicted finish time, ``None`` before any progress; ``shift > 0`` moves the fit
+        ``shift`` standard errors towards an earlier finish."""
+        if self._polls and self._finished >= self._requested:
+            return self._last  # all done, or nothing to do: the status should follow
+        t0, f0 = self._t0, self._f0
+        total = self._requested - f0
+        pts = [
+            (math.log(t - t0), math.log(f - f0), (f - f0) / max(1.0 - (f - f0) / total, 0.05))
+            for t, f in self._points
+            if t > t0
+        ]
+        if not pts:
+            return None
+        # Weighted least squares of log(done) on log(elapsed), weights ~ 1 / variance.
+        sw = sum(w for _, _, w in pts)
+        mx = sum(w * x for x, _, w in pts) / sw
+        my = sum(w * y for _, y, w in pts) / sw
+        sxx = sum(w * (x - mx) ** 2 for x, _, w in pts)
+        sxy = sum(w * (x - mx) * (y - my) for x, y, w in pts)
+        q = (sxy + _PRIOR) / (sxx + _PRIOR) + shift / math.sqrt(sxx + _PRIOR)
+        q = min(max(q, _EXPONENTS[0]), _EXPONENTS[1])
+        log_total = math.log(total)
+        span = math.exp(min(mx + (log_total - my - shift / math.sqrt(sw)) / q, 50.0))
+        # The next search had not finished at the last snapshot: the same curve through
+        # (last snapshot, finished + 1) bounds the finish from below.
+        quiet = self._last - t0
+        n = self._finished - f0
+        if quiet > 0 and n + 1 < total:
+            span = max(span, quiet * math.exp(min((log_total - math.log(n + 1)) / q, 50.0)))
+        return t0 + span
+
+    def eta(self, now: float) -> float | None:
+        """Seconds from ``now`` to the predicted finish (``0.0`` when overdue), from the
+        hint while no progress is seen, ``None`` when nothing is known."""
+        finish = self._finish()
+        if finish is None and self.estimated_duration is not None:
+            finish = self.started_at + self.estimated_duration
+        return None if finish is None else max(0.0, finish - now)
+
+    def first_delay(self, rand: float) -> float:
+        """Delay of the first poll: ``initial * (1 +/- spread)``, spread by ``rand``."""
+        p = self.policy
+        return self._clamp(p.initial * (1.0 + p.spread * (2.0 * _unit(rand) - 1.0)))
+
+    def next_delay(self, now: float, rand: float) -> float:
+        """Seconds from ``now`` to the next poll, in ``[min_interval, max_interval]``."""
+        p = self.policy
+        rand = _unit(rand)
+        if not math.isfinite(now):
+            return p.max_interval
+        hint = math.inf
+        if self.estimated_duration is not None and self.started_at + self.estimated_duration > now:
+            hint = self.started_at + self.estimated_duration
+        finish = self._finish()
+        if finish is None:  # nothing known: exponential backoff
+            delay = p.initial * p.factor ** min(self._idle, 100)
+            delay = min(delay * (1.0 + p.jitter * (2.0 * rand - 1.0)), hint - now + p.margin)
+            return self._clamp(delay)
+        left = finish - now
+        if left <= p.near:
+            delay = max(left, 0.0) + p.margin * (0.5 + rand)
+            if left <= 0:  # overdue: back off from the last change
+                changed = self._points[-1][0] if self._points else self._t0
+                delay = max(delay, (p.factor - 1.0) * (now - changed))
+        else:
+            early = min(self._finish(p.caution) or finish, hint)
+            delay = min(p.approach * (early - now), p.horizon * (now - self._t0))
+            delay *= 1.0 + p.jitter * (2.0 * rand - 1.0)
+        return self._clamp(delay)
+
+    def _clamp(self, delay: float) -> float:
+        p = self.policy
+        if not math.isfinite(delay):
+            return p.max_interval
+        return min(max(delay, p.min_interval), p.max_interval)
+
+
+def _unit(rand: float) -> float:
+    """``rand`` if it is in ``[0, 1)``, else 0.5: a bad draw never breaks a schedule."""
+    return rand if 0.0 <= rand < 1.0 else 0.5
+
+
+@attrs.frozen
+class Backoff:
+    """Delays between retries of one request after transient errors ("full jitter").
+
+    Retry ``attempt`` (1 for the first retry) waits ``rand * ceiling(attempt)``, where the
+    ceiling grows as ``initial * factor ** (attempt - 1)`` up to ``cap``. A server's
+    ``retry_after`` is a floor, itself capped at ``max_retry_after``.
+    """
+
+    initial: float = 0.2
+    factor: float = 2.0
+    cap: float = 10.0
+    max_retry_after: float = 300.0
+
+    def __attrs_post_init__(self) -> None:
+        _check("Backoff", "initial", self.initial, 1e-6, 1e6)
+        _check("Backoff", "factor", self.factor, 1.0, 100.0)
+        _check("Backoff", "cap", self.cap, self.initial, 1e6)
+        _check("Backoff", "max_retry_after", self.max_retry_after, 0.0, 1e6)
+
+    def ceiling(self, attempt: int) -> float:
+        """Largest delay of retry ``attempt``: non-decreasing in ``attempt``, at most ``cap``."""
+        n = max(0, attempt - 1)
+        if self.factor > 1.0 and n >= math.log(self.cap / self.initial, self.factor):
+            return self.cap
+        return min(self.cap, self.initial * self.factor**n)
+
+    def delay(self, attempt: int, rand: float, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry ``attempt``; ``rand`` in ``[0, 1)`` draws the jitter."""
+        delay = _unit(rand) * self.ceiling(attempt)
+        if retry_after is not None and retry_after > 0:  # False for NaN
+            delay = max(delay, min(retry_after, self.max_retry_after))
+        return delay
