@@ -33,6 +33,7 @@ import anyio
 from . import _cli_commands as commands
 from ._cli_base import CliError, Interrupt, Interrupted, run_interruptible
 from ._cli_find import Connect, FindOptions, WaitOptions, find
+from ._protocol import ApiConfig
 from ._searches import MAX_BATCH
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import ConfigurationError, EnrowError
@@ -213,14 +214,15 @@ def _connector(args: argparse.Namespace) -> Connect:
                     yield client
 
         return sandbox
-    key_file: Path | None = args.key_file
+    key = _api_key(args.key_file)
     options: dict[str, Any] = {"max_in_flight": concurrency}
     if args.base_url is not None:
+        ApiConfig.create(key, args.base_url)  # a bad URL is refused before any work
         options["base_url"] = args.base_url
 
     @asynccontextmanager
     async def connect() -> AsyncIterator[EnrowClient]:
-        async with EnrowClient(_api_key(key_file), **options) as client:
+        async with EnrowClient(key, **options) as client:
             yield client
 
     return connect
