@@ -1,8 +1,9 @@
 """Shared pieces of the command line: its errors and the Ctrl-C handling.
 
 Ctrl-C (SIGINT) cancels the running command at its next await. A POST that starts a paid
-batch is shielded for a short grace period, so its id can still be recorded in the journal;
-whatever happens, the command then ends with :class:`Interrupted` (exit status 130).
+batch is shielded for a short grace period (cut short by a second Ctrl-C), so its id can
+still be recorded in the journal; without an answer the journal marks it unknown. Either
+way the command then ends with :class:`Interrupted` (exit status 130).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import anyio
 
 __all__ = ["GRACE", "CliError", "Interrupt", "Interrupted", "run_interruptible"]
 
-GRACE = 10.0
-"""Seconds a POST already on its way may still take after Ctrl-C."""
+GRACE = 5.0
+"""Seconds a POST already on its way may still take after Ctrl-C (a second Ctrl-C: none)."""
 
 
 class CliError(Exception):
@@ -42,10 +43,10 @@ class Interrupt:
         self._guards: set[anyio.CancelScope] = set()
 
     def fire(self) -> None:
+        deadline = anyio.current_time() + (0.0 if self.fired else GRACE)
         self.fired = True
         if self.scope is not None:
             self.scope.cancel()
-        deadline = anyio.current_time() + GRACE
         for guard in self._guards:
             guard.deadline = min(guard.deadline, deadline)
 

@@ -56,6 +56,7 @@ class FindOptions:
     gender: bool
     resend_unknown: bool
     wait: WaitOptions
+    sandbox: bool = False
 
 
 def _err(message: str) -> None:
@@ -113,20 +114,20 @@ def _hints(entries: Sequence[Entry]) -> dict[str, float]:
 def _resume_hint(journal: Journal, output: Path) -> str:
     started = [e.batch_id for e in journal.started if e.batch_id]
     unknown = journal.unknown
-    doubt = (
-        f"; {unknown[0].rows} may have started a batch (no answer came): recorded as unknown"
-        if unknown
-        else ""
-    )
+    doubt = ""
+    if unknown:
+        where = f" in {journal.path}" if journal.path else ""
+        doubt = (
+            f"; {unknown[0].rows} may have started a batch (no answer came): recorded as"
+            f" unknown{where}, see --resend-unknown"
+        )
+    if not started:
+        return f"interrupted; no batch was confirmed started{doubt}"
     if journal.path is not None:
-        if not started and not unknown:
-            return "interrupted; nothing was started"
         return (
             f"interrupted; {len(started)} started batch(es) are recorded in {journal.path}"
             f"{doubt}; run the same command again to resume"
         )
-    if not started:
-        return "interrupted; nothing was started" + doubt
     return (
         f"interrupted; {len(started)} batch(es) were started and keep running{doubt}; get"
         f" their results with: enrow-async wait {' '.join(started)} -o {_results_path(output)}"
@@ -262,6 +263,12 @@ async def find(options: FindOptions, connect: Connect, interrupt: Interrupt) -> 
     searches, rows = searches_of(table, columns)
     check_writable(options.output)
     journal = Journal(options.journal)
+    if options.sandbox and (journal.started or journal.unknown):
+        raise CliError(
+            f"{journal.path}: --sandbox cannot resume (its simulator ended with the earlier"
+            " run); use a new journal file",
+            2,
+        )
     journal.check(searches, options.input)
     interrupt.hint = lambda: _resume_hint(journal, options.output)
     skipped = len(table.rows) - len(searches)

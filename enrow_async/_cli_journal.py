@@ -97,7 +97,7 @@ class Journal:
                     at=data.get("at"),
                 )
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-                if number == len(lines):
+                if not line.rstrip().endswith(b"}"):
                     continue  # a line cut short by a crash: the posting before it stands
                 raise CliError(f"{path}: line {number} is not a journal entry", 2) from None
             self._apply(entry)

@@ -262,6 +262,7 @@ def _command(args: argparse.Namespace) -> Callable[[Interrupt], Awaitable[int]]:
             gender=args.gender,
             resend_unknown=args.resend_unknown,
             wait=waiting,
+            sandbox=args.sandbox,
         )
         return functools.partial(find, options, connect)
     if name == "wait":
