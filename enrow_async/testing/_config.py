@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, get_args
 
 import attrs
@@ -40,8 +40,8 @@ def _non_negative(_: Any, attribute: attrs.Attribute[float], value: float) -> No
         raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
-def _upper(methods: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    return tuple(method.upper() for method in methods)
+def _upper(methods: str | Iterable[str]) -> tuple[str, ...]:
+    return (methods.upper(),) if isinstance(methods, str) else tuple(m.upper() for m in methods)
 
 
 @attrs.frozen(kw_only=True)

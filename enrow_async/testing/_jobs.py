@@ -126,26 +126,35 @@ def _with_custom(body: dict[str, Any], source: Mapping[str, Any]) -> dict[str, A
     return body
 
 
+def _params(search: Mapping[str, Any]) -> dict[str, Any]:
+    """The search as sent, without what is not a search parameter."""
+    return {key: value for key, value in search.items() if key not in ("custom", "settings")}
+
+
 def _email_result(
-    index: int | str, search: Mapping[str, Any], settings: Mapping[str, Any], seed: int, rate: float
+    index: int | str, search: Mapping[str, Any], country: str, gender: bool, config: SimulatorConfig
 ) -> dict[str, Any]:
-    raw = {key: value for key, value in search.items() if key not in ("custom", "settings")}
-    person = find_person(raw, str(settings.get("country_code") or "US").upper(), seed, rate)
+    raw = _params(search)
+    person = find_person(raw, country, config.seed, config.valid_rate)
     if person is None:
-        return _with_custom(
-            {"index": index, "qualification": "invalid", "email": None, "raw_params": raw}, search
-        )
+        body = {"index": index, "qualification": "invalid", "email": None, "raw_params": raw}
+        return _with_custom(body, search)
     info: dict[str, Any] = {
         "domain": person.domain,
         "firstname": person.firstname,
         "lastname": person.lastname,
         "fullname": person.fullname,
     }
-    if settings.get("retrieve_gender") is True:
+    if gender:
         info["gender"] = person.gender
     info["companyInfo"] = {"name": person.company}
-    body = {"index": index, "qualification": "valid", "email": person.email, "info": info}
-    body["raw_params"] = raw
+    body = {
+        "index": index,
+        "qualification": "valid",
+        "email": person.email,
+        "info": info,
+        "raw_params": raw,
+    }
     return _with_custom(body, search)
 
 
@@ -166,33 +175,34 @@ def build_results(
     seed, rate = config.seed, config.valid_rate
     settings: Mapping[str, Any] = payload.get("settings") or {}
     country = str(settings.get("country_code") or "US").upper()
+    gender = settings.get("retrieve_gender") is True
     if path == EMAIL_BULK:
         as_int = config.index_as == "int"
         return [
-            _email_result(i if as_int else str(i), s, settings, seed, rate)
-            for i, s in enumerate(items)
+            _email_result(i if as_int else str(i), search, country, gender, config)
+            for i, search in enumerate(items)
         ]
     if path == "/email/verify/bulk":
         return [
             {
-                "email": e,
+                "email": email,
                 "index": uuid_from(seed, job_id, i),
-                "qualification": verify_qualification(e, seed, rate),
+                "qualification": verify_qualification(email, seed, rate),
             }
-            for i, e in enumerate(items)
+            for i, email in enumerate(items)
         ]
     if path == "/phone/bulk":
         return [
-            {"index": i, "params": s, **phone_result(s, country, seed, rate)}
-            for i, s in enumerate(items)
+            {"index": i, "params": search, **phone_result(search, country, seed, rate)}
+            for i, search in enumerate(items)
         ]
     if path == "/email/find/single":
-        return [_single_email(_email_result(0, payload, settings, seed, rate), payload)]
+        return [_single_email(_email_result(0, payload, country, gender, config), payload)]
     if path == "/email/verify/single":
         email = payload["email"]
         body = {"email": email, "qualification": verify_qualification(email, seed, rate)}
         return [_with_custom(body, payload)]
-    params = {key: value for key, value in payload.items() if key not in ("custom", "settings")}
+    params = _params(payload)
     return [_with_custom({"params": params}, payload) | phone_result(params, country, seed, rate)]
 
 

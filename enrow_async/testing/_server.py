@@ -67,6 +67,7 @@ class EnrowSimulator:
     async def start(self) -> None:
         if self._runner is not None:
             raise RuntimeError("the simulator is already running")
+        self._stopping.clear()
         app = Api(self._state, self._faults, self._stopping).application()
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -148,7 +149,11 @@ class EnrowSimulator:
         self, kind: FaultKind, count: int = 1, path: str | None = None, method: str | None = None
     ) -> None:
         """Force the next ``count`` requests matching ``path``/``method`` (None: any) to get
-        fault ``kind``, before any random fault; injections are served in order."""
+        fault ``kind``, before any random fault; injections are served in order.
+
+        aiohttp resends an idempotent request (GET) once after a dropped kept-alive
+        connection: inject ``drop`` twice for such a client to see the error.
+        """
         self._faults.inject(kind, count, path, method)
 
     def _schedule_webhook(self, job: Job) -> None:
