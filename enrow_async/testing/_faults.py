@@ -102,7 +102,8 @@ async def with_fault_before(
         return _drop(request)
     if kind == "slow":
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), picker.faults.slow_seconds)
+            async with asyncio.timeout(picker.faults.slow_seconds):
+                await stopping.wait()
     return None
 
 

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
-from typing import Any, cast, get_args
+from typing import Any
 
 import attrs
 
@@ -150,16 +150,18 @@ class Simulation:
         drawn_curve = rng.choice(_CONCRETE_CURVES)
         drawn_fail = rng.random() < config.fail_rate and endpoint.bulk
         chosen_curve = curve or config.curve
-        if chosen_curve not in get_args(Curve):
+        if chosen_curve not in CURVES:
             raise ValueError(f"curve must be one of {CURVES!r}, got {chosen_curve!r}")
+        if duration is not None and not duration >= 0:
+            raise ValueError(f"duration must be seconds >= 0, got {duration!r}")
         job = Job(
             id=job_id,
             endpoint=endpoint,
             payload=dict(payload),
             results=build_results(path, payload, items, job_id, config),
             started=self.now(),
-            duration=drawn_duration if duration is None else max(0.0, duration),
-            curve=drawn_curve if chosen_curve == "random" else cast(Curve, chosen_curve),
+            duration=drawn_duration if duration is None else duration,
+            curve=drawn_curve if chosen_curve == "random" else chosen_curve,
             fail=drawn_fail if fail is None else fail,
         )
         if charge and not self._ledger.charge(job, job.started):

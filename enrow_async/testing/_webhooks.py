@@ -78,7 +78,8 @@ class WebhookSender:
             wait = self._due[0][0] - now
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait if real_time else _CLOCK_TICK)
+                async with asyncio.timeout(wait if real_time else _CLOCK_TICK):
+                    await self._wake.wait()
         self._loop_task = None
 
     def _send(self, job: Job) -> None:
