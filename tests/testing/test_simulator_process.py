@@ -61,3 +61,12 @@ async def test_fixtures_serve_a_default_simulator(
         http.get(f"{enrow_base_url}/account/info", headers={"x-api-key": "sim-key"}) as response,
     ):
         assert response.status == 200
+
+
+async def test_a_taken_port_fails_cleanly(enrow_simulator: EnrowSimulator) -> None:
+    port = int(enrow_simulator.base_url.rsplit(":", 1)[1])
+    second = EnrowSimulator(port=port)
+    with pytest.raises(OSError, match="address already in use"):
+        await second.start()
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = second.base_url
