@@ -8,14 +8,15 @@ way the command then ends with :class:`Interrupted` (exit status 130).
 
 from __future__ import annotations
 
-import math
 import signal
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import anyio
 
 __all__ = ["GRACE", "CliError", "Interrupt", "Interrupted", "run_interruptible"]
+
+T = TypeVar("T")
 
 GRACE = 5.0
 """Seconds a POST already on its way may still take after Ctrl-C (a second Ctrl-C: none)."""
@@ -50,16 +51,18 @@ class Interrupt:
         for guard in self._guards:
             guard.deadline = min(guard.deadline, deadline)
 
-    @contextmanager
-    def guard(self) -> Iterator[anyio.CancelScope]:
-        """Shield a POST from Ctrl-C for at most GRACE seconds (its outcome gets recorded)."""
-        deadline = anyio.current_time() + GRACE if self.fired else math.inf
-        with anyio.CancelScope(shield=True, deadline=deadline) as scope:
+    async def shielded(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Await ``call()``, a POST that starts a paid job, through Ctrl-C for up to GRACE
+        seconds, so its answer can be recorded. Nothing new starts after Ctrl-C."""
+        await anyio.lowlevel.checkpoint()
+        with anyio.CancelScope(shield=True) as scope:
             self._guards.add(scope)
             try:
-                yield scope
+                return await call()
             finally:
                 self._guards.discard(scope)
+        await anyio.lowlevel.checkpoint()  # the grace ran out: Ctrl-C takes effect here
+        raise Interrupted(self.hint())
 
 
 async def _watch_signals(interrupt: Interrupt) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from ._cli_csv import (
     read_emails,
     record_cells,
     result_record,
+    same_file,
     write_bytes,
     write_rows,
 )
@@ -115,8 +117,8 @@ async def _verify_all(
         for offset in range(0, len(emails), MAX_BATCH):
             part = emails[offset : offset + MAX_BATCH]
             items = [{"email": e, "custom": str(offset + i)} for i, e in enumerate(part)]
-            with interrupt.guard():
-                jobs.append((offset, await client.start_bulk_verification(items)))
+            job = await interrupt.shielded(functools.partial(client.start_bulk_verification, items))
+            jobs.append((offset, job))
         tracker = Tracker({job.id: min(MAX_BATCH, len(emails) - off) for off, job in jobs})
 
         async def one(offset: int, job: BulkJob) -> None:
@@ -150,6 +152,7 @@ async def _verify_all(
 async def verify(
     source: Path, output: Path, options: WaitOptions, connect: Connect, interrupt: Interrupt
 ) -> int:
+    same_file(source, output)
     given = read_emails(source)
     check_writable(output)
     usable = [i for i, e in enumerate(given.emails) if is_email(e)]

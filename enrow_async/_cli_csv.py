@@ -39,6 +39,7 @@ __all__ = [
     "read_table",
     "record_cells",
     "result_record",
+    "same_file",
     "searches_of",
     "write_bytes",
     "write_rows",
@@ -307,6 +308,12 @@ def result_record(batch_id: str, result: EmailResult) -> dict[str, Any]:
 
 def record_cells(record: Mapping[str, Any]) -> list[str]:
     return [_text(record[name]) for name in RESULT_COLUMNS]
+
+
+def same_file(source: Path, output: Path) -> None:
+    """Refuse an output that would replace its own input."""
+    if str(output) != "-" and output.resolve() == source.resolve():
+        raise CliError(f"{output}: the output would replace the input; pick another name", 2)
 
 
 def check_writable(path: Path) -> None:

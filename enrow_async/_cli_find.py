@@ -8,6 +8,7 @@ are written too, with a qualification saying why (``skipped``, ``unknown``, ``fa
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from ._cli_csv import (
     find_columns,
     found_cells,
     read_table,
+    same_file,
     searches_of,
     write_rows,
 )
@@ -146,29 +148,29 @@ async def _start(
     offset: int,
     options: FindOptions,
 ) -> None:
+    await anyio.lowlevel.checkpoint()  # after Ctrl-C, nothing more is posted
     posting = journal.posting(offset, part)
-    job = None
-    with interrupt.guard():
-        try:
-            job = await client.start_bulk_search(
-                part, country_code=options.country_code, retrieve_gender=options.gender
-            )
-        except OutcomeUnknownError as exc:
-            journal.unknown_outcome(posting, str(exc))
-            where = f"recorded as unknown in {journal.path}" if journal.path else "not sent again"
-            raise CliError(
-                f"{exc} ({posting.rows}: {where}; check your Enrow dashboard before sending"
-                " them again with --resend-unknown)"
-            ) from exc
-        except (EnrowError, ValueError, TypeError):
-            journal.refused(posting)  # a clear error answer: nothing was created
-            raise
-        except BaseException:
-            journal.unknown_outcome(posting, "interrupted before the answer")
-            raise
-    if job is None:  # Ctrl-C and the grace period ran out
-        await anyio.lowlevel.checkpoint()
-        raise CliError("interrupted while starting a batch")
+    try:
+        start = functools.partial(
+            client.start_bulk_search,
+            part,
+            country_code=options.country_code,
+            retrieve_gender=options.gender,
+        )
+        job = await interrupt.shielded(start)
+    except OutcomeUnknownError as exc:
+        journal.unknown_outcome(posting, str(exc))
+        where = f"recorded as unknown in {journal.path}" if journal.path else "not sent again"
+        raise CliError(
+            f"{exc} ({posting.rows}: {where}; check your Enrow dashboard before sending"
+            " them again with --resend-unknown)"
+        ) from exc
+    except (EnrowError, ValueError, TypeError):
+        journal.refused(posting)  # a clear error answer: nothing was created
+        raise
+    except BaseException:  # Ctrl-C and no answer within the grace period
+        journal.unknown_outcome(posting, "interrupted before the answer")
+        raise
     journal.started_batch(posting, job)
 
 
@@ -258,6 +260,7 @@ def _incomplete(problems: dict[str, str], unknown: Sequence[Entry], journal: Jou
 
 
 async def find(options: FindOptions, connect: Connect, interrupt: Interrupt) -> int:
+    same_file(options.input, options.output)
     table = read_table(options.input)
     columns = find_columns(table)
     searches, rows = searches_of(table, columns)

@@ -74,8 +74,8 @@ class Tracker:
         return text if eta is None else f"{text} eta {eta:.0f}s"
 
     def line(self) -> str:
-        total = self.total
-        percent = 100 * self.finished // total if total else 100
+        total, done = self.total, self.batches_done == self.batches
+        percent = 100 * self.finished // total if total else 100 * done
         return f"progress: {self.finished}/{total} ({percent}%) {self.detail()}"
 
 
