@@ -69,6 +69,7 @@ class Journal:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._entries: dict[tuple[int, int], Entry] = {}
+        self._displaced: dict[tuple[int, int], Entry] = {}
         self._torn = False
         if path is not None:
             self._load(path)
@@ -103,21 +104,23 @@ class Journal:
             self._apply(entry)
 
     def _apply(self, entry: Entry) -> None:
-        if entry.event == "refused":
-            self._entries.pop((entry.offset, entry.size), None)
+        key = (entry.offset, entry.size)
+        if entry.event == "refused":  # nothing was created: the range is as it was before
+            self._entries.pop(key, None)
+            previous = self._displaced.pop(key, None)
+            if previous is not None:
+                self._entries[key] = previous
             return
-        for key, old in list(self._entries.items()):
-            if (
-                old.offset < entry.end
-                and entry.offset < old.end
-                and key != (entry.offset, entry.size)
-            ):
-                if old.event != "unknown":
-                    raise CliError(
-                        f"{self.path}: overlapping batches for {old.rows} and {entry.rows}", 2
-                    )
-                del self._entries[key]  # sent again on purpose (--resend-unknown)
-        self._entries[entry.offset, entry.size] = entry
+        for other, old in self._entries.items():
+            if other != key and old.offset < entry.end and entry.offset < old.end:
+                raise CliError(
+                    f"{self.path}: overlapping entries for {old.rows} and {entry.rows}", 2
+                )
+        if entry.event != "posting":
+            self._displaced.pop(key, None)
+        elif key in self._entries:  # an unknown range sent again (--resend-unknown)
+            self._displaced[key] = self._entries[key]
+        self._entries[key] = entry
 
     def _append(self, entry: Entry, **extra: Any) -> None:
         self._apply(entry)
@@ -165,24 +168,14 @@ class Journal:
     def todo(
         self, count: int, batch_size: int, *, resend_unknown: bool = False
     ) -> list[tuple[int, int]]:
-        """(offset, size) of the searches no batch covers, at most ``batch_size`` each."""
-        covered = sorted(
-            (e for e in self._entries.values() if e.event == "started" or not resend_unknown),
-            key=_offset,
-        )
-        gaps: list[tuple[int, int]] = []
+        """(offset, size) of the searches to send: those no entry covers, at most
+        ``batch_size`` each, and with ``resend_unknown`` the unknown ranges as they were."""
+        ranges = [(e.offset, e.size) for e in self.unknown] if resend_unknown else []
         position = 0
-        for entry in covered:
-            if entry.offset > position:
-                gaps.append((position, entry.offset))
+        for entry in sorted(self._entries.values(), key=_offset):
+            ranges += _split(position, entry.offset, batch_size)
             position = max(position, entry.end)
-        if position < count:
-            gaps.append((position, count))
-        return [
-            (start, min(batch_size, end - start))
-            for first, end in gaps
-            for start in range(first, end, batch_size)
-        ]
+        return sorted(ranges + _split(position, count, batch_size))
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -208,6 +201,10 @@ class Journal:
 
     def unknown_outcome(self, posting: Entry, reason: str) -> None:
         self._append(attrs.evolve(posting, event="unknown", at=time.time()), reason=reason)
+
+
+def _split(start: int, end: int, size: int) -> list[tuple[int, int]]:
+    return [(offset, min(size, end - offset)) for offset in range(start, end, size)]
 
 
 def _offset(entry: Entry) -> int:

@@ -88,6 +88,7 @@ def test_journal_resumes_started_batches_and_holds_back_unknown_ones(tmp_path: P
     assert [(e.offset, e.size) for e in again.unknown] == [(10, 10)]
     assert again.todo(25, 10) == [(20, 5)]
     assert again.todo(25, 10, resend_unknown=True) == [(10, 10), (20, 5)]
+    assert again.todo(25, 4, resend_unknown=True) == [(10, 10), (20, 4), (24, 1)]
     with pytest.raises(CliError, match="other input") as caught:
         again.check([EmailSearch("Someone Else", "c0.io"), *SEARCHES[1:]], Path("in.csv"))
     assert caught.value.code == 2
@@ -107,3 +108,15 @@ def test_journal_posting_without_answer_reads_as_unknown_even_after_a_torn_line(
     lines = [orjson.loads(line) for line in path.read_bytes().splitlines()[-1:]]
     assert lines[0]["batch_id"] == "b1"
     assert [e.batch_id for e in Journal(path).started] == ["b1"]
+
+
+def test_a_refused_resend_keeps_the_range_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "j.journal"
+    journal = Journal(path)
+    journal.unknown_outcome(journal.posting(0, SEARCHES[:10]), "dropped")
+    journal.started_batch(journal.posting(10, SEARCHES[10:15]), BulkJob("b1"))
+    assert journal.todo(15, 5, resend_unknown=True) == [(0, 10)]  # as it was first sent
+    journal.refused(journal.posting(0, SEARCHES[:10]))  # e.g. out of credits
+    for state in (journal, Journal(path)):
+        assert [(e.event, e.offset) for e in state.unknown] == [("unknown", 0)]
+        assert state.todo(15, 5) == []  # still in doubt: not sent without asking
