@@ -66,6 +66,12 @@ def _seconds(text: str) -> float | None:
     return value
 
 
+def _country(text: str) -> str:
+    if len(text) != 2 or not text.isascii() or not text.isalpha():
+        raise argparse.ArgumentTypeError(f"expected a 2-letter ISO country code, got {text!r}")
+    return text.upper()
+
+
 def _positive(limit: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -122,20 +128,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("find", "find the emails of the people in a CSV file")
     p.add_argument("input", type=Path, help="CSV with fullname (or first/last name) and company")
     p.add_argument("-o", "--output", type=Path, required=True, help="CSV to write")
-    p.add_argument("--journal", type=Path, help="record started batches here; rerun to resume")
+    p.add_argument(
+        "--journal",
+        type=Path,
+        metavar="FILE",
+        help="record each batch as it starts; the same command again resumes, never re-paying",
+    )
     p.add_argument(
         "--resend-unknown",
         action="store_true",
         help="send again the batches the journal marks as unknown (they may be charged twice)",
     )
-    p.add_argument("--batch-size", type=_positive(MAX_BATCH), default=MAX_BATCH)
-    p.add_argument("--country-code", metavar="CC", help="ISO country for company names (US)")
-    p.add_argument("--no-gender", dest="gender", action="store_false", help="skip gender")
+    p.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=_positive(MAX_BATCH),
+        default=MAX_BATCH,
+        help=f"searches per batch (default and maximum {MAX_BATCH})",
+    )
+    p.add_argument(
+        "--country-code", metavar="CC", type=_country, help="ISO country for company names (US)"
+    )
+    p.add_argument("--no-gender", dest="gender", action="store_false", help="do not ask for gender")
 
     p = command("wait", "wait for batches already started and write their results")
     p.add_argument("ids", nargs="+", metavar="ID")
     p.add_argument("-o", "--output", type=Path, default=Path("-"), help="file (default stdout)")
-    p.add_argument("--format", choices=commands.FORMATS, default="csv")
+    p.add_argument(
+        "--format",
+        choices=commands.FORMATS,
+        default="csv",
+        help="csv or jsonl: one record per result; json: the batches (default csv)",
+    )
 
     p = command("results", "read a batch's results once (refused while it is ongoing)")
     p.add_argument("id", metavar="ID")
@@ -232,7 +256,10 @@ async def _serve(args: argparse.Namespace, interrupt: Interrupt) -> int:
     from .testing import EnrowSimulator, SimulatorConfig
 
     low, high = args.duration
-    config = SimulatorConfig(duration=(low, high), seed=args.seed)
+    try:
+        config = SimulatorConfig(duration=(low, high), seed=args.seed)
+    except ValueError as exc:
+        raise CliError(f"simulator: {exc}", 2) from None
     async with EnrowSimulator(config, host=args.host, port=args.port) as sim:
         print(f"Enrow simulator at {sim.base_url}")
         print(f"API key: {sim.api_key}")
@@ -313,11 +340,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise
         if isinstance(error, Interrupted | KeyboardInterrupt):
             hint = str(error) if isinstance(error, Interrupted) else interrupt.hint()
-            if args.command == "simulator":
-                print(f"enrow-async: {hint}", file=sys.stderr)
-                return 0
             print(f"enrow-async: {hint}", file=sys.stderr)
-            return 130
+            return 0 if args.command == "simulator" else 130
         if args.debug:
             traceback.print_exception(raised)
         if isinstance(error, CliError):
