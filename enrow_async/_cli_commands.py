@@ -35,10 +35,6 @@ __all__ = ["account", "results", "verify", "wait"]
 FORMATS = ("csv", "jsonl", "json")
 
 
-def _batch_json(batch: BulkResults) -> dict[str, Any]:
-    return attrs.asdict(batch)
-
-
 def _write(output: Path, fmt: str, batches: Sequence[BulkResults]) -> int:
     """Write the results of ``batches`` as csv, jsonl or json; return how many."""
     records = [result_record(b.id, r) for b in batches for r in b.results]
@@ -47,7 +43,7 @@ def _write(output: Path, fmt: str, batches: Sequence[BulkResults]) -> int:
     elif fmt == "jsonl":
         write_bytes(output, b"".join(orjson.dumps(r) + b"\n" for r in records))
     else:
-        data: Any = [_batch_json(b) for b in batches]
+        data: list[dict[str, Any]] = [attrs.asdict(b) for b in batches]
         write_bytes(output, orjson.dumps(data[0] if len(data) == 1 else data) + b"\n")
     return len(records)
 
@@ -180,6 +176,8 @@ async def verify(
     valid = cells.count("valid")
     print(f"verified {len(usable)} address(es): {valid} valid, {cells.count('invalid')} invalid")
     print(f"output: {output}")
+    if cells.count("error"):
+        raise CliError(f"{cells.count('error')} address(es) came back without a result")
     return 0
 
 

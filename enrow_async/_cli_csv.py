@@ -35,6 +35,7 @@ __all__ = [
     "check_writable",
     "find_columns",
     "found_cells",
+    "is_email",
     "read_emails",
     "read_table",
     "record_cells",

@@ -70,7 +70,6 @@ async def wait_batches(
     sizes: dict[str, int],
     hints: dict[str, float],
     options: WaitOptions,
-    label: str = "finding emails",
 ) -> tuple[dict[str, BulkResults], dict[str, str]]:
     """Wait for every batch; return the finished ones and, for the others, why not
     (``failed``, ``error: ...``, ``pending``). Errors that concern all batches propagate."""
@@ -79,7 +78,9 @@ async def wait_batches(
     if not sizes:
         return results, problems
     tracker = Tracker(sizes)
-    async with show_progress(tracker, stream=sys.stderr, every=options.progress_every, label=label):
+    async with show_progress(
+        tracker, stream=sys.stderr, every=options.progress_every, label="waiting"
+    ):
         stream = client.wait_for_batches(
             list(sizes),
             timeout=options.timeout,
