@@ -143,9 +143,9 @@ def stop(proc: subprocess.Popen[str]) -> None:
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[tuple[str, str]]:
-    """``enrow-async simulator`` with batches of 1.5-2 s: (base URL, key)."""
+    """``enrow-async simulator`` with batches of 2.5-3 s: (base URL, key)."""
     proc = subprocess.Popen(
-        command("simulator", "--port", "0", "--duration", "1.5", "2"),
+        command("simulator", "--port", "0", "--duration", "2.5", "3"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
