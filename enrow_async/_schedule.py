@@ -41,7 +41,7 @@ class PollPolicy:
       errors early; higher means more polls and less lateness.
     """
 
-    initial: float = 1.0
+    initial: float = 1.5
     factor: float = 1.5
     max_interval: float = 20.0
     min_interval: float = 0.25
@@ -51,7 +51,7 @@ class PollPolicy:
     near: float = 1.0
     approach: float = 0.9
     horizon: float = 3.0
-    caution: float = 1.5
+    caution: float = 1.75
 
     def __attrs_post_init__(self) -> None:
         _check("PollPolicy", "min_interval", self.min_interval, 1e-3, 1e6)
@@ -177,7 +177,7 @@ class PollPlan:
         q = (sxy + _PRIOR) / (sxx + _PRIOR) + shift / math.sqrt(sxx + _PRIOR)
         q = min(max(q, _EXPONENTS[0]), _EXPONENTS[1])
         log_total = math.log(total)
-        span = math.exp(min(mx + (log_total - my - shift / math.sqrt(sw)) / q, 50.0))
+        span = math.exp(min(mx + (log_total - my) / q, 50.0))
         # The next search had not finished at the last snapshot: the same curve through
         # (last snapshot, finished + 1) bounds the finish from below.
         quiet = self._last - t0
@@ -214,15 +214,16 @@ class PollPlan:
             delay = min(delay * (1.0 + p.jitter * (2.0 * rand - 1.0)), hint - now + p.margin)
             return self._clamp(delay)
         left = finish - now
+        changed = self._points[-1][0] if self._points else self._t0
         if left <= p.near:
             delay = max(left, 0.0) + p.margin * (0.5 + rand)
-            if left <= 0:  # overdue: back off from the last change
-                changed = self._points[-1][0] if self._points else self._t0
-                delay = max(delay, (p.factor - 1.0) * (now - changed))
         else:
-            early = min(self._finish(p.caution) or finish, hint)
+            early = self._finish(p.caution)
+            early = min(finish if early is None else early, hint)
             delay = min(p.approach * (early - now), p.horizon * (now - self._t0))
             delay *= 1.0 + p.jitter * (2.0 * rand - 1.0)
+        # However near the finish looks, back off exponentially from the last change.
+        delay = max(delay, (p.factor - 1.0) * (now - changed))
         return self._clamp(delay)
 
     def _clamp(self, delay: float) -> float:

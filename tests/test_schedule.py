@@ -1,0 +1,459 @@
+"""The pure poll schedule and retry backoff, driven by a fake clock (no event loop)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from enrow_async._schedule import Backoff, PollPlan, PollPolicy
+
+EXACT = PollPolicy(jitter=0.0)  # no jitter far from the finish: delays are exact
+
+
+def run(
+    plan: PollPlan,
+    done_at: Callable[[float], int],
+    requested: int,
+    finish: float,
+    rand: float = 0.5,
+) -> tuple[list[float], float]:
+    """Poll a batch that completes at ``finish`` as the scheduler would: poll times and
+    lateness (time of the poll that sees it completed, minus ``finish``)."""
+    t = plan.started_at + plan.first_delay(rand)
+    times = [t]
+    while t < finish:
+        plan.observe(t, done_at(t), requested)
+        t += plan.next_delay(t, rand)
+        times.append(t)
+        assert len(times) < 200, "never detected"
+    return times, t - finish
+
+
+def curve(requested: int, finish: float, shape: Callable[[float], float]) -> Callable[[float], int]:
+    """``finished`` at time t for a batch whose share done at x = t / finish is shape(x)."""
+
+    def done_at(t: float) -> int:
+        x = min(max(t / finish, 0.0), 1.0)
+        return min(requested, math.floor(requested * shape(x) + 1e-9))
+
+    return done_at
+
+
+# --- policy -------------------------------------------------------------------------------
+
+
+def test_default_policy_is_valid_and_ordered() -> None:
+    p = PollPolicy()
+    assert p.min_interval <= p.initial <= p.max_interval
+    assert p.factor > 1.0
+    assert 0.0 <= p.jitter < 1.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("initial", 0.0),
+        ("initial", 100.0),  # above max_interval
+        ("factor", 0.5),
+        ("max_interval", 0.1),  # below min_interval
+        ("min_interval", 0.0),
+        ("min_interval", math.nan),
+        ("jitter", -0.1),
+        ("jitter", 0.9),
+        ("spread", 1.0),
+        ("margin", -1.0),
+        ("near", math.inf),
+        ("approach", 0.0),
+        ("approach", 1.5),
+        ("horizon", 0.0),
+        ("caution", -1.0),
+    ],
+)
+def test_policy_rejects_bad_values_naming_the_field(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=f"PollPolicy.{field} "):
+        PollPolicy(**{field: value})
+
+
+# --- first poll ---------------------------------------------------------------------------
+
+
+def test_first_delay_spreads_batches_over_initial_plus_minus_spread() -> None:
+    plan = PollPlan(PollPolicy(initial=2.0, spread=0.5), started_at=0.0)
+    delays = [plan.first_delay(i / 100) for i in range(100)]
+    assert delays == sorted(delays)
+    assert delays[0] == pytest.approx(1.0)
+    assert delays[-1] == pytest.approx(2.98)
+    assert len(set(delays)) == 100  # no two batches in lockstep
+
+
+def test_first_delay_without_spread_is_initial() -> None:
+    plan = PollPlan(PollPolicy(initial=2.0, spread=0.0), started_at=0.0)
+    assert {plan.first_delay(r) for r in (0.0, 0.3, 0.999)} == {2.0}
+
+
+# --- nothing known, stalls ----------------------------------------------------------------
+
+
+def test_no_progress_backs_off_exponentially_up_to_the_cap() -> None:
+    policy = PollPolicy(initial=1.0, factor=2.0, max_interval=10.0, jitter=0.0)
+    plan = PollPlan(policy, started_at=0.0)
+    t, delays = 0.0, []
+    for _ in range(8):
+        t += 1.0
+        plan.observe(t, 0, 100)
+        delays.append(plan.next_delay(t, 0.5))
+    assert delays == [2.0, 4.0, 8.0, 10.0, 10.0, 10.0, 10.0, 10.0]
+    assert plan.rate is None
+    assert plan.eta(t) is None
+
+
+def test_stall_backs_off_from_the_last_change_and_recovers() -> None:
+    plan = PollPlan(EXACT, started_at=0.0)
+    plan.observe(2.0, 20, 100)
+    plan.observe(4.0, 40, 100)
+    t, delays = 4.0, []
+    for _ in range(12):  # stuck at 40 %
+        delay = plan.next_delay(t, 0.5)
+        assert delay >= min(EXACT.max_interval, (EXACT.factor - 1.0) * (t - 4.0)) - 1e-9
+        delays.append(delay)
+        t += delay
+        plan.observe(t, 40, 100)
+    assert delays == sorted(delays)
+    assert delays[-1] == EXACT.max_interval
+    plan.observe(t + 1.0, 99, 100)  # moves again, almost done
+    assert plan.next_delay(t + 1.0, 0.5) < 2.0
+
+
+# --- progress shapes ----------------------------------------------------------------------
+
+
+def test_linear_progress_predicts_the_finish() -> None:
+    plan = PollPlan(EXACT, started_at=100.0)
+    plan.observe(102.0, 50, 500)
+    plan.observe(104.0, 100, 500)
+    assert plan.rate == pytest.approx(25.0)
+    assert plan.eta(104.0) == pytest.approx(16.0, rel=0.02)
+    # Far from the finish: wait a large share of the way, but stop short of it.
+    delay = plan.next_delay(104.0, 0.5)
+    assert 4.0 < delay < 16.0
+
+
+def test_near_the_finish_polls_just_after_it() -> None:
+    plan = PollPlan(EXACT, started_at=0.0)
+    for t in (2.0, 5.0, 9.5):
+        plan.observe(t, int(t * 10), 100)
+    left = plan.eta(9.5)
+    assert left is not None
+    assert left == pytest.approx(0.5, abs=0.05)
+    for rand in (0.0, 0.5, 0.999):
+        delay = plan.next_delay(9.5, rand)
+        assert left + 0.5 * EXACT.margin - 1e-9 <= delay <= left + 1.5 * EXACT.margin
+
+
+def test_linear_batch_is_caught_quickly_with_few_polls() -> None:
+    plan = PollPlan(PollPolicy(), started_at=0.0)
+    times, late = run(plan, curve(500, 20.0, lambda x: x), 500, 20.0)
+    assert 0.0 <= late <= 0.3
+    assert len(times) <= 6
+
+
+def test_speeding_up_is_seen_as_speeding_up() -> None:
+    # Slow start: share done = x ** 2. A straight line from the start would say 40 s.
+    plan = PollPlan(EXACT, started_at=0.0)
+    done = curve(1000, 20.0, lambda x: x * x)
+    for t in (4.0, 8.0, 10.0):
+        plan.observe(t, done(t), 1000)
+    eta = plan.eta(10.0)
+    assert eta is not None
+    assert eta < 0.6 * (40.0 - 10.0)
+    assert eta == pytest.approx(10.0, rel=0.25)
+
+
+def test_slowing_down_is_seen_as_slowing_down() -> None:
+    # Fast start: share done = sqrt(x). A straight line from the start would say 14.1 s.
+    plan = PollPlan(EXACT, started_at=0.0)
+    done = curve(1000, 20.0, math.sqrt)
+    for t in (2.0, 4.0, 10.0):
+        plan.observe(t, done(t), 1000)
+    eta = plan.eta(10.0)
+    assert eta is not None
+    assert eta > 1.4 * (14.14 - 10.0)
+    assert eta == pytest.approx(10.0, rel=0.25)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [lambda x: x, lambda x: x * x, lambda x: x**3, math.sqrt],
+    ids=["linear", "slow_start", "slower_start", "fast_start"],
+)
+@pytest.mark.parametrize("finish", [2.5, 12.0, 29.0])
+@pytest.mark.parametrize("rand", [0.1, 0.9])
+def test_every_shape_is_detected_soon_with_few_polls(
+    shape: Callable[[float], float], finish: float, rand: float
+) -> None:
+    plan = PollPlan(PollPolicy(), started_at=0.0)
+    times, late = run(plan, curve(300, finish, shape), 300, finish, rand)
+    assert 0.0 <= late <= 0.7
+    assert len(times) <= 8  # a fixed 2 s loop needs 15 for 29 s, a 1 s loop 30
+
+
+def test_stragglers_at_a_vanishing_rate_cost_polls_not_lateness() -> None:
+    # Ease-out, x (2 - x): the last searches trickle in ever more slowly.
+    plan = PollPlan(PollPolicy(), started_at=0.0)
+    times, late = run(plan, curve(300, 29.0, lambda x: x * (2.0 - x)), 300, 29.0)
+    assert 0.0 <= late <= 0.3
+    assert len(times) <= 20  # a 1.5 s loop would need 20
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert max(gaps[-5:]) < 1.0  # watching closely at the end
+
+
+def test_huge_jump_brings_the_next_poll_close() -> None:
+    plan = PollPlan(EXACT, started_at=0.0)
+    plan.observe(2.0, 1, 1000)
+    far = plan.next_delay(2.0, 0.5)
+    plan.observe(2.0 + far, 999, 1000)
+    assert plan.next_delay(2.0 + far, 0.5) <= EXACT.near + 1.5 * EXACT.margin
+
+
+def test_coarse_steps_of_ten_searches() -> None:
+    # finished moves 0, 1, ..., 10, one step every 2 s; done at 20 s.
+    plan = PollPlan(PollPolicy(), started_at=0.0)
+    done = curve(10, 20.0, lambda x: x)
+    times, late = run(plan, done, 10, 20.0)
+    assert 0.0 <= late <= 1.0
+    assert len(times) <= 15  # the last step is a 2 s wait for an unknown moment
+    # One step seen says "about ten times as long", not nonsense.
+    plan = PollPlan(EXACT, started_at=0.0)
+    plan.observe(2.5, 1, 10)
+    eta = plan.eta(2.5)
+    assert eta is not None
+    assert 5.0 < eta < 60.0
+
+
+def test_coarse_step_not_yet_seen_pushes_the_estimate_later() -> None:
+    plan = PollPlan(EXACT, started_at=0.0)
+    plan.observe(2.0, 1, 10)
+    plan.observe(4.0, 2, 10)
+    before = plan.eta(4.0)
+    plan.observe(9.0, 2, 10)  # the third search should have finished at ~6 s
+    after = plan.eta(9.0)
+    assert before is not None
+    assert after is not None
+    assert 9.0 + after > 4.0 + before
+
+
+# --- odd inputs ---------------------------------------------------------------------------
+
+
+def test_finished_above_requested_means_done_soon() -> None:
+    plan = PollPlan(EXACT, started_at=0.0)
+    plan.observe(3.0, 120, 100)
+    assert plan.eta(3.0) == 0.0
+    assert plan.next_delay(3.0, 0.5) <= max(EXACT.min_interval, 1.5 * 3.0)
+
+
+def test_zero_requested_is_not_a_division_by_zero() -> None:
+    plan = PollPlan(EXACT, started_at=0.0)
+    plan.observe(1.0, 0, 0)
+    assert plan.eta(1.0) == 0.0
+    assert EXACT.min_interval <= plan.next_delay(1.0, 0.5) <= 1.0
+
+
+def test_progress_going_backwards_restarts_the_estimate() -> None:
+    plan = PollPlan(EXACT, started_at=0.0)
+    plan.observe(2.0, 50, 100)
+    plan.observe(4.0, 10, 100)
+    assert plan.rate is None
+    assert plan.eta(4.0) is None
+    plan.observe(6.0, 30, 100)  # 20 in 2 s since the reset
+    assert plan.rate == pytest.approx(10.0)
+    assert plan.eta(6.0) == pytest.approx(7.0, rel=0.05)
+
+
+def test_out_of_order_and_non_finite_snapshots_are_ignored_but_counted() -> None:
+    plan = PollPlan(EXACT, started_at=0.0)
+    plan.observe(4.0, 40, 100)
+    plan.observe(3.0, 90, 100)
+    plan.observe(math.nan, 95, 100)
+    assert plan.polls == 3
+    assert plan.eta(4.0) == pytest.approx(6.0, rel=0.05)
+
+
+def test_hint_in_seconds_bounds_the_waits() -> None:
+    policy = PollPolicy(jitter=0.0, max_interval=60.0)
+    plan = PollPlan(policy, started_at=0.0, estimated_duration=60.0)
+    assert plan.eta(10.0) == 50.0
+    t = 0.0
+    for _ in range(20):  # nothing moves: the backoff stops at the hinted finish
+        t += plan.next_delay(t, 0.5)
+        plan.observe(t, 0, 100)
+        if t >= 60.0:
+            break
+    assert 60.0 <= t <= 60.0 + policy.margin + 1e-9
+
+
+@pytest.mark.parametrize("hint", [None, 0.0, -5.0, math.nan, math.inf])
+def test_useless_hints_are_ignored(hint: float | None) -> None:
+    plan = PollPlan(PollPolicy(), started_at=0.0, estimated_duration=hint)
+    assert plan.estimated_duration is None
+    assert plan.eta(1.0) is None
+
+
+def test_polls_counts_snapshots() -> None:
+    plan = PollPlan(PollPolicy(), started_at=0.0)
+    for i in range(5):
+        plan.observe(float(i + 1), i, 10)
+    assert plan.polls == 5
+
+
+# --- jitter -------------------------------------------------------------------------------
+
+
+def test_delays_are_deterministic_given_rand() -> None:
+    def delays(rands: list[float]) -> list[float]:
+        plan = PollPlan(PollPolicy(), started_at=0.0)
+        out, t = [], 0.0
+        for i, r in enumerate(rands):
+            t += 1.0 + i
+            plan.observe(t, 3 * i * i, 1000)
+            out.append(plan.next_delay(t, r))
+        return out
+
+    rands = [0.1, 0.9, 0.4, 0.7, 0.2, 0.6]
+    assert delays(rands) == delays(rands)
+    assert delays(rands) != delays([1.0 - r for r in rands])
+
+
+def test_jitter_spreads_far_waits_within_its_share() -> None:
+    policy = PollPolicy(jitter=0.2)
+    plan = PollPlan(policy, started_at=0.0)
+    plan.observe(2.0, 10, 1000)
+    low, mid, high = (plan.next_delay(2.0, r) for r in (0.0, 0.5, 0.999999))
+    assert low < mid < high
+    assert low == pytest.approx(0.8 * mid)
+    assert high == pytest.approx(1.2 * mid, rel=1e-5)
+
+
+def test_out_of_range_rand_is_treated_as_the_middle() -> None:
+    plan = PollPlan(PollPolicy(), started_at=0.0)
+    plan.observe(2.0, 10, 1000)
+    middle = plan.next_delay(2.0, 0.5)
+    assert plan.next_delay(2.0, 1.0) == middle
+    assert plan.next_delay(2.0, math.nan) == middle
+    assert plan.first_delay(-3.0) == plan.first_delay(0.5)
+
+
+# --- properties ---------------------------------------------------------------------------
+
+snapshots = st.lists(
+    st.tuples(
+        st.floats(0.0, 50.0),  # time since the previous snapshot
+        st.integers(-5, 6000),  # finished
+        st.integers(-5, 5000),  # requested
+        st.floats(0.0, 1.0, exclude_max=True),  # rand
+    ),
+    max_size=25,
+)
+policies = st.builds(
+    PollPolicy,
+    initial=st.floats(0.5, 5.0),
+    factor=st.floats(1.0, 3.0),
+    min_interval=st.floats(0.01, 0.5),
+    max_interval=st.floats(5.0, 120.0),
+    jitter=st.floats(0.0, 0.5),
+    margin=st.floats(0.0, 2.0),
+    near=st.floats(0.0, 10.0),
+    approach=st.floats(0.05, 1.0),
+    horizon=st.floats(0.05, 10.0),
+    caution=st.floats(0.0, 5.0),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    policy=policies,
+    start=st.floats(-1e6, 1e9),
+    hint=st.none() | st.floats(allow_nan=True, allow_infinity=True),
+    seen=snapshots,
+)
+def test_any_observations_give_a_bounded_finite_delay(
+    policy: PollPolicy,
+    start: float,
+    hint: float | None,
+    seen: list[tuple[float, int, int, float]],
+) -> None:
+    plan = PollPlan(policy, started_at=start, estimated_duration=hint)
+    first = plan.first_delay(0.3)
+    assert policy.min_interval <= first <= policy.max_interval
+    t = start
+    for dt, finished, requested, rand in seen:
+        t += dt
+        plan.observe(t, finished, requested)
+        delay = plan.next_delay(t, rand)
+        assert math.isfinite(delay)
+        assert policy.min_interval <= delay <= policy.max_interval
+        eta = plan.eta(t)
+        assert eta is None or (math.isfinite(eta) and eta >= 0.0)
+        rate = plan.rate
+        assert rate is None or (math.isfinite(rate) and rate >= 0.0)
+    assert plan.polls == len(seen)
+
+
+# --- retry backoff ------------------------------------------------------------------------
+
+
+def test_backoff_ceiling_grows_then_stays_at_the_cap() -> None:
+    b = Backoff(initial=0.2, factor=2.0, cap=10.0)
+    ceilings = [b.ceiling(n) for n in range(1, 40)]
+    assert ceilings[:4] == pytest.approx([0.2, 0.4, 0.8, 1.6])
+    assert ceilings == sorted(ceilings)
+    assert max(ceilings) == 10.0
+    assert b.ceiling(10**9) == 10.0  # no overflow
+    assert b.ceiling(0) == b.ceiling(-3) == 0.2
+
+
+def test_backoff_is_full_jitter_under_the_ceiling() -> None:
+    b = Backoff()
+    assert b.delay(3, 0.0) == 0.0
+    assert b.delay(3, 0.5) == pytest.approx(0.5 * b.ceiling(3))
+    assert b.delay(3, 0.25) == b.delay(3, 0.25)
+    assert b.delay(30, 0.999) < b.cap
+
+
+def test_backoff_honours_retry_after_as_a_floor_capped() -> None:
+    b = Backoff(max_retry_after=30.0)
+    assert b.delay(1, 0.0, retry_after=2.5) == 2.5
+    assert b.delay(1, 0.9, retry_after=0.01) == pytest.approx(0.9 * 0.2)  # jitter is larger
+    assert b.delay(1, 0.5, retry_after=3600.0) == 30.0
+    for bad in (None, 0.0, -1.0, math.nan):
+        assert b.delay(1, 0.5, retry_after=bad) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("initial", 0.0), ("factor", 0.5), ("cap", 0.1), ("max_retry_after", -1.0)],
+)
+def test_backoff_rejects_bad_values_naming_the_field(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=f"Backoff.{field} "):
+        Backoff(**{field: value})
+
+
+@given(
+    attempt=st.integers(-3, 10**6),
+    rand=st.floats(0.0, 1.0),
+    retry_after=st.none() | st.floats(allow_nan=True, allow_infinity=True),
+)
+def test_backoff_delay_is_finite_and_bounded(
+    attempt: int, rand: float, retry_after: float | None
+) -> None:
+    b = Backoff()
+    delay = b.delay(attempt, rand, retry_after)
+    assert math.isfinite(delay)
+    assert 0.0 <= delay <= max(b.cap, b.max_retry_after)
+    if retry_after is not None and retry_after > 0:
+        assert delay >= min(retry_after, b.max_retry_after)
