@@ -15,7 +15,7 @@ __all__ = ["Backoff", "PollPlan", "PollPolicy"]
 
 _HISTORY = 4  # progress changes kept for the fit
 _PRIOR = 1.0  # weight of the prior "progress is linear" against the observed counts
-_EXPONENTS = (0.5, 3.0)  # fitted exponent q of done ~ elapsed ** q is clipped to this range
+_EXPONENTS = (0.5, 3.0)  # plausible exponents q of done ~ elapsed ** q
 
 
 def _check(owner: str, name: str, value: float, low: float, high: float = math.inf) -> None:
@@ -159,12 +159,25 @@ class PollPlan:
         ``shift`` standard errors towards an earlier finish."""
         if self._polls and self._finished >= self._requested:
             return self._last  # all done, or nothing to do: the status should follow
-        t0, f0 = self._t0, self._f0
+        points = self._points
+        finish = self._fit(self._t0, self._f0, points, shift)
+        if finish is None and len(points) > 1:
+            # Far slower now than since the start: the batch began before started_at, or
+            # stalled for a while. Extrapolate from the first change kept instead.
+            (t0, f0), *rest = points
+            finish = self._fit(t0, f0, rest, shift)
+        return finish
+
+    def _fit(
+        self, t0: float, f0: int, points: list[tuple[float, int]], shift: float
+    ) -> float | None:
+        """Finish time of ``done ~ (t - t0) ** q`` fitted to ``points`` (``done = f - f0``);
+        ``None`` without points or when the fitted ``q`` is below the plausible range."""
         total = self._requested - f0
         pts = [
             (math.log(t - t0), math.log(f - f0), (f - f0) / max(1.0 - (f - f0) / total, 0.05))
-            for t, f in self._points
-            if t > t0
+            for t, f in points
+            if t > t0 and f > f0
         ]
         if not pts:
             return None
@@ -174,8 +187,10 @@ class PollPlan:
         my = sum(w * y for _, y, w in pts) / sw
         sxx = sum(w * (x - mx) ** 2 for x, _, w in pts)
         sxy = sum(w * (x - mx) * (y - my) for x, y, w in pts)
-        q = (sxy + _PRIOR) / (sxx + _PRIOR) + shift / math.sqrt(sxx + _PRIOR)
-        q = min(max(q, _EXPONENTS[0]), _EXPONENTS[1])
+        q = (sxy + _PRIOR) / (sxx + _PRIOR)
+        if q < _EXPONENTS[0]:
+            return None
+        q = min(max(q + shift / math.sqrt(sxx + _PRIOR), _EXPONENTS[0]), _EXPONENTS[1])
         log_total = math.log(total)
         span = math.exp(min(mx + (log_total - my) / q, 50.0))
         # The next search had not finished at the last snapshot: the same curve through
