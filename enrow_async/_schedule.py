@@ -28,8 +28,8 @@ class PollPolicy:
     """Knobs of :class:`PollPlan` (seconds unless said otherwise).
 
     - ``initial``: first poll after ``initial * (1 +/- spread)``; base of the backoff.
-    - ``factor``: while nothing moves, each wait is ``factor - 1`` times the quiet time so
-      far (``initial * factor ** n`` before any progress).
+    - ``factor``: growth of the waits while nothing moves: ``initial * factor ** n`` before
+      any progress, then at least ``factor - 1`` times the time since the last change.
     - ``min_interval`` / ``max_interval``: bounds of every wait.
     - ``jitter``: relative spread of waits far from the finish.
     - ``margin``: poll this long (``+/- 50 %``) after a predicted finish that is near.
@@ -71,16 +71,20 @@ class PollPolicy:
 class PollPlan:
     """When to poll one batch next, from the snapshots seen so far.
 
-    The finish time is extrapolated from the last few changes of ``finished`` with a
-    power law ``done ~ elapsed ** q`` (``q`` = 1 is linear, above 1 a slow start, below 1 a
-    fast start), fitted by weighted least squares on a log-log scale with ``q`` pulled
-    towards 1, so that a few coarse counts cannot swing it. Far from the predicted finish
-    the plan waits ``approach`` times the time to the *earliest plausible* finish (the fit
-    shifted ``caution`` standard errors early) and never more than ``horizon`` times the
-    elapsed time; near it, it polls ``margin`` after the predicted finish. With no progress
-    yet, or none for a while, waits grow exponentially from the last change. A server
-    hint (``estimated_duration``, in seconds) is treated as an upper bound: the plan polls
-    no later than the hinted finish.
+    ``started_at`` is when the batch was created (or the best known time), on the clock of
+    every ``now``; ``finished`` is taken to be 0 then. The finish is extrapolated from the
+    last few changes of ``finished`` with a power law ``done ~ elapsed ** q`` (``q`` = 1 is
+    linear, above 1 a slow start, below 1 a fast start), fitted by weighted least squares
+    on a log-log scale with ``q`` pulled towards 1 so that a few coarse counts cannot swing
+    it. When no plausible ``q`` fits (the batch began before ``started_at``, or stalled),
+    the curve is drawn from the first change kept instead.
+
+    Far from the predicted finish the plan waits ``approach`` times the time to the
+    *earliest plausible* finish (the fit shifted ``caution`` standard errors early), and
+    never more than ``horizon`` times the elapsed time; near it, it polls ``margin`` after
+    the predicted finish. With no progress yet, or none for a while, waits grow
+    exponentially from the last change. The server's ``estimated_duration`` (in seconds)
+    is only an upper bound: the plan polls no later than the hinted finish.
     """
 
     policy: PollPolicy
@@ -127,7 +131,8 @@ class PollPlan:
             return None
         t2, f2 = self._points[-1]
         t1, f1 = self._points[-2] if len(self._points) > 1 else (self._t0, self._f0)
-        return (f2 - f1) / (t2 - t1) if t2 > t1 else None
+        rate = (f2 - f1) / (t2 - t1) if t2 > t1 else math.inf
+        return rate if rate < math.inf else None
 
     def observe(self, now: float, finished: int, requested: int) -> None:
         """Record the snapshot ``finished`` of ``requested`` taken at ``now``.
@@ -160,19 +165,21 @@ class PollPlan:
         if self._polls and self._finished >= self._requested:
             return self._last  # all done, or nothing to do: the status should follow
         points = self._points
-        finish = self._fit(self._t0, self._f0, points, shift)
+        finish = self._fit(self._t0, self._f0, points, shift, strict=len(points) > 1)
         if finish is None and len(points) > 1:
             # Far slower now than since the start: the batch began before started_at, or
             # stalled for a while. Extrapolate from the first change kept instead.
             (t0, f0), *rest = points
-            finish = self._fit(t0, f0, rest, shift)
+            finish = self._fit(t0, f0, rest, shift, strict=False)
+            if finish is None:
+                finish = self._fit(self._t0, self._f0, points, shift, strict=False)
         return finish
 
     def _fit(
-        self, t0: float, f0: int, points: list[tuple[float, int]], shift: float
+        self, t0: float, f0: int, points: list[tuple[float, int]], shift: float, *, strict: bool
     ) -> float | None:
         """Finish time of ``done ~ (t - t0) ** q`` fitted to ``points`` (``done = f - f0``);
-        ``None`` without points or when the fitted ``q`` is below the plausible range."""
+        ``None`` without points, or if ``strict`` and ``q`` is below the plausible range."""
         total = self._requested - f0
         pts = [
             (math.log(t - t0), math.log(f - f0), (f - f0) / max(1.0 - (f - f0) / total, 0.05))
@@ -188,7 +195,7 @@ class PollPlan:
         sxx = sum(w * (x - mx) ** 2 for x, _, w in pts)
         sxy = sum(w * (x - mx) * (y - my) for x, y, w in pts)
         q = (sxy + _PRIOR) / (sxx + _PRIOR)
-        if q < _EXPONENTS[0]:
+        if strict and q < _EXPONENTS[0]:
             return None
         q = min(max(q + shift / math.sqrt(sxx + _PRIOR), _EXPONENTS[0]), _EXPONENTS[1])
         log_total = math.log(total)

@@ -222,6 +222,19 @@ def test_waiting_on_a_batch_that_started_earlier() -> None:
     assert len(times) <= 10  # not a poll every second or two
 
 
+def test_a_slow_trickle_after_a_fast_start_backs_off() -> None:
+    # 100 of 1000 searches in the first 2 s, then one search every 5 s.
+    plan = PollPlan(PollPolicy(), started_at=0.0)
+
+    def done(t: float) -> int:
+        return 0 if t < 2.0 else 100 + math.floor((t - 2.0) / 5.0)
+
+    times, _ = run(plan, done, 1000, 300.0)
+    delays = [b - a for a, b in itertools.pairwise(times)]
+    assert len(times) <= 25  # not every couple of seconds: 300 s / 20 s is 15
+    assert delays[-5:] == [PollPolicy().max_interval] * 5
+
+
 def test_huge_jump_brings_the_next_poll_close() -> None:
     plan = PollPlan(EXACT, started_at=0.0)
     plan.observe(2.0, 1, 1000)
