@@ -241,10 +241,12 @@ def plot(path: str, raw: dict[str, list[Outcome]], results: Results, seed: int) 
     shown = (ours, FIXED, BACKOFF)
     colors = ("tab:blue", "tab:orange", "tab:green")
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
-    for name, color in zip(shown, colors, strict=True):
+    for layer, (name, color) in enumerate(zip(shown, colors, strict=True)):
         sample = raw[name][:2000]
         xs = [p + rng.uniform(-0.3, 0.3) for p, _ in sample]
-        left.scatter(xs, [lt for _, lt in sample], s=4, alpha=0.2, color=color, label=name)
+        left.scatter(
+            xs, [lt for _, lt in sample], s=4, alpha=0.25, color=color, label=name, zorder=3 - layer
+        )
         f = results[name]
         left.errorbar(
             f.polls,
@@ -255,6 +257,7 @@ def plot(path: str, raw: dict[str, list[Outcome]], results: Results, seed: int) 
             color=color,
             mec="black",
             capsize=6,
+            zorder=5,
         )
         late = sorted(lt for _, lt in raw[name])
         right.plot(late, [(i + 1) / len(late) for i in range(len(late))], color=color, label=name)
