@@ -10,6 +10,7 @@ to the waiter that owns the watch.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import math
@@ -84,6 +85,7 @@ class Watch:
         "last",
         "parse",
         "plan",
+        "report",
         "request",
         "scope",
         "sink",
@@ -99,9 +101,11 @@ class Watch:
         sink: MemoryObjectSendStream[Event],
         started: float,
         deadline: float = math.inf,
+        report: bool = True,
     ) -> None:
         self.batch_id = batch_id
         self.deadline = deadline
+        self.report = report
         self.request = request
         self.parse = parse
         self.plan = plan
@@ -132,14 +136,24 @@ class Scheduler:
         self._heap: list[tuple[float, int, Watch]] = []
         self._seq = itertools.count()
         self._ready: deque[Watch] = deque()
+        self._idle: deque[asyncio.Future[None]] = deque()
         self._workers = 0
         self._live: set[Watch] = set()
-        self._running = False
-        self._wake = anyio.Event()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_due = math.inf
         self._tg: TaskGroup | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._clock: Callable[[], float] = anyio.current_time
 
     def attach(self, tg: TaskGroup | None) -> None:
+        """Run in ``tg`` (the client's task group), or detach with ``None``.
+
+        Timing uses the running loop's own timer (``call_at``) instead of a sleeping task:
+        aiohttp ties the client to asyncio anyway, and this keeps each poll cheap."""
         self._tg = tg
+        if tg is not None:
+            self._loop = asyncio.get_running_loop()
+            self._clock = self._loop.time
 
     @property
     def rand(self) -> Callable[[], float]:
@@ -156,18 +170,20 @@ class Scheduler:
             self._finish(watch, (watch, None, None, error))
         self._heap.clear()
         self._ready.clear()
+        self._release_idle()
+        self._disarm()
 
     def add(self, watch: Watch, delay: float) -> None:
         """Start watching; the first poll comes after ``delay`` seconds (or before the
         watch's deadline, whichever is first)."""
         self._live.add(watch)
-        now = anyio.current_time()
+        now = self._clock()
         self._push(watch, last_call(now, delay, watch.deadline, first=True))
 
     def poll_now(self, watch: Watch) -> None:
         """Poll ``watch`` as soon as a worker is free (e.g. a webhook said it finished)."""
         if not watch.cancelled:
-            self._push(watch, anyio.current_time())
+            self._push(watch, self._clock())
 
     def cancel(self, watch: Watch) -> None:
         """Stop watching: the heap entry is dropped lazily, an in-flight poll is cancelled."""
@@ -180,53 +196,99 @@ class Scheduler:
         if not watch.cancelled:
             watch.cancelled = True
             self._live.discard(watch)
-            self._wake.set()
+            if not self._live:
+                self._heap.clear()
+                self._disarm()
+                self._release_idle()
+
+    def _release_idle(self) -> None:
+        """Wake every parked worker so that it exits (nothing is watched any more)."""
+        while self._idle:
+            parked = self._idle.popleft()
+            if not parked.done():
+                parked.set_result(None)
 
     def _push(self, watch: Watch, due: float) -> None:
-        heap = self._heap
-        heapq.heappush(heap, (due, next(self._seq), watch))
-        if heap[0][2] is watch:
-            self._wake.set()
-        if not self._running:
-            if self._tg is None:
-                raise RuntimeError("the client is not open: use 'async with EnrowClient(...)'")
-            self._running = True
-            self._tg.start_soon(self._loop)
+        if self._tg is None:
+            raise RuntimeError("the client is not open: use 'async with EnrowClient(...)'")
+        heapq.heappush(self._heap, (due, next(self._seq), watch))
+        if due < self._timer_due:
+            self._arm(due)
 
-    async def _loop(self) -> None:
+    def _arm(self, due: float) -> None:
+        """Make the loop call ``_fire`` at ``due`` (or when the 429 pause ends)."""
+        due = max(due, self._pause.until)
+        if self._timer is not None:
+            if self._timer_due <= due:
+                return
+            self._timer.cancel()
+        assert self._loop is not None
+        self._timer = self._loop.call_at(due, self._fire)
+        self._timer_due = due
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_due = math.inf
+
+    def _fire(self) -> None:
+        """Timer callback: hand every due watch to a worker, then re-arm for the next."""
+        self._timer = None
+        self._timer_due = math.inf
         heap = self._heap
-        try:
-            while heap:
-                due, _, watch = heap[0]
-                if watch.cancelled:
-                    heapq.heappop(heap)
-                    continue
-                wait = max(due, self._pause.until) - anyio.current_time()
-                if wait > 0:
-                    self._wake = anyio.Event()
-                    with anyio.move_on_after(wait):
-                        await self._wake.wait()
-                    continue
+        limit = self._clock()
+        if self._pause.until > limit and heap:
+            self._arm(self._pause.until)
+            return
+        while heap:
+            due, _, watch = heap[0]
+            if watch.cancelled:
                 heapq.heappop(heap)
-                self._ready.append(watch)
-                if self._workers < self._limit:
-                    self._workers += 1
-                    self._tg.start_soon(self._worker)  # type: ignore[union-attr]
-        finally:
-            self._running = False
+                continue
+            if due > limit:
+                self._arm(due)
+                return
+            heapq.heappop(heap)
+            self._ready.append(watch)
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Hand the ready work to a parked worker, or start one while under the limit."""
+        while self._idle:
+            parked = self._idle.popleft()
+            if not parked.done():
+                parked.set_result(None)
+                return
+        if self._workers < self._limit and self._tg is not None:
+            self._workers += 1
+            self._tg.start_soon(self._worker)
 
     async def _worker(self) -> None:
+        """Poll ready watches; park while none is ready; exit when nothing is watched.
+
+        One cancel scope per worker lets ``cancel`` stop an in-flight poll without a scope
+        per request; the ready work left by a cancelled worker is handed on."""
+        ready = self._ready
+        scope = anyio.CancelScope()
         try:
-            ready = self._ready
-            while ready:
-                watch = ready.popleft()
-                if watch.cancelled:
-                    continue
-                with anyio.CancelScope() as watch.scope:
+            with scope:
+                while self._live:
+                    if not ready:
+                        parked = self._loop.create_future()  # type: ignore[union-attr]
+                        self._idle.append(parked)
+                        await parked
+                        continue
+                    watch = ready.popleft()
+                    if watch.cancelled:
+                        continue
+                    watch.scope = scope
                     await self._poll(watch)
-                watch.scope = None
+                    watch.scope = None
         finally:
             self._workers -= 1
+            if ready and self._live:
+                self._dispatch()
 
     async def _poll(self, watch: Watch) -> None:
         try:
@@ -234,7 +296,7 @@ class Scheduler:
         except Exception as exc:
             self._finish(watch, (watch, None, None, exc))
             return
-        now = anyio.current_time()
+        now = self._clock()
         status = result.status
         stats = result.stats
         plan = watch.plan
@@ -247,6 +309,7 @@ class Scheduler:
             or last.finished != stats.finished
             or last.requested != stats.requested
         ):
+            done = status.done
             progress = Progress(
                 watch.batch_id,
                 status,
@@ -254,7 +317,7 @@ class Scheduler:
                 stats.requested,
                 now - watch.started,
                 plan.rate,
-                0.0 if status.done else plan.eta(now),
+                0.0 if done else plan.eta(now) if watch.report else None,
             )
             watch.last = progress
         if status.done:
@@ -262,7 +325,7 @@ class Scheduler:
             return
         if watch.cancelled:
             return
-        if progress is not None:
+        if progress is not None and watch.report:
             self._send(watch, (watch, progress, None, None))
         self._push(watch, last_call(now, plan.next_delay(now, self._rand()), watch.deadline))
 

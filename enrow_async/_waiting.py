@@ -96,7 +96,7 @@ class BatchStream(Generic[R, Y]):
         self._hinted_plan = hinted_plan or plan
         self._unsubscribe: list[Callable[[], None]] = []
         self._pending: dict[str, Watch] = {}
-        self._last: dict[str, Progress | None] = {}
+        self._watches: dict[str, Watch] = {}
         self._errors: dict[str, EnrowError] = {}
         self._send, self._receive = anyio.create_memory_object_stream[Event](math.inf)
         self._deadline = math.inf
@@ -122,6 +122,7 @@ class BatchStream(Generic[R, Y]):
         now = anyio.current_time()
         if self._timeout is not None:
             self._deadline = now + self._timeout
+        yield_progress_or_callback = self._yield_progress or self._on_progress is not None
         for batch_id in self._ids:
             plan = self._plan(batch_id)
             watch = Watch(
@@ -132,9 +133,10 @@ class BatchStream(Generic[R, Y]):
                 self._send,
                 now,
                 self._deadline,
+                report=yield_progress_or_callback,
             )
             self._pending[batch_id] = watch
-            self._last[batch_id] = None
+            self._watches[batch_id] = watch
             self._scheduler.add(watch, plan.first_delay(self._scheduler.rand()))
             if self._webhook is not None:
                 hinted = functools.partial(self._hinted, watch)
@@ -158,7 +160,6 @@ class BatchStream(Generic[R, Y]):
                 if batch_id not in self._pending:
                     continue
                 if progress is not None:
-                    self._last[batch_id] = progress
                     if self._on_progress is not None:
                         outcome = self._on_progress(progress)
                         if inspect.isawaitable(outcome):
@@ -173,7 +174,7 @@ class BatchStream(Generic[R, Y]):
                 if result is not None:
                     del self._pending[batch_id]
                     if self._yield_progress:
-                        return progress if progress is not None else self._last[batch_id]  # type: ignore[return-value]
+                        return progress if progress is not None else watch.last  # type: ignore[return-value]
                     return result  # type: ignore[no-any-return]
                 if self._yield_progress and progress is not None:
                     return progress  # type: ignore[return-value]
@@ -186,6 +187,10 @@ class BatchStream(Generic[R, Y]):
         raise StopAsyncIteration
 
     async def _next_event(self) -> Event:
+        try:
+            return self._receive.receive_nowait()
+        except anyio.WouldBlock:
+            pass
         remaining = self._deadline - anyio.current_time()
         if remaining > 0:
             if remaining == math.inf:
@@ -195,12 +200,13 @@ class BatchStream(Generic[R, Y]):
         try:
             return self._receive.receive_nowait()
         except anyio.WouldBlock:
-            pending = {bid: self._last.get(bid) for bid in self._pending}
+            pending = {bid: watch.last for bid, watch in self._pending.items()}
             raise BatchTimeoutError(self._timeout or 0.0, pending, self._errors) from None
 
     def last(self, batch_id: str) -> Progress | None:
         """The last progress snapshot seen for ``batch_id``."""
-        return self._last.get(batch_id)
+        watch = self._watches.get(batch_id)
+        return None if watch is None else watch.last
 
     def close(self) -> None:
         """Stop every outstanding poll of this stream at once (idempotent, synchronous)."""
