@@ -162,6 +162,43 @@ converter.register_structure_hook(BulkResults, _structure_bulk)
 converter.register_structure_hook(BulkJob, make_dict_structure_fn(BulkJob, converter))
 
 
+_GENERAL_KEYS = frozenset({"id", "status", "custom"})
+_PROGRESS_KEYS = frozenset({"finished", "requested"})
+
+
+def ongoing_bulk(data: object) -> BulkResults | None:
+    """The hot path of polling: the reduced in-progress body, built without cattrs.
+
+    Only the exact documented shape (``general`` {id, status ongoing[, custom]}, ``stats``
+    {finished, requested} as ints, no ``results``) is taken; anything else returns ``None``
+    and goes through the converter, which checks and reports it in full.
+    """
+    if type(data) is not dict or len(data) != 2:
+        return None
+    general = data.get("general")
+    stats = data.get("stats")
+    if (
+        type(general) is not dict
+        or type(stats) is not dict
+        or general.get("status") != "ongoing"
+        or not general.keys() <= _GENERAL_KEYS
+        or stats.keys() != _PROGRESS_KEYS
+    ):
+        return None
+    batch_id = general.get("id")
+    finished = stats["finished"]
+    requested = stats["requested"]
+    if type(batch_id) is not str or type(finished) is not int or type(requested) is not int:
+        return None
+    return BulkResults(
+        batch_id,
+        BatchStatus.ONGOING,
+        BatchStats(finished, requested),
+        (),
+        general.get("custom"),
+    )
+
+
 def _describe(exc: BaseException, type_: type | None) -> str:
     if type(exc) is ValueError and exc.args:
         return str(exc)

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import attrs
 import orjson
 
-from ._convert import structure
+from ._convert import ongoing_bulk, structure
 from .errors import (
     APIError,
     AuthenticationError,
@@ -237,4 +237,8 @@ def parse(response: Response, request: Request, cls: type[T]) -> T:
 
 
 def parse_bulk_results(response: Response, request: Request) -> BulkResults:
-    return parse(response, request, BulkResults)
+    error = error_for(response, request)
+    if error is not None:
+        raise error
+    data = decode(response)
+    return ongoing_bulk(data) or structure(data, BulkResults, body=response.body)

@@ -98,6 +98,7 @@ class PollPlan:
     _last: float  # time of the latest snapshot
     _polls: int
     _idle: int  # snapshots since the anchor without any progress
+    _cached: tuple[int, float | None]  # (polls, unshifted finish) of the last fit
 
     def __init__(
         self,
@@ -118,6 +119,7 @@ class PollPlan:
         self._last = self.started_at
         self._polls = 0
         self._idle = 0
+        self._cached = (-1, None)
 
     @property
     def polls(self) -> int:
@@ -161,7 +163,16 @@ class PollPlan:
 
     def _finish(self, shift: float = 0.0) -> float | None:
         """Predicted finish time, ``None`` before any progress; ``shift > 0`` moves the fit
-        ``shift`` standard errors towards an earlier finish."""
+        ``shift`` standard errors towards an earlier finish. The unshifted fit is computed
+        once per snapshot (``eta`` and ``next_delay`` both ask for it)."""
+        if not shift and self._cached[0] == self._polls:
+            return self._cached[1]
+        finish = self._predict(shift)
+        if not shift:
+            self._cached = (self._polls, finish)
+        return finish
+
+    def _predict(self, shift: float) -> float | None:
         if self._polls and self._finished >= self._requested:
             return self._last  # all done, or nothing to do: the status should follow
         points = self._points
@@ -181,19 +192,25 @@ class PollPlan:
         """Finish time of ``done ~ (t - t0) ** q`` fitted to ``points`` (``done = f - f0``);
         ``None`` without points, or if ``strict`` and ``q`` is below the plausible range."""
         total = self._requested - f0
-        pts = [
-            (math.log(t - t0), math.log(f - f0), (f - f0) / max(1.0 - (f - f0) / total, 0.05))
-            for t, f in points
-            if t > t0 and f > f0
-        ]
-        if not pts:
+        # Weighted least squares of log(done) on log(elapsed), weights ~ 1 / variance,
+        # accumulated in one pass (this runs on every poll).
+        sw = swx = swy = swxx = swxy = 0.0
+        log = math.log
+        for t, f in points:
+            if t > t0 and f > f0:
+                done = f - f0
+                x, y = log(t - t0), log(done)
+                w = done / max(1.0 - done / total, 0.05)
+                sw += w
+                swx += w * x
+                swy += w * y
+                swxx += w * x * x
+                swxy += w * x * y
+        if not sw:
             return None
-        # Weighted least squares of log(done) on log(elapsed), weights ~ 1 / variance.
-        sw = sum(w for _, _, w in pts)
-        mx = sum(w * x for x, _, w in pts) / sw
-        my = sum(w * y for _, y, w in pts) / sw
-        sxx = sum(w * (x - mx) ** 2 for x, _, w in pts)
-        sxy = sum(w * (x - mx) * (y - my) for x, y, w in pts)
+        mx, my = swx / sw, swy / sw
+        sxx = max(swxx - sw * mx * mx, 0.0)
+        sxy = swxy - sw * mx * my
         q = (sxy + _PRIOR) / (sxx + _PRIOR)
         if strict and q < _EXPONENTS[0]:
             return None

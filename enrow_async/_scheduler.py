@@ -24,6 +24,7 @@ from anyio.streams.memory import MemoryObjectSendStream
 
 from ._protocol import Request, Response
 from ._schedule import PollPlan
+from .errors import TransportError
 from .models import BatchStatus, Progress
 
 __all__ = ["Event", "Pause", "Scheduler", "Watch"]
@@ -82,6 +83,7 @@ class Watch:
         "batch_id",
         "cancelled",
         "deadline",
+        "hangs",
         "last",
         "parse",
         "plan",
@@ -106,6 +108,7 @@ class Watch:
         self.batch_id = batch_id
         self.deadline = deadline
         self.report = report
+        self.hangs = 0
         self.request = request
         self.parse = parse
         self.plan = plan
@@ -126,11 +129,20 @@ class Scheduler:
         max_in_flight: int,
         rand: Callable[[], float],
         pause: Pause,
+        coalesce: float = 0.1,
+        read_timeout: float = 60.0,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
         self._fetch = fetch
         self._limit = max_in_flight
+        if not 0 <= coalesce <= 1:
+            raise ValueError(f"coalesce must be between 0 and 1 s, got {coalesce}")
+        self._coalesce = coalesce
+        self._read_timeout = read_timeout
+        self._inflight: dict[anyio.CancelScope, tuple[float, Watch]] = {}
+        self._hung: set[anyio.CancelScope] = set()
+        self._watchdog: asyncio.TimerHandle | None = None
         self._rand = rand
         self._pause = pause
         self._heap: list[tuple[float, int, Watch]] = []
@@ -172,6 +184,9 @@ class Scheduler:
         self._ready.clear()
         self._release_idle()
         self._disarm()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
 
     def add(self, watch: Watch, delay: float) -> None:
         """Start watching; the first poll comes after ``delay`` seconds (or before the
@@ -216,8 +231,11 @@ class Scheduler:
             self._arm(due)
 
     def _arm(self, due: float) -> None:
-        """Make the loop call ``_fire`` at ``due`` (or when the 429 pause ends)."""
+        """Make the loop call ``_fire`` at ``due`` (or when the 429 pause ends), rounded to
+        the nearest tick of the coalescing grid."""
         due = max(due, self._pause.until)
+        if self._coalesce:
+            due = round(due / self._coalesce) * self._coalesce
         if self._timer is not None:
             if self._timer_due <= due:
                 return
@@ -237,10 +255,14 @@ class Scheduler:
         self._timer = None
         self._timer_due = math.inf
         heap = self._heap
-        limit = self._clock()
-        if self._pause.until > limit and heap:
+        now = self._clock()
+        if self._pause.until > now and heap:
             self._arm(self._pause.until)
             return
+        # Timers fire on a grid of ``coalesce`` seconds and take every poll due within half
+        # a tick: one wake-up of the loop serves many polls, which costs far less CPU than
+        # one wake-up each, and moves no poll by more than half a tick.
+        limit = now + self._coalesce / 2
         while heap:
             due, _, watch = heap[0]
             if watch.cancelled:
@@ -252,6 +274,36 @@ class Scheduler:
             heapq.heappop(heap)
             self._ready.append(watch)
             self._dispatch()
+
+    def _arm_watchdog(self) -> None:
+        assert self._loop is not None
+        period = max(self._read_timeout / 4, 0.05)
+        self._watchdog = self._loop.call_later(period, self._check_hung)
+
+    def _check_hung(self) -> None:
+        """Watchdog: cancel polls that got no answer within ``read_timeout``."""
+        self._watchdog = None
+        stale = self._clock() - self._read_timeout
+        for scope, (started, _) in list(self._inflight.items()):
+            if started < stale:
+                self._hung.add(scope)
+                scope.cancel()
+        if self._inflight:
+            self._arm_watchdog()
+
+    def _timed_out(self, watch: Watch) -> None:
+        """A poll hung past ``read_timeout``: try once more, then tell the waiter."""
+        if watch.cancelled:
+            return
+        watch.hangs += 1
+        if watch.hangs >= 2:
+            error = TransportError(
+                f"{watch.request.method} {watch.request.path}: no answer within"
+                f" {self._read_timeout:g} s, twice"
+            )
+            self._finish(watch, (watch, None, None, error))
+        else:
+            self._push(watch, self._clock())
 
     def _dispatch(self) -> None:
         """Hand the ready work to a parked worker, or start one while under the limit."""
@@ -283,10 +335,19 @@ class Scheduler:
                     if watch.cancelled:
                         continue
                     watch.scope = scope
+                    self._inflight[scope] = (self._clock(), watch)
+                    if self._watchdog is None:
+                        self._arm_watchdog()
                     await self._poll(watch)
+                    del self._inflight[scope]
                     watch.scope = None
         finally:
             self._workers -= 1
+            entry = self._inflight.pop(scope, None)
+            if scope in self._hung:
+                self._hung.discard(scope)
+                if entry is not None:
+                    self._timed_out(entry[1])
             if ready and self._live:
                 self._dispatch()
 
@@ -296,6 +357,7 @@ class Scheduler:
         except Exception as exc:
             self._finish(watch, (watch, None, None, exc))
             return
+        watch.hangs = 0
         now = self._clock()
         status = result.status
         stats = result.stats

@@ -41,7 +41,13 @@ class AiohttpTransport:
         self._session = session
         self._owns_session = session is None
         self._max_connections = max_connections
+        # Polls run without aiohttp's per-read timer (it re-arms a timer handle on every
+        # chunk: measurable per poll); the scheduler's watchdog bounds them instead. Every
+        # other request carries the read timeout.
         self._timeout = aiohttp.ClientTimeout(
+            total=None, connect=connect_timeout, sock_connect=connect_timeout
+        )
+        self._guarded = aiohttp.ClientTimeout(
             total=None,
             connect=connect_timeout,
             sock_connect=connect_timeout,
@@ -88,8 +94,11 @@ class AiohttpTransport:
             )
         return self._session
 
-    async def send(self, request: Request) -> Response:
-        """One attempt; raises TransportError or ResponseError (body over the cap)."""
+    async def send(self, request: Request, *, read_timeout: bool = True) -> Response:
+        """One attempt; raises TransportError or ResponseError (body over the cap).
+
+        ``read_timeout=False`` leaves bounding the read to the caller (the poll watchdog).
+        """
         try:
             async with self.session.request(
                 request.method,
@@ -97,6 +106,7 @@ class AiohttpTransport:
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
+                timeout=self._guarded if read_timeout else self._timeout,
             ) as resp:
                 length = resp.content_length
                 if length is not None and length > self._max_body:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
@@ -87,6 +88,7 @@ class EnrowClient(OtherEndpoints):
         allow_http: bool = False,
         posts_per_second: int = 10,
         webhook_poll_interval: float = 60.0,
+        poll_coalesce: float = 0.1,
         rand: Callable[[], float] | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("ENROW_API_KEY")
@@ -116,7 +118,12 @@ class EnrowClient(OtherEndpoints):
         self._pause = Pause()
         self._posts = SlidingWindow(posts_per_second)
         self._scheduler = Scheduler(
-            self._send, max_in_flight=max_in_flight, rand=self._rand, pause=self._pause
+            functools.partial(self._send, polled=True),
+            read_timeout=read_timeout,
+            max_in_flight=max_in_flight,
+            rand=self._rand,
+            pause=self._pause,
+            coalesce=poll_coalesce,
         )
         self._tg: TaskGroup | None = None
 
@@ -164,7 +171,12 @@ class EnrowClient(OtherEndpoints):
     # -- one request, with retries ---------------------------------------------------------
 
     async def _send(
-        self, request: Request, *, idempotent: bool = True, limiter: SlidingWindow | None = None
+        self,
+        request: Request,
+        *,
+        idempotent: bool = True,
+        limiter: SlidingWindow | None = None,
+        polled: bool = False,
     ) -> Response:
         """Send with bounded, jittered retries under the client-wide budget and 429 pause.
 
@@ -182,7 +194,7 @@ class EnrowClient(OtherEndpoints):
                 await limiter.acquire()
             error: EnrowError
             try:
-                response = await self._transport.send(request)
+                response = await self._transport.send(request, read_timeout=not polled)
             except TransportError as exc:
                 error = exc
                 if not idempotent and exc.request_sent:

@@ -244,3 +244,26 @@ def test_company_info_must_be_an_object(seed_json: Any) -> None:
     seed_json["results"][0]["info"]["companyInfo"] = "Dunder"
     with pytest.raises(ResponseError, match="expected an object"):
         structure(seed_json, BulkResults)
+
+
+def test_ongoing_fast_path_agrees_with_the_converter() -> None:
+    from enrow_async._convert import ongoing_bulk
+
+    body = {
+        "general": {"id": "b", "status": "ongoing", "custom": {"k": 1}},
+        "stats": {"finished": 2, "requested": 9},
+    }
+    assert ongoing_bulk(body) == structure(body, BulkResults)
+    # Anything but the exact reduced shape is left to the converter.
+    for other in (
+        {**body, "results": []},
+        {"general": {"id": "b", "status": "completed"}, "stats": {"finished": 9, "requested": 9}},
+        {"general": {"id": "b", "status": "ongoing"}, "stats": {"finished": "2", "requested": 9}},
+        {"general": {"id": "b", "status": "ongoing"}, "stats": {"finished": True, "requested": 9}},
+        {
+            "general": {"id": "b", "status": "ongoing", "x": 1},
+            "stats": {"finished": 2, "requested": 9},
+        },
+        [body],
+    ):
+        assert ongoing_bulk(other) is None
