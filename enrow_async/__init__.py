@@ -4,9 +4,10 @@
 ...     batch = await client.wait_for_batch(batch_id, timeout=600)
 """
 
+from ._find import JobProgressCallback
 from ._retry import RetryBudget, RetryPolicy
 from ._schedule import Backoff, PollPolicy
-from ._waiting import BatchStream, ProgressCallback
+from ._waiting import BatchStream, ProgressCallback, WebhookSource
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import (
     APIError,
@@ -37,13 +38,32 @@ from .models import (
     Custom,
     EmailResult,
     EmailSearch,
+    JobProgress,
     Progress,
     Qualification,
+)
+from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
+from .singles import AccountInfo, SingleAnswer, SingleEmailResult, SingleJob
+from .verification import BulkVerification, EmailVerification, VerificationStats
+from .webhook_receiver import WebhookCallback, WebhookReceiver
+from .webhooks import (
+    BulkPhoneSearchFinished,
+    BulkSearchFinished,
+    BulkVerificationFinished,
+    SinglePhoneSearchFinished,
+    SingleSearchFinished,
+    VerificationFinished,
+    WebhookCredits,
+    WebhookEvent,
+    WebhookPhoneResult,
+    WebhookSearchResult,
+    parse_webhook,
 )
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "APIError",
+    "AccountInfo",
     "AuthenticationError",
     "Backoff",
     "BatchErrors",
@@ -54,7 +74,12 @@ __all__ = [
     "BatchStream",
     "BatchTimeoutError",
     "BulkJob",
+    "BulkPhoneResults",
+    "BulkPhoneSearchFinished",
     "BulkResults",
+    "BulkSearchFinished",
+    "BulkVerification",
+    "BulkVerificationFinished",
     "CompanyInfo",
     "ConfigurationError",
     "ContactInfo",
@@ -62,10 +87,17 @@ __all__ = [
     "Custom",
     "EmailResult",
     "EmailSearch",
+    "EmailVerification",
     "EnrowClient",
     "EnrowError",
     "InsufficientCreditsError",
+    "JobProgress",
+    "JobProgressCallback",
     "OutcomeUnknownError",
+    "PhoneQualification",
+    "PhoneResult",
+    "PhoneSearch",
+    "PhoneStats",
     "PollPolicy",
     "Progress",
     "ProgressCallback",
@@ -76,6 +108,21 @@ __all__ = [
     "RetryBudgetExhaustedError",
     "RetryPolicy",
     "ServerError",
+    "SingleAnswer",
+    "SingleEmailResult",
+    "SingleJob",
+    "SinglePhoneSearchFinished",
+    "SingleSearchFinished",
     "TransportError",
+    "VerificationFinished",
+    "VerificationStats",
+    "WebhookCallback",
+    "WebhookCredits",
+    "WebhookEvent",
     "WebhookPayloadError",
+    "WebhookPhoneResult",
+    "WebhookReceiver",
+    "WebhookSearchResult",
+    "WebhookSource",
+    "parse_webhook",
 ]

@@ -159,11 +159,10 @@ class BatchStream(Generic[R, Y]):
                 batch_id = watch.batch_id
                 if batch_id not in self._pending:
                     continue
-                if progress is not None:
-                    if self._on_progress is not None:
-                        outcome = self._on_progress(progress)
-                        if inspect.isawaitable(outcome):
-                            await outcome
+                if progress is not None and self._on_progress is not None:
+                    outcome = self._on_progress(progress)
+                    if inspect.isawaitable(outcome):
+                        await outcome
                 if error is not None:
                     del self._pending[batch_id]
                     if not self._collect_errors or is_fatal(error):

@@ -8,13 +8,13 @@ import os
 import random
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final
+from typing import Any
 
 import aiohttp
 import anyio
 from anyio.abc import TaskGroup
 
-from ._endpoints import OtherEndpoints
+from ._endpoints import DEFAULT_TIMEOUT, OtherEndpoints
 from ._find import Collector, JobProgressCallback, collect, forward
 from ._protocol import (
     BULK_EMAIL_PATH,
@@ -58,8 +58,6 @@ from .models import (
 
 __all__ = ["DEFAULT_TIMEOUT", "EnrowClient"]
 
-DEFAULT_TIMEOUT: Final = 3600.0
-"""Default deadline of a wait, in seconds. Pass ``timeout=None`` to wait forever."""
 
 log = logging.getLogger("enrow_async")
 
@@ -199,8 +197,7 @@ class EnrowClient(OtherEndpoints):
                 error = exc
                 if not idempotent and exc.request_sent:
                     raise OutcomeUnknownError(
-                        f"{request.method} {request.path}: {exc}; the job may have been created,"
-                        " so it is not sent again"
+                        f"{exc}; the job may have been created, so it is not sent again"
                     ) from exc
             else:
                 status = response.status

@@ -19,8 +19,6 @@ from enrow_async import (
     Qualification,
     RetryPolicy,
 )
-from enrow_async import client as client_module
-from enrow_async._endpoints import DEFAULT_TIMEOUT
 from enrow_async._schedule import Backoff
 from enrow_async.phone import PhoneQualification, PhoneSearch
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
@@ -51,10 +49,6 @@ async def client(sim: EnrowSimulator) -> AsyncIterator[EnrowClient]:
         sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS, retry=FAST_RETRIES
     ) as c:
         yield c
-
-
-def test_one_default_timeout() -> None:
-    assert DEFAULT_TIMEOUT == client_module.DEFAULT_TIMEOUT
 
 
 # -- email verifier --------------------------------------------------------------------------
