@@ -23,6 +23,7 @@ from .models import (
     BulkResults,
     CompanyInfo,
     ContactInfo,
+    CreditsCost,
     Custom,
     EmailResult,
     Qualification,
@@ -31,9 +32,6 @@ from .models import (
 __all__ = ["converter", "structure"]
 
 T = TypeVar("T")
-
-converter = cattrs.Converter(detailed_validation=True)
-
 
 def _int(value: object, _: object) -> int:
     if type(value) is int:
@@ -82,15 +80,6 @@ def _enum_hook(cls: type[T]) -> Callable[[object, object], T]:
     return hook
 
 
-converter.register_structure_hook(int, _int)
-converter.register_structure_hook(float, _float)
-converter.register_structure_hook(str, _str)
-converter.register_structure_hook_func(lambda t: t == Custom, _passthrough)
-converter.register_structure_hook_func(lambda t: t == Mapping[str, Any], _mapping)
-converter.register_structure_hook(BatchStatus, _enum_hook(BatchStatus))
-converter.register_structure_hook(Qualification, _enum_hook(Qualification))
-
-
 def _object(value: object, name: str) -> dict[str, Any]:
     """Classes whose fields all have defaults would accept any container: refuse it."""
     if type(value) is not dict:
@@ -98,36 +87,13 @@ def _object(value: object, name: str) -> dict[str, Any]:
     return value
 
 
-_contact_info = make_dict_structure_fn(
-    ContactInfo, converter, company_info=override(rename="companyInfo")
-)
-_company_info = make_dict_structure_fn(CompanyInfo, converter)
+def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
+    """``X | None`` in one call, without cattrs' generic union dispatch."""
 
+    def structure(value: Any, cls: Any) -> T | None:
+        return None if value is None else hook(value, cls)
 
-def _structure_contact_info(value: Any, cls: type[ContactInfo]) -> ContactInfo:
-    value = _object(value, "info")
-    if "domain" not in value and "company_domain" in value:
-        value = {**value, "domain": value["company_domain"]}
-    return _contact_info(value, cls)
-
-
-def _structure_company_info(value: Any, cls: type[CompanyInfo]) -> CompanyInfo:
-    return _company_info(_object(value, "companyInfo"), cls)
-
-
-converter.register_structure_hook(ContactInfo, _structure_contact_info)
-converter.register_structure_hook(CompanyInfo, _structure_company_info)
-
-
-def _results(value: object, _: object) -> Sequence[EmailResult]:
-    if value is None:
-        return ()
-    if type(value) is not list:
-        raise ValueError(f"expected a list of results, got {type(value).__name__}")
-    return tuple(converter.structure(value, list[EmailResult]))
-
-
-converter.register_structure_hook_func(lambda t: t == Sequence[EmailResult], _results)
+    return structure
 
 
 @attrs.frozen
@@ -146,20 +112,71 @@ class _BulkWire:
     results: Sequence[EmailResult] = ()
 
 
-def _structure_bulk(value: Any, _: object) -> BulkResults:
-    wire = converter.structure(value, _BulkWire)
-    general = wire.general
-    return BulkResults(
-        id=general.id,
-        status=general.status,
-        stats=wire.stats,
-        results=wire.results,
-        custom=general.custom,
+def _is(target: object) -> Callable[[object], bool]:
+    return lambda t: t == target
+
+
+def _configure(conv: cattrs.Converter) -> cattrs.Converter:
+    """Register every scalar rule and email-finder model on ``conv``."""
+    hook = conv.register_structure_hook
+    hook_func = conv.register_structure_hook_func
+    hook(int, _int)
+    hook(float, _float)
+    hook(str, _str)
+    for scalar, check in ((str, _str), (int, _int), (float, _float)):
+        hook_func(_is(scalar | None), _optional(check))
+    hook_func(lambda t: t == Custom, _passthrough)
+    hook_func(lambda t: t == Mapping[str, Any], _mapping)
+    hook(BatchStatus, _enum_hook(BatchStatus))
+    hook(Qualification, _enum_hook(Qualification))
+
+    contact_info = make_dict_structure_fn(
+        ContactInfo, conv, company_info=override(rename="companyInfo")
     )
+    company_info = make_dict_structure_fn(CompanyInfo, conv)
+
+    def structure_contact_info(value: Any, cls: type[ContactInfo]) -> ContactInfo:
+        value = _object(value, "info")
+        if "domain" not in value and "company_domain" in value:
+            value = {**value, "domain": value["company_domain"]}
+        return contact_info(value, cls)
+
+    def structure_company_info(value: Any, cls: type[CompanyInfo]) -> CompanyInfo:
+        return company_info(_object(value, "companyInfo"), cls)
+
+    hook(ContactInfo, structure_contact_info)
+    hook(CompanyInfo, structure_company_info)
+    hook_func(lambda t: t == ContactInfo | None, _optional(structure_contact_info))
+    hook_func(lambda t: t == CompanyInfo | None, _optional(structure_company_info))
+    credits_cost = make_dict_structure_fn(CreditsCost, conv)
+    hook_func(lambda t: t == CreditsCost | None, _optional(credits_cost))
+
+    result_list = conv.get_structure_hook(list[EmailResult])
+
+    def results(value: object, _: object) -> Sequence[EmailResult]:
+        if value is None:
+            return ()
+        if type(value) is not list:
+            raise ValueError(f"expected a list of results, got {type(value).__name__}")
+        return tuple(result_list(value, list[EmailResult]))
+
+    hook_func(lambda t: t == Sequence[EmailResult], results)
+    bulk_wire = conv.get_structure_hook(_BulkWire)
+
+    def structure_bulk(value: Any, _: object) -> BulkResults:
+        wire = bulk_wire(value, _BulkWire)
+        general = wire.general
+        return BulkResults(general.id, general.status, wire.stats, wire.results, general.custom)
+
+    hook(BulkResults, structure_bulk)
+    hook(BulkJob, make_dict_structure_fn(BulkJob, conv))
+    return conv
 
 
-converter.register_structure_hook(BulkResults, _structure_bulk)
-converter.register_structure_hook(BulkJob, make_dict_structure_fn(BulkJob, converter))
+converter = _configure(cattrs.Converter(detailed_validation=True))
+"""The converter every model is registered on; its errors name the field path."""
+_fast = _configure(cattrs.Converter(detailed_validation=False))
+"""Same rules without per-field bookkeeping, for the one hot, large body: BulkResults."""
 
 
 _GENERAL_KEYS = frozenset({"id", "status", "custom"})
@@ -211,6 +228,11 @@ def structure(data: object, cls: type[T], *, body: bytes = b"") -> T:
         raise ResponseError(
             f"expected a JSON object for {cls.__name__}, got {type(data).__name__}", body=body
         )
+    if cls is BulkResults:
+        try:
+            return _fast.structure(data, cls)
+        except Exception:
+            pass
     try:
         return converter.structure(data, cls)
     except Exception as exc:

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import anyio
-import attrs
 
 from .errors import BatchErrors, IncompleteResultsError
 from .models import BatchStatus, BulkJob, BulkResults, EmailResult, JobProgress, Progress
@@ -39,7 +38,14 @@ class Collector:
         results = self.results
         for result in batch.results:
             if 0 <= result.index < size:
-                results[offset + result.index] = attrs.evolve(result, index=offset + result.index)
+                results[offset + result.index] = EmailResult(
+                    offset + result.index,
+                    result.qualification,
+                    result.email,
+                    result.info,
+                    result.raw_params,
+                    result.custom,
+                )
 
     def add_errors(self, errors: BatchErrors) -> None:
         for batch_id, error in errors.errors.items():

@@ -1,6 +1,7 @@
 """Typed results of the email-finder bulk endpoints.
 
-Every class is an immutable ``attrs`` class with snake_case fields; wire names such as
+Every class is an immutable ``attrs`` class (see ``_record`` for the hot ones) with
+snake_case fields; wire names such as
 ``companyInfo`` are mapped in the converter, never in user code. Unknown fields from the
 API are ignored and missing optional fields are ``None``.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
 
 import attrs
 
@@ -28,6 +29,21 @@ __all__ = [
     "Progress",
     "Qualification",
 ]
+
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(attrs.field,))
+def _record(cls: type[_T]) -> type[_T]:
+    """Frozen to type checkers, a plain slotted class at run time.
+
+    For the classes built thousands of times per batch (EmailResult and its parts):
+    frozen attrs classes set each field through ``object.__setattr__``, which measured as
+    40% of structuring a 5,000-result batch (benchmarks/structuring.py). Assigning to a
+    field is a type error; instances still hash and compare by value.
+    """
+    return attrs.define(cls, unsafe_hash=True)
+
 
 Custom = str | Mapping[str, Any] | None
 """A ``custom`` value exactly as sent: a string, an object, or absent."""
@@ -71,12 +87,12 @@ class BatchStats:
     credits_cost: CreditsCost | None = None
 
 
-@attrs.frozen
+@_record
 class CompanyInfo:
     name: str | None = None
 
 
-@attrs.frozen
+@_record
 class ContactInfo:
     """Who was found; present on valid results only. Names come capitalised."""
 
@@ -88,7 +104,7 @@ class ContactInfo:
     company_info: CompanyInfo | None = None
 
 
-@attrs.frozen
+@_record
 class EmailResult:
     """One search's outcome; ``index`` is its position in the submitted list."""
 
