@@ -87,6 +87,12 @@ def _object(value: object, name: str) -> dict[str, Any]:
     return value
 
 
+def _opt_str(value: object, _: object) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    raise ValueError(f"expected a string, got {value!r:.40}")
+
+
 def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
     """``X | None`` in one call, without cattrs' generic union dispatch."""
 
@@ -123,17 +129,25 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     hook(int, _int)
     hook(float, _float)
     hook(str, _str)
-    for scalar, check in ((str, _str), (int, _int), (float, _float)):
-        hook_func(_is(scalar | None), _optional(check))
+    hook_func(_is(str | None), _opt_str)
+    hook_func(_is(int | None), _optional(_int))
+    hook_func(_is(float | None), _optional(_float))
     hook_func(lambda t: t == Custom, _passthrough)
     hook_func(lambda t: t == Mapping[str, Any], _mapping)
     hook(BatchStatus, _enum_hook(BatchStatus))
     hook(Qualification, _enum_hook(Qualification))
 
+    # Generated functions capture the hooks registered before them: innermost first.
+    company_info = make_dict_structure_fn(CompanyInfo, conv)
+
+    def structure_company_info(value: Any, cls: type[CompanyInfo]) -> CompanyInfo:
+        return company_info(_object(value, "companyInfo"), cls)
+
+    hook(CompanyInfo, structure_company_info)
+    hook_func(_is(CompanyInfo | None), _optional(structure_company_info))
     contact_info = make_dict_structure_fn(
         ContactInfo, conv, company_info=override(rename="companyInfo")
     )
-    company_info = make_dict_structure_fn(CompanyInfo, conv)
 
     def structure_contact_info(value: Any, cls: type[ContactInfo]) -> ContactInfo:
         value = _object(value, "info")
@@ -141,15 +155,10 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
             value = {**value, "domain": value["company_domain"]}
         return contact_info(value, cls)
 
-    def structure_company_info(value: Any, cls: type[CompanyInfo]) -> CompanyInfo:
-        return company_info(_object(value, "companyInfo"), cls)
-
     hook(ContactInfo, structure_contact_info)
-    hook(CompanyInfo, structure_company_info)
-    hook_func(lambda t: t == ContactInfo | None, _optional(structure_contact_info))
-    hook_func(lambda t: t == CompanyInfo | None, _optional(structure_company_info))
+    hook_func(_is(ContactInfo | None), _optional(structure_contact_info))
     credits_cost = make_dict_structure_fn(CreditsCost, conv)
-    hook_func(lambda t: t == CreditsCost | None, _optional(credits_cost))
+    hook_func(_is(CreditsCost | None), _optional(credits_cost))
 
     result_list = conv.get_structure_hook(list[EmailResult])
 
