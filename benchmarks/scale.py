@@ -96,16 +96,15 @@ async def lateness(n: int, seed: int) -> dict[str, float]:
     """Polls per batch and detection lateness over real HTTP (simulator in-process)."""
     config = SimulatorConfig(duration=(2.0, 30.0), curve="random", seed=seed, post_rate_limit=0)
     late: list[float] = []
-    async with EnrowSimulator(config) as sim:
-        async with EnrowClient(
-            sim.api_key, base_url=sim.base_url, posts_per_second=10**6
-        ) as client:
-            ids = await create(client, n)
-            before = sim.stats.requests[("GET", "/email/find/bulk")]
-            loop = asyncio.get_running_loop()
-            async for batch in client.wait_for_batches(ids, timeout=120):
-                late.append(loop.time() - sim.batch(batch.id).finish_at)
-            polls = sim.stats.requests[("GET", "/email/find/bulk")] - before
+    async with EnrowSimulator(config) as sim, EnrowClient(
+        sim.api_key, base_url=sim.base_url, posts_per_second=10**6
+    ) as client:
+        ids = await create(client, n)
+        before = sim.stats.requests[("GET", "/email/find/bulk")]
+        loop = asyncio.get_running_loop()
+        async for batch in client.wait_for_batches(ids, timeout=120):
+            late.append(loop.time() - sim.batch(batch.id).finish_at)
+        polls = sim.stats.requests[("GET", "/email/find/bulk")] - before
     return {
         "polls_per_batch": polls / n,
         "median_late": statistics.median(late),
