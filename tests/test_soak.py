@@ -1,0 +1,131 @@
+"""Soak: hundreds of batches through a simulator that keeps failing, nothing lost or doubled.
+
+Run with ``pytest tests/test_soak.py -s`` to see the request, fault and retry counts.
+``benchmarks/soak.py`` is the longer, configurable version of the same run.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+
+import attrs
+import pytest
+
+from enrow_async import (
+    Backoff,
+    BulkResults,
+    EnrowClient,
+    EnrowError,
+    PollPolicy,
+    RetryBudget,
+    RetryPolicy,
+)
+from enrow_async._convert import structure
+from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
+
+pytestmark = pytest.mark.anyio
+
+BULK = "/email/find/bulk"
+
+FAULTS = Faults(
+    server_error=0.08,
+    html_502=0.04,
+    rate_limited=0.05,
+    drop=0.04,
+    truncate=0.03,
+    slow=0.02,
+    retry_after=0.1,
+    slow_seconds=0.3,
+)
+"""26 % of GETs fail, 2 % more are slow: every kind the issue asks for, at least its rate."""
+
+SIZES = (1, 1, 3, 10, 10, 25, 50, 100, 250, 800)
+"""Batch sizes drawn per batch: mostly small, a few large (bodies of a few hundred KB)."""
+
+
+@attrs.define
+class CountingBudget(RetryBudget):
+    """A RetryBudget that counts the retries it pays for and its lowest level."""
+
+    retries: Counter[str] = attrs.Factory(Counter)
+    refused: int = 0
+    low: int = -1
+
+    def try_spend(self, error: EnrowError) -> int | None:
+        cost = super().try_spend(error)
+        if cost is None:
+            self.refused += 1
+        else:
+            self.retries[type(error).__name__] += 1
+        self.low = self.tokens if self.low < 0 else min(self.low, self.tokens)
+        return cost
+
+
+def searches(rng: random.Random, n: int, batch: int) -> list[dict[str, object]]:
+    return [
+        {
+            "fullname": f"Person {batch}-{i}",
+            "company_domain": f"company{rng.randrange(40)}.com",
+            "custom": f"{batch}:{i}",
+        }
+        for i in range(n)
+    ]
+
+
+async def test_soak_under_faults_nothing_lost_nothing_doubled() -> None:
+    """300 batches of 1-800 searches, GETs faulted at 8 % 5xx, 4 % HTML 502, 5 % 429 with
+    Retry-After, 4 % dropped connections, 3 % truncated bodies and 2 % slow answers.
+
+    Every batch is yielded exactly once by ``wait_for_batches`` and equals what the
+    simulator holds. The retry *policy* is generous (12 attempts, backoff 0.05-0.5 s): with
+    about a quarter of GETs failing, the default 5 attempts give up on roughly one poll in
+    a thousand (seen in about one run in three), and a given-up poll fails its batch. The
+    retry *budget* is the default one (500 tokens): each request gives back what its
+    retries spent once it succeeds, so at these rates it only dips to about 430 tokens;
+    the test asserts that no retry was ever refused.
+    """
+    rng = random.Random(4)
+    config = SimulatorConfig(seed=4, duration=(0.3, 8.0), faults=FAULTS)
+    budget = CountingBudget()
+    retry = RetryPolicy(attempts=12, backoff=Backoff(initial=0.05, cap=0.5))
+    polling = PollPolicy(initial=0.4, min_interval=0.1, max_interval=1.5)
+    start = time.monotonic()
+    async with EnrowSimulator(config) as sim:
+        sizes = [rng.choice(SIZES) for _ in range(300)]
+        ids = [sim.add_batch(searches(rng, n, b)) for b, n in enumerate(sizes)]
+        seen: list[str] = []
+        async with EnrowClient(
+            sim.api_key,
+            base_url=sim.base_url,
+            retry=retry,
+            retry_budget=budget,
+            poll_policy=polling,
+        ) as client:
+            async for batch in client.wait_for_batches(ids, timeout=60):
+                seen.append(batch.id)
+                assert batch == structure(sim.completed_body(batch.id), BulkResults)
+        stats = sim.stats
+    wall = time.monotonic() - start
+
+    counts = Counter(seen)
+    lost = set(ids) - set(counts)
+    doubled = {bid for bid, n in counts.items() if n > 1}
+    gets = stats.requests["GET", BULK]
+    print(
+        f"\nsoak: {len(ids)} batches ({sum(sizes)} searches), {gets} GETs, wall {wall:.1f} s"
+        f"\n  faults {sum(stats.faults.values())}: {dict(stats.faults)}"
+        f"\n  retries {sum(budget.retries.values())}: {dict(budget.retries)}"
+        f"\n  budget low {budget.low}/{budget.capacity}, refused {budget.refused}"
+        f"\n  lost {len(lost)}, duplicated {len(doubled)}"
+    )
+    assert not lost
+    assert not doubled
+    assert len(seen) == len(ids)
+    for kind in ("server_error", "html_502", "rate_limited", "drop", "truncate", "slow"):
+        assert stats.faults[kind] > 0, kind
+    assert budget.retries["ServerError"] > 0
+    assert budget.retries["RateLimitError"] > 0
+    assert budget.retries["TransportError"] > 0
+    assert budget.refused == 0
