@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
+import random
 import statistics
 
 import aiohttp
@@ -24,7 +26,6 @@ from enrow_async import EnrowClient
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 KEY = "sim-key"
-SEARCHES = [{"fullname": f"Person {i}", "company_domain": "example.com"} for i in range(10)]
 
 
 async def gets(session: aiohttp.ClientSession, url: str) -> int:
@@ -33,13 +34,19 @@ async def gets(session: aiohttp.ClientSession, url: str) -> int:
     return sum(n for key, n in stats["requests"].items() if key.startswith("GET /email/find/bulk"))
 
 
-async def create(client: EnrowClient, n: int) -> list[str]:
+async def create(client: EnrowClient, n: int, sizes: tuple[int, int] = (10, 10)) -> list[str]:
+    """Start ``n`` batches of log-uniform random sizes in ``sizes``."""
     ids: list[str] = []
     sem = asyncio.Semaphore(32)
+    rng = random.Random(n)
 
     async def one() -> None:
+        size = round(math.exp(rng.uniform(math.log(sizes[0]), math.log(sizes[1]))))
+        searches = [
+            {"fullname": f"Person {i}", "company_domain": "example.com"} for i in range(size)
+        ]
         async with sem:
-            ids.append((await client.start_bulk_search(SEARCHES)).id)
+            ids.append((await client.start_bulk_search(searches)).id)
 
     await asyncio.gather(*(one() for _ in range(n)))
     return ids
@@ -93,13 +100,15 @@ async def baseline(url: str, n: int) -> dict[str, float]:
 
 
 async def lateness(n: int, seed: int) -> dict[str, float]:
-    """Polls per batch and detection lateness over real HTTP (simulator in-process)."""
-    config = SimulatorConfig(duration=(2.0, 30.0), curve="random", seed=seed, post_rate_limit=0)
+    """Polls per batch and detection lateness over real HTTP (simulator in-process), on
+    the polling benchmark's main mix: 20-1,000 searches per batch, 2-30 s, random curves."""
+    config = SimulatorConfig(duration=(2.0, 30.0), curve="random", seed=seed, post_rate_limit=None)
     late: list[float] = []
-    async with EnrowSimulator(config) as sim, EnrowClient(
-        sim.api_key, base_url=sim.base_url, posts_per_second=10**6
-    ) as client:
-        ids = await create(client, n)
+    async with (
+        EnrowSimulator(config) as sim,
+        EnrowClient(sim.api_key, base_url=sim.base_url, posts_per_second=10**6) as client,
+    ):
+        ids = await create(client, n, (20, 1000))
         before = sim.stats.requests[("GET", "/email/find/bulk")]
         loop = asyncio.get_running_loop()
         async for batch in client.wait_for_batches(ids, timeout=120):
