@@ -118,12 +118,76 @@ class _BulkWire:
     results: Sequence[EmailResult] = ()
 
 
+_QUALIFICATIONS = {q.value: q for q in Qualification}
+
+
+def _text(value: object) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    raise ValueError(value)
+
+
+def _fast_result(item: Any) -> EmailResult:
+    """One result of the documented shape, built directly (see ``_fast_results``)."""
+    info = item.get("info")
+    if info is not None:
+        company = info.get("companyInfo")
+        if company is not None:
+            company = CompanyInfo(_text(company["name"]) if "name" in company else None)
+        domain = info["domain"] if "domain" in info else info.get("company_domain")
+        info = ContactInfo(
+            _text(domain),
+            _text(info.get("firstname")),
+            _text(info.get("lastname")),
+            _text(info.get("fullname")),
+            _text(info.get("gender")),
+            company,
+        )
+    raw = item.get("raw_params")
+    if raw is None:
+        raw = {}
+    elif type(raw) is not dict:
+        raise ValueError(raw)
+    return EmailResult(
+        _int(item["index"], int),
+        _QUALIFICATIONS[item["qualification"]],
+        _text(item.get("email")),
+        info,
+        raw,
+        item.get("custom"),
+    )
+
+
+def _fast_results(value: object, _: object) -> Sequence[EmailResult]:
+    """The 5,000-result hot path without a hook call per field.
+
+    Measured on a 5,000-result body (benchmarks/structuring.py): about 2x faster than the
+    tuned cattrs hooks. It accepts only what those hooks accept; on anything else it raises
+    and ``structure`` re-runs the detailed cattrs converter, which names the bad field.
+    """
+    if value is None:
+        return ()
+    if type(value) is not list:
+        raise ValueError(value)
+    for item in value:
+        if type(item) is not dict:
+            raise ValueError(item)
+        info = item.get("info")
+        if info is not None and (
+            type(info) is not dict
+            or ("companyInfo" in info and type(info["companyInfo"]) not in (dict, type(None)))
+        ):
+            raise ValueError(info)
+    return tuple(map(_fast_result, value))
+
+
 def _is(target: object) -> Callable[[object], bool]:
     return lambda t: t == target
 
 
-def _configure(conv: cattrs.Converter) -> cattrs.Converter:
-    """Register every scalar rule and email-finder model on ``conv``."""
+def _configure(conv: cattrs.Converter, *, fast: bool = False) -> cattrs.Converter:
+    """Register every scalar rule and email-finder model on ``conv``; ``fast`` structures
+    result lists with ``_fast_results``."""
     hook = conv.register_structure_hook
     hook_func = conv.register_structure_hook_func
     hook(int, _int)
@@ -169,7 +233,7 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
             raise ValueError(f"expected a list of results, got {type(value).__name__}")
         return tuple(result_list(value, list[EmailResult]))
 
-    hook_func(lambda t: t == Sequence[EmailResult], results)
+    hook_func(_is(Sequence[EmailResult]), _fast_results if fast else results)
     bulk_wire = conv.get_structure_hook(_BulkWire)
 
     def structure_bulk(value: Any, _: object) -> BulkResults:
@@ -184,8 +248,9 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
 
 converter = _configure(cattrs.Converter(detailed_validation=True))
 """The converter every model is registered on; its errors name the field path."""
-_fast = _configure(cattrs.Converter(detailed_validation=False))
+_fast = _configure(cattrs.Converter(detailed_validation=False), fast=True)
 """Same rules without per-field bookkeeping, for the one hot, large body: BulkResults."""
+
 
 
 _GENERAL_KEYS = frozenset({"id", "status", "custom"})

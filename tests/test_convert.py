@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from enrow_async import (
     BatchStatus,
@@ -267,3 +269,50 @@ def test_ongoing_fast_path_agrees_with_the_converter() -> None:
         [body],
     ):
         assert ongoing_bulk(other) is None
+
+
+_text_or_none = st.none() | st.text(max_size=6)
+_result_dicts = st.fixed_dictionaries(
+    {
+        "index": st.integers(0, 10_000) | st.integers(0, 10_000).map(str),
+        "qualification": st.sampled_from(["valid", "invalid"]),
+    },
+    optional={
+        "email": _text_or_none,
+        "info": st.none()
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "domain": _text_or_none,
+                "company_domain": _text_or_none,
+                "firstname": _text_or_none,
+                "lastname": _text_or_none,
+                "fullname": _text_or_none,
+                "gender": _text_or_none,
+                "companyInfo": st.none()
+                | st.fixed_dictionaries(
+                    {}, optional={"name": _text_or_none, "size": st.integers()}
+                ),
+                "extra": st.integers(),
+            },
+        ),
+        "raw_params": st.none()
+        | st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=3),
+        "custom": st.none()
+        | st.text(max_size=4)
+        | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        "score": st.floats(allow_nan=False),
+    },
+)
+
+
+@given(st.lists(_result_dicts, max_size=6))
+def test_fast_results_path_equals_the_cattrs_hooks(results: list[Any]) -> None:
+    from enrow_async._convert import converter
+
+    body = {
+        "general": {"id": "b", "status": "completed"},
+        "stats": {"finished": len(results), "requested": len(results)},
+        "results": results,
+    }
+    assert structure(body, BulkResults) == converter.structure(body, BulkResults)
