@@ -14,6 +14,7 @@ import logging
 import warnings
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import anyio
@@ -30,11 +31,15 @@ SEARCHES = [
     {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
 ]
 BULK = "/email/find/bulk"
-FAST = {
-    "retry": RetryPolicy(backoff=Backoff(initial=0.02, cap=0.1)),
-    "poll_policy": PollPolicy(initial=0.1, min_interval=0.05, max_interval=0.5),
-}
-"""Quick retries and polls, for the tests that go through many faults."""
+FAST_RETRY = RetryPolicy(backoff=Backoff(initial=0.02, cap=0.1))
+FAST_POLLS = PollPolicy(initial=0.1, min_interval=0.05, max_interval=0.5)
+
+
+def make_client(sim: EnrowSimulator, **options: Any) -> EnrowClient:
+    """A client of ``sim`` with quick retries and polls (the defaults wait ~1.5 s to start)."""
+    return EnrowClient(
+        sim.api_key, base_url=sim.base_url, retry=FAST_RETRY, poll_policy=FAST_POLLS, **options
+    )
 
 
 @pytest.fixture
@@ -118,7 +123,7 @@ async def test_cancel_one_wait_with_its_poll_in_flight(
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=60.0)
     sim.inject("hang", count=1, path=BULK)
-    async with EnrowClient(sim.api_key, base_url=sim.base_url, **FAST) as client:
+    async with make_client(sim) as client:
         session, connector = owned_parts(client)
         task = asyncio.ensure_future(client.wait_for_batch(batch_id, timeout=30))
         await until(lambda: sim.stats.faults["hang"] == 1)
@@ -143,7 +148,7 @@ async def test_cancel_scope_around_a_wait(
     batch_id = sim.add_batch(SEARCHES, duration=60.0)
     sim.inject("hang", count=1, path=BULK)
     async with aiohttp.ClientSession() as own:
-        async with EnrowClient(sim.api_key, base_url=sim.base_url, session=own, **FAST) as client:
+        async with make_client(sim, session=own) as client:
             with anyio.move_on_after(0.5) as scope:
                 await client.wait_for_batch(batch_id, timeout=30)
             assert scope.cancelled_caught
@@ -164,15 +169,13 @@ async def test_cancel_many_waits_mid_flight(
     sim.inject("hang", count=8, path=BULK)
     done: list[str] = []
     async with aiohttp.ClientSession() as own:
-        async with EnrowClient(
-            sim.api_key, base_url=sim.base_url, session=own, poll_coalesce=0.0, **FAST
-        ) as client:
+        async with make_client(sim, session=own, poll_coalesce=0.0) as client:
 
             async def many() -> None:
                 async for batch in client.wait_for_batches([*slow[:20], *quick], timeout=30):
                     done.append(batch.id)
 
-            tasks = [asyncio.ensure_future(many())]
+            tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(many())]
             tasks += [
                 asyncio.ensure_future(client.wait_for_batch(bid, timeout=30)) for bid in slow[20:]
             ]
@@ -197,7 +200,7 @@ async def test_breaking_out_of_many_waits_then_closing(
 ) -> None:
     ids = [sim.add_batch(SEARCHES, duration=d) for d in (0.05, 30.0, 30.0, 30.0)]
     sim.inject("slow", count=20, path=BULK)
-    async with EnrowClient(sim.api_key, base_url=sim.base_url, **FAST) as client:
+    async with make_client(sim) as client:
         session, connector = owned_parts(client)
         async for batch in client.wait_for_batches(ids, timeout=30):
             assert batch.id == ids[0]
@@ -218,13 +221,13 @@ async def test_after_dropped_connections_the_wait_completes_cleanly(
     ids = [sim.add_batch(SEARCHES, duration=0.3) for _ in range(4)]
     sim.inject(kind, count=6, path=BULK)  # type: ignore[arg-type]
     async with aiohttp.ClientSession() as own:
-        async with EnrowClient(sim.api_key, base_url=sim.base_url, session=own, **FAST) as client:
+        async with make_client(sim, session=own) as client:
             got = [b.id async for b in client.wait_for_batches(ids, timeout=20)]
             assert sorted(got) == sorted(ids)
             assert own.connector is not None
             assert_no_connection_in_use(own.connector)
         assert sim.stats.faults[kind] == 6
-    async with EnrowClient(sim.api_key, base_url=sim.base_url, **FAST) as client:
+    async with make_client(sim) as client:
         session, connector = owned_parts(client)
         sim.inject(kind, count=4, path=BULK)  # type: ignore[arg-type]
         batch = await client.wait_for_batch(ids[0], timeout=10)
@@ -238,7 +241,7 @@ async def test_drops_past_every_retry_end_in_transport_error_and_leave_nothing(
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
     sim.inject("drop", count=1000, path=BULK)
-    async with EnrowClient(sim.api_key, base_url=sim.base_url, **FAST) as client:
+    async with make_client(sim) as client:
         session, connector = owned_parts(client)
         with pytest.raises(TransportError):
             await client.get_bulk_results(batch_id)
@@ -259,7 +262,7 @@ async def test_exception_in_the_block_with_polls_in_flight(
 ) -> None:
     ids = [sim.add_batch(SEARCHES, duration=60.0) for _ in range(6)]
     sim.inject("hang", count=3, path=BULK)
-    client = EnrowClient(sim.api_key, base_url=sim.base_url, poll_coalesce=0.0, **FAST)
+    client = make_client(sim, poll_coalesce=0.0)
     tasks: list[asyncio.Future[object]] = []
     with pytest.raises(RuntimeError, match="boom"):
         async with client:
@@ -281,9 +284,7 @@ async def test_exception_inside_iteration_with_caller_session(
     sim.inject("slow", count=20, path=BULK)
     async with aiohttp.ClientSession() as own:
         with pytest.raises(KeyError):
-            async with EnrowClient(
-                sim.api_key, base_url=sim.base_url, session=own, **FAST
-            ) as client:
+            async with make_client(sim, session=own) as client:
                 async for _ in client.wait_for_batches(ids, timeout=30):
                     raise KeyError("boom")
         assert not own.closed
@@ -301,7 +302,7 @@ async def test_cancelled_while_inside_the_block(
     parts: list[tuple[aiohttp.ClientSession, aiohttp.BaseConnector]] = []
 
     async def body() -> None:
-        async with EnrowClient(sim.api_key, base_url=sim.base_url, **FAST) as client:
+        async with make_client(sim) as client:
             parts.append(owned_parts(client))
             async for _ in client.wait_for_batches(ids, timeout=30):
                 pass
