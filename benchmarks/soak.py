@@ -11,6 +11,10 @@ GETs at the given rates (POSTs are never faulted: a faulted POST may leave its o
 unknown, which is a different test). Every yielded batch is compared with what the
 simulator holds. The summary counts requests, faults by kind, retries by error, the retry
 budget's low-water mark, lost, duplicated and mismatched batches, and the wall time.
+"Lost" means silently lost: never yielded by a wait that ended normally. Batches whose wait
+was ended by an error (e.g. RetryBudgetExhaustedError once the faults drain the budget) are
+counted apart, as reported rather than lost. Exit status 0 only if every batch was yielded
+exactly once with the server's results.
 
 Note: aiohttp resends a GET once, silently, when a kept-alive connection is dropped, so
 the client retries fewer ``drop`` faults than the simulator injects.
@@ -80,6 +84,8 @@ class Tally:
     yielded: Counter[str] = attrs.Factory(Counter)
     mismatched: int = 0
     errors: Counter[str] = attrs.Factory(Counter)
+    abandoned: set[str] = attrs.Factory(set)
+    """Batches of waves that an error ended: not yielded, but reported, not silently lost."""
 
 
 def searches(rng: random.Random, n: int, batch: int) -> list[dict[str, object]]:
@@ -103,6 +109,7 @@ async def wave(
                 tally.mismatched += 1
     except EnrowError as exc:
         tally.errors[type(exc).__name__] += 1
+        tally.abandoned.update(bid for bid in ids if bid not in tally.yielded)
         print(
             f"  wave of {len(ids)} ended early: {type(exc).__name__}: {str(exc)[:200]}",
             file=sys.stderr,
@@ -164,7 +171,8 @@ async def soak(args: argparse.Namespace) -> Summary:
         budget_low=budget.low,
         budget=budget.capacity,
         refused=budget.refused,
-        lost=len(set(tally.started) - set(tally.yielded)),
+        lost=len(set(tally.started) - set(tally.yielded) - tally.abandoned),
+        abandoned=len(tally.abandoned),
         duplicated=sum(n > 1 for n in tally.yielded.values()),
         mismatched=tally.mismatched,
         stream_errors=dict(tally.errors),
@@ -185,6 +193,7 @@ class Summary:
     budget: int
     refused: int
     lost: int
+    abandoned: int
     duplicated: int
     mismatched: int
     stream_errors: dict[str, int]
@@ -193,7 +202,7 @@ class Summary:
 
     @property
     def ok(self) -> bool:
-        return not (self.lost or self.duplicated or self.mismatched)
+        return not (self.lost or self.abandoned or self.duplicated or self.mismatched)
 
     def table(self) -> str:
         gets = max(self.gets, 1)
@@ -215,10 +224,11 @@ class Summary:
                 "retry budget low / cap",
                 f"{self.budget_low} / {self.budget} (refused {self.refused})",
             ),
-            ("lost", str(self.lost)),
+            ("lost (silently)", str(self.lost)),
             ("duplicated", str(self.duplicated)),
             ("mismatched results", str(self.mismatched)),
             ("waits ended by an error", str(self.stream_errors or 0)),
+            ("  their unfinished batches", str(self.abandoned)),
             ("wall time", f"{self.wall:.1f} s"),
             ("CPU (client + simulator)", f"{self.cpu:.1f} s; peak RSS {peak_rss_mb():.0f} MB"),
         ]

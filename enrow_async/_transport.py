@@ -9,6 +9,7 @@ from __future__ import annotations
 from types import TracebackType
 
 import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._protocol import Request, Response
@@ -125,7 +126,7 @@ class AiohttpTransport:
         except aiohttp.ClientError as exc:
             raise TransportError(
                 f"{request.method} {request.path}: {type(exc).__name__}: {exc}"
-            ) from exc
+            ) from _redacted(exc)
         except TimeoutError as exc:
             raise TransportError(
                 f"{request.method} {request.path}: no answer within the read/connect timeout"
@@ -142,6 +143,22 @@ class AiohttpTransport:
                 raise _too_large(request, resp.status, size, self._max_body)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _redacted(exc: aiohttp.ClientError) -> aiohttp.ClientError:
+    """Blank the API key in what aiohttp keeps of the request before the error is chained.
+
+    ``ClientResponseError`` (e.g. a malformed status line or header) holds the request's
+    headers in ``request_info`` and ``args``, so its repr would show ``x-api-key``.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError) and "x-api-key" in exc.request_info.headers:
+        info = exc.request_info
+        headers = CIMultiDict(info.headers)
+        headers["x-api-key"] = "<redacted>"
+        safe = aiohttp.RequestInfo(info.url, info.method, CIMultiDictProxy(headers), info.real_url)
+        exc.request_info = safe
+        exc.args = tuple(safe if arg is info else arg for arg in exc.args)
+    return exc
 
 
 def _too_large(request: Request, status: int, size: int, cap: int) -> ResponseError:

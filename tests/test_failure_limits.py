@@ -162,7 +162,8 @@ async def test_outage_drains_the_budget_then_calls_fail_fast_and_successes_refil
         start = time.monotonic()
         with pytest.raises(RetryBudgetExhaustedError):
             await client.wait_for_batch("b6", timeout=10)
-        assert time.monotonic() - start < 3.0  # the first poll, then no retry sleep
+        assert time.monotonic() - start < 0.5  # the first poll, then no retry sleep
+        assert outage.requests == 8
 
         # Recovery: each success gives back ``refill`` token(s).
         outage.down = False
@@ -565,6 +566,51 @@ async def test_key_is_redacted_everywhere(caplog: pytest.LogCaptureFixture) -> N
         assert SECRET not in record.getMessage()
     assert SECRET not in caplog.text
     assert wrong not in caplog.text
+
+
+@contextlib.asynccontextmanager
+async def raw_answer(payload: bytes) -> AsyncIterator[str]:
+    """Answers every connection with ``payload`` (not necessarily HTTP), then closes it."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        writer.write(payload)
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"HELLO WORLD\r\n\r\n",
+        b"HTTP/1.1 99999 Odd\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n",
+    ],
+    ids=["not-http", "bad-status", "bad-length", "bad-chunk"],
+)
+async def test_key_is_redacted_from_aiohttp_errors_on_malformed_http(payload: bytes) -> None:
+    """aiohttp's ClientResponseError keeps the request headers (x-api-key) in its
+    ``request_info`` and ``args``: the chained cause must not show the key."""
+    async with (
+        raw_answer(payload) as url,
+        EnrowClient(SECRET, base_url=url, retry=RetryPolicy(attempts=2)) as client,
+    ):
+        with pytest.raises(TransportError) as info:
+            await client.get_bulk_results("b1")
+    assert info.value.__cause__ is not None
+    assert SECRET not in all_text(info.value)
+    request_info = getattr(info.value.__cause__, "request_info", None)
+    if request_info is not None:
+        assert request_info.headers["x-api-key"] == "<redacted>"
 
 
 @pytest.mark.parametrize(
