@@ -33,6 +33,7 @@ __all__ = ["converter", "structure"]
 
 T = TypeVar("T")
 
+
 def _int(value: object, _: object) -> int:
     if type(value) is int:
         return value
@@ -250,7 +251,6 @@ converter = _configure(cattrs.Converter(detailed_validation=True))
 """The converter every model is registered on; its errors name the field path."""
 _fast = _configure(cattrs.Converter(detailed_validation=False), fast=True)
 """Same rules without per-field bookkeeping, for the one hot, large body: BulkResults."""
-
 
 
 _GENERAL_KEYS = frozenset({"id", "status", "custom"})

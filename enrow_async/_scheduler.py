@@ -23,8 +23,9 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectSendStream
 
 from ._protocol import Request, Response
+from ._retry import RetryPolicy
 from ._schedule import PollPlan
-from .errors import TransportError
+from .errors import EnrowError, TransportError
 from .models import BatchStatus, Progress
 
 __all__ = ["Event", "Pause", "Scheduler", "Watch"]
@@ -49,6 +50,9 @@ class Pollable(Protocol):
 Event: TypeAlias = "tuple[Watch, Progress | None, Any, Exception | None]"
 """(watch, progress if it changed, final result when done, error)."""
 
+
+POLL_FAILURES = 2
+"""Failed polls in a row (each after its own retries) before a waiter is told."""
 
 LAST_CALL = 0.2
 """Seconds before a waiter's deadline at which one last poll is made."""
@@ -83,7 +87,7 @@ class Watch:
         "batch_id",
         "cancelled",
         "deadline",
-        "hangs",
+        "failures",
         "last",
         "parse",
         "plan",
@@ -108,7 +112,7 @@ class Watch:
         self.batch_id = batch_id
         self.deadline = deadline
         self.report = report
-        self.hangs = 0
+        self.failures = 0
         self.request = request
         self.parse = parse
         self.plan = plan
@@ -292,18 +296,26 @@ class Scheduler:
             self._arm_watchdog()
 
     def _timed_out(self, watch: Watch) -> None:
-        """A poll hung past ``read_timeout``: try once more, then tell the waiter."""
+        """A poll hung past ``read_timeout``."""
+        error = TransportError(
+            f"{watch.request.method} {watch.request.path}: no answer within"
+            f" {self._read_timeout:g} s"
+        )
+        self._failed(watch, error)
+
+    def _failed(self, watch: Watch, error: Exception) -> None:
+        """A poll failed even after its own retries (already spaced out by backoff). A
+        transient failure is polled again, since the batch goes on on the server; the waiter
+        hears of it only after ``POLL_FAILURES`` failures in a row, or at once for anything
+        else."""
         if watch.cancelled:
             return
-        watch.hangs += 1
-        if watch.hangs >= 2:
-            error = TransportError(
-                f"{watch.request.method} {watch.request.path}: no answer within"
-                f" {self._read_timeout:g} s, twice"
-            )
-            self._finish(watch, (watch, None, None, error))
-        else:
+        watch.failures += 1
+        transient = isinstance(error, EnrowError) and RetryPolicy.retryable(error)
+        if transient and watch.failures < POLL_FAILURES:
             self._push(watch, self._clock())
+        else:
+            self._finish(watch, (watch, None, None, error))
 
     def _dispatch(self) -> None:
         """Hand the ready work to a parked worker, or start one while under the limit."""
@@ -355,9 +367,9 @@ class Scheduler:
         try:
             result = watch.parse(await self._fetch(watch.request), watch.request)
         except Exception as exc:
-            self._finish(watch, (watch, None, None, exc))
+            self._failed(watch, exc)
             return
-        watch.hangs = 0
+        watch.failures = 0
         now = self._clock()
         status = result.status
         stats = result.stats

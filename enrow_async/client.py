@@ -185,9 +185,10 @@ class EnrowClient(OtherEndpoints):
         spent = 0
         while True:
             attempt += 1
-            wait = self._pause.until - anyio.current_time()
-            if wait > 0:
-                await anyio.sleep(wait)
+            if self._pause.until:  # a 429 paused everyone: wait out what is left of it
+                wait = self._pause.until - anyio.current_time()
+                if wait > 0:
+                    await anyio.sleep(wait)
             if limiter is not None:
                 await limiter.acquire()
             error: EnrowError
