@@ -316,3 +316,81 @@ def test_fast_results_path_equals_the_cattrs_hooks(results: list[Any]) -> None:
         "results": results,
     }
     assert structure(body, BulkResults) == converter.structure(body, BulkResults)
+
+
+_payloads = st.fixed_dictionaries(
+    {
+        "general": st.fixed_dictionaries(
+            {
+                "id": st.text(min_size=1, max_size=8),
+                "status": st.sampled_from(["completed", "failed"]),
+            },
+            optional={
+                "custom": st.none()
+                | st.text(max_size=5)
+                | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
+            },
+        ),
+        "stats": st.fixed_dictionaries(
+            {"finished": st.integers(0, 5000), "requested": st.integers(0, 5000)},
+            optional={
+                "valid": st.integers(0, 5000),
+                "credits_cost": st.fixed_dictionaries(
+                    {
+                        "initial": st.integers(0, 99),
+                        "refunded": st.integers(0, 99),
+                        "final": st.floats(0, 99),
+                    }
+                ),
+            },
+        ),
+        "results": st.lists(_result_dicts, max_size=5),
+    }
+)
+
+
+@given(_payloads)
+def test_generated_valid_payloads_come_back_field_for_field(payload: Any) -> None:
+    batch = structure(payload, BulkResults)
+    general, stats = payload["general"], payload["stats"]
+    assert (batch.id, batch.status.value, batch.custom) == (
+        general["id"],
+        general["status"],
+        general.get("custom"),
+    )
+    assert (batch.stats.finished, batch.stats.requested, batch.stats.valid) == (
+        stats["finished"],
+        stats["requested"],
+        stats.get("valid"),
+    )
+    cost = stats.get("credits_cost")
+    if cost is None:
+        assert batch.stats.credits_cost is None
+    else:
+        assert batch.stats.credits_cost == CreditsCost(
+            cost["initial"], cost["refunded"], cost["final"]
+        )
+    assert len(batch.results) == len(payload["results"])
+    for got, sent in zip(batch.results, payload["results"], strict=True):
+        assert got.index == int(sent["index"])
+        assert got.qualification.value == sent["qualification"]
+        assert got.email == sent.get("email")
+        assert got.raw_params == (sent.get("raw_params") or {})
+        assert got.custom == sent.get("custom")
+        info = sent.get("info")
+        if info is None:
+            assert got.info is None
+            continue
+        assert got.info is not None
+        domain = info["domain"] if "domain" in info else info.get("company_domain")
+        assert (got.info.domain, got.info.firstname, got.info.lastname) == (
+            domain,
+            info.get("firstname"),
+            info.get("lastname"),
+        )
+        assert (got.info.fullname, got.info.gender) == (info.get("fullname"), info.get("gender"))
+        company = info.get("companyInfo")
+        if company is None:
+            assert got.info.company_info is None
+        else:
+            assert got.info.company_info == CompanyInfo(company.get("name"))
