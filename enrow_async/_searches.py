@@ -6,15 +6,12 @@ Every search is checked before anything is sent; a ``ValueError`` names the posi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
-
-import orjson
 
 from ._protocol import ApiConfig, Request
 from .models import Custom, EmailSearch
+from .singles import post_request, settings
 
 __all__ = ["MAX_BATCH", "bulk_search_request", "chunk", "to_searches"]
 
@@ -22,7 +19,6 @@ MAX_BATCH = 5000
 """Searches per batch, the documented limit."""
 
 BULK_POST_PATH = "/email/find/bulk"
-_COUNTRY = re.compile(r"[A-Za-z]{2}")
 _FIELDS = frozenset({"fullname", "company_domain", "company_name", "custom"})
 
 
@@ -111,26 +107,6 @@ def bulk_search_request(
     """``POST /email/find/bulk`` for 1 to 5,000 checked searches."""
     if not 1 <= len(searches) <= MAX_BATCH:
         raise ValueError(f"a batch holds 1 to {MAX_BATCH} searches, got {len(searches)}")
-    settings: dict[str, Any] = {}
-    if webhook is not None:
-        parts = urlsplit(webhook) if isinstance(webhook, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"webhook must be an http(s) URL, got {webhook!r}")
-        settings["webhook"] = webhook
-    if country_code is not None:
-        if not isinstance(country_code, str) or not _COUNTRY.fullmatch(country_code):
-            raise ValueError(
-                f"country_code must be ISO 3166 alpha-2 like 'US', got {country_code!r}"
-            )
-        settings["country_code"] = country_code.upper()
-    if retrieve_gender:
-        settings["retrieve_gender"] = True
+    options = settings(webhook=webhook, country_code=country_code, retrieve_gender=retrieve_gender)
     body: dict[str, Any] = {"searches": [_wire(s) for s in searches]}
-    if custom is not None:
-        body["custom"] = custom
-    if settings:
-        body["settings"] = settings
-    headers = {**config.headers, "content-type": "application/json"}
-    return Request(
-        "POST", config.base_url + BULK_POST_PATH, BULK_POST_PATH, headers, orjson.dumps(body)
-    )
+    return post_request(config, BULK_POST_PATH, body, custom, options)
