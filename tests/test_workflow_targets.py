@@ -1,0 +1,279 @@
+"""Issue 5's targets, end to end against the simulator over real loopback HTTP.
+
+- ``find_emails`` over 12,345 searches: every result, in input order, never a 429;
+- a burst of 25 concurrent starts stays under the POST rate limit (and the client's own
+  limiter is what keeps it there);
+- a webhook-driven wait needs at most 2 GETs and returns promptly; the safety-net polls
+  still finish a wait whose notification never comes;
+- never pay twice: a POST that may have created a batch is not resent, a 429 is;
+- bad searches are refused before any request is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from enrow_async import (
+    BatchStatus,
+    EnrowClient,
+    IncompleteResultsError,
+    JobProgress,
+    OutcomeUnknownError,
+)
+from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
+from enrow_async.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.anyio
+
+BULK = "/email/find/bulk"
+POST = ("POST", BULK)
+GET = ("GET", BULK)
+
+
+def people(n: int) -> list[dict[str, Any]]:
+    """``n`` distinct searches; every third by company name, customs alternate str/dict."""
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        search: dict[str, Any] = {"fullname": f"Person {i} Example"}
+        if i % 3 == 2:
+            search["company_name"] = f"Company {i % 97}"
+        else:
+            search["company_domain"] = f"co{i % 89}.example.com"
+        search["custom"] = f"row-{i}" if i % 2 else {"row": i}
+        out.append(search)
+    return out
+
+
+def params(search: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in search.items() if k != "custom"}
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[EnrowSimulator]:
+    # The default POST rate limit (10 per second) is on.
+    async with EnrowSimulator(SimulatorConfig(duration=(0.2, 0.5), seed=5)) as simulator:
+        assert simulator.config.post_rate_limit == 10
+        yield simulator
+
+
+# -- find_emails over 12,345 searches --------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [5000, 500])
+async def test_find_emails_12345_in_order_without_429(sim: EnrowSimulator, batch_size: int) -> None:
+    searches = people(12_345)
+    batches = -(-len(searches) // batch_size)  # 3 full-size batches, or 25 (over 10/s)
+    seen: list[JobProgress] = []
+    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+        results = await client.find_emails(
+            searches, batch_size=batch_size, timeout=60, on_progress=seen.append
+        )
+    assert len(results) == 12_345
+    assert [r.index for r in results] == list(range(12_345))
+    assert [dict(r.raw_params) for r in results] == [params(s) for s in searches]
+    assert [r.custom for r in results] == [s["custom"] for s in searches]
+    stats = sim.stats
+    assert stats.rate_limited == 0
+    assert stats.batches_created == stats.requests[POST] == batches
+    # Combined progress: every snapshot covers the whole job, the last one is the end.
+    assert seen
+    assert all(isinstance(p, JobProgress) for p in seen)
+    assert {(p.batches, p.requested) for p in seen} == {(batches, 12_345)}
+    assert [p.finished for p in seen] == sorted(p.finished for p in seen)
+    assert (seen[-1].finished, seen[-1].batches_done) == (12_345, batches)
+
+
+async def test_a_failed_batch_names_the_missing_positions_and_keeps_the_rest() -> None:
+    # fail_rate=0.5 with this seed fails some of the 4 batches and not the others.
+    config = SimulatorConfig(duration=(0.1, 0.3), fail_rate=0.5, seed=3)
+    searches = people(20)
+    async with (
+        EnrowSimulator(config) as sim,
+        EnrowClient(sim.api_key, base_url=sim.base_url) as client,
+    ):
+        with pytest.raises(IncompleteResultsError) as info:
+            await client.find_emails(searches, batch_size=5, timeout=20)
+        failed = {bid: sim.batch(bid) for bid in info.value.failed}
+    error = info.value
+    assert all(job.fail for job in failed.values())
+    # The positions of the failed batches' searches, read back from the server's own copy.
+    lost = sorted(
+        searches.index(search) for job in failed.values() for search in job.payload["searches"]
+    )
+    assert 0 < len(lost) < 20
+    assert error.missing == lost
+    assert f"{len(lost)} of 20 searches have no result" in str(error)
+    assert len(error.results) == 20
+    for position, result in enumerate(error.results):
+        if position in lost:
+            assert result is None
+        else:
+            assert result is not None
+            assert result.index == position
+            assert result.custom == searches[position]["custom"]
+            assert dict(result.raw_params) == params(searches[position])
+
+
+# -- a burst of 25 starts ----------------------------------------------------------------------
+
+
+async def burst(client: EnrowClient, n: int = 25) -> list[str]:
+    """``n`` tasks sharing ``client`` each start one batch at the same moment."""
+    searches = people(3)
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(client.start_bulk_search(searches)) for _ in range(n)]
+    return [task.result().id for task in tasks]
+
+
+async def test_burst_of_25_starts_never_gets_a_429(sim: EnrowSimulator) -> None:
+    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+        ids = await burst(client)
+    assert len(set(ids)) == 25
+    stats = sim.stats
+    assert stats.rate_limited == 0
+    assert stats.batches_created == stats.requests[POST] == 25
+
+
+async def test_without_the_limiter_the_burst_trips_429s_yet_starts_each_batch_once(
+    sim: EnrowSimulator,
+) -> None:
+    async with EnrowClient(sim.api_key, base_url=sim.base_url, posts_per_second=1000) as client:
+        ids = await burst(client)
+    assert len(set(ids)) == 25
+    stats = sim.stats
+    assert stats.rate_limited > 0
+    assert stats.batches_created == 25  # every 429 retried, none created twice
+    assert stats.requests[POST] == 25 + stats.rate_limited
+
+
+# -- webhook-driven waits ----------------------------------------------------------------------
+
+
+async def test_webhook_driven_wait_is_prompt_and_needs_at_most_two_gets() -> None:
+    config = SimulatorConfig(duration=1.0, webhook_delay=0.05, seed=1)
+    loop = asyncio.get_running_loop()
+    async with (
+        EnrowSimulator(config) as sim,
+        WebhookReceiver(host="127.0.0.1", port=0) as hooks,
+        EnrowClient(sim.api_key, base_url=sim.base_url) as client,
+    ):
+        job = await client.start_bulk_search(people(50), webhook=hooks.url)
+        batch = await client.wait_for_batch(job.id, timeout=30, webhook=hooks)
+        lateness = loop.time() - sim.batch(job.id).finish_at
+        stats = sim.stats
+    assert batch.status is BatchStatus.COMPLETED
+    assert len(batch.results) == 50
+    assert stats.webhooks_delivered == 1
+    assert hooks.events_received == 1
+    assert 1 <= stats.requests[GET] <= 2
+    assert 0 <= lateness < 0.3
+
+
+async def test_without_a_notification_the_safety_net_polls_finish_the_wait() -> None:
+    config = SimulatorConfig(duration=0.5, webhook_delay=0.05, seed=1)
+    loop = asyncio.get_running_loop()
+    async with (
+        EnrowSimulator(config) as sim,
+        WebhookReceiver() as hooks,
+        WebhookReceiver() as elsewhere,
+        EnrowClient(sim.api_key, base_url=sim.base_url, webhook_poll_interval=0.3) as client,
+    ):
+        # The notification goes to another receiver: `hooks` never hears of this batch.
+        job = await client.start_bulk_search(people(10), webhook=elsewhere.url)
+        batch = await client.wait_for_batch(job.id, timeout=10, webhook=hooks)
+        lateness = loop.time() - sim.batch(job.id).finish_at
+        gets = sim.stats.requests[GET]
+    assert batch.status is BatchStatus.COMPLETED
+    assert len(batch.results) == 10
+    assert hooks.events_received == 0
+    assert gets >= 1
+    assert 0 <= lateness < 0.3 + 0.3  # one safety interval, plus slack
+
+
+# -- never pay twice ---------------------------------------------------------------------------
+
+
+async def test_a_post_dropped_after_the_server_acted_is_not_resent() -> None:
+    config = SimulatorConfig(faults=Faults(drop_after=1.0, methods=("POST",)))
+    async with (
+        EnrowSimulator(config) as sim,
+        EnrowClient(sim.api_key, base_url=sim.base_url) as client,
+    ):
+        with pytest.raises(OutcomeUnknownError, match="not sent again"):
+            await client.start_bulk_search(people(3))
+        stats = sim.stats
+    assert stats.requests[POST] == 1
+    assert stats.batches_created == 1
+    assert stats.faults == {"drop_after": 1}
+
+
+async def test_find_emails_names_the_batches_it_already_started(sim: EnrowSimulator) -> None:
+    # The first POST is slow but answered; the second is lost after the server acted.
+    sim.inject("slow", method="POST")
+    sim.inject("drop_after", method="POST")
+    searches = people(12)
+    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+        with pytest.raises(OutcomeUnknownError) as info:
+            await client.find_emails(searches, batch_size=5, timeout=20)
+    stats = sim.stats
+    assert stats.requests[POST] == 2  # the third batch is never sent
+    assert stats.batches_created == 2
+    notes = " ".join(getattr(info.value, "__notes__", []))
+    started = re.findall(r"[0-9a-f]{8}-[0-9a-f-]{27}", notes)
+    assert len(started) == 1
+    assert sim.batch(started[0]).payload["searches"] == searches[:5]
+
+
+async def test_a_429_on_a_post_is_retried_and_creates_one_batch(sim: EnrowSimulator) -> None:
+    sim.inject("rate_limited", method="POST")
+    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+        job = await client.start_bulk_search(people(3))
+    stats = sim.stats
+    assert stats.requests[POST] == 2
+    assert stats.batches_created == 1
+    assert sim.batch(job.id).payload["searches"] == people(3)
+
+
+# -- validation before sending -----------------------------------------------------------------
+
+
+def without(position: int, field: str, n: int = 10) -> list[dict[str, Any]]:
+    searches = people(n)
+    for key in [field] if field == "fullname" else ["company_domain", "company_name"]:
+        searches[position].pop(key, None)
+    return searches
+
+
+@pytest.mark.parametrize(
+    ("searches", "message"),
+    [
+        (without(3, "fullname"), r"search 3: fullname is required"),
+        (without(7, "company"), r"search 7: company_domain or company_name is required"),
+        (people(5_001), r"1 to 5000 searches, got 5001"),
+    ],
+    ids=["no-fullname", "no-company", "5001"],
+)
+async def test_start_bulk_search_refuses_bad_searches_before_sending(
+    sim: EnrowSimulator, searches: list[dict[str, Any]], message: str
+) -> None:
+    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+        with pytest.raises(ValueError, match=message):
+            await client.start_bulk_search(searches)
+    assert not sim.stats.requests
+
+
+async def test_find_emails_refuses_a_bad_search_anywhere_before_sending(
+    sim: EnrowSimulator,
+) -> None:
+    searches = without(12_000, "company", 12_345)
+    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+        with pytest.raises(ValueError, match=r"search 12000: company_domain or company_name"):
+            await client.find_emails(searches, timeout=10)
+        with pytest.raises(ValueError, match=r"search 0: fullname is required"):
+            await client.find_emails([{"fullname": "  ", "company_domain": "a.com"}], timeout=10)
+    assert not sim.stats.requests
