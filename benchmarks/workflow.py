@@ -60,13 +60,16 @@ async def burst(tasks: int, limited: bool) -> dict[str, float]:
 
 async def webhook_wait(with_webhook: bool, seed: int) -> dict[str, float]:
     config = SimulatorConfig(duration=(4.0, 8.0), webhook_delay=0.05, seed=seed)
-    async with EnrowSimulator(config) as sim, WebhookReceiver(host="127.0.0.1", port=0) as hooks:
-        async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
-            job = await client.start_bulk_search(people(200), webhook=hooks.url)
-            before = sim.stats.requests[BULK]
-            await client.wait_for_batch(job.id, timeout=60, webhook=hooks if with_webhook else None)
-            late = asyncio.get_running_loop().time() - sim.batch(job.id).finish_at
-            return {"gets": sim.stats.requests[BULK] - before, "late": late}
+    async with (
+        EnrowSimulator(config) as sim,
+        WebhookReceiver(host="127.0.0.1", port=0) as hooks,
+        EnrowClient(sim.api_key, base_url=sim.base_url) as client,
+    ):
+        job = await client.start_bulk_search(people(200), webhook=hooks.url)
+        before = sim.stats.requests[BULK]
+        await client.wait_for_batch(job.id, timeout=60, webhook=hooks if with_webhook else None)
+        late = asyncio.get_running_loop().time() - sim.batch(job.id).finish_at
+        return {"gets": sim.stats.requests[BULK] - before, "late": late}
 
 
 async def main() -> None:
