@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import anyio
@@ -12,9 +13,13 @@ __all__ = ["SlidingWindow"]
 class SlidingWindow:
     """A sliding-window limiter shared by every task using one client.
 
-    ``delay(now)`` is the pure part (how long until a slot frees); ``acquire()`` waits for a
-    slot. The window is padded by ``margin`` seconds so that network jitter cannot squeeze
-    one request too many into the server's own window.
+    A request holds a slot from ``acquire()`` until ``release()`` (its answer or failure),
+    and the slot stays taken for ``period`` seconds after that. The server counts the
+    request at some moment between the two, so however long the request travels, no more
+    than ``limit`` of them reach the server within its window. ``delay(now)`` is the pure
+    part (how long until a slot frees; ``inf`` while every slot waits for an answer);
+    ``record(now)`` notes a request sent and answered at ``now``. The window is padded by
+    ``margin`` seconds against clock granularity.
     """
 
     def __init__(self, limit: int = 10, period: float = 1.0, margin: float = 0.05) -> None:
@@ -23,21 +28,35 @@ class SlidingWindow:
         self.limit = limit
         self.period = period + margin
         self._sent: deque[float] = deque(maxlen=limit)
+        self._held = 0
         self._lock: anyio.Lock | None = None
+        self._released: anyio.Event | None = None
 
     def delay(self, now: float) -> float:
-        if len(self._sent) < self.limit:
+        recent = [t for t in self._sent if t + self.period > now]
+        if self._held + len(recent) < self.limit:
             return 0.0
-        return max(0.0, self._sent[0] + self.period - now)
+        if not recent:
+            return math.inf
+        return recent[0] + self.period - now
 
     def record(self, now: float) -> None:
         self._sent.append(now)
 
     async def acquire(self) -> None:
+        """Wait for a slot and hold it; call ``release()`` once the request is over."""
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:
-            wait = self.delay(anyio.current_time())
-            if wait > 0:
-                await anyio.sleep(wait)
-            self.record(anyio.current_time())
+            while (wait := self.delay(anyio.current_time())) > 0:
+                self._released = anyio.Event()
+                with anyio.move_on_after(wait):
+                    await self._released.wait()
+            self._held += 1
+
+    def release(self) -> None:
+        """The request holding a slot got its answer (or failed): its window starts now."""
+        self._held -= 1
+        self.record(anyio.current_time())
+        if self._released is not None:
+            self._released.set()

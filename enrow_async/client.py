@@ -213,6 +213,9 @@ class EnrowClient(OtherEndpoints):
                         f"{request.method} {request.path}: HTTP {status}; the job may have been"
                         " created, so it is not sent again"
                     ) from error
+            finally:
+                if limiter is not None:
+                    limiter.release()  # the slot's window starts at the answer, not the send
             delay = self._retry.delay(attempt, error, self._rand())
             if delay is None:
                 raise error

@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import pytest
 
 from enrow_async import (
@@ -25,6 +27,7 @@ from enrow_async import (
     JobProgress,
     OutcomeUnknownError,
 )
+from enrow_async._ratelimit import SlidingWindow
 from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 from enrow_async.webhook_receiver import WebhookReceiver
 
@@ -137,6 +140,45 @@ async def test_burst_of_25_starts_never_gets_a_429(sim: EnrowSimulator) -> None:
     stats = sim.stats
     assert stats.rate_limited == 0
     assert stats.batches_created == stats.requests[POST] == 25
+
+
+async def test_a_slow_first_wave_does_not_let_the_second_come_too_early() -> None:
+    # The first 10 POSTs reach the server's rate-limit check 0.2 s late (as over a slow
+    # network, a TLS handshake or a stalled process): a window counted from each send would
+    # let the 11th in less than a second after the server counted the 10th.
+    config = SimulatorConfig(faults=Faults(slow_seconds=0.2))
+    async with EnrowSimulator(config) as sim:
+        sim.inject("slow", count=10, method="POST")
+        async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+            ids = await burst(client)
+        stats = sim.stats
+    assert len(set(ids)) == 25
+    assert stats.faults == {"slow": 10}
+    assert stats.rate_limited == 0
+    assert stats.batches_created == stats.requests[POST] == 25
+
+
+async def test_a_slot_is_held_until_the_answer_then_for_the_window() -> None:
+    window = SlidingWindow(limit=2, period=0.2, margin=0.0)
+    await window.acquire()
+    await window.acquire()
+    assert window.delay(anyio.current_time()) == math.inf  # both still waiting for answers
+    third = anyio.Event()
+
+    async def acquire_third() -> None:
+        await window.acquire()
+        third.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(acquire_third)
+        await anyio.sleep(0.1)
+        assert not third.is_set()
+        window.release()
+        answered = anyio.current_time()
+        await third.wait()
+        assert anyio.current_time() - answered >= 0.2 - 0.01
+    window.release()
+    window.release()
 
 
 async def test_without_the_limiter_the_burst_trips_429s_yet_starts_each_batch_once(
