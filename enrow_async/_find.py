@@ -37,15 +37,19 @@ class Collector:
             return
         results = self.results
         for result in batch.results:
-            if 0 <= result.index < size:
-                results[offset + result.index] = EmailResult(
-                    offset + result.index,
+            index = result.index
+            if not 0 <= index < size:
+                continue
+            if offset:  # renumber to the position in the whole input
+                result = EmailResult(
+                    offset + index,
                     result.qualification,
                     result.email,
                     result.info,
                     result.raw_params,
                     result.custom,
                 )
+            results[offset + index] = result
 
     def add_errors(self, errors: BatchErrors) -> None:
         for batch_id, error in errors.errors.items():

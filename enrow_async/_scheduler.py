@@ -1,11 +1,12 @@
 """One poller per client: a heap of next-poll times and a bounded pool of workers.
 
-Every waited batch is a :class:`Watch`. The loop sleeps until the earliest due poll (or a
-wake-up), hands due watches to at most ``max_in_flight`` workers, and exits when nothing
+Every waited batch is a :class:`Watch`. One event-loop timer, on a grid of ``coalesce``
+seconds, fires at the earliest due poll and hands every watch due within half a tick to at
+most ``max_in_flight`` workers; workers park while nothing is ready and exit when nothing
 is watched, so an idle client runs no task. Workers read one batch, feed the pure
 :class:`~enrow_async._schedule.PollPlan`, push what they saw to the waiter's stream and put
-the watch back on the heap. Errors never escape into the client's task group: they travel
-to the waiter that owns the watch.
+the watch back on the heap. A watchdog cuts polls that hang past ``read_timeout``. Errors
+never escape into the client's task group: they travel to the waiter that owns the watch.
 """
 
 from __future__ import annotations
