@@ -17,6 +17,7 @@ import attrs
 import orjson
 
 from ._convert import ongoing_bulk, structure
+from ._gc import PAUSE_FROM_BYTES, gc_paused
 from .errors import (
     APIError,
     AuthenticationError,
@@ -233,12 +234,18 @@ def parse(response: Response, request: Request, cls: type[T]) -> T:
     error = error_for(response, request)
     if error is not None:
         raise error
-    return structure(decode(response), cls, body=response.body)
+    if len(response.body) < PAUSE_FROM_BYTES:
+        return structure(decode(response), cls, body=response.body)
+    with gc_paused:
+        return structure(decode(response), cls, body=response.body)
 
 
 def parse_bulk_results(response: Response, request: Request) -> BulkResults:
     error = error_for(response, request)
     if error is not None:
         raise error
-    data = decode(response)
-    return ongoing_bulk(data) or structure(data, BulkResults, body=response.body)
+    if len(response.body) < PAUSE_FROM_BYTES:
+        data = decode(response)
+        return ongoing_bulk(data) or structure(data, BulkResults, body=response.body)
+    with gc_paused:  # a completed batch: one burst of objects (see _gc)
+        return structure(decode(response), BulkResults, body=response.body)
