@@ -3,7 +3,7 @@
 Baseline, measured in the same run against the same server and bytes: a bare aiohttp GET
 plus ``orjson.loads``. Target: ours <= 2.0x the baseline's client CPU.
 
-    .venv/bin/python benchmarks/structuring.py [--results 5000] [--rounds 40] [--runs 5]
+    .venv/bin/python benchmarks/structuring.py [--results 5000] [--rounds 8] [--runs 15] [--keep 1]
 
 The simulator runs in another process, so only this process's CPU is counted.
 """
@@ -41,10 +41,19 @@ async def prepare(url: str, size: int) -> str:
     return job.id
 
 
-async def measure(url: str, batch_id: str, rounds: int, keep: int) -> dict[str, float]:
+async def measure(
+    url: str, batch_id: str, runs: int, rounds: int, keep: int
+) -> list[dict[str, float]]:
+    """``runs`` times: a block of ``rounds`` for each path, in alternating order.
+
+    Each path pays for its own garbage collections in its own block, and what a block keeps
+    alive is freed before the next one. The blocks are short and interleaved because this
+    machine has slow spells of a second or more in which all CPU work runs ~2.5x slower:
+    adjacent blocks share the spell, distant ones may not.
+    """
     target = f"{url}/email/find/bulk?id={batch_id}"
     headers = {"x-api-key": KEY}
-    times: dict[str, list[float]] = {"baseline": [], "ours": [], "structure only": []}
+    kept: deque[object] = deque(maxlen=keep or None) if keep else deque(maxlen=1)
     async with (
         aiohttp.ClientSession() as session,
         EnrowClient(KEY, base_url=url) as client,
@@ -55,45 +64,46 @@ async def measure(url: str, batch_id: str, rounds: int, keep: int) -> dict[str, 
                 body = await resp.read()
             await client.get_bulk_results(batch_id)
         data = orjson.loads(body)
-        # Each path runs in a block of its own rounds, so that each pays for its own garbage
-        # collections; ``keep`` results stay alive as a caller holding them would.
-        kept: deque[object] = deque(maxlen=keep or None) if keep else deque(maxlen=1)
-        for _ in range(rounds):
-            start = cpu()
+
+        async def baseline() -> None:
             async with session.get(target, headers=headers) as resp:
                 kept.append(orjson.loads(await resp.read()))
-            times["baseline"].append(cpu() - start)
-        kept.clear()
-        for _ in range(rounds):
-            start = cpu()
+
+        async def ours() -> None:
             batch = await client.get_bulk_results(batch_id)
+            assert len(batch.results) == len(data["results"])
             kept.append(batch)
-            times["ours"].append(cpu() - start)
-        kept.clear()
-        for _ in range(rounds):
-            start = cpu()
+
+        async def structure_only() -> None:
             kept.append(structure(data, BulkResults))
-            times["structure only"].append(cpu() - start)
-        kept.clear()
-        assert len(batch.results) == len(data["results"])
-    out = {name: median(values) * 1000 for name, values in times.items()}
-    out["body_mb"] = len(body) / 1e6
+
+        paths = {"baseline": baseline, "ours": ours, "structure only": structure_only}
+        out = []
+        for run in range(runs):
+            figures: dict[str, float] = {"body_mb": len(body) / 1e6}
+            for name in sorted(paths, reverse=run % 2 == 1):
+                times = []
+                for _ in range(rounds):
+                    start = cpu()
+                    await paths[name]()
+                    times.append(cpu() - start)
+                kept.clear()
+                figures[name] = median(times) * 1000
+            out.append(figures)
     return out
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--keep", type=int, default=1, help="results each path keeps alive")
     args = parser.parse_args()
     with simulator_process("--key", KEY, "--duration", "0.5") as url:
         batch_id = await prepare(url, args.results)
-        runs = []
-        for run in range(args.runs):
-            figures = await measure(url, batch_id, args.rounds, args.keep)
-            runs.append(figures)
+        runs = await measure(url, batch_id, args.runs, args.rounds, args.keep)
+        for run, figures in enumerate(runs):
             print(
                 f"run {run + 1}: baseline {figures['baseline']:.2f} ms, ours {figures['ours']:.2f} ms,"
                 f" structuring alone {figures['structure only']:.2f} ms,"

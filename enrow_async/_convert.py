@@ -122,72 +122,71 @@ class _BulkWire:
 _QUALIFICATIONS = {q.value: q for q in Qualification}
 
 
-def _fast_result(item: Any) -> EmailResult:
-    """One result of the documented shape, built directly (see ``_fast_results``); the
-    type checks are inlined, a call per field being most of the cost here."""
-    str_ = str
-    info = item.get("info")
-    if info is not None:
-        company = info.get("companyInfo")
-        if company is not None:
-            name = company.get("name")
-            if name is not None and type(name) is not str_:
-                raise ValueError(name)
-            company = CompanyInfo(name)
-        get = info.get
-        domain = info["domain"] if "domain" in info else get("company_domain")
-        first, last, full, gender = (
-            get("firstname"),
-            get("lastname"),
-            get("fullname"),
-            get("gender"),
-        )
-        if not (
-            (domain is None or type(domain) is str_)
-            and (first is None or type(first) is str_)
-            and (last is None or type(last) is str_)
-            and (full is None or type(full) is str_)
-            and (gender is None or type(gender) is str_)
-        ):
-            raise ValueError(info)
-        info = ContactInfo(domain, first, last, full, gender, company)
-    raw = item.get("raw_params")
-    if raw is None:
-        raw = {}
-    elif type(raw) is not dict:
-        raise ValueError(raw)
-    index = item["index"]
-    if type(index) is not int:
-        index = int(index) if type(index) is str_ and index.isdigit() else _int(index, int)
-    email = item.get("email")
-    if email is not None and type(email) is not str_:
-        raise ValueError(email)
-    return EmailResult(
-        index, _QUALIFICATIONS[item["qualification"]], email, info, raw, item.get("custom")
-    )
-
-
 def _fast_results(value: object, _: object) -> Sequence[EmailResult]:
-    """The 5,000-result hot path without a hook call per field.
+    """The 5,000-result hot path: one loop, no hook call per field.
 
     Measured on a 5,000-result body (benchmarks/structuring.py): about 2x faster than the
     tuned cattrs hooks. It accepts only what those hooks accept; on anything else it raises
-    and ``structure`` re-runs the detailed cattrs converter, which names the bad field.
+    and ``structure`` re-runs the detailed cattrs converter, which names the bad field. The
+    type checks are inlined (a call per field was most of the cost) and ``dict.get`` is
+    called in place rather than bound once per item (10 % faster).
     """
     if value is None:
         return ()
     if type(value) is not list:
         raise ValueError(value)
+    str_, dict_, qualifications = str, dict, _QUALIFICATIONS
+    result, contact, company_info = EmailResult, ContactInfo, CompanyInfo
+    out: list[EmailResult] = []
+    append = out.append
     for item in value:
-        if type(item) is not dict:
+        if type(item) is not dict_:
             raise ValueError(item)
         info = item.get("info")
-        if info is not None and (
-            type(info) is not dict
-            or ("companyInfo" in info and type(info["companyInfo"]) not in (dict, type(None)))
-        ):
-            raise ValueError(info)
-    return tuple(map(_fast_result, value))
+        if info is not None:
+            if type(info) is not dict_:
+                raise ValueError(info)
+            company = info.get("companyInfo")
+            if company is not None:
+                if type(company) is not dict_:
+                    raise ValueError(company)
+                name = company.get("name")
+                if name is not None and type(name) is not str_:
+                    raise ValueError(name)
+                company = company_info(name)
+            domain = info["domain"] if "domain" in info else info.get("company_domain")
+            first = info.get("firstname")
+            last = info.get("lastname")
+            full = info.get("fullname")
+            gender = info.get("gender")
+            if not (
+                (domain is None or type(domain) is str_)
+                and (first is None or type(first) is str_)
+                and (last is None or type(last) is str_)
+                and (full is None or type(full) is str_)
+                and (gender is None or type(gender) is str_)
+            ):
+                raise ValueError(info)
+            info = contact(domain, first, last, full, gender, company)
+        raw = item.get("raw_params")
+        if raw is None:
+            raw = {}
+        elif type(raw) is not dict_:
+            raise ValueError(raw)
+        index = item["index"]
+        if type(index) is str_ and index.isdigit():  # the wire's usual "0"
+            index = int(index)
+        elif type(index) is not int:
+            index = _int(index, int)
+        email = item.get("email")
+        if email is not None and type(email) is not str_:
+            raise ValueError(email)
+        append(
+            result(
+                index, qualifications[item["qualification"]], email, info, raw, item.get("custom")
+            )
+        )
+    return tuple(out)
 
 
 def _is(target: object) -> Callable[[object], bool]:
