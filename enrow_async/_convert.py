@@ -8,6 +8,7 @@ ignored. Scalars are checked, not coerced with ``str()``: a wrong type is a
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -120,6 +121,8 @@ class _BulkWire:
 
 
 _QUALIFICATIONS = {q.value: q for q in Qualification}
+_by_index = operator.attrgetter("index")
+"""Results are returned sorted by ``index`` (the API does not promise an order)."""
 
 
 def _fast_results(value: object, _: object) -> Sequence[EmailResult]:
@@ -139,6 +142,7 @@ def _fast_results(value: object, _: object) -> Sequence[EmailResult]:
     result, contact, company_info = EmailResult, ContactInfo, CompanyInfo
     out: list[EmailResult] = []
     append = out.append
+    previous, ordered = -1, True
     for item in value:
         if type(item) is not dict_:
             raise ValueError(item)
@@ -178,6 +182,9 @@ def _fast_results(value: object, _: object) -> Sequence[EmailResult]:
             index = int(index)
         elif type(index) is not int:
             index = _int(index, int)
+        if index < previous:
+            ordered = False
+        previous = index
         email = item.get("email")
         if email is not None and type(email) is not str_:
             raise ValueError(email)
@@ -186,6 +193,8 @@ def _fast_results(value: object, _: object) -> Sequence[EmailResult]:
                 index, qualifications[item["qualification"]], email, info, raw, item.get("custom")
             )
         )
+    if not ordered:
+        out.sort(key=_by_index)
     return tuple(out)
 
 
@@ -239,7 +248,7 @@ def _configure(conv: cattrs.Converter, *, fast: bool = False) -> cattrs.Converte
             return ()
         if type(value) is not list:
             raise ValueError(f"expected a list of results, got {type(value).__name__}")
-        return tuple(result_list(value, list[EmailResult]))
+        return tuple(sorted(result_list(value, list[EmailResult]), key=_by_index))
 
     hook_func(_is(Sequence[EmailResult]), _fast_results if fast else results)
     bulk_wire = conv.get_structure_hook(_BulkWire)

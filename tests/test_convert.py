@@ -97,7 +97,7 @@ def test_failed_status() -> None:
 @pytest.mark.parametrize("index", ["7", 7, 7.0])
 def test_index_as_string_or_int(seed_json: Any, index: object) -> None:
     seed_json["results"][0]["index"] = index
-    assert structure(seed_json, BulkResults).results[0].index == 7
+    assert structure(seed_json, BulkResults).results[-1].index == 7  # sorted last
 
 
 @pytest.mark.parametrize(
@@ -308,14 +308,17 @@ _result_dicts = st.fixed_dictionaries(
 
 @given(st.lists(_result_dicts, max_size=6))
 def test_fast_results_path_equals_the_cattrs_hooks(results: list[Any]) -> None:
-    from enrow_async._convert import converter
+    from enrow_async._convert import _fast_results, converter
 
     body = {
         "general": {"id": "b", "status": "completed"},
         "stats": {"finished": len(results), "requested": len(results)},
         "results": results,
     }
-    assert structure(body, BulkResults) == converter.structure(body, BulkResults)
+    expected = converter.structure(body, BulkResults)
+    assert structure(body, BulkResults) == expected
+    # Every documented shape is taken by the fast builder itself, not by the fallback.
+    assert _fast_results(results, None) == expected.results
 
 
 _payloads = st.fixed_dictionaries(
@@ -371,7 +374,8 @@ def test_generated_valid_payloads_come_back_field_for_field(payload: Any) -> Non
             cost["initial"], cost["refunded"], cost["final"]
         )
     assert len(batch.results) == len(payload["results"])
-    for got, sent in zip(batch.results, payload["results"], strict=True):
+    in_order = sorted(payload["results"], key=lambda r: int(r["index"]))  # stable
+    for got, sent in zip(batch.results, in_order, strict=True):
         assert got.index == int(sent["index"])
         assert got.qualification.value == sent["qualification"]
         assert got.email == sent.get("email")
@@ -394,3 +398,20 @@ def test_generated_valid_payloads_come_back_field_for_field(payload: Any) -> Non
             assert got.info.company_info is None
         else:
             assert got.info.company_info == CompanyInfo(company.get("name"))
+
+
+@pytest.mark.parametrize("order", [[2, 0, 1], [1, 0], ["10", "9", "0"]])
+def test_results_come_back_sorted_by_index(order: list[Any]) -> None:
+    from enrow_async._convert import converter
+
+    body = {
+        "general": {"id": "b", "status": "completed"},
+        "stats": {"finished": len(order), "requested": len(order)},
+        "results": [
+            {"index": i, "qualification": "invalid", "email": None, "custom": str(i)} for i in order
+        ],
+    }
+    expected = sorted(int(i) for i in order)
+    for parsed in (structure(body, BulkResults), converter.structure(body, BulkResults)):
+        assert [r.index for r in parsed.results] == expected
+        assert [r.custom for r in parsed.results] == [str(i) for i in expected]
