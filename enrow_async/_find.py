@@ -17,7 +17,11 @@ JobProgressCallback = Callable[[JobProgress], Awaitable[Any] | None]
 
 
 class Collector:
-    """Puts the results of several batches back into the order of the input list."""
+    """Puts the results of several batches back into the order of the input list.
+
+    A result whose index is outside its batch, or repeats one, is not silently dropped: the
+    batch is listed in ``failed`` with what was wrong, so ``finish`` raises.
+    """
 
     def __init__(self, jobs: Sequence[BulkJob], sizes: Sequence[int]) -> None:
         self._offsets: dict[str, tuple[int, int]] = {}
@@ -36,10 +40,15 @@ class Collector:
             self.failed[batch.id] = "batch failed"
             return
         results = self.results
+        outside: list[int] = []
+        twice: list[int] = []
         for result in batch.results:
             index = result.index
             if not 0 <= index < size:
+                outside.append(index)
                 continue
+            if results[offset + index] is not None:
+                twice.append(index)
             if offset:  # renumber to the position in the whole input
                 result = EmailResult(
                     offset + index,
@@ -50,6 +59,16 @@ class Collector:
                     result.custom,
                 )
             results[offset + index] = result
+        problems = []
+        if outside:
+            problems.append(
+                f"{len(outside)} result(s) with an index outside 0-{size - 1}: "
+                + ", ".join(map(str, outside[:5]))
+            )
+        if twice:
+            problems.append(f"index(es) given twice: {', '.join(map(str, twice[:5]))}")
+        if problems:
+            self.failed[batch.id] = "; ".join(problems)
 
     def add_errors(self, errors: BatchErrors) -> None:
         for batch_id, error in errors.errors.items():

@@ -219,7 +219,8 @@ class IncompleteResultsError(EnrowError):
     """``find_emails`` could not produce one result per search.
 
     ``results`` holds every result that did arrive, in input order, with ``None`` at the
-    ``missing`` positions; ``failed`` maps each failed or unreadable batch id to its reason.
+    ``missing`` positions; ``failed`` maps each failed, unreadable or inconsistent batch id
+    (a result index outside the batch or given twice) to its reason.
     """
 
     def __init__(
@@ -229,10 +230,12 @@ class IncompleteResultsError(EnrowError):
         failed: Mapping[str, str],
     ) -> None:
         reasons = "; ".join(f"{bid}: {why}" for bid, why in list(failed.items())[:5])
-        super().__init__(
+        head = (
             f"{len(missing)} of {len(results)} searches have no result"
-            + (f" ({reasons})" if reasons else "")
+            if missing
+            else f"the results of {len(results)} searches are not reliable"
         )
+        super().__init__(head + (f" ({reasons})" if reasons else ""))
         self.results = list(results)
         self.missing = list(missing)
         self.failed = dict(failed)
