@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from _common import cpu, median, simulator_process
 
 from enrow_async import BatchStatus, BulkResults, EnrowClient
 from enrow_async._convert import structure
+from enrow_async._gc import gc_paused
 
 KEY = "sim-key"
 
@@ -51,8 +51,9 @@ async def prepare(url: str, size: int) -> str:
 
 async def measure(
     url: str, batch_id: str, runs: int, rounds: int, keep: int
-) -> list[dict[str, float]]:
-    """``runs`` times: a block of ``rounds`` for each path, in alternating order.
+) -> tuple[list[dict[str, float]], bytes]:
+    """``runs`` times: a block of ``rounds`` for each path, in alternating order; returns
+    each run's medians (ms) and the body.
 
     Each path pays for its own garbage collections in its own block, and what a block keeps
     alive is freed before the next one. The blocks are short and interleaved because this
@@ -61,7 +62,7 @@ async def measure(
     """
     target = f"{url}/email/find/bulk?id={batch_id}"
     headers = {"x-api-key": KEY}
-    kept: deque[object] = deque(maxlen=keep or None) if keep else deque(maxlen=1)
+    kept: deque[object] = deque(maxlen=max(keep, 1))
     async with (
         aiohttp.ClientSession() as session,
         EnrowClient(KEY, base_url=url) as client,
@@ -88,7 +89,7 @@ async def measure(
         paths = {"baseline": baseline, "ours": ours, "structure only": structure_only}
         out = []
         for run in range(runs):
-            figures: dict[str, float] = {"body_mb": len(body) / 1e6}
+            figures: dict[str, float] = {}
             for name in sorted(paths, reverse=run % 2 == 1):
                 times = []
                 for _ in range(rounds):
@@ -98,29 +99,25 @@ async def measure(
                 kept.clear()
                 figures[name] = median(times) * 1000
             out.append(figures)
-    return out
+    return out, body
 
 
 def probe(body: bytes) -> float:
     """Best-of-20 ``orjson.loads`` of the body with the GC off: C code only, so it shows how
     fast this process's memory is (see the module doc)."""
-    gc.disable()
     times = []
-    for _ in range(20):
-        start = cpu()
-        orjson.loads(body)
-        times.append(cpu() - start)
-    gc.enable()
+    with gc_paused:
+        for _ in range(20):
+            start = cpu()
+            orjson.loads(body)
+            times.append(cpu() - start)
     return min(times) * 1000
 
 
 async def child(url: str, batch_id: str, args: argparse.Namespace) -> None:
-    runs = await measure(url, batch_id, args.runs, args.rounds, args.keep)
-    async with aiohttp.ClientSession() as session:
-        target = f"{url}/email/find/bulk?id={batch_id}"
-        async with session.get(target, headers={"x-api-key": KEY}) as resp:
-            body = await resp.read()
+    runs, body = await measure(url, batch_id, args.runs, args.rounds, args.keep)
     figures = {name: median([r[name] for r in runs]) for name in runs[0]}
+    figures["body_mb"] = len(body) / 1e6
     figures["ratio"] = median([r["ours"] / r["baseline"] for r in runs])
     figures["probe"] = probe(body)
     print(json.dumps(figures))

@@ -236,16 +236,15 @@ def parse(response: Response, request: Request, cls: type[T]) -> T:
         raise error
     if len(response.body) < PAUSE_FROM_BYTES:
         return structure(decode(response), cls, body=response.body)
-    with gc_paused:
+    with gc_paused:  # a large body: one burst of objects (see _gc)
         return structure(decode(response), cls, body=response.body)
 
 
 def parse_bulk_results(response: Response, request: Request) -> BulkResults:
+    if len(response.body) >= PAUSE_FROM_BYTES:  # a completed batch
+        return parse(response, request, BulkResults)
     error = error_for(response, request)
     if error is not None:
         raise error
-    if len(response.body) < PAUSE_FROM_BYTES:
-        data = decode(response)
-        return ongoing_bulk(data) or structure(data, BulkResults, body=response.body)
-    with gc_paused:  # a completed batch: one burst of objects (see _gc)
-        return structure(decode(response), BulkResults, body=response.body)
+    data = decode(response)
+    return ongoing_bulk(data) or structure(data, BulkResults, body=response.body)
