@@ -41,7 +41,9 @@ def _record(cls: type[_T]) -> type[_T]:
     frozen attrs classes set each field through ``object.__setattr__``, which measured as
     40% of structuring a 5,000-result batch (benchmarks/structuring.py). Assigning to a
     field is a type error; instances still hash and compare by value. They have no
-    ``__weakref__`` slot: 8 bytes less each, 10% faster structuring.
+    ``__weakref__`` slot: 8 bytes less each, 10% faster structuring. The result builder
+    (``_convert._fast_results``) fills their slots without calling ``__init__``, so they
+    take no validators, converters or ``__attrs_post_init__`` (tests/test_convert.py).
     """
     return attrs.define(cls, unsafe_hash=True, weakref_slot=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -319,6 +320,17 @@ def test_fast_results_path_equals_the_cattrs_hooks(results: list[Any]) -> None:
     assert structure(body, BulkResults) == expected
     # Every documented shape is taken by the fast builder itself, not by the fallback.
     assert _fast_results(results, None) == expected.results
+
+
+@pytest.mark.parametrize("cls", [EmailResult, ContactInfo, CompanyInfo])
+def test_records_built_without_init_are_what_init_builds(cls: type) -> None:
+    """``_fast_results`` fills these records' slots without ``__init__``: that is only the
+    same object while ``__init__`` does nothing but assign every field."""
+    assert all(f.validator is None and f.converter is None for f in attrs.fields(cls))
+    assert not hasattr(cls, "__attrs_pre_init__")
+    assert not hasattr(cls, "__attrs_post_init__")
+    assert cls.__setattr__ is object.__setattr__  # no on_setattr hooks
+    assert set(cls.__slots__) == {f.name for f in attrs.fields(cls)}  # nothing else to fill
 
 
 _payloads = st.fixed_dictionaries(
