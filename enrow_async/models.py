@@ -115,8 +115,9 @@ class EmailResult:
     qualification: Qualification
     email: str | None = None
     info: ContactInfo | None = None
-    raw_params: Mapping[str, Any] = attrs.field(factory=dict)
-    custom: Custom = None
+    # Objects on the wire: compared, but left out of the hash so that results hash.
+    raw_params: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    custom: Custom = attrs.field(default=None, hash=False)
 
     @property
     def found(self) -> bool:

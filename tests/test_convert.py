@@ -322,6 +322,17 @@ def test_fast_results_path_equals_the_cattrs_hooks(results: list[Any]) -> None:
     assert _fast_results(results, None) == expected.results
 
 
+def test_results_hash_though_raw_params_and_custom_are_dicts() -> None:
+    def make(custom: object) -> EmailResult:
+        info = ContactInfo("acme.com", "Ada", company_info=CompanyInfo("Acme"))
+        return EmailResult(3, Qualification.VALID, "ada@acme.com", info, {"a": "b"}, custom)
+
+    assert hash(make({"row": 1})) == hash(make({"row": 1}))
+    assert make({"row": 1}) == make({"row": 1})
+    assert make({"row": 1}) != make({"row": 2})
+    assert len({make({"row": 1}), make({"row": 1}), make("x")}) == 2
+
+
 @pytest.mark.parametrize("cls", [EmailResult, ContactInfo, CompanyInfo])
 def test_records_built_without_init_are_what_init_builds(cls: type) -> None:
     """``_fast_results`` fills these records' slots without ``__init__``: that is only the
