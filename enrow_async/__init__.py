@@ -4,6 +4,8 @@
 ...     batch = await client.wait_for_batch(batch_id, timeout=600)
 """
 
+from typing import TYPE_CHECKING
+
 from ._find import JobProgressCallback
 from ._retry import RetryBudget, RetryPolicy
 from ._schedule import Backoff, PollPolicy
@@ -46,7 +48,6 @@ from .models import (
 from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
 from .singles import AccountInfo, SingleAnswer, SingleEmailResult, SingleJob
 from .verification import BulkVerification, EmailVerification, VerificationStats
-from .webhook_receiver import WebhookCallback, WebhookReceiver
 from .webhooks import (
     BulkPhoneSearchFinished,
     BulkSearchFinished,
@@ -60,6 +61,24 @@ from .webhooks import (
     WebhookSearchResult,
     parse_webhook,
 )
+
+if TYPE_CHECKING:
+    from .webhook_receiver import WebhookCallback, WebhookReceiver
+
+
+def __getattr__(name: str) -> object:
+    """``WebhookReceiver`` loads aiohttp's web server (some 5,000 objects that every full
+    garbage collection of the program walks), so only when it is first asked for."""
+    if name in ("WebhookCallback", "WebhookReceiver"):
+        from . import webhook_receiver
+
+        return getattr(webhook_receiver, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "DEFAULT_TIMEOUT",

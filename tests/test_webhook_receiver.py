@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -364,3 +366,22 @@ def test_bad_options_are_refused(kwargs: dict[str, Any]) -> None:
         WebhookReceiver(**kwargs)
     if kwargs.get("secret"):
         assert kwargs["secret"] not in str(info.value)
+
+
+def test_the_package_loads_the_web_server_only_when_the_receiver_is_asked_for() -> None:
+    """``import enrow_async`` leaves aiohttp.web (some 5,000 heap objects) unloaded."""
+    code = (
+        "import sys, enrow_async\n"
+        "assert 'aiohttp.web' not in sys.modules\n"
+        "assert 'WebhookReceiver' in dir(enrow_async)\n"
+        "from enrow_async import WebhookReceiver, WebhookCallback\n"
+        "from enrow_async.webhook_receiver import WebhookReceiver as Direct\n"
+        "assert WebhookReceiver is Direct and 'aiohttp.web' in sys.modules\n"
+        "try:\n"
+        "    enrow_async.NoSuchName\n"
+        "except AttributeError as exc:\n"
+        "    assert 'NoSuchName' in str(exc)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
