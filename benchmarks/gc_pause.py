@@ -23,8 +23,8 @@ import aiohttp
 from _common import cpu, median, simulator_process
 from structuring import KEY, prepare
 
-from enrow_async import _protocol
-from enrow_async._protocol import ApiConfig, Response, bulk_results_request, parse_bulk_results
+from enrow_async._core import protocol as _protocol
+from enrow_async._core.protocol import ApiConfig, Response, bulk_results_request, parse_bulk_results
 
 PAUSE = _protocol.gc_paused
 

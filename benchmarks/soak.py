@@ -42,7 +42,7 @@ from enrow_async import (
     RetryBudget,
     RetryPolicy,
 )
-from enrow_async._convert import structure
+from enrow_async._core.convert import structure
 from enrow_async.testing import FAULT_KINDS, EnrowSimulator, Faults, SimulatorConfig
 
 BULK = "/email/find/bulk"

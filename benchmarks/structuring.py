@@ -179,7 +179,7 @@ def summarise(runs: list[dict[str, float]]) -> dict[str, float]:
 
 async def child(url: str, batch_id: str, args: argparse.Namespace) -> None:
     from enrow_async import BulkResults
-    from enrow_async._convert import structure
+    from enrow_async._core.convert import structure
 
     runs, body = await measure(url, batch_id, args.runs, args.rounds, args.keep)
     figures = summarise(runs)

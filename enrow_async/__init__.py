@@ -6,10 +6,11 @@
 
 from typing import TYPE_CHECKING
 
-from ._find import JobProgressCallback
-from ._retry import RetryBudget, RetryPolicy
-from ._schedule import Backoff, PollPolicy
-from ._waiting import BatchStream, ProgressCallback, WebhookSource
+from ._core.collect import JobProgressCallback
+from ._core.retry import RetryBudget, RetryPolicy
+from ._core.schedule import Backoff, PollPolicy
+from ._core.searches import MAX_BATCH as MAX_BATCH_SIZE
+from ._io.waiting import BatchStream, ProgressCallback, WebhookSource
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import (
     APIError,
@@ -48,7 +49,7 @@ from .models import (
 from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
 from .singles import AccountInfo, SingleAnswer, SingleEmailResult, SingleJob
 from .verification import BulkVerification, EmailVerification, VerificationStats
-from .webhooks import (
+from .webhooks.events import (
     BulkPhoneSearchFinished,
     BulkSearchFinished,
     BulkVerificationFinished,
@@ -63,16 +64,16 @@ from .webhooks import (
 )
 
 if TYPE_CHECKING:
-    from .webhook_receiver import WebhookCallback, WebhookReceiver
+    from .webhooks.receiver import WebhookCallback, WebhookReceiver
 
 
 def __getattr__(name: str) -> object:
     """``WebhookReceiver`` loads aiohttp's web server (some 5,000 objects that every full
     garbage collection of the program walks), so only when it is first asked for."""
     if name in ("WebhookCallback", "WebhookReceiver"):
-        from . import webhook_receiver
+        from .webhooks import receiver
 
-        return getattr(webhook_receiver, name)
+        return getattr(receiver, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -82,6 +83,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "MAX_BATCH_SIZE",
     "APIError",
     "AccountInfo",
     "AuthenticationError",

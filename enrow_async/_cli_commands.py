@@ -27,7 +27,7 @@ from ._cli_csv import (
 )
 from ._cli_find import Connect, WaitOptions, wait_batches
 from ._cli_progress import Tracker, show_progress
-from ._searches import MAX_BATCH
+from ._core.searches import MAX_BATCH
 from .models import BatchStatus, BulkJob, BulkResults
 
 __all__ = ["account", "results", "verify", "wait"]

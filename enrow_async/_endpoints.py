@@ -12,8 +12,8 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
-from ._protocol import Request, Response, check_batch_id, get_request, parse
-from ._waiting import ProgressCallback, WebhookSource
+from ._core.protocol import Request, Response, check_batch_id, get_request, parse
+from ._io.waiting import ProgressCallback, WebhookSource
 from .errors import BatchFailedError, ServerError
 from .models import BatchStatus, BulkJob, Custom, Progress
 from .phone import (
@@ -50,10 +50,10 @@ from .verification import (
 )
 
 if TYPE_CHECKING:
-    from ._protocol import ApiConfig
-    from ._ratelimit import SlidingWindow
-    from ._scheduler import Pollable
-    from ._waiting import BatchStream
+    from ._core.protocol import ApiConfig
+    from ._io.ratelimit import SlidingWindow
+    from ._io.scheduler import Pollable
+    from ._io.waiting import BatchStream
 
 __all__ = ["DEFAULT_TIMEOUT", "OtherEndpoints"]
 

@@ -33,8 +33,8 @@ import anyio
 from . import _cli_commands as commands
 from ._cli_base import CliError, Interrupt, Interrupted, run_interruptible
 from ._cli_find import Connect, FindOptions, WaitOptions, find
-from ._protocol import ApiConfig
-from ._searches import MAX_BATCH
+from ._core.protocol import ApiConfig
+from ._core.searches import MAX_BATCH
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import ConfigurationError, EnrowError
 

@@ -14,9 +14,8 @@ import aiohttp
 import anyio
 from anyio.abc import TaskGroup
 
-from ._endpoints import DEFAULT_TIMEOUT, OtherEndpoints
-from ._find import Collector, JobProgressCallback, collect, forward
-from ._protocol import (
+from ._core.collect import Collector, JobProgressCallback, collect, forward
+from ._core.protocol import (
     BULK_EMAIL_PATH,
     DEFAULT_BASE_URL,
     ApiConfig,
@@ -30,13 +29,14 @@ from ._protocol import (
     parse,
     parse_bulk_results,
 )
-from ._ratelimit import SlidingWindow
-from ._retry import RetryBudget, RetryPolicy
-from ._schedule import PollPlan, PollPolicy
-from ._scheduler import Pause, Pollable, Scheduler
-from ._searches import MAX_BATCH, bulk_search_request, chunk, to_searches
-from ._transport import DEFAULT_MAX_BODY, AiohttpTransport
-from ._waiting import BatchStream, ProgressCallback, WebhookSource
+from ._core.retry import RetryBudget, RetryPolicy
+from ._core.schedule import PollPlan, PollPolicy
+from ._core.searches import MAX_BATCH, bulk_search_request, chunk, to_searches
+from ._endpoints import DEFAULT_TIMEOUT, OtherEndpoints
+from ._io.ratelimit import SlidingWindow
+from ._io.scheduler import Pause, Pollable, Scheduler
+from ._io.transport import DEFAULT_MAX_BODY, AiohttpTransport, Transport
+from ._io.waiting import BatchStream, ProgressCallback, WebhookSource
 from .errors import (
     BatchFailedError,
     ConfigurationError,
@@ -88,6 +88,7 @@ class EnrowClient(OtherEndpoints):
         webhook_poll_interval: float = 60.0,
         poll_coalesce: float = 0.1,
         rand: Callable[[], float] | None = None,
+        transport: Transport | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("ENROW_API_KEY")
         if not key:
@@ -96,7 +97,7 @@ class EnrowClient(OtherEndpoints):
                 " (for a sandbox, run enrow_async.testing.EnrowSimulator)"
             )
         self._config = ApiConfig.create(key, base_url, allow_http=allow_http)
-        self._transport = AiohttpTransport(
+        self._transport: Transport = transport or AiohttpTransport(
             session=session,
             max_connections=max_connections,
             connect_timeout=connect_timeout,
@@ -141,7 +142,6 @@ class EnrowClient(OtherEndpoints):
     async def __aenter__(self) -> EnrowClient:
         if self._tg is not None:
             raise RuntimeError("this EnrowClient is already open")
-        self._transport.open()
         tg = anyio.create_task_group()
         await tg.__aenter__()
         self._tg = tg
@@ -193,7 +193,7 @@ class EnrowClient(OtherEndpoints):
                 await limiter.acquire()
             error: EnrowError
             try:
-                response = await self._transport.send(request, read_timeout=not polled)
+                response = await self._transport.send(request)
             except TransportError as exc:
                 error = exc
                 if not idempotent and exc.request_sent:

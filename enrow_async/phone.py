@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from ._convert import _enum_hook, _General, converter
-from ._protocol import ApiConfig, Request, Response, parse
+from ._core.convert import _enum_hook, _General, converter
+from ._core.protocol import ApiConfig, Request, Response, parse
 from .models import BatchStatus, Custom
 from .singles import (
     SingleAnswer,

@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import attrs
 import orjson
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._convert import converter, structure
-from ._protocol import ApiConfig, Request, Response, decode, error_for
+from ._core.convert import converter, structure
+from ._core.http import Action, ApiConfig, Request, Response
+from ._core.protocol import PATH_KINDS, decode, error_for
 from .errors import BatchNotFoundError, ServerError
 from .models import BatchStats, BatchStatus, ContactInfo, Custom, Qualification
 
@@ -166,7 +167,16 @@ def post_request(
     if options:
         body["settings"] = options
     headers = {**config.headers, "content-type": "application/json"}
-    return Request("POST", config.base_url + path, path, headers, orjson.dumps(body))
+    return Request(
+        "POST",
+        config.base_url,
+        path,
+        headers,
+        Action.START,
+        PATH_KINDS[path],
+        body=orjson.dumps(body),
+        idempotent=False,
+    )
 
 
 def find_single_request(
@@ -196,7 +206,7 @@ def find_single_request(
 
 
 def account_request(config: ApiConfig) -> Request:
-    return Request("GET", config.base_url + ACCOUNT_PATH, ACCOUNT_PATH, config.headers)
+    return Request("GET", config.base_url, ACCOUNT_PATH, config.headers, Action.ACCOUNT)
 
 
 # -- reading answers ------------------------------------------------------------------------
@@ -220,7 +230,7 @@ def not_found(error: ServerError) -> BatchNotFoundError | None:
 
 def parse_single(response: Response, request: Request, cls: type[T]) -> SingleAnswer[T]:
     """A single job's answer: ongoing (202 or ``qualification: ongoing``) or its result."""
-    job_id = unquote(request.url.partition("?id=")[2])
+    job_id = request.job_id or ""
     error = error_for(response, request)
     if error is not None:
         if isinstance(error, ServerError):

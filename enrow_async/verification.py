@@ -13,8 +13,8 @@ from typing import Any
 
 import attrs
 
-from ._convert import _General, converter
-from ._protocol import ApiConfig, Request, Response, parse
+from ._core.convert import _General, converter
+from ._core.protocol import ApiConfig, Request, Response, parse
 from .models import BatchStatus, Custom, Qualification
 from .singles import (
     SingleAnswer,

@@ -27,7 +27,7 @@ from enrow_async import (
     Progress,
     ResponseError,
 )
-from enrow_async._convert import structure
+from enrow_async._core.convert import structure
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio

@@ -21,7 +21,7 @@ from enrow_async import (
     Qualification,
     ResponseError,
 )
-from enrow_async._convert import structure
+from enrow_async._core.convert import structure
 
 
 def test_seed_example_parses_field_for_field(seed_json: Any) -> None:
@@ -250,7 +250,7 @@ def test_company_info_must_be_an_object(seed_json: Any) -> None:
 
 
 def test_ongoing_fast_path_agrees_with_the_converter() -> None:
-    from enrow_async._convert import ongoing_bulk
+    from enrow_async._core.convert import ongoing_bulk
 
     body = {
         "general": {"id": "b", "status": "ongoing", "custom": {"k": 1}},
@@ -309,7 +309,7 @@ _result_dicts = st.fixed_dictionaries(
 
 @given(st.lists(_result_dicts, max_size=6))
 def test_fast_results_path_equals_the_cattrs_hooks(results: list[Any]) -> None:
-    from enrow_async._convert import _fast_results, converter
+    from enrow_async._core.convert import _fast_results, converter
 
     body = {
         "general": {"id": "b", "status": "completed"},
@@ -425,7 +425,7 @@ def test_generated_valid_payloads_come_back_field_for_field(payload: Any) -> Non
 
 @pytest.mark.parametrize("order", [[2, 0, 1], [1, 0], ["10", "9", "0"]])
 def test_results_come_back_sorted_by_index(order: list[Any]) -> None:
-    from enrow_async._convert import converter
+    from enrow_async._core.convert import converter
 
     body = {
         "general": {"id": "b", "status": "completed"},

@@ -19,10 +19,10 @@ from enrow_async import (
     Qualification,
     RetryPolicy,
 )
-from enrow_async._schedule import Backoff
+from enrow_async._core.schedule import Backoff
 from enrow_async.phone import PhoneQualification, PhoneSearch
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
-from enrow_async.webhook_receiver import WebhookReceiver
+from enrow_async.webhooks.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.anyio
 

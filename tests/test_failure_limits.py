@@ -39,9 +39,9 @@ from enrow_async import (
     ServerError,
     TransportError,
 )
-from enrow_async._convert import structure
-from enrow_async._protocol import ApiConfig, bulk_results_request
-from enrow_async._transport import DEFAULT_MAX_BODY
+from enrow_async._core.convert import structure
+from enrow_async._core.protocol import ApiConfig, bulk_results_request
+from enrow_async._io.transport import DEFAULT_MAX_BODY
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio

@@ -13,7 +13,7 @@ from enrow_async import (
     IncompleteResultsError,
     Qualification,
 )
-from enrow_async._find import Collector
+from enrow_async._core.collect import Collector
 
 pytestmark = pytest.mark.anyio
 

@@ -11,9 +11,10 @@ from typing import Any
 import orjson
 import pytest
 
-from enrow_async import BatchStatus, ResponseError, _protocol
-from enrow_async._gc import PAUSE_FROM_BYTES, gc_paused
-from enrow_async._protocol import (
+from enrow_async import BatchStatus, ResponseError
+from enrow_async._core import protocol as _protocol
+from enrow_async._core.gc import PAUSE_FROM_BYTES, gc_paused
+from enrow_async._core.protocol import (
     ApiConfig,
     Response,
     bulk_results_request,

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from enrow_async import BatchNotFoundError, BatchStatus, ServerError
-from enrow_async._protocol import ApiConfig, Response, get_request
+from enrow_async._core.protocol import ApiConfig, Response, get_request
 from enrow_async.phone import (
     PHONE_BULK_PATH,
     PHONE_SINGLE_PATH,

@@ -22,7 +22,7 @@ from enrow_async import (
     ResponseError,
     ServerError,
 )
-from enrow_async._protocol import (
+from enrow_async._core.protocol import (
     ApiConfig,
     Response,
     bulk_results_request,

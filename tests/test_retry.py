@@ -17,7 +17,7 @@ from enrow_async import (
     ServerError,
     TransportError,
 )
-from enrow_async._ratelimit import SlidingWindow
+from enrow_async._io.ratelimit import SlidingWindow
 
 
 @pytest.mark.parametrize(

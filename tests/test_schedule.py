@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enrow_async._schedule import Backoff, PollPlan, PollPolicy
+from enrow_async._core.schedule import Backoff, PollPlan, PollPolicy
 
 EXACT = PollPolicy(jitter=0.0)  # no jitter far from the finish: delays are exact
 

@@ -6,8 +6,8 @@ import orjson
 import pytest
 
 from enrow_async import EmailSearch
-from enrow_async._protocol import ApiConfig
-from enrow_async._searches import MAX_BATCH, bulk_search_request, chunk, to_searches
+from enrow_async._core.protocol import ApiConfig
+from enrow_async._core.searches import MAX_BATCH, bulk_search_request, chunk, to_searches
 
 CONFIG = ApiConfig.create("key", "https://api.enrow.io")
 

@@ -16,7 +16,7 @@ from enrow_async import (
     ResponseError,
     ServerError,
 )
-from enrow_async._protocol import ApiConfig, Response, get_request, parse
+from enrow_async._core.protocol import ApiConfig, Response, get_request, parse
 from enrow_async.singles import (
     FIND_SINGLE_PATH,
     AccountInfo,

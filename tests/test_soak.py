@@ -22,7 +22,7 @@ from enrow_async import (
     RetryBudget,
     RetryPolicy,
 )
-from enrow_async._convert import structure
+from enrow_async._core.convert import structure
 from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 
 pytestmark = pytest.mark.anyio

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from enrow_async import BatchNotFoundError, BatchStatus, Qualification, ResponseError
-from enrow_async._protocol import ApiConfig, Response, get_request
+from enrow_async._core.protocol import ApiConfig, Response, get_request
 from enrow_async.verification import (
     VERIFY_BULK_PATH,
     VERIFY_SINGLE_PATH,

@@ -15,13 +15,13 @@ import pytest
 from aiohttp import web
 
 from enrow_async.errors import ConfigurationError
-from enrow_async.webhook_receiver import WebhookReceiver
-from enrow_async.webhooks import (
+from enrow_async.webhooks.events import (
     BulkSearchFinished,
     SingleSearchFinished,
     WebhookCredits,
     WebhookEvent,
 )
+from enrow_async.webhooks.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.anyio
 
@@ -375,7 +375,7 @@ def test_the_package_loads_the_web_server_only_when_the_receiver_is_asked_for() 
         "assert 'aiohttp.web' not in sys.modules\n"
         "assert 'WebhookReceiver' in dir(enrow_async)\n"
         "from enrow_async import WebhookReceiver, WebhookCallback\n"
-        "from enrow_async.webhook_receiver import WebhookReceiver as Direct\n"
+        "from enrow_async.webhooks.receiver import WebhookReceiver as Direct\n"
         "assert WebhookReceiver is Direct and 'aiohttp.web' in sys.modules\n"
         "try:\n"
         "    enrow_async.NoSuchName\n"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from enrow_async.errors import ResponseError, WebhookPayloadError
 from enrow_async.models import ContactInfo, Qualification
-from enrow_async.webhooks import (
+from enrow_async.webhooks.events import (
     BulkPhoneSearchFinished,
     BulkSearchFinished,
     BulkVerificationFinished,

@@ -27,9 +27,9 @@ from enrow_async import (
     JobProgress,
     OutcomeUnknownError,
 )
-from enrow_async._ratelimit import SlidingWindow
+from enrow_async._io.ratelimit import SlidingWindow
 from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
-from enrow_async.webhook_receiver import WebhookReceiver
+from enrow_async.webhooks.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.anyio
 

@@ -18,9 +18,9 @@ import attrs
 import orjson
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._convert import converter, structure
-from .errors import ResponseError, WebhookPayloadError
-from .models import ContactInfo, Custom, Qualification
+from .._core.convert import converter, structure
+from ..errors import ResponseError, WebhookPayloadError
+from ..models import ContactInfo, Custom, Qualification
 
 __all__ = [
     "BulkPhoneSearchFinished",

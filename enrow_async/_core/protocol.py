@@ -7,29 +7,26 @@ exception.
 
 from __future__ import annotations
 
-import ipaddress
 import math
-from collections.abc import Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-import attrs
 import orjson
 
-from ._convert import ongoing_bulk, structure
-from ._gc import PAUSE_FROM_BYTES, gc_paused
-from .errors import (
+from ..errors import (
     APIError,
     AuthenticationError,
     BatchNotFoundError,
-    ConfigurationError,
     EnrowError,
     InsufficientCreditsError,
     RateLimitError,
     ResponseError,
     ServerError,
 )
-from .models import BulkResults
+from ..models import BulkResults
+from .convert import ongoing_bulk, structure
+from .gc import PAUSE_FROM_BYTES, gc_paused
+from .http import DEFAULT_BASE_URL, Action, ApiConfig, JobKind, Request, Response
 
 __all__ = [
     "BULK_EMAIL_PATH",
@@ -50,83 +47,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-DEFAULT_BASE_URL = "https://api.enrow.io"
 BULK_EMAIL_PATH = "/email/find/bulk"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@attrs.frozen(repr=False)
-class ApiConfig:
-    """Where and as whom to talk; its repr never shows the key."""
-
-    api_key: str
-    base_url: str = DEFAULT_BASE_URL
-    headers: Mapping[str, str] = attrs.field(init=False)
-
-    @headers.default
-    def _headers(self) -> Mapping[str, str]:
-        return {"x-api-key": self.api_key, "accept": "application/json"}
-
-    @classmethod
-    def create(cls, api_key: str, base_url: str, *, allow_http: bool = False) -> ApiConfig:
-        """Validate ``base_url`` (https, or http on loopback / when allowed) and the key."""
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise ConfigurationError("the API key must be a non-empty string")
-        if not isinstance(base_url, str):
-            raise ConfigurationError("base_url must be a string")
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
-        if parts.query or parts.fragment:
-            raise ConfigurationError("base_url must not carry a query or fragment")
-        if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
-            raise ConfigurationError(
-                f"refusing plain-http base_url {base_url!r}: the API key would travel in clear;"
-                " use https, a loopback address, or pass allow_http=True"
-            )
-        return cls(api_key=api_key, base_url=base_url.rstrip("/"))
-
-    @property
-    def origin(self) -> str:
-        parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}"
-
-    def __repr__(self) -> str:
-        return f"ApiConfig(base_url={self.base_url!r}, api_key=<redacted>)"
-
-
-@attrs.frozen(repr=False)
-class Request:
-    """One HTTP request, ready to send. ``path`` names it in errors and logs."""
-
-    method: str
-    url: str
-    path: str
-    headers: Mapping[str, str]
-    body: bytes | None = None
-
-    def __repr__(self) -> str:
-        return f"Request({self.method} {self.url}, headers=<redacted>)"
-
-
-@attrs.frozen(repr=False)
-class Response:
-    """One HTTP answer: status, headers and the whole body."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def __repr__(self) -> str:
-        return f"Response(status={self.status}, {len(self.body)} bytes)"
 
 
 def check_batch_id(batch_id: object) -> str:
@@ -149,10 +70,27 @@ def check_timeout(timeout: object) -> float | None:
     return float(timeout)
 
 
+PATH_KINDS = {
+    "/email/find/bulk": JobKind.EMAIL_BULK,
+    "/email/find/single": JobKind.EMAIL_SINGLE,
+    "/email/verify/bulk": JobKind.VERIFY_BULK,
+    "/email/verify/single": JobKind.VERIFY_SINGLE,
+    "/phone/bulk": JobKind.PHONE_BULK,
+    "/phone/single": JobKind.PHONE_SINGLE,
+}
+
+
 def get_request(config: ApiConfig, path: str, batch_id: str) -> Request:
-    """``GET path?id=...`` with the id URL-encoded as one query value."""
-    url = f"{config.base_url}{path}?id={quote(batch_id, safe='')}"
-    return Request("GET", url, path, config.headers)
+    """``GET path?id=...``: read one job."""
+    return Request(
+        "GET",
+        config.base_url,
+        path,
+        config.headers,
+        Action.READ,
+        PATH_KINDS[path],
+        params={"id": batch_id},
+    )
 
 
 def bulk_results_request(config: ApiConfig, batch_id: str) -> Request:
@@ -213,7 +151,7 @@ def error_for(response: Response, request: Request) -> EnrowError | None:
             path=path,
         )
     message = _server_message(response)
-    by_id = request.method == "GET" and "?id=" in request.url
+    by_id = request.action is Action.READ
     if status == 401:
         return AuthenticationError(message, status=status, method=method, path=path)
     if status in (402, 422):

@@ -16,8 +16,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
-from .errors import ResponseError
-from .models import (
+from ..errors import ResponseError
+from ..models import (
     BatchStats,
     BatchStatus,
     BulkJob,

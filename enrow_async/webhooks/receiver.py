@@ -30,8 +30,8 @@ from typing import Self
 import anyio
 from aiohttp import web
 
-from .errors import ConfigurationError, WebhookPayloadError
-from .webhooks import WebhookEvent, parse_webhook
+from ..errors import ConfigurationError, WebhookPayloadError
+from .events import WebhookEvent, parse_webhook
 
 __all__ = ["WebhookCallback", "WebhookReceiver"]
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import attrs
 
-from ._schedule import Backoff
-from .errors import (
+from ..errors import (
     EnrowError,
     OutcomeUnknownError,
     RateLimitError,
     ServerError,
     TransportError,
 )
+from .schedule import Backoff
 
 __all__ = ["RetryBudget", "RetryPolicy"]
 

@@ -19,10 +19,9 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import anyio
 
-from ._protocol import Request, Response
-from ._schedule import PollPlan
-from ._scheduler import Event, Pollable, Scheduler, Watch
-from .errors import (
+from .._core.protocol import Request, Response
+from .._core.schedule import PollPlan
+from ..errors import (
     APIError,
     AuthenticationError,
     BatchErrors,
@@ -31,7 +30,8 @@ from .errors import (
     InsufficientCreditsError,
     ResponseError,
 )
-from .models import Progress
+from ..models import Progress
+from .scheduler import Event, Pollable, Scheduler, Watch
 
 __all__ = ["BatchStream", "ProgressCallback", "WebhookSource"]
 

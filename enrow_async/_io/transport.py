@@ -1,24 +1,40 @@
-"""The aiohttp transport: the only module that touches sockets.
+"""The transport seam, and the aiohttp transport: the only module that touches sockets.
 
-``send(Request) -> Response``: one attempt, whole body read, no retries, no redirects.
-Connection-level failures become :class:`~enrow_async.errors.TransportError`.
+A :class:`Transport` makes one attempt of one request: ``send(Request) -> Response``, whole
+body read, no retries, no redirects. Connection-level failures raise
+:class:`~enrow_async.errors.TransportError`. ``enrow_async.testing.MemoryTransport`` is the
+in-memory one, onto the simulator.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Protocol
 
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._protocol import Request, Response
-from .errors import ResponseError, TransportError
+from .._core.http import Request, Response
+from ..errors import ResponseError, TransportError
 
-__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport"]
+__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "Transport"]
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 """32 MiB: a completed 5,000-result batch is about 2-3 MiB on the wire."""
+
+
+class Transport(Protocol):
+    """Sends one request once. Implementations: AiohttpTransport, testing.MemoryTransport."""
+
+    async def send(self, request: Request) -> Response:
+        """One attempt: the whole answer, or TransportError (``request_sent`` says whether
+        the request may have reached the server)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections; the transport is not used afterwards."""
+        ...
 
 
 class AiohttpTransport:
@@ -42,13 +58,8 @@ class AiohttpTransport:
         self._session = session
         self._owns_session = session is None
         self._max_connections = max_connections
-        # Polls run without aiohttp's per-read timer (it re-arms a timer handle on every
-        # chunk: measurable per poll); the scheduler's watchdog bounds them instead. Every
-        # other request carries the read timeout.
+        # One timeout object for every request: no per-request timer settings to build.
         self._timeout = aiohttp.ClientTimeout(
-            total=None, connect=connect_timeout, sock_connect=connect_timeout
-        )
-        self._guarded = aiohttp.ClientTimeout(
             total=None,
             connect=connect_timeout,
             sock_connect=connect_timeout,
@@ -89,17 +100,13 @@ class AiohttpTransport:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            raise RuntimeError(
-                "the client is not open: use 'async with EnrowClient(...) as client'"
-            )
+        """The session requests go through, created on first use (inside the event loop)."""
+        self.open()
+        assert self._session is not None
         return self._session
 
-    async def send(self, request: Request, *, read_timeout: bool = True) -> Response:
-        """One attempt; raises TransportError or ResponseError (body over the cap).
-
-        ``read_timeout=False`` leaves bounding the read to the caller (the poll watchdog).
-        """
+    async def send(self, request: Request) -> Response:
+        """One attempt; raises TransportError or ResponseError (body over the cap)."""
         try:
             async with self.session.request(
                 request.method,
@@ -107,7 +114,6 @@ class AiohttpTransport:
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
-                timeout=self._guarded if read_timeout else self._timeout,
             ) as resp:
                 length = resp.content_length
                 if length is not None and length > self._max_body:

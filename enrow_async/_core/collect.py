@@ -8,8 +8,8 @@ from typing import Any
 
 import anyio
 
-from .errors import BatchErrors, IncompleteResultsError
-from .models import BatchStatus, BulkJob, BulkResults, EmailResult, JobProgress, Progress
+from ..errors import BatchErrors, IncompleteResultsError
+from ..models import BatchStatus, BulkJob, BulkResults, EmailResult, JobProgress, Progress
 
 __all__ = ["JobProgressCallback", "Collector"]
 

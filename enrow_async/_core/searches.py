@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ._protocol import ApiConfig, Request
-from .models import Custom, EmailSearch
-from .singles import post_request, settings
+from ..models import Custom, EmailSearch
+from ..singles import post_request, settings
+from .protocol import ApiConfig, Request
 
 __all__ = ["MAX_BATCH", "bulk_search_request", "chunk", "to_searches"]
 

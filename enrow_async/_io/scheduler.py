@@ -23,11 +23,11 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectSendStream
 
-from ._protocol import Request, Response
-from ._retry import RetryPolicy
-from ._schedule import PollPlan
-from .errors import EnrowError, TransportError
-from .models import BatchStatus, Progress
+from .._core.protocol import Request, Response
+from .._core.retry import RetryPolicy
+from .._core.schedule import PollPlan
+from ..errors import EnrowError, TransportError
+from ..models import BatchStatus, Progress
 
 __all__ = ["Event", "Pause", "Scheduler", "Watch"]
 

@@ -1,0 +1,137 @@
+"""Requests and responses as plain data: what the core builds and the transport carries.
+
+A :class:`Request` says what it is for in structured fields (``action``, ``job``,
+``idempotent``), so that classifying its answer never reads meaning back out of a URL.
+Nothing here does I/O. The API key lives in :class:`ApiConfig` and in request headers, and
+no repr shows it.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from collections.abc import Mapping
+from urllib.parse import quote, urlsplit
+
+import attrs
+
+from ..errors import ConfigurationError
+
+__all__ = ["DEFAULT_BASE_URL", "Action", "ApiConfig", "JobKind", "Request", "Response"]
+
+DEFAULT_BASE_URL = "https://api.enrow.io"
+
+
+class JobKind(enum.Enum):
+    """The six kinds of Enrow job; each is one row of the job table (``_core.jobs``)."""
+
+    EMAIL_BULK = "email bulk"
+    EMAIL_SINGLE = "email single"
+    VERIFY_BULK = "verify bulk"
+    VERIFY_SINGLE = "verify single"
+    PHONE_BULK = "phone bulk"
+    PHONE_SINGLE = "phone single"
+
+
+class Action(enum.Enum):
+    """What a request does: start a job (POST), read a job by id, or read the account."""
+
+    START = "start"
+    READ = "read"
+    ACCOUNT = "account"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@attrs.frozen(repr=False)
+class ApiConfig:
+    """Where and as whom to talk; its repr never shows the key."""
+
+    api_key: str
+    base_url: str = DEFAULT_BASE_URL
+    headers: Mapping[str, str] = attrs.field(init=False)
+
+    @headers.default
+    def _headers(self) -> Mapping[str, str]:
+        return {"x-api-key": self.api_key, "accept": "application/json"}
+
+    @classmethod
+    def create(cls, api_key: str, base_url: str, *, allow_http: bool = False) -> ApiConfig:
+        """Validate ``base_url`` (https, or http on loopback / when allowed) and the key."""
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise ConfigurationError("the API key must be a non-empty string")
+        if not isinstance(base_url, str):
+            raise ConfigurationError("base_url must be a string")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
+        if parts.query or parts.fragment:
+            raise ConfigurationError("base_url must not carry a query or fragment")
+        if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+            raise ConfigurationError(
+                f"refusing plain-http base_url {base_url!r}: the API key would travel in clear;"
+                " use https, a loopback address, or pass allow_http=True"
+            )
+        return cls(api_key=api_key, base_url=base_url.rstrip("/"))
+
+    def __repr__(self) -> str:
+        return f"ApiConfig(base_url={self.base_url!r}, api_key=<redacted>)"
+
+
+@attrs.frozen(repr=False)
+class Request:
+    """One HTTP request, ready to send.
+
+    ``path`` and ``params`` (the query, not yet encoded) name it; ``action`` and ``job`` say
+    what it is for; ``idempotent`` says whether sending it twice is harmless (every GET; no
+    POST that starts a paid job).
+    """
+
+    method: str
+    base_url: str
+    path: str
+    headers: Mapping[str, str]
+    action: Action
+    job: JobKind | None = None
+    params: Mapping[str, str] = attrs.field(factory=dict)
+    body: bytes | None = None
+    idempotent: bool = attrs.field()
+
+    @idempotent.default
+    def _idempotent(self) -> bool:
+        return self.method == "GET"
+
+    @property
+    def job_id(self) -> str | None:
+        """The id a read asks about (``?id=``), if any."""
+        return self.params.get("id")
+
+    @property
+    def url(self) -> str:
+        """The full URL, every query value percent-encoded."""
+        if not self.params:
+            return self.base_url + self.path
+        query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in self.params.items())
+        return f"{self.base_url}{self.path}?{query}"
+
+    def __repr__(self) -> str:
+        return f"Request({self.method} {self.url}, headers=<redacted>)"
+
+
+@attrs.frozen(repr=False)
+class Response:
+    """One HTTP answer: status, headers (lower-case names) and the whole body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status}, {len(self.body)} bytes)"

@@ -1,0 +1,48 @@
+"""Webhooks: typed events, :func:`parse_webhook`, and the :class:`WebhookReceiver` server.
+
+``WebhookReceiver`` loads aiohttp's web server, so it is imported on first use only.
+"""
+
+from typing import TYPE_CHECKING
+
+from .events import (
+    BulkPhoneSearchFinished,
+    BulkSearchFinished,
+    BulkVerificationFinished,
+    SinglePhoneSearchFinished,
+    SingleSearchFinished,
+    VerificationFinished,
+    WebhookCredits,
+    WebhookEvent,
+    WebhookPhoneResult,
+    WebhookSearchResult,
+    parse_webhook,
+)
+
+if TYPE_CHECKING:
+    from .receiver import WebhookCallback, WebhookReceiver
+
+
+def __getattr__(name: str) -> object:
+    if name in ("WebhookCallback", "WebhookReceiver"):
+        from . import receiver
+
+        return getattr(receiver, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "BulkPhoneSearchFinished",
+    "BulkSearchFinished",
+    "BulkVerificationFinished",
+    "SinglePhoneSearchFinished",
+    "SingleSearchFinished",
+    "VerificationFinished",
+    "WebhookCallback",
+    "WebhookCredits",
+    "WebhookEvent",
+    "WebhookPhoneResult",
+    "WebhookReceiver",
+    "WebhookSearchResult",
+    "parse_webhook",
+]
