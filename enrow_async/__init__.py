@@ -6,11 +6,10 @@
 
 from typing import TYPE_CHECKING
 
-from ._core.collect import JobProgressCallback
 from ._core.retry import RetryBudget, RetryPolicy
 from ._core.schedule import Backoff, PollPolicy
 from ._core.searches import MAX_BATCH as MAX_BATCH_SIZE
-from ._io.waiting import BatchStream, ProgressCallback, WebhookSource
+from ._io.waiting import BatchStream, JobProgressCallback, ProgressCallback, WebhookSource
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import (
     APIError,

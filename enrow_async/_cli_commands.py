@@ -113,12 +113,12 @@ async def _verify_all(
         for offset in range(0, len(emails), MAX_BATCH):
             part = emails[offset : offset + MAX_BATCH]
             items = [{"email": e, "custom": str(offset + i)} for i, e in enumerate(part)]
-            job = await interrupt.shielded(functools.partial(client.start_bulk_verification, items))
+            job = await interrupt.shielded(functools.partial(client.verify.bulk.start, items))
             jobs.append((offset, job))
         tracker = Tracker({job.id: min(MAX_BATCH, len(emails) - off) for off, job in jobs})
 
         async def one(offset: int, job: BulkJob) -> None:
-            batch = await client.wait_for_verification(
+            batch = await client.verify.bulk.wait(
                 job.id,
                 timeout=options.timeout,
                 on_progress=tracker.update,
@@ -183,7 +183,7 @@ async def verify(
 
 async def account(connect: Connect, interrupt: Interrupt) -> int:
     async with connect() as client:
-        info = await client.account_info()
+        info = await client.account.info()
     print(f"credits: {info.credits:g}")
     if not info.webhooks:
         print("webhooks: none")

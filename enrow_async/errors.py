@@ -20,6 +20,10 @@
     ├── BatchErrors                 wait_for_batches: some batches could not be read (.errors)
     └── IncompleteResultsError      find_emails: some searches have no result (.results, .missing)
 
+Two class attributes say how waits treat an error: ``transient`` (a later attempt may
+succeed: an outage, a rate limit) and ``concerns_one_job`` (an unknown id or a malformed
+answer: a multi-batch wait goes on with the other batches).
+
 Input mistakes that are plainly the caller's (an empty batch id, a negative timeout,
 an invalid search) raise the built-in ``ValueError`` or ``TypeError`` before any request.
 No exception text ever contains the API key.
@@ -28,7 +32,7 @@ No exception text ever contains the API key.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from .models import EmailResult, Progress
@@ -57,6 +61,11 @@ __all__ = [
 class EnrowError(Exception):
     """Base class of every error raised by enrow_async."""
 
+    transient: ClassVar[bool] = False
+    """A later attempt may succeed (an outage, a rate limit)."""
+    concerns_one_job: ClassVar[bool] = False
+    """The error is about one job only; waits on other jobs go on."""
+
 
 class ConfigurationError(EnrowError):
     """The client cannot be used as configured (no API key, unsafe base_url, ...)."""
@@ -67,6 +76,8 @@ class APIError(EnrowError):
 
     ``message`` is the server's own ``message`` (or ``reason``) when it sent one.
     """
+
+    concerns_one_job = True
 
     def __init__(self, message: str, *, status: int, method: str = "", path: str = "") -> None:
         where = f" for {method} {path}" if method else ""
@@ -80,9 +91,13 @@ class APIError(EnrowError):
 class AuthenticationError(APIError):
     """401: the API key is missing or not valid."""
 
+    concerns_one_job = False
+
 
 class InsufficientCreditsError(APIError):
     """402 or 422: the account has not enough credits for this request."""
+
+    concerns_one_job = False
 
 
 class BatchNotFoundError(APIError):
@@ -91,6 +106,8 @@ class BatchNotFoundError(APIError):
 
 class RateLimitError(APIError):
     """429 that outlasted the retries; ``retry_after`` is the server's hint, if any."""
+
+    transient = True
 
     def __init__(
         self,
@@ -108,6 +125,8 @@ class RateLimitError(APIError):
 class ServerError(APIError):
     """A 5xx answer that outlasted the retries."""
 
+    transient = True
+
 
 class ResponseError(EnrowError):
     """A body that is not what the API documents: not JSON, truncated or the wrong shape.
@@ -115,6 +134,8 @@ class ResponseError(EnrowError):
     ``path`` names the offending field (``$.results[3].index``) when known and ``body``
     keeps the raw bytes for debugging.
     """
+
+    concerns_one_job = True
 
     def __init__(
         self, message: str, *, body: bytes = b"", path: str | None = None, status: int | None = None
@@ -135,6 +156,8 @@ class TransportError(EnrowError):
     ``request_sent`` is False when the connection failed before anything was sent.
     """
 
+    transient = True
+
     def __init__(self, message: str, *, request_sent: bool = True) -> None:
         super().__init__(message)
         self.request_sent = request_sent
@@ -145,6 +168,8 @@ class OutcomeUnknownError(TransportError):
 
     It is never resent automatically; check your batches (or your journal) before retrying.
     """
+
+    transient = False
 
 
 class RetryBudgetExhaustedError(EnrowError):

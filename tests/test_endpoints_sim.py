@@ -55,13 +55,13 @@ async def client(sim: EnrowSimulator) -> AsyncIterator[EnrowClient]:
 
 
 async def test_bulk_verification_end_to_end(client: EnrowClient) -> None:
-    job = await client.start_bulk_verification(EMAILS, custom={"campaign": 2})
+    job = await client.verify.bulk.start(EMAILS, custom={"campaign": 2})
     assert job.id
-    first = await client.get_bulk_verification(job.id)
+    first = await client.verify.bulk.get(job.id)
     assert first.id == job.id
     assert first.stats.requested == 2
     seen: list[Progress] = []
-    batch = await client.wait_for_verification(job.id, timeout=10, on_progress=seen.append)
+    batch = await client.verify.bulk.wait(job.id, timeout=10, on_progress=seen.append)
     assert batch.status is BatchStatus.COMPLETED
     assert batch.custom == {"campaign": 2}
     assert batch.stats.finished == batch.stats.requested == 2
@@ -77,14 +77,14 @@ async def test_bulk_verification_end_to_end(client: EnrowClient) -> None:
 
 
 async def test_single_verification_end_to_end(client: EnrowClient) -> None:
-    job = await client.verify_email("dwight@dundermifflin.com", custom="c1")
-    answer = await client.get_verification(job.id)
+    job = await client.verify.single.start("dwight@dundermifflin.com", custom="c1")
+    answer = await client.verify.single.get(job.id)
     assert answer.id == job.id
-    result = await client.wait_for_single_verification(job.id, timeout=10)
+    result = await client.verify.single.wait(job.id, timeout=10)
     assert result.email == "dwight@dundermifflin.com"
     assert result.custom == "c1"
     assert result.qualification in Qualification
-    done = await client.get_verification(job.id)
+    done = await client.verify.single.get(job.id)
     assert done.status is BatchStatus.COMPLETED
     assert done.result == result
 
@@ -93,8 +93,8 @@ async def test_single_verification_end_to_end(client: EnrowClient) -> None:
 
 
 async def test_phone_bulk_end_to_end(client: EnrowClient) -> None:
-    job = await client.start_phone_search(PEOPLE, custom="phones")
-    batch = await client.wait_for_phone_results(job.id, timeout=10)
+    job = await client.phone.bulk.start(PEOPLE, custom="phones")
+    batch = await client.phone.bulk.wait(job.id, timeout=10)
     assert batch.status is BatchStatus.COMPLETED
     assert batch.custom == "phones"
     assert [r.index for r in batch.results] == [0, 1, 2]
@@ -105,31 +105,31 @@ async def test_phone_bulk_end_to_end(client: EnrowClient) -> None:
     for result in batch.results:
         assert result.qualification in PhoneQualification
         assert (result.number is not None) == result.found
-    again = await client.get_phone_results(job.id)
+    again = await client.phone.bulk.get(job.id)
     assert again == batch
 
 
 async def test_single_phone_end_to_end(client: EnrowClient) -> None:
-    job = await client.find_phone(
+    job = await client.phone.single.start(
         firstname="Jim", lastname="Halpert", company_domain="dundermifflin.com", custom="lead"
     )
-    result = await client.wait_for_phone(job.id, timeout=10)
+    result = await client.phone.single.wait(job.id, timeout=10)
     assert result.qualification in PhoneQualification
     assert result.custom == "lead"
-    assert (await client.get_phone(job.id)).result == result
+    assert (await client.phone.single.get(job.id)).result == result
 
 
 # -- single email finder and account ---------------------------------------------------------
 
 
 async def test_find_email_end_to_end(client: EnrowClient) -> None:
-    job = await client.find_email(
+    job = await client.email.single.start(
         "Jim Halpert", company_domain="dundermifflin.com", custom={"crm": 1}
     )
-    answer = await client.get_email(job.id)
+    answer = await client.email.single.get(job.id)
     assert answer.status is BatchStatus.ONGOING
     assert answer.result is None
-    result = await client.wait_for_email(job.id, timeout=10)
+    result = await client.email.single.wait(job.id, timeout=10)
     assert result.qualification in Qualification
     assert result.custom == {"crm": 1}
     if result.found:
@@ -138,7 +138,7 @@ async def test_find_email_end_to_end(client: EnrowClient) -> None:
 
 
 async def test_account_info(client: EnrowClient) -> None:
-    info = await client.account_info()
+    info = await client.account.info()
     assert info.credits >= 0
     assert isinstance(info.webhooks, tuple)
 
@@ -149,10 +149,10 @@ async def test_webhook_wakes_the_waits(sim: EnrowSimulator) -> None:
         WebhookReceiver() as hooks,
         EnrowClient(sim.api_key, base_url=sim.base_url, webhook_poll_interval=30.0) as client,
     ):
-        bulk = await client.start_bulk_verification(EMAILS, webhook=hooks.url)
-        single = await client.find_phone(linkedin_url=LINKEDIN, webhook=hooks.url)
-        batch = await client.wait_for_verification(bulk.id, timeout=5, webhook=hooks)
-        phone = await client.wait_for_phone(single.id, timeout=5, webhook=hooks)
+        bulk = await client.verify.bulk.start(EMAILS, webhook=hooks.url)
+        single = await client.phone.single.start(linkedin_url=LINKEDIN, webhook=hooks.url)
+        batch = await client.verify.bulk.wait(bulk.id, timeout=5, webhook=hooks)
+        phone = await client.phone.single.wait(single.id, timeout=5, webhook=hooks)
     assert batch.status is BatchStatus.COMPLETED
     assert phone.params["linkedin_url"] == LINKEDIN
 
@@ -162,17 +162,17 @@ async def test_webhook_wakes_the_waits(sim: EnrowSimulator) -> None:
 
 async def test_unknown_ids_are_batch_not_found(client: EnrowClient) -> None:
     with pytest.raises(BatchNotFoundError):
-        await client.get_bulk_verification("nope")
+        await client.verify.bulk.get("nope")
     with pytest.raises(BatchNotFoundError):
-        await client.wait_for_verification("nope", timeout=5)
+        await client.verify.bulk.wait("nope", timeout=5)
     with pytest.raises(BatchNotFoundError):
-        await client.get_phone_results("nope")
+        await client.phone.bulk.get("nope")
     with pytest.raises(BatchNotFoundError):
-        await client.wait_for_phone_results("nope", timeout=5)
-    for read in (client.get_email, client.get_verification, client.get_phone):
+        await client.phone.bulk.wait("nope", timeout=5)
+    for read in (client.email.single.get, client.verify.single.get, client.phone.single.get):
         with pytest.raises(BatchNotFoundError):
             await read("nope")
-    for wait in (client.wait_for_email, client.wait_for_single_verification, client.wait_for_phone):
+    for wait in (client.email.single.wait, client.verify.single.wait, client.phone.single.wait):
         with pytest.raises(BatchNotFoundError):
             await wait("nope", timeout=5)
 
@@ -184,16 +184,16 @@ async def test_bulk_wire_variants(ongoing: int, missing: int) -> None:
         EnrowSimulator(config) as sim,
         EnrowClient(sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS) as client,
     ):
-        verification = await client.start_bulk_verification(EMAILS)
-        phones = await client.start_phone_search(PEOPLE)
-        assert (await client.get_bulk_verification(verification.id)).status is BatchStatus.ONGOING
-        assert (await client.get_phone_results(phones.id)).status is BatchStatus.ONGOING
-        done = await client.wait_for_verification(
+        verification = await client.verify.bulk.start(EMAILS)
+        phones = await client.phone.bulk.start(PEOPLE)
+        assert (await client.verify.bulk.get(verification.id)).status is BatchStatus.ONGOING
+        assert (await client.phone.bulk.get(phones.id)).status is BatchStatus.ONGOING
+        done = await client.verify.bulk.wait(
             verification.id, timeout=10, estimated_duration=verification.estimated_duration
         )
         assert done.stats.finished == 2
-        assert (await client.wait_for_phone_results(phones.id, timeout=10)).stats.finished == 3
-        for read in (client.get_bulk_verification, client.get_phone_results):
+        assert (await client.phone.bulk.wait(phones.id, timeout=10)).stats.finished == 3
+        for read in (client.verify.bulk.get, client.phone.bulk.get):
             with pytest.raises(BatchNotFoundError) as info:
                 await read("nope")
             assert info.value.status == missing
@@ -204,14 +204,14 @@ async def test_failed_bulks_raise_with_progress() -> None:
         EnrowSimulator(SimulatorConfig(fail_rate=1.0, duration=0.2)) as sim,
         EnrowClient(sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS) as client,
     ):
-        verification = await client.start_bulk_verification(EMAILS)
-        phones = await client.start_phone_search(PEOPLE)
+        verification = await client.verify.bulk.start(EMAILS)
+        phones = await client.phone.bulk.start(PEOPLE)
         with pytest.raises(BatchFailedError) as failed:
-            await client.wait_for_verification(verification.id, timeout=10)
+            await client.verify.bulk.wait(verification.id, timeout=10)
         assert failed.value.batch_id == verification.id
         assert failed.value.progress.status is BatchStatus.FAILED
         with pytest.raises(BatchFailedError) as failed:
-            await client.wait_for_phone_results(phones.id, timeout=10)
+            await client.phone.bulk.wait(phones.id, timeout=10)
         assert failed.value.batch_id == phones.id
 
 
@@ -221,14 +221,14 @@ async def test_single_wait_deadline() -> None:
         EnrowSimulator(slow) as sim,
         EnrowClient(sim.api_key, base_url=sim.base_url, poll_policy=FAST_POLLS) as client,
     ):
-        job = await client.find_email("Jim Halpert", company_name="Dunder Mifflin")
+        job = await client.email.single.start("Jim Halpert", company_name="Dunder Mifflin")
         with pytest.raises(BatchTimeoutError) as info:
-            await client.wait_for_email(job.id, timeout=0.3)
+            await client.email.single.wait(job.id, timeout=0.3)
         assert info.value.progress is not None
         assert info.value.progress.status is BatchStatus.ONGOING
-        bulk = await client.start_bulk_verification(["a@b.co"])
+        bulk = await client.verify.bulk.start(["a@b.co"])
         with pytest.raises(BatchTimeoutError):
-            await client.wait_for_verification(bulk.id, timeout=0.3)
+            await client.verify.bulk.wait(bulk.id, timeout=0.3)
         polls = dict(sim.stats.requests)
         await asyncio.sleep(0.3)
         assert dict(sim.stats.requests) == polls, "a timed-out wait must stop polling"
@@ -237,15 +237,15 @@ async def test_single_wait_deadline() -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda c: c.start_bulk_verification([]),
-        lambda c: c.start_bulk_verification(["ok@x.com", "nope"]),
-        lambda c: c.start_phone_search([{"firstname": "Jim"}]),
-        lambda c: c.find_email("Jim", company_domain=" "),
-        lambda c: c.verify_email("nope"),
-        lambda c: c.find_phone(),
-        lambda c: c.get_email(""),
-        lambda c: c.wait_for_phone_results(3, timeout=1),
-        lambda c: c.wait_for_email("j", timeout=-1),
+        lambda c: c.verify.bulk.start([]),
+        lambda c: c.verify.bulk.start(["ok@x.com", "nope"]),
+        lambda c: c.phone.bulk.start([{"firstname": "Jim"}]),
+        lambda c: c.email.single.start("Jim", company_domain=" "),
+        lambda c: c.verify.single.start("nope"),
+        lambda c: c.phone.single.start(),
+        lambda c: c.email.single.get(""),
+        lambda c: c.phone.bulk.wait(3, timeout=1),
+        lambda c: c.email.single.wait("j", timeout=-1),
     ],
 )
 async def test_bad_input_refused_before_any_request(

@@ -279,32 +279,30 @@ async def test_single_read_is_bounded_by_read_timeout(kind: str) -> None:
     assert info.value.request_sent
 
 
-async def test_watchdog_cuts_a_hung_poll_and_polls_again() -> None:
+async def test_a_hung_poll_is_cut_at_read_timeout_and_tried_again() -> None:
     async with EnrowSimulator(SimulatorConfig(seed=6)) as sim:
         batch_id = sim.add_batch(SEARCHES, duration=0.0)
         sim.inject("hang", count=1, path=BULK)
         async with EnrowClient(
             sim.api_key, base_url=sim.base_url, read_timeout=0.5, poll_policy=QUICK
         ) as client:
-            start = time.monotonic()
             batch = await client.wait_for_batch(batch_id, timeout=10)
-            elapsed = time.monotonic() - start
         assert batch == structure(sim.completed_body(batch_id), BulkResults)
         assert sim.stats.faults["hang"] == 1
         assert sim.stats.requests["GET", BULK] == 2
-    assert elapsed < 1.5  # cut after 0.5-0.625 s, then polled again at once
 
 
-async def test_watchdog_gives_up_after_two_hung_polls() -> None:
+async def test_hung_polls_are_retried_until_the_answer_comes() -> None:
     async with EnrowSimulator(SimulatorConfig(seed=6)) as sim:
         batch_id = sim.add_batch(SEARCHES, duration=0.0)
         sim.inject("hang", count=2, path=BULK)
         async with EnrowClient(
             sim.api_key, base_url=sim.base_url, read_timeout=0.5, poll_policy=QUICK
         ) as client:
-            with pytest.raises(TransportError, match=r"no answer within 0.5 s"):
-                await client.wait_for_batch(batch_id, timeout=10)
+            batch = await client.wait_for_batch(batch_id, timeout=10)
+        assert batch.status is BatchStatus.COMPLETED
         assert sim.stats.faults["hang"] == 2
+        assert sim.stats.requests["GET", BULK] == 3
 
 
 # -- body size ---------------------------------------------------------------------------------

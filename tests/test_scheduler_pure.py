@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from enrow_async._io.scheduler import LAST_CALL, last_call
+from enrow_async._core.schedule import LAST_CALL, last_call
 
 
 def test_no_deadline_keeps_the_delay() -> None:

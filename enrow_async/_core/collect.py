@@ -1,19 +1,13 @@
-"""``find_emails``: any number of searches -> one result per search, in input order."""
+"""``find_emails``' bookkeeping: the results of many batches back in input order."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
-
-import anyio
+from collections.abc import Sequence
 
 from ..errors import BatchErrors, IncompleteResultsError
 from ..models import BatchStatus, BulkJob, BulkResults, EmailResult, JobProgress, Progress
 
-__all__ = ["JobProgressCallback", "Collector"]
-
-JobProgressCallback = Callable[[JobProgress], Awaitable[Any] | None]
+__all__ = ["Collector"]
 
 
 class Collector:
@@ -23,7 +17,7 @@ class Collector:
     batch is listed in ``failed`` with what was wrong, so ``finish`` raises.
     """
 
-    def __init__(self, jobs: Sequence[BulkJob], sizes: Sequence[int]) -> None:
+    def __init__(self, jobs: Sequence[BulkJob], sizes: Sequence[int], started: float) -> None:
         self._offsets: dict[str, tuple[int, int]] = {}
         offset = 0
         for job, size in zip(jobs, sizes, strict=True):
@@ -32,7 +26,7 @@ class Collector:
         self.results: list[EmailResult | None] = [None] * offset
         self.failed: dict[str, str] = {}
         self._progress: dict[str, Progress] = {}
-        self._started = anyio.current_time()
+        self._started = started
 
     def add(self, batch: BulkResults) -> None:
         offset, size = self._offsets[batch.id]
@@ -74,7 +68,7 @@ class Collector:
         for batch_id, error in errors.errors.items():
             self.failed[batch_id] = str(error)
 
-    def combined(self, progress: Progress) -> JobProgress:
+    def combined(self, progress: Progress, now: float) -> JobProgress:
         self._progress[progress.batch_id] = progress
         snapshots = self._progress.values()
         etas = [p.eta for p in snapshots if p.eta is not None and not p.status.done]
@@ -84,7 +78,7 @@ class Collector:
             requested=len(self.results),
             batches_done=sum(p.status.done for p in snapshots),
             batches=len(self._offsets),
-            elapsed=anyio.current_time() - self._started,
+            elapsed=now - self._started,
             rate=sum(rates) if rates else None,
             eta=max(etas) if etas else None,
         )
@@ -94,31 +88,3 @@ class Collector:
         if missing or self.failed:
             raise IncompleteResultsError(self.results, missing, self.failed)
         return self.results  # type: ignore[return-value]
-
-
-async def collect(
-    collector: Collector,
-    batches: AsyncIterator[BulkResults],
-) -> list[EmailResult]:
-    try:
-        async for batch in batches:
-            collector.add(batch)
-    except BatchErrors as errors:
-        collector.add_errors(errors)
-    return collector.finish()
-
-
-def forward(
-    collector: Collector, on_progress: JobProgressCallback | None
-) -> Callable[[Progress], Awaitable[None]] | None:
-    """Adapt a JobProgress callback to per-batch Progress events."""
-    if on_progress is None:
-        return None
-    callback = on_progress
-
-    async def relay(progress: Progress) -> None:
-        outcome = callback(collector.combined(progress))
-        if inspect.isawaitable(outcome):
-            await outcome
-
-    return relay

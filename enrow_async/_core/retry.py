@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import attrs
 
-from ..errors import (
-    EnrowError,
-    OutcomeUnknownError,
-    RateLimitError,
-    ServerError,
-    TransportError,
-)
+from ..errors import EnrowError, TransportError
 from .schedule import Backoff
 
 __all__ = ["RetryBudget", "RetryPolicy"]
@@ -25,9 +19,8 @@ __all__ = ["RetryBudget", "RetryPolicy"]
 class RetryPolicy:
     """Up to ``attempts`` tries per request with jittered exponential ``backoff``.
 
-    Retried: 429 (honouring ``Retry-After``), 5xx, and transport failures (refused or
-    dropped connections, truncated bodies, read timeouts). Never retried: 400, 401, 402,
-    404, 422, malformed bodies, and a POST whose outcome is unknown.
+    What is retried at all is the classifier's verdict (``_core.classify``); this says how
+    often and how long to wait.
     """
 
     attempts: int = 5
@@ -38,17 +31,12 @@ class RetryPolicy:
         if self.attempts < 1:
             raise ValueError(f"RetryPolicy.attempts must be >= 1, got {self.attempts}")
 
-    @staticmethod
-    def retryable(error: EnrowError) -> bool:
-        if isinstance(error, OutcomeUnknownError):
-            return False
-        return isinstance(error, RateLimitError | ServerError | TransportError)
+    def delay(self, attempt: int, rand: float, hint: float | None = None) -> float | None:
+        """Seconds to wait before try ``attempt + 1``, or ``None`` when no try is left.
 
-    def delay(self, attempt: int, error: EnrowError, rand: float) -> float | None:
-        """Seconds to wait before try ``attempt + 1``, or ``None`` to give up."""
-        if attempt >= self.attempts or not self.retryable(error):
+        ``hint`` is the server's ``Retry-After`` (capped at ``max_retry_after``)."""
+        if attempt >= self.attempts:
             return None
-        hint = error.retry_after if isinstance(error, RateLimitError) else None
         if hint is not None:
             hint = min(hint, self.max_retry_after)
         return self.backoff.delay(attempt, rand, hint)

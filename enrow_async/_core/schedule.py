@@ -11,7 +11,7 @@ import math
 
 import attrs
 
-__all__ = ["Backoff", "PollPlan", "PollPolicy"]
+__all__ = ["LAST_CALL", "Backoff", "PollPlan", "PollPolicy", "last_call"]
 
 _HISTORY = 4  # progress changes kept for the fit
 _PRIOR = 1.0  # weight of the prior "progress is linear" against the observed counts
@@ -310,3 +310,20 @@ class Backoff:
         if retry_after is not None and retry_after > 0:  # False for NaN
             delay = max(delay, min(retry_after, self.max_retry_after))
         return delay
+
+
+LAST_CALL = 0.2
+"""Seconds before a waiter's deadline at which one last poll is made."""
+
+
+def last_call(now: float, delay: float, deadline: float, *, first: bool = False) -> float:
+    """When to poll next: after ``delay``, but no later than ``LAST_CALL`` seconds before the
+    deadline, so a wait that times out reports fresh progress. A first poll always lands
+    before the deadline, however short."""
+    due = now + delay
+    final = deadline - LAST_CALL
+    if due <= final:
+        return due
+    if final > now:
+        return final
+    return min(due, now + (deadline - now) / 2) if first else due

@@ -1,17 +1,19 @@
 """One poller per client: a heap of next-poll times and a bounded pool of workers.
 
-Every waited batch is a :class:`Watch`. One event-loop timer, on a grid of ``coalesce``
-seconds, fires at the earliest due poll and hands every watch due within half a tick to at
-most ``max_in_flight`` workers; workers park while nothing is ready and exit when nothing
-is watched, so an idle client runs no task. Workers read one batch, feed the pure
-:class:`~enrow_async._schedule.PollPlan`, push what they saw to the waiter's stream and put
-the watch back on the heap. A watchdog cuts polls that hang past ``read_timeout``. Errors
-never escape into the client's task group: they travel to the waiter that owns the watch.
+Every waited job is a :class:`Watch` with an explicit :class:`WatchState`. One event-loop
+timer, on a grid of ``coalesce`` seconds, fires at the earliest due poll and hands every
+watch due within half a tick to at most ``max_in_flight`` workers; workers park while
+nothing is ready and exit when nothing is watched, so an idle client runs no task. A worker
+reads one job through ``fetch`` (the sender), feeds the pure
+:class:`~enrow_async._core.schedule.PollPlan`, sends the waiter one :data:`Event`
+(:class:`Progressed`, :class:`Finished` or :class:`Failed`) and puts the watch back on the
+heap. Errors never escape into the client's task group: they travel to the waiter.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import heapq
 import itertools
 import math
@@ -20,16 +22,26 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeAlias
 
 import anyio
+import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectSendStream
 
-from .._core.protocol import Request, Response
-from .._core.retry import RetryPolicy
-from .._core.schedule import PollPlan
-from ..errors import EnrowError, TransportError
+from .._core.http import Request, Response
+from .._core.schedule import PollPlan, last_call
+from ..errors import EnrowError
 from ..models import BatchStatus, Progress
+from .sender import Pause
 
-__all__ = ["Event", "Pause", "Scheduler", "Watch"]
+__all__ = [
+    "Event",
+    "Failed",
+    "Finished",
+    "Pollable",
+    "Progressed",
+    "Scheduler",
+    "Watch",
+    "WatchState",
+]
 
 
 class _Counts(Protocol):
@@ -40,7 +52,7 @@ class _Counts(Protocol):
 
 
 class Pollable(Protocol):
-    """What a poll must answer: a status and finished/requested counts."""
+    """What a read must answer: a status and finished/requested counts."""
 
     @property
     def status(self) -> BatchStatus: ...
@@ -48,84 +60,97 @@ class Pollable(Protocol):
     def stats(self) -> _Counts: ...
 
 
-Event: TypeAlias = "tuple[Watch, Progress | None, Any, Exception | None]"
-"""(watch, progress if it changed, final result when done, error)."""
-
-
 POLL_FAILURES = 2
 """Failed polls in a row (each after its own retries) before a waiter is told."""
 
-LAST_CALL = 0.2
-"""Seconds before a waiter's deadline at which one last poll is made."""
+
+class WatchState(enum.Enum):
+    """``QUEUED`` on the heap or ready for a worker, ``POLLING`` in flight, then ``DONE``
+    (the waiter was told the outcome) or ``CANCELLED`` (the waiter left)."""
+
+    QUEUED = "queued"
+    POLLING = "polling"
+    DONE = "done"
+    CANCELLED = "cancelled"
 
 
-def last_call(now: float, delay: float, deadline: float, *, first: bool = False) -> float:
-    """When to poll next: after ``delay``, but no later than ``LAST_CALL`` seconds before the
-    deadline, so a wait that times out reports fresh progress. A first poll always lands
-    before the deadline, however short."""
-    due = now + delay
-    final = deadline - LAST_CALL
-    if due <= final:
-        return due
-    if final > now:
-        return final
-    return min(due, now + (deadline - now) / 2) if first else due
+@attrs.frozen
+class Progressed:
+    """The job moved; it is still running."""
+
+    watch: Watch
+    progress: Progress
 
 
-class Pause:
-    """Client-wide pause (a 429 with Retry-After slows every poller): monotonic deadline."""
+@attrs.frozen
+class Finished:
+    """The job is completed or failed; ``progress`` is set when the last read changed it."""
 
-    __slots__ = ("until",)
+    watch: Watch
+    progress: Progress | None
+    result: Any
 
-    def __init__(self) -> None:
-        self.until = 0.0
+
+@attrs.frozen
+class Failed:
+    """The job could not be read."""
+
+    watch: Watch
+    error: Exception
+
+
+Event: TypeAlias = Progressed | Finished | Failed
 
 
 class Watch:
-    """One batch being waited on by one waiter."""
+    """One job being waited on by one waiter."""
 
     __slots__ = (
-        "batch_id",
-        "cancelled",
         "deadline",
         "failures",
+        "job_id",
         "last",
-        "parse",
         "plan",
+        "read",
         "report",
         "request",
         "scope",
         "sink",
         "started",
+        "state",
     )
 
     def __init__(
         self,
-        batch_id: str,
+        job_id: str,
         request: Request,
-        parse: Callable[[Response, Request], Pollable],
+        read: Callable[[str, Response], Pollable],
         plan: PollPlan,
         sink: MemoryObjectSendStream[Event],
         started: float,
         deadline: float = math.inf,
         report: bool = True,
     ) -> None:
-        self.batch_id = batch_id
-        self.deadline = deadline
-        self.report = report
-        self.failures = 0
+        self.job_id = job_id
         self.request = request
-        self.parse = parse
+        self.read = read
         self.plan = plan
         self.sink = sink
         self.started = started
+        self.deadline = deadline
+        self.report = report
+        self.failures = 0
         self.last: Progress | None = None
-        self.cancelled = False
+        self.state = WatchState.QUEUED
         self.scope: anyio.CancelScope | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.state is WatchState.QUEUED or self.state is WatchState.POLLING
 
 
 class Scheduler:
-    """Polls every watched batch of one client on a shared heap."""
+    """Polls every watched job of one client on a shared heap."""
 
     def __init__(
         self,
@@ -135,19 +160,14 @@ class Scheduler:
         rand: Callable[[], float],
         pause: Pause,
         coalesce: float = 0.1,
-        read_timeout: float = 60.0,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
-        self._fetch = fetch
-        self._limit = max_in_flight
         if not 0 <= coalesce <= 1:
             raise ValueError(f"coalesce must be between 0 and 1 s, got {coalesce}")
+        self._fetch = fetch
+        self._limit = max_in_flight
         self._coalesce = coalesce
-        self._read_timeout = read_timeout
-        self._inflight: dict[anyio.CancelScope, tuple[float, Watch]] = {}
-        self._hung: set[anyio.CancelScope] = set()
-        self._watchdog: asyncio.TimerHandle | None = None
         self._rand = rand
         self._pause = pause
         self._heap: list[tuple[float, int, Watch]] = []
@@ -160,7 +180,6 @@ class Scheduler:
         self._timer_due = math.inf
         self._tg: TaskGroup | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._clock: Callable[[], float] = anyio.current_time
 
     def attach(self, tg: TaskGroup | None) -> None:
         """Run in ``tg`` (the client's task group), or detach with ``None``.
@@ -170,7 +189,6 @@ class Scheduler:
         self._tg = tg
         if tg is not None:
             self._loop = asyncio.get_running_loop()
-            self._clock = self._loop.time
 
     @property
     def rand(self) -> Callable[[], float]:
@@ -180,46 +198,47 @@ class Scheduler:
     def watched(self) -> int:
         return len(self._live)
 
+    def now(self) -> float:
+        assert self._loop is not None
+        return self._loop.time()
+
     def close(self) -> None:
         """The client is closing: every live wait fails at once instead of hanging."""
         error = RuntimeError("the EnrowClient was closed while this wait was running")
         for watch in list(self._live):
-            self._finish(watch, (watch, None, None, error))
+            self._finish(Failed(watch, error))
         self._heap.clear()
         self._ready.clear()
         self._release_idle()
         self._disarm()
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
 
     def add(self, watch: Watch, delay: float) -> None:
         """Start watching; the first poll comes after ``delay`` seconds (or before the
         watch's deadline, whichever is first)."""
+        if self._tg is None:
+            raise RuntimeError("the client is not open: use 'async with EnrowClient(...)'")
         self._live.add(watch)
-        now = self._clock()
-        self._push(watch, last_call(now, delay, watch.deadline, first=True))
+        self._push(watch, last_call(self.now(), delay, watch.deadline, first=True))
 
     def poll_now(self, watch: Watch) -> None:
         """Poll ``watch`` as soon as a worker is free (e.g. a webhook said it finished)."""
-        if not watch.cancelled:
-            self._push(watch, self._clock())
+        if watch.live:
+            self._push(watch, self.now())
 
     def cancel(self, watch: Watch) -> None:
         """Stop watching: the heap entry is dropped lazily, an in-flight poll is cancelled."""
-        if not watch.cancelled:
-            self._drop(watch)
+        if watch.live:
+            self._drop(watch, WatchState.CANCELLED)
             if watch.scope is not None:
                 watch.scope.cancel()
 
-    def _drop(self, watch: Watch) -> None:
-        if not watch.cancelled:
-            watch.cancelled = True
-            self._live.discard(watch)
-            if not self._live:
-                self._heap.clear()
-                self._disarm()
-                self._release_idle()
+    def _drop(self, watch: Watch, state: WatchState) -> None:
+        watch.state = state
+        self._live.discard(watch)
+        if not self._live:
+            self._heap.clear()
+            self._disarm()
+            self._release_idle()
 
     def _release_idle(self) -> None:
         """Wake every parked worker so that it exits (nothing is watched any more)."""
@@ -229,8 +248,6 @@ class Scheduler:
                 parked.set_result(None)
 
     def _push(self, watch: Watch, due: float) -> None:
-        if self._tg is None:
-            raise RuntimeError("the client is not open: use 'async with EnrowClient(...)'")
         heapq.heappush(self._heap, (due, next(self._seq), watch))
         if due < self._timer_due:
             self._arm(due)
@@ -260,7 +277,7 @@ class Scheduler:
         self._timer = None
         self._timer_due = math.inf
         heap = self._heap
-        now = self._clock()
+        now = self.now()
         if self._pause.until > now and heap:
             self._arm(self._pause.until)
             return
@@ -270,7 +287,7 @@ class Scheduler:
         limit = now + self._coalesce / 2
         while heap:
             due, _, watch = heap[0]
-            if watch.cancelled:
+            if not watch.live:
                 heapq.heappop(heap)
                 continue
             if due > limit:
@@ -280,43 +297,19 @@ class Scheduler:
             self._ready.append(watch)
             self._dispatch()
 
-    def _arm_watchdog(self) -> None:
-        assert self._loop is not None
-        period = max(self._read_timeout / 4, 0.05)
-        self._watchdog = self._loop.call_later(period, self._check_hung)
-
-    def _check_hung(self) -> None:
-        """Watchdog: cancel polls that got no answer within ``read_timeout``."""
-        self._watchdog = None
-        stale = self._clock() - self._read_timeout
-        for scope, (started, _) in list(self._inflight.items()):
-            if started < stale:
-                self._hung.add(scope)
-                scope.cancel()
-        if self._inflight:
-            self._arm_watchdog()
-
-    def _timed_out(self, watch: Watch) -> None:
-        """A poll hung past ``read_timeout``."""
-        error = TransportError(
-            f"{watch.request.method} {watch.request.path}: no answer within"
-            f" {self._read_timeout:g} s"
-        )
-        self._failed(watch, error)
-
     def _failed(self, watch: Watch, error: Exception) -> None:
         """A poll failed even after its own retries (already spaced out by backoff). A
-        transient failure is polled again, since the batch goes on on the server; the waiter
+        transient failure is polled again, since the job goes on on the server; the waiter
         hears of it only after ``POLL_FAILURES`` failures in a row, or at once for anything
         else."""
-        if watch.cancelled:
+        if not watch.live:
             return
         watch.failures += 1
-        transient = isinstance(error, EnrowError) and RetryPolicy.retryable(error)
+        transient = isinstance(error, EnrowError) and error.transient
         if transient and watch.failures < POLL_FAILURES:
-            self._push(watch, self._clock())
+            self._push(watch, self.now())
         else:
-            self._finish(watch, (watch, None, None, error))
+            self._finish(Failed(watch, error))
 
     def _dispatch(self) -> None:
         """Hand the ready work to a parked worker, or start one while under the limit."""
@@ -345,33 +338,27 @@ class Scheduler:
                         await parked
                         continue
                     watch = ready.popleft()
-                    if watch.cancelled:
+                    if not watch.live:
                         continue
+                    watch.state = WatchState.POLLING
                     watch.scope = scope
-                    self._inflight[scope] = (self._clock(), watch)
-                    if self._watchdog is None:
-                        self._arm_watchdog()
                     await self._poll(watch)
-                    del self._inflight[scope]
                     watch.scope = None
         finally:
             self._workers -= 1
-            entry = self._inflight.pop(scope, None)
-            if scope in self._hung:
-                self._hung.discard(scope)
-                if entry is not None:
-                    self._timed_out(entry[1])
             if ready and self._live:
                 self._dispatch()
 
     async def _poll(self, watch: Watch) -> None:
         try:
-            result = watch.parse(await self._fetch(watch.request), watch.request)
-        except Exception as exc:
+            result = watch.read(watch.job_id, await self._fetch(watch.request))
+        except Exception as exc:  # every failure goes to the waiter that owns the watch
             self._failed(watch, exc)
             return
+        if not watch.live:
+            return
         watch.failures = 0
-        now = self._clock()
+        now = self.now()
         status = result.status
         stats = result.stats
         plan = watch.plan
@@ -386,7 +373,7 @@ class Scheduler:
         ):
             done = status.done
             progress = Progress(
-                watch.batch_id,
+                watch.job_id,
                 status,
                 stats.finished,
                 stats.requested,
@@ -396,21 +383,21 @@ class Scheduler:
             )
             watch.last = progress
         if status.done:
-            self._finish(watch, (watch, progress, result, None))
-            return
-        if watch.cancelled:
+            self._finish(Finished(watch, progress, result))
             return
         if progress is not None and watch.report:
-            self._send(watch, (watch, progress, None, None))
+            self._send(Progressed(watch, progress))
+        watch.state = WatchState.QUEUED
         self._push(watch, last_call(now, plan.next_delay(now, self._rand()), watch.deadline))
 
-    def _finish(self, watch: Watch, event: Event) -> None:
-        if not watch.cancelled:
-            self._send(watch, event)
-            self._drop(watch)
+    def _finish(self, event: Finished | Failed) -> None:
+        watch = event.watch
+        if watch.live:
+            self._send(event)
+            self._drop(watch, WatchState.DONE)
 
-    def _send(self, watch: Watch, event: Event) -> None:
+    def _send(self, event: Event) -> None:
         try:
-            watch.sink.send_nowait(event)
+            event.watch.sink.send_nowait(event)
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-            self._drop(watch)
+            self._drop(event.watch, WatchState.CANCELLED)

@@ -19,27 +19,22 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import anyio
 
-from .._core.protocol import Request, Response
+from .._core.http import Request, Response
 from .._core.schedule import PollPlan
-from ..errors import (
-    APIError,
-    AuthenticationError,
-    BatchErrors,
-    BatchTimeoutError,
-    EnrowError,
-    InsufficientCreditsError,
-    ResponseError,
-)
-from ..models import Progress
-from .scheduler import Event, Pollable, Scheduler, Watch
+from ..errors import BatchErrors, BatchTimeoutError, EnrowError
+from ..models import JobProgress, Progress
+from .scheduler import Event, Failed, Finished, Pollable, Scheduler, Watch
 
-__all__ = ["BatchStream", "ProgressCallback", "WebhookSource"]
+__all__ = ["BatchStream", "JobProgressCallback", "ProgressCallback", "WebhookSource"]
 
 R = TypeVar("R", bound=Pollable)
 Y = TypeVar("Y")
 
 ProgressCallback = Callable[[Progress], Awaitable[Any] | None]
 """``on_progress``: a plain function or a coroutine function taking a Progress."""
+
+JobProgressCallback = Callable[[JobProgress], Awaitable[Any] | None]
+"""``find_emails``' ``on_progress``: the same, taking a JobProgress."""
 
 
 class WebhookSource(Protocol):
@@ -48,14 +43,6 @@ class WebhookSource(Protocol):
     def subscribe(self, batch_id: str, callback: Callable[[Any], object]) -> Callable[[], None]:
         """Call ``callback(event)`` when ``batch_id``'s event arrives; return an unsubscribe."""
         ...
-
-
-def is_fatal(error: Exception) -> bool:
-    """Errors that concern every batch (a bad key, no credits, no network) end a multi-wait;
-    the rest (unknown id, malformed answer, a batch's own 5xx) concern one batch."""
-    if isinstance(error, AuthenticationError | InsufficientCreditsError):
-        return True
-    return not isinstance(error, APIError | ResponseError)
 
 
 class BatchStream(Generic[R, Y]):
@@ -74,7 +61,7 @@ class BatchStream(Generic[R, Y]):
         ids: Iterable[str],
         *,
         request: Callable[[str], Request],
-        parse: Callable[[Response, Request], R],
+        read: Callable[[str, Response], R],
         plan: Callable[[str], PollPlan],
         timeout: float | None,
         on_progress: ProgressCallback | None,
@@ -86,7 +73,7 @@ class BatchStream(Generic[R, Y]):
         self._scheduler = scheduler
         self._ids = list(dict.fromkeys(ids))
         self._request = request
-        self._parse = parse
+        self._read = read
         self._plan = plan
         self._timeout = timeout
         self._on_progress = on_progress
@@ -128,7 +115,7 @@ class BatchStream(Generic[R, Y]):
             watch = Watch(
                 batch_id,
                 self._request(batch_id),
-                self._parse,
+                self._read,
                 plan,
                 self._send,
                 now,
@@ -144,8 +131,8 @@ class BatchStream(Generic[R, Y]):
 
     def _hinted(self, watch: Watch, _event: object) -> None:
         """A webhook says the batch finished: read it now, then poll normally if it is not."""
-        if not watch.cancelled:
-            watch.plan = self._hinted_plan(watch.batch_id)
+        if watch.live:
+            watch.plan = self._hinted_plan(watch.job_id)
             self._scheduler.poll_now(watch)
 
     async def __anext__(self) -> Y:
@@ -155,27 +142,30 @@ class BatchStream(Generic[R, Y]):
             self._start()
         try:
             while self._pending:
-                watch, progress, result, error = await self._next_event()
-                batch_id = watch.batch_id
+                event = await self._next_event()
+                batch_id = event.watch.job_id
                 if batch_id not in self._pending:
                     continue
+                progress = None if isinstance(event, Failed) else event.progress
                 if progress is not None and self._on_progress is not None:
                     outcome = self._on_progress(progress)
                     if inspect.isawaitable(outcome):
                         await outcome
-                if error is not None:
+                if isinstance(event, Failed):
                     del self._pending[batch_id]
-                    if not self._collect_errors or is_fatal(error):
-                        raise error
-                    assert isinstance(error, EnrowError)
-                    self._errors[batch_id] = error
+                    failure = event.error
+                    one_job = isinstance(failure, EnrowError) and failure.concerns_one_job
+                    if not (self._collect_errors and one_job):
+                        raise failure
+                    assert isinstance(failure, EnrowError)
+                    self._errors[batch_id] = failure
                     continue
-                if result is not None:
+                if isinstance(event, Finished):
                     del self._pending[batch_id]
                     if self._yield_progress:
-                        return progress if progress is not None else watch.last  # type: ignore[return-value]
-                    return result  # type: ignore[no-any-return]
-                if self._yield_progress and progress is not None:
+                        return progress if progress is not None else event.watch.last  # type: ignore[return-value]
+                    return event.result  # type: ignore[no-any-return]
+                if self._yield_progress:
                     return progress  # type: ignore[return-value]
         except BaseException:
             self.close()

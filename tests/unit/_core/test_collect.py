@@ -26,7 +26,7 @@ def _batch(batch_id: str, indexes: list[int]) -> BulkResults:
 
 
 async def test_results_are_renumbered_into_input_order() -> None:
-    collector = Collector([BulkJob("a"), BulkJob("b")], [2, 3])
+    collector = Collector([BulkJob("a"), BulkJob("b")], [2, 3], started=0.0)
     collector.add(_batch("b", [2, 0, 1]))
     collector.add(_batch("a", [1, 0]))
     results = collector.finish()
@@ -35,7 +35,7 @@ async def test_results_are_renumbered_into_input_order() -> None:
 
 
 async def test_index_outside_the_batch_is_named_not_dropped() -> None:
-    collector = Collector([BulkJob("a"), BulkJob("b")], [2, 2])
+    collector = Collector([BulkJob("a"), BulkJob("b")], [2, 2], started=0.0)
     collector.add(_batch("a", [0, 1]))
     collector.add(_batch("b", [0, 1, 2, 7]))
     with pytest.raises(IncompleteResultsError) as info:
@@ -47,7 +47,7 @@ async def test_index_outside_the_batch_is_named_not_dropped() -> None:
 
 
 async def test_repeated_index_leaves_a_gap_and_is_named() -> None:
-    collector = Collector([BulkJob("a")], [3])
+    collector = Collector([BulkJob("a")], [3], started=0.0)
     collector.add(_batch("a", [0, 1, 1]))
     with pytest.raises(IncompleteResultsError) as info:
         collector.finish()

@@ -1,0 +1,183 @@
+"""One decision per answer: :func:`classify` turns what a request got back into a verdict.
+
+The verdict is one of :class:`Success`, :class:`Retry` (with the server's delay hint),
+:class:`OutcomeUnknown` (a request that may have acted and must not be resent),
+:class:`NotFound`, or :class:`Fail` (a final, typed error). This is the only place where a
+status code or a transport failure becomes an exception; the sender acts on the verdict.
+The request's own fields (``action``, ``job``, ``idempotent``) say what it was for.
+"""
+
+from __future__ import annotations
+
+import math
+from email.utils import parsedate_to_datetime
+from typing import TypeAlias
+from urllib.parse import urlsplit
+
+import attrs
+import orjson
+
+from ..errors import (
+    APIError,
+    AuthenticationError,
+    BatchNotFoundError,
+    EnrowError,
+    InsufficientCreditsError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
+from .http import Action, Request, Response
+from .jobs import spec_for
+
+__all__ = [
+    "Fail",
+    "NotFound",
+    "OutcomeUnknown",
+    "Retry",
+    "Success",
+    "Verdict",
+    "classify",
+    "retry_after",
+]
+
+
+@attrs.frozen
+class Success:
+    """A 2xx answer: read its body."""
+
+    response: Response
+
+
+@attrs.frozen
+class Retry:
+    """Transient: try again after a backoff of at least ``delay`` seconds (the server's hint).
+
+    ``error`` is raised if no retry is left. ``pause_all`` (a 429) slows every request of
+    the client, not only this one.
+    """
+
+    error: EnrowError
+    delay: float | None = None
+    pause_all: bool = False
+
+
+@attrs.frozen
+class OutcomeUnknown:
+    """A request that starts a paid job may have acted: never resend it."""
+
+    error: OutcomeUnknownError
+
+
+@attrs.frozen
+class NotFound:
+    """The id names no job."""
+
+    error: BatchNotFoundError
+
+
+@attrs.frozen
+class Fail:
+    """A final answer: nothing to retry."""
+
+    error: EnrowError
+
+
+Verdict: TypeAlias = Success | Retry | OutcomeUnknown | NotFound | Fail
+
+
+def retry_after(response: Response, now_epoch: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header: a number of seconds, or an HTTP-date (counted
+    from ``now_epoch``, Unix seconds, when given)."""
+    raw = response.headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        if now_epoch is None:
+            return None
+        try:
+            value = parsedate_to_datetime(raw).timestamp() - now_epoch
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        value = max(value, 0.0)
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _server_message(response: Response) -> str:
+    try:
+        data = orjson.loads(response.body)
+    except orjson.JSONDecodeError:
+        kind = response.headers.get("content-type", "no content type")
+        return f"non-JSON error body ({kind}, {len(response.body)} bytes)"
+    if isinstance(data, dict):
+        for key in ("message", "reason", "error"):
+            if isinstance(data.get(key), str):
+                return str(data[key])
+    return "error body without a message"
+
+
+def _unknown_single_id(request: Request, message: str) -> bool:
+    """Single jobs answer an unknown id with 500 ``Could not retrieve ...`` (newest pages)."""
+    if request.job is None or not spec_for(request.job).unknown_id_is_500:
+        return False
+    return "could not retrieve" in message.lower()
+
+
+def classify(
+    request: Request, answer: Response | TransportError, *, now_epoch: float | None = None
+) -> Verdict:
+    """The verdict on one attempt of ``request``: a response, or the transport's failure.
+
+    ``now_epoch`` (Unix seconds) lets an HTTP-date ``Retry-After`` be read.
+    """
+    where = f"{request.method} {request.path}"
+    if isinstance(answer, TransportError):
+        if request.idempotent or not answer.request_sent:
+            return Retry(answer)
+        return OutcomeUnknown(
+            OutcomeUnknownError(
+                f"{answer}; the job may have been created, so it is not sent again",
+                request_sent=True,
+            )
+        )
+    status = answer.status
+    if 200 <= status < 300:
+        return Success(answer)
+    method, path = request.method, request.path
+    if 300 <= status < 400:
+        target = urlsplit(answer.headers.get("location", ""))
+        origin = f"{target.scheme}://{target.netloc}" if target.netloc else "the same origin"
+        message = f"redirect to {origin} refused: the client never follows redirects with the key"
+        return Fail(APIError(message, status=status, method=method, path=path))
+    message = _server_message(answer)
+    if status == 401:
+        return Fail(AuthenticationError(message, status=status, method=method, path=path))
+    if status in (402, 422):
+        return Fail(InsufficientCreditsError(message, status=status, method=method, path=path))
+    reads = request.action is Action.READ
+    if reads and (status == 404 or (status == 400 and "retrieve" in message.lower())):
+        return NotFound(BatchNotFoundError(message, status=status, method=method, path=path))
+    if status == 429:
+        hint = retry_after(answer, now_epoch)
+        error = RateLimitError(message, retry_after=hint, method=method, path=path)
+        return Retry(error, hint, pause_all=True)
+    if status >= 500:
+        server: EnrowError = ServerError(message, status=status, method=method, path=path)
+        if reads and _unknown_single_id(request, message):
+            # A 500 like an outage; once retries are spent, it says no such job.
+            server = BatchNotFoundError(message, status=status, method=method, path=path)
+        if request.idempotent:
+            return Retry(server)
+        if status in (502, 503, 504):
+            return Retry(server)  # a gateway refused: the API did not act
+        return OutcomeUnknown(
+            OutcomeUnknownError(
+                f"{where}: HTTP {status}; the job may have been created, so it is not sent again"
+            )
+        )
+    if status == 400:
+        return Fail(APIError(message, status=status, method=method, path=path))
+    return Fail(APIError(f"unexpected status: {message}", status=status, method=method, path=path))

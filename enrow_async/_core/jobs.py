@@ -1,0 +1,180 @@
+"""Jobs are data: every Enrow job kind is one row of :data:`JOBS`.
+
+A row names the endpoint's path, the body builder, the model a read is structured into,
+the size limit, the not-found quirk and the webhook event that says it finished. One
+generic machinery (``_io.jobs.JobRunner``) starts, reads, watches and waits on every row,
+and :func:`read_answer` turns any job's answer into its model, so a new endpoint is a row
+and a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import attrs
+import orjson
+
+from ..errors import ResponseError
+from ..models import BatchStatus, BulkResults
+from ..phone import BulkPhoneResults, PhoneResult
+from ..singles import SingleAnswer, SingleEmailResult
+from ..verification import BulkVerification, EmailVerification
+from .convert import ongoing_bulk, structure
+from .http import JobKind, Response
+from .requests import (
+    email_bulk_body,
+    email_single_body,
+    phone_bulk_body,
+    phone_single_body,
+    verify_bulk_body,
+    verify_single_body,
+)
+
+__all__ = [
+    "EMAIL_BULK",
+    "EMAIL_SINGLE",
+    "JOBS",
+    "MAX_BATCH",
+    "PHONE_BULK",
+    "PHONE_SINGLE",
+    "VERIFY_BULK",
+    "VERIFY_SINGLE",
+    "JobSpec",
+    "decode",
+    "spec_for",
+]
+
+A = TypeVar("A")
+M = TypeVar("M")
+MAX_BATCH = 5000
+"""Searches per email batch, the documented limit."""
+
+
+@attrs.frozen
+class JobSpec(Generic[A]):
+    """One kind of job. ``A`` is what a read returns: the bulk model, or a SingleAnswer.
+
+    - ``path``: ``POST path`` starts it, ``GET path?id=`` reads it;
+    - ``build``: the checked request body from the caller's arguments;
+    - ``read``: a successful read (job id, answer) structured into ``A``;
+    - ``limit``: items one request may carry (1 for a single job);
+    - ``event``: the webhook event sent when it finishes;
+    - ``unknown_id_is_500``: the API answers an unknown id with 500 ``Could not retrieve``
+      (single jobs, newest pages) instead of 400/404.
+    """
+
+    kind: JobKind
+    path: str
+    build: Callable[..., dict[str, Any]]
+    read: Callable[[str, Response], A]
+    limit: int
+    event: str
+    unknown_id_is_500: bool = False
+
+    @property
+    def bulk(self) -> bool:
+        return self.limit > 1
+
+
+def decode(response: Response) -> Any:
+    """The body as JSON, or ResponseError keeping the raw bytes."""
+    try:
+        return orjson.loads(response.body)
+    except orjson.JSONDecodeError as exc:
+        kind = response.headers.get("content-type", "unknown type")
+        raise ResponseError(
+            f"HTTP {response.status} body is not JSON ({kind}, {len(response.body)} bytes): {exc}",
+            body=response.body,
+            status=response.status,
+        ) from None
+
+
+def _email_bulk(_: str, response: Response) -> BulkResults:
+    data = decode(response)
+    return ongoing_bulk(data) or structure(data, BulkResults, body=response.body)
+
+
+def _bulk(model: type[M]) -> Callable[[str, Response], M]:
+    def read(_: str, response: Response) -> M:
+        return structure(decode(response), model, body=response.body)
+
+    return read
+
+
+def _single(model: type[M]) -> Callable[[str, Response], SingleAnswer[M]]:
+    """Ongoing (202, or ``qualification: ongoing``) with no result, or completed with it."""
+
+    def read(job_id: str, response: Response) -> SingleAnswer[M]:
+        if response.status == 202:
+            return SingleAnswer(job_id, BatchStatus.ONGOING)
+        data = decode(response)
+        if type(data) is dict and data.get("qualification") == "ongoing":
+            return SingleAnswer(job_id, BatchStatus.ONGOING)
+        result = structure(data, model, body=response.body)
+        return SingleAnswer(job_id, BatchStatus.COMPLETED, result)
+
+    return read
+
+
+EMAIL_BULK = JobSpec(
+    JobKind.EMAIL_BULK,
+    "/email/find/bulk",
+    email_bulk_body,
+    _email_bulk,
+    MAX_BATCH,
+    "bulk_search_finished",
+)
+EMAIL_SINGLE = JobSpec(
+    JobKind.EMAIL_SINGLE,
+    "/email/find/single",
+    email_single_body,
+    _single(SingleEmailResult),
+    1,
+    "single_search_finished",
+    unknown_id_is_500=True,
+)
+VERIFY_BULK = JobSpec(
+    JobKind.VERIFY_BULK,
+    "/email/verify/bulk",
+    verify_bulk_body,
+    _bulk(BulkVerification),
+    5000,
+    "bulk_verification_finished",
+)
+VERIFY_SINGLE = JobSpec(
+    JobKind.VERIFY_SINGLE,
+    "/email/verify/single",
+    verify_single_body,
+    _single(EmailVerification),
+    1,
+    "verification_finished",
+    unknown_id_is_500=True,
+)
+PHONE_BULK = JobSpec(
+    JobKind.PHONE_BULK,
+    "/phone/bulk",
+    phone_bulk_body,
+    _bulk(BulkPhoneResults),
+    5000,  # the older pages' limit; the newest say 3,000
+    "bulk_phone_search_finished",
+)
+PHONE_SINGLE = JobSpec(
+    JobKind.PHONE_SINGLE,
+    "/phone/single",
+    phone_single_body,
+    _single(PhoneResult),
+    1,
+    "single_phone_search_finished",
+    unknown_id_is_500=True,
+)
+
+JOBS: dict[JobKind, JobSpec[Any]] = {
+    spec.kind: spec
+    for spec in (EMAIL_BULK, EMAIL_SINGLE, VERIFY_BULK, VERIFY_SINGLE, PHONE_BULK, PHONE_SINGLE)
+}
+
+
+def spec_for(kind: JobKind) -> JobSpec[Any]:
+    """The row of ``kind``."""
+    return JOBS[kind]

@@ -1,0 +1,325 @@
+"""Checked inputs and request bodies for every job kind, built before anything is sent.
+
+A bad input raises ``ValueError`` or ``TypeError`` naming what was wrong (and, in a list,
+the 0-based position, as in the results' ``index``). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+import orjson
+
+from ..models import Custom, EmailSearch
+from ..phone import PhoneSearch
+from .http import Action, ApiConfig, JobKind, Request
+
+__all__ = [
+    "ACCOUNT_PATH",
+    "account_request",
+    "check_id",
+    "check_timeout",
+    "chunk",
+    "email_bulk_body",
+    "email_single_body",
+    "phone_bulk_body",
+    "phone_single_body",
+    "read_request",
+    "start_request",
+    "to_searches",
+    "verify_bulk_body",
+    "verify_single_body",
+]
+
+ACCOUNT_PATH = "/account/info"
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+_EMAIL_FIELDS = frozenset({"fullname", "company_domain", "company_name", "custom"})
+_VERIFY_FIELDS = frozenset({"email", "custom"})
+_PHONE_TEXT = ("linkedin_url", "firstname", "lastname", "company_domain", "company_name")
+_PHONE_FIELDS = (*_PHONE_TEXT, "custom")
+
+
+# -- scalars ---------------------------------------------------------------------------------
+
+
+def check_id(job_id: object) -> str:
+    """Refuse anything but a non-empty string before a request is built."""
+    if not isinstance(job_id, str):
+        raise TypeError(f"batch id must be a str, got {type(job_id).__name__}")
+    if not job_id.strip():
+        raise ValueError("batch id must be a non-empty string")
+    return job_id
+
+
+def check_timeout(timeout: object) -> float | None:
+    """``None`` (wait forever, explicitly) or a finite number of seconds >= 0."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"timeout must be a number of seconds or None, got {timeout!r}")
+    if math.isnan(timeout) or timeout < 0:
+        raise ValueError(f"timeout must be >= 0 seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def _text(value: object, where: str, field: str) -> str | None:
+    """A stripped non-empty string, ``None`` for None or blank; TypeError for non-strings."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{where}: {field} must be a string, got {type(value).__name__}")
+    return value.strip() or None
+
+
+def _email(value: object, where: str) -> str:
+    email = _text(value, where, "email")
+    if email is None or "@" not in email:
+        raise ValueError(f"{where}: expected an email address containing '@', got {value!r:.60}")
+    return email
+
+
+def _custom(custom: object, where: str) -> Custom:
+    if custom is not None and not isinstance(custom, str | Mapping):
+        raise TypeError(f"{where}: custom must be a string or a mapping")
+    return custom
+
+
+def _unknown(item: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+    unknown = set(item) - set(allowed)
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))};"
+            f" expected {', '.join(sorted(allowed))}"
+        )
+
+
+def _sized(items: Iterable[Any], limit: int, what: str, noun: str) -> list[Any]:
+    if isinstance(items, str | bytes | Mapping | EmailSearch | PhoneSearch):
+        raise TypeError(f"{noun} must be a sequence of {noun}, not a single value")
+    given = list(items)
+    if not 1 <= len(given) <= limit:
+        raise ValueError(f"{what} holds 1 to {limit} {noun}, got {len(given)}")
+    return given
+
+
+def _settings(
+    *, webhook: str | None = None, country_code: str | None = None, retrieve_gender: bool = False
+) -> dict[str, Any]:
+    """The ``settings`` object, checked; empty when nothing is set."""
+    out: dict[str, Any] = {}
+    if webhook is not None:
+        parts = urlsplit(webhook) if isinstance(webhook, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"webhook must be an http(s) URL, got {webhook!r}")
+        out["webhook"] = webhook
+    if country_code is not None:
+        if not isinstance(country_code, str) or not _COUNTRY.fullmatch(country_code):
+            raise ValueError(
+                f"country_code must be ISO 3166 alpha-2 like 'US', got {country_code!r}"
+            )
+        out["country_code"] = country_code.upper()
+    if retrieve_gender:
+        out["retrieve_gender"] = True
+    return out
+
+
+def _finish(body: dict[str, Any], custom: Custom, settings: dict[str, Any]) -> dict[str, Any]:
+    if custom is not None:
+        body["custom"] = _custom(custom, "custom")
+    if settings:
+        body["settings"] = settings
+    return body
+
+
+# -- email finder ------------------------------------------------------------------------------
+
+
+def to_search(item: EmailSearch | Mapping[str, Any], where: str) -> EmailSearch:
+    """Normalise one search (an EmailSearch or a mapping) and check it."""
+    if isinstance(item, EmailSearch):
+        given: Mapping[str, Any] = attrs.asdict(item, recurse=False)
+    elif isinstance(item, Mapping):
+        _unknown(item, _EMAIL_FIELDS, where)
+        given = item
+    else:
+        raise TypeError(f"{where}: expected an EmailSearch or a mapping, got {type(item).__name__}")
+    full = _text(given.get("fullname"), where, "fullname")
+    if full is None:
+        raise ValueError(f"{where}: fullname is required")
+    domain = _text(given.get("company_domain"), where, "company_domain")
+    name = _text(given.get("company_name"), where, "company_name")
+    if domain is None and name is None:
+        raise ValueError(f"{where}: company_domain or company_name is required")
+    return EmailSearch(full, domain, name, _custom(given.get("custom"), where))
+
+
+def to_searches(items: Iterable[EmailSearch | Mapping[str, Any]]) -> list[EmailSearch]:
+    """Check every search; the first bad one raises, naming its position."""
+    if isinstance(items, str | bytes | Mapping | EmailSearch):
+        raise TypeError("searches must be a sequence of searches, not a single value")
+    return [to_search(item, f"search {position}") for position, item in enumerate(items)]
+
+
+def chunk(searches: Sequence[EmailSearch], size: int) -> list[Sequence[EmailSearch]]:
+    """Split into consecutive batches of at most ``size``."""
+    return [searches[i : i + size] for i in range(0, len(searches), size)]
+
+
+def _email_wire(search: EmailSearch) -> dict[str, Any]:
+    out: dict[str, Any] = {"fullname": search.fullname}
+    if search.company_domain is not None:
+        out["company_domain"] = search.company_domain
+    if search.company_name is not None:
+        out["company_name"] = search.company_name
+    if search.custom is not None:
+        out["custom"] = search.custom
+    return out
+
+
+def email_bulk_body(
+    searches: Sequence[EmailSearch],
+    *,
+    limit: int,
+    custom: Custom = None,
+    webhook: str | None = None,
+    country_code: str | None = None,
+    retrieve_gender: bool = False,
+) -> dict[str, Any]:
+    """``POST /email/find/bulk``: 1 to ``limit`` searches already checked by to_searches."""
+    if not 1 <= len(searches) <= limit:
+        raise ValueError(f"a batch holds 1 to {limit} searches, got {len(searches)}")
+    options = _settings(webhook=webhook, country_code=country_code, retrieve_gender=retrieve_gender)
+    return _finish({"searches": [_email_wire(s) for s in searches]}, custom, options)
+
+
+def email_single_body(
+    search: EmailSearch | Mapping[str, Any],
+    *,
+    webhook: str | None = None,
+    country_code: str | None = None,
+    retrieve_gender: bool = False,
+) -> dict[str, Any]:
+    """``POST /email/find/single``: a full name and a company domain and/or name."""
+    checked = to_search(search, "search")
+    body = _email_wire(checked)
+    custom = body.pop("custom", None)
+    options = _settings(webhook=webhook, country_code=country_code, retrieve_gender=retrieve_gender)
+    return _finish(body, custom, options)
+
+
+# -- email verifier --------------------------------------------------------------------------
+
+
+def _verification(item: str | Mapping[str, Any], where: str) -> dict[str, Any]:
+    if not isinstance(item, Mapping):
+        return {"email": _email(item, where)}
+    _unknown(item, _VERIFY_FIELDS, where)
+    wire: dict[str, Any] = {"email": _email(item.get("email"), where)}
+    if item.get("custom") is not None:
+        wire["custom"] = _custom(item["custom"], where)
+    return wire
+
+
+def verify_bulk_body(
+    emails: Iterable[str | Mapping[str, Any]],
+    *,
+    limit: int,
+    custom: Custom = None,
+    webhook: str | None = None,
+) -> dict[str, Any]:
+    """``POST /email/verify/bulk``: addresses (strings or ``{"email", "custom"}``)."""
+    given = _sized(emails, limit, "a bulk verification", "emails")
+    items = [_verification(item, f"email {position}") for position, item in enumerate(given)]
+    return _finish({"verifications": items}, custom, _settings(webhook=webhook))
+
+
+def verify_single_body(
+    email: str, *, custom: Custom = None, webhook: str | None = None
+) -> dict[str, Any]:
+    """``POST /email/verify/single``: one address."""
+    return _finish({"email": _email(email, "email")}, custom, _settings(webhook=webhook))
+
+
+# -- phone finder ----------------------------------------------------------------------------
+
+
+def to_phone_search(item: PhoneSearch | Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Check one phone search and return its wire form."""
+    if isinstance(item, PhoneSearch):
+        given: Mapping[str, Any] = attrs.asdict(item, recurse=False)
+    elif isinstance(item, Mapping):
+        _unknown(item, _PHONE_FIELDS, where)
+        given = item
+    else:
+        raise TypeError(f"{where}: expected a PhoneSearch or a mapping, got {type(item).__name__}")
+    wire: dict[str, Any] = {}
+    for field in _PHONE_TEXT:
+        text = _text(given.get(field), where, field)
+        if text is not None:
+            wire[field] = text
+    if "linkedin_url" not in wire:
+        if "firstname" not in wire or "lastname" not in wire:
+            raise ValueError(f"{where}: linkedin_url, or firstname and lastname, is required")
+        if "company_domain" not in wire and "company_name" not in wire:
+            raise ValueError(
+                f"{where}: company_domain or company_name is required without linkedin_url"
+            )
+    if given.get("custom") is not None:
+        wire["custom"] = _custom(given["custom"], where)
+    return wire
+
+
+def phone_bulk_body(
+    searches: Iterable[PhoneSearch | Mapping[str, Any]],
+    *,
+    limit: int,
+    custom: Custom = None,
+    webhook: str | None = None,
+) -> dict[str, Any]:
+    """``POST /phone/bulk``: searches by LinkedIn URL or by name and company."""
+    given = _sized(searches, limit, "a phone bulk", "searches")
+    items = [to_phone_search(item, f"search {position}") for position, item in enumerate(given)]
+    return _finish({"searches": items}, custom, _settings(webhook=webhook))
+
+
+def phone_single_body(
+    search: PhoneSearch | Mapping[str, Any], *, webhook: str | None = None
+) -> dict[str, Any]:
+    """``POST /phone/single``: one search (its ``custom`` goes top level)."""
+    body = to_phone_search(search, "search")
+    custom = body.pop("custom", None)
+    return _finish(body, custom, _settings(webhook=webhook))
+
+
+# -- requests --------------------------------------------------------------------------------
+
+
+def start_request(config: ApiConfig, kind: JobKind, path: str, body: dict[str, Any]) -> Request:
+    """``POST path`` starting a job: never idempotent (a resend may pay twice)."""
+    headers = {**config.headers, "content-type": "application/json"}
+    return Request(
+        "POST",
+        config.base_url,
+        path,
+        headers,
+        Action.START,
+        kind,
+        body=orjson.dumps(body),
+        idempotent=False,
+    )
+
+
+def read_request(config: ApiConfig, kind: JobKind, path: str, job_id: str) -> Request:
+    """``GET path?id=...``: read one job."""
+    params = {"id": check_id(job_id)}
+    return Request("GET", config.base_url, path, config.headers, Action.READ, kind, params)
+
+
+def account_request(config: ApiConfig) -> Request:
+    """``GET /account/info``."""
+    return Request("GET", config.base_url, ACCOUNT_PATH, config.headers, Action.ACCOUNT)

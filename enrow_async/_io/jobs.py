@@ -1,0 +1,168 @@
+"""One generic machinery for every job kind: start, read, watch, wait, wait on many.
+
+Each method takes a row of the job table (:class:`~enrow_async._core.jobs.JobSpec`); the
+resources (``client.email``, ``client.verify``, ``client.phone``) are thin typed fronts on
+it. Starts go through the sender under the POST rate limit and are never resent when their
+outcome is unknown; every wait is polled by the client's shared scheduler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, TypeVar
+
+import anyio
+
+from .._core.convert import structure
+from .._core.http import ApiConfig, Request
+from .._core.jobs import JobSpec, decode
+from .._core.requests import account_request, check_id, check_timeout, read_request, start_request
+from .._core.schedule import PollPlan, PollPolicy
+from ..errors import BatchFailedError
+from ..models import BatchStatus, Progress
+from ..singles import SingleAnswer
+from .scheduler import Pollable, Scheduler
+from .sender import Sender
+from .waiting import BatchStream, ProgressCallback, WebhookSource
+
+__all__ = ["DEFAULT_TIMEOUT", "JobRunner"]
+
+DEFAULT_TIMEOUT: Final = 3600.0
+"""Default deadline of a wait, in seconds. Pass ``timeout=None`` to wait forever."""
+
+A = TypeVar("A")
+B = TypeVar("B", bound=Pollable)
+R = TypeVar("R")
+S = TypeVar("S")
+
+
+class JobRunner:
+    """Drives any row of the job table through the sender and the scheduler."""
+
+    def __init__(
+        self,
+        config: ApiConfig,
+        sender: Sender,
+        scheduler: Scheduler,
+        *,
+        policy: PollPolicy,
+        webhook_poll_interval: float,
+    ) -> None:
+        self._config = config
+        self._sender = sender
+        self._scheduler = scheduler
+        self._policy = policy
+        self._safety = PollPolicy(
+            initial=webhook_poll_interval,
+            min_interval=webhook_poll_interval,
+            max_interval=webhook_poll_interval,
+            spread=0.0,
+        )
+
+    async def account(self, model: type[S]) -> S:
+        """``GET /account/info`` as ``model``."""
+        response = await self._sender.send(account_request(self._config))
+        return structure(decode(response), model, body=response.body)
+
+    async def start(self, spec: JobSpec[Any], started: type[S], *args: Any, **kwargs: Any) -> S:
+        """POST a new job built by ``spec.build(*args, **kwargs)``; its answer as ``started``."""
+        if spec.bulk:
+            kwargs["limit"] = spec.limit
+        return await self.send_body(spec, spec.build(*args, **kwargs), started)
+
+    async def send_body(self, spec: JobSpec[Any], body: dict[str, Any], started: type[S]) -> S:
+        """POST a start whose body is already built (and checked)."""
+        request = start_request(self._config, spec.kind, spec.path, body)
+        response = await self._sender.send(request)
+        return structure(decode(response), started, body=response.body)
+
+    async def get(self, spec: JobSpec[A], job_id: str) -> A:
+        """One read of a job: its progress while ongoing, its results once done."""
+        request = read_request(self._config, spec.kind, spec.path, job_id)
+        return spec.read(job_id, await self._sender.send(request))
+
+    def stream(
+        self,
+        spec: JobSpec[Any],
+        job_ids: Iterable[str],
+        timeout: float | None,
+        on_progress: ProgressCallback | None,
+        *,
+        hints: Mapping[str, float] | None = None,
+        yield_progress: bool = False,
+        collect_errors: bool = False,
+        webhook: WebhookSource | None = None,
+    ) -> BatchStream[Any, Any]:
+        """One stream over ``job_ids`` (checked before anything is sent)."""
+        if isinstance(job_ids, str):
+            raise TypeError("batch_ids must be an iterable of ids, not one string")
+        ids = [check_id(job_id) for job_id in job_ids]
+        seconds = check_timeout(timeout)
+        if on_progress is not None and not callable(on_progress):
+            raise TypeError("on_progress must be callable")
+        config = self._config
+        minutes = hints or {}
+
+        def plan(job_id: str) -> PollPlan:
+            hint = minutes.get(job_id)
+            return PollPlan(
+                self._policy,
+                started_at=anyio.current_time(),
+                estimated_duration=None if hint is None else hint * 60.0,
+            )
+
+        def safety_plan(job_id: str) -> PollPlan:
+            return PollPlan(self._safety, started_at=anyio.current_time())
+
+        def request(job_id: str) -> Request:
+            return read_request(config, spec.kind, spec.path, job_id)
+
+        return BatchStream(
+            self._scheduler,
+            ids,
+            request=request,
+            read=spec.read,
+            plan=plan if webhook is None else safety_plan,
+            timeout=seconds,
+            on_progress=on_progress,
+            yield_progress=yield_progress,
+            collect_errors=collect_errors,
+            webhook=webhook,
+            hinted_plan=plan if webhook is not None else None,
+        )
+
+    async def wait_bulk(
+        self,
+        spec: JobSpec[B],
+        batch_id: str,
+        *,
+        timeout: float | None,
+        on_progress: ProgressCallback | None,
+        estimated_duration: float | None,
+        webhook: WebhookSource | None,
+    ) -> B:
+        """The completed batch; BatchFailedError if it failed."""
+        hints = None if estimated_duration is None else {batch_id: estimated_duration}
+        stream = self.stream(spec, [batch_id], timeout, on_progress, hints=hints, webhook=webhook)
+        async with stream:
+            result: B = await stream.__anext__()
+            if result.status is BatchStatus.FAILED:
+                stats = result.stats
+                snapshot = Progress(batch_id, result.status, stats.finished, stats.requested)
+                raise BatchFailedError(stream.last(batch_id) or snapshot)
+        return result
+
+    async def wait_single(
+        self,
+        spec: JobSpec[SingleAnswer[R]],
+        job_id: str,
+        *,
+        timeout: float | None,
+        webhook: WebhookSource | None,
+    ) -> R:
+        """A single job's result once it is done."""
+        stream = self.stream(spec, [job_id], timeout, None, webhook=webhook)
+        async with stream:
+            answer: SingleAnswer[R] = await stream.__anext__()
+        assert answer.result is not None
+        return answer.result
