@@ -42,6 +42,11 @@ class EnrowClient:
 
     ``api_key`` defaults to the ``ENROW_API_KEY`` environment variable. One client holds one
     connection pool and one polling scheduler shared by every wait, however many batches.
+    ``transport`` replaces the default aiohttp transport (for example
+    ``enrow_async.testing.MemoryTransport``); ``session``, ``max_connections``,
+    ``connect_timeout``, ``read_timeout`` and ``max_response_bytes`` configure the default
+    one. Each attempt of a request must be answered in full within ``connect_timeout +
+    read_timeout`` seconds. ``rand`` (floats in [0, 1)) draws every jitter.
     """
 
     def __init__(
@@ -163,9 +168,7 @@ class EnrowClient:
         country_code: str | None = None,
         retrieve_gender: bool = False,
     ) -> BulkJob:
-        """Start one batch of 1 to 5,000 searches (each needs ``fullname`` and a company
-        domain or name). Checked before anything is sent; never resent if the outcome is
-        unknown (OutcomeUnknownError)."""
+        """Start one batch of 1 to 5,000 searches: ``client.email.bulk.start``."""
         return await self.email.bulk.start(
             searches,
             custom=custom,
@@ -185,13 +188,7 @@ class EnrowClient:
         retrieve_gender: bool = False,
         batch_size: int = MAX_BATCH,
     ) -> list[EmailResult]:
-        """Find emails for any number of searches: one EmailResult per search, in input order.
-
-        Splits into batches of at most ``batch_size``, starts them under the POST rate limit,
-        and waits for all of them on the shared scheduler. ``on_progress`` receives combined
-        JobProgress snapshots. If any batch fails, IncompleteResultsError says which searches
-        have no result and keeps the others.
-        """
+        """One EmailResult per search, in input order, however many: ``client.email.find``."""
         return await self.email.find(
             searches,
             timeout=timeout,
@@ -202,19 +199,14 @@ class EnrowClient:
             batch_size=batch_size,
         )
 
-    # -- reading and waiting ---------------------------------------------------------------
-
     async def get_bulk_results(self, batch_id: str) -> BulkResults:
-        """One GET of a batch: its progress while ongoing, everything once completed."""
+        """One read of a batch: ``client.email.bulk.get``."""
         return await self.email.bulk.get(batch_id)
 
     def watch_batch(
         self, batch_id: str, *, timeout: float | None = DEFAULT_TIMEOUT
     ) -> BatchStream[BulkResults, Progress]:
-        """Progress snapshots of one batch, each time it changes, until it is done.
-
-        The last snapshot has status completed or failed; then iteration stops.
-        """
+        """Progress snapshots of one batch until it is done: ``client.email.bulk.watch``."""
         return self.email.bulk.watch(batch_id, timeout=timeout)
 
     async def wait_for_batch(
@@ -226,14 +218,7 @@ class EnrowClient:
         estimated_duration: float | None = None,
         webhook: WebhookSource | None = None,
     ) -> BulkResults:
-        """Wait until the batch is completed and return all its results.
-
-        Raises BatchFailedError if it fails and BatchTimeoutError (carrying the last progress)
-        if ``timeout`` seconds pass first. ``estimated_duration`` (minutes, from the POST)
-        sharpens the polling schedule. With a ``webhook`` (a WebhookReceiver whose URL the
-        batch was started with), the wait is woken by the notification and only polls every
-        ``webhook_poll_interval`` seconds as a safety net; results are still read with GET.
-        """
+        """The completed batch with all its results: ``client.email.bulk.wait``."""
         return await self.email.bulk.wait(
             batch_id,
             timeout=timeout,
@@ -251,13 +236,7 @@ class EnrowClient:
         estimated_durations: Mapping[str, float] | None = None,
         webhook: WebhookSource | None = None,
     ) -> BatchStream[BulkResults, BulkResults]:
-        """Yield each batch once, completed or failed, as soon as it finishes.
-
-        Batch-specific errors (an unknown id, a malformed answer) do not stop the others;
-        they are raised together as BatchErrors after the rest. Authentication, credit and
-        connection failures end the iteration at once. At the deadline, finished batches are
-        yielded first, then BatchTimeoutError names the unfinished ones.
-        """
+        """Each batch once, as soon as it finishes: ``client.email.bulk.wait_many``."""
         return self.email.bulk.wait_many(
             batch_ids,
             timeout=timeout,

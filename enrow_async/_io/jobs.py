@@ -129,6 +129,7 @@ class JobRunner:
             collect_errors=collect_errors,
             webhook=webhook,
             hinted_plan=plan if webhook is not None else None,
+            event=spec.event,
         )
 
     async def wait_bulk(

@@ -69,6 +69,7 @@ class BatchStream(Generic[R, Y]):
         collect_errors: bool = False,
         webhook: WebhookSource | None = None,
         hinted_plan: Callable[[str], PollPlan] | None = None,
+        event: str | None = None,
     ) -> None:
         self._scheduler = scheduler
         self._ids = list(dict.fromkeys(ids))
@@ -81,6 +82,7 @@ class BatchStream(Generic[R, Y]):
         self._collect_errors = collect_errors
         self._webhook = webhook
         self._hinted_plan = hinted_plan or plan
+        self._event = event
         self._unsubscribe: list[Callable[[], None]] = []
         self._pending: dict[str, Watch] = {}
         self._watches: dict[str, Watch] = {}
@@ -129,8 +131,12 @@ class BatchStream(Generic[R, Y]):
                 hinted = functools.partial(self._hinted, watch)
                 self._unsubscribe.append(self._webhook.subscribe(batch_id, hinted))
 
-    def _hinted(self, watch: Watch, _event: object) -> None:
-        """A webhook says the batch finished: read it now, then poll normally if it is not."""
+    def _hinted(self, watch: Watch, event: object) -> None:
+        """A webhook says the batch finished: read it now, then poll normally if it is not.
+
+        Only the event of this job's kind counts (``event``, from the job table)."""
+        if self._event is not None and getattr(event, "event", self._event) != self._event:
+            return
         if watch.live:
             watch.plan = self._hinted_plan(watch.job_id)
             self._scheduler.poll_now(watch)
