@@ -22,8 +22,8 @@ from typing import Any, TextIO
 import attrs
 import orjson
 
-from ._cli_base import CliError
-from .models import EmailResult, EmailSearch
+from ..models import EmailResult, EmailSearch
+from .interrupt import CliError
 
 __all__ = [
     "FOUND_COLUMNS",

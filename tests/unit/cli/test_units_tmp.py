@@ -7,9 +7,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from enrow_async._cli_base import CliError
-from enrow_async._cli_csv import added_columns, find_columns, read_emails, read_table, searches_of
-from enrow_async._cli_journal import Journal
+from enrow_async.cli.csvio import added_columns, find_columns, read_emails, read_table, searches_of
+from enrow_async.cli.interrupt import CliError
+from enrow_async.cli.journal import Journal
 from enrow_async.models import BulkJob, EmailSearch
 
 

@@ -12,8 +12,9 @@ import anyio
 import attrs
 import orjson
 
-from ._cli_base import CliError, Interrupt
-from ._cli_csv import (
+from .._core.searches import MAX_BATCH
+from ..models import BatchStatus, BulkJob, BulkResults
+from .csvio import (
     RESULT_COLUMNS,
     added_columns,
     check_writable,
@@ -25,10 +26,9 @@ from ._cli_csv import (
     write_bytes,
     write_rows,
 )
-from ._cli_find import Connect, WaitOptions, wait_batches
-from ._cli_progress import Tracker, show_progress
-from ._core.searches import MAX_BATCH
-from .models import BatchStatus, BulkJob, BulkResults
+from .find import Connect, WaitOptions, wait_batches
+from .interrupt import CliError, Interrupt
+from .progress import Tracker, show_progress
 
 __all__ = ["account", "results", "verify", "wait"]
 

@@ -14,7 +14,7 @@ from typing import TextIO
 
 import anyio
 
-from .models import Progress
+from ..models import Progress
 
 __all__ = ["Tracker", "show_progress"]
 

@@ -25,8 +25,8 @@ from typing import Any
 import attrs
 import orjson
 
-from ._cli_base import CliError
-from .models import BulkJob, EmailSearch
+from ..models import BulkJob, EmailSearch
+from .interrupt import CliError
 
 __all__ = ["Entry", "Journal", "fingerprint"]
 

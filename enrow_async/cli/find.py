@@ -18,8 +18,10 @@ from pathlib import Path
 import anyio
 import attrs
 
-from ._cli_base import CliError, Interrupt
-from ._cli_csv import (
+from ..client import EnrowClient
+from ..errors import BatchErrors, BatchTimeoutError, EnrowError, OutcomeUnknownError
+from ..models import BatchStatus, BulkResults, EmailSearch
+from .csvio import (
     FOUND_COLUMNS,
     Table,
     added_columns,
@@ -31,11 +33,9 @@ from ._cli_csv import (
     searches_of,
     write_rows,
 )
-from ._cli_journal import Entry, Journal
-from ._cli_progress import Tracker, show_progress
-from .client import EnrowClient
-from .errors import BatchErrors, BatchTimeoutError, EnrowError, OutcomeUnknownError
-from .models import BatchStatus, BulkResults, EmailSearch
+from .interrupt import CliError, Interrupt
+from .journal import Entry, Journal
+from .progress import Tracker, show_progress
 
 __all__ = ["Connect", "FindOptions", "WaitOptions", "find", "wait_batches"]
 

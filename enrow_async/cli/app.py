@@ -30,13 +30,13 @@ from typing import Any
 
 import anyio
 
-from . import _cli_commands as commands
-from ._cli_base import CliError, Interrupt, Interrupted, run_interruptible
-from ._cli_find import Connect, FindOptions, WaitOptions, find
-from ._core.protocol import ApiConfig
-from ._core.searches import MAX_BATCH
-from .client import DEFAULT_TIMEOUT, EnrowClient
-from .errors import ConfigurationError, EnrowError
+from .._core.protocol import ApiConfig
+from .._core.searches import MAX_BATCH
+from ..client import DEFAULT_TIMEOUT, EnrowClient
+from ..errors import ConfigurationError, EnrowError
+from . import commands
+from .find import Connect, FindOptions, WaitOptions, find
+from .interrupt import CliError, Interrupt, Interrupted, run_interruptible
 
 __all__ = ["main", "run"]
 
@@ -222,7 +222,7 @@ def _connector(args: argparse.Namespace) -> Connect:
 
         @asynccontextmanager
         async def sandbox() -> AsyncIterator[EnrowClient]:
-            from .testing import EnrowSimulator, SimulatorConfig
+            from ..testing import EnrowSimulator, SimulatorConfig
 
             config = SimulatorConfig(duration=SANDBOX_DURATION)
             async with EnrowSimulator(config, host="127.0.0.1", port=0) as sim:
@@ -253,7 +253,7 @@ def _connector(args: argparse.Namespace) -> Connect:
 
 
 async def _serve(args: argparse.Namespace, interrupt: Interrupt) -> int:
-    from .testing import EnrowSimulator, SimulatorConfig
+    from ..testing import EnrowSimulator, SimulatorConfig
 
     low, high = args.duration
     try:

@@ -34,8 +34,13 @@ def command(*args: str | Path) -> list[str]:
     return [sys.executable, "-W", "default", "-m", "enrow_async", *map(str, args)]
 
 
+ROOT = Path(__file__).parents[2]
+
+
 def environ(key: str | None = None) -> dict[str, str]:
+    """The test's environment, without a key unless given, importing this checkout's code."""
     env = {k: v for k, v in os.environ.items() if k != "ENROW_API_KEY"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     if key is not None:
         env["ENROW_API_KEY"] = key
     return env
@@ -288,7 +293,7 @@ def test_find_without_a_key(tmp_path: Path) -> None:
     for extra in ([], ["--key-file", "empty.key"], ["--key-file", "missing.key"]):
         done = cli(
             "find",
-            Path(__file__).parents[1] / "examples/leads.csv",
+            ROOT / "examples/leads.csv",
             "-o",
             "o.csv",
             *extra,
@@ -485,5 +490,7 @@ def test_account(sim: tuple[str, str]) -> None:
 
 def test_the_library_never_imports_rich() -> None:
     code = "import sys, enrow_async.cli, enrow_async.testing; print('rich' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environ()
+    )
     assert done.stdout.strip() == "False"
