@@ -7,10 +7,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from enrow_async.cli.csvio import added_columns, find_columns, read_emails, read_table, searches_of
-from enrow_async.cli.interrupt import CliError
+from enrow_async import BulkJob, EmailSearch
+from enrow_async.cli.csvio import read_table
+from enrow_async.cli.errors import CliError
+from enrow_async.cli.inputs import find_columns, read_emails, searches_of
 from enrow_async.cli.journal import Journal
-from enrow_async.models import BulkJob, EmailSearch
+from enrow_async.cli.records import added_columns
 
 
 @pytest.mark.parametrize(
