@@ -190,8 +190,8 @@ def _parse(argv: Sequence[str] | None, streams: Streams) -> argparse.Namespace |
     with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
         try:
             args = build_parser().parse_args(argv)
-        except SystemExit as exit:  # argparse has written what it had to say
-            return int(exit.code or 0)
+        except SystemExit as stop:  # argparse has said what it had to say
+            return int(stop.code or 0)
     for name, default in _COMMON.items():
         if not hasattr(args, name):
             setattr(args, name, default)
