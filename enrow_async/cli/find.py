@@ -9,43 +9,26 @@ are written too, with a qualification saying why (``skipped``, ``unknown``, ``fa
 from __future__ import annotations
 
 import functools
-import sys
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import anyio
 import attrs
 
-from ._cli_base import CliError, Interrupt
-from ._cli_csv import (
-    FOUND_COLUMNS,
-    Table,
-    added_columns,
-    check_writable,
-    find_columns,
-    found_cells,
-    read_table,
-    same_file,
-    searches_of,
-    write_rows,
-)
-from ._cli_journal import Entry, Journal
-from ._cli_progress import Tracker, show_progress
-from .client import EnrowClient
-from .errors import BatchErrors, BatchTimeoutError, EnrowError, OutcomeUnknownError
-from .models import BatchStatus, BulkResults, EmailSearch
+from enrow_async import BulkResults, EmailSearch, EnrowClient, EnrowError, OutcomeUnknownError
 
-__all__ = ["Connect", "FindOptions", "WaitOptions", "find", "wait_batches"]
+from .connect import Connect
+from .csvio import Table, check_writable, read_table, same_file, write_rows
+from .errors import CliError
+from .inputs import find_columns, searches_of
+from .interrupt import Interrupt
+from .journal import Entry, Journal
+from .records import FOUND_COLUMNS, added_columns, found_cells
+from .streams import Streams
+from .waiting import Problem, ProblemKind, Waited, WaitOptions, wait_batches
 
-Connect = Callable[[], AbstractAsyncContextManager[EnrowClient]]
-
-
-@attrs.frozen
-class WaitOptions:
-    timeout: float | None
-    progress_every: float
+__all__ = ["FindOptions", "find"]
 
 
 @attrs.frozen
@@ -59,47 +42,6 @@ class FindOptions:
     resend_unknown: bool
     wait: WaitOptions
     sandbox: bool = False
-
-
-def _err(message: str) -> None:
-    print(f"enrow-async: {message}", file=sys.stderr, flush=True)
-
-
-async def wait_batches(
-    client: EnrowClient,
-    sizes: dict[str, int],
-    hints: dict[str, float],
-    options: WaitOptions,
-) -> tuple[dict[str, BulkResults], dict[str, str]]:
-    """Wait for every batch; return the finished ones and, for the others, why not
-    (``failed``, ``error: ...``, ``pending``). Errors that concern all batches propagate."""
-    results: dict[str, BulkResults] = {}
-    problems: dict[str, str] = {}
-    if not sizes:
-        return results, problems
-    tracker = Tracker(sizes)
-    async with show_progress(
-        tracker, stream=sys.stderr, every=options.progress_every, label="waiting"
-    ):
-        stream = client.wait_for_batches(
-            list(sizes),
-            timeout=options.timeout,
-            on_progress=tracker.update,
-            estimated_durations=hints,
-        )
-        async with stream:
-            try:
-                async for batch in stream:
-                    tracker.complete(batch.id)
-                    results[batch.id] = batch
-                    if batch.status is BatchStatus.FAILED:
-                        problems[batch.id] = "failed"
-            except BatchErrors as exc:
-                problems.update({bid: f"error: {error}" for bid, error in exc.errors.items()})
-            except BatchTimeoutError as exc:
-                problems.update(dict.fromkeys(exc.pending, "pending"))
-                problems.update({bid: f"error: {error}" for bid, error in exc.errors.items()})
-    return results, problems
 
 
 def _hints(entries: Sequence[Entry]) -> dict[str, float]:
@@ -176,22 +118,17 @@ async def _start(
 
 
 def _cells(
-    entries: Sequence[Entry],
-    unknown: Sequence[Entry],
-    count: int,
-    results: dict[str, BulkResults],
-    problems: dict[str, str],
+    entries: Sequence[Entry], unknown: Sequence[Entry], count: int, waited: Waited
 ) -> list[list[str]]:
     """FOUND_COLUMNS cells for each search, by position."""
     cells = [found_cells(None, "error")] * count
     for entry in entries:
         assert entry.batch_id is not None
-        problem = problems.get(entry.batch_id)
+        problem = waited.problems.get(entry.batch_id)
         if problem is not None:
-            kind = problem.partition(":")[0]
-            cells[entry.offset : entry.end] = [found_cells(None, kind)] * entry.size
+            cells[entry.offset : entry.end] = [found_cells(None, problem.kind.value)] * entry.size
             continue
-        for result in results[entry.batch_id].results:
+        for result in waited.batches[entry.batch_id].results:
             if 0 <= result.index < entry.size:
                 cells[entry.offset + result.index] = found_cells(result)
     for entry in unknown:
@@ -204,20 +141,21 @@ def _summary(
     searches: Sequence[EmailSearch],
     cells: Sequence[Sequence[str]],
     batches: int,
-    results: dict[str, BulkResults],
+    results: Mapping[str, BulkResults],
     output: Path,
+    streams: Streams,
 ) -> None:
     found = [(s, c) for s, c in zip(searches, cells, strict=True) if c[1] == "valid"]
     costs = [b.stats.credits_cost.final for b in results.values() if b.stats.credits_cost]
     credits = f"{sum(costs):g}" if len(costs) == len(results) else f"~{len(found)}"
     skipped = len(table.rows) - len(searches)
     share = f" ({100 * len(found) // len(searches)}%)" if searches else ""
-    print(
+    streams.say(
         f"searched {len(searches)} people in {batches} batch(es): {len(found)} emails"
         f" found{share}" + (f", {skipped} row(s) skipped" if skipped else "")
     )
-    print(f"credits used: {credits}")
-    print(f"output: {output}")
+    streams.say(f"credits used: {credits}")
+    streams.say(f"output: {output}")
     if found:
         shown = [["name", "company", "email"]]
         shown += [
@@ -225,24 +163,25 @@ def _summary(
             for s, c in found[:5]
         ]
         widths = [max(len(row[i]) for row in shown) for i in range(3)]
-        print()
+        streams.say()
         for row in shown:
             line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-            print(f"  {line}".rstrip())
+            streams.say(f"  {line}".rstrip())
 
 
 def _clip(text: str, width: int = 32) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _incomplete(problems: dict[str, str], unknown: Sequence[Entry], journal: Journal) -> str:
+def _incomplete(problems: Mapping[str, Problem], unknown: Sequence[Entry], journal: Journal) -> str:
     parts = []
-    kinds = [p.partition(":")[0] for p in problems.values()]
-    if kinds.count("pending"):
-        parts.append(f"{kinds.count('pending')} batch(es) still running at the deadline")
-    if kinds.count("failed"):
-        parts.append(f"{kinds.count('failed')} batch(es) failed")
-    errors = [p for p in problems.values() if p.startswith("error")]
+    kinds = [problem.kind for problem in problems.values()]
+    pending = [bid for bid, problem in problems.items() if problem.kind is ProblemKind.PENDING]
+    if pending:
+        parts.append(f"{len(pending)} batch(es) still running at the deadline")
+    if kinds.count(ProblemKind.FAILED):
+        parts.append(f"{kinds.count(ProblemKind.FAILED)} batch(es) failed")
+    errors = [problem for problem in problems.values() if problem.kind is ProblemKind.ERROR]
     if errors:
         parts.append(f"{len(errors)} batch(es) could not be read ({errors[0]})")
     if unknown:
@@ -250,7 +189,6 @@ def _incomplete(problems: dict[str, str], unknown: Sequence[Entry], journal: Jou
             f"{len(unknown)} batch(es) may or may not have started ({unknown[0].rows}; check"
             " your Enrow dashboard, or send them again with --resend-unknown)"
         )
-    pending = [bid for bid, p in problems.items() if p == "pending"]
     if journal.path is not None and pending:
         then = "; run the same command again to resume"
     elif pending:
@@ -260,7 +198,9 @@ def _incomplete(problems: dict[str, str], unknown: Sequence[Entry], journal: Jou
     return "some rows have no result: " + "; ".join(parts) + then
 
 
-async def find(options: FindOptions, connect: Connect, interrupt: Interrupt) -> int:
+async def find(
+    options: FindOptions, connect: Connect, streams: Streams, interrupt: Interrupt
+) -> int:
     same_file(options.input, options.output)
     table = read_table(options.input)
     columns = find_columns(table)
@@ -277,9 +217,13 @@ async def find(options: FindOptions, connect: Connect, interrupt: Interrupt) -> 
     interrupt.hint = lambda: _resume_hint(journal, options.output)
     skipped = len(table.rows) - len(searches)
     if skipped:
-        _err(f"{skipped} row(s) without a name or a company are not sent (qualification skipped)")
+        streams.note(
+            f"{skipped} row(s) without a name or a company are not sent (qualification skipped)"
+        )
     if journal.started:
-        _err(f"resuming: {len(journal.started)} batch(es) already started, from {journal.path}")
+        streams.note(
+            f"resuming: {len(journal.started)} batch(es) already started, from {journal.path}"
+        )
     todo = journal.todo(len(searches), options.batch_size, resend_unknown=options.resend_unknown)
     async with connect() as client:
         for offset, size in todo:
@@ -287,18 +231,19 @@ async def find(options: FindOptions, connect: Connect, interrupt: Interrupt) -> 
             await _start(client, journal, interrupt, part, offset, options)
         entries = journal.started
         sizes = {e.batch_id: e.size for e in entries if e.batch_id}
-        results, problems = await wait_batches(client, sizes, _hints(entries), options.wait)
+        waited = await wait_batches(client, sizes, _hints(entries), options.wait, streams)
     unknown = journal.unknown
-    cells = _cells(entries, unknown, len(searches), results, problems)
+    cells = _cells(entries, unknown, len(searches), waited)
     by_row = dict(zip(rows, cells, strict=True))
     skip = found_cells(None, "skipped")
     write_rows(
         options.output,
         [*table.header, *added_columns(table.header, FOUND_COLUMNS)],
         ([*row, *by_row.get(number, skip)] for number, row in enumerate(table.rows)),
+        stdout=streams.out,
         like=table,
     )
-    _summary(table, searches, cells, len(entries), results, options.output)
-    if problems or unknown:
-        raise CliError(_incomplete(problems, unknown, journal))
+    _summary(table, searches, cells, len(entries), waited.batches, options.output, streams)
+    if waited.problems or unknown:
+        raise CliError(_incomplete(waited.problems, unknown, journal))
     return 0

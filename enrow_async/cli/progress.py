@@ -14,7 +14,7 @@ from typing import TextIO
 
 import anyio
 
-from .models import Progress
+from enrow_async import Progress
 
 __all__ = ["Tracker", "show_progress"]
 

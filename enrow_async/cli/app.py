@@ -1,15 +1,5 @@
-"""The ``enrow-async`` command (also ``python -m enrow_async``).
+"""Argument parsing, dispatch and exit statuses of the ``enrow-async`` command.
 
-::
-
-    enrow-async find leads.csv -o found.csv [--journal leads.journal] [--sandbox]
-    enrow-async wait ID... -o results.csv
-    enrow-async results ID [--format csv|jsonl|json]
-    enrow-async verify emails.csv -o verified.csv
-    enrow-async account
-    enrow-async simulator --port 8080
-
-The API key comes from ``ENROW_API_KEY`` or ``--key-file``, never from the command line.
 Errors are one line on stderr (``--debug`` adds the traceback): exit status 2 for bad input
 or usage, 1 for a failure of the API or of some batches, 130 after Ctrl-C.
 """
@@ -17,31 +7,30 @@ or usage, 1 for a failure of the API or of some batches, 130 after Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import logging
 import math
-import os
 import sys
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import anyio
 
-from . import _cli_commands as commands
-from ._cli_base import CliError, Interrupt, Interrupted, run_interruptible
-from ._cli_find import Connect, FindOptions, WaitOptions, find
-from ._core.protocol import ApiConfig
-from ._core.searches import MAX_BATCH
-from .client import DEFAULT_TIMEOUT, EnrowClient
-from .errors import ConfigurationError, EnrowError
+from enrow_async import DEFAULT_TIMEOUT, MAX_BATCH_SIZE, ConfigurationError, EnrowClient, EnrowError
 
-__all__ = ["main", "run"]
+from . import commands
+from .connect import SANDBOX_DURATION, ClientFactory, connector
+from .errors import CliError, Interrupted
+from .find import FindOptions, find
+from .interrupt import Interrupt, run_interruptible
+from .streams import Streams
+from .verify import verify
+from .waiting import WaitOptions
 
-SANDBOX_DURATION = (2.0, 6.0)
-"""Seconds a batch takes in the ``--sandbox`` simulator."""
+__all__ = ["build_parser", "main", "run", "run_async"]
 
 _COMMON: dict[str, Any] = {
     "base_url": None,
@@ -142,9 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--batch-size",
         metavar="N",
-        type=_positive(MAX_BATCH),
-        default=MAX_BATCH,
-        help=f"searches per batch (default and maximum {MAX_BATCH})",
+        type=_positive(MAX_BATCH_SIZE),
+        default=MAX_BATCH_SIZE,
+        help=f"searches per batch (default and maximum {MAX_BATCH_SIZE})",
     )
     p.add_argument(
         "--country-code", metavar="CC", type=_country, help="ISO country for company names (US)"
@@ -196,88 +185,36 @@ def _version() -> str:
         return "unknown"
 
 
-def _api_key(key_file: Path | None) -> str:
-    if key_file is not None:
+def _parse(argv: Sequence[str] | None, streams: Streams) -> argparse.Namespace | int:
+    """The options, or the exit status of ``--help``, ``--version`` or a usage error."""
+    with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
         try:
-            key = key_file.read_text(encoding="utf-8-sig").strip()
-        except OSError as exc:
-            raise CliError(
-                f"{key_file}: cannot read the key file ({exc.strerror or exc})", 2
-            ) from None
-        if not key:
-            raise CliError(f"{key_file}: the key file is empty", 2)
-        return key
-    key = os.environ.get("ENROW_API_KEY", "").strip()
-    if not key:
-        raise CliError("no API key: set ENROW_API_KEY, use --key-file, or try --sandbox", 2)
-    return key
+            args = build_parser().parse_args(argv)
+        except SystemExit as stop:  # argparse has said what it had to say
+            return int(stop.code or 0)
+    for name, default in _COMMON.items():
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    return args
 
 
-def _connector(args: argparse.Namespace) -> Connect:
-    """What opens the client: the real API, or a simulator started for this run."""
-    concurrency: int = args.concurrency
-    if args.sandbox:
-        if args.base_url is not None:
-            raise CliError("--sandbox and --base-url exclude each other", 2)
-
-        @asynccontextmanager
-        async def sandbox() -> AsyncIterator[EnrowClient]:
-            from .testing import EnrowSimulator, SimulatorConfig
-
-            config = SimulatorConfig(duration=SANDBOX_DURATION)
-            async with EnrowSimulator(config, host="127.0.0.1", port=0) as sim:
-                print(
-                    f"enrow-async: sandbox: the built-in simulator at {sim.base_url}"
-                    " (made-up results, no credits)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                async with EnrowClient(
-                    sim.api_key, base_url=sim.base_url, max_in_flight=concurrency
-                ) as client:
-                    yield client
-
-        return sandbox
-    key = _api_key(args.key_file)
-    options: dict[str, Any] = {"max_in_flight": concurrency}
-    if args.base_url is not None:
-        ApiConfig.create(key, args.base_url)  # a bad URL is refused before any work
-        options["base_url"] = args.base_url
-
-    @asynccontextmanager
-    async def connect() -> AsyncIterator[EnrowClient]:
-        async with EnrowClient(key, **options) as client:
-            yield client
-
-    return connect
-
-
-async def _serve(args: argparse.Namespace, interrupt: Interrupt) -> int:
-    from .testing import EnrowSimulator, SimulatorConfig
-
-    low, high = args.duration
-    try:
-        config = SimulatorConfig(duration=(low, high), seed=args.seed)
-    except ValueError as exc:
-        raise CliError(f"simulator: {exc}", 2) from None
-    async with EnrowSimulator(config, host=args.host, port=args.port) as sim:
-        print(f"Enrow simulator at {sim.base_url}")
-        print(f"API key: {sim.api_key}")
-        print(
-            f"try: ENROW_API_KEY={sim.api_key} enrow-async find examples/leads.csv"
-            f" -o found.csv --base-url {sim.base_url}"
-        )
-        print("Ctrl-C to stop", flush=True)
-        interrupt.hint = lambda: "simulator stopped"
-        await anyio.sleep_forever()
-    return 0
-
-
-def _command(args: argparse.Namespace) -> Callable[[Interrupt], Awaitable[int]]:
+def _command(
+    args: argparse.Namespace, streams: Streams, client: ClientFactory
+) -> Callable[[Interrupt], Awaitable[int]]:
     name: str = args.command
     if name == "simulator":
-        return functools.partial(_serve, args)
-    connect = _connector(args)
+        low, high = args.duration
+        return functools.partial(
+            commands.serve, args.host, args.port, (low, high), args.seed, streams
+        )
+    connect = connector(
+        sandbox=args.sandbox,
+        base_url=args.base_url,
+        key_file=args.key_file,
+        concurrency=args.concurrency,
+        streams=streams,
+        client=client,
+    )
     waiting = WaitOptions(timeout=args.timeout, progress_every=max(0.1, args.progress_every))
     if name == "find":
         options = FindOptions(
@@ -291,16 +228,37 @@ def _command(args: argparse.Namespace) -> Callable[[Interrupt], Awaitable[int]]:
             wait=waiting,
             sandbox=args.sandbox,
         )
-        return functools.partial(find, options, connect)
+        return functools.partial(find, options, connect, streams)
     if name == "wait":
         return functools.partial(
-            commands.wait, args.ids, args.output, args.format, waiting, connect
+            commands.wait, args.ids, args.output, args.format, waiting, connect, streams
         )
     if name == "results":
-        return functools.partial(commands.results, args.id, args.output, args.format, connect)
+        return functools.partial(
+            commands.results, args.id, args.output, args.format, connect, streams
+        )
     if name == "verify":
-        return functools.partial(commands.verify, args.input, args.output, waiting, connect)
-    return functools.partial(commands.account, connect)
+        return functools.partial(verify, args.input, args.output, waiting, connect, streams)
+    return functools.partial(commands.account, connect, streams)
+
+
+@contextlib.contextmanager
+def _debug_log(enabled: bool, stream: TextIO) -> Iterator[None]:
+    """With ``--debug``, the library's log records on ``stream`` while the command runs."""
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("enrow_async")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _essential(error: BaseException) -> BaseException:
@@ -319,48 +277,79 @@ def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
+def _report(
+    raised: BaseException, args: argparse.Namespace, interrupt: Interrupt, streams: Streams
+) -> int:
+    """The exit status for ``raised``, said in one line on stderr; re-raised if it is not a
+    failure of the command (SystemExit, cancellation)."""
+    error = _essential(raised)
+    if isinstance(error, SystemExit):
+        raise raised
+    if isinstance(error, Interrupted | KeyboardInterrupt):
+        hint = str(error) if isinstance(error, Interrupted) else interrupt.hint()
+        print(f"enrow-async: {hint}", file=streams.err)
+        return 0 if args.command == "simulator" else 130
+    if args.debug:
+        traceback.print_exception(raised, file=streams.err)
+    if isinstance(error, CliError):
+        print(f"enrow-async: {_one_line(error)}", file=streams.err)
+        return error.code
+    if isinstance(error, ConfigurationError):
+        print(f"enrow-async: {_one_line(error)}", file=streams.err)
+        return 2
+    if isinstance(error, EnrowError):
+        print(f"enrow-async: error: {_one_line(error)}", file=streams.err)
+        return 1
+    if not isinstance(error, Exception):
+        raise raised
+    print(
+        f"enrow-async: unexpected error: {type(error).__name__}: {_one_line(error)}"
+        " (run with --debug for the traceback)",
+        file=streams.err,
+    )
+    return 1
+
+
+async def _execute(
+    args: argparse.Namespace, streams: Streams, interrupt: Interrupt, client: ClientFactory
+) -> int:
+    with _debug_log(args.debug, streams.err):
+        try:
+            return await run_interruptible(_command(args, streams, client), interrupt)
+        except BaseException as raised:  # every failure becomes one line
+            return _report(raised, args, interrupt, streams)
+
+
+async def run_async(
+    argv: Sequence[str],
+    *,
+    stdout: TextIO,
+    stderr: TextIO,
+    client: ClientFactory = EnrowClient,
+) -> int:
+    """Run the command line in the running (asyncio) event loop; return the exit status.
+
+    What :func:`run` does, writing to ``stdout`` and ``stderr``; ``client`` builds the client
+    from the options (tests pass one with a faster poll policy).
+    """
+    streams = Streams(stdout, stderr)
+    args = _parse(argv, streams)
+    if isinstance(args, int):
+        return args
+    return await _execute(args, streams, Interrupt(), client)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
-    for name, default in _COMMON.items():
-        if not hasattr(args, name):
-            setattr(args, name, default)
-    if args.debug:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-        logging.getLogger("enrow_async").addHandler(handler)
-        logging.getLogger("enrow_async").setLevel(logging.DEBUG)
+    streams = Streams(sys.stdout, sys.stderr)
+    args = _parse(argv, streams)
+    if isinstance(args, int):
+        return args
     interrupt = Interrupt()
     try:
-        command = _command(args)
-        return anyio.run(run_interruptible, command, interrupt, backend="asyncio")
-    except BaseException as raised:  # every failure becomes one line
-        error = _essential(raised)
-        if isinstance(error, SystemExit):
-            raise
-        if isinstance(error, Interrupted | KeyboardInterrupt):
-            hint = str(error) if isinstance(error, Interrupted) else interrupt.hint()
-            print(f"enrow-async: {hint}", file=sys.stderr)
-            return 0 if args.command == "simulator" else 130
-        if args.debug:
-            traceback.print_exception(raised)
-        if isinstance(error, CliError):
-            print(f"enrow-async: {_one_line(error)}", file=sys.stderr)
-            return error.code
-        if isinstance(error, ConfigurationError):
-            print(f"enrow-async: {_one_line(error)}", file=sys.stderr)
-            return 2
-        if isinstance(error, EnrowError):
-            print(f"enrow-async: error: {_one_line(error)}", file=sys.stderr)
-            return 1
-        if not isinstance(error, Exception):
-            raise
-        print(
-            f"enrow-async: unexpected error: {type(error).__name__}: {_one_line(error)}"
-            " (run with --debug for the traceback)",
-            file=sys.stderr,
-        )
-        return 1
+        return anyio.run(_execute, args, streams, interrupt, EnrowClient, backend="asyncio")
+    except BaseException as raised:  # Ctrl-C that reached the event loop itself
+        return _report(raised, args, interrupt, streams)
 
 
 def main() -> None:

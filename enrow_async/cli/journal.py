@@ -25,8 +25,9 @@ from typing import Any
 import attrs
 import orjson
 
-from ._cli_base import CliError
-from .models import BulkJob, EmailSearch
+from enrow_async import BulkJob, EmailSearch
+
+from .errors import CliError
 
 __all__ = ["Entry", "Journal", "fingerprint"]
 

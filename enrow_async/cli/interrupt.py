@@ -1,4 +1,4 @@
-"""Shared pieces of the command line: its errors and the Ctrl-C handling.
+"""Ctrl-C handling of the command line.
 
 Ctrl-C (SIGINT) cancels the running command at its next await. A POST that starts a paid
 batch is shielded for a short grace period (cut short by a second Ctrl-C), so its id can
@@ -14,24 +14,14 @@ from typing import TypeVar
 
 import anyio
 
-__all__ = ["GRACE", "CliError", "Interrupt", "Interrupted", "run_interruptible"]
+from .errors import Interrupted
+
+__all__ = ["GRACE", "Interrupt", "run_interruptible"]
 
 T = TypeVar("T")
 
 GRACE = 5.0
 """Seconds a POST already on its way may still take after Ctrl-C (a second Ctrl-C: none)."""
-
-
-class CliError(Exception):
-    """One line for stderr and an exit status: 2 for bad input or usage, 1 otherwise."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class Interrupted(Exception):
-    """The user pressed Ctrl-C; the message says what was kept and how to resume."""
 
 
 class Interrupt:

@@ -1,0 +1,24 @@
+"""The ``enrow-async`` command (also ``python -m enrow_async``), a client of the public API.
+
+::
+
+    enrow-async find leads.csv -o found.csv [--journal leads.journal] [--sandbox]
+    enrow-async wait ID... -o results.csv
+    enrow-async results ID [--format csv|jsonl|json]
+    enrow-async verify emails.csv -o verified.csv
+    enrow-async account
+    enrow-async simulator --port 8080
+
+The API key comes from ``ENROW_API_KEY`` or ``--key-file``, never from the command line.
+Errors are one line on stderr (``--debug`` adds the traceback): exit status 2 for bad input
+or usage, 1 for a failure of the API or of some batches, 130 after Ctrl-C.
+
+Modules: ``app`` (options, dispatch, exit statuses), ``connect`` (the client or the sandbox),
+``find``, ``verify`` and ``commands`` (the commands), ``waiting`` (the library's wait, with
+progress), ``journal``, ``csvio``, ``inputs``, ``records``, ``progress``, ``interrupt``
+(Ctrl-C), ``streams`` and ``errors``. Nothing here imports a private name of enrow_async.
+"""
+
+from .app import main, run, run_async
+
+__all__ = ["main", "run", "run_async"]

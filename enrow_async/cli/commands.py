@@ -1,0 +1,136 @@
+"""The smaller commands: ``wait``, ``results``, ``account`` and ``simulator``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import attrs
+import orjson
+
+from enrow_async import BatchStatus, BulkResults
+
+from .connect import Connect
+from .csvio import check_writable, write_bytes, write_rows
+from .errors import CliError
+from .interrupt import Interrupt
+from .records import RESULT_COLUMNS, record_cells, result_record
+from .streams import Streams
+from .waiting import WaitOptions, wait_batches
+
+__all__ = ["FORMATS", "account", "results", "serve", "wait"]
+
+FORMATS = ("csv", "jsonl", "json")
+
+
+def _write(output: Path, fmt: str, batches: Sequence[BulkResults], streams: Streams) -> int:
+    """Write the results of ``batches`` as csv, jsonl or json; return how many."""
+    records = [result_record(b.id, r) for b in batches for r in b.results]
+    if fmt == "csv":
+        write_rows(output, RESULT_COLUMNS, (record_cells(r) for r in records), stdout=streams.out)
+    elif fmt == "jsonl":
+        data = b"".join(orjson.dumps(r) + b"\n" for r in records)
+        write_bytes(output, data, stdout=streams.out)
+    else:
+        batch_data: list[dict[str, Any]] = [attrs.asdict(b) for b in batches]
+        shown = batch_data[0] if len(batch_data) == 1 else batch_data
+        write_bytes(output, orjson.dumps(shown) + b"\n", stdout=streams.out)
+    return len(records)
+
+
+async def wait(
+    ids: Sequence[str],
+    output: Path,
+    fmt: str,
+    options: WaitOptions,
+    connect: Connect,
+    streams: Streams,
+    interrupt: Interrupt,
+) -> int:
+    check_writable(output)
+    ids = list(dict.fromkeys(ids))
+    interrupt.hint = lambda: (
+        "interrupted; the batches keep running on the server: run the same command again"
+    )
+    async with connect() as client:
+        waited = await wait_batches(client, dict.fromkeys(ids, 0), {}, options, streams)
+    done, problems = waited.batches, waited.problems
+    batches = [done[bid] for bid in ids if bid in done and bid not in problems]
+    count = _write(output, fmt, batches, streams)
+    found = sum(r.found for b in batches for r in b.results)
+    print(
+        f"{len(batches)} batch(es), {count} results, {found} emails found; output: {output}",
+        file=streams.err if str(output) == "-" else streams.out,
+        flush=True,
+    )
+    if problems:
+        shown = "; ".join(f"{bid}: {why}" for bid, why in list(problems.items())[:3])
+        raise CliError(f"{len(problems)} batch(es) have no results ({shown})")
+    return 0
+
+
+async def results(
+    batch_id: str,
+    output: Path,
+    fmt: str,
+    connect: Connect,
+    streams: Streams,
+    interrupt: Interrupt,
+) -> int:
+    check_writable(output)
+    async with connect() as client:
+        batch = await client.get_bulk_results(batch_id)
+    stats = batch.stats
+    seen = f"{stats.finished}/{stats.requested} searches done"
+    if batch.status is BatchStatus.ONGOING:
+        share = 100 * stats.finished // stats.requested if stats.requested else 0
+        raise CliError(
+            f"batch {batch_id} is still ongoing ({seen}, {share}%); try again later, or wait"
+            f" for it: enrow-async wait {batch_id} -o results.csv"
+        )
+    if batch.status is BatchStatus.FAILED:
+        raise CliError(f"batch {batch_id} failed ({seen})")
+    _write(output, fmt, [batch], streams)
+    return 0
+
+
+async def account(connect: Connect, streams: Streams, interrupt: Interrupt) -> int:
+    async with connect() as client:
+        info = await client.account.info()
+    streams.say(f"credits: {info.credits:g}")
+    if not info.webhooks:
+        streams.say("webhooks: none")
+    for hook in info.webhooks:
+        text = hook if isinstance(hook, str) else orjson.dumps(hook).decode()
+        streams.say(f"webhook: {text}")
+    return 0
+
+
+async def serve(
+    host: str,
+    port: int,
+    duration: tuple[float, float],
+    seed: int,
+    streams: Streams,
+    interrupt: Interrupt,
+) -> int:
+    """Serve the simulator until Ctrl-C."""
+    from enrow_async.testing import EnrowSimulator, SimulatorConfig
+
+    try:
+        config = SimulatorConfig(duration=duration, seed=seed)
+    except ValueError as exc:
+        raise CliError(f"simulator: {exc}", 2) from None
+    async with EnrowSimulator(config, host=host, port=port) as sim:
+        streams.say(f"Enrow simulator at {sim.base_url}")
+        streams.say(f"API key: {sim.api_key}")
+        streams.say(
+            f"try: ENROW_API_KEY={sim.api_key} enrow-async find examples/leads.csv"
+            f" -o found.csv --base-url {sim.base_url}"
+        )
+        print("Ctrl-C to stop", file=streams.out, flush=True)
+        interrupt.hint = lambda: "simulator stopped"
+        await anyio.sleep_forever()
+    return 0

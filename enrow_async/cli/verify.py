@@ -1,0 +1,145 @@
+"""``enrow-async verify``: addresses in (a CSV with an email column, or one per line), their
+qualification out.
+
+Addresses are sent in batches of at most MAX_BATCH_SIZE and the verifications waited for
+together; an address without a valid shape is not sent (``skipped``), one that came back
+without a result is written as ``error``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from enrow_async import (
+    MAX_BATCH_SIZE,
+    BulkJob,
+    BulkVerification,
+    EnrowClient,
+    ProgressCallback,
+)
+
+from .connect import Connect
+from .csvio import check_writable, same_file, write_rows
+from .errors import CliError
+from .inputs import is_email, read_emails
+from .interrupt import Interrupt
+from .progress import Tracker, show_progress
+from .records import added_columns
+from .streams import Streams
+from .waiting import WaitOptions
+
+__all__ = ["verify"]
+
+
+# The library's verifier calls, here only.
+
+
+async def _start(client: EnrowClient, items: Sequence[Mapping[str, Any]]) -> BulkJob:
+    return await client.verify.bulk.start(items)
+
+
+async def _wait(
+    client: EnrowClient, job: BulkJob, timeout: float | None, on_progress: ProgressCallback
+) -> BulkVerification:
+    return await client.verify.bulk.wait(
+        job.id,
+        timeout=timeout,
+        on_progress=on_progress,
+        estimated_duration=job.estimated_duration,
+    )
+
+
+async def _verify_all(
+    connect: Connect,
+    emails: Sequence[str],
+    options: WaitOptions,
+    streams: Streams,
+    interrupt: Interrupt,
+) -> dict[int, str]:
+    """Qualification of each address, by position in ``emails``."""
+    jobs: list[tuple[int, BulkJob]] = []
+    interrupt.hint = lambda: (
+        "interrupted; started verifications keep running: "
+        + (" ".join(job.id for _, job in jobs) if jobs else "none")
+    )
+    found: dict[int, str] = {}
+    async with connect() as client:
+        for offset in range(0, len(emails), MAX_BATCH_SIZE):
+            part = emails[offset : offset + MAX_BATCH_SIZE]
+            items = [{"email": e, "custom": str(offset + i)} for i, e in enumerate(part)]
+            job = await interrupt.shielded(functools.partial(_start, client, items))
+            jobs.append((offset, job))
+        tracker = Tracker({job.id: min(MAX_BATCH_SIZE, len(emails) - off) for off, job in jobs})
+
+        async def one(offset: int, job: BulkJob) -> None:
+            batch = await _wait(client, job, options.timeout, tracker.update)
+            tracker.complete(job.id)
+            by_email = {r.email.casefold(): str(r.qualification) for r in batch.results}
+            for result in batch.results:
+                custom = result.custom
+                if isinstance(custom, str) and custom.isdigit():
+                    found[int(custom)] = str(result.qualification)
+            for i, email in enumerate(emails[offset : offset + MAX_BATCH_SIZE], offset):
+                if i not in found and email.casefold() in by_email:
+                    found[i] = by_email[email.casefold()]
+
+        async with (
+            show_progress(
+                tracker, stream=streams.err, every=options.progress_every, label="verifying"
+            ),
+            anyio.create_task_group() as tg,
+        ):
+            for offset, job in jobs:
+                tg.start_soon(one, offset, job)
+    return found
+
+
+async def verify(
+    source: Path,
+    output: Path,
+    options: WaitOptions,
+    connect: Connect,
+    streams: Streams,
+    interrupt: Interrupt,
+) -> int:
+    same_file(source, output)
+    given = read_emails(source)
+    check_writable(output)
+    usable = [i for i, e in enumerate(given.emails) if is_email(e)]
+    sent = set(usable)
+    skipped = len(given.emails) - len(usable)
+    if skipped:
+        streams.note(
+            f"{skipped} row(s) without a valid address are not sent (qualification skipped)"
+        )
+    found: dict[int, str] = {}
+    if usable:
+        emails = [given.emails[i] for i in usable]
+        checked = await _verify_all(connect, emails, options, streams, interrupt)
+        found = {usable[k]: q for k, q in checked.items()}
+    cells = [found.get(i, "error" if i in sent else "skipped") for i in range(len(given.emails))]
+    if given.table is None:
+        write_rows(
+            output,
+            ("email", "qualification"),
+            zip(given.emails, cells, strict=True),
+            stdout=streams.out,
+        )
+    else:
+        table = given.table
+        header = [*table.header, *added_columns(table.header, ["qualification"])]
+        rows = ([*row, cell] for row, cell in zip(table.rows, cells, strict=True))
+        write_rows(output, header, rows, stdout=streams.out, like=table)
+    valid = cells.count("valid")
+    streams.say(
+        f"verified {len(usable)} address(es): {valid} valid, {cells.count('invalid')} invalid"
+    )
+    streams.say(f"output: {output}")
+    if cells.count("error"):
+        raise CliError(f"{cells.count('error')} address(es) came back without a result")
+    return 0

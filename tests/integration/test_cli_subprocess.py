@@ -1,0 +1,175 @@
+"""The ``enrow-async`` command end to end: ``python -m enrow_async`` in a subprocess.
+
+Only what needs a process of its own is here: the entry points, the ``--sandbox`` run a
+first-time user tries, Ctrl-C (SIGINT) and the resume after it, the simulator command, and
+what the command imports. Everything else runs in-process (tests/unit/cli). Every run gets
+``-W default``, so a leaked resource would show on stderr, and imports this checkout.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import anyio
+import orjson
+import pytest
+from anyio.abc import Process
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
+
+ROOT = Path(__file__).parents[2]
+LEADS = ROOT / "examples/leads.csv"
+
+
+def command(*args: str | Path) -> list[str]:
+    return [sys.executable, "-W", "default", "-m", "enrow_async", *map(str, args)]
+
+
+def environ(key: str | None = None) -> dict[str, str]:
+    """The test's environment, without a key unless given, importing this checkout's code."""
+    env = {k: v for k, v in os.environ.items() if k != "ENROW_API_KEY"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    if key is not None:
+        env["ENROW_API_KEY"] = key
+    return env
+
+
+def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command(*args), capture_output=True, text=True, env=environ(), cwd=cwd, timeout=60
+    )
+
+
+def clean(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    assert "Warning" not in stderr
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+
+
+async def read_line(stream: BufferedByteReceiveStream) -> str:
+    return (await stream.receive_until(b"\n", 1 << 16)).decode()
+
+
+def journal_events(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def test_help_from_the_module_and_the_console_script() -> None:
+    done = cli("--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: enrow-async")
+    script = shutil.which("enrow-async", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the enrow-async script is not installed next to this Python")
+    scripted = subprocess.run(
+        [script, "--help"], capture_output=True, text=True, env=environ(), timeout=60
+    )
+    assert scripted.returncode == 0, scripted.stderr
+    assert scripted.stdout == done.stdout
+
+
+def test_find_in_the_sandbox(tmp_path: Path) -> None:
+    done = cli("find", LEADS, "-o", "found.csv", "--sandbox", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    clean(done.stderr)
+    assert "sandbox: the built-in simulator at http://127.0.0.1:" in done.stderr
+    assert "progress: " in done.stderr
+    assert "output: found.csv" in done.stdout
+    source, found = read_csv(LEADS), read_csv(tmp_path / "found.csv")
+    assert len(found) == len(source)
+    assert [row[: len(source[0])] for row in found] == source
+    assert {row[len(source[0]) + 1] for row in found[1:]} <= {"valid", "invalid", "skipped"}
+
+
+@pytest.mark.anyio
+async def test_ctrl_c_keeps_the_journal_and_the_same_command_resumes(tmp_path: Path) -> None:
+    clock = ManualClock()  # the batches stay ongoing until the clock moves
+    config = SimulatorConfig(clock=clock, duration=10.0, seed=7)
+    rows = [["fullname", "company_domain"]]
+    rows += [[f"Person {i}", f"company{i % 40}.com"] for i in range(250)]
+    with (tmp_path / "in.csv").open("w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    args = ["find", "in.csv", "-o", "out.csv", "--journal", "j.journal", "--batch-size", "100"]
+    async with EnrowSimulator(config, host="127.0.0.1", port=0) as sim:
+        args += ["--base-url", sim.base_url]
+        env = environ(sim.api_key)
+        with anyio.fail_after(60):
+            first: Process
+            async with await anyio.open_process(command(*args), cwd=tmp_path, env=env) as first:
+                assert first.stderr is not None
+                stderr = BufferedByteReceiveStream(first.stderr)
+                seen = ""
+                while not seen.startswith("progress: "):  # every batch is started by then
+                    seen = await read_line(stderr)
+                first.send_signal(signal.SIGINT)
+                lines = [seen]
+                try:
+                    while True:
+                        lines.append(await read_line(stderr))
+                except (anyio.EndOfStream, anyio.IncompleteRead):
+                    pass
+            assert first.returncode == 130, lines
+            clean("".join(lines))
+            last = lines[-1]
+            assert "interrupted; 3 started batch(es) are recorded in j.journal" in last
+            assert "run the same command again to resume" in last
+            assert not (tmp_path / "out.csv").exists()
+            events = journal_events(tmp_path / "j.journal")
+            assert [e["event"] for e in events] == ["posting", "started"] * 3
+
+            clock.advance(10.0)
+            second = await anyio.run_process(command(*args), cwd=tmp_path, env=env, check=False)
+        assert second.returncode == 0, second.stderr
+        clean(second.stderr.decode())
+        assert "resuming: 3 batch(es)" in second.stderr.decode()
+        assert sim.stats.created == {"/email/find/bulk": 3}
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 3
+    assert len(read_csv(tmp_path / "out.csv")) == 251
+
+
+def test_the_simulator_command_serves_until_ctrl_c() -> None:
+    proc = subprocess.Popen(
+        command("simulator", "--port", "0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environ(),
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        key = proc.stdout.readline().split()[-1]
+        assert proc.stdout.readline().startswith(f"try: ENROW_API_KEY={key} enrow-async find")
+        assert proc.stdout.readline() == "Ctrl-C to stop\n"
+        request = urllib.request.Request(f"{url}/account/info", headers={"x-api-key": key})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert "credits" in orjson.loads(answer.read())
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, stderr
+    assert stderr == "enrow-async: simulator stopped\n"
+
+
+def test_the_library_never_imports_rich() -> None:
+    code = "import sys, enrow_async.cli, enrow_async.testing; print('rich' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environ()
+    )
+    assert done.stdout.strip() == "False"

@@ -1,0 +1,99 @@
+"""``enrow-async wait``, ``results`` and ``account``, run in-process against a simulator."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import orjson
+import pytest
+from cli_support import Cli, read_csv
+
+from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
+
+pytestmark = pytest.mark.anyio
+
+SEARCH = {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}
+
+
+async def test_results_wait_and_formats(tmp_path: Path, cli: Cli) -> None:
+    clock = ManualClock()
+    async with EnrowSimulator(SimulatorConfig(clock=clock, duration=10.0)) as sim:
+        batch_id = sim.add_batch([SEARCH] * 5)
+        url = ["--base-url", sim.base_url]
+        ongoing = await cli("results", batch_id, *url, key=sim.api_key)
+        assert ongoing.code == 1
+        assert ongoing.err.count("\n") == 1
+        assert "still ongoing" in ongoing.err
+        assert "/5 searches done" in ongoing.err
+        assert f"enrow-async wait {batch_id} -o results.csv" in ongoing.err
+        assert ongoing.out == ""
+
+        clock.advance(10.0)
+        output = tmp_path / "w.csv"
+        waited = await cli("wait", batch_id, batch_id, "-o", output, *url, key=sim.api_key)
+        assert waited.code == 0, waited.err
+        assert waited.out.startswith("1 batch(es), 5 results, ")
+        rows = read_csv(output)
+        assert rows[0][:6] == [
+            "batch_id",
+            "index",
+            "fullname",
+            "company_domain",
+            "company_name",
+            "custom",
+        ]
+        assert [row[1] for row in rows[1:]] == ["0", "1", "2", "3", "4"]
+
+        as_csv = await cli("results", batch_id, *url, key=sim.api_key)
+        assert as_csv.code == 0, as_csv.err
+        assert list(csv.reader(io.StringIO(as_csv.out))) == rows
+        as_jsonl = await cli("results", batch_id, "--format", "jsonl", *url, key=sim.api_key)
+        records = [orjson.loads(line) for line in as_jsonl.out.splitlines()]
+        assert [r["index"] for r in records] == [0, 1, 2, 3, 4]
+        assert {r["qualification"] for r in records} <= {"valid", "invalid"}
+        as_json = await cli("results", batch_id, "--format", "json", *url, key=sim.api_key)
+        batch = orjson.loads(as_json.out)
+        assert batch["id"] == batch_id
+        assert batch["status"] == "completed"
+        assert len(batch["results"]) == 5
+        to_stdout = await cli("wait", batch_id, "--format", "jsonl", *url, key=sim.api_key)
+        assert to_stdout.out == as_jsonl.out
+        assert "1 batch(es), 5 results" in to_stdout.err
+
+
+async def test_wait_writes_what_finished_and_names_the_rest(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    done = sim.add_batch([SEARCH] * 3)
+    failed = sim.add_batch([SEARCH] * 2, fail=True)
+    output = tmp_path / "w.csv"
+    args = ["wait", done, failed, "nope", "-o", output, "--base-url", sim.base_url]
+    waited = await cli(*args, key=sim.api_key)
+    assert waited.code == 1
+    last = waited.err.splitlines()[-1]
+    assert last.startswith("enrow-async: 2 batch(es) have no results (")
+    assert f"{failed}: failed" in last
+    assert "nope: error: HTTP 400" in last
+    assert {row[0] for row in read_csv(output)[1:]} == {done}
+
+
+async def test_results_of_a_failed_batch(sim: EnrowSimulator, cli: Cli) -> None:
+    failed = sim.add_batch([SEARCH], fail=True)
+    done = await cli("results", failed, "--base-url", sim.base_url, key=sim.api_key)
+    assert done.code == 1
+    assert done.err.startswith(f"enrow-async: batch {failed} failed (")
+    assert done.err.endswith("/1 searches done)\n")
+
+
+async def test_account(sim: EnrowSimulator, cli: Cli) -> None:
+    done = await cli("account", "--base-url", sim.base_url, key=sim.api_key)
+    assert done.code == 0, done.err
+    assert done.out.startswith("credits: ")
+    assert done.out.endswith("webhooks: none\n")
+    wrong = await cli("account", "--base-url", sim.base_url, key="wrong-key")
+    assert wrong.code == 1
+    assert wrong.err.startswith("enrow-async: error: HTTP 401")
+    assert "wrong-key" not in wrong.err
+    assert wrong.err.count("\n") == 1
