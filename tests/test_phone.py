@@ -15,11 +15,8 @@ from enrow_async.phone import (
     BulkPhoneResults,
     PhoneQualification,
     PhoneResult,
-    PhoneSearch,
-    bulk_phone_request,
     parse_bulk_phone,
     parse_single_phone,
-    single_phone_request,
 )
 
 CONFIG = ApiConfig.create("key", "https://api.enrow.io")
@@ -32,90 +29,6 @@ def answer(status: int, body: Any) -> Response:
 
 def read_bulk(status: int, body: Any) -> BulkPhoneResults:
     return parse_bulk_phone(answer(status, body), get_request(CONFIG, PHONE_BULK_PATH, "p1"))
-
-
-def sent(request: Any) -> Any:
-    return orjson.loads(request.body)
-
-
-# -- POST bodies and checks ------------------------------------------------------------------
-
-
-def test_bulk_body() -> None:
-    request = bulk_phone_request(
-        CONFIG,
-        [
-            {"linkedin_url": LINKEDIN, "custom": "r0"},
-            PhoneSearch(firstname=" Jim ", lastname="Halpert", company_domain="dunder.com"),
-            {"firstname": "Pam", "lastname": "Beesly", "company_name": "Dunder", "custom": {}},
-        ],
-        custom={"campaign": 7},
-        webhook="https://hooks.example/p",
-    )
-    assert request.method == "POST"
-    assert request.url == "https://api.enrow.io/phone/bulk"
-    assert sent(request) == {
-        "searches": [
-            {"linkedin_url": LINKEDIN, "custom": "r0"},
-            {"firstname": "Jim", "lastname": "Halpert", "company_domain": "dunder.com"},
-            {"firstname": "Pam", "lastname": "Beesly", "company_name": "Dunder", "custom": {}},
-        ],
-        "custom": {"campaign": 7},
-        "settings": {"webhook": "https://hooks.example/p"},
-    }
-
-
-def test_limit_is_5000() -> None:
-    searches = [{"linkedin_url": f"{LINKEDIN}-{i}"} for i in range(5001)]
-    assert len(sent(bulk_phone_request(CONFIG, searches[:5000]))["searches"]) == 5000
-    with pytest.raises(ValueError, match="1 to 5000 searches, got 5001"):
-        bulk_phone_request(CONFIG, searches)
-    with pytest.raises(ValueError, match="got 0"):
-        bulk_phone_request(CONFIG, [])
-
-
-@pytest.mark.parametrize(
-    ("item", "match"),
-    [
-        ({}, "search 1: linkedin_url, or firstname and lastname, is required"),
-        ({"linkedin_url": "  "}, "search 1: linkedin_url, or firstname and lastname"),
-        ({"firstname": "Jim", "company_domain": "d.com"}, "search 1: linkedin_url, or first"),
-        ({"firstname": "Jim", "lastname": "H"}, "search 1: company_domain or company_name"),
-        ({"first_name": "Jim"}, r"search 1: unknown field\(s\) first_name"),
-    ],
-)
-def test_bad_search_names_its_position(item: Any, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
-        bulk_phone_request(CONFIG, [{"linkedin_url": LINKEDIN}, item])
-
-
-@pytest.mark.parametrize(
-    ("searches", "match"),
-    [
-        ([{"linkedin_url": 5}], "search 0: linkedin_url must be a string"),
-        (["jim"], "search 0: expected a PhoneSearch or a mapping"),
-        ([{"linkedin_url": LINKEDIN, "custom": 1.5}], "search 0: custom must be"),
-        ({"linkedin_url": LINKEDIN}, "not a single value"),
-        (PhoneSearch(LINKEDIN), "not a single value"),
-    ],
-)
-def test_wrong_types_refused(searches: Any, match: str) -> None:
-    with pytest.raises(TypeError, match=match):
-        bulk_phone_request(CONFIG, searches)
-
-
-def test_single_body_puts_custom_top_level() -> None:
-    request = single_phone_request(
-        CONFIG, PhoneSearch(LINKEDIN, custom="lead-9"), webhook="https://h.example"
-    )
-    assert request.url.endswith(PHONE_SINGLE_PATH)
-    assert sent(request) == {
-        "linkedin_url": LINKEDIN,
-        "custom": "lead-9",
-        "settings": {"webhook": "https://h.example"},
-    }
-    with pytest.raises(ValueError, match=r"^search: linkedin_url, or firstname"):
-        single_phone_request(CONFIG, PhoneSearch(firstname="Jim"))
 
 
 # -- GET /phone/bulk -------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 from typing import Any
 
 import orjson
@@ -19,8 +18,6 @@ from enrow_async._core.protocol import (
     ApiConfig,
     Response,
     bulk_results_request,
-    check_batch_id,
-    check_timeout,
     parse_bulk_results,
 )
 
@@ -31,37 +28,6 @@ CONFIG = ApiConfig.create(KEY, "https://api.enrow.io")
 def answer(status: int, body: Any = None, **headers: str) -> Response:
     raw = body if isinstance(body, bytes) else orjson.dumps(body)
     return Response(status, {k.replace("_", "-"): v for k, v in headers.items()}, raw)
-
-
-@pytest.mark.parametrize("bad", ["", "   "])
-def test_empty_id_refused(bad: str) -> None:
-    with pytest.raises(ValueError, match="non-empty"):
-        check_batch_id(bad)
-
-
-@pytest.mark.parametrize("bad", [None, 3, b"id", ["x"]])
-def test_non_string_id_refused(bad: object) -> None:
-    with pytest.raises(TypeError, match="must be a str"):
-        check_batch_id(bad)
-
-
-@pytest.mark.parametrize("bad", [-1, -0.001, math.nan])
-def test_bad_timeouts(bad: float) -> None:
-    with pytest.raises(ValueError, match="timeout"):
-        check_timeout(bad)
-
-
-@pytest.mark.parametrize("bad", ["10", True, [1]])
-def test_timeout_types(bad: object) -> None:
-    with pytest.raises(TypeError, match="timeout"):
-        check_timeout(bad)
-
-
-def test_timeout_values() -> None:
-    assert check_timeout(None) is None
-    assert check_timeout(0) == 0.0
-    assert check_timeout(2.5) == 2.5
-    assert check_timeout(math.inf) == math.inf
 
 
 @pytest.mark.parametrize("status", [200, 202])

@@ -39,61 +39,7 @@ def read(status: int, body: Any) -> Any:
     return parse_single_email(answer(status, body), request)
 
 
-def sent(request: Any) -> Any:
-    return orjson.loads(request.body)
-
-
 # -- POST /email/find/single -----------------------------------------------------------------
-
-
-def test_find_body_with_every_option() -> None:
-    request = find_single_request(
-        CONFIG,
-        " Jim Halpert ",
-        company_domain="https://www.dundermifflin.com",
-        company_name="Dunder Mifflin",
-        custom={"crm": 12},
-        webhook="https://hooks.example/s",
-        country_code="fr",
-        retrieve_gender=True,
-    )
-    assert request.method == "POST"
-    assert request.url == "https://api.enrow.io/email/find/single"
-    assert sent(request) == {
-        "fullname": "Jim Halpert",
-        "company_domain": "https://www.dundermifflin.com",
-        "company_name": "Dunder Mifflin",
-        "custom": {"crm": 12},
-        "settings": {
-            "webhook": "https://hooks.example/s",
-            "country_code": "FR",
-            "retrieve_gender": True,
-        },
-    }
-
-
-def test_find_minimal_body() -> None:
-    request = find_single_request(CONFIG, "Jim Halpert", company_name="Dunder")
-    assert sent(request) == {"fullname": "Jim Halpert", "company_name": "Dunder"}
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"fullname": " "}, ValueError, "fullname is required"),
-        ({"company_domain": None}, ValueError, "company_domain or company_name is required"),
-        ({"company_domain": "  "}, ValueError, "company_domain or company_name is required"),
-        ({"country_code": "FRA"}, ValueError, "ISO 3166 alpha-2"),
-        ({"webhook": "hooks.example"}, ValueError, "webhook must be an http"),
-        ({"custom": 12}, TypeError, "custom must be a string or a mapping"),
-        ({"fullname": 7}, TypeError, "fullname must be a string"),
-    ],
-)
-def test_find_checks(kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
-    args: dict[str, Any] = {"fullname": "Jim Halpert", "company_domain": "d.com", **kwargs}
-    fullname = args.pop("fullname")
-    with pytest.raises(error, match=match):
-        find_single_request(CONFIG, fullname, **args)
 
 
 @pytest.mark.parametrize(
@@ -185,11 +131,6 @@ def test_read_errors(status: int, body: Any, error: type[Exception]) -> None:
 
 
 # -- GET /account/info -----------------------------------------------------------------------
-
-
-def test_account_request() -> None:
-    request = account_request(CONFIG)
-    assert (request.method, request.url) == ("GET", "https://api.enrow.io/account/info")
 
 
 @pytest.mark.parametrize(

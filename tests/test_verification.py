@@ -14,10 +14,8 @@ from enrow_async.verification import (
     VERIFY_SINGLE_PATH,
     BulkVerification,
     EmailVerification,
-    bulk_verification_request,
     parse_bulk_verification,
     parse_single_verification,
-    single_verification_request,
 )
 
 CONFIG = ApiConfig.create("key", "https://api.enrow.io")
@@ -32,100 +30,6 @@ def read_bulk(status: int, body: Any) -> BulkVerification:
     return parse_bulk_verification(
         answer(status, body), get_request(CONFIG, VERIFY_BULK_PATH, "v1")
     )
-
-
-def sent(request: Any) -> Any:
-    return orjson.loads(request.body)
-
-
-# -- POST bodies and checks ------------------------------------------------------------------
-
-
-def test_bulk_body_sends_objects_under_verifications() -> None:
-    request = bulk_verification_request(
-        CONFIG,
-        ["a@x.com", {"email": " b@y.com ", "custom": {"row": 2}}, {"email": "c@z.com"}],
-        custom="batch-1",
-        webhook="https://hooks.example/v",
-    )
-    assert request.method == "POST"
-    assert request.url == "https://api.enrow.io/email/verify/bulk"
-    assert request.headers["content-type"] == "application/json"
-    assert sent(request) == {
-        "verifications": [
-            {"email": "a@x.com"},
-            {"email": "b@y.com", "custom": {"row": 2}},
-            {"email": "c@z.com"},
-        ],
-        "custom": "batch-1",
-        "settings": {"webhook": "https://hooks.example/v"},
-    }
-
-
-def test_plain_strings_and_mappings_give_the_same_body() -> None:
-    plain = bulk_verification_request(CONFIG, ["a@x.com", "b@y.com"])
-    mapped = bulk_verification_request(CONFIG, [{"email": "a@x.com"}, {"email": "b@y.com"}])
-    assert plain.body == mapped.body
-    assert "emails" not in sent(plain)
-    assert sent(plain) == {"verifications": [{"email": "a@x.com"}, {"email": "b@y.com"}]}
-
-
-def test_generator_input_and_the_5000_limit() -> None:
-    request = bulk_verification_request(CONFIG, (f"u{i}@x.com" for i in range(5000)))
-    assert len(sent(request)["verifications"]) == 5000
-    with pytest.raises(ValueError, match="1 to 5000 emails, got 5001"):
-        bulk_verification_request(CONFIG, [f"u{i}@x.com" for i in range(5001)])
-    with pytest.raises(ValueError, match="1 to 5000 emails, got 0"):
-        bulk_verification_request(CONFIG, [])
-
-
-@pytest.mark.parametrize(
-    ("item", "match"),
-    [
-        ("", "email 1: expected an email address"),
-        ("   ", "email 1: expected an email address"),
-        ("no-at-sign", "email 1: expected an email address containing '@'"),
-        ({"email": None}, "email 1: expected an email address"),
-        ({"mail": "a@x.com"}, r"email 1: unknown field\(s\) mail"),
-    ],
-)
-def test_bad_address_names_its_position(item: Any, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
-        bulk_verification_request(CONFIG, ["ok@x.com", item])
-
-
-@pytest.mark.parametrize(
-    ("emails", "match"),
-    [
-        (["ok@x.com", 42], "email 1: email must be a string"),
-        (["ok@x.com", {"email": "a@x.com", "custom": 3}], "email 1: custom must be"),
-        ("a@x.com", "not a single value"),
-    ],
-)
-def test_wrong_types_refused(emails: Any, match: str) -> None:
-    with pytest.raises(TypeError, match=match):
-        bulk_verification_request(CONFIG, emails)
-
-
-@pytest.mark.parametrize("webhook", ["ftp://x", "not a url", 3])
-def test_bad_webhook_refused(webhook: Any) -> None:
-    with pytest.raises(ValueError, match="webhook must be an http"):
-        bulk_verification_request(CONFIG, ["a@x.com"], webhook=webhook)
-
-
-def test_single_body() -> None:
-    request = single_verification_request(
-        CONFIG, " a@x.com", custom={"k": 1}, webhook="https://h.example"
-    )
-    assert request.url.endswith(VERIFY_SINGLE_PATH)
-    assert sent(request) == {
-        "email": "a@x.com",
-        "custom": {"k": 1},
-        "settings": {"webhook": "https://h.example"},
-    }
-    assert sent(single_verification_request(CONFIG, "a@x.com")) == {"email": "a@x.com"}
-    with pytest.raises(ValueError, match="email: expected an email address"):
-        single_verification_request(CONFIG, "nobody")
 
 
 # -- GET /email/verify/bulk ------------------------------------------------------------------
