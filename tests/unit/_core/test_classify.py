@@ -432,7 +432,7 @@ bodies = st.binary(max_size=200) | st.builds(
     orjson.dumps,
     st.dictionaries(
         st.sampled_from(["message", "reason", "error"]),
-        st.text(max_size=40) | st.integers() | st.none(),
+        st.text(max_size=40) | st.integers(-(2**63), 2**63 - 1) | st.none(),
     ),
 )
 requests = st.sampled_from([account_request(CONFIG)] + [read(k) for k in JobKind]) | (
