@@ -40,7 +40,8 @@ from enrow_async import (
     TransportError,
 )
 from enrow_async._core.convert import structure
-from enrow_async._core.protocol import ApiConfig, bulk_results_request
+from enrow_async._core.http import ApiConfig, JobKind
+from enrow_async._core.requests import read_request
 from enrow_async._io.transport import DEFAULT_MAX_BODY
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
@@ -520,7 +521,7 @@ async def test_key_is_redacted_everywhere(caplog: pytest.LogCaptureFixture) -> N
             api_config = ApiConfig.create(SECRET, sim.base_url)
             assert SECRET not in repr(api_config)
             assert SECRET not in str(api_config)
-            request = bulk_results_request(api_config, "b1")
+            request = read_request(api_config, JobKind.EMAIL_BULK, BULK, "b1")
             assert SECRET not in repr(request)
             assert SECRET not in str(request)
             # A run with retries of every kind.

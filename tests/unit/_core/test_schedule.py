@@ -1,4 +1,4 @@
-"""The pure poll schedule and retry backoff, driven by a fake clock (no event loop)."""
+"""The pure poll schedule, retry backoff and last call, driven by a fake clock (no event loop)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enrow_async._core.schedule import Backoff, PollPlan, PollPolicy
+from enrow_async._core.schedule import LAST_CALL, Backoff, PollPlan, PollPolicy, last_call
 
 EXACT = PollPolicy(jitter=0.0)  # no jitter far from the finish: delays are exact
 
@@ -480,3 +480,26 @@ def test_backoff_delay_is_finite_and_bounded(
     assert 0.0 <= delay <= max(b.cap, b.max_retry_after)
     if retry_after is not None and retry_after > 0:
         assert delay >= min(retry_after, b.max_retry_after)
+
+
+# --- last call before a deadline -----------------------------------------------------------
+
+
+def test_no_deadline_keeps_the_delay() -> None:
+    assert last_call(10.0, 3.0, math.inf) == 13.0
+    assert last_call(10.0, 3.0, math.inf, first=True) == 13.0
+
+
+def test_poll_moved_to_just_before_the_deadline() -> None:
+    assert last_call(10.0, 30.0, 20.0) == 20.0 - LAST_CALL
+    assert last_call(10.0, 1.0, 20.0) == 11.0
+
+
+def test_after_the_last_call_no_extra_polls() -> None:
+    now = 20.0 - LAST_CALL
+    assert last_call(now, 5.0, 20.0) == now + 5.0
+
+
+def test_first_poll_lands_before_a_short_deadline() -> None:
+    assert last_call(0.0, 1.0, 0.1, first=True) == 0.05
+    assert last_call(0.0, 0.01, 0.1, first=True) == 0.01

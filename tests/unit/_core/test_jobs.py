@@ -1,0 +1,696 @@
+"""Jobs are data: the job table, and every documented answer read through the pure path
+``classify(read_request(...), response)`` then ``spec.read(job_id, verdict.response)``."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, TypeVar
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from enrow_async import (
+    AccountInfo,
+    AuthenticationError,
+    BatchNotFoundError,
+    BatchStatus,
+    BulkPhoneResults,
+    BulkPhoneSearchFinished,
+    BulkResults,
+    BulkSearchFinished,
+    BulkVerification,
+    BulkVerificationFinished,
+    EmailVerification,
+    InsufficientCreditsError,
+    PhoneQualification,
+    PhoneResult,
+    Qualification,
+    ResponseError,
+    ServerError,
+    SingleAnswer,
+    SingleEmailResult,
+    SingleJob,
+    SinglePhoneSearchFinished,
+    SingleSearchFinished,
+    VerificationFinished,
+)
+from enrow_async._core.classify import Success, classify
+from enrow_async._core.convert import structure
+from enrow_async._core.http import ApiConfig, JobKind, Response
+from enrow_async._core.jobs import (
+    EMAIL_BULK,
+    EMAIL_SINGLE,
+    JOBS,
+    MAX_BATCH,
+    PHONE_BULK,
+    PHONE_SINGLE,
+    VERIFY_BULK,
+    VERIFY_SINGLE,
+    decode,
+    spec_for,
+)
+from enrow_async._core.requests import (
+    account_request,
+    email_bulk_body,
+    email_single_body,
+    phone_bulk_body,
+    phone_single_body,
+    read_request,
+    start_request,
+    verify_bulk_body,
+    verify_single_body,
+)
+
+T = TypeVar("T")
+CONFIG = ApiConfig.create("key", "https://api.enrow.io")
+UUID = "3f1c8c7e-2a47-4c8e-9a53-0c5b1f3d9e11"
+LINKEDIN = "https://www.linkedin.com/in/jim-halpert"
+
+
+def answer(status: int, body: Any, **headers: str) -> Response:
+    raw = body if isinstance(body, bytes) else orjson.dumps(body)
+    return Response(status, {k.replace("_", "-"): v for k, v in headers.items()}, raw)
+
+
+def read(kind: JobKind, status: int, body: Any, job_id: str = "j/1", **headers: str) -> Any:
+    """One read of job ``job_id`` answered with ``status`` and ``body``, as the sender would
+    see it on its last attempt: the verdict's error is raised unless it is a Success."""
+    spec = JOBS[kind]
+    request = read_request(CONFIG, kind, spec.path, job_id)
+    verdict = classify(request, answer(status, body, **headers))
+    if not isinstance(verdict, Success):
+        raise verdict.error
+    return spec.read(job_id, verdict.response)
+
+
+def started(kind: JobKind, status: int, body: Any) -> SingleJob:
+    """The answer to a start, as ``JobRunner.start`` structures it."""
+    request = start_request(CONFIG, kind, JOBS[kind].path, {})
+    verdict = classify(request, answer(status, body))
+    if not isinstance(verdict, Success):
+        raise verdict.error
+    return structure(decode(verdict.response), SingleJob, body=verdict.response.body)
+
+
+def account(status: int, body: Any) -> AccountInfo:
+    verdict = classify(account_request(CONFIG), answer(status, body))
+    if not isinstance(verdict, Success):
+        raise verdict.error
+    return structure(decode(verdict.response), AccountInfo, body=verdict.response.body)
+
+
+# -- the table -------------------------------------------------------------------------------
+
+
+def test_one_row_per_job_kind() -> None:
+    assert list(JOBS) == list(JobKind)
+    assert all(spec.kind is kind for kind, spec in JOBS.items())
+    assert all(spec_for(kind) is JOBS[kind] for kind in JobKind)
+    assert len({spec.path for spec in JOBS.values()}) == len(JobKind)
+
+
+@pytest.mark.parametrize(
+    ("spec", "kind", "path", "event", "limit", "build", "quirk"),
+    [
+        (
+            EMAIL_BULK,
+            JobKind.EMAIL_BULK,
+            "/email/find/bulk",
+            BulkSearchFinished,
+            5000,
+            email_bulk_body,
+            False,
+        ),
+        (
+            EMAIL_SINGLE,
+            JobKind.EMAIL_SINGLE,
+            "/email/find/single",
+            SingleSearchFinished,
+            1,
+            email_single_body,
+            True,
+        ),
+        (
+            VERIFY_BULK,
+            JobKind.VERIFY_BULK,
+            "/email/verify/bulk",
+            BulkVerificationFinished,
+            5000,
+            verify_bulk_body,
+            False,
+        ),
+        (
+            VERIFY_SINGLE,
+            JobKind.VERIFY_SINGLE,
+            "/email/verify/single",
+            VerificationFinished,
+            1,
+            verify_single_body,
+            True,
+        ),
+        (
+            PHONE_BULK,
+            JobKind.PHONE_BULK,
+            "/phone/bulk",
+            BulkPhoneSearchFinished,
+            5000,
+            phone_bulk_body,
+            False,
+        ),
+        (
+            PHONE_SINGLE,
+            JobKind.PHONE_SINGLE,
+            "/phone/single",
+            SinglePhoneSearchFinished,
+            1,
+            phone_single_body,
+            True,
+        ),
+    ],
+)
+def test_each_row_is_as_documented(
+    spec: Any, kind: JobKind, path: str, event: Any, limit: int, build: Any, quirk: bool
+) -> None:
+    assert JOBS[kind] is spec
+    assert spec.path == path
+    assert spec.event == event.event  # the webhook event the parser knows for it
+    assert spec.limit == limit
+    assert spec.bulk is (limit > 1)
+    assert spec.build is build
+    assert spec.unknown_id_is_500 is quirk  # single jobs only
+
+
+def test_email_batch_limit() -> None:
+    assert MAX_BATCH == EMAIL_BULK.limit == 5000
+
+
+# -- decode ----------------------------------------------------------------------------------
+
+
+def test_decode_keeps_the_raw_body_of_a_non_json_answer() -> None:
+    body = b"<html><body>Gateway</body></html>"
+    with pytest.raises(ResponseError, match=r"^HTTP 200 body is not JSON \(text/html, 33 bytes\)"):
+        decode(answer(200, body, content_type="text/html"))
+    with pytest.raises(ResponseError, match=r"\(unknown type, 0 bytes\)") as info:
+        decode(answer(201, b""))
+    assert (info.value.body, info.value.status) == (b"", 201)
+
+
+# -- GET /email/find/bulk --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [200, 202])
+def test_ongoing_with_200_or_202(status: int) -> None:
+    body = {"general": {"id": "b1", "status": "ongoing"}, "stats": {"finished": 2, "requested": 9}}
+    batch = read(JobKind.EMAIL_BULK, status, body, "b1")
+    assert isinstance(batch, BulkResults)
+    assert batch.status is BatchStatus.ONGOING
+    assert (batch.stats.finished, batch.stats.requested) == (2, 9)
+    assert batch.results == ()
+
+
+def test_completed_email_bulk_is_the_seed_example(seed_body: bytes) -> None:
+    batch = read(JobKind.EMAIL_BULK, 200, seed_body, "3d4cb64e-i64d-41e8-a686-736751004a32")
+    assert batch.status is BatchStatus.COMPLETED
+    assert batch.done
+    assert (batch.stats.finished, batch.stats.requested, batch.stats.valid) == (3, 3, 2)
+    assert [r.index for r in batch.results] == [0, 1, 2]
+    assert batch.results[0].email == "dwight.schrute@dundermifflin.com"
+
+
+def test_html_200_is_a_response_error() -> None:
+    body = b"<html><body>Gateway</body></html>"
+    with pytest.raises(ResponseError, match="not JSON") as info:
+        read(JobKind.EMAIL_BULK, 200, body, content_type="text/html")
+    assert info.value.body == body
+    assert info.value.status == 200
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (400, {"message": "Could not retrieve bulk search results"}, BatchNotFoundError),
+        (404, {"message": "Bulk search not found"}, BatchNotFoundError),
+        (500, {"message": "Could not retrieve bulk search results"}, ServerError),
+        (401, {"message": "This apikey is not valid"}, AuthenticationError),
+    ],
+)
+def test_email_bulk_read_errors(status: int, body: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        read(JobKind.EMAIL_BULK, status, body)
+
+
+def test_malformed_large_body_names_the_result() -> None:
+    size = 2000
+    data = {
+        "general": {"id": "b1", "status": "completed"},
+        "stats": {"finished": size, "requested": size},
+        "results": [
+            {"index": i, "qualification": "invalid", "email": None, "custom": "x" * 40}
+            for i in range(size)
+        ],
+    }
+    assert len(read(JobKind.EMAIL_BULK, 200, data).results) == size
+    data["results"][1500]["qualification"] = "maybe"
+    with pytest.raises(ResponseError, match=r"results.*1500"):
+        read(JobKind.EMAIL_BULK, 200, data)
+
+
+# -- POST /email/find/single and GET /account/info ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": "j1", "credits_used": 1, "message": "Single search operating"},
+        {"id": "j1", "credits": {"amount": 0.25, "source": "sub"}},
+    ],
+)
+def test_single_job(body: dict[str, Any]) -> None:
+    job = started(JobKind.EMAIL_SINGLE, 200, body)
+    assert job.id == "j1"
+    assert job.credits_used == body.get("credits_used")
+
+
+def test_single_402_reason_body() -> None:
+    body = {"reason": "Insufficient credits", "success": False}
+    with pytest.raises(InsufficientCreditsError, match="Insufficient credits"):
+        started(JobKind.EMAIL_SINGLE, 402, body)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"credits": 36000}, AccountInfo(36000)),
+        ({"credits": 12.75, "webhooks": None}, AccountInfo(12.75)),
+        (
+            {"credits": 1, "webhooks": [{"url": "https://h.example", "events": ["x"]}, "raw"]},
+            AccountInfo(1, ({"url": "https://h.example", "events": ["x"]}, "raw")),
+        ),
+    ],
+)
+def test_account_info(body: Any, expected: AccountInfo) -> None:
+    assert account(200, body) == expected
+
+
+@pytest.mark.parametrize(
+    "body", [{"credits": "many"}, {"webhooks": []}, {"credits": 1, "webhooks": {}}]
+)
+def test_account_info_malformed(body: Any) -> None:
+    with pytest.raises(ResponseError):
+        account(200, body)
+
+
+# -- GET /email/find/single ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body"), [(202, {"qualification": "ongoing"}), (200, {"qualification": "ongoing"})]
+)
+def test_ongoing_is_an_answer(status: int, body: Any) -> None:
+    single = read(JobKind.EMAIL_SINGLE, status, body)
+    assert isinstance(single, SingleAnswer)
+    assert single.id == "j/1"
+    assert single.status is BatchStatus.ONGOING
+    assert not single.done
+    assert single.result is None
+    assert (single.stats.finished, single.stats.requested) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    "kind", [JobKind.EMAIL_SINGLE, JobKind.VERIFY_SINGLE, JobKind.PHONE_SINGLE]
+)
+def test_202_body_is_not_read(kind: JobKind) -> None:
+    assert read(kind, 202, b"").status is BatchStatus.ONGOING
+    assert read(kind, 202, b"<html>").status is BatchStatus.ONGOING
+
+
+def test_completed_valid_with_company_domain_info() -> None:
+    single = read(
+        JobKind.EMAIL_SINGLE,
+        200,
+        {
+            "email": "jim.halpert@dundermifflin.com",
+            "qualification": "valid",
+            "info": {
+                "company_domain": "dundermifflin.com",
+                "fullname": "Jim Halpert",
+                "firstname": "Jim",
+                "lastname": "Halpert",
+                "gender": "male",
+            },
+            "custom": {"crm": 12},
+        },
+    )
+    assert single.done
+    assert (single.stats.finished, single.stats.requested) == (1, 1)
+    result = single.result
+    assert isinstance(result, SingleEmailResult)
+    assert result.found
+    assert result.email == "jim.halpert@dundermifflin.com"
+    assert result.info.domain == "dundermifflin.com"
+    assert result.info.gender == "male"
+    assert result.custom == {"crm": 12}
+
+
+def test_completed_invalid() -> None:
+    body = {"email": None, "qualification": "invalid", "custom": "c"}
+    result = read(JobKind.EMAIL_SINGLE, 200, body).result
+    assert result.qualification is Qualification.INVALID
+    assert not result.found
+    assert (result.email, result.info, result.custom) == (None, None, "c")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (500, {"message": "Could not retrieve single search results"}, BatchNotFoundError),
+        (500, {"message": "boom"}, ServerError),
+        (404, {"message": "Single search not found"}, BatchNotFoundError),
+        (401, {"message": "This apikey is not valid"}, AuthenticationError),
+        (200, {"qualification": "maybe"}, ResponseError),
+        (200, b"<html>", ResponseError),
+        (200, [{"qualification": "valid"}], ResponseError),
+    ],
+)
+def test_read_errors(status: int, body: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        read(JobKind.EMAIL_SINGLE, status, body)
+
+
+# -- GET /email/verify/bulk ------------------------------------------------------------------
+
+
+def test_completed_verify_bulk() -> None:
+    batch = read(
+        JobKind.VERIFY_BULK,
+        200,
+        {
+            "general": {"id": "v1", "status": "completed", "custom": "batch-1", "extra": 1},
+            "results": [
+                {"email": "a@x.com", "index": UUID, "qualification": "valid", "custom": {"r": 1}},
+                {"email": "b@y.com", "index": "7e0c", "qualification": "invalid"},
+            ],
+            "stats": {"requested": 2, "valid": 1, "credits_cost": 0.5, "finished": 2},
+        },
+        "v1",
+    )
+    assert isinstance(batch, BulkVerification)
+    assert batch.id == "v1"
+    assert batch.done
+    assert batch.status is BatchStatus.COMPLETED
+    assert batch.custom == "batch-1"
+    assert (batch.stats.finished, batch.stats.requested) == (2, 2)
+    assert (batch.stats.valid, batch.stats.credits_cost) == (1, 0.5)
+    assert batch.results == (
+        EmailVerification("a@x.com", Qualification.VALID, UUID, {"r": 1}),
+        EmailVerification("b@y.com", Qualification.INVALID, "7e0c"),
+    )
+    assert [r.valid for r in batch.results] == [True, False]
+
+
+def test_completed_verify_bulk_without_finished_counts_all_requested() -> None:
+    batch = read(
+        JobKind.VERIFY_BULK,
+        200,
+        {
+            "general": {"id": "v1", "status": "completed"},
+            "results": [{"email": "a@x.com", "index": UUID, "qualification": "valid"}],
+            "stats": {"requested": 1, "valid": 1, "credits_cost": 0.25},
+        },
+    )
+    assert (batch.stats.finished, batch.stats.requested) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("stats", "finished"), [({"requested": 9}, 0), ({"requested": 9, "finished": 4}, 4)]
+)
+def test_verify_bulk_ongoing(stats: dict[str, int], finished: int) -> None:
+    body = {"general": {"id": "v1", "status": "ongoing"}, "stats": stats}
+    batch = read(JobKind.VERIFY_BULK, 200, body)
+    assert batch.status is BatchStatus.ONGOING
+    assert not batch.done
+    assert (batch.stats.finished, batch.stats.requested) == (finished, 9)
+    assert batch.results == ()
+    assert batch.stats.valid is None
+
+
+def test_unknown_verify_bulk_id() -> None:
+    with pytest.raises(BatchNotFoundError, match="Could not retrieve bulk verification"):
+        read(JobKind.VERIFY_BULK, 400, {"message": "Could not retrieve bulk verification results"})
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        (
+            {"general": {"id": "v1", "status": "done"}, "stats": {"requested": 1}},
+            "$.general.status",
+        ),
+        (
+            {
+                "general": {"id": "v1", "status": "completed"},
+                "stats": {"requested": 1, "credits_cost": {"final": 1}},
+            },
+            "$.stats.credits_cost",
+        ),
+        (
+            {
+                "general": {"id": "v1", "status": "completed"},
+                "stats": {"requested": 1},
+                "results": [{"email": "a@x.com", "index": 0, "qualification": "valid"}],
+            },
+            "$.results[0].index",
+        ),
+    ],
+)
+def test_malformed_verify_bulk_names_the_field(body: Any, path: str) -> None:
+    with pytest.raises(ResponseError) as info:
+        read(JobKind.VERIFY_BULK, 200, body)
+    assert info.value.path == path
+
+
+# -- GET /email/verify/single ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [200, 202])
+def test_verify_single_ongoing(status: int) -> None:
+    single = read(JobKind.VERIFY_SINGLE, status, {"qualification": "ongoing"}, "s 1")
+    assert (single.id, single.status, single.result) == ("s 1", BatchStatus.ONGOING, None)
+    assert (single.stats.finished, single.stats.requested) == (0, 1)
+
+
+def test_verify_single_completed() -> None:
+    body = {"email": "a@x.com", "qualification": "invalid", "custom": "c"}
+    single = read(JobKind.VERIFY_SINGLE, 200, body)
+    assert single.done
+    assert (single.stats.finished, single.stats.requested) == (1, 1)
+    assert single.result == EmailVerification("a@x.com", Qualification.INVALID, custom="c")
+
+
+def test_verify_single_unknown_id_as_500() -> None:
+    with pytest.raises(BatchNotFoundError) as info:
+        read(
+            JobKind.VERIFY_SINGLE,
+            500,
+            {"message": "Could not retrieve single verification results"},
+        )
+    assert info.value.status == 500
+
+
+# -- GET /phone/bulk -------------------------------------------------------------------------
+
+RESULTS = [
+    {
+        "country": "US",
+        "index": 1,
+        "number": None,
+        "params": {"firstname": "Pam"},
+        "qualification": "not_found",
+    },
+    {
+        "country": "US",
+        "index": 0,
+        "number": "+15705550100",
+        "params": {"linkedin_url": LINKEDIN},
+        "qualification": "found",
+        "custom": "r0",
+    },
+]
+
+
+def test_phone_bulk_completed_newest_stats() -> None:
+    batch = read(
+        JobKind.PHONE_BULK,
+        200,
+        {
+            "general": {"id": "p1", "status": "completed", "custom": {"campaign": 7}},
+            "results": RESULTS,
+            "stats": {
+                "requested": 2,
+                "finished": 2,
+                "found": 1,
+                "credits_cost": 80,
+                "credits_to_refund": 40,
+            },
+        },
+        "p1",
+    )
+    assert isinstance(batch, BulkPhoneResults)
+    assert batch.done
+    assert batch.custom == {"campaign": 7}
+    stats = batch.stats
+    assert (stats.finished, stats.requested, stats.found) == (2, 2, 1)
+    assert (stats.credits_cost, stats.credits_to_refund) == (80, 40)
+    assert [r.index for r in batch.results] == [0, 1]
+    first, second = batch.results
+    assert first == PhoneResult(
+        PhoneQualification.FOUND, "+15705550100", "US", 0, {"linkedin_url": LINKEDIN}, "r0"
+    )
+    assert first.found
+    assert not second.found
+    assert second.number is None
+
+
+def test_phone_bulk_completed_older_stats_read_valid_as_found() -> None:
+    batch = read(
+        JobKind.PHONE_BULK,
+        200,
+        {
+            "general": {"id": "p1", "status": "completed"},
+            "results": RESULTS,
+            "stats": {"requested": 2, "valid": 1, "credits_cost": 50.0},
+        },
+    )
+    stats = batch.stats
+    assert (stats.finished, stats.requested, stats.found) == (2, 2, 1)
+    assert (stats.credits_cost, stats.credits_to_refund) == (50.0, None)
+
+
+@pytest.mark.parametrize("status", [200, 202])
+def test_phone_bulk_ongoing(status: int) -> None:
+    body = {"general": {"id": "p1", "status": "ongoing"}, "stats": {"finished": 3, "requested": 8}}
+    batch = read(JobKind.PHONE_BULK, status, body)
+    assert batch.status is BatchStatus.ONGOING
+    assert (batch.stats.finished, batch.stats.requested, batch.stats.found) == (3, 8, None)
+    assert batch.results == ()
+
+
+def test_phone_bulk_failed_status() -> None:
+    body = {"general": {"id": "p1", "status": "failed"}, "stats": {"requested": 8}}
+    batch = read(JobKind.PHONE_BULK, 200, body)
+    assert batch.status is BatchStatus.FAILED
+    assert batch.done
+    assert batch.stats.finished == 0
+
+
+def test_unknown_phone_bulk_id() -> None:
+    with pytest.raises(BatchNotFoundError):
+        read(JobKind.PHONE_BULK, 400, {"message": "Could not retrieve bulk phone results"})
+    with pytest.raises(BatchNotFoundError):
+        read(JobKind.PHONE_BULK, 404, {"message": "Bulk search not found"})
+
+
+# -- GET /phone/single -----------------------------------------------------------------------
+
+
+def test_phone_single_ongoing_and_completed() -> None:
+    ongoing = read(JobKind.PHONE_SINGLE, 202, {"qualification": "ongoing"})
+    assert ongoing.status is BatchStatus.ONGOING
+    single = read(
+        JobKind.PHONE_SINGLE,
+        200,
+        {
+            "params": {"linkedin_url": LINKEDIN},
+            "custom": "lead-9",
+            "number": "+33612345678",
+            "country": "FR",
+            "qualification": "found",
+        },
+    )
+    assert single.status is BatchStatus.COMPLETED
+    assert single.result == PhoneResult(
+        PhoneQualification.FOUND, "+33612345678", "FR", None, {"linkedin_url": LINKEDIN}, "lead-9"
+    )
+
+
+def test_phone_single_errors() -> None:
+    with pytest.raises(BatchNotFoundError):
+        read(JobKind.PHONE_SINGLE, 500, {"message": "Could not retrieve single phone results"})
+    with pytest.raises(ServerError):
+        read(JobKind.PHONE_SINGLE, 500, {"message": "Internal error"})
+
+
+# -- properties: any body gives a model or a ResponseError -----------------------------------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+RESULT_KEYS = {
+    JobKind.EMAIL_BULK: ["index", "qualification", "email", "info", "raw_params", "custom"],
+    JobKind.VERIFY_BULK: ["index", "qualification", "email", "custom"],
+    JobKind.PHONE_BULK: ["index", "qualification", "number", "country", "params", "custom"],
+}
+STAT_KEYS = ["finished", "requested", "valid", "found", "credits_cost", "credits_to_refund"]
+
+
+def plausible_bulk(kind: JobKind) -> st.SearchStrategy[Any]:
+    return st.fixed_dictionaries(
+        {
+            "general": st.fixed_dictionaries(
+                {
+                    "id": json_values | st.text(),
+                    "status": json_values | st.sampled_from([s.value for s in BatchStatus]),
+                }
+            ),
+            "stats": st.dictionaries(st.sampled_from(STAT_KEYS), json_values),
+            "results": json_values
+            | st.lists(st.dictionaries(st.sampled_from(RESULT_KEYS[kind]), json_values)),
+        }
+    )
+
+
+plausible_single = st.dictionaries(
+    st.sampled_from(["qualification", "email", "info", "custom", "number", "country", "params"]),
+    json_values | st.sampled_from(["ongoing", "valid", "invalid", "found", "not_found"]),
+)
+documents = st.one_of(
+    json_values,
+    plausible_single,
+    *(plausible_bulk(kind) for kind in RESULT_KEYS),
+)
+
+
+def expected_model(kind: JobKind) -> type:
+    bulk = {
+        JobKind.EMAIL_BULK: BulkResults,
+        JobKind.VERIFY_BULK: BulkVerification,
+        JobKind.PHONE_BULK: BulkPhoneResults,
+    }
+    return bulk.get(kind, SingleAnswer)
+
+
+def read_any(kind: JobKind, status: int, body: bytes) -> None:
+    with contextlib.suppress(ResponseError):
+        model = JOBS[kind].read("j1", Response(status, {}, body))
+        assert isinstance(model, expected_model(kind))
+
+
+@given(st.sampled_from(list(JobKind)), st.sampled_from([200, 201, 202]), st.binary(max_size=300))
+def test_any_bytes_give_a_model_or_response_error(kind: JobKind, status: int, body: bytes) -> None:
+    read_any(kind, status, body)
+
+
+@given(st.sampled_from(list(JobKind)), st.sampled_from([200, 202]), documents)
+def test_any_json_gives_a_model_or_response_error(kind: JobKind, status: int, data: Any) -> None:
+    read_any(kind, status, orjson.dumps(data))
