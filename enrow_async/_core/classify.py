@@ -106,6 +106,12 @@ def retry_after(response: Response, now_epoch: float | None = None) -> float | N
     return value if math.isfinite(value) and value >= 0 else None
 
 
+def _redacted(text: str, request: Request) -> str:
+    """``text`` without the request's API key (a server may echo what it was sent)."""
+    key = request.headers.get("x-api-key")
+    return text.replace(key, "<redacted>") if key else text
+
+
 def _server_message(response: Response) -> str:
     try:
         data = orjson.loads(response.body)
@@ -124,6 +130,20 @@ def _unknown_single_id(request: Request, message: str) -> bool:
     if request.job is None or not spec_for(request.job).unknown_id_is_500:
         return False
     return "could not retrieve" in message.lower()
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, never its userinfo, path or query."""
+    target = urlsplit(url)
+    host = target.hostname
+    if not host:
+        return "the same origin"
+    try:
+        port = target.port
+    except ValueError:
+        port = None
+    host = f"[{host}]" if ":" in host else host
+    return f"{target.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
 def classify(
@@ -148,11 +168,10 @@ def classify(
         return Success(answer)
     method, path = request.method, request.path
     if 300 <= status < 400:
-        target = urlsplit(answer.headers.get("location", ""))
-        origin = f"{target.scheme}://{target.netloc}" if target.netloc else "the same origin"
+        origin = _redacted(_origin(answer.headers.get("location", "")), request)
         message = f"redirect to {origin} refused: the client never follows redirects with the key"
         return Fail(APIError(message, status=status, method=method, path=path))
-    message = _server_message(answer)
+    message = _redacted(_server_message(answer), request)
     if status == 401:
         return Fail(AuthenticationError(message, status=status, method=method, path=path))
     if status in (402, 422):
