@@ -255,9 +255,13 @@ class Scheduler:
     def _arm(self, due: float) -> None:
         """Make the loop call ``_fire`` at ``due`` (or when the 429 pause ends), rounded to
         the nearest tick of the coalescing grid."""
-        due = max(due, self._pause.until)
+        pause = self._pause.until
+        due = max(due, pause)
         if self._coalesce:
-            due = round(due / self._coalesce) * self._coalesce
+            tick = self._coalesce
+            due = round(due / tick) * tick
+            if due < pause:  # never round a pause's end down: the timer would fire inside it
+                due = math.ceil(pause / tick) * tick
         if self._timer is not None:
             if self._timer_due <= due:
                 return
