@@ -51,18 +51,24 @@ per test, configured by the ``enrow_simulator_config`` fixture (override it to c
 
 from ._config import CURVES, FAULT_KINDS, Curve, FaultKind, Faults, ManualClock, SimulatorConfig
 from ._jobs import Job
-from ._server import EnrowSimulator
+from ._memory import MemoryTransport
+from ._server import MEMORY_BASE_URL, EnrowSimulator
 from ._state import SimulatorStats
+from ._virtual import DeadlockError, VirtualClockLoop
 
 __all__ = [
     "CURVES",
     "FAULT_KINDS",
+    "MEMORY_BASE_URL",
     "Curve",
+    "DeadlockError",
     "EnrowSimulator",
     "FaultKind",
     "Faults",
     "Job",
     "ManualClock",
+    "MemoryTransport",
     "SimulatorConfig",
     "SimulatorStats",
+    "VirtualClockLoop",
 ]
