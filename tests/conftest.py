@@ -32,7 +32,8 @@ settings.register_profile(
 settings.load_profile("shared-machine")
 
 Connect = Callable[..., EnrowClient]
-"""``connect(simulator, **options)``: an EnrowClient onto ``simulator`` (not yet entered)."""
+"""``connect(simulator, key=None, **options)``: an EnrowClient onto ``simulator`` (not yet
+entered), with the simulator's key unless ``key`` is given."""
 
 Simulate = Callable[..., EnrowSimulator]
 """``simulate(config=None)``: an EnrowSimulator, served or in memory as ``served`` says."""
@@ -73,10 +74,10 @@ def simulate(served: bool) -> Simulate:
 
 @pytest.fixture
 def connect(served: bool) -> Connect:
-    def connect(simulator: EnrowSimulator, **options: Any) -> EnrowClient:
+    def connect(simulator: EnrowSimulator, key: str | None = None, **options: Any) -> EnrowClient:
         if not served:
             options.setdefault("transport", MemoryTransport(simulator))
-        return EnrowClient(simulator.api_key, base_url=simulator.base_url, **options)
+        return EnrowClient(key or simulator.api_key, base_url=simulator.base_url, **options)
 
     return connect
 

@@ -76,6 +76,6 @@ async def outcome(transport: Any, sim: EnrowSimulator, method: str, kind: Any) -
 async def test_same_outcome_over_http_and_in_memory(method: str, kind: Any) -> None:
     config = SimulatorConfig(seed=9, faults=Faults(slow_seconds=0.05))
     async with EnrowSimulator(config) as served, EnrowSimulator(config, serve=False) as memory:
-        over_http = await outcome(AiohttpTransport(read_timeout=0.3), served, method, kind)
-        in_memory = await outcome(MemoryTransport(memory, read_timeout=0.3), memory, method, kind)
+        over_http = await outcome(AiohttpTransport(read_timeout=0.15), served, method, kind)
+        in_memory = await outcome(MemoryTransport(memory, read_timeout=0.15), memory, method, kind)
     assert in_memory == over_http
