@@ -54,7 +54,7 @@ from ._jobs import Job
 from ._memory import MemoryTransport
 from ._server import MEMORY_BASE_URL, EnrowSimulator
 from ._state import SimulatorStats
-from ._virtual import DeadlockError, VirtualClockLoop
+from ._virtual import DeadlockError, LivelockError, VirtualClockLoop
 
 __all__ = [
     "CURVES",
@@ -66,6 +66,7 @@ __all__ = [
     "FaultKind",
     "Faults",
     "Job",
+    "LivelockError",
     "ManualClock",
     "MemoryTransport",
     "SimulatorConfig",

@@ -23,8 +23,10 @@ What it cannot see: work in other threads or processes, and sockets whose peer i
 this loop. With a timer pending, the clock jumps at once even if a thread is still working;
 with none, the loop waits up to ``deadlock_after`` real seconds for a thread to call back
 (``call_soon_threadsafe``, as ``run_in_executor`` does) and then raises
-:class:`DeadlockError`: every task waits for something that can never happen. Serve real
-HTTP on a standard loop.
+:class:`DeadlockError`: every task waits for something that can never happen. Code that
+spins until the clock moves (re-arming a timer in the past) would spin forever here, since
+time moves only when the loop is idle: after ``stall_after`` busy iterations at one instant
+it raises :class:`LivelockError`. Serve real HTTP on a standard loop.
 """
 
 from __future__ import annotations
@@ -32,11 +34,16 @@ from __future__ import annotations
 import asyncio
 import selectors
 
-__all__ = ["DeadlockError", "VirtualClockLoop"]
+__all__ = ["DeadlockError", "LivelockError", "VirtualClockLoop"]
 
 
 class DeadlockError(RuntimeError):
     """A VirtualClockLoop found nothing ready, no timer set and no thread calling back."""
+
+
+class LivelockError(RuntimeError):
+    """A VirtualClockLoop ran ``stall_after`` iterations in a row at one instant: something
+    busy-waits for a clock that only moves when the loop is idle."""
 
 
 class _Clock:
@@ -49,16 +56,16 @@ class _Clock:
 class _JumpingSelector(selectors.DefaultSelector):
     """Polls without blocking; where the loop would sleep until a timer, moves the clock."""
 
-    def __init__(self, clock: _Clock, deadlock_after: float) -> None:
+    def __init__(self, clock: _Clock, deadlock_after: float, stall_after: int) -> None:
         super().__init__()
         self._clock = clock
         self._deadlock_after = deadlock_after
+        self._stall_after = stall_after
+        self._still = 0  # iterations in a row at this instant with no I/O
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         ready = super().select(0)
-        if ready:
-            return ready
-        if timeout is None:  # no timer at all: only another thread can wake the loop
+        if not ready and timeout is None:  # no timer: only another thread can wake the loop
             ready = super().select(self._deadlock_after)
             if not ready:
                 raise DeadlockError(
@@ -66,9 +73,22 @@ class _JumpingSelector(selectors.DefaultSelector):
                     f" and no thread called back within {self._deadlock_after:g} s of real time"
                     " (an event nobody sets, a lock never released, a stream never written?)"
                 )
+        if ready:
+            self._still = 0
             return ready
-        if timeout > 0:
+        if timeout:
             self._clock.now += timeout
+            self._still = 0
+            return []
+        self._still += 1
+        if self._still >= self._stall_after:
+            self._still = 0  # a fresh allowance, for the cleanup that follows
+            raise LivelockError(
+                f"livelock on a VirtualClockLoop: {self._stall_after} iterations in a row at"
+                f" t={self._clock.now!r} with callbacks always ready and no I/O: something"
+                " busy-waits for time to pass (a timer re-armed in the past, a loop of"
+                " sleep(0) until a deadline?); on this loop time moves only when it is idle"
+            )
         return []
 
 
@@ -77,15 +97,24 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     next timer whenever no callback and no I/O is ready.
 
     ``deadlock_after``: real seconds to wait, with no timer set, for another thread to wake
-    the loop before raising :class:`DeadlockError`.
+    the loop before raising :class:`DeadlockError`. ``stall_after``: loop iterations in a
+    row at one instant, with callbacks always ready and no I/O, before raising
+    :class:`LivelockError` (code spinning until time passes would otherwise spin forever).
     """
 
-    def __init__(self, *, start: float = 0.0, deadlock_after: float = 1.0) -> None:
+    def __init__(
+        self, *, start: float = 0.0, deadlock_after: float = 1.0, stall_after: int = 100_000
+    ) -> None:
         self._virtual_clock = _Clock(start)
-        super().__init__(selector=_JumpingSelector(self._virtual_clock, deadlock_after))
-        if not deadlock_after >= 0:  # checked once the loop is whole, so it closes cleanly
+        selector = _JumpingSelector(self._virtual_clock, deadlock_after, stall_after)
+        super().__init__(selector=selector)
+        # Checked once the loop is whole, so that it closes cleanly.
+        if not deadlock_after >= 0:
             self.close()
             raise ValueError(f"deadlock_after must be seconds >= 0, got {deadlock_after!r}")
+        if stall_after < 1:
+            self.close()
+            raise ValueError(f"stall_after must be >= 1, got {stall_after!r}")
 
     def time(self) -> float:
         """The virtual clock, in seconds."""

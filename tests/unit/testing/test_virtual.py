@@ -9,7 +9,7 @@ import time
 import anyio
 import pytest
 
-from enrow_async.testing import DeadlockError, VirtualClockLoop
+from enrow_async.testing import DeadlockError, LivelockError, VirtualClockLoop
 
 pytestmark = pytest.mark.anyio
 
@@ -129,3 +129,26 @@ def test_a_thread_is_waited_for_within_deadlock_after() -> None:
 def test_deadlock_after_must_be_seconds() -> None:
     with pytest.raises(ValueError, match="deadlock_after"):
         VirtualClockLoop(deadlock_after=-1)
+
+
+def test_a_busy_wait_for_time_to_pass_raises_instead_of_spinning() -> None:
+    # A timer re-armed at the current instant until the clock passes a deadline: on a real
+    # loop it spins until real time moves on; here time moves only when the loop is idle.
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 1.0
+
+        def check() -> None:
+            if loop.time() < deadline:
+                loop.call_at(loop.time(), check)
+
+        check()
+        await asyncio.sleep(2)
+
+    with pytest.raises(LivelockError, match=r"1000 iterations in a row at t=0\.0"):
+        run(VirtualClockLoop(stall_after=1000), main())
+
+
+def test_stall_after_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="stall_after"):
+        VirtualClockLoop(stall_after=0)
