@@ -10,6 +10,7 @@ standard one and ``sim`` stays in memory unless a module overrides ``served``.
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ settings.load_profile("shared-machine")
 
 Connect = Callable[..., EnrowClient]
 """``connect(simulator, key=None, **options)``: an EnrowClient onto ``simulator`` (not yet
-entered), with the simulator's key unless ``key`` is given."""
+entered), with the simulator's key unless ``key`` is given, and seeded jitter (``rand``)
+unless given: on virtual time a run repeats exactly."""
 
 Simulate = Callable[..., EnrowSimulator]
 """``simulate(config=None)``: an EnrowSimulator, served or in memory as ``served`` says."""
@@ -77,6 +79,7 @@ def connect(served: bool) -> Connect:
     def connect(simulator: EnrowSimulator, key: str | None = None, **options: Any) -> EnrowClient:
         if not served:
             options.setdefault("transport", MemoryTransport(simulator))
+        options.setdefault("rand", random.Random(0).random)
         return EnrowClient(key or simulator.api_key, base_url=simulator.base_url, **options)
 
     return connect
