@@ -1,7 +1,17 @@
-"""Shared test setup: anyio on asyncio (aiohttp runs on asyncio only) and the seed payload."""
+"""Shared test setup: anyio on asyncio (aiohttp runs on asyncio only), the seed payload, and a
+simulator with a client on it.
+
+Two worlds share the fixtures. ``tests/unit/`` runs on :class:`VirtualClockLoop` with the
+simulator in memory (``MemoryTransport``): no socket, and time jumps whenever every task
+waits. ``tests/integration/`` (marked ``integration``) serves the simulator on 127.0.0.1,
+port 0, on a standard loop in real time. Elsewhere (the older flat modules) the loop is a
+standard one and ``sim`` stays in memory unless a module overrides ``served``.
+"""
 
 from __future__ import annotations
 
+import random
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +19,11 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, settings
 
+from enrow_async import EnrowClient
+from enrow_async.testing import EnrowSimulator, MemoryTransport, SimulatorConfig
+
 DATA = Path(__file__).parent / "data"
+INTEGRATION = Path(__file__).parent / "integration"
 
 # Timing is not what the property tests check: on a shared 2-core machine one draw was seen
 # to stall for a second (CI, too_slow health check), so no deadline and no speed check.
@@ -18,10 +32,77 @@ settings.register_profile(
 )
 settings.load_profile("shared-machine")
 
+Connect = Callable[..., EnrowClient]
+"""``connect(simulator, key=None, **options)``: an EnrowClient onto ``simulator`` (not yet
+entered), with the simulator's key unless ``key`` is given, and seeded jitter (``rand``)
+unless given: on virtual time a run repeats exactly."""
+
+Simulate = Callable[..., EnrowSimulator]
+"""``simulate(config=None)``: an EnrowSimulator, served or in memory as ``served`` says."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "integration: real HTTP on 127.0.0.1 in real time (tests/integration/)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if INTEGRATION in item.path.parents:
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture
-def anyio_backend() -> str:
+def anyio_backend() -> Any:
+    """A standard asyncio loop; ``tests/unit`` overrides this with the virtual clock."""
     return "asyncio"
+
+
+@pytest.fixture
+def served() -> bool:
+    """Whether simulators listen on 127.0.0.1 (True in ``tests/integration``) or stay in
+    memory, reached through MemoryTransport."""
+    return False
+
+
+@pytest.fixture
+def simulate(served: bool) -> Simulate:
+    def simulate(config: SimulatorConfig | None = None) -> EnrowSimulator:
+        return EnrowSimulator(config, serve=served)
+
+    return simulate
+
+
+@pytest.fixture
+def connect(served: bool) -> Connect:
+    def connect(simulator: EnrowSimulator, key: str | None = None, **options: Any) -> EnrowClient:
+        if not served:
+            options.setdefault("transport", MemoryTransport(simulator))
+        options.setdefault("rand", random.Random(0).random)
+        return EnrowClient(key or simulator.api_key, base_url=simulator.base_url, **options)
+
+    return connect
+
+
+@pytest.fixture
+def sim_config() -> SimulatorConfig:
+    """The configuration of ``sim``: override it in a module to change it."""
+    return SimulatorConfig(seed=7)
+
+
+@pytest.fixture
+async def sim(simulate: Simulate, sim_config: SimulatorConfig) -> AsyncIterator[EnrowSimulator]:
+    """A running simulator configured by ``sim_config``."""
+    async with simulate(sim_config) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def client(connect: Connect, sim: EnrowSimulator) -> AsyncIterator[EnrowClient]:
+    """An open EnrowClient with default options onto ``sim``."""
+    async with connect(sim) as opened:
+        yield opened
 
 
 @pytest.fixture

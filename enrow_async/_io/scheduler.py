@@ -60,6 +60,9 @@ class Pollable(Protocol):
     def stats(self) -> _Counts: ...
 
 
+_EARLY = 1e-6
+"""A loop may run a timer up to its clock resolution early: such a tick counts as come."""
+
 POLL_FAILURES = 2
 """Failed polls in a row (each after its own retries) before a waiter is told."""
 
@@ -255,13 +258,7 @@ class Scheduler:
     def _arm(self, due: float) -> None:
         """Make the loop call ``_fire`` at ``due`` (or when the 429 pause ends), rounded to
         the nearest tick of the coalescing grid."""
-        pause = self._pause.until
-        due = max(due, pause)
-        if self._coalesce:
-            tick = self._coalesce
-            due = round(due / tick) * tick
-            if due < pause:  # never round a pause's end down: the timer would fire inside it
-                due = math.ceil(pause / tick) * tick
+        due = self._tick(max(due, self._pause.until), up=self._pause.until)
         if self._timer is not None:
             if self._timer_due <= due:
                 return
@@ -269,6 +266,15 @@ class Scheduler:
         assert self._loop is not None
         self._timer = self._loop.call_at(due, self._fire)
         self._timer_due = due
+
+    def _tick(self, due: float, *, up: float = -math.inf) -> float:
+        """``due`` on the coalescing grid: the nearest tick, but never one before ``up`` (a
+        timer for a pause's end must not fire inside the pause)."""
+        tick = self._coalesce
+        if not tick:
+            return due
+        rounded = round(due / tick) * tick
+        return rounded if rounded >= up else math.ceil(up / tick) * tick
 
     def _disarm(self) -> None:
         if self._timer is not None:
@@ -285,16 +291,15 @@ class Scheduler:
         if self._pause.until > now and heap:
             self._arm(self._pause.until)
             return
-        # Timers fire on a grid of ``coalesce`` seconds and take every poll due within half
-        # a tick: one wake-up of the loop serves many polls, which costs far less CPU than
-        # one wake-up each, and moves no poll by more than half a tick.
-        limit = now + self._coalesce / 2
+        # Timers fire on a grid of ``coalesce`` seconds and take every poll whose tick has
+        # come: one wake-up of the loop serves many polls, which costs far less CPU than one
+        # wake-up each, and moves no poll by more than half a tick.
         while heap:
             due, _, watch = heap[0]
             if not watch.live:
                 heapq.heappop(heap)
                 continue
-            if due > limit:
+            if self._tick(due) > now + _EARLY:
                 self._arm(due)
                 return
             heapq.heappop(heap)

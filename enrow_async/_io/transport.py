@@ -18,7 +18,7 @@ from yarl import URL
 from .._core.http import Request, Response
 from ..errors import ResponseError, TransportError
 
-__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "Transport"]
+__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "Transport", "too_large"]
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 """32 MiB: a completed 5,000-result batch is about 2-3 MiB on the wire."""
@@ -117,26 +117,31 @@ class AiohttpTransport:
             ) as resp:
                 length = resp.content_length
                 if length is not None and length > self._max_body:
-                    raise _too_large(request, resp.status, length, self._max_body)
+                    raise too_large(request, resp.status, length, self._max_body)
                 body = await self._read(resp, request)
                 return Response(resp.status, resp.headers, body)
         except aiohttp.ClientPayloadError as exc:
             raise TransportError(
                 f"{request.method} {request.path}: truncated body ({exc})"
             ) from exc
-        except aiohttp.ClientConnectorError as exc:
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            where = (
+                f" to {exc.host}:{exc.port}"
+                if isinstance(exc, aiohttp.ClientConnectorError)
+                else ""
+            )
             raise TransportError(
-                f"{request.method} {request.path}: cannot connect to {exc.host}:{exc.port}",
+                f"{request.method} {request.path}: cannot connect{where}",
                 request_sent=False,
+            ) from exc
+        except TimeoutError as exc:  # aiohttp's read timeouts are TimeoutErrors too
+            raise TransportError(
+                f"{request.method} {request.path}: no answer within the read timeout"
             ) from exc
         except aiohttp.ClientError as exc:
             raise TransportError(
                 f"{request.method} {request.path}: {type(exc).__name__}: {exc}"
             ) from _redacted(exc)
-        except TimeoutError as exc:
-            raise TransportError(
-                f"{request.method} {request.path}: no answer within the read/connect timeout"
-            ) from exc
 
     async def _read(self, resp: aiohttp.ClientResponse, request: Request) -> bytes:
         if resp.content_length is not None:
@@ -146,7 +151,7 @@ class AiohttpTransport:
         async for chunk in resp.content.iter_any():
             size += len(chunk)
             if size > self._max_body:
-                raise _too_large(request, resp.status, size, self._max_body)
+                raise too_large(request, resp.status, size, self._max_body)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -167,7 +172,8 @@ def _redacted(exc: aiohttp.ClientError) -> aiohttp.ClientError:
     return exc
 
 
-def _too_large(request: Request, status: int, size: int, cap: int) -> ResponseError:
+def too_large(request: Request, status: int, size: int, cap: int) -> ResponseError:
+    """A body of ``size`` bytes or more is over the ``cap``: refused before it is read."""
     return ResponseError(
         f"{request.method} {request.path}: body of {size} bytes or more exceeds the"
         f" {cap}-byte cap (raise max_response_bytes if this is expected)",

@@ -1,9 +1,19 @@
 """A local, faithful simulator of the Enrow API, for testing code that talks to Enrow.
 
-It serves every documented endpoint over real HTTP on loopback (``aiohttp.web``):
-email finder (bulk and single), email verifier (bulk and single), phone finder (bulk
-and single) and ``/account/info``. Jobs progress over time on a configurable curve,
-results are realistic and deterministic for a given seed, and faults can be injected.
+It answers every documented endpoint: email finder (bulk and single), email verifier
+(bulk and single), phone finder (bulk and single) and ``/account/info``, either over real
+HTTP on loopback (``aiohttp.web``) or in memory through :class:`MemoryTransport`
+(``EnrowSimulator(serve=False)``: no socket). Jobs progress over time on a configurable
+curve, results are realistic and deterministic for a given seed, and faults can be
+injected. On :class:`VirtualClockLoop`, an asyncio loop whose clock jumps whenever every
+task waits, an hour-long batch, its polls and its retries take milliseconds (with anyio's
+pytest plugin: ``anyio_backend = ("asyncio", {"loop_factory": VirtualClockLoop})``):
+
+>>> async def hour_long_batch() -> None:  # on VirtualClockLoop  # doctest: +SKIP
+...     async with EnrowSimulator(SimulatorConfig(duration=3600), serve=False) as sim:
+...         async with EnrowClient(sim.api_key, base_url=sim.base_url,
+...                                transport=MemoryTransport(sim)) as client:
+...             batch = await client.wait_for_batch(sim.add_batch(searches), timeout=7200)
 
 >>> from enrow_async.testing import EnrowSimulator, SimulatorConfig, Faults
 >>> async def demo() -> None:  # doctest: +SKIP
@@ -23,19 +33,22 @@ What it does, and what to configure (:class:`SimulatorConfig`):
   ``insufficient_status`` (402, or 422 ``Insufficient balance`` as in the older reference).
 - **Progress**: each job runs ``duration`` seconds (a number, or a ``(min, max)`` range
   drawn per job) along a ``curve`` (``linear``, ``fast_start``, ``slow_start``, ``steps``
-  or ``random``). ``finished`` is read from ``clock`` when asked: pass a
-  :class:`ManualClock` and call ``advance()`` for deterministic progress. A share
+  or ``random``). ``finished`` is read from ``clock`` when asked, by default the event
+  loop's (so virtual time on :class:`VirtualClockLoop`); pass a :class:`ManualClock` and
+  call ``advance()`` for progress that moves only when told to. A share
   ``fail_rate`` of bulk jobs ends ``failed``; ``valid_rate`` of the searches find someone.
 - **Wire variants** the sources disagree on: ``ongoing_status`` (200 or 202),
   ``not_found_status`` (400 ``Could not retrieve ...`` or 404 ``... not found``) and
   ``index_as`` (``"str"`` or ``"int"``) for the bulk GET endpoints.
-- **Rate limit**: at most ``post_rate_limit`` POSTs per key in any second (real time);
+- **Rate limit**: at most ``post_rate_limit`` POSTs per key in any second (of the event
+  loop's clock);
   over it, 429 ``Rate limit exceeded`` with a ``Retry-After`` header in seconds.
 - **Faults** (:class:`Faults`): per-request probabilities of ``server_error`` (500/503),
   ``html_502``, ``rate_limited`` (429 + ``Retry-After``), ``drop`` (connection closed
   before the API acts), ``drop_after`` (closed after it acted: the job exists),
   ``truncate`` (body cut short), ``slow`` and ``hang`` (no answer until the simulator
-  stops), for the HTTP ``methods`` listed (GET only by default). ``sim.inject(kind,
+  stops), for the HTTP ``methods`` listed (GET only by default). :class:`MemoryTransport`
+  reports each one as the aiohttp transport does over HTTP. ``sim.inject(kind,
   count, path, method)`` forces the next matching requests to get a fault.
 - **Webhooks**: a job started with ``settings.webhook`` POSTs its documented event to that
   URL ``webhook_delay`` seconds after it ends; failed deliveries are only counted.
@@ -46,23 +59,31 @@ rate-limit answers, webhook deliveries; also served as JSON at ``GET /_simulator
 
 From a shell: ``python -m enrow_async.testing --port 8765`` (``--help`` for options).
 With pytest, the ``enrow_simulator`` and ``enrow_base_url`` fixtures serve one simulator
-per test, configured by the ``enrow_simulator_config`` fixture (override it to change).
+per test, configured by the ``enrow_simulator_config`` fixture (override it to change);
+``enrow_memory_simulator`` and ``enrow_memory_transport`` keep one in memory.
 """
 
 from ._config import CURVES, FAULT_KINDS, Curve, FaultKind, Faults, ManualClock, SimulatorConfig
 from ._jobs import Job
-from ._server import EnrowSimulator
+from ._memory import MemoryTransport
+from ._server import MEMORY_BASE_URL, EnrowSimulator
 from ._state import SimulatorStats
+from ._virtual import DeadlockError, LivelockError, VirtualClockLoop
 
 __all__ = [
     "CURVES",
     "FAULT_KINDS",
+    "MEMORY_BASE_URL",
     "Curve",
+    "DeadlockError",
     "EnrowSimulator",
     "FaultKind",
     "Faults",
     "Job",
+    "LivelockError",
     "ManualClock",
+    "MemoryTransport",
     "SimulatorConfig",
     "SimulatorStats",
+    "VirtualClockLoop",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, get_args
 
@@ -107,8 +106,11 @@ class SimulatorConfig:
 
     - ``duration``: seconds a job runs, a number or a ``(min, max)`` range drawn per job.
     - ``curve``: how ``finished`` grows over that time (``"random"`` picks one per job).
-    - ``clock``: zero-argument callable returning seconds; inject a :class:`ManualClock`
-      for deterministic progress. The POST rate limit and fault delays use real time.
+    - ``clock``: zero-argument callable returning seconds that job progress follows;
+      ``None`` (the default) is the running event loop's clock (``time.monotonic`` on a
+      standard loop, virtual time on :class:`VirtualClockLoop`). Inject a
+      :class:`ManualClock` for progress that moves only when told to. The POST rate limit
+      and fault delays always follow the event loop's clock.
     - ``ongoing_status`` / ``not_found_status`` / ``index_as``: the wire variants the
       sources disagree on, for the bulk GET endpoints.
     - ``credits``: the key's balance (``None``: unlimited); ``insufficient_status`` is
@@ -118,7 +120,7 @@ class SimulatorConfig:
 
     api_key: str = "sim-key"
     seed: int = 0
-    clock: Callable[[], float] = time.monotonic
+    clock: Callable[[], float] | None = None
     duration: tuple[float, float] = attrs.field(default=(0.2, 1.0), converter=_duration)
     curve: Curve = attrs.field(default="random", validator=_one_of(*CURVES))
     fail_rate: float = attrs.field(default=0.0, validator=_rate)

@@ -1,26 +1,37 @@
-"""Which request gets which fault, and how each fault looks on the wire."""
+"""Which request gets which fault, and the answers the answering faults put in the API's place."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
 
 import attrs
-from aiohttp import web
 
 from ._config import FAULT_KINDS, FaultKind, Faults
 
-__all__ = ["FaultPicker", "json_response", "with_fault_after", "with_fault_before"]
+__all__ = ["JSON", "Answer", "FaultPicker"]
+
+JSON = "application/json"
 
 _BAD_GATEWAY = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
 )
 
 
-def json_response(status: int, body: bytes) -> web.Response:
-    return web.Response(status=status, body=body, content_type="application/json")
+@attrs.frozen
+class Answer:
+    """One HTTP answer as data: status, body, and the headers aiohttp.web would send with
+    it (``Content-Type`` first, then extras such as ``Retry-After``; no ``Content-Length``,
+    ``Date`` or ``Server``)."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", JSON),)
+
+    @classmethod
+    def json(cls, status: int, body: bytes, *extra: tuple[str, str]) -> Answer:
+        """A JSON answer, with ``extra`` headers as (name, value) pairs."""
+        return cls(status, body, (("Content-Type", JSON), *extra))
 
 
 @attrs.define
@@ -70,56 +81,19 @@ class FaultPicker:
                 return kind
         return None
 
-    def server_error_status(self) -> int:
-        return self._rng.choice((500, 503))
+    def answer(self, kind: FaultKind) -> Answer | None:
+        """The answer fault ``kind`` sends instead of the API's, or None if it sends none.
 
-
-def _drop(request: web.Request) -> web.Response:
-    """Close the connection: the client sees it end without (the rest of) an answer."""
-    if request.transport is not None:
-        request.transport.close()
-    return web.Response(status=500)  # never reaches the client
-
-
-async def with_fault_before(
-    picker: FaultPicker, kind: FaultKind, request: web.Request, stopping: asyncio.Event
-) -> web.Response | None:
-    """The answer a fault puts in place of the API's, or None to let the API answer."""
-    if kind == "server_error":
-        status = picker.server_error_status()
-        message = b"Internal server error" if status == 500 else b"Service unavailable"
-        return json_response(status, b'{"message": "' + message + b'"}')
-    if kind == "html_502":
-        return web.Response(status=502, text=_BAD_GATEWAY, content_type="text/html")
-    if kind == "rate_limited":
-        response = json_response(429, b'{"message": "Too Many Requests"}')
-        response.headers["Retry-After"] = f"{picker.faults.retry_after:g}"
-        return response
-    if kind == "drop":
-        return _drop(request)
-    if kind == "hang":
-        await stopping.wait()
-        return _drop(request)
-    if kind == "slow":
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(picker.faults.slow_seconds):
-                await stopping.wait()
-    return None
-
-
-async def with_fault_after(
-    kind: FaultKind, request: web.Request, response: web.Response
-) -> web.StreamResponse:
-    """The API's answer, lost (``drop_after``) or cut short (``truncate``) on the way out."""
-    if kind == "drop_after":
-        return _drop(request)
-    if kind != "truncate":
-        return response
-    body = response.body
-    assert isinstance(body, bytes)
-    cut = web.StreamResponse(status=response.status, headers=response.headers)
-    cut.content_length = len(body)
-    await cut.prepare(request)
-    await cut.write(body[: len(body) // 2])
-    _drop(request)
-    return cut
+        Draws the 500-or-503 choice of ``server_error`` from the seeded RNG."""
+        if kind == "server_error":
+            status = self._rng.choice((500, 503))
+            message = b"Internal server error" if status == 500 else b"Service unavailable"
+            return Answer.json(status, b'{"message": "' + message + b'"}')
+        if kind == "html_502":
+            return Answer(502, _BAD_GATEWAY, (("Content-Type", "text/html; charset=utf-8"),))
+        if kind == "rate_limited":
+            retry_after = f"{self.faults.retry_after:g}"
+            return Answer.json(
+                429, b'{"message": "Too Many Requests"}', ("Retry-After", retry_after)
+            )
+        return None

@@ -1,8 +1,8 @@
-"""EnrowSimulator: the simulated API served over real HTTP, as an async context manager."""
+"""EnrowSimulator: the simulated API, served over real HTTP or kept in memory, as an async
+context manager."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -11,7 +11,8 @@ from typing import Any, Literal, Self
 import orjson
 from aiohttp import web
 
-from ._app import Api
+from ._api import Api
+from ._app import web_application
 from ._config import Curve, FaultKind, SimulatorConfig
 from ._faults import FaultPicker
 from ._jobs import Job
@@ -19,7 +20,11 @@ from ._state import Simulation, SimulatorStats
 from ._validate import ApiError, items_of
 from ._webhooks import WebhookSender
 
-__all__ = ["EnrowSimulator"]
+__all__ = ["MEMORY_BASE_URL", "EnrowSimulator"]
+
+MEMORY_BASE_URL = "https://enrow-simulator.invalid"
+"""``base_url`` of a simulator kept in memory: reachable through MemoryTransport only (the
+``.invalid`` domain never resolves, so no other transport can reach anything with it)."""
 
 _KINDS = {"email": "/email/find/bulk", "verify": "/email/verify/bulk", "phone": "/phone/bulk"}
 _ITEMS_KEY = {"email": "searches", "verify": "verifications", "phone": "searches"}
@@ -28,18 +33,30 @@ _ITEMS_KEY = {"email": "searches", "verify": "verifications", "phone": "searches
 class EnrowSimulator:
     """A local Enrow API on ``host:port`` (port 0 picks a free one), faithful to the docs.
 
+    With ``serve=False`` it opens no socket: requests reach it through
+    :class:`~enrow_async.testing.MemoryTransport` only, and ``base_url`` is
+    :data:`MEMORY_BASE_URL`. Webhook deliveries go over HTTP either way.
+
     >>> async with EnrowSimulator(SimulatorConfig(seed=1)) as sim:  # doctest: +SKIP
     ...     client = EnrowClient(sim.api_key, base_url=sim.base_url)
+    >>> async with EnrowSimulator(serve=False) as sim:  # doctest: +SKIP
+    ...     client = EnrowClient(sim.api_key, base_url=sim.base_url,
+    ...                          transport=MemoryTransport(sim))
     """
 
     def __init__(
-        self, config: SimulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        config: SimulatorConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        serve: bool = True,
     ) -> None:
         self.config = config or SimulatorConfig()
-        self._host, self._port = host, port
+        self._host, self._port, self._serve = host, port, serve
         self._state = Simulation(self.config, on_webhook_job=self._schedule_webhook)
         self._faults = FaultPicker(self.config.faults, self.config.seed)
-        self._stopping = asyncio.Event()
+        self._api = Api(self._state, self._faults)
         self._webhooks = WebhookSender(self.config, self._state.stats)
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -48,8 +65,13 @@ class EnrowSimulator:
         return f"EnrowSimulator({self._base_url or 'not started'})"
 
     @property
+    def running(self) -> bool:
+        """Started and not closed yet."""
+        return self._api.up
+
+    @property
     def base_url(self) -> str:
-        """``http://host:port`` once started."""
+        """``http://host:port`` once started (:data:`MEMORY_BASE_URL` with ``serve=False``)."""
         if self._base_url is None:
             raise RuntimeError("the simulator is not running: use `async with EnrowSimulator()`")
         return self._base_url
@@ -65,26 +87,29 @@ class EnrowSimulator:
         return self._state.stats.snapshot()
 
     async def start(self) -> None:
-        if self._runner is not None:
+        if self._api.up:
             raise RuntimeError("the simulator is already running")
-        self._stopping.clear()
-        app = Api(self._state, self._faults, self._stopping).application()
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        self._runner = runner
+        self._api.open()
         try:
-            await web.TCPSite(runner, self._host, self._port).start()
+            self._base_url = await self._listen() if self._serve else MEMORY_BASE_URL
         except BaseException:
             await self.close()
             raise
+        self._webhooks.start()
+
+    async def _listen(self) -> str:
+        """Serve the API on ``host:port``; return the base URL."""
+        runner = web.AppRunner(web_application(self._api), access_log=None, shutdown_timeout=1.0)
+        self._runner = runner
+        await runner.setup()
+        await web.TCPSite(runner, self._host, self._port).start()
         host, port = runner.addresses[0][:2]
         host = f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
-        self._base_url = f"http://{host}:{port}"
-        self._webhooks.start()
+        return f"http://{host}:{port}"
 
     async def close(self) -> None:
         """Release hanging requests, stop webhook deliveries, close the server."""
-        self._stopping.set()
+        self._api.shut()
         await self._webhooks.aclose()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import random
-import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
@@ -16,12 +16,25 @@ from ._config import CURVES, Curve, SimulatorConfig
 from ._jobs import ENDPOINTS, Job, build_results, number
 from ._validate import ApiError
 
-__all__ = ["UNLIMITED_CREDITS", "RateLimiter", "Simulation", "SimulatorStats"]
+__all__ = ["UNLIMITED_CREDITS", "RateLimiter", "Simulation", "SimulatorStats", "loop_time"]
 
 UNLIMITED_CREDITS = 1_000_000
 """Balance shown by ``/account/info`` when the config sets no ``credits`` (never enforced)."""
 
 _CONCRETE_CURVES = tuple(c for c in CURVES if c != "random")
+
+
+def loop_time() -> float:
+    """The running event loop's clock: ``time.monotonic()`` on a standard asyncio loop,
+    virtual time on :class:`~enrow_async.testing.VirtualClockLoop`."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            "the simulator reads the running event loop's clock: call it from async code,"
+            " or give SimulatorConfig a clock (a ManualClock, time.monotonic)"
+        ) from None
+    return loop.time()
 
 
 @attrs.define
@@ -68,17 +81,18 @@ class SimulatorStats:
 
 
 class RateLimiter:
-    """At most ``limit`` hits per key in any sliding second of real time."""
+    """At most ``limit`` hits per key in any sliding second of ``clock`` (the loop's)."""
 
-    def __init__(self, limit: int | None) -> None:
+    def __init__(self, limit: int | None, clock: Callable[[], float] = loop_time) -> None:
         self._limit = limit
+        self._clock = clock
         self._hits: dict[str, deque[float]] = {}
 
     def retry_after(self, key: str) -> float | None:
         """Record a hit, or return the seconds to wait if the key is over its limit."""
         if self._limit is None:
             return None
-        now = time.monotonic()
+        now = self._clock()
         hits = self._hits.setdefault(key, deque())
         while hits and hits[0] <= now - 1.0:
             hits.popleft()
@@ -123,7 +137,9 @@ class Simulation:
         self._on_webhook_job = on_webhook_job
 
     def now(self) -> float:
-        return self.config.clock()
+        """Clock time of job progress: the config's clock, else the event loop's."""
+        clock = self.config.clock
+        return loop_time() if clock is None else clock()
 
     def balance(self) -> float:
         return number(self._ledger.balance(self.now()))

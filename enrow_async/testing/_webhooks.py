@@ -16,12 +16,12 @@ import orjson
 
 from ._config import SimulatorConfig
 from ._jobs import Job
-from ._state import SimulatorStats
+from ._state import SimulatorStats, loop_time
 
 __all__ = ["WebhookSender"]
 
 _CLOCK_TICK = 0.01
-"""With a clock other than ``time.monotonic`` the next due time is re-read this often."""
+"""With a clock other than the event loop's the next due time is re-read this often."""
 
 _HEADERS = {"content-type": "application/json", "user-agent": "enrow-simulator"}
 
@@ -30,7 +30,8 @@ class WebhookSender:
     """POSTs each job's webhook event ``webhook_delay`` clock-seconds after the job ends."""
 
     def __init__(self, config: SimulatorConfig, stats: SimulatorStats) -> None:
-        self._clock = config.clock
+        self._clock = loop_time if config.clock is None else config.clock
+        self._loop_clock = config.clock is None or config.clock is time.monotonic
         self._delay = config.webhook_delay
         self._stats = stats
         self._due: list[tuple[float, int, Job]] = []
@@ -68,7 +69,6 @@ class WebhookSender:
         self._wake.set()
 
     async def _run(self) -> None:
-        real_time = self._clock is time.monotonic
         while self._due:
             now = self._clock()
             while self._due and self._due[0][0] <= now:
@@ -78,7 +78,7 @@ class WebhookSender:
             wait = self._due[0][0] - now
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(wait if real_time else _CLOCK_TICK):
+                async with asyncio.timeout(wait if self._loop_clock else _CLOCK_TICK):
                     await self._wake.wait()
         self._loop_task = None
 

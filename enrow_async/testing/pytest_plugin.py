@@ -3,7 +3,12 @@
 - ``enrow_simulator``: a running :class:`EnrowSimulator` on 127.0.0.1, a free port, for one
   test (async: use it from tests run by the anyio plugin, on the asyncio backend);
 - ``enrow_base_url``: its base URL;
-- ``enrow_simulator_config``: the :class:`SimulatorConfig` it uses; override this fixture
+- ``enrow_memory_simulator``: a running simulator that opens no socket, and
+  ``enrow_memory_transport``: a :class:`MemoryTransport` onto it, for
+  ``EnrowClient(sim.api_key, base_url=sim.base_url, transport=...)``; on
+  :class:`VirtualClockLoop` (``anyio_backend = ("asyncio", {"loop_factory":
+  VirtualClockLoop})``) its time is virtual;
+- ``enrow_simulator_config``: the :class:`SimulatorConfig` both use; override this fixture
   in a ``conftest.py`` to change it.
 
 >>> @pytest.mark.anyio                                          # doctest: +SKIP
@@ -18,6 +23,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ._config import SimulatorConfig
+from ._memory import MemoryTransport
 from ._server import EnrowSimulator
 
 
@@ -40,3 +46,18 @@ async def enrow_simulator(
 def enrow_base_url(enrow_simulator: EnrowSimulator) -> str:
     """``http://127.0.0.1:<port>`` of the running ``enrow_simulator``."""
     return enrow_simulator.base_url
+
+
+@pytest.fixture
+async def enrow_memory_simulator(
+    enrow_simulator_config: SimulatorConfig,
+) -> AsyncIterator[EnrowSimulator]:
+    """A running simulator kept in memory (no socket), closed after the test."""
+    async with EnrowSimulator(enrow_simulator_config, serve=False) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def enrow_memory_transport(enrow_memory_simulator: EnrowSimulator) -> MemoryTransport:
+    """A MemoryTransport onto ``enrow_memory_simulator``."""
+    return MemoryTransport(enrow_memory_simulator)

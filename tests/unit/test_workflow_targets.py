@@ -1,12 +1,12 @@
-"""Issue 5's targets, end to end against the simulator over real loopback HTTP.
+"""Issue 5's targets, end to end against the simulator, in memory and in virtual time.
 
 - ``find_emails`` over 12,345 searches: every result, in input order, never a 429;
 - a burst of 25 concurrent starts stays under the POST rate limit (and the client's own
   limiter is what keeps it there);
-- a webhook-driven wait needs at most 2 GETs and returns promptly; the safety-net polls
-  still finish a wait whose notification never comes;
 - never pay twice: a POST that may have created a batch is not resent, a 429 is;
 - bad searches are refused before any request is sent.
+
+The webhook-driven waits travel over real HTTP: ``tests/integration/test_webhook_waits.py``.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import Any
 
 import anyio
 import pytest
 
 from enrow_async import (
-    BatchStatus,
     EnrowClient,
     IncompleteResultsError,
     JobProgress,
@@ -29,9 +28,11 @@ from enrow_async import (
 )
 from enrow_async._io.ratelimit import SlidingWindow
 from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
-from enrow_async.webhooks.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.anyio
+
+Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
+Simulate = Callable[..., EnrowSimulator]
 
 BULK = "/email/find/bulk"
 POST = ("POST", BULK)
@@ -57,22 +58,23 @@ def params(search: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[EnrowSimulator]:
-    # The default POST rate limit (10 per second) is on.
-    async with EnrowSimulator(SimulatorConfig(duration=(0.2, 0.5), seed=5)) as simulator:
-        assert simulator.config.post_rate_limit == 10
-        yield simulator
+def sim_config() -> SimulatorConfig:
+    config = SimulatorConfig(duration=(0.2, 0.5), seed=5)
+    assert config.post_rate_limit == 10  # the default POST rate limit is on
+    return config
 
 
 # -- find_emails over 12,345 searches --------------------------------------------------------
 
 
 @pytest.mark.parametrize("batch_size", [5000, 500])
-async def test_find_emails_12345_in_order_without_429(sim: EnrowSimulator, batch_size: int) -> None:
+async def test_find_emails_12345_in_order_without_429(
+    sim: EnrowSimulator, connect: Connect, batch_size: int
+) -> None:
     searches = people(12_345)
     batches = -(-len(searches) // batch_size)  # 3 full-size batches, or 25 (over 10/s)
     seen: list[JobProgress] = []
-    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+    async with connect(sim) as client:
         results = await client.find_emails(
             searches, batch_size=batch_size, timeout=60, on_progress=seen.append
         )
@@ -91,14 +93,13 @@ async def test_find_emails_12345_in_order_without_429(sim: EnrowSimulator, batch
     assert (seen[-1].finished, seen[-1].batches_done) == (12_345, batches)
 
 
-async def test_a_failed_batch_names_the_missing_positions_and_keeps_the_rest() -> None:
+async def test_a_failed_batch_names_the_missing_positions_and_keeps_the_rest(
+    simulate: Simulate, connect: Connect
+) -> None:
     # fail_rate=0.5 with this seed fails some of the 4 batches and not the others.
     config = SimulatorConfig(duration=(0.1, 0.3), fail_rate=0.5, seed=3)
     searches = people(20)
-    async with (
-        EnrowSimulator(config) as sim,
-        EnrowClient(sim.api_key, base_url=sim.base_url) as client,
-    ):
+    async with simulate(config) as sim, connect(sim) as client:
         with pytest.raises(IncompleteResultsError) as info:
             await client.find_emails(searches, batch_size=5, timeout=20)
         failed = {bid: sim.batch(bid) for bid in info.value.failed}
@@ -133,23 +134,26 @@ async def burst(client: EnrowClient, n: int = 25) -> list[str]:
     return [task.result().id for task in tasks]
 
 
-async def test_burst_of_25_starts_never_gets_a_429(sim: EnrowSimulator) -> None:
-    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
-        ids = await burst(client)
+async def test_burst_of_25_starts_never_gets_a_429(
+    sim: EnrowSimulator, client: EnrowClient
+) -> None:
+    ids = await burst(client)
     assert len(set(ids)) == 25
     stats = sim.stats
     assert stats.rate_limited == 0
     assert stats.batches_created == stats.requests[POST] == 25
 
 
-async def test_a_slow_first_wave_does_not_let_the_second_come_too_early() -> None:
+async def test_a_slow_first_wave_does_not_let_the_second_come_too_early(
+    simulate: Simulate, connect: Connect
+) -> None:
     # The first 10 POSTs reach the server's rate-limit check 0.2 s late (as over a slow
     # network, a TLS handshake or a stalled process): a window counted from each send would
     # let the 11th in less than a second after the server counted the 10th.
     config = SimulatorConfig(faults=Faults(slow_seconds=0.2))
-    async with EnrowSimulator(config) as sim:
+    async with simulate(config) as sim:
         sim.inject("slow", count=10, method="POST")
-        async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+        async with connect(sim) as client:
             ids = await burst(client)
         stats = sim.stats
     assert len(set(ids)) == 25
@@ -176,15 +180,15 @@ async def test_a_slot_is_held_until_the_answer_then_for_the_window() -> None:
         window.release()
         answered = anyio.current_time()
         await third.wait()
-        assert anyio.current_time() - answered >= 0.2 - 0.01
+        assert anyio.current_time() - answered == pytest.approx(0.2)  # virtual seconds
     window.release()
     window.release()
 
 
 async def test_without_the_limiter_the_burst_trips_429s_yet_starts_each_batch_once(
-    sim: EnrowSimulator,
+    sim: EnrowSimulator, connect: Connect
 ) -> None:
-    async with EnrowClient(sim.api_key, base_url=sim.base_url, posts_per_second=1000) as client:
+    async with connect(sim, posts_per_second=1000) as client:
         ids = await burst(client)
     assert len(set(ids)) == 25
     stats = sim.stats
@@ -193,59 +197,14 @@ async def test_without_the_limiter_the_burst_trips_429s_yet_starts_each_batch_on
     assert stats.requests[POST] == 25 + stats.rate_limited
 
 
-# -- webhook-driven waits ----------------------------------------------------------------------
-
-
-async def test_webhook_driven_wait_is_prompt_and_needs_at_most_two_gets() -> None:
-    config = SimulatorConfig(duration=1.0, webhook_delay=0.05, seed=1)
-    loop = asyncio.get_running_loop()
-    async with (
-        EnrowSimulator(config) as sim,
-        WebhookReceiver(host="127.0.0.1", port=0) as hooks,
-        EnrowClient(sim.api_key, base_url=sim.base_url) as client,
-    ):
-        job = await client.start_bulk_search(people(50), webhook=hooks.url)
-        batch = await client.wait_for_batch(job.id, timeout=30, webhook=hooks)
-        lateness = loop.time() - sim.batch(job.id).finish_at
-        stats = sim.stats
-    assert batch.status is BatchStatus.COMPLETED
-    assert len(batch.results) == 50
-    assert stats.webhooks_delivered == 1
-    assert hooks.events_received == 1
-    assert 1 <= stats.requests[GET] <= 2
-    assert 0 <= lateness < 0.3
-
-
-async def test_without_a_notification_the_safety_net_polls_finish_the_wait() -> None:
-    config = SimulatorConfig(duration=0.5, webhook_delay=0.05, seed=1)
-    loop = asyncio.get_running_loop()
-    async with (
-        EnrowSimulator(config) as sim,
-        WebhookReceiver() as hooks,
-        WebhookReceiver() as elsewhere,
-        EnrowClient(sim.api_key, base_url=sim.base_url, webhook_poll_interval=0.3) as client,
-    ):
-        # The notification goes to another receiver: `hooks` never hears of this batch.
-        job = await client.start_bulk_search(people(10), webhook=elsewhere.url)
-        batch = await client.wait_for_batch(job.id, timeout=10, webhook=hooks)
-        lateness = loop.time() - sim.batch(job.id).finish_at
-        gets = sim.stats.requests[GET]
-    assert batch.status is BatchStatus.COMPLETED
-    assert len(batch.results) == 10
-    assert hooks.events_received == 0
-    assert gets >= 1
-    assert 0 <= lateness < 0.3 + 0.3  # one safety interval, plus slack
-
-
 # -- never pay twice ---------------------------------------------------------------------------
 
 
-async def test_a_post_dropped_after_the_server_acted_is_not_resent() -> None:
+async def test_a_post_dropped_after_the_server_acted_is_not_resent(
+    simulate: Simulate, connect: Connect
+) -> None:
     config = SimulatorConfig(faults=Faults(drop_after=1.0, methods=("POST",)))
-    async with (
-        EnrowSimulator(config) as sim,
-        EnrowClient(sim.api_key, base_url=sim.base_url) as client,
-    ):
+    async with simulate(config) as sim, connect(sim) as client:
         with pytest.raises(OutcomeUnknownError, match="not sent again"):
             await client.start_bulk_search(people(3))
         stats = sim.stats
@@ -254,14 +213,15 @@ async def test_a_post_dropped_after_the_server_acted_is_not_resent() -> None:
     assert stats.faults == {"drop_after": 1}
 
 
-async def test_find_emails_names_the_batches_it_already_started(sim: EnrowSimulator) -> None:
+async def test_find_emails_names_the_batches_it_already_started(
+    sim: EnrowSimulator, client: EnrowClient
+) -> None:
     # The first POST is slow but answered; the second is lost after the server acted.
     sim.inject("slow", method="POST")
     sim.inject("drop_after", method="POST")
     searches = people(12)
-    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
-        with pytest.raises(OutcomeUnknownError) as info:
-            await client.find_emails(searches, batch_size=5, timeout=20)
+    with pytest.raises(OutcomeUnknownError) as info:
+        await client.find_emails(searches, batch_size=5, timeout=20)
     stats = sim.stats
     assert stats.requests[POST] == 2  # the third batch is never sent
     assert stats.batches_created == 2
@@ -271,10 +231,11 @@ async def test_find_emails_names_the_batches_it_already_started(sim: EnrowSimula
     assert sim.batch(started[0]).payload["searches"] == searches[:5]
 
 
-async def test_a_429_on_a_post_is_retried_and_creates_one_batch(sim: EnrowSimulator) -> None:
+async def test_a_429_on_a_post_is_retried_and_creates_one_batch(
+    sim: EnrowSimulator, client: EnrowClient
+) -> None:
     sim.inject("rate_limited", method="POST")
-    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
-        job = await client.start_bulk_search(people(3))
+    job = await client.start_bulk_search(people(3))
     stats = sim.stats
     assert stats.requests[POST] == 2
     assert stats.batches_created == 1
@@ -301,21 +262,19 @@ def without(position: int, field: str, n: int = 10) -> list[dict[str, Any]]:
     ids=["no-fullname", "no-company", "5001"],
 )
 async def test_start_bulk_search_refuses_bad_searches_before_sending(
-    sim: EnrowSimulator, searches: list[dict[str, Any]], message: str
+    sim: EnrowSimulator, client: EnrowClient, searches: list[dict[str, Any]], message: str
 ) -> None:
-    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
-        with pytest.raises(ValueError, match=message):
-            await client.start_bulk_search(searches)
+    with pytest.raises(ValueError, match=message):
+        await client.start_bulk_search(searches)
     assert not sim.stats.requests
 
 
 async def test_find_emails_refuses_a_bad_search_anywhere_before_sending(
-    sim: EnrowSimulator,
+    sim: EnrowSimulator, client: EnrowClient
 ) -> None:
     searches = without(12_000, "company", 12_345)
-    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
-        with pytest.raises(ValueError, match=r"search 12000: company_domain or company_name"):
-            await client.find_emails(searches, timeout=10)
-        with pytest.raises(ValueError, match=r"search 0: fullname is required"):
-            await client.find_emails([{"fullname": "  ", "company_domain": "a.com"}], timeout=10)
+    with pytest.raises(ValueError, match=r"search 12000: company_domain or company_name"):
+        await client.find_emails(searches, timeout=10)
+    with pytest.raises(ValueError, match=r"search 0: fullname is required"):
+        await client.find_emails([{"fullname": "  ", "company_domain": "a.com"}], timeout=10)
     assert not sim.stats.requests

@@ -1,11 +1,15 @@
-"""EnrowClient end to end against the simulator over real loopback HTTP."""
+"""EnrowClient end to end against the simulator, in memory and in virtual time.
+
+``tests/integration/test_client_http.py`` keeps what needs real HTTP (aiohttp's own errors,
+a caller-owned session, a server that is not the simulator).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +29,14 @@ from enrow_async import (
     EnrowClient,
     EnrowError,
     Progress,
-    ResponseError,
 )
 from enrow_async._core.convert import structure
-from enrow_async.testing import EnrowSimulator, SimulatorConfig
+from enrow_async.testing import EnrowSimulator, MemoryTransport, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
+
+Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
+Simulate = Callable[..., EnrowSimulator]
 
 SEARCHES = [
     {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},
@@ -40,15 +46,8 @@ SEARCHES = [
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[EnrowSimulator]:
-    async with EnrowSimulator(SimulatorConfig(duration=(0.2, 0.4), seed=7)) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def client(sim: EnrowSimulator) -> AsyncIterator[EnrowClient]:
-    async with EnrowClient(sim.api_key, base_url=sim.base_url) as c:
-        yield c
+def sim_config() -> SimulatorConfig:
+    return SimulatorConfig(duration=(0.2, 0.4), seed=7)
 
 
 def other_tasks() -> set[str]:
@@ -74,7 +73,7 @@ async def test_no_key_says_how_to_provide_one(monkeypatch: pytest.MonkeyPatch) -
 async def test_key_from_environment(monkeypatch: pytest.MonkeyPatch, sim: EnrowSimulator) -> None:
     monkeypatch.setenv("ENROW_API_KEY", sim.api_key)
     job = None
-    async with EnrowClient(base_url=sim.base_url) as client:
+    async with EnrowClient(base_url=sim.base_url, transport=MemoryTransport(sim)) as client:
         job = await client.start_bulk_search(SEARCHES)
     assert job.id
 
@@ -162,19 +161,21 @@ async def test_unknown_id(client: EnrowClient) -> None:
 
 
 @pytest.mark.parametrize("status", [400, 404])
-async def test_unknown_id_either_status(status: int) -> None:
-    async with EnrowSimulator(SimulatorConfig(not_found_status=status)) as sim:
-        async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+async def test_unknown_id_either_status(simulate: Simulate, connect: Connect, status: int) -> None:
+    async with simulate(SimulatorConfig(not_found_status=status)) as sim:
+        async with connect(sim) as client:
             with pytest.raises(BatchNotFoundError) as info:
                 await client.get_bulk_results("nope")
     assert info.value.status == status
 
 
 @pytest.mark.parametrize(("status", "index_as"), [(202, "int"), (200, "str")])
-async def test_wire_variants_from_the_server(status: int, index_as: str) -> None:
+async def test_wire_variants_from_the_server(
+    simulate: Simulate, connect: Connect, status: int, index_as: str
+) -> None:
     config = SimulatorConfig(ongoing_status=status, index_as=index_as, duration=(0.2, 0.3))
-    async with EnrowSimulator(config) as sim:
-        async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
+    async with simulate(config) as sim:
+        async with connect(sim) as client:
             job = await client.start_bulk_search(SEARCHES)
             ongoing = await client.get_bulk_results(job.id)
             batch = await client.wait_for_batch(job.id, timeout=10)
@@ -182,8 +183,8 @@ async def test_wire_variants_from_the_server(status: int, index_as: str) -> None
     assert [r.index for r in batch.results] == [0, 1, 2]
 
 
-async def test_bad_key_is_authentication_error(sim: EnrowSimulator) -> None:
-    async with EnrowClient("wrong-key", base_url=sim.base_url) as client:
+async def test_bad_key_is_authentication_error(sim: EnrowSimulator, connect: Connect) -> None:
+    async with connect(sim, key="wrong-key") as client:
         with pytest.raises(AuthenticationError) as info:
             await client.get_bulk_results("x")
     assert "wrong-key" not in str(info.value)
@@ -212,36 +213,29 @@ async def test_id_with_query_characters_is_one_id(client: EnrowClient) -> None:
         await client.get_bulk_results("a&id=b")
 
 
-async def test_transient_faults_are_retried(sim: EnrowSimulator) -> None:
+@pytest.mark.parametrize("kind", ["server_error", "rate_limited", "drop", "truncate", "html_502"])
+async def test_transient_faults_are_retried(
+    sim: EnrowSimulator, client: EnrowClient, kind: Any
+) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
-    for kind in ("server_error", "rate_limited", "drop", "truncate", "html_502"):
-        sim.inject(kind, count=1)
-    async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
-        batch = await client.get_bulk_results(batch_id)
+    sim.inject(kind)
+    batch = await client.get_bulk_results(batch_id)
     assert batch.status is BatchStatus.COMPLETED
+    stats = sim.stats
+    assert stats.faults == {kind: 1}
+    assert stats.requests["GET", "/email/find/bulk"] == 2
 
 
-async def test_html_200_is_a_response_error_with_raw_body(sim: EnrowSimulator) -> None:
-    # A body that is not JSON but arrives with 200 is not retried: it is reported.
-    from aiohttp import web
-
-    async def html(_: web.Request) -> web.Response:
-        return web.Response(text="<html>maintenance</html>", content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/email/find/bulk", html)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        async with EnrowClient("k", base_url=f"http://127.0.0.1:{port}") as client:
-            with pytest.raises(ResponseError, match="not JSON") as info:
-                await client.get_bulk_results("b1")
-        assert info.value.body == b"<html>maintenance</html>"
-    finally:
-        await runner.cleanup()
+async def test_transient_faults_in_a_row_are_retried_within_the_attempts(
+    sim: EnrowSimulator, client: EnrowClient
+) -> None:
+    # Four failures then the answer: the fifth of the default five attempts.
+    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    for kind in ("server_error", "rate_limited", "drop", "truncate"):
+        sim.inject(kind)
+    batch = await client.get_bulk_results(batch_id)
+    assert batch.status is BatchStatus.COMPLETED
+    assert sim.stats.requests["GET", "/email/find/bulk"] == 5
 
 
 async def test_wait_for_batches_yields_each_once_and_reports_errors(
@@ -259,9 +253,11 @@ async def test_wait_for_batches_yields_each_once_and_reports_errors(
     assert isinstance(info.value.errors["missing-id"], BatchNotFoundError)
 
 
-async def test_wait_for_batches_auth_error_ends_at_once(sim: EnrowSimulator) -> None:
+async def test_wait_for_batches_auth_error_ends_at_once(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
     ids = [sim.add_batch(SEARCHES, duration=5.0) for _ in range(3)]
-    async with EnrowClient("bad", base_url=sim.base_url) as client:
+    async with connect(sim, key="bad") as client:
         with pytest.raises(AuthenticationError):
             async for _ in client.wait_for_batches(ids, timeout=10):
                 pass
@@ -292,7 +288,7 @@ async def test_break_stops_polling_and_leaves_no_task(
         await asyncio.sleep(0.01)
     assert other_tasks() == set()
     requests = sim.stats.requests
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(600)  # virtual: ten minutes without a poll
     assert sim.stats.requests == requests
 
 
@@ -310,9 +306,11 @@ async def test_cancelling_a_wait_leaves_nothing_behind(
     assert other_tasks() == set()
 
 
-async def test_client_exit_through_exception_closes_everything(sim: EnrowSimulator) -> None:
+async def test_client_exit_through_exception_closes_everything(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
     slow = sim.add_batch(SEARCHES, duration=60.0)
-    client = EnrowClient(sim.api_key, base_url=sim.base_url)
+    client = connect(sim)
     with pytest.raises(RuntimeError, match="boom"):
         async with client:
             task = asyncio.ensure_future(client.wait_for_batch(slow, timeout=30))
@@ -324,12 +322,12 @@ async def test_client_exit_through_exception_closes_everything(sim: EnrowSimulat
 
 
 async def test_key_never_logged_or_shown(
-    sim: EnrowSimulator, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, connect: Connect, caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = sim.api_key
     caplog.set_level(logging.DEBUG, logger="enrow_async")
     sim.inject("server_error", count=1)
-    async with EnrowClient(secret, base_url=sim.base_url) as client:
+    async with connect(sim, key=secret) as client:
         assert secret not in repr(client)
         job = await client.start_bulk_search(SEARCHES)
         await client.wait_for_batch(job.id, timeout=10)
@@ -341,19 +339,8 @@ async def test_key_never_logged_or_shown(
     assert secret not in repr(info.value)
 
 
-async def test_caller_owned_session_is_left_open(sim: EnrowSimulator) -> None:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as session:
-        async with EnrowClient(sim.api_key, base_url=sim.base_url, session=session) as client:
-            job = await client.start_bulk_search(SEARCHES)
-        assert not session.closed
-        async with EnrowClient(sim.api_key, base_url=sim.base_url, session=session) as client:
-            await client.wait_for_batch(job.id, timeout=10)
-
-
-async def test_using_a_closed_client_says_so(sim: EnrowSimulator) -> None:
-    client = EnrowClient(sim.api_key, base_url=sim.base_url)
+async def test_using_a_closed_client_says_so(sim: EnrowSimulator, connect: Connect) -> None:
+    client = connect(sim)
     with pytest.raises(RuntimeError, match="async with"):
         await client.wait_for_batch("b", timeout=1)
 

@@ -1,0 +1,203 @@
+"""The simulated API as request in, reply out: no sockets, no aiohttp; the part both
+front-ends share (the aiohttp.web app of ``_app`` and :class:`MemoryTransport`).
+
+Per request, three steps. :meth:`Api.arrive` counts it and picks its fault;
+:meth:`Api.hold` keeps it as the fault says (``slow``: ``slow_seconds``, ``hang``: until
+the simulator stops); :meth:`Api.respond` checks the key, reads or starts a job, and says
+how the answer travels back: whole (:class:`Answer`), cut short (:class:`Truncated`) or
+not at all (:class:`Dropped`). Each front-end makes that happen on its own medium.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import Mapping
+
+import attrs
+import orjson
+
+from ._config import FaultKind
+from ._faults import Answer, FaultPicker
+from ._jobs import ENDPOINTS, Endpoint, number
+from ._state import Simulation
+from ._validate import ApiError, items_of, parse_payload
+
+__all__ = [
+    "ACCOUNT_PATH",
+    "STATS_PATH",
+    "Answer",
+    "Api",
+    "Arrival",
+    "Dropped",
+    "Reply",
+    "Truncated",
+]
+
+ACCOUNT_PATH = "/account/info"
+STATS_PATH = "/_simulator/stats"
+"""Private inspection endpoint, outside the real API: the stats as JSON, no key needed."""
+
+_ONGOING_SINGLE = b'{"qualification": "ongoing"}'
+
+
+@attrs.frozen
+class Dropped:
+    """The connection closes without an answer; ``acted``: after the API acted on it."""
+
+    acted: bool
+
+
+@attrs.frozen
+class Truncated:
+    """Status, headers (``Content-Length`` of the whole body) and half the body, then the
+    connection closes; the API did act."""
+
+    answer: Answer
+
+
+Reply = Answer | Truncated | Dropped
+
+
+@attrs.frozen
+class Arrival:
+    """A request the simulator counted, with the fault it picked for it (if any).
+
+    ``hold`` is how long the request waits before the API acts (``inf``: until the simulator
+    stops); ``early`` is an answer already decided (a fault's, or the stats).
+    """
+
+    method: str
+    path: str
+    fault: FaultKind | None = None
+    hold: float = 0.0
+    early: Answer | None = None
+
+
+def _error_answer(error: ApiError) -> Answer:
+    extra = tuple((error.headers or {}).items())
+    return Answer.json(error.status, orjson.dumps(error.body), *extra)
+
+
+class Api:
+    """Request handling on top of a :class:`Simulation` and a :class:`FaultPicker`.
+
+    ``up`` says whether the simulator is running; ``stopping`` is set when it closes, which
+    releases held requests.
+    """
+
+    def __init__(self, state: Simulation, faults: FaultPicker) -> None:
+        self.state = state
+        self.faults = faults
+        self.stopping = asyncio.Event()
+        self.up = False
+
+    def open(self) -> None:
+        self.stopping.clear()
+        self.up = True
+
+    def shut(self) -> None:
+        self.up = False
+        self.stopping.set()
+
+    def arrive(self, method: str, path: str) -> Arrival:
+        """Count the request and pick its fault."""
+        stats = self.state.stats
+        if path == STATS_PATH:
+            return Arrival(method, path, early=Answer.json(200, orjson.dumps(stats.to_json())))
+        stats.requests[method, path] += 1
+        fault = self.faults.pick(method, path)
+        if fault is None:
+            return Arrival(method, path)
+        stats.faults[fault] += 1
+        hold = {"hang": math.inf, "slow": self.faults.faults.slow_seconds}.get(fault, 0.0)
+        return Arrival(method, path, fault, hold, self.faults.answer(fault))
+
+    async def hold(self, arrival: Arrival) -> None:
+        """Wait as the request's fault says, or until the simulator stops."""
+        if arrival.hold:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(None if math.isinf(arrival.hold) else arrival.hold):
+                    await self.stopping.wait()
+
+    def respond(
+        self, arrival: Arrival, *, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
+    ) -> Reply:
+        """What goes back for a request that ``arrive`` counted and ``hold`` released.
+
+        ``headers`` must look names up case-insensitively (as HTTP does)."""
+        if arrival.fault in ("drop", "hang"):
+            return Dropped(acted=False)
+        if arrival.early is not None:
+            return arrival.early
+        try:
+            answer = self._answer(arrival.method, arrival.path, query, headers, body)
+        except ApiError as error:
+            answer = _error_answer(error)
+        if arrival.fault == "drop_after":
+            return Dropped(acted=True)
+        if arrival.fault == "truncate":
+            return Truncated(answer)
+        return answer
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Answer:
+        endpoint = ENDPOINTS.get(path)
+        if endpoint is None and path != ACCOUNT_PATH:
+            raise ApiError(404, "Not found")
+        key = headers.get("x-api-key")
+        if not key:
+            raise ApiError(401, "No apikey found in the x-api-key headers")
+        if key != self.state.config.api_key:
+            raise ApiError(401, "This apikey is not valid")
+        if method == "GET":
+            if endpoint is None:
+                account = {"credits": self.state.balance(), "webhooks": []}
+                return Answer.json(200, orjson.dumps(account))
+            return self._read(endpoint, query.get("id"))
+        if method == "POST" and endpoint is not None:
+            return self._start(endpoint, body, key)
+        raise ApiError(405, "Method not allowed")
+
+    def _read(self, endpoint: Endpoint, job_id: str | None) -> Answer:
+        if not job_id:
+            raise ApiError(400, endpoint.missing_id)
+        config = self.state.config
+        job = self.state.jobs.get(job_id)
+        if job is None or job.endpoint is not endpoint:
+            if not endpoint.bulk:
+                raise ApiError(500, endpoint.unknown_id)
+            if config.not_found_status == 404:
+                raise ApiError(404, endpoint.unknown_id_404)
+            raise ApiError(400, endpoint.unknown_id)
+        now = self.state.now()
+        if now >= job.finish_at:
+            return Answer.json(200, job.final_bytes())
+        if endpoint.bulk:
+            return Answer.json(config.ongoing_status, orjson.dumps(job.progress_body(now)))
+        return Answer.json(202, _ONGOING_SINGLE)
+
+    def _start(self, endpoint: Endpoint, raw: bytes, key: str) -> Answer:
+        wait = self.state.rate_limiter.retry_after(key)
+        if wait is not None:
+            self.state.stats.rate_limited += 1
+            retry_after = f"{math.ceil(wait * 1000) / 1000:.3f}"
+            raise ApiError(429, "Rate limit exceeded", headers={"Retry-After": retry_after})
+        payload = parse_payload(raw)
+        job = self.state.create(endpoint.path, payload, items_of(endpoint.path, payload))
+        self.state.stats.created[endpoint.path] += 1
+        body = {
+            "message": endpoint.started,
+            "id": job.id,
+            "credits_used": number(job.credits_initial),
+        }
+        if endpoint.bulk:
+            body["estimated_duration"] = max(1, math.ceil(job.duration / 60))
+        return Answer.json(endpoint.created_status, orjson.dumps(body))

@@ -1,0 +1,108 @@
+"""MemoryTransport: the client's Transport onto an EnrowSimulator, without sockets.
+
+Each fault reaches the client as the aiohttp transport reports it over HTTP, since the
+client's decisions (resend or not, outcome unknown) depend on it:
+
+=================  ===============================================================
+``drop``           TransportError, ``request_sent=True``: over HTTP the request was
+                   written before the connection closed, so it may have been acted on
+``drop_after``     the same (the API did act: the job exists)
+``truncate``       TransportError ``truncated body`` (the API did act)
+``hang``           held until the simulator closes (then as ``drop``), the caller is
+                   cancelled, or ``read_timeout`` passes (TransportError, as aiohttp's)
+``slow``           held ``slow_seconds`` of the event loop's clock, then answered
+=================  ===============================================================
+
+A simulator that is not running refuses the connection (``request_sent=False``), as does
+a request for another ``base_url``. Unlike aiohttp, nothing is resent behind the caller's
+back: aiohttp resends a GET once when a kept-alive connection drops, this transport never.
+"""
+
+from __future__ import annotations
+
+import anyio
+import anyio.lowlevel
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from .._core.http import Request, Response
+from .._io.transport import DEFAULT_MAX_BODY, too_large
+from ..errors import TransportError
+from ._api import Answer, Dropped, Truncated
+from ._server import EnrowSimulator
+
+__all__ = ["MemoryTransport"]
+
+
+class MemoryTransport:
+    """Sends each request straight into ``simulator``'s API, on the running event loop.
+
+    ``read_timeout`` (seconds, ``None``: none) and ``max_body`` mean what they mean for
+    ``AiohttpTransport``. The simulator may be served over HTTP or not (``serve=False``).
+
+    >>> async with EnrowSimulator(serve=False) as sim:  # doctest: +SKIP
+    ...     transport = MemoryTransport(sim)
+    ...     async with EnrowClient(sim.api_key, base_url=sim.base_url,
+    ...                            transport=transport) as client:
+    ...         batch = await client.wait_for_batch(sim.add_batch(searches))
+    """
+
+    def __init__(
+        self,
+        simulator: EnrowSimulator,
+        *,
+        read_timeout: float | None = 60.0,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self._simulator = simulator
+        self._read_timeout = read_timeout
+        self._max_body = max_body
+
+    def __repr__(self) -> str:
+        return f"MemoryTransport({self._simulator!r})"
+
+    async def aclose(self) -> None:
+        """Nothing to release: the simulator is closed by its owner."""
+
+    async def send(self, request: Request) -> Response:
+        """One attempt: the simulator's whole answer, or TransportError / ResponseError."""
+        where = f"{request.method} {request.path}"
+        simulator = self._simulator
+        if not simulator.running or request.base_url != simulator.base_url:
+            target = simulator.base_url if simulator.running else "a closed simulator"
+            raise TransportError(
+                f"{where}: cannot connect to {request.base_url} (this MemoryTransport"
+                f" reaches {target})",
+                request_sent=False,
+            )
+        api = simulator._api
+        await anyio.lowlevel.checkpoint()  # the request travels
+        with anyio.move_on_after(_or_inf(self._read_timeout)) as scope:
+            arrival = api.arrive(request.method, request.path)
+            await api.hold(arrival)
+        if scope.cancelled_caught:
+            raise TransportError(f"{where}: no answer within the read/connect timeout")
+        reply = api.respond(
+            arrival,
+            query=request.params,
+            headers=CIMultiDict(request.headers),
+            body=request.body or b"",
+        )
+        await anyio.lowlevel.checkpoint()  # the answer travels back
+        match reply:
+            case Answer(status, body, headers):
+                if len(body) > self._max_body:
+                    raise too_large(request, status, len(body), self._max_body)
+                wire = CIMultiDict(headers)
+                wire["Content-Length"] = str(len(body))
+                return Response(status, CIMultiDictProxy(wire), body)
+            case Truncated(answer):
+                whole = len(answer.body)
+                raise TransportError(
+                    f"{where}: truncated body (received {whole // 2} of {whole} bytes)"
+                )
+            case Dropped():
+                raise TransportError(f"{where}: ServerDisconnectedError: Server disconnected")
+
+
+def _or_inf(seconds: float | None) -> float:
+    return float("inf") if seconds is None else seconds
