@@ -32,36 +32,43 @@ from .errors import (
     WebhookPayloadError,
 )
 from .models import (
+    AccountInfo,
     BatchStats,
     BatchStatus,
     BulkJob,
+    BulkPhoneResults,
+    BulkPhoneSearchFinished,
     BulkResults,
+    BulkSearchFinished,
+    BulkVerification,
+    BulkVerificationFinished,
     CompanyInfo,
     ContactInfo,
     CreditsCost,
     Custom,
     EmailResult,
     EmailSearch,
+    EmailVerification,
     JobProgress,
+    PhoneQualification,
+    PhoneResult,
+    PhoneSearch,
+    PhoneStats,
     Progress,
     Qualification,
-)
-from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
-from .singles import AccountInfo, SingleAnswer, SingleEmailResult, SingleJob
-from .verification import BulkVerification, EmailVerification, VerificationStats
-from .webhooks.events import (
-    BulkPhoneSearchFinished,
-    BulkSearchFinished,
-    BulkVerificationFinished,
+    SingleAnswer,
+    SingleEmailResult,
+    SingleJob,
     SinglePhoneSearchFinished,
     SingleSearchFinished,
     VerificationFinished,
+    VerificationStats,
     WebhookCredits,
     WebhookEvent,
     WebhookPhoneResult,
     WebhookSearchResult,
-    parse_webhook,
 )
+from .webhooks.events import parse_webhook
 
 if TYPE_CHECKING:
     from .webhooks.receiver import WebhookCallback, WebhookReceiver

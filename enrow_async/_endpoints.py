@@ -15,13 +15,24 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 from ._core.protocol import Request, Response, check_batch_id, get_request, parse
 from ._io.waiting import ProgressCallback, WebhookSource
 from .errors import BatchFailedError, ServerError
-from .models import BatchStatus, BulkJob, Custom, Progress
+from .models import (
+    AccountInfo,
+    BatchStatus,
+    BulkJob,
+    BulkPhoneResults,
+    BulkVerification,
+    Custom,
+    EmailVerification,
+    PhoneResult,
+    PhoneSearch,
+    Progress,
+    SingleAnswer,
+    SingleEmailResult,
+    SingleJob,
+)
 from .phone import (
     PHONE_BULK_PATH,
     PHONE_SINGLE_PATH,
-    BulkPhoneResults,
-    PhoneResult,
-    PhoneSearch,
     bulk_phone_request,
     parse_bulk_phone,
     parse_single_phone,
@@ -29,10 +40,6 @@ from .phone import (
 )
 from .singles import (
     FIND_SINGLE_PATH,
-    AccountInfo,
-    SingleAnswer,
-    SingleEmailResult,
-    SingleJob,
     account_request,
     find_single_request,
     not_found,
@@ -41,8 +48,6 @@ from .singles import (
 from .verification import (
     VERIFY_BULK_PATH,
     VERIFY_SINGLE_PATH,
-    BulkVerification,
-    EmailVerification,
     bulk_verification_request,
     parse_bulk_verification,
     parse_single_verification,

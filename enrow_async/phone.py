@@ -9,20 +9,16 @@ into ``found``.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from ._core.convert import _enum_hook, _General, converter
 from ._core.protocol import ApiConfig, Request, Response, parse
-from .models import BatchStatus, Custom
+from .models import BulkPhoneResults, Custom, PhoneResult, PhoneSearch, SingleAnswer
 from .singles import (
-    SingleAnswer,
     check_custom,
     check_text,
-    finished_count,
     parse_single,
     post_request,
     settings,
@@ -32,11 +28,6 @@ __all__ = [
     "MAX_PHONE_SEARCHES",
     "PHONE_BULK_PATH",
     "PHONE_SINGLE_PATH",
-    "BulkPhoneResults",
-    "PhoneQualification",
-    "PhoneResult",
-    "PhoneSearch",
-    "PhoneStats",
     "bulk_phone_request",
     "parse_bulk_phone",
     "parse_single_phone",
@@ -50,110 +41,6 @@ MAX_PHONE_SEARCHES = 5000
 PHONE_BULK_PATH = "/phone/bulk"
 PHONE_SINGLE_PATH = "/phone/single"
 
-
-class PhoneQualification(enum.StrEnum):
-    FOUND = "found"
-    NOT_FOUND = "not_found"
-
-
-@attrs.frozen
-class PhoneSearch:
-    """One person: ``linkedin_url``, or ``firstname`` + ``lastname`` + a company domain or
-    name."""
-
-    linkedin_url: str | None = None
-    firstname: str | None = None
-    lastname: str | None = None
-    company_domain: str | None = None
-    company_name: str | None = None
-    custom: Custom = None
-
-
-@attrs.frozen
-class PhoneResult:
-    """One phone search's outcome. ``index`` is its position in a bulk (``None`` for a
-    single search); ``params`` is the search as the API read it."""
-
-    qualification: PhoneQualification
-    number: str | None = None
-    country: str | None = None
-    index: int | None = None
-    params: Mapping[str, Any] = attrs.field(factory=dict)
-    custom: Custom = None
-
-    @property
-    def found(self) -> bool:
-        return self.qualification is PhoneQualification.FOUND
-
-
-@attrs.frozen
-class PhoneStats:
-    """Counts of a phone bulk; all but ``finished``/``requested`` are ``None`` while ongoing.
-
-    ``found`` is the wire's ``found`` (newest) or ``valid`` (older). ``finished`` is
-    ``requested`` once completed when the API leaves it out.
-    """
-
-    finished: int
-    requested: int
-    found: int | None = None
-    credits_cost: float | None = None
-    credits_to_refund: float | None = None
-
-
-@attrs.frozen
-class BulkPhoneResults:
-    """A phone bulk as read from ``GET /phone/bulk``; ``results`` sorted by ``index``."""
-
-    id: str
-    status: BatchStatus
-    stats: PhoneStats
-    results: Sequence[PhoneResult] = ()
-    custom: Custom = None
-
-    @property
-    def done(self) -> bool:
-        return self.status.done
-
-
-@attrs.frozen
-class _StatsWire:
-    requested: int
-    finished: int | None = None
-    found: int | None = None
-    valid: int | None = None
-    credits_cost: float | None = None
-    credits_to_refund: float | None = None
-
-
-@attrs.frozen
-class _BulkWire:
-    general: _General
-    stats: _StatsWire
-    results: list[PhoneResult] | None = None
-
-
-def _structure_bulk(value: Any, _: object) -> BulkPhoneResults:
-    wire = converter.structure(value, _BulkWire)
-    general, stats = wire.general, wire.stats
-    results = sorted(wire.results or (), key=lambda r: -1 if r.index is None else r.index)
-    return BulkPhoneResults(
-        id=general.id,
-        status=general.status,
-        stats=PhoneStats(
-            finished=finished_count(stats.finished, stats.requested, general.status),
-            requested=stats.requested,
-            found=stats.found if stats.found is not None else stats.valid,
-            credits_cost=stats.credits_cost,
-            credits_to_refund=stats.credits_to_refund,
-        ),
-        results=tuple(results),
-        custom=general.custom,
-    )
-
-
-converter.register_structure_hook(PhoneQualification, _enum_hook(PhoneQualification))
-converter.register_structure_hook(BulkPhoneResults, _structure_bulk)
 
 _TEXT_FIELDS = ("linkedin_url", "firstname", "lastname", "company_domain", "company_name")
 _FIELDS = (*_TEXT_FIELDS, "custom")

@@ -9,31 +9,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import attrs
 import orjson
-from cattrs.gen import make_dict_structure_fn, override
 
-from ._core.convert import converter, structure
+from ._core.convert import structure
 from ._core.http import Action, ApiConfig, Request, Response
 from ._core.protocol import PATH_KINDS, decode, error_for
 from .errors import BatchNotFoundError, ServerError
-from .models import BatchStats, BatchStatus, ContactInfo, Custom, Qualification
+from .models import BatchStatus, Custom, SingleAnswer, SingleEmailResult
 
 __all__ = [
     "FIND_SINGLE_PATH",
-    "AccountInfo",
-    "SingleAnswer",
-    "SingleEmailResult",
-    "SingleJob",
     "account_request",
     "check_custom",
     "check_email",
     "check_text",
     "find_single_request",
-    "finished_count",
     "not_found",
     "parse_single",
     "parse_single_email",
@@ -46,69 +39,6 @@ T = TypeVar("T")
 FIND_SINGLE_PATH = "/email/find/single"
 ACCOUNT_PATH = "/account/info"
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
-
-
-@attrs.frozen
-class SingleJob:
-    """What starting a single job returns: its ``id`` (and credits when the API says)."""
-
-    id: str
-    credits_used: float | None = None
-    message: str | None = None
-
-
-@attrs.frozen
-class SingleEmailResult:
-    """A single email search's outcome: ``valid`` (found) or ``invalid`` (not found)."""
-
-    qualification: Qualification
-    email: str | None = None
-    info: ContactInfo | None = None
-    custom: Custom = None
-
-    @property
-    def found(self) -> bool:
-        return self.qualification is Qualification.VALID
-
-
-@attrs.frozen
-class SingleAnswer(Generic[T]):
-    """One read of a single job: ``ongoing`` with no result, or ``completed`` with it."""
-
-    id: str
-    status: BatchStatus
-    result: T | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.status.done
-
-    @property
-    def stats(self) -> BatchStats:
-        """0 of 1 finished while ongoing, 1 of 1 once completed (for the scheduler)."""
-        return BatchStats(int(self.status.done), 1)
-
-
-@attrs.frozen
-class AccountInfo:
-    """``GET /account/info``: the credit balance and the webhooks set in the dashboard."""
-
-    credits: float
-    webhooks: tuple[Any, ...] = ()
-
-
-def _webhooks(value: object, _: object) -> tuple[Any, ...]:
-    if value is None:
-        return ()
-    if type(value) is not list:
-        raise ValueError(f"expected a list, got {type(value).__name__}")
-    return tuple(value)
-
-
-converter.register_structure_hook(
-    AccountInfo,
-    make_dict_structure_fn(AccountInfo, converter, webhooks=override(struct_hook=_webhooks)),
-)
 
 
 # -- checks and request bodies --------------------------------------------------------------
@@ -210,13 +140,6 @@ def account_request(config: ApiConfig) -> Request:
 
 
 # -- reading answers ------------------------------------------------------------------------
-
-
-def finished_count(given: int | None, requested: int, status: BatchStatus) -> int:
-    """A bulk's ``finished`` as sent, else ``requested`` once completed and 0 before."""
-    if given is not None:
-        return given
-    return requested if status is BatchStatus.COMPLETED else 0
 
 
 def not_found(error: ServerError) -> BatchNotFoundError | None:

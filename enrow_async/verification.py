@@ -8,19 +8,14 @@ number. ``qualification`` is ``valid`` or ``invalid``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-import attrs
-
-from ._core.convert import _General, converter
 from ._core.protocol import ApiConfig, Request, Response, parse
-from .models import BatchStatus, Custom, Qualification
+from .models import BulkVerification, Custom, EmailVerification, SingleAnswer
 from .singles import (
-    SingleAnswer,
     check_custom,
     check_email,
-    finished_count,
     parse_single,
     post_request,
     settings,
@@ -30,9 +25,6 @@ __all__ = [
     "MAX_VERIFICATIONS",
     "VERIFY_BULK_PATH",
     "VERIFY_SINGLE_PATH",
-    "BulkVerification",
-    "EmailVerification",
-    "VerificationStats",
     "bulk_verification_request",
     "parse_bulk_verification",
     "parse_single_verification",
@@ -44,90 +36,6 @@ MAX_VERIFICATIONS = 5000
 VERIFY_BULK_PATH = "/email/verify/bulk"
 VERIFY_SINGLE_PATH = "/email/verify/single"
 _FIELDS = frozenset({"email", "custom"})
-
-
-@attrs.frozen
-class EmailVerification:
-    """One address checked: ``valid`` (deliverable) or ``invalid``.
-
-    ``index`` is the API's own id of the check in a bulk (a UUID string), ``None`` for a
-    single verification.
-    """
-
-    email: str
-    qualification: Qualification
-    index: str | None = None
-    custom: Custom = None
-
-    @property
-    def valid(self) -> bool:
-        return self.qualification is Qualification.VALID
-
-
-@attrs.frozen
-class VerificationStats:
-    """Counts of a bulk verification; ``valid`` and ``credits_cost`` once it is done.
-
-    ``finished`` is not always sent: it is then ``requested`` once completed and 0 before.
-    """
-
-    finished: int
-    requested: int
-    valid: int | None = None
-    credits_cost: float | None = None
-
-
-@attrs.frozen
-class BulkVerification:
-    """A bulk verification as read from ``GET /email/verify/bulk``.
-
-    ``results`` is empty until it is completed and keeps the order the API sent.
-    """
-
-    id: str
-    status: BatchStatus
-    stats: VerificationStats
-    results: Sequence[EmailVerification] = ()
-    custom: Custom = None
-
-    @property
-    def done(self) -> bool:
-        return self.status.done
-
-
-@attrs.frozen
-class _StatsWire:
-    requested: int
-    finished: int | None = None
-    valid: int | None = None
-    credits_cost: float | None = None
-
-
-@attrs.frozen
-class _BulkWire:
-    general: _General
-    stats: _StatsWire
-    results: list[EmailVerification] | None = None
-
-
-def _structure_bulk(value: Any, _: object) -> BulkVerification:
-    wire = converter.structure(value, _BulkWire)
-    general, stats = wire.general, wire.stats
-    return BulkVerification(
-        id=general.id,
-        status=general.status,
-        stats=VerificationStats(
-            finished=finished_count(stats.finished, stats.requested, general.status),
-            requested=stats.requested,
-            valid=stats.valid,
-            credits_cost=stats.credits_cost,
-        ),
-        results=tuple(wire.results or ()),
-        custom=general.custom,
-    )
-
-
-converter.register_structure_hook(BulkVerification, _structure_bulk)
 
 
 def to_verifications(emails: Iterable[str | Mapping[str, Any]]) -> list[dict[str, Any]]:

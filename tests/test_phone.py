@@ -9,13 +9,10 @@ import pytest
 
 from enrow_async import BatchNotFoundError, BatchStatus, ServerError
 from enrow_async._core.protocol import ApiConfig, Response, get_request
+from enrow_async.models import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch
 from enrow_async.phone import (
     PHONE_BULK_PATH,
     PHONE_SINGLE_PATH,
-    BulkPhoneResults,
-    PhoneQualification,
-    PhoneResult,
-    PhoneSearch,
     bulk_phone_request,
     parse_bulk_phone,
     parse_single_phone,

@@ -17,10 +17,9 @@ from enrow_async import (
     ServerError,
 )
 from enrow_async._core.protocol import ApiConfig, Response, get_request, parse
+from enrow_async.models import AccountInfo, SingleJob
 from enrow_async.singles import (
     FIND_SINGLE_PATH,
-    AccountInfo,
-    SingleJob,
     account_request,
     find_single_request,
     parse_single_email,

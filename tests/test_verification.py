@@ -9,11 +9,10 @@ import pytest
 
 from enrow_async import BatchNotFoundError, BatchStatus, Qualification, ResponseError
 from enrow_async._core.protocol import ApiConfig, Response, get_request
+from enrow_async.models import BulkVerification, EmailVerification
 from enrow_async.verification import (
     VERIFY_BULK_PATH,
     VERIFY_SINGLE_PATH,
-    BulkVerification,
-    EmailVerification,
     bulk_verification_request,
     parse_bulk_verification,
     parse_single_verification,
