@@ -60,6 +60,7 @@ class WebhookPhoneResult:
 class JobFinished:
     """What every event carries: the job's ``id`` and, mostly, its ``credits``."""
 
+    is_bulk: ClassVar[bool] = False
     id: str
     credits: WebhookCredits | None = None
 
@@ -69,7 +70,6 @@ class SingleSearchFinished(JobFinished):
     """``single_search_finished``; ``result`` is ``None`` on payloads before March 2024."""
 
     event: ClassVar[Literal["single_search_finished"]] = "single_search_finished"
-    is_bulk: ClassVar[bool] = False
     result: WebhookSearchResult | None = None
 
 
@@ -78,7 +78,6 @@ class VerificationFinished(JobFinished):
     """``verification_finished``: a single email verification, sent flat."""
 
     event: ClassVar[Literal["verification_finished"]] = "verification_finished"
-    is_bulk: ClassVar[bool] = False
     email: str | None = None
     qualification: Qualification | None = None
     custom: Custom = attrs.field(default=None, hash=False)
@@ -93,7 +92,6 @@ class SinglePhoneSearchFinished(JobFinished):
     """``single_phone_search_finished``; the wire nests the result twice, flattened here."""
 
     event: ClassVar[Literal["single_phone_search_finished"]] = "single_phone_search_finished"
-    is_bulk: ClassVar[bool] = False
     result: WebhookPhoneResult | None = None
 
 

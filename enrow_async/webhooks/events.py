@@ -10,35 +10,17 @@ but a field of the wrong type is an error.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, get_args
 
 import orjson
 
 from .._core.convert import structure
 from ..errors import ResponseError, WebhookPayloadError
-from ..models import (
-    BulkPhoneSearchFinished,
-    BulkSearchFinished,
-    BulkVerificationFinished,
-    SinglePhoneSearchFinished,
-    SingleSearchFinished,
-    VerificationFinished,
-    WebhookEvent,
-)
+from ..models import WebhookEvent
 
 __all__ = ["parse_webhook"]
 
-_EVENTS: Final[dict[str, type[WebhookEvent]]] = {
-    cls.event: cls
-    for cls in (
-        SingleSearchFinished,
-        VerificationFinished,
-        SinglePhoneSearchFinished,
-        BulkSearchFinished,
-        BulkVerificationFinished,
-        BulkPhoneSearchFinished,
-    )
-}
+_EVENTS: Final[dict[str, type[WebhookEvent]]] = {cls.event: cls for cls in get_args(WebhookEvent)}
 
 
 def _error(message: str, body: bytes, path: str | None = None) -> WebhookPayloadError:
