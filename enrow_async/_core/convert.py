@@ -6,11 +6,12 @@ object, ``companyInfo`` renamed, ``company_domain`` accepted for ``domain``, a b
 the phone webhook's doubly nested result, unknown keys ignored. Scalars are checked, never
 coerced with ``str()``.
 
-Two converters share these rules. ``fast`` (no detailed validation, cattrs' generated
-hooks) structures every body. When it refuses one, ``detailed`` re-runs on the body only to
-build the :class:`~enrow_async.errors.ResponseError`, which names the field path; a body
-the detailed converter takes but the fast one refused is a bug, and is reported as an
-error too: a body is never read by a second parser.
+Two converters share these rules. ``fast`` (no detailed validation: cattrs' generated
+hooks, and one loop for the large list of email results) structures every body. When it
+refuses one, ``detailed`` re-runs on the body only to build the
+:class:`~enrow_async.errors.ResponseError`, which names the field path; a body the
+detailed converter takes but the fast one refused is a bug, and is reported as an error
+too: a body is never read by a second parser. Every model is built by its constructor.
 """
 
 from __future__ import annotations
