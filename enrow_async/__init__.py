@@ -6,9 +6,9 @@
 
 from typing import TYPE_CHECKING
 
+from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.retry import RetryBudget, RetryPolicy
 from ._core.schedule import Backoff, PollPolicy
-from ._core.searches import MAX_BATCH as MAX_BATCH_SIZE
 from ._io.waiting import BatchStream, JobProgressCallback, ProgressCallback, WebhookSource
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import (
@@ -31,36 +31,43 @@ from .errors import (
     WebhookPayloadError,
 )
 from .models import (
+    AccountInfo,
     BatchStats,
     BatchStatus,
     BulkJob,
+    BulkPhoneResults,
+    BulkPhoneSearchFinished,
     BulkResults,
+    BulkSearchFinished,
+    BulkVerification,
+    BulkVerificationFinished,
     CompanyInfo,
     ContactInfo,
     CreditsCost,
     Custom,
     EmailResult,
     EmailSearch,
+    EmailVerification,
     JobProgress,
+    PhoneQualification,
+    PhoneResult,
+    PhoneSearch,
+    PhoneStats,
     Progress,
     Qualification,
-)
-from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
-from .singles import AccountInfo, SingleAnswer, SingleEmailResult, SingleJob
-from .verification import BulkVerification, EmailVerification, VerificationStats
-from .webhooks.events import (
-    BulkPhoneSearchFinished,
-    BulkSearchFinished,
-    BulkVerificationFinished,
+    SingleAnswer,
+    SingleEmailResult,
+    SingleJob,
     SinglePhoneSearchFinished,
     SingleSearchFinished,
     VerificationFinished,
+    VerificationStats,
     WebhookCredits,
     WebhookEvent,
     WebhookPhoneResult,
     WebhookSearchResult,
-    parse_webhook,
 )
+from .webhooks.events import parse_webhook
 
 if TYPE_CHECKING:
     from .webhooks.receiver import WebhookCallback, WebhookReceiver

@@ -20,7 +20,7 @@ from enrow_async import (
     RetryPolicy,
 )
 from enrow_async._core.schedule import Backoff
-from enrow_async.phone import PhoneQualification, PhoneSearch
+from enrow_async.models import PhoneQualification, PhoneSearch
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
 from enrow_async.webhooks.receiver import WebhookReceiver
 

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from enrow_async.errors import ConfigurationError
-from enrow_async.webhooks.events import (
+from enrow_async.models import (
     BulkSearchFinished,
     SingleSearchFinished,
     WebhookCredits,

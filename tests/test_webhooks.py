@@ -10,19 +10,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async.errors import ResponseError, WebhookPayloadError
-from enrow_async.models import ContactInfo, Qualification
-from enrow_async.webhooks.events import (
+from enrow_async.models import (
     BulkPhoneSearchFinished,
     BulkSearchFinished,
     BulkVerificationFinished,
+    ContactInfo,
+    Qualification,
     SinglePhoneSearchFinished,
     SingleSearchFinished,
     VerificationFinished,
     WebhookCredits,
     WebhookPhoneResult,
     WebhookSearchResult,
-    parse_webhook,
 )
+from enrow_async.webhooks.events import parse_webhook
 
 
 def dumps(data: Any) -> bytes:

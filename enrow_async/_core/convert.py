@@ -1,16 +1,25 @@
-"""The one private cattrs converter: wire JSON (already decoded) -> attrs models.
+"""The one place wire JSON (already decoded) becomes models: every structure hook is here.
 
 Wire quirks are absorbed here: ``index`` as ``"0"`` or ``0``, ``custom`` as a string or an
-object, ``companyInfo`` renamed, ``company_domain`` accepted for ``domain``, unknown keys
-ignored. Scalars are checked, not coerced with ``str()``: a wrong type is a
-:class:`~enrow_async.errors.ResponseError` naming the field path.
+object, ``companyInfo`` renamed, ``company_domain`` accepted for ``domain``, a bulk's
+``general`` flattened, ``finished`` left out by some endpoints, phone's older ``valid``,
+the phone webhook's doubly nested result, unknown keys ignored. Scalars are checked, never
+coerced with ``str()``.
+
+Two converters share these rules. ``fast`` (no detailed validation: cattrs' generated
+hooks, and one loop for the large list of email results) structures every body. When it
+refuses one, ``detailed`` re-runs on the body only to build the
+:class:`~enrow_async.errors.ResponseError`, which names the field path; a body the
+detailed converter takes but the fast one refused is a bug, and is reported as an error
+too: a body is never read by a second parser. Every model is built by its constructor.
 """
 
 from __future__ import annotations
 
 import operator
+import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -18,26 +27,44 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from ..errors import ResponseError
 from ..models import (
+    AccountInfo,
     BatchStats,
     BatchStatus,
-    BulkJob,
+    BulkPhoneResults,
     BulkResults,
+    BulkVerification,
     CompanyInfo,
     ContactInfo,
-    CreditsCost,
     Custom,
     EmailResult,
+    EmailVerification,
+    PhoneQualification,
+    PhoneResult,
+    PhoneStats,
     Qualification,
+    SinglePhoneSearchFinished,
+    VerificationStats,
+    WebhookPhoneResult,
 )
+from ..models.common import BulkBase
 
-__all__ = ["converter", "structure"]
+__all__ = ["detailed", "fast", "ongoing_bulk", "structure"]
 
 T = TypeVar("T")
+S = TypeVar("S")
+R = TypeVar("R")
+Hook = Callable[[Any, Any], Any]
+_NONE = type(None)
+
+
+# -- scalars --------------------------------------------------------------------------------
 
 
 def _int(value: object, _: object) -> int:
     if type(value) is int:
         return value
+    if type(value) is str and value.isdigit():  # the wire's usual "0"
+        return int(value)
     if type(value) is str and value.strip().lstrip("-").isdigit():
         return int(value)
     if type(value) is float and value.is_integer():
@@ -57,6 +84,12 @@ def _str(value: object, _: object) -> str:
     raise ValueError(f"expected a string, got {value!r:.40}")
 
 
+def _opt_str(value: object, _: object) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    raise ValueError(f"expected a string, got {value!r:.40}")
+
+
 def _passthrough(value: Any, _: object) -> Any:
     return value
 
@@ -69,7 +102,15 @@ def _mapping(value: object, _: object) -> Mapping[str, Any]:
     raise ValueError(f"expected an object, got {value!r:.40}")
 
 
-def _enum_hook(cls: type[T]) -> Callable[[object, object], T]:
+def _tuple(value: object, _: object) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if type(value) is not list:
+        raise ValueError(f"expected a list, got {type(value).__name__}")
+    return tuple(value)
+
+
+def _enum_hook(cls: type[T]) -> Hook:
     members: dict[object, T] = {m.value: m for m in cls}  # type: ignore[attr-defined]
 
     def hook(value: object, _: object) -> T:
@@ -82,26 +123,37 @@ def _enum_hook(cls: type[T]) -> Callable[[object, object], T]:
     return hook
 
 
-def _object(value: object, name: str) -> dict[str, Any]:
-    """Classes whose fields all have defaults would accept any container: refuse it."""
-    if type(value) is not dict:
-        raise ValueError(f"expected an object for {name}, got {type(value).__name__}")
-    return value
-
-
-def _opt_str(value: object, _: object) -> str | None:
-    if value is None or type(value) is str:
-        return value
-    raise ValueError(f"expected a string, got {value!r:.40}")
-
-
-def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
+def _optional(hook: Hook) -> Hook:
     """``X | None`` in one call, without cattrs' generic union dispatch."""
 
-    def structure(value: Any, cls: Any) -> T | None:
+    def structure(value: Any, cls: Any) -> Any:
         return None if value is None else hook(value, cls)
 
     return structure
+
+
+def _is_optional(type_: Any) -> bool:
+    args = get_args(type_)
+    return get_origin(type_) in (Union, types.UnionType) and len(args) == 2 and _NONE in args
+
+
+def _model(
+    make: Hook, *, optional: bool, objects_only: bool, prepare: Callable[[Any], Any] | None
+) -> Hook:
+    """``make`` (a generated hook) in one call with what comes before it: ``None`` for an
+    optional field, the check that the value is a JSON object, the wire's fix-up."""
+
+    def structure(value: Any, cls: Any) -> Any:
+        if optional and value is None:
+            return None
+        if objects_only and type(value) is not dict:
+            raise ValueError(f"expected an object, got {type(value).__name__}")
+        return make(value if prepare is None else prepare(value), cls)
+
+    return structure
+
+
+# -- wire shapes ----------------------------------------------------------------------------
 
 
 @attrs.frozen
@@ -112,59 +164,87 @@ class _General:
 
 
 @attrs.frozen
-class _BulkWire:
-    """``GET /email/find/bulk`` exactly as it travels; flattened into BulkResults."""
+class _BulkWire(Generic[S, R]):
+    """A bulk GET exactly as it travels; flattened into its ``BulkBase`` subclass."""
 
     general: _General
-    stats: BatchStats
-    results: Sequence[EmailResult] = ()
+    stats: S
+    results: Sequence[R] = ()
+
+
+def _stats_defaults(value: Any) -> Any:
+    """``finished`` left out (verify, phone): ``requested`` once completed, 0 before;
+    ``found`` left out (older phone pages): their ``valid``."""
+    general, stats = value.get("general"), value.get("stats")
+    if type(general) is not dict or type(stats) is not dict:
+        return value  # the converter reports it
+    filled = dict(stats)
+    if filled.get("finished") is None and "requested" in filled:
+        completed = general.get("status") == BatchStatus.COMPLETED
+        filled["finished"] = filled["requested"] if completed else 0
+    if filled.get("found") is None and "valid" in filled:
+        filled["found"] = filled["valid"]
+    return {**value, "stats": filled}
+
+
+def _domain_alias(value: Any) -> Any:
+    """``info.company_domain`` (webhooks, some pages) read as ``domain``."""
+    if "domain" not in value and "company_domain" in value:
+        return {**value, "domain": value["company_domain"]}
+    return value
+
+
+@attrs.frozen
+class _PhoneEnvelope:
+    """``single_phone_search_finished`` nests ``{"event", "id", "result": {...}}`` in its
+    ``result``; a result sent only once nested is taken too."""
+
+    result: WebhookPhoneResult | None = None
+
+
+def _phone_event_result(conv: cattrs.Converter) -> Hook:
+    plain = conv.get_structure_hook(WebhookPhoneResult | None)
+    envelope = conv.get_structure_hook(_PhoneEnvelope)
+
+    def structure(value: Any, _: object) -> WebhookPhoneResult | None:
+        if type(value) is dict and "result" in value:
+            return envelope(value, _PhoneEnvelope).result  # type: ignore[no-any-return]
+        return plain(value, WebhookPhoneResult | None)  # type: ignore[no-any-return]
+
+    return structure
 
 
 _QUALIFICATIONS = {q.value: q for q in Qualification}
 _by_index = operator.attrgetter("index")
-"""Results are returned sorted by ``index`` (the API does not promise an order)."""
 
 
-def _fast_results(value: object, _: object) -> Sequence[EmailResult]:
-    """The 5,000-result hot path: one loop, no hook call per field.
-
-    Measured on a 5,000-result body (benchmarks/structuring.py): about 2x faster than the
-    tuned cattrs hooks. It accepts only what those hooks accept; on anything else it raises
-    and ``structure`` re-runs the detailed cattrs converter, which names the bad field. The
-    type checks are inlined (a call per field was most of the cost) and ``dict.get`` is
-    called in place rather than bound once per item (10 % faster).
-
-    The records are made with ``object.__new__`` and their slots filled in place: the same
-    objects their ``__init__`` would build (those only assign fields; no validators,
-    converters or hooks, which tests/test_convert.py checks), without a Python frame per
-    record: 30 % less time structuring.
-    """
-    if value is None:
-        return ()
+def _email_results(value: Any, _: object) -> list[EmailResult]:
+    """The fast converter's hook for the one large list (5,000 results a batch): the rules
+    of the generated hooks for ``EmailResult``, ``ContactInfo`` and ``CompanyInfo``
+    inlined in one loop, each record built by its constructor. A hook call per field was
+    most of the cost of structuring. What it refuses, the detailed converter explains;
+    a hypothesis test holds the two converters to the same answers."""
     if type(value) is not list:
-        raise ValueError(value)
-    str_, dict_, qualifications, new = str, dict, _QUALIFICATIONS, object.__new__
+        raise ValueError(f"expected a list, got {type(value).__name__}")
+    str_, dict_, qualifications = str, dict, _QUALIFICATIONS
     result, contact, company_info = EmailResult, ContactInfo, CompanyInfo
     out: list[EmailResult] = []
-    record: Any
     append = out.append
-    previous, ordered = -1, True
     for item in value:
         if type(item) is not dict_:
-            raise ValueError(item)
+            raise ValueError(f"expected an object, got {type(item).__name__}")
         info = item.get("info")
         if info is not None:
             if type(info) is not dict_:
-                raise ValueError(info)
+                raise ValueError(f"expected an object, got {type(info).__name__}")
             company = info.get("companyInfo")
             if company is not None:
                 if type(company) is not dict_:
-                    raise ValueError(company)
+                    raise ValueError(f"expected an object, got {type(company).__name__}")
                 name = company.get("name")
                 if name is not None and type(name) is not str_:
-                    raise ValueError(name)
-                company = record = new(company_info)
-                record.name = name
+                    raise ValueError(f"expected a string, got {name!r:.40}")
+                company = company_info(name)
             domain = info["domain"] if "domain" in info else info.get("company_domain")
             first = info.get("firstname")
             last = info.get("lastname")
@@ -177,124 +257,132 @@ def _fast_results(value: object, _: object) -> Sequence[EmailResult]:
                 and (full is None or type(full) is str_)
                 and (gender is None or type(gender) is str_)
             ):
-                raise ValueError(info)
-            info = record = new(contact)
-            record.domain = domain
-            record.firstname = first
-            record.lastname = last
-            record.fullname = full
-            record.gender = gender
-            record.company_info = company
+                raise ValueError("expected strings in info")
+            info = contact(domain, first, last, full, gender, company)
         raw = item.get("raw_params")
         if raw is None:
             raw = {}
         elif type(raw) is not dict_:
-            raise ValueError(raw)
+            raise ValueError(f"expected an object, got {raw!r:.40}")
         index = item["index"]
-        if type(index) is str_ and index.isdigit():  # the wire's usual "0"
-            index = int(index)
-        elif type(index) is not int:
+        if type(index) is not int:
             index = _int(index, int)
-        if index < previous:
-            ordered = False
-        previous = index
         email = item.get("email")
         if email is not None and type(email) is not str_:
-            raise ValueError(email)
-        record = new(result)
-        record.index = index
-        record.qualification = qualifications[item["qualification"]]
-        record.email = email
-        record.info = info
-        record.raw_params = raw
-        record.custom = item.get("custom")
-        append(record)
-    if not ordered:
-        out.sort(key=_by_index)
-    return tuple(out)
+            raise ValueError(f"expected a string, got {email!r:.40}")
+        qualification = qualifications[item["qualification"]]
+        append(result(index, qualification, email, info, raw, item.get("custom")))
+    return out
 
 
-def _is(target: object) -> Callable[[object], bool]:
-    return lambda t: t == target
+def _phone_order(result: PhoneResult) -> int:
+    return -1 if result.index is None else result.index
 
 
-def _configure(conv: cattrs.Converter, *, fast: bool = False) -> cattrs.Converter:
-    """Register every scalar rule and email-finder model on ``conv``; ``fast`` structures
-    result lists with ``_fast_results``."""
-    hook = conv.register_structure_hook
-    hook_func = conv.register_structure_hook_func
-    hook(int, _int)
-    hook(float, _float)
-    hook(str, _str)
-    hook_func(_is(str | None), _opt_str)
-    hook_func(_is(int | None), _optional(_int))
-    hook_func(_is(float | None), _optional(_float))
-    hook_func(lambda t: t == Custom, _passthrough)
-    hook_func(lambda t: t == Mapping[str, Any], _mapping)
-    hook(BatchStatus, _enum_hook(BatchStatus))
-    hook(Qualification, _enum_hook(Qualification))
+_BULKS: dict[type[BulkBase[Any, Any]], tuple[type, type, Callable[[Any], Any] | None, bool]] = {
+    BulkResults: (BatchStats, EmailResult, _by_index, False),
+    BulkVerification: (VerificationStats, EmailVerification, None, True),
+    BulkPhoneResults: (PhoneStats, PhoneResult, _phone_order, True),
+}
+"""Each bulk: its stats and result models, the order of its results (the API promises
+none; verify keeps the wire's), whether its stats take the wire defaults."""
 
-    # Generated functions capture the hooks registered before them: innermost first.
-    company_info = make_dict_structure_fn(CompanyInfo, conv)
 
-    def structure_company_info(value: Any, cls: type[CompanyInfo]) -> CompanyInfo:
-        return company_info(_object(value, "companyInfo"), cls)
+def _bulk_hook(conv: cattrs.Converter, cls: type[BulkBase[Any, Any]]) -> Hook:
+    stats, result, order, defaults = _BULKS[cls]
+    items = conv.get_structure_hook(list[result])  # type: ignore[valid-type]
 
-    hook(CompanyInfo, structure_company_info)
-    hook_func(_is(CompanyInfo | None), _optional(structure_company_info))
-    contact_info = make_dict_structure_fn(
-        ContactInfo, conv, company_info=override(rename="companyInfo")
-    )
-
-    def structure_contact_info(value: Any, cls: type[ContactInfo]) -> ContactInfo:
-        value = _object(value, "info")
-        if "domain" not in value and "company_domain" in value:
-            value = {**value, "domain": value["company_domain"]}
-        return contact_info(value, cls)
-
-    hook(ContactInfo, structure_contact_info)
-    hook_func(_is(ContactInfo | None), _optional(structure_contact_info))
-    credits_cost = make_dict_structure_fn(CreditsCost, conv)
-    hook_func(_is(CreditsCost | None), _optional(credits_cost))
-
-    result_list = conv.get_structure_hook(list[EmailResult])
-
-    def results(value: object, _: object) -> Sequence[EmailResult]:
+    def results(value: Any, _: object) -> tuple[Any, ...]:
         if value is None:
             return ()
         if type(value) is not list:
             raise ValueError(f"expected a list of results, got {type(value).__name__}")
-        return tuple(sorted(result_list(value, list[EmailResult]), key=_by_index))
+        read = items(value, list[result])  # type: ignore[valid-type]
+        if order is not None:
+            read.sort(key=order)
+        return tuple(read)
 
-    hook_func(_is(Sequence[EmailResult]), _fast_results if fast else results)
-    bulk_wire = conv.get_structure_hook(_BulkWire)
+    wire_type = _BulkWire[stats, result]  # type: ignore[valid-type]
+    wire_hook = make_dict_structure_fn(wire_type, conv, results=override(struct_hook=results))
 
-    def structure_bulk(value: Any, _: object) -> BulkResults:
-        wire = bulk_wire(value, _BulkWire)
+    def structure(value: Any, _: object) -> BulkBase[Any, Any]:
+        wire = wire_hook(_stats_defaults(value) if defaults else value, wire_type)
         general = wire.general
-        return BulkResults(general.id, general.status, wire.stats, wire.results, general.custom)
+        return cls(general.id, general.status, wire.stats, wire.results, general.custom)
 
-    hook(BulkResults, structure_bulk)
-    hook(BulkJob, make_dict_structure_fn(BulkJob, conv))
+    return structure
+
+
+# -- the converters -------------------------------------------------------------------------
+
+_OVERRIDES: dict[type, dict[str, Any]] = {
+    ContactInfo: {"company_info": override(rename="companyInfo")},
+    AccountInfo: {"webhooks": override(struct_hook=_tuple)},
+}
+
+
+def _configure(conv: cattrs.Converter) -> cattrs.Converter:
+    """Register every rule on ``conv``; hooks are generated on first use, so every rule is
+    in place before any function that captures it."""
+    hook = conv.register_structure_hook
+    hook(int, _int)
+    hook(float, _float)
+    hook(str, _str)
+    for enum_cls in (BatchStatus, Qualification, PhoneQualification):
+        hook(enum_cls, _enum_hook(enum_cls))
+
+    def model(cls: type, *, optional: bool = False) -> Hook:
+        if cls in _BULKS:
+            made = _bulk_hook(conv, cls)
+        else:
+            overrides = dict(_OVERRIDES.get(cls, {}))
+            if cls is SinglePhoneSearchFinished:
+                overrides["result"] = override(struct_hook=_phone_event_result(conv))
+            made = make_dict_structure_fn(cls, conv, **overrides)
+        # A generated hook reads the fields of an all-defaults class from a list or a
+        # string; with a required field it refuses anything but an object by itself. The
+        # detailed converter checks every value, to say so in its message.
+        required = any(f.default is attrs.NOTHING for f in attrs.fields(cls))
+        objects_only = conv.detailed_validation or not required
+        prepare = _domain_alias if cls is ContactInfo else None
+        if not (optional or objects_only or prepare):
+            return made
+        return _model(made, optional=optional, objects_only=objects_only, prepare=prepare)
+
+    def optional(type_: Any) -> Hook:
+        (inner,) = (arg for arg in get_args(type_) if arg is not _NONE)
+        if attrs.has(inner):
+            return model(inner, optional=True)
+        return _optional(conv.get_structure_hook(inner))
+
+    conv.register_structure_hook_factory(attrs.has, model)
+    if not conv.detailed_validation:
+        conv.register_structure_hook_func(lambda t: t == list[EmailResult], _email_results)
+    conv.register_structure_hook_factory(_is_optional, optional)
+    conv.register_structure_hook_func(lambda t: t == str | None, _opt_str)
+    conv.register_structure_hook_func(lambda t: t == Custom, _passthrough)
+    conv.register_structure_hook_func(lambda t: t == Mapping[str, Any], _mapping)
     return conv
 
 
-converter = _configure(cattrs.Converter(detailed_validation=True))
-"""The converter every model is registered on; its errors name the field path."""
-_fast = _configure(cattrs.Converter(detailed_validation=False), fast=True)
-"""Same rules without per-field bookkeeping, for the one hot, large body: BulkResults."""
+fast = _configure(cattrs.Converter(detailed_validation=False))
+"""Structures every body."""
+detailed = _configure(cattrs.Converter(detailed_validation=True))
+"""Re-runs on a body ``fast`` refused, to name the field path in the error."""
 
+
+# -- entry points ---------------------------------------------------------------------------
 
 _GENERAL_KEYS = frozenset({"id", "status", "custom"})
 _PROGRESS_KEYS = frozenset({"finished", "requested"})
 
 
 def ongoing_bulk(data: object) -> BulkResults | None:
-    """The hot path of polling: the reduced in-progress body, built without cattrs.
+    """The hot path of polling: the reduced in-progress body, read without cattrs.
 
     Only the exact documented shape (``general`` {id, status ongoing[, custom]}, ``stats``
-    {finished, requested} as ints, no ``results``) is taken; anything else returns ``None``
-    and goes through the converter, which checks and reports it in full.
+    {finished, requested} as ints, no ``results``) is taken, and built with the models'
+    own constructors; anything else returns ``None`` for :func:`structure`.
     """
     if type(data) is not dict or len(data) != 2:
         return None
@@ -330,17 +418,20 @@ def _describe(exc: BaseException, type_: type | None) -> str:
 
 def structure(data: object, cls: type[T], *, body: bytes = b"") -> T:
     """Structure decoded JSON into ``cls`` or raise ResponseError naming the field path."""
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         raise ResponseError(
             f"expected a JSON object for {cls.__name__}, got {type(data).__name__}", body=body
         )
-    if cls is BulkResults:
-        try:
-            return _fast.structure(data, cls)
-        except Exception:
-            pass
     try:
-        return converter.structure(data, cls)
+        return fast.structure(data, cls)
+    except Exception as refused:
+        _raise_malformed(data, cls, body, refused)
+
+
+def _raise_malformed(data: object, cls: type, body: bytes, refused: Exception) -> NoReturn:
+    """The error for a body ``fast`` refused, with the detailed converter's field paths."""
+    try:
+        detailed.structure(data, cls)
     except Exception as exc:
         messages = cattrs.transform_error(exc, path="$", format_exception=_describe)
         first = messages[0] if messages else str(exc)
@@ -348,3 +439,8 @@ def structure(data: object, cls: type[T], *, body: bytes = b"") -> T:
         raise ResponseError(
             f"malformed {cls.__name__}: {'; '.join(messages[:3])}", body=body, path=path
         ) from exc
+    raise ResponseError(
+        f"malformed {cls.__name__}: the fast converter refused it ({refused!r:.200}) and the"
+        " detailed one did not; this is a bug in enrow_async, please report it",
+        body=body,
+    ) from refused

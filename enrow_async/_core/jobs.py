@@ -16,10 +16,16 @@ import attrs
 import orjson
 
 from ..errors import ResponseError
-from ..models import BatchStatus, BulkResults
-from ..phone import BulkPhoneResults, PhoneResult
-from ..singles import SingleAnswer, SingleEmailResult
-from ..verification import BulkVerification, EmailVerification
+from ..models import (
+    BatchStatus,
+    BulkPhoneResults,
+    BulkResults,
+    BulkVerification,
+    EmailVerification,
+    PhoneResult,
+    SingleAnswer,
+    SingleEmailResult,
+)
 from .convert import ongoing_bulk, structure
 from .http import JobKind, Response
 from .requests import (

@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 import attrs
 import orjson
 
-from ..models import Custom, EmailSearch
-from ..phone import PhoneSearch
+from ..models import Custom, EmailSearch, PhoneSearch
 from .http import Action, ApiConfig, JobKind, Request
 
 __all__ = [

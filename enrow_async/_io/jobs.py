@@ -19,8 +19,7 @@ from .._core.jobs import JobSpec, decode
 from .._core.requests import account_request, check_id, check_timeout, read_request, start_request
 from .._core.schedule import PollPlan, PollPolicy
 from ..errors import BatchFailedError
-from ..models import BatchStatus, Progress
-from ..singles import SingleAnswer
+from ..models import BatchStatus, Progress, SingleAnswer
 from .scheduler import Pollable, Scheduler
 from .sender import Sender
 from .waiting import BatchStream, ProgressCallback, WebhookSource

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._io.jobs import JobRunner
-from ..singles import AccountInfo
+from ..models import AccountInfo
 
 __all__ = ["AccountResource"]
 

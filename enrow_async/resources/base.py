@@ -9,8 +9,7 @@ from .._core.jobs import JobSpec
 from .._io.jobs import DEFAULT_TIMEOUT, JobRunner
 from .._io.scheduler import Pollable
 from .._io.waiting import BatchStream, ProgressCallback, WebhookSource
-from ..models import Progress
-from ..singles import SingleAnswer
+from ..models import Progress, SingleAnswer
 
 __all__ = ["BulkJobs", "SingleJobs"]
 

@@ -14,8 +14,16 @@ from .._core.requests import check_timeout, chunk, to_searches
 from .._io.jobs import DEFAULT_TIMEOUT, JobRunner
 from .._io.waiting import JobProgressCallback
 from ..errors import BatchErrors, EnrowError
-from ..models import BulkJob, BulkResults, Custom, EmailResult, EmailSearch, Progress
-from ..singles import SingleEmailResult, SingleJob
+from ..models import (
+    BulkJob,
+    BulkResults,
+    Custom,
+    EmailResult,
+    EmailSearch,
+    Progress,
+    SingleEmailResult,
+    SingleJob,
+)
 from .base import BulkJobs, SingleJobs
 
 __all__ = ["EmailBulk", "EmailResource", "EmailSingle"]

@@ -7,9 +7,7 @@ from typing import Any
 
 from .._core.jobs import PHONE_BULK, PHONE_SINGLE
 from .._io.jobs import JobRunner
-from ..models import BulkJob, Custom
-from ..phone import BulkPhoneResults, PhoneResult, PhoneSearch
-from ..singles import SingleJob
+from ..models import BulkJob, BulkPhoneResults, Custom, PhoneResult, PhoneSearch, SingleJob
 from .base import BulkJobs, SingleJobs
 
 __all__ = ["PhoneBulk", "PhoneResource", "PhoneSingle"]

@@ -7,9 +7,7 @@ from typing import Any
 
 from .._core.jobs import VERIFY_BULK, VERIFY_SINGLE
 from .._io.jobs import JobRunner
-from ..models import BulkJob, Custom
-from ..singles import SingleJob
-from ..verification import BulkVerification, EmailVerification
+from ..models import BulkJob, BulkVerification, Custom, EmailVerification, SingleJob
 from .base import BulkJobs, SingleJobs
 
 __all__ = ["VerifyBulk", "VerifyResource", "VerifySingle"]

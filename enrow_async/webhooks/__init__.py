@@ -5,7 +5,7 @@
 
 from typing import TYPE_CHECKING
 
-from .events import (
+from ..models import (
     BulkPhoneSearchFinished,
     BulkSearchFinished,
     BulkVerificationFinished,
@@ -16,8 +16,8 @@ from .events import (
     WebhookEvent,
     WebhookPhoneResult,
     WebhookSearchResult,
-    parse_webhook,
 )
+from .events import parse_webhook
 
 if TYPE_CHECKING:
     from .receiver import WebhookCallback, WebhookReceiver

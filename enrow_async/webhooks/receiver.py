@@ -31,7 +31,8 @@ import anyio
 from aiohttp import web
 
 from ..errors import ConfigurationError, WebhookPayloadError
-from .events import WebhookEvent, parse_webhook
+from ..models import WebhookEvent
+from .events import parse_webhook
 
 __all__ = ["WebhookCallback", "WebhookReceiver"]
 

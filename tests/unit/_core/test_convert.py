@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,7 +12,9 @@ from hypothesis import strategies as st
 from enrow_async import (
     BatchStatus,
     BulkJob,
+    BulkPhoneResults,
     BulkResults,
+    BulkVerification,
     CompanyInfo,
     ContactInfo,
     CreditsCost,
@@ -21,7 +22,7 @@ from enrow_async import (
     Qualification,
     ResponseError,
 )
-from enrow_async._core.convert import structure
+from enrow_async._core.convert import _raise_malformed, detailed, fast, ongoing_bulk, structure
 
 
 def test_seed_example_parses_field_for_field(seed_json: Any) -> None:
@@ -250,8 +251,6 @@ def test_company_info_must_be_an_object(seed_json: Any) -> None:
 
 
 def test_ongoing_fast_path_agrees_with_the_converter() -> None:
-    from enrow_async._core.convert import ongoing_bulk
-
     body = {
         "general": {"id": "b", "status": "ongoing", "custom": {"k": 1}},
         "stats": {"finished": 2, "requested": 9},
@@ -308,18 +307,15 @@ _result_dicts = st.fixed_dictionaries(
 
 
 @given(st.lists(_result_dicts, max_size=6))
-def test_fast_results_path_equals_the_cattrs_hooks(results: list[Any]) -> None:
-    from enrow_async._core.convert import _fast_results, converter
-
+def test_fast_and_detailed_converters_agree_on_results(results: list[Any]) -> None:
     body = {
         "general": {"id": "b", "status": "completed"},
         "stats": {"finished": len(results), "requested": len(results)},
         "results": results,
     }
-    expected = converter.structure(body, BulkResults)
+    expected = detailed.structure(body, BulkResults)
+    assert fast.structure(body, BulkResults) == expected
     assert structure(body, BulkResults) == expected
-    # Every documented shape is taken by the fast builder itself, not by the fallback.
-    assert _fast_results(results, None) == expected.results
 
 
 def test_results_hash_though_raw_params_and_custom_are_dicts() -> None:
@@ -331,17 +327,6 @@ def test_results_hash_though_raw_params_and_custom_are_dicts() -> None:
     assert make({"row": 1}) == make({"row": 1})
     assert make({"row": 1}) != make({"row": 2})
     assert len({make({"row": 1}), make({"row": 1}), make("x")}) == 2
-
-
-@pytest.mark.parametrize("cls", [EmailResult, ContactInfo, CompanyInfo])
-def test_records_built_without_init_are_what_init_builds(cls: type) -> None:
-    """``_fast_results`` fills these records' slots without ``__init__``: that is only the
-    same object while ``__init__`` does nothing but assign every field."""
-    assert all(f.validator is None and f.converter is None for f in attrs.fields(cls))
-    assert not hasattr(cls, "__attrs_pre_init__")
-    assert not hasattr(cls, "__attrs_post_init__")
-    assert cls.__setattr__ is object.__setattr__  # no on_setattr hooks
-    assert set(cls.__slots__) == {f.name for f in attrs.fields(cls)}  # nothing else to fill
 
 
 _payloads = st.fixed_dictionaries(
@@ -425,8 +410,6 @@ def test_generated_valid_payloads_come_back_field_for_field(payload: Any) -> Non
 
 @pytest.mark.parametrize("order", [[2, 0, 1], [1, 0], ["10", "9", "0"]])
 def test_results_come_back_sorted_by_index(order: list[Any]) -> None:
-    from enrow_async._core.convert import converter
-
     body = {
         "general": {"id": "b", "status": "completed"},
         "stats": {"finished": len(order), "requested": len(order)},
@@ -435,6 +418,144 @@ def test_results_come_back_sorted_by_index(order: list[Any]) -> None:
         ],
     }
     expected = sorted(int(i) for i in order)
-    for parsed in (structure(body, BulkResults), converter.structure(body, BulkResults)):
+    for parsed in (structure(body, BulkResults), detailed.structure(body, BulkResults)):
         assert [r.index for r in parsed.results] == expected
         assert [r.custom for r in parsed.results] == [str(i) for i in expected]
+
+
+_json_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=4)
+    | st.sampled_from(["7", "ongoing", "completed", "valid", "found", "not_found"])
+)
+_json = st.recursive(
+    _json_leaf,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_stats_any = st.fixed_dictionaries(
+    {"requested": st.integers(0, 9)},
+    optional={
+        "finished": st.none() | st.integers(0, 9),
+        "valid": st.integers(0, 9),
+        "found": st.none() | st.integers(0, 9),
+        "credits_cost": st.floats(0, 9),
+        "credits_to_refund": st.floats(0, 9),
+    },
+)
+_BULK_BODIES = {
+    BulkResults: _payloads,
+    BulkVerification: st.fixed_dictionaries(
+        {
+            "general": st.fixed_dictionaries(
+                {"id": st.just("v"), "status": st.sampled_from(["ongoing", "completed"])}
+            ),
+            "stats": _stats_any,
+            "results": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "email": st.text(max_size=4),
+                        "qualification": st.sampled_from(["valid", "invalid"]),
+                    },
+                    optional={"index": st.text(max_size=4), "custom": st.text(max_size=3)},
+                ),
+                max_size=3,
+            ),
+        }
+    ),
+    BulkPhoneResults: st.fixed_dictionaries(
+        {
+            "general": st.fixed_dictionaries(
+                {"id": st.just("p"), "status": st.sampled_from(["ongoing", "completed"])}
+            ),
+            "stats": _stats_any,
+            "results": st.lists(
+                st.fixed_dictionaries(
+                    {"qualification": st.sampled_from(["found", "not_found"])},
+                    optional={
+                        "index": st.none() | st.integers(0, 9),
+                        "number": st.text(max_size=4),
+                        "params": st.dictionaries(st.text(max_size=2), st.text(max_size=2)),
+                    },
+                ),
+                max_size=3,
+            ),
+        }
+    ),
+}
+
+
+def _mutate(data: st.DataObject, value: Any) -> Any:
+    """``value`` with one node (maybe the whole) replaced by arbitrary JSON."""
+    if isinstance(value, dict) and value and data.draw(st.booleans()):
+        key = data.draw(st.sampled_from(sorted(value)))
+        return {**value, key: _mutate(data, value[key])}
+    if isinstance(value, list) and value and data.draw(st.booleans()):
+        at = data.draw(st.integers(0, len(value) - 1))
+        return [*value[:at], _mutate(data, value[at]), *value[at + 1 :]]
+    return data.draw(_json)
+
+
+def _outcome(conv: Any, body: Any, cls: type) -> Any:
+    try:
+        return conv.structure(body, cls)
+    except Exception:
+        return "refused"
+
+
+@pytest.mark.parametrize("cls", list(_BULK_BODIES), ids=lambda c: c.__name__)
+@given(data=st.data())
+def test_fast_and_detailed_converters_agree_on_any_body(cls: type, data: st.DataObject) -> None:
+    """Both take the same bodies and build equal models: the detailed converter is only
+    ever asked to explain a refusal, never to read what the fast one refused."""
+    body = data.draw(_BULK_BODIES[cls])
+    if data.draw(st.booleans()):
+        body = _mutate(data, body)
+    assert _outcome(fast, body, cls) == _outcome(detailed, body, cls)
+
+
+@pytest.mark.parametrize("cls", list(_BULK_BODIES), ids=lambda c: c.__name__)
+@given(data=st.data())
+def test_valid_bulk_bodies_are_taken(cls: type, data: st.DataObject) -> None:
+    body = data.draw(_BULK_BODIES[cls])
+    assert isinstance(structure(body, cls), cls)
+
+
+def test_a_body_only_the_detailed_converter_takes_is_reported_as_a_bug() -> None:
+    body = {"general": {"id": "b", "status": "ongoing"}, "stats": {"finished": 0, "requested": 1}}
+    with pytest.raises(ResponseError, match="this is a bug in enrow_async") as info:
+        _raise_malformed(body, BulkResults, b"raw", KeyError("x"))
+    assert info.value.body == b"raw"
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+_reduced = st.fixed_dictionaries(
+    {
+        "general": st.fixed_dictionaries(
+            {
+                "id": st.text(max_size=3) | st.integers(),
+                "status": st.sampled_from(["ongoing", "x"]),
+            },
+            optional={"custom": st.none() | st.text(max_size=3), "extra": st.integers()},
+        ),
+        "stats": st.fixed_dictionaries(
+            {
+                "finished": st.integers(0, 9) | st.booleans() | st.just("1"),
+                "requested": st.integers(0, 9),
+            },
+            optional={"valid": st.integers()},
+        ),
+    }
+)
+
+
+@given(_reduced)
+def test_ongoing_fast_path_builds_what_the_converter_builds(body: Any) -> None:
+    taken = ongoing_bulk(body)
+    if taken is not None:
+        assert taken == detailed.structure(body, BulkResults)

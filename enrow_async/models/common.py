@@ -1,0 +1,76 @@
+"""What every kind of job shares: its status, a result's qualification, ``custom``, the
+answers that start a job, and the shape of a bulk answer."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+__all__ = ["BatchStatus", "BulkJob", "Custom", "Qualification", "SingleJob"]
+
+StatsT = TypeVar("StatsT")
+ResultT = TypeVar("ResultT")
+
+Custom = str | Mapping[str, Any] | None
+"""A ``custom`` value exactly as sent: a string, an object, or absent."""
+
+
+class BatchStatus(enum.StrEnum):
+    """Where a batch stands: ``ongoing`` until it is ``completed`` or ``failed``."""
+
+    ONGOING = "ongoing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def done(self) -> bool:
+        return self is not BatchStatus.ONGOING
+
+
+class Qualification(enum.StrEnum):
+    """Binary by design: ``valid`` means an email was found (or is deliverable), ``invalid``
+    that none was."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+
+
+@attrs.frozen
+class BulkJob:
+    """What starting a batch returns: its ``id`` and the server's own estimates."""
+
+    id: str
+    credits_used: float | None = None
+    estimated_duration: float | None = None
+    """Minutes, as the API documents it ("not guaranteed")."""
+    message: str | None = None
+
+
+@attrs.frozen
+class SingleJob:
+    """What starting a single job returns: its ``id`` (and credits when the API says)."""
+
+    id: str
+    credits_used: float | None = None
+    message: str | None = None
+
+
+@attrs.frozen
+class BulkBase(Generic[StatsT, ResultT]):
+    """A bulk job as read from its GET endpoint; ``results`` is empty until it is completed.
+
+    The base of ``BulkResults``, ``BulkVerification`` and ``BulkPhoneResults``.
+    """
+
+    id: str
+    status: BatchStatus
+    stats: StatsT
+    results: Sequence[ResultT] = ()
+    custom: Custom = attrs.field(default=None, hash=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status.done
