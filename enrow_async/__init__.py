@@ -2,9 +2,15 @@
 
 >>> async with EnrowClient() as client:                        # doctest: +SKIP
 ...     batch = await client.wait_for_batch(batch_id, timeout=600)
+
+Every public name is here; each class and function says ``__module__ == "enrow_async"``,
+wherever it is defined inside the package.
 """
 
+import inspect
 from typing import TYPE_CHECKING
+
+import attrs
 
 from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.retry import RetryBudget, RetryPolicy
@@ -79,7 +85,7 @@ def __getattr__(name: str) -> object:
     if name in ("WebhookCallback", "WebhookReceiver"):
         from .webhooks import receiver
 
-        return getattr(receiver, name)
+        return _public(getattr(receiver, name))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -155,3 +161,21 @@ __all__ = [
     "WebhookSource",
     "parse_webhook",
 ]
+
+
+def _public(obj: object) -> object:
+    """Name ``obj`` (a class or function of the public API) as ``enrow_async``'s own.
+
+    An attrs class's annotations are resolved first, in the module that defines them (the
+    converter reads them later, by the class's ``__module__``)."""
+    if inspect.isclass(obj) and attrs.has(obj):
+        attrs.resolve_types(obj)
+    if inspect.isclass(obj) or inspect.isfunction(obj):
+        obj.__module__ = __name__
+    return obj
+
+
+for _name in __all__:
+    if _name in globals():
+        _public(globals()[_name])
+del _name

@@ -145,6 +145,12 @@ class EnrowClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client, as leaving ``async with`` does: every running wait fails at
+        once, no poll or task is left, the connections are released. Call it from the task
+        that opened the client; closing twice is harmless."""
         tg, self._tg = self._tg, None
         self._scheduler.close()
         self._scheduler.attach(None)
