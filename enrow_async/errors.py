@@ -167,9 +167,23 @@ class OutcomeUnknownError(TransportError):
     """A POST that starts a paid job got no clear answer: the job may have been created.
 
     It is never resent automatically; check your batches (or your journal) before retrying.
+    ``status`` and ``body`` keep the answer when there was one (a 5xx, or a 2xx whose body
+    is unreadable or has no id).
     """
 
     transient = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_sent: bool = True,
+        status: int | None = None,
+        body: bytes = b"",
+    ) -> None:
+        super().__init__(message, request_sent=request_sent)
+        self.status = status
+        self.body = body
 
 
 class RetryBudgetExhaustedError(EnrowError):

@@ -190,11 +190,13 @@ def classify(
             server = BatchNotFoundError(message, status=status, method=method, path=path)
         if request.idempotent:
             return Retry(server)
-        if status in (502, 503, 504):
-            return Retry(server)  # a gateway refused: the API did not act
+        # Even a gateway's 502/504 says nothing of whether the API acted behind it.
         return OutcomeUnknown(
             OutcomeUnknownError(
-                f"{where}: HTTP {status}; the job may have been created, so it is not sent again"
+                f"{where}: HTTP {status} ({message}); the job may have been created, so it is"
+                " not sent again",
+                status=status,
+                body=answer.body,
             )
         )
     if status == 400:

@@ -9,16 +9,16 @@ outcome is unknown; every wait is polled by the client's shared scheduler.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import anyio
 
 from .._core.convert import structure
-from .._core.http import ApiConfig, Request
+from .._core.http import ApiConfig, Request, Response
 from .._core.jobs import JobSpec, decode
 from .._core.requests import account_request, check_id, check_timeout, read_request, start_request
 from .._core.schedule import PollPlan, PollPolicy
-from ..errors import BatchFailedError
+from ..errors import BatchFailedError, OutcomeUnknownError, ResponseError
 from ..models import BatchStatus, Progress, SingleAnswer
 from .scheduler import Pollable, Scheduler
 from .sender import Sender
@@ -32,7 +32,25 @@ DEFAULT_TIMEOUT: Final = 3600.0
 A = TypeVar("A")
 B = TypeVar("B", bound=Pollable)
 R = TypeVar("R")
-S = TypeVar("S")
+
+
+class _Started(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+S = TypeVar("S", bound=_Started)
+T = TypeVar("T")
+
+
+def _unreadable_start(request: Request, response: Response, why: str) -> OutcomeUnknownError:
+    """A start answered 2xx but unreadably: the job was probably created, id unknown."""
+    return OutcomeUnknownError(
+        f"{request.method} {request.path}: HTTP {response.status} but {why}; the job may"
+        " have been created, so it is not sent again",
+        status=response.status,
+        body=response.body,
+    )
 
 
 class JobRunner:
@@ -58,7 +76,7 @@ class JobRunner:
             spread=0.0,
         )
 
-    async def account(self, model: type[S]) -> S:
+    async def account(self, model: type[T]) -> T:
         """``GET /account/info`` as ``model``."""
         response = await self._sender.send(account_request(self._config))
         return structure(decode(response), model, body=response.body)
@@ -73,7 +91,13 @@ class JobRunner:
         """POST a start whose body is already built (and checked)."""
         request = start_request(self._config, spec.kind, spec.path, body)
         response = await self._sender.send(request)
-        return structure(decode(response), started, body=response.body)
+        try:
+            job = structure(decode(response), started, body=response.body)
+        except ResponseError as exc:
+            raise _unreadable_start(request, response, str(exc)) from exc
+        if not job.id.strip():
+            raise _unreadable_start(request, response, "no job id in the answer")
+        return job
 
     async def get(self, spec: JobSpec[A], job_id: str) -> A:
         """One read of a job: its progress while ongoing, its results once done."""

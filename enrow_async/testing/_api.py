@@ -139,6 +139,8 @@ class Api:
             return Dropped(acted=True)
         if arrival.fault == "truncate":
             return Truncated(answer)
+        if arrival.fault == "cut_json":
+            return attrs.evolve(answer, body=answer.body[: len(answer.body) // 2])
         return answer
 
     def _answer(

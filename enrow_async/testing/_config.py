@@ -19,9 +19,18 @@ __all__ = [
 ]
 
 FaultKind = Literal[
-    "server_error", "html_502", "rate_limited", "drop", "drop_after", "truncate", "slow", "hang"
+    "server_error",
+    "html_502",
+    "rate_limited",
+    "drop",
+    "drop_after",
+    "truncate",
+    "slow",
+    "hang",
+    "cut_json",
 ]
-"""``drop`` loses the request before the server acts on it, ``drop_after`` after it did."""
+"""``drop`` loses the request before the server acts on it, ``drop_after`` after it did;
+``cut_json`` answers in valid framing with half the API's JSON, after it acted."""
 
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
@@ -51,7 +60,8 @@ class Faults:
     that create jobs are faulted only when asked). The probabilities add up to at most 1.
     ``drop`` and ``hang`` never let the request reach the API, ``drop_after`` and
     ``truncate`` act on a request the API did process (a job may exist), ``slow`` answers
-    normally after ``slow_seconds``.
+    normally after ``slow_seconds``, ``cut_json`` sends the API's status with the first half
+    of its body and a ``Content-Length`` to match (a body cut inside valid framing).
     """
 
     server_error: float = attrs.field(default=0.0, validator=_rate)
@@ -62,6 +72,7 @@ class Faults:
     truncate: float = attrs.field(default=0.0, validator=_rate)
     slow: float = attrs.field(default=0.0, validator=_rate)
     hang: float = attrs.field(default=0.0, validator=_rate)
+    cut_json: float = attrs.field(default=0.0, validator=_rate)
     retry_after: float = attrs.field(default=0.05, validator=_non_negative)
     slow_seconds: float = attrs.field(default=0.2, validator=_non_negative)
     methods: tuple[str, ...] = attrs.field(default=("GET",), converter=_upper)

@@ -326,7 +326,7 @@ async def test_key_never_logged_or_shown(
 ) -> None:
     secret = sim.api_key
     caplog.set_level(logging.DEBUG, logger="enrow_async")
-    sim.inject("server_error", count=1)
+    sim.inject("server_error", count=1, method="GET")
     async with connect(sim, key=secret) as client:
         assert secret not in repr(client)
         job = await client.start_bulk_search(SEARCHES)
