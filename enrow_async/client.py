@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from anyio.abc import TaskGroup
 
+from ._core import options
 from ._core.http import DEFAULT_BASE_URL, ApiConfig
 from ._core.jobs import MAX_BATCH
 from ._core.retry import RetryBudget, RetryPolicy
@@ -76,7 +77,22 @@ class EnrowClient:
                 "no Enrow API key: pass api_key=... or set the ENROW_API_KEY environment variable"
                 " (for a sandbox, run enrow_async.testing.EnrowSimulator)"
             )
-        self._config = ApiConfig.create(key, base_url, allow_http=allow_http)
+        self._config = ApiConfig.create(options.api_key(key), base_url, allow_http=allow_http)
+        connect_timeout = options.seconds("connect_timeout", connect_timeout)
+        read_timeout = options.seconds("read_timeout", read_timeout)
+        webhook_poll_interval = options.seconds("webhook_poll_interval", webhook_poll_interval)
+        for name, value in (
+            ("max_in_flight", max_in_flight),
+            ("max_connections", max_connections),
+            ("max_response_bytes", max_response_bytes),
+            ("posts_per_second", posts_per_second),
+        ):
+            options.count(name, value)
+        coalesce_ok = isinstance(poll_coalesce, int | float) and not isinstance(poll_coalesce, bool)
+        if not (coalesce_ok and 0 <= poll_coalesce <= 1):
+            raise ConfigurationError(
+                f"poll_coalesce must be within [0, 1] s, got {poll_coalesce!r}"
+            )
         self._transport: Transport = transport or AiohttpTransport(
             session=session,
             max_connections=max_connections,

@@ -85,7 +85,29 @@ def _email(value: object, where: str) -> str:
 def _custom(custom: object, where: str) -> Custom:
     if custom is not None and not isinstance(custom, str | Mapping):
         raise TypeError(f"{where}: custom must be a string or a mapping")
+    _json_clean(custom, f"{where}: custom")
     return custom
+
+
+def _json_clean(value: object, where: str) -> None:
+    """Refuse what JSON cannot carry as it is (NaN would travel as ``null``)."""
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where} holds {value!r}, which JSON cannot carry")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where} has a key that is not a string: {key!r:.40}")
+            _json_clean(item, f"{where}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for position, item in enumerate(value):
+            _json_clean(item, f"{where}[{position}]")
+        return
+    raise TypeError(f"{where} holds a {type(value).__name__}, which JSON cannot carry")
 
 
 def _unknown(item: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
