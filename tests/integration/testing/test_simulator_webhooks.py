@@ -53,7 +53,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
-def config() -> SimulatorConfig:
+def sim_config() -> SimulatorConfig:
     return SimulatorConfig(duration=0.05, valid_rate=1.0)
 
 

@@ -1,18 +1,18 @@
-"""Auth, credits, the account endpoint, the single endpoints, the verifier and phone bulks."""
+"""Auth, credits, the account endpoint, the single endpoints, the verifier and phone bulks;
+in memory, progress on a manual clock."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
-pytestmark = pytest.mark.anyio
+from .simulator_calls import Call, caller
 
-Call = Callable[..., Awaitable[tuple[int, Any]]]
+pytestmark = pytest.mark.anyio
 
 PATHS = [
     "/email/find/bulk",
@@ -25,6 +25,22 @@ PATHS = [
 ]
 DWIGHT = {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"}
 PHONE = {"firstname": "Dwight", "lastname": "Schrute", "company_domain": "dundermifflin.com"}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def sim_config(clock: ManualClock) -> SimulatorConfig:
+    """Progress that moves only with ``clock``: jobs take 10 s along a straight line."""
+    return SimulatorConfig(clock=clock, duration=10.0, curve="linear", seed=3)
+
+
+@pytest.fixture
+def call(sim: EnrowSimulator) -> Call:
+    return caller(sim)
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -76,12 +92,12 @@ async def test_single_jobs_go_ongoing_then_done(
     assert body["qualification"] in ("valid", "invalid", "found", "not_found")
 
 
-async def test_single_email_result_says_company_domain(clock: ManualClock, call: Call) -> None:
-    async with EnrowSimulator(SimulatorConfig(clock=clock, valid_rate=1, duration=0)) as other:
-        headers = {"x-api-key": other.api_key}
-        url = f"{other.base_url}/email/find/single"
-        _, started = await call("POST", url, json=DWIGHT, headers=headers)
-        _, body = await call("GET", url, params={"id": started["id"]}, headers=headers)
+async def test_single_email_result_says_company_domain(clock: ManualClock) -> None:
+    config = SimulatorConfig(clock=clock, valid_rate=1, duration=0)
+    async with EnrowSimulator(config, serve=False) as other:
+        call = caller(other)
+        _, started = await call("POST", "/email/find/single", json=DWIGHT)
+        _, body = await call("GET", "/email/find/single", params={"id": started["id"]})
     assert body == {
         "email": "dwight.schrute@dundermifflin.com",
         "qualification": "valid",
@@ -208,16 +224,16 @@ async def test_verify_bulk(call: Call, clock: ManualClock, key: str) -> None:
     assert body["stats"] == {"finished": 3, "requested": 3, "valid": valid, "credits_cost": 0.75}
 
 
-async def test_phone_bulk(clock: ManualClock, call: Call) -> None:
+async def test_phone_bulk(clock: ManualClock) -> None:
     config = SimulatorConfig(clock=clock, duration=1.0, valid_rate=0.5)
     searches = [{**PHONE, "firstname": f"Dwight{i}"} for i in range(20)]
-    async with EnrowSimulator(config) as other:
-        url, headers = f"{other.base_url}/phone/bulk", {"x-api-key": other.api_key}
+    async with EnrowSimulator(config, serve=False) as other:
+        call = caller(other)
         payload = {"searches": searches, "settings": {"country_code": "FR"}}
-        status, started = await call("POST", url, json=payload, headers=headers)
+        status, started = await call("POST", "/phone/bulk", json=payload)
         assert (status, started["credits_used"]) == (201, 800)
         clock.advance(1)
-        _, body = await call("GET", url, params={"id": started["id"]}, headers=headers)
+        _, body = await call("GET", "/phone/bulk", params={"id": started["id"]})
     results = body["results"]
     assert [r["index"] for r in results] == list(range(20))
     assert [r["params"] for r in results] == searches
@@ -234,40 +250,28 @@ async def test_phone_bulk(clock: ManualClock, call: Call) -> None:
     }
 
 
-async def test_credits_are_charged_up_front_and_refunded_at_the_end(
-    clock: ManualClock, call: Call
-) -> None:
+async def test_credits_are_charged_up_front_and_refunded_at_the_end(clock: ManualClock) -> None:
     config = SimulatorConfig(clock=clock, credits=10, duration=5.0, valid_rate=0.5)
     people = [{"fullname": f"Person {i}", "company_domain": "acme.com"} for i in range(8)]
-    async with EnrowSimulator(config) as other:
-        headers = {"x-api-key": other.api_key}
-        base = other.base_url
-        _, started = await call(
-            "POST", f"{base}/email/find/bulk", json={"searches": people}, headers=headers
-        )
-        assert await call("GET", f"{base}/account/info", headers=headers) == (
-            200,
-            {"credits": 2, "webhooks": []},
-        )
-        refused = await call(
-            "POST", f"{base}/email/find/bulk", json={"searches": people}, headers=headers
-        )
+    async with EnrowSimulator(config, serve=False) as other:
+        call = caller(other)
+        _, started = await call("POST", "/email/find/bulk", json={"searches": people})
+        assert await call("GET", "/account/info") == (200, {"credits": 2, "webhooks": []})
+        refused = await call("POST", "/email/find/bulk", json={"searches": people})
         assert refused == (402, {"message": "Insufficient credits"})
-        single = await call("POST", f"{base}/phone/single", json=PHONE, headers=headers)
+        single = await call("POST", "/phone/single", json=PHONE)
         assert single == (402, {"reason": "Insufficient credits", "success": False})
         assert other.stats.batches_created == 1
         clock.advance(5)
         cost = other.completed_body(started["id"])["stats"]["credits_cost"]
-        _, account = await call("GET", f"{base}/account/info", headers=headers)
+        _, account = await call("GET", "/account/info")
     assert account["credits"] == 10 - cost["final"]
 
 
-async def test_insufficient_balance_as_422_when_configured(call: Call) -> None:
-    async with EnrowSimulator(SimulatorConfig(credits=0, insufficient_status=422)) as other:
-        status, body = await call(
-            "POST",
-            f"{other.base_url}/email/verify/single",
-            json={"email": "jim@dundermifflin.com"},
-            headers={"x-api-key": other.api_key},
+async def test_insufficient_balance_as_422_when_configured() -> None:
+    config = SimulatorConfig(credits=0, insufficient_status=422)
+    async with EnrowSimulator(config, serve=False) as other:
+        status, body = await caller(other)(
+            "POST", "/email/verify/single", json={"email": "jim@dundermifflin.com"}
         )
     assert (status, body) == (422, {"message": "Insufficient balance"})

@@ -1,19 +1,20 @@
-"""The simulated bulk email finder: POST validation, progress over time, completed bodies."""
+"""The simulated bulk email finder: POST validation, progress over time, completed bodies;
+in memory, progress on a manual clock."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import orjson
 import pytest
 
-from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
+from enrow_async._core.http import Action, Request
+from enrow_async.testing import EnrowSimulator, ManualClock, MemoryTransport, SimulatorConfig
+
+from .simulator_calls import Call, caller
 
 pytestmark = pytest.mark.anyio
 
-Call = Callable[..., Awaitable[tuple[int, Any]]]
 BULK = "/email/find/bulk"
 SEED_SEARCHES = [
     {"company_domain": "dundermifflin.com", "fullname": "Dwight Schrute", "custom": "lead_001"},
@@ -24,6 +25,22 @@ SEED_SEARCHES = [
 
 def people(n: int) -> list[dict[str, Any]]:
     return [{"fullname": f"Person Number{i}", "company_domain": f"co{i}.com"} for i in range(n)]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def sim_config(clock: ManualClock) -> SimulatorConfig:
+    """Progress that moves only with ``clock``: jobs take 10 s along a straight line."""
+    return SimulatorConfig(clock=clock, duration=10.0, curve="linear", seed=3)
+
+
+@pytest.fixture
+def call(sim: EnrowSimulator) -> Call:
+    return caller(sim)
 
 
 async def test_start_answers_201_with_id_credits_and_estimate(call: Call) -> None:
@@ -75,14 +92,9 @@ async def test_missing_and_unknown_ids(call: Call) -> None:
     )
 
 
-async def test_unknown_id_as_404_when_configured(call: Call) -> None:
-    async with EnrowSimulator(SimulatorConfig(not_found_status=404)) as other:
-        status, body = await call(
-            "GET",
-            f"{other.base_url}{BULK}",
-            params={"id": "nope"},
-            headers={"x-api-key": other.api_key},
-        )
+async def test_unknown_id_as_404_when_configured() -> None:
+    async with EnrowSimulator(SimulatorConfig(not_found_status=404), serve=False) as other:
+        status, body = await caller(other)("GET", BULK, params={"id": "nope"})
     assert (status, body) == (404, {"message": "Bulk search not found"})
 
 
@@ -105,15 +117,15 @@ async def test_progress_follows_the_clock(call: Call, clock: ManualClock) -> Non
     assert body["stats"]["finished"] == 100
 
 
-async def test_ongoing_status_202_when_configured(clock: ManualClock, call: Call) -> None:
+async def test_ongoing_status_202_when_configured(clock: ManualClock) -> None:
     config = SimulatorConfig(clock=clock, ongoing_status=202, duration=5.0)
-    async with EnrowSimulator(config) as other:
+    async with EnrowSimulator(config, serve=False) as other:
+        call = caller(other)
         batch_id = other.add_batch(people(2))
-        url, headers = f"{other.base_url}{BULK}", {"x-api-key": other.api_key}
-        status, body = await call("GET", url, params={"id": batch_id}, headers=headers)
+        status, body = await call("GET", BULK, params={"id": batch_id})
         assert (status, body["general"]["status"]) == (202, "ongoing")
         clock.advance(5.0)
-        status, body = await call("GET", url, params={"id": batch_id}, headers=headers)
+        status, body = await call("GET", BULK, params={"id": batch_id})
         assert (status, body["general"]["status"]) == (200, "completed")
 
 
@@ -140,14 +152,14 @@ async def test_completed_body_has_the_seed_shape(
             assert result == {**seed_invalid, "raw_params": result["raw_params"], "index": str(i)}
 
 
-async def test_results_are_realistic(clock: ManualClock, call: Call) -> None:
+async def test_results_are_realistic(clock: ManualClock) -> None:
     config = SimulatorConfig(clock=clock, duration=0.0, valid_rate=1.0)
     searches = [
         {"fullname": "dwight SCHRUTE", "company_domain": "https://www.DunderMifflin.com/about"},
         {"fullname": "Jean-luc Picard", "company_name": "Star Fleet"},
         {"fullname": "Amélie Poulain", "company_name": "Les Deux Moulins"},
     ]
-    async with EnrowSimulator(config) as other:
+    async with EnrowSimulator(config, serve=False) as other:
         batch_id = other.add_batch(
             searches, settings={"retrieve_gender": True, "country_code": "fr"}
         )
@@ -186,7 +198,7 @@ async def test_credits_and_valid_count_add_up(sim: EnrowSimulator) -> None:
 
 
 async def test_index_as_int(clock: ManualClock) -> None:
-    async with EnrowSimulator(SimulatorConfig(clock=clock, index_as="int")) as other:
+    async with EnrowSimulator(SimulatorConfig(clock=clock, index_as="int"), serve=False) as other:
         results = other.completed_body(other.add_batch(people(3), duration=0.0))["results"]
     assert [r["index"] for r in results] == [0, 1, 2]
 
@@ -194,7 +206,7 @@ async def test_index_as_int(clock: ManualClock) -> None:
 async def test_same_seed_same_batches(clock: ManualClock) -> None:
     bodies = []
     for seed in (5, 5, 6):
-        async with EnrowSimulator(SimulatorConfig(clock=clock, seed=seed)) as other:
+        async with EnrowSimulator(SimulatorConfig(clock=clock, seed=seed), serve=False) as other:
             batch_id = other.add_batch(people(50), duration=0.0)
             bodies.append(other.completed_body(batch_id))
     assert bodies[0] == bodies[1]
@@ -220,27 +232,23 @@ async def test_failed_batch(call: Call, sim: EnrowSimulator, clock: ManualClock)
     assert sim.completed_body(batch_id) == body
 
 
-async def test_fail_rate_draws_failed_batches(clock: ManualClock, call: Call) -> None:
+async def test_fail_rate_draws_failed_batches(clock: ManualClock) -> None:
     config = SimulatorConfig(clock=clock, fail_rate=0.5, duration=0.0, post_rate_limit=None)
-    async with EnrowSimulator(config) as other:
-        headers = {"x-api-key": other.api_key}
+    async with EnrowSimulator(config, serve=False) as other:
+        call = caller(other)
         statuses = []
         for _ in range(40):
-            _, started = await call(
-                "POST", f"{other.base_url}{BULK}", json={"searches": people(1)}, headers=headers
-            )
+            _, started = await call("POST", BULK, json={"searches": people(1)})
             statuses.append(other.completed_body(started["id"])["general"]["status"])
     assert 8 <= statuses.count("failed") <= 32
 
 
-async def test_completed_body_is_built_once_and_served_as_is(
-    sim: EnrowSimulator, http: aiohttp.ClientSession
-) -> None:
+async def test_completed_body_is_built_once_and_served_as_is(sim: EnrowSimulator) -> None:
     batch_id = sim.add_batch(people(5000), duration=0.0, custom={"campaign": "q2"})
-    bodies = []
-    for _ in range(2):
-        async with http.get(BULK, params={"id": batch_id}) as response:
-            bodies.append(await response.read())
+    transport = MemoryTransport(sim)
+    headers = {"x-api-key": sim.api_key}
+    request = Request("GET", sim.base_url, BULK, headers, Action.READ, params={"id": batch_id})
+    bodies = [(await transport.send(request)).body for _ in range(2)]
     assert bodies[0] == bodies[1] == sim.batch(batch_id).final_bytes()
     assert orjson.loads(bodies[0]) == sim.completed_body(batch_id)
     assert len(sim.batch(batch_id).results) == 5000

@@ -1,4 +1,4 @@
-"""Fixtures for the simulator tests: a manual clock, a simulator on it, a raw HTTP caller."""
+"""The simulator served on 127.0.0.1 (``sim``), and a plain aiohttp caller onto it."""
 
 from __future__ import annotations
 
@@ -9,32 +9,10 @@ import aiohttp
 import orjson
 import pytest
 
-from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
+from enrow_async.testing import EnrowSimulator
 
 Call = Callable[..., Awaitable[tuple[int, Any]]]
 """``await call(method, path, json=..., data=..., params=..., headers=...)`` -> status, body."""
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def config(clock: ManualClock) -> SimulatorConfig:
-    """Progress that moves only with ``clock``: jobs take 10 s along a straight line."""
-    return SimulatorConfig(clock=clock, duration=10.0, curve="linear", seed=3)
-
-
-@pytest.fixture
-async def sim(config: SimulatorConfig) -> AsyncIterator[EnrowSimulator]:
-    async with EnrowSimulator(config) as simulator:
-        yield simulator
 
 
 @pytest.fixture

@@ -1,0 +1,404 @@
+"""After a cancel, a break, dropped connections or an exception: no task, session or
+connection left, over real HTTP.
+
+The client talks to the simulator through :class:`Relay`, a TCP relay that counts, on the
+server's side, the connections held open and those still waiting for an answer. Each test
+checks only public state: no task running client code is pending (``asyncio.all_tasks``),
+a client-owned session and connector are closed (``.closed``) and hold no connection to the
+server; a caller-owned session is left open with no connection waiting for an answer; a
+garbage collection raises no ResourceWarning. ``tests/unit/_io/test_sender.py`` checks in
+virtual time that cancelled waits stop polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import random
+import warnings
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import anyio
+import pytest
+
+import enrow_async
+from enrow_async import Backoff, BatchStatus, EnrowClient, PollPolicy, RetryPolicy, TransportError
+from enrow_async._io.transport import AiohttpTransport
+from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
+
+pytestmark = pytest.mark.anyio
+
+SEARCHES = [
+    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"},
+    {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
+]
+BULK = "/email/find/bulk"
+FAST_RETRY = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
+FAST_POLLS = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
+
+
+class Relay:
+    """A TCP relay on 127.0.0.1 in front of ``target`` (an ``http://host:port`` URL).
+
+    ``open`` counts the client connections it holds to the server; ``waiting`` those whose
+    client spoke last (a request not answered yet).
+    """
+
+    def __init__(self, target: str) -> None:
+        parts = urlsplit(target)
+        assert parts.hostname is not None
+        assert parts.port is not None
+        self._target = (parts.hostname, parts.port)
+        self._waiting: dict[asyncio.StreamWriter, bool] = {}
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self.url = ""
+
+    @property
+    def open(self) -> int:
+        return len(self._waiting)
+
+    @property
+    def waiting(self) -> int:
+        return sum(self._waiting.values())
+
+    async def __aenter__(self) -> Relay:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for task in self._handlers:
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        await self._server.wait_closed()
+
+    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        server_r, server_w = await asyncio.open_connection(*self._target)
+        self._waiting[client_w] = False
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, asks: bool) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await src.read(65536):
+                    self._waiting[client_w] = asks
+                    dst.write(data)
+                    await dst.drain()
+
+        try:
+            ups = asyncio.ensure_future(pipe(client_r, server_w, True))
+            downs = asyncio.ensure_future(pipe(server_r, client_w, False))
+            # Either side closing ends the connection, as a real server's close would.
+            await asyncio.wait([ups, downs], return_when=asyncio.FIRST_COMPLETED)
+            ups.cancel()
+            downs.cancel()
+            await asyncio.gather(ups, downs, return_exceptions=True)
+        finally:
+            del self._waiting[client_w]
+            for writer in (client_w, server_w):
+                writer.close()
+                with contextlib.suppress(ConnectionError):
+                    await writer.wait_closed()
+            self._handlers.discard(task)
+
+
+@pytest.fixture
+def sim_config() -> SimulatorConfig:
+    return SimulatorConfig(duration=(0.05, 0.1), seed=11, faults=Faults(slow_seconds=0.05))
+
+
+@pytest.fixture
+async def relay(sim: EnrowSimulator) -> AsyncIterator[Relay]:
+    async with Relay(sim.base_url) as opened:
+        yield opened
+
+
+Make = Callable[..., EnrowClient]
+
+
+@pytest.fixture
+def make_client(sim: EnrowSimulator, relay: Relay) -> Make:
+    """A client of ``sim`` through ``relay`` with quick retries and polls."""
+
+    def make(**options: Any) -> EnrowClient:
+        options.setdefault("retry", FAST_RETRY)
+        options.setdefault("poll_policy", FAST_POLLS)
+        options.setdefault("rand", random.Random(0).random)
+        return EnrowClient(sim.api_key, base_url=relay.url, **options)
+
+    return make
+
+
+def client_tasks() -> set[str]:
+    """Tasks still running code of the client (the simulator's own tasks excluded)."""
+    package = Path(enrow_async.__file__).parent
+    left = set()
+    for task in asyncio.all_tasks():
+        if task is asyncio.current_task() or task.done():
+            continue
+        code = getattr(task.get_coro(), "cr_code", None)
+        if code is None:
+            continue
+        where = Path(code.co_filename)
+        if package in where.parents and (package / "testing") not in where.parents:
+            left.add(code.co_qualname)
+    return left
+
+
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for what another task or the server side does (a guard, not a measure)."""
+    for _ in range(int(timeout / 0.005)):
+        if check():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"still false after {timeout} s")
+
+
+async def assert_released(relay: Relay, *sessions: aiohttp.ClientSession) -> None:
+    """Client-owned sessions closed, their connections gone from the server's side."""
+    for session in sessions:
+        assert session.closed
+        assert session.connector is None or session.connector.closed
+    await until(lambda: relay.open == 0)
+
+
+async def assert_nothing_waits(relay: Relay, session: aiohttp.ClientSession) -> None:
+    """A caller-owned session left open, no connection of it waiting for an answer."""
+    assert not session.closed
+    await until(lambda: relay.waiting == 0)
+
+
+def assert_no_leaks(caplog: pytest.LogCaptureFixture) -> None:
+    assert client_tasks() == set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    leaks = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert not leaks, [str(w.message) for w in leaks]
+    assert "Unclosed" not in caplog.text
+
+
+@pytest.fixture(autouse=True)
+def _asyncio_log(caplog: pytest.LogCaptureFixture) -> None:
+    """aiohttp reports an unclosed session or connector through the loop's handler."""
+    caplog.set_level(logging.ERROR, logger="asyncio")
+
+
+# -- cancelling waits --------------------------------------------------------------------------
+
+
+async def test_cancel_one_wait_with_its_poll_in_flight(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=60.0)
+    sim.inject("hang", count=1, path=BULK)
+    transport = AiohttpTransport()
+    async with make_client(transport=transport) as client:
+        session = transport.session
+        task = asyncio.ensure_future(client.wait_for_batch(batch_id, timeout=30))
+        await until(lambda: sim.stats.faults["hang"] == 1)
+        assert relay.waiting == 1  # the hung poll holds its connection
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await until(lambda: relay.waiting == 0)  # the cancelled poll gave its connection up
+        await until(lambda: client_tasks() == set())
+    await assert_released(relay, session)
+    assert_no_leaks(caplog)
+
+
+async def test_cancel_scope_around_a_wait(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=60.0)
+    sim.inject("hang", count=1, path=BULK)
+    async with aiohttp.ClientSession() as own:
+        async with make_client(session=own) as client:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(partial(client.wait_for_batch, batch_id, timeout=30))
+                await until(lambda: sim.stats.faults["hang"] == 1)
+                tg.cancel_scope.cancel()  # cancelled with that poll in flight
+            await until(lambda: client_tasks() == set())
+        await assert_nothing_waits(relay, own)
+    await assert_released(relay)
+    assert_no_leaks(caplog)
+
+
+async def test_cancel_many_waits_mid_flight(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    slow = [sim.add_batch(SEARCHES * 5, duration=60.0) for _ in range(30)]
+    quick = [sim.add_batch(SEARCHES, duration=0.05) for _ in range(5)]
+    sim.inject("hang", count=8, path=BULK)
+    done: list[str] = []
+    connector = aiohttp.TCPConnector(limit=8)
+    async with aiohttp.ClientSession(connector=connector) as own:
+        async with make_client(session=own, poll_coalesce=0.0) as client:
+
+            async def many() -> None:
+                async for batch in client.wait_for_batches([*slow[:20], *quick], timeout=30):
+                    done.append(batch.id)
+
+            tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(many())]
+            tasks += [
+                asyncio.ensure_future(client.wait_for_batch(bid, timeout=30)) for bid in slow[20:]
+            ]
+            await until(lambda: sim.stats.faults["hang"] == 8)
+            assert relay.waiting == 8  # every connection of the pool holds a hung poll
+            for task in tasks:
+                task.cancel()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            assert all(isinstance(r, asyncio.CancelledError) for r in results)
+            await until(lambda: client_tasks() == set())
+            await assert_nothing_waits(relay, own)
+        await assert_nothing_waits(relay, own)
+        # Every connection is back: the pool of 8 serves 8 requests at once.
+        async with asyncio.timeout(5):  # a guard: a leaked connection would block one
+            statuses = await asyncio.gather(*(account(own, relay, sim) for _ in range(8)))
+        assert statuses == [200] * 8
+    await assert_released(relay)
+    assert_no_leaks(caplog)
+
+
+async def account(session: aiohttp.ClientSession, relay: Relay, sim: EnrowSimulator) -> int:
+    headers = {"x-api-key": sim.api_key}
+    async with session.get(f"{relay.url}/account/info", headers=headers) as response:
+        await response.read()
+        return response.status
+
+
+async def test_breaking_out_of_many_waits_then_closing(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = [sim.add_batch(SEARCHES, duration=d) for d in (0.05, 30.0, 30.0, 30.0)]
+    sim.inject("slow", count=20, path=BULK)
+    transport = AiohttpTransport()
+    async with make_client(transport=transport) as client:
+        session = transport.session
+        async for batch in client.wait_for_batches(ids, timeout=30):
+            assert batch.id == ids[0]
+            break
+        await until(lambda: client_tasks() == set())
+        await until(lambda: relay.waiting == 0)  # the slow polls in flight were let go
+    await assert_released(relay, session)
+    assert_no_leaks(caplog)
+
+
+# -- dropped connections -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["drop", "drop_after", "truncate"])
+async def test_after_dropped_connections_the_wait_completes_cleanly(
+    sim: EnrowSimulator,
+    relay: Relay,
+    make_client: Make,
+    caplog: pytest.LogCaptureFixture,
+    kind: Any,
+) -> None:
+    ids = [sim.add_batch(SEARCHES, duration=0.1) for _ in range(4)]
+    sim.inject(kind, count=6, path=BULK)
+    async with aiohttp.ClientSession() as own:
+        async with make_client(session=own) as client:
+            got = [b.id async for b in client.wait_for_batches(ids, timeout=20)]
+            assert sorted(got) == sorted(ids)
+            await assert_nothing_waits(relay, own)
+        assert sim.stats.faults[kind] == 6
+    transport = AiohttpTransport()
+    async with make_client(transport=transport) as client:
+        session = transport.session
+        sim.inject(kind, count=4, path=BULK)
+        batch = await client.wait_for_batch(ids[0], timeout=10)
+        assert batch.status is BatchStatus.COMPLETED
+    await assert_released(relay, session)
+    assert_no_leaks(caplog)
+
+
+async def test_drops_past_every_retry_end_in_transport_error_and_leave_nothing(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    sim.inject("drop", count=1000, path=BULK)
+    transport = AiohttpTransport()
+    async with make_client(transport=transport) as client:
+        session = transport.session
+        with pytest.raises(TransportError):
+            await client.get_bulk_results(batch_id)
+        with pytest.raises(TransportError):
+            await client.wait_for_batch(batch_id, timeout=20)
+        await until(lambda: client_tasks() == set())
+        await until(lambda: relay.open == 0)  # the server closed every one of them
+    await assert_released(relay, session)
+    assert_no_leaks(caplog)
+
+
+# -- the client's own block exits through an exception -----------------------------------------
+
+
+async def test_exception_in_the_block_with_polls_in_flight(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = [sim.add_batch(SEARCHES, duration=60.0) for _ in range(6)]
+    sim.inject("hang", count=3, path=BULK)
+    transport = AiohttpTransport()
+    client = make_client(transport=transport, poll_coalesce=0.0)
+    tasks: list[asyncio.Future[object]] = []
+    with pytest.raises(RuntimeError, match="boom"):
+        async with client:
+            session = transport.session
+            tasks = [asyncio.ensure_future(client.wait_for_batch(bid, timeout=30)) for bid in ids]
+            await until(lambda: sim.stats.faults["hang"] == 3)
+            raise RuntimeError("boom")
+    for task in tasks:
+        with pytest.raises(RuntimeError, match="closed while this wait was running"):
+            await task
+    await assert_released(relay, session)
+    assert_no_leaks(caplog)
+
+
+async def test_exception_inside_iteration_with_caller_session(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = [sim.add_batch(SEARCHES, duration=d) for d in (0.05, 60.0, 60.0)]
+    sim.inject("slow", count=20, path=BULK)
+    async with aiohttp.ClientSession() as own:
+        with pytest.raises(KeyError):
+            async with make_client(session=own) as client:
+                async for _ in client.wait_for_batches(ids, timeout=30):
+                    raise KeyError("boom")
+        await assert_nothing_waits(relay, own)
+    await assert_released(relay)
+    assert_no_leaks(caplog)
+
+
+async def test_cancelled_while_inside_the_block(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = [sim.add_batch(SEARCHES, duration=60.0) for _ in range(3)]
+    sim.inject("hang", count=2, path=BULK)
+    transport = AiohttpTransport()
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def body() -> None:
+        async with make_client(transport=transport) as client:
+            sessions.append(transport.session)
+            async for _ in client.wait_for_batches(ids, timeout=30):
+                pass
+
+    task = asyncio.ensure_future(body())
+    await until(lambda: sim.stats.faults["hang"] == 2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await assert_released(relay, *sessions)
+    assert_no_leaks(caplog)
