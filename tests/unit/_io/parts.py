@@ -1,8 +1,9 @@
 """The real polling parts, wired as the client wires them, for the ``_io`` unit tests.
 
 A simulator in memory, a :class:`Recorder` around its MemoryTransport (when each request
-was sent, its answer, how many were in flight), the Sender and a Scheduler attached to a
-task group of the test's own, all on the virtual clock of ``tests/unit``.
+was sent, its answer, how many were in flight), and the Sender and Scheduler of an open
+EnrowClient on it, all on the virtual clock of ``tests/unit``. The tests drive the
+scheduler and waiting directly, not through the client's calls.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import anyio
 import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from enrow_async import PollPolicy, RetryBudget, RetryPolicy
+from enrow_async import EnrowClient, PollPolicy, RetryPolicy
 from enrow_async._core.http import ApiConfig, Request, Response
 from enrow_async._core.jobs import EMAIL_BULK, JobSpec
 from enrow_async._core.requests import read_request
@@ -181,35 +182,28 @@ async def running(
     retry: RetryPolicy | None = None,
     seed: int = 0,
 ) -> AsyncIterator[Parts]:
-    """Open parts onto a new simulator, closed as the client closes them."""
+    """Open parts onto a new simulator, wired (and closed) by an EnrowClient: the one place
+    that wires them, so these tests follow its wiring."""
     async with EnrowSimulator(config or SimulatorConfig(seed=3), serve=False) as sim:
         transport = Recorder(MemoryTransport(sim))
-        rand = random.Random(seed).random
-        sender = Sender(
-            transport,
-            retry=retry or RetryPolicy(),
-            budget=RetryBudget(),
-            rand=rand,
-            posts_per_second=10,
-            timeout=70.0,
-        )
-        scheduler = Scheduler(
-            sender.send,
+        client = EnrowClient(
+            key or sim.api_key,
+            base_url=sim.base_url,
+            transport=transport,
+            rand=random.Random(seed).random,
             max_in_flight=max_in_flight,
-            rand=rand,
-            pause=sender.pause,
-            coalesce=coalesce,
+            poll_coalesce=coalesce,
+            retry=retry or RetryPolicy(),
         )
-        config_ = ApiConfig.create(key or sim.api_key, sim.base_url)
         send, receive = anyio.create_memory_object_stream[Event](math.inf)
-        tg = anyio.create_task_group()
-        await tg.__aenter__()
-        scheduler.attach(tg)
-        try:
+        async with client:
             with send, receive:
-                yield Parts(sim, transport, sender, scheduler, config_, send, receive)
-        finally:
-            scheduler.close()
-            scheduler.attach(None)
-            tg.cancel_scope.cancel()
-            await tg.__aexit__(None, None, None)
+                yield Parts(
+                    sim,
+                    transport,
+                    client._sender,
+                    client._scheduler,
+                    client._config,
+                    send,
+                    receive,
+                )

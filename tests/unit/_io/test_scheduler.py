@@ -22,12 +22,10 @@ from enrow_async import (
     BatchStatus,
     PollPolicy,
     RetryPolicy,
-    ServerError,
 )
 from enrow_async._core.http import Request, Response
 from enrow_async._core.schedule import LAST_CALL, PollPlan
 from enrow_async._io.scheduler import (
-    POLL_FAILURES,
     Event,
     Failed,
     Finished,
@@ -354,24 +352,34 @@ async def test_a_final_error_is_failed_at_once(key: str | None) -> None:
     assert len(gets) == 1
 
 
-@pytest.mark.parametrize("failures", range(1, POLL_FAILURES + 1))
-async def test_a_transient_failure_is_polled_again_before_the_waiter_hears(
-    failures: int,
-) -> None:
+async def transient_failures(failures: int) -> tuple[list[Event], list[float]]:
+    """Events and GET times of a 2 s batch whose first ``failures`` reads answer 500 (each
+    read tried once: no retry inside the sender)."""
     async with running(retry=RetryPolicy(attempts=1)) as parts:
-        send, receive = parts.send, parts.receive
         (job_id,) = parts.batches(1, duration=2.0)
         parts.sim.inject("server_error", count=failures, method="GET")
-        parts.scheduler.add(parts.watch(job_id, send), 1.0)
-        events = await events_until_done(receive)
-        gets = parts.transport.gets()
-    if failures < POLL_FAILURES:
-        assert isinstance(events[-1], Finished)
-        assert instant(gets[1]) == instant(gets[0]), "re-polled at once, not after a backoff"
-    else:
-        assert [type(event) for event in events] == [Failed]
-        assert isinstance(events[0].error, ServerError)
-        assert len(gets) == POLL_FAILURES
+        parts.scheduler.add(parts.watch(job_id, parts.send), 1.0)
+        with anyio.fail_after(600.0):
+            events = await events_until_done(parts.receive)
+        return events, parts.transport.gets()
+
+
+async def test_a_transient_failure_is_polled_again() -> None:
+    events, gets = await transient_failures(1)
+    assert isinstance(events[-1], Finished)
+    assert events[-1].result.status is BatchStatus.COMPLETED
+    assert len(gets) >= 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="source bug (design.md: transient failures never end a wait early): after"
+    " POLL_FAILURES (2) failed polls in a row the waiter gets Failed(ServerError)",
+)
+async def test_transient_failures_never_end_a_wait() -> None:
+    events, gets = await transient_failures(5)
+    assert [type(event) for event in events if not isinstance(event, Progressed)] == [Finished]
+    assert len(gets) >= 6
 
 
 @pytest.mark.xfail(
