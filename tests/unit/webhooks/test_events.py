@@ -1,4 +1,4 @@
-"""parse_webhook: every documented event shape, old and new, and every malformed body."""
+"""parse_webhook: every documented event shape, old and new, and every malformed body (pure)."""
 
 from __future__ import annotations
 

@@ -1,36 +1,38 @@
-"""WebhookReceiver against a real aiohttp client on 127.0.0.1, port 0."""
+"""WebhookReceiver against a real aiohttp client on 127.0.0.1, port 0: what needs events
+POSTed over HTTP (delivery, rejection, the secret, memory of recent events, callbacks, a
+mounted receiver) and the simulator's notifications waking verify and phone waits.
+
+Options, URLs and waits without a socket: ``tests/unit/webhooks/test_receiver.py``.
+"""
 
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
+import aiohttp.test_utils
 import anyio
 import orjson
 import pytest
 from aiohttp import web
 
-from enrow_async.errors import ConfigurationError
+from enrow_async import BatchStatus, EnrowClient
 from enrow_async.models import (
     BulkSearchFinished,
     SingleSearchFinished,
     WebhookCredits,
     WebhookEvent,
 )
+from enrow_async.testing import EnrowSimulator, SimulatorConfig
 from enrow_async.webhooks.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.anyio
 
+Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
+
 SECRET = "s3cret-Token_42"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -52,8 +54,6 @@ async def post(session: aiohttp.ClientSession, url: str, body: Any) -> tuple[int
 
 async def test_url_is_known_once_started() -> None:
     receiver = WebhookReceiver()
-    with pytest.raises(RuntimeError, match="not started"):
-        _ = receiver.url
     async with receiver as hooks:
         assert hooks is receiver
         assert hooks.port > 0
@@ -227,28 +227,6 @@ async def test_wait_returns_the_event_when_it_arrives(session: aiohttp.ClientSes
     assert got == [SingleSearchFinished(id="late")] * 2
 
 
-async def test_cancelled_wait_leaves_no_subscription() -> None:
-    async with WebhookReceiver() as hooks:
-        with anyio.move_on_after(0.05) as scope:
-            await hooks.wait("never")
-        assert scope.cancelled_caught
-        assert hooks.subscription_count == 0
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(hooks.wait, "never")
-            await anyio.wait_all_tasks_blocked()
-            assert hooks.subscription_count == 1
-            tg.cancel_scope.cancel()
-        assert hooks.subscription_count == 0
-
-
-async def test_wait_timeout_raises_and_leaves_no_subscription() -> None:
-    async with WebhookReceiver() as hooks:
-        with pytest.raises(TimeoutError):
-            await hooks.wait("never", timeout=0.01)
-        assert hooks.subscription_count == 0
-
-
 async def test_a_failing_callback_does_not_stop_the_others(
     session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -264,17 +242,6 @@ async def test_a_failing_callback_does_not_stop_the_others(
     assert "callback failed" in caplog.text
 
 
-async def test_async_callbacks_are_refused() -> None:
-    async def callback(event: WebhookEvent) -> None:
-        pass
-
-    receiver = WebhookReceiver()
-    with pytest.raises(TypeError, match="synchronous"):
-        receiver.subscribe("b", callback)
-    with pytest.raises(ValueError, match="batch_id"):
-        receiver.subscribe("", print)
-
-
 async def test_a_callback_returning_a_coroutine_is_closed(
     session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -287,7 +254,7 @@ async def test_a_callback_returning_a_coroutine_is_closed(
     assert "must be synchronous" in caplog.text
 
 
-async def test_mounted_in_an_existing_app(session: aiohttp.ClientSession) -> None:
+async def test_mounted_in_an_existing_app() -> None:
     receiver = WebhookReceiver(path="/hooks", secret=SECRET)
     app = web.Application()
 
@@ -296,92 +263,44 @@ async def test_mounted_in_an_existing_app(session: aiohttp.ClientSession) -> Non
 
     app.router.add_get("/health", health)
     receiver.mount(app)
-    with pytest.raises(ConfigurationError, match="public_url"):
-        _ = receiver.url
-    with pytest.raises(RuntimeError, match="mounted"):
-        receiver.mount(app)
-    with pytest.raises(RuntimeError, match="mounted"):
-        await receiver.start()
-
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        base = f"http://127.0.0.1:{port}"
+    server = aiohttp.test_utils.TestServer(app)  # 127.0.0.1, a free port
+    async with aiohttp.test_utils.TestClient(server) as http:
+        got: list[WebhookEvent] = []
         with anyio.fail_after(5):
             async with anyio.create_task_group() as tg:
-                got: list[WebhookEvent] = []
 
                 async def waiter() -> None:
                     got.append(await receiver.wait("m-1"))
 
                 tg.start_soon(waiter)
                 await anyio.wait_all_tasks_blocked()
-                status, _ = await post(session, f"{base}/hooks/{SECRET}", bulk("m-1"))
-                assert status == 200
+                async with http.post(f"/hooks/{SECRET}", data=bulk("m-1")) as response:
+                    assert response.status == 200
         assert got == [BulkSearchFinished(id="m-1", credits=WebhookCredits(cost=3))]
-        assert (await post(session, f"{base}/hooks", bulk("m-1")))[0] == 404
-        async with session.get(f"{base}/health") as response:
+        async with http.post("/hooks", data=bulk("m-1")) as response:
+            assert response.status == 404
+        async with http.get("/health") as response:
             assert await response.text() == "up"
-    finally:
-        await runner.cleanup()
     assert (receiver.events_received, receiver.rejected) == (1, 1)
 
 
-def test_public_url_gives_the_url_to_register() -> None:
-    receiver = WebhookReceiver(
-        path="/hooks", secret=SECRET, public_url="https://hooks.example.com/"
-    )
-    receiver.mount(web.Application())
-    assert receiver.url == f"https://hooks.example.com/hooks/{SECRET}"
-    plain = WebhookReceiver(public_url="https://tunnel.example.net")
-    assert plain.url == "https://tunnel.example.net/enrow/webhook"
+# -- the simulator's notifications wake the waits of every job kind ------------------------
 
 
-def test_new_secret_is_url_safe_and_accepted() -> None:
-    secret = WebhookReceiver.new_secret()
-    assert len(secret) >= 24
-    assert secret != WebhookReceiver.new_secret()
-    WebhookReceiver(secret=secret)
+@pytest.fixture
+def sim_config() -> SimulatorConfig:
+    return SimulatorConfig(duration=0.1, seed=11)
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"path": "enrow/webhook"},
-        {"path": "/enrow/webhook/"},
-        {"path": "/with space"},
-        {"secret": ""},
-        {"secret": "a/b"},
-        {"secret": "a?b"},
-        {"max_body": 0},
-        {"remember": -1},
-        {"public_url": "hooks.example.com"},
-    ],
-)
-def test_bad_options_are_refused(kwargs: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="must") as info:
-        WebhookReceiver(**kwargs)
-    if kwargs.get("secret"):
-        assert kwargs["secret"] not in str(info.value)
-
-
-def test_the_package_loads_the_web_server_only_when_the_receiver_is_asked_for() -> None:
-    """``import enrow_async`` leaves aiohttp.web (some 5,000 heap objects) unloaded."""
-    code = (
-        "import sys, enrow_async\n"
-        "assert 'aiohttp.web' not in sys.modules\n"
-        "assert 'WebhookReceiver' in dir(enrow_async)\n"
-        "from enrow_async import WebhookReceiver, WebhookCallback\n"
-        "from enrow_async.webhooks.receiver import WebhookReceiver as Direct\n"
-        "assert WebhookReceiver is Direct and 'aiohttp.web' in sys.modules\n"
-        "try:\n"
-        "    enrow_async.NoSuchName\n"
-        "except AttributeError as exc:\n"
-        "    assert 'NoSuchName' in str(exc)\n"
-        "else:\n"
-        "    raise AssertionError('no AttributeError')\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+async def test_webhook_wakes_verify_and_phone_waits(sim: EnrowSimulator, connect: Connect) -> None:
+    # Safety-net polls come every 30 s: finishing within 5 s proves the webhook woke the wait.
+    emails = ["dwight@dundermifflin.com", {"email": "jim@dundermifflin.com", "custom": "r1"}]
+    linkedin = "https://www.linkedin.com/in/dwight-schrute"
+    async with WebhookReceiver() as hooks, connect(sim, webhook_poll_interval=30.0) as client:
+        bulk_job = await client.verify.bulk.start(emails, webhook=hooks.url)
+        single = await client.phone.single.start(linkedin_url=linkedin, webhook=hooks.url)
+        batch = await client.verify.bulk.wait(bulk_job.id, timeout=5, webhook=hooks)
+        phone = await client.phone.single.wait(single.id, timeout=5, webhook=hooks)
+    assert batch.status is BatchStatus.COMPLETED
+    assert phone.params["linkedin_url"] == linkedin
+    assert sim.stats.webhooks_delivered == 2

@@ -1,0 +1,195 @@
+"""JobRunner: one start / get / wait for every row of the job table, over the real parts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import pytest
+
+from enrow_async import (
+    AccountInfo,
+    BatchFailedError,
+    BatchStatus,
+    BulkJob,
+    PollPolicy,
+    Progress,
+    SingleJob,
+)
+from enrow_async._core.http import JobKind
+from enrow_async._core.jobs import EMAIL_BULK, JOBS, JobSpec
+from enrow_async._core.requests import to_searches
+from enrow_async._io.jobs import JobRunner
+from enrow_async.testing import SimulatorConfig
+
+from .parts import POLICY, Parts, running
+
+pytestmark = pytest.mark.anyio
+
+JIM = {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}
+PHONE = {"firstname": "Jim", "lastname": "Halpert", "company_domain": "dundermifflin.com"}
+STARTS: dict[JobKind, tuple[Any, ...]] = {
+    JobKind.EMAIL_BULK: (to_searches([JIM, {"fullname": "Pam Beesly", "company_name": "DM"}]),),
+    JobKind.EMAIL_SINGLE: (JIM,),
+    JobKind.VERIFY_BULK: (["jim@dundermifflin.com", "pam@dundermifflin.com"],),
+    JobKind.VERIFY_SINGLE: ("jim@dundermifflin.com",),
+    JobKind.PHONE_BULK: ([PHONE, {"linkedin_url": "https://www.linkedin.com/in/pam"}],),
+    JobKind.PHONE_SINGLE: (PHONE,),
+}
+"""What each row's start is built from: a new row of the table needs a line here."""
+
+BULKS = {"email": "/email/find/bulk", "verify": "/email/verify/bulk", "phone": "/phone/bulk"}
+
+
+@pytest.fixture
+async def parts() -> AsyncIterator[Parts]:
+    async with running(SimulatorConfig(seed=5, duration=(20.0, 40.0))) as opened:
+        yield opened
+
+
+def runner(parts: Parts, *, policy: PollPolicy = POLICY, webhook_poll: float = 60.0) -> JobRunner:
+    return JobRunner(
+        parts.config,
+        parts.sender,
+        parts.scheduler,
+        policy=policy,
+        webhook_poll_interval=webhook_poll,
+    )
+
+
+def test_every_row_has_a_sample() -> None:
+    assert set(STARTS) == set(JOBS)
+
+
+@pytest.mark.parametrize("spec", JOBS.values(), ids=lambda spec: spec.kind.name)
+async def test_every_row_starts_reads_and_waits(parts: Parts, spec: JobSpec[Any]) -> None:
+    jobs = runner(parts)
+    started = await jobs.start(spec, BulkJob if spec.bulk else SingleJob, *STARTS[spec.kind])
+    assert started.id
+    assert parts.sim.stats.created == {spec.path: 1}
+    assert parts.sim.batch(started.id).path == spec.path
+    ongoing = await jobs.get(spec, started.id)
+    assert ongoing.status is BatchStatus.ONGOING
+    if spec.bulk:
+        seen: list[Progress] = []
+        batch = await jobs.wait_bulk(
+            spec,
+            started.id,
+            timeout=600,
+            on_progress=seen.append,
+            estimated_duration=started.estimated_duration,
+            webhook=None,
+        )
+        assert batch.status is BatchStatus.COMPLETED
+        assert batch.stats.finished == batch.stats.requested == len(STARTS[spec.kind][0])
+        assert seen[-1].status is BatchStatus.COMPLETED
+        assert await jobs.get(spec, started.id) == batch
+    else:
+        result = await jobs.wait_single(spec, started.id, timeout=600, webhook=None)
+        answer = await jobs.get(spec, started.id)
+        assert answer.status is BatchStatus.COMPLETED
+        assert answer.result == result
+        assert result is not None
+
+
+@pytest.mark.parametrize("kind", list(BULKS))
+async def test_a_failed_bulk_raises_batch_failed(parts: Parts, kind: Any) -> None:
+    (spec,) = [spec for spec in JOBS.values() if spec.path == BULKS[kind]]
+    items = {"email": [JIM], "verify": ["jim@dundermifflin.com"], "phone": [PHONE]}[kind]
+    batch_id = parts.sim.add_batch(items * 4, kind=kind, duration=10.0, fail=True)
+    with pytest.raises(BatchFailedError) as info:
+        await runner(parts).wait_bulk(
+            spec, batch_id, timeout=600, on_progress=None, estimated_duration=None, webhook=None
+        )
+    assert info.value.batch_id == batch_id
+    assert info.value.progress.status is BatchStatus.FAILED
+    assert info.value.progress.requested == 4
+    assert parts.scheduler.watched == 0
+
+
+async def test_a_wait_times_out_as_asked(parts: Parts) -> None:
+    (batch_id,) = parts.batches(1)
+    start = anyio.current_time()
+    with pytest.raises(TimeoutError):
+        await runner(parts).wait_bulk(
+            EMAIL_BULK,
+            batch_id,
+            timeout=30,
+            on_progress=None,
+            estimated_duration=None,
+            webhook=None,
+        )
+    assert anyio.current_time() == pytest.approx(start + 30)  # virtual seconds
+
+
+async def test_the_hint_in_minutes_bounds_the_wait_for_the_first_change(parts: Parts) -> None:
+    # Progress in quarter steps: nothing moves for the first 22.5 s. Without a hint the waits
+    # grow 1, 10, 100 s; with estimated_duration=1 (minute), a poll comes at the hinted end.
+    slow = PollPolicy(initial=1.0, factor=10.0, max_interval=1000.0, jitter=0.0, spread=0.0)
+    jobs = runner(parts, policy=slow)
+    people = [JIM] * 8
+    hinted, plain = (parts.sim.add_batch(people, duration=90.0, curve="steps") for _ in "ab")
+    start = anyio.current_time()
+    async with anyio.create_task_group() as tg:
+        for batch_id, minutes in ((hinted, 1.0), (plain, None)):
+            tg.start_soon(_wait, jobs, batch_id, minutes)
+    near_hint = [at - start for at in parts.transport.gets(hinted) if 55 <= at - start <= 65]
+    assert near_hint, "a poll at the hinted finish"
+    assert not [at for at in parts.transport.gets(plain) if 55 <= at - start <= 65]
+
+
+async def _wait(jobs: JobRunner, batch_id: str, minutes: float | None) -> None:
+    await jobs.wait_bulk(
+        EMAIL_BULK,
+        batch_id,
+        timeout=600,
+        on_progress=None,
+        estimated_duration=minutes,
+        webhook=None,
+    )
+
+
+async def test_with_a_webhook_source_the_safety_net_polls_every_interval(parts: Parts) -> None:
+    class Silent:  # a WebhookSource that never calls back
+        def subscribe(self, batch_id: str, callback: Any) -> Any:
+            return lambda: None
+
+    (batch_id,) = parts.batches(1, duration=120.0)
+    start = anyio.current_time()
+    batch = await runner(parts, webhook_poll=50.0).wait_bulk(
+        EMAIL_BULK,
+        batch_id,
+        timeout=600,
+        on_progress=None,
+        estimated_duration=None,
+        webhook=Silent(),
+    )
+    assert batch.status is BatchStatus.COMPLETED
+    gets = [round(at - start, 3) for at in parts.transport.gets(batch_id)]
+    assert gets == [50.0, 100.0, 150.0]
+
+
+@pytest.mark.parametrize(
+    ("ids", "options", "error"),
+    [
+        ("one-id", {}, TypeError),
+        (["ok", ""], {}, ValueError),
+        (["ok", 3], {}, TypeError),
+        (["ok"], {"timeout": -1}, ValueError),
+        (["ok"], {"on_progress": "print"}, TypeError),
+    ],
+)
+async def test_bad_streams_are_refused_before_any_request(
+    parts: Parts, ids: Any, options: dict[str, Any], error: type[Exception]
+) -> None:
+    arguments = {"timeout": 10.0, "on_progress": None} | options
+    with pytest.raises(error):
+        runner(parts).stream(EMAIL_BULK, ids, arguments["timeout"], arguments["on_progress"])
+    assert parts.transport.sent == []
+
+
+async def test_account(parts: Parts) -> None:
+    info = await runner(parts).account(AccountInfo)
+    assert info.credits > 0
+    assert [s.method for s in parts.transport.sent] == ["GET"]

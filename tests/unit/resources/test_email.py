@@ -1,0 +1,122 @@
+"""``client.email``: single searches, bulk through the resource, and ``find``, in virtual time.
+
+The email-bulk calls kept on the client (``wait_for_batch`` and the rest) are tested in
+``tests/unit/test_client.py``; here, the resource under them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from enrow_async import (
+    BatchNotFoundError,
+    BatchStatus,
+    BatchTimeoutError,
+    EnrowClient,
+    JobProgress,
+    Qualification,
+)
+from enrow_async.testing import EnrowSimulator, SimulatorConfig
+
+pytestmark = pytest.mark.anyio
+
+Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
+Simulate = Callable[..., EnrowSimulator]
+
+SEARCHES = [
+    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},
+    {"fullname": "Jim Halpert", "company_name": "Dunder Mifflin"},
+]
+
+
+async def test_single_end_to_end(client: EnrowClient) -> None:
+    job = await client.email.single.start(
+        "Jim Halpert", company_domain="dundermifflin.com", custom={"crm": 1}
+    )
+    answer = await client.email.single.get(job.id)
+    assert answer.status is BatchStatus.ONGOING
+    assert answer.result is None
+    result = await client.email.single.wait(job.id, timeout=10)
+    assert result.qualification in Qualification
+    assert result.custom == {"crm": 1}
+    if result.found:
+        assert result.email
+        assert result.info is not None
+    done = await client.email.single.get(job.id)
+    assert done.status is BatchStatus.COMPLETED
+    assert done.result == result
+
+
+async def test_single_wait_deadline_stops_polling(simulate: Simulate, connect: Connect) -> None:
+    async with simulate(SimulatorConfig(duration=60.0)) as sim, connect(sim) as client:
+        job = await client.email.single.start("Jim Halpert", company_name="Dunder Mifflin")
+        with pytest.raises(BatchTimeoutError) as info:
+            await client.email.single.wait(job.id, timeout=0.3)
+        assert info.value.progress is not None
+        assert info.value.progress.status is BatchStatus.ONGOING
+        polls = sim.stats.requests
+        await anyio.sleep(600)
+        assert sim.stats.requests == polls, "a timed-out wait must stop polling"
+
+
+async def test_bulk_through_the_resource(client: EnrowClient) -> None:
+    job = await client.email.bulk.start(SEARCHES, custom="q2", country_code="fr")
+    batch = await client.email.bulk.wait(job.id, timeout=10, estimated_duration=1)
+    assert batch.status is BatchStatus.COMPLETED
+    assert batch.custom == "q2"
+    assert [r.index for r in batch.results] == [0, 1]
+    assert batch.results[0].custom == "lead_001"
+    assert await client.email.bulk.get(job.id) == batch
+    assert await client.get_bulk_results(job.id) == batch
+
+
+async def test_find_returns_input_order_with_combined_progress(client: EnrowClient) -> None:
+    people = [{"fullname": f"Person {i}", "company_domain": f"co{i}.com"} for i in range(7)]
+    seen: list[JobProgress] = []
+
+    async def record(progress: JobProgress) -> None:
+        await anyio.lowlevel.checkpoint()
+        seen.append(progress)
+
+    results = await client.email.find(people, batch_size=3, timeout=20, on_progress=record)
+    assert [r.index for r in results] == list(range(7))
+    assert [r.raw_params["fullname"] for r in results] == [p["fullname"] for p in people]
+    assert seen[-1].batches == 3
+    assert seen[-1].requested == 7
+    assert await client.email.find([]) == []
+
+
+async def test_unknown_ids_are_batch_not_found(client: EnrowClient) -> None:
+    with pytest.raises(BatchNotFoundError):
+        await client.email.single.get("nope")
+    with pytest.raises(BatchNotFoundError):
+        await client.email.single.wait("nope", timeout=5)
+    with pytest.raises(BatchNotFoundError):
+        await client.email.bulk.get("nope")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.email.single.start("Jim", company_domain=" "),
+        lambda c: c.email.single.start("", company_domain="dundermifflin.com"),
+        lambda c: c.email.single.get(""),
+        lambda c: c.email.single.wait("j", timeout=-1),
+        lambda c: c.email.bulk.start([]),
+        lambda c: c.email.bulk.start([{"fullname": "Jim"}]),
+        lambda c: c.email.find(SEARCHES, batch_size=0),
+        lambda c: c.email.find([{"fullname": "Jim"}]),
+    ],
+)
+async def test_bad_input_refused_before_any_request(
+    client: EnrowClient, sim: EnrowSimulator, call: Any
+) -> None:
+    before = sim.stats.requests
+    with pytest.raises((ValueError, TypeError)):
+        await call(client)
+    assert sim.stats.requests == before

@@ -1,0 +1,246 @@
+"""The public surface, pinned: ``enrow_async.__all__``, where its names say they live, the
+client's calls (the design card's email-bulk calls with today's signatures) and resources.
+
+Renaming or removing a public name must change this file, and the CHANGELOG with it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+import enrow_async
+from enrow_async import BatchStream, EnrowClient
+
+EXPECTED = [
+    "APIError",
+    "AccountInfo",
+    "AuthenticationError",
+    "Backoff",
+    "BatchErrors",
+    "BatchFailedError",
+    "BatchNotFoundError",
+    "BatchStats",
+    "BatchStatus",
+    "BatchStream",
+    "BatchTimeoutError",
+    "BulkJob",
+    "BulkPhoneResults",
+    "BulkPhoneSearchFinished",
+    "BulkResults",
+    "BulkSearchFinished",
+    "BulkVerification",
+    "BulkVerificationFinished",
+    "CompanyInfo",
+    "ConfigurationError",
+    "ContactInfo",
+    "CreditsCost",
+    "Custom",
+    "DEFAULT_TIMEOUT",
+    "EmailResult",
+    "EmailSearch",
+    "EmailVerification",
+    "EnrowClient",
+    "EnrowError",
+    "IncompleteResultsError",
+    "InsufficientCreditsError",
+    "JobProgress",
+    "JobProgressCallback",
+    "MAX_BATCH_SIZE",
+    "OutcomeUnknownError",
+    "PhoneQualification",
+    "PhoneResult",
+    "PhoneSearch",
+    "PhoneStats",
+    "PollPolicy",
+    "Progress",
+    "ProgressCallback",
+    "Qualification",
+    "RateLimitError",
+    "ResponseError",
+    "RetryBudget",
+    "RetryBudgetExhaustedError",
+    "RetryPolicy",
+    "ServerError",
+    "SingleAnswer",
+    "SingleEmailResult",
+    "SingleJob",
+    "SinglePhoneSearchFinished",
+    "SingleSearchFinished",
+    "TransportError",
+    "VerificationFinished",
+    "VerificationStats",
+    "WebhookCallback",
+    "WebhookCredits",
+    "WebhookEvent",
+    "WebhookPayloadError",
+    "WebhookPhoneResult",
+    "WebhookReceiver",
+    "WebhookSearchResult",
+    "WebhookSource",
+    "parse_webhook",
+]
+"""Every public name, sorted (66)."""
+
+DESIGN_CARD = {
+    "start_bulk_search": [
+        ("searches", "POSITIONAL_OR_KEYWORD", inspect.Parameter.empty),
+        ("custom", "KEYWORD_ONLY", None),
+        ("webhook", "KEYWORD_ONLY", None),
+        ("country_code", "KEYWORD_ONLY", None),
+        ("retrieve_gender", "KEYWORD_ONLY", False),
+    ],
+    "get_bulk_results": [("batch_id", "POSITIONAL_OR_KEYWORD", inspect.Parameter.empty)],
+    "watch_batch": [
+        ("batch_id", "POSITIONAL_OR_KEYWORD", inspect.Parameter.empty),
+        ("timeout", "KEYWORD_ONLY", 3600.0),
+    ],
+    "wait_for_batch": [
+        ("batch_id", "POSITIONAL_OR_KEYWORD", inspect.Parameter.empty),
+        ("timeout", "KEYWORD_ONLY", 3600.0),
+        ("on_progress", "KEYWORD_ONLY", None),
+        ("estimated_duration", "KEYWORD_ONLY", None),
+        ("webhook", "KEYWORD_ONLY", None),
+    ],
+    "wait_for_batches": [
+        ("batch_ids", "POSITIONAL_OR_KEYWORD", inspect.Parameter.empty),
+        ("timeout", "KEYWORD_ONLY", 3600.0),
+        ("on_progress", "KEYWORD_ONLY", None),
+        ("estimated_durations", "KEYWORD_ONLY", None),
+        ("webhook", "KEYWORD_ONLY", None),
+    ],
+    "find_emails": [
+        ("searches", "POSITIONAL_OR_KEYWORD", inspect.Parameter.empty),
+        ("timeout", "KEYWORD_ONLY", 3600.0),
+        ("on_progress", "KEYWORD_ONLY", None),
+        ("custom", "KEYWORD_ONLY", None),
+        ("country_code", "KEYWORD_ONLY", None),
+        ("retrieve_gender", "KEYWORD_ONLY", False),
+        ("batch_size", "KEYWORD_ONLY", 5000),
+    ],
+}
+"""The email-bulk calls kept on the client, each parameter as (name, kind, default)."""
+
+CONSTRUCTOR = {
+    "api_key": None,
+    "base_url": "https://api.enrow.io",
+    "session": None,
+    "max_in_flight": 64,
+    "max_connections": 100,
+    "poll_policy": None,
+    "retry": None,
+    "retry_budget": None,
+    "connect_timeout": 10.0,
+    "read_timeout": 60.0,
+    "max_response_bytes": 32 * 1024 * 1024,
+    "allow_http": False,
+    "posts_per_second": 10,
+    "webhook_poll_interval": 60.0,
+    "poll_coalesce": 0.1,
+    "rand": None,
+}
+"""The constructor options users set before the redesign, with their defaults."""
+
+PROPERTIES = {"base_url", "retry_budget"}
+RESOURCES = {
+    "email": {"bulk", "single", "find"},
+    "verify": {"bulk", "single"},
+    "phone": {"bulk", "single"},
+    "account": {"info"},
+}
+BULK_VERBS = {"start", "get", "watch", "wait", "wait_many"}
+SINGLE_VERBS = {"start", "get", "wait"}
+
+
+def public(obj: object) -> set[str]:
+    return {name for name in dir(obj) if not name.startswith("_")}
+
+
+def isort_style(name: str) -> tuple[int, str]:
+    """How ruff's RUF022 sorts ``__all__``: CONSTANTS, then Classes, then functions."""
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+
+# -- enrow_async.__all__ ---------------------------------------------------------------------
+
+
+def test_all_is_pinned() -> None:
+    assert sorted(enrow_async.__all__) == EXPECTED
+    assert len(set(enrow_async.__all__)) == len(enrow_async.__all__)
+    assert list(enrow_async.__all__) == sorted(enrow_async.__all__, key=isort_style)
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_every_public_name_is_importable(name: str) -> None:
+    assert getattr(enrow_async, name) is not None
+    assert name in dir(enrow_async)
+
+
+def test_star_import_gives_exactly_all() -> None:
+    code = (
+        "import enrow_async\n"
+        "names = {}\n"
+        "exec('from enrow_async import *', names)\n"
+        "names.pop('__builtins__')\n"
+        "assert sorted(names) == sorted(enrow_async.__all__), sorted(names)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_public_classes_and_functions_say_they_live_in_enrow_async() -> None:
+    elsewhere = {
+        name: obj.__module__
+        for name in EXPECTED
+        if inspect.isclass(obj := getattr(enrow_async, name)) or inspect.isfunction(obj)
+        if obj.__module__ != "enrow_async"
+    }
+    assert elsewhere == {}
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+def test_the_client_has_exactly_the_design_card_calls_and_properties() -> None:
+    assert public(EnrowClient) == set(DESIGN_CARD) | PROPERTIES | {"aclose"}
+    for name in PROPERTIES:
+        assert isinstance(inspect.getattr_static(EnrowClient, name), property)
+    for name in ("__aenter__", "__aexit__", "aclose"):
+        assert inspect.iscoroutinefunction(vars(EnrowClient)[name])
+
+
+@pytest.mark.parametrize("name", sorted(DESIGN_CARD))
+def test_the_design_card_calls_keep_their_signatures(name: str) -> None:
+    method = getattr(EnrowClient, name)
+    parameters = list(inspect.signature(method).parameters.values())
+    assert parameters[0].name == "self"
+    assert [(p.name, p.kind.name, p.default) for p in parameters[1:]] == DESIGN_CARD[name]
+    streams = {"watch_batch", "wait_for_batches"}
+    assert inspect.iscoroutinefunction(method) is (name not in streams)
+    if name in streams:
+        assert inspect.signature(method).return_annotation.startswith(BatchStream.__name__)
+
+
+def test_the_constructor_keeps_every_option_and_default() -> None:
+    parameters = inspect.signature(EnrowClient).parameters
+    assert {name: parameters[name].default for name in CONSTRUCTOR} == CONSTRUCTOR
+    assert all(
+        parameters[name].kind.name == "KEYWORD_ONLY" for name in set(CONSTRUCTOR) - {"api_key"}
+    )
+    assert "transport" in parameters
+
+
+@pytest.mark.parametrize("resource", sorted(RESOURCES))
+def test_the_resources_and_their_verbs(resource: str) -> None:
+    client = EnrowClient("key")  # nothing is opened before `async with`
+    namespace: Any = getattr(client, resource)
+    assert public(namespace) == RESOURCES[resource]
+    for part in {"bulk", "single"} & RESOURCES[resource]:
+        jobs = getattr(namespace, part)
+        assert public(jobs) == (BULK_VERBS if part == "bulk" else SINGLE_VERBS)
+        for verb in public(jobs):
+            streams = verb in ("watch", "wait_many")
+            assert inspect.iscoroutinefunction(getattr(jobs, verb)) is not streams
