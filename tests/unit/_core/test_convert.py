@@ -318,6 +318,24 @@ def test_fast_and_detailed_converters_agree_on_results(results: list[Any]) -> No
     assert structure(body, BulkResults) == expected
 
 
+def test_results_of_one_company_share_its_record() -> None:
+    def found(index: int, company: object) -> dict[str, Any]:
+        info = {"domain": "acme.com", "fullname": f"P{index}", "companyInfo": company}
+        return {"index": index, "qualification": "valid", "email": "p@acme.com", "info": info}
+
+    results = [found(0, {"name": "Acme"}), found(1, {"name": "Acme"}), found(2, {"name": "Bolt"})]
+    results += [found(3, {}), found(4, {"name": None})]
+    body = {"general": {"id": "x", "status": "completed"}, "stats": {"finished": 5, "requested": 5}}
+    batch = structure({**body, "results": results}, BulkResults)
+    companies = [r.info.company_info for r in batch.results if r.info is not None]
+    assert companies == [CompanyInfo("Acme")] * 2 + [CompanyInfo("Bolt")] + [CompanyInfo()] * 2
+    assert companies[0] is companies[1]
+    assert companies[3] is companies[4]
+    assert batch == detailed.structure({**body, "results": results}, BulkResults)
+    with pytest.raises(ResponseError, match=r"info\.company_info\.name"):
+        structure({**body, "results": [found(0, {"name": ["Acme"]})]}, BulkResults)
+
+
 def test_results_hash_though_raw_params_and_custom_are_dicts() -> None:
     def make(custom: object) -> EmailResult:
         info = ContactInfo("acme.com", "Ada", company_info=CompanyInfo("Acme"))
