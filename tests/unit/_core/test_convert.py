@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -316,6 +317,30 @@ def test_fast_and_detailed_converters_agree_on_results(results: list[Any]) -> No
     expected = detailed.structure(body, BulkResults)
     assert fast.structure(body, BulkResults) == expected
     assert structure(body, BulkResults) == expected
+    raw = orjson.dumps(body)
+    assert structure(orjson.loads(raw), BulkResults, body=raw, consume=True) == expected
+
+
+def test_consume_releases_the_results_as_they_are_read(seed_json: Any) -> None:
+    raw = orjson.dumps(seed_json)
+    expected = structure(orjson.loads(raw), BulkResults)
+    data = orjson.loads(raw)
+    assert structure(data, BulkResults, body=raw, consume=True) == expected
+    assert data["results"] == [None] * len(expected.results)
+
+
+def test_a_refusal_after_consuming_names_the_field_from_the_body(seed_json: Any) -> None:
+    seed_json["results"][2]["index"] = "third"
+    raw = orjson.dumps(seed_json)
+    with pytest.raises(ResponseError) as info:
+        structure(orjson.loads(raw), BulkResults, body=raw, consume=True)
+    assert info.value.path == "$.results[2].index"
+    assert info.value.body == raw
+
+
+def test_consume_needs_the_body() -> None:
+    with pytest.raises(TypeError, match="needs the body"):
+        structure({}, BulkResults, consume=True)
 
 
 def test_results_of_one_company_share_its_record() -> None:
