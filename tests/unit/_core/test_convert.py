@@ -317,8 +317,8 @@ def test_fast_and_detailed_converters_agree_on_results(results: list[Any]) -> No
     expected = detailed.structure(body, BulkResults)
     assert fast.structure(body, BulkResults) == expected
     assert structure(body, BulkResults) == expected
-    raw = orjson.dumps(body)
-    assert structure(orjson.loads(raw), BulkResults, body=raw, consume=True) == expected
+    # Taken, so the body is never decoded again: any bytes do (orjson refuses big ints).
+    assert structure(copy.deepcopy(body), BulkResults, body=b"{}", consume=True) == expected
 
 
 def test_consume_releases_the_results_as_they_are_read(seed_json: Any) -> None:
