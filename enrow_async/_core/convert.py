@@ -6,12 +6,15 @@ object, ``companyInfo`` renamed, ``company_domain`` accepted for ``domain``, a b
 the phone webhook's doubly nested result, unknown keys ignored. Scalars are checked, never
 coerced with ``str()``.
 
-Two converters share these rules. ``fast`` (no detailed validation: cattrs' generated
+The converters share these rules. ``fast`` (no detailed validation: cattrs' generated
 hooks, and one loop for the large list of email results) structures every body. When it
 refuses one, ``detailed`` re-runs on the body only to build the
 :class:`~enrow_async.errors.ResponseError`, which names the field path; a body the
 detailed converter takes but the fast one refused is a bug, and is reported as an error
 too: a body is never read by a second parser. Every model is built by its constructor.
+``consuming`` is ``fast`` for a caller that hands its decoded body over: an email bulk's
+result list is released record by record as it is read, and a refusal decodes the same
+bytes again (with the same ``orjson``) for the detailed converter.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any, Generic, NoReturn, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
+import orjson
 from cattrs.gen import make_dict_structure_fn, override
 
 from ..errors import ResponseError
@@ -48,7 +52,7 @@ from ..models import (
 )
 from ..models.common import BulkBase
 
-__all__ = ["detailed", "fast", "ongoing_bulk", "structure"]
+__all__ = ["consuming", "detailed", "fast", "ongoing_bulk", "structure"]
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -219,18 +223,36 @@ _by_index = operator.attrgetter("index")
 
 
 def _email_results(value: Any, _: object) -> list[EmailResult]:
-    """The fast converter's hook for the one large list (5,000 results a batch): the rules
+    return _read_email_results(value, consume=False)
+
+
+def _consume_email_results(value: Any, _: object) -> list[EmailResult]:
+    return _read_email_results(value, consume=True)
+
+
+def _read_email_results(value: Any, *, consume: bool) -> list[EmailResult]:
+    """The fast converters' hook for the one large list (5,000 results a batch): the rules
     of the generated hooks for ``EmailResult``, ``ContactInfo`` and ``CompanyInfo``
     inlined in one loop, each record built by its constructor. A hook call per field was
-    most of the cost of structuring. What it refuses, the detailed converter explains;
-    a hypothesis test holds the two converters to the same answers."""
+    most of the cost of structuring. Results of one company share one ``CompanyInfo``
+    (frozen, so sharing is invisible but to ``is``): lead lists repeat companies, and each
+    record spared is one object less for the cyclic collector to track and traverse. What
+    it refuses, the detailed converter explains; a hypothesis test holds the two
+    converters to the same answers.
+
+    With ``consume``, each wire record is dropped from ``value`` as soon as it is read, so
+    the decoded body and the models never coexist in full: the collector sees a fraction of
+    the objects it would, and the memory freed is reused at once."""
     if type(value) is not list:
         raise ValueError(f"expected a list, got {type(value).__name__}")
     str_, dict_, qualifications = str, dict, _QUALIFICATIONS
     result, contact, company_info = EmailResult, ContactInfo, CompanyInfo
+    companies: dict[object, CompanyInfo] = {}
     out: list[EmailResult] = []
     append = out.append
-    for item in value:
+    for position, item in enumerate(value):
+        if consume:
+            value[position] = None
         if type(item) is not dict_:
             raise ValueError(f"expected an object, got {type(item).__name__}")
         info = item.get("info")
@@ -242,9 +264,12 @@ def _email_results(value: Any, _: object) -> list[EmailResult]:
                 if type(company) is not dict_:
                     raise ValueError(f"expected an object, got {type(company).__name__}")
                 name = company.get("name")
-                if name is not None and type(name) is not str_:
-                    raise ValueError(f"expected a string, got {name!r:.40}")
-                company = company_info(name)
+                shared = companies.get(name)
+                if shared is None:
+                    if name is not None and type(name) is not str_:
+                        raise ValueError(f"expected a string, got {name!r:.40}")
+                    shared = companies[name] = company_info(name)
+                company = shared
             domain = info["domain"] if "domain" in info else info.get("company_domain")
             first = info.get("firstname")
             last = info.get("lastname")
@@ -321,9 +346,9 @@ _OVERRIDES: dict[type, dict[str, Any]] = {
 }
 
 
-def _configure(conv: cattrs.Converter) -> cattrs.Converter:
+def _configure(conv: cattrs.Converter, *, consume: bool = False) -> cattrs.Converter:
     """Register every rule on ``conv``; hooks are generated on first use, so every rule is
-    in place before any function that captures it."""
+    in place before any function that captures it. ``consume``: see ``structure``."""
     hook = conv.register_structure_hook
     hook(int, _int)
     hook(float, _float)
@@ -357,7 +382,8 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
 
     conv.register_structure_hook_factory(attrs.has, model)
     if not conv.detailed_validation:
-        conv.register_structure_hook_func(lambda t: t == list[EmailResult], _email_results)
+        read = _consume_email_results if consume else _email_results
+        conv.register_structure_hook_func(lambda t: t == list[EmailResult], read)
     conv.register_structure_hook_factory(_is_optional, optional)
     conv.register_structure_hook_func(lambda t: t == str | None, _opt_str)
     conv.register_structure_hook_func(lambda t: t == Custom, _passthrough)
@@ -367,6 +393,8 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
 
 fast = _configure(cattrs.Converter(detailed_validation=False))
 """Structures every body."""
+consuming = _configure(cattrs.Converter(detailed_validation=False), consume=True)
+"""``fast``, but reading an email bulk's results consumes them (``structure(consume=True)``)."""
 detailed = _configure(cattrs.Converter(detailed_validation=True))
 """Re-runs on a body ``fast`` refused, to name the field path in the error."""
 
@@ -416,16 +444,23 @@ def _describe(exc: BaseException, type_: type | None) -> str:
     return cattrs.v.format_exception(exc, type_)
 
 
-def structure(data: object, cls: type[T], *, body: bytes = b"") -> T:
-    """Structure decoded JSON into ``cls`` or raise ResponseError naming the field path."""
+def structure(data: object, cls: type[T], *, body: bytes = b"", consume: bool = False) -> T:
+    """Structure decoded JSON into ``cls`` or raise ResponseError naming the field path.
+
+    ``consume=True`` hands ``data`` over, for a caller that decoded ``body`` for this call
+    alone: an email bulk's result list is emptied (``None`` in place of each record) as its
+    models are built, and a refusal decodes ``body`` again for the detailed converter.
+    """
+    if consume and not body:
+        raise TypeError("structure(consume=True) needs the body data was decoded from")
     if type(data) is not dict:
         raise ResponseError(
             f"expected a JSON object for {cls.__name__}, got {type(data).__name__}", body=body
         )
     try:
-        return fast.structure(data, cls)
+        return (consuming if consume else fast).structure(data, cls)
     except Exception as refused:
-        _raise_malformed(data, cls, body, refused)
+        _raise_malformed(orjson.loads(body) if consume else data, cls, body, refused)
 
 
 def _raise_malformed(data: object, cls: type, body: bytes, refused: Exception) -> NoReturn:

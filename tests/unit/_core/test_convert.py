@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -316,6 +317,48 @@ def test_fast_and_detailed_converters_agree_on_results(results: list[Any]) -> No
     expected = detailed.structure(body, BulkResults)
     assert fast.structure(body, BulkResults) == expected
     assert structure(body, BulkResults) == expected
+    # Taken, so the body is never decoded again: any bytes do (orjson refuses big ints).
+    assert structure(copy.deepcopy(body), BulkResults, body=b"{}", consume=True) == expected
+
+
+def test_consume_releases_the_results_as_they_are_read(seed_json: Any) -> None:
+    raw = orjson.dumps(seed_json)
+    expected = structure(orjson.loads(raw), BulkResults)
+    data = orjson.loads(raw)
+    assert structure(data, BulkResults, body=raw, consume=True) == expected
+    assert data["results"] == [None] * len(expected.results)
+
+
+def test_a_refusal_after_consuming_names_the_field_from_the_body(seed_json: Any) -> None:
+    seed_json["results"][2]["index"] = "third"
+    raw = orjson.dumps(seed_json)
+    with pytest.raises(ResponseError) as info:
+        structure(orjson.loads(raw), BulkResults, body=raw, consume=True)
+    assert info.value.path == "$.results[2].index"
+    assert info.value.body == raw
+
+
+def test_consume_needs_the_body() -> None:
+    with pytest.raises(TypeError, match="needs the body"):
+        structure({}, BulkResults, consume=True)
+
+
+def test_results_of_one_company_share_its_record() -> None:
+    def found(index: int, company: object) -> dict[str, Any]:
+        info = {"domain": "acme.com", "fullname": f"P{index}", "companyInfo": company}
+        return {"index": index, "qualification": "valid", "email": "p@acme.com", "info": info}
+
+    results = [found(0, {"name": "Acme"}), found(1, {"name": "Acme"}), found(2, {"name": "Bolt"})]
+    results += [found(3, {}), found(4, {"name": None})]
+    body = {"general": {"id": "x", "status": "completed"}, "stats": {"finished": 5, "requested": 5}}
+    batch = structure({**body, "results": results}, BulkResults)
+    companies = [r.info.company_info for r in batch.results if r.info is not None]
+    assert companies == [CompanyInfo("Acme")] * 2 + [CompanyInfo("Bolt")] + [CompanyInfo()] * 2
+    assert companies[0] is companies[1]
+    assert companies[3] is companies[4]
+    assert batch == detailed.structure({**body, "results": results}, BulkResults)
+    with pytest.raises(ResponseError, match=r"info\.company_info\.name"):
+        structure({**body, "results": [found(0, {"name": ["Acme"]})]}, BulkResults)
 
 
 def test_results_hash_though_raw_params_and_custom_are_dicts() -> None:
