@@ -27,6 +27,7 @@ from .errors import (
     ConfigurationError,
     EnrowError,
     IncompleteResultsError,
+    InconsistentAnswerError,
     InsufficientCreditsError,
     OutcomeUnknownError,
     RateLimitError,
@@ -34,6 +35,7 @@ from .errors import (
     RetryBudgetExhaustedError,
     ServerError,
     TransportError,
+    UnreadableBodyError,
     WebhookPayloadError,
 )
 from .models import (
@@ -125,6 +127,7 @@ __all__ = [
     "EnrowClient",
     "EnrowError",
     "IncompleteResultsError",
+    "InconsistentAnswerError",
     "InsufficientCreditsError",
     "JobProgress",
     "JobProgressCallback",
@@ -149,6 +152,7 @@ __all__ = [
     "SinglePhoneSearchFinished",
     "SingleSearchFinished",
     "TransportError",
+    "UnreadableBodyError",
     "VerificationFinished",
     "VerificationStats",
     "WebhookCallback",

@@ -110,10 +110,11 @@ class EnrowClient:
             timeout=connect_timeout + read_timeout,
         )
         self._scheduler = Scheduler(
-            self._sender.send,
+            self._sender.poll,
             max_in_flight=max_in_flight,
             rand=draw,
-            pause=self._sender.pause,
+            health=self._sender.health,
+            backoff=self._sender.retry.backoff,
             coalesce=poll_coalesce,
         )
         runner = JobRunner(

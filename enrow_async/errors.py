@@ -11,6 +11,8 @@
     │   ├── RateLimitError          429, once retries are spent (.retry_after)
     │   └── ServerError             5xx, once retries are spent
     ├── ResponseError               a body that is not what the API documents (.path, .body)
+    │   ├── UnreadableBodyError     not JSON at all (cut short, an HTML page): read again
+    │   ├── InconsistentAnswerError a completed answer that contradicts itself (.problem)
     │   └── WebhookPayloadError     a webhook body that is not a documented event
     ├── TransportError              connection failure, dropped or truncated answer, read timeout
     │   └── OutcomeUnknownError     a POST that may have started a (paid) job: never resent
@@ -47,6 +49,7 @@ __all__ = [
     "ConfigurationError",
     "EnrowError",
     "IncompleteResultsError",
+    "InconsistentAnswerError",
     "InsufficientCreditsError",
     "OutcomeUnknownError",
     "RateLimitError",
@@ -54,6 +57,7 @@ __all__ = [
     "RetryBudgetExhaustedError",
     "ServerError",
     "TransportError",
+    "UnreadableBodyError",
     "WebhookPayloadError",
 ]
 
@@ -144,6 +148,26 @@ class ResponseError(EnrowError):
         self.body = body
         self.path = path
         self.status = status
+
+
+class UnreadableBodyError(ResponseError):
+    """A body that is not JSON at all: cut short inside valid framing, an HTML error page.
+
+    Like a dropped connection, it is transient: a read is tried again."""
+
+    transient = True
+
+
+class InconsistentAnswerError(ResponseError):
+    """A completed answer that contradicts itself or the request: results missing or
+    repeated, an index outside the batch, counts out of range, another batch's id.
+
+    It is read again a few times (it may be a passing glitch), then raised; ``problem``
+    says what was wrong."""
+
+    def __init__(self, problem: str, *, body: bytes = b"", status: int | None = None) -> None:
+        super().__init__(f"inconsistent answer: {problem}", body=body, status=status)
+        self.problem = problem
 
 
 class WebhookPayloadError(ResponseError):

@@ -25,6 +25,7 @@ from ..errors import (
     InsufficientCreditsError,
     OutcomeUnknownError,
     RateLimitError,
+    ResponseError,
     ServerError,
     TransportError,
 )
@@ -39,6 +40,8 @@ __all__ = [
     "Success",
     "Verdict",
     "classify",
+    "classify_body",
+    "redacted",
     "retry_after",
 ]
 
@@ -106,10 +109,14 @@ def retry_after(response: Response, now_epoch: float | None = None) -> float | N
     return value if math.isfinite(value) and value >= 0 else None
 
 
-def _redacted(text: str, request: Request) -> str:
+_KEY_MIN = 4
+"""Shorter keys (a test's ``"k"``) are not blanked: they would blank letters of words."""
+
+
+def redacted(text: str, request: Request) -> str:
     """``text`` without the request's API key (a server may echo what it was sent)."""
     key = request.headers.get("x-api-key")
-    return text.replace(key, "<redacted>") if key else text
+    return text.replace(key, "<redacted>") if key and len(key) >= _KEY_MIN else text
 
 
 def _server_message(response: Response) -> str:
@@ -168,10 +175,10 @@ def classify(
         return Success(answer)
     method, path = request.method, request.path
     if 300 <= status < 400:
-        origin = _redacted(_origin(answer.headers.get("location", "")), request)
+        origin = redacted(_origin(answer.headers.get("location", "")), request)
         message = f"redirect to {origin} refused: the client never follows redirects with the key"
         return Fail(APIError(message, status=status, method=method, path=path))
-    message = _redacted(_server_message(answer), request)
+    message = redacted(_server_message(answer), request)
     if status == 401:
         return Fail(AuthenticationError(message, status=status, method=method, path=path))
     if status in (402, 422):
@@ -202,3 +209,22 @@ def classify(
     if status == 400:
         return Fail(APIError(message, status=status, method=method, path=path))
     return Fail(APIError(f"unexpected status: {message}", status=status, method=method, path=path))
+
+
+def classify_body(request: Request, response: Response, error: ResponseError) -> Verdict:
+    """The verdict on a 2xx answer whose body could not be read into its model (not JSON,
+    the wrong shape, or inconsistent): a read is tried again; a start may have created
+    the job, so its outcome is unknown. Text built from the body never holds the key."""
+    error.args = tuple(
+        redacted(arg, request) if isinstance(arg, str) else arg for arg in error.args
+    )
+    if request.idempotent:
+        return Retry(error)
+    return OutcomeUnknown(
+        OutcomeUnknownError(
+            f"{request.method} {request.path}: HTTP {response.status} but {error}; the job may"
+            " have been created, so it is not sent again",
+            status=response.status,
+            body=response.body,
+        )
+    )

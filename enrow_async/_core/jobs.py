@@ -9,13 +9,14 @@ and a model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
 import orjson
 
-from ..errors import ResponseError
+from ..errors import InconsistentAnswerError, UnreadableBodyError
 from ..models import (
     BatchStatus,
     BulkPhoneResults,
@@ -26,6 +27,7 @@ from ..models import (
     SingleAnswer,
     SingleEmailResult,
 )
+from ..models.common import BulkBase
 from .convert import ongoing_bulk, structure
 from .http import JobKind, Response
 from .requests import (
@@ -84,26 +86,67 @@ class JobSpec(Generic[A]):
 
 
 def decode(response: Response) -> Any:
-    """The body as JSON, or ResponseError keeping the raw bytes."""
+    """The body as JSON, or UnreadableBodyError keeping the raw bytes."""
     try:
         return orjson.loads(response.body)
     except orjson.JSONDecodeError as exc:
         kind = response.headers.get("content-type", "unknown type")
-        raise ResponseError(
+        raise UnreadableBodyError(
             f"HTTP {response.status} body is not JSON ({kind}, {len(response.body)} bytes): {exc}",
             body=response.body,
             status=response.status,
         ) from None
 
 
-def _email_bulk(_: str, response: Response) -> BulkResults:
+B = TypeVar("B", bound=BulkBase[Any, Any])
+
+
+def check_bulk(job_id: str, answer: B, limit: int, response: Response) -> B:
+    """``answer`` if it agrees with itself and with the request, else
+    InconsistentAnswerError naming what is wrong: the id asked for, ``0 <= finished <=
+    requested <= limit``, ``0 <= valid <= requested``, and once completed one result per
+    search with unique indexes (positions within the batch, where they are numbers)."""
+    stats = answer.stats
+    requested, finished = stats.requested, stats.finished
+    problem = None
+    if answer.id != job_id:
+        problem = f"general.id is {answer.id!r:.60}, not the batch asked for ({job_id!r:.60})"
+    elif not 0 <= requested <= limit:
+        problem = f"stats.requested is {requested}, outside 0-{limit}"
+    elif not 0 <= finished <= requested:
+        problem = f"stats.finished is {finished} of {requested} requested"
+    elif (valid := getattr(stats, "valid", None)) is not None and not 0 <= valid <= requested:
+        problem = f"stats.valid is {valid} of {requested} requested"
+    elif answer.status is BatchStatus.COMPLETED:
+        problem = _results_problem(answer.results, requested)
+    if problem is not None:
+        raise InconsistentAnswerError(problem, body=response.body, status=response.status)
+    return answer
+
+
+def _results_problem(results: Sequence[Any], requested: int) -> str | None:
+    if len(results) != requested:
+        return f"{len(results)} results for {requested} searches requested"
+    indexes = [result.index for result in results]
+    if len(set(indexes)) != len(indexes):
+        twice = [i for i, n in Counter(indexes).items() if n > 1]
+        return f"index(es) given twice: {', '.join(map(str, twice[:5]))}"
+    outside = [i for i in indexes if isinstance(i, int) and not 0 <= i < requested]
+    if outside:
+        return f"index(es) outside 0-{requested - 1}: {', '.join(map(str, outside[:5]))}"
+    return None
+
+
+def _email_bulk(job_id: str, response: Response) -> BulkResults:
     data = decode(response)
-    return ongoing_bulk(data) or structure(data, BulkResults, body=response.body)
+    answer = ongoing_bulk(data) or structure(data, BulkResults, body=response.body, consume=True)
+    return check_bulk(job_id, answer, MAX_BATCH, response)
 
 
-def _bulk(model: type[M]) -> Callable[[str, Response], M]:
-    def read(_: str, response: Response) -> M:
-        return structure(decode(response), model, body=response.body)
+def _bulk(model: type[B], limit: int) -> Callable[[str, Response], B]:
+    def read(job_id: str, response: Response) -> B:
+        answer = structure(decode(response), model, body=response.body)
+        return check_bulk(job_id, answer, limit, response)
 
     return read
 
@@ -144,7 +187,7 @@ VERIFY_BULK = JobSpec(
     JobKind.VERIFY_BULK,
     "/email/verify/bulk",
     verify_bulk_body,
-    _bulk(BulkVerification),
+    _bulk(BulkVerification, 5000),
     5000,
     "bulk_verification_finished",
 )
@@ -161,7 +204,7 @@ PHONE_BULK = JobSpec(
     JobKind.PHONE_BULK,
     "/phone/bulk",
     phone_bulk_body,
-    _bulk(BulkPhoneResults),
+    _bulk(BulkPhoneResults, 5000),
     5000,  # the older pages' limit; the newest say 3,000
     "bulk_phone_search_finished",
 )

@@ -316,14 +316,17 @@ LAST_CALL = 0.2
 """Seconds before a waiter's deadline at which one last poll is made."""
 
 
-def last_call(now: float, delay: float, deadline: float, *, first: bool = False) -> float:
+def last_call(
+    now: float, delay: float, deadline: float, *, first: bool = False, gap: float = 0.0
+) -> float:
     """When to poll next: after ``delay``, but no later than ``LAST_CALL`` seconds before the
     deadline, so a wait that times out reports fresh progress. A first poll always lands
-    before the deadline, however short."""
+    before the deadline, however short. A last call within ``gap`` of ``now`` is the poll
+    just made (on a coarse timer grid it would land on the same tick, again and again)."""
     due = now + delay
     final = deadline - LAST_CALL
     if due <= final:
         return due
-    if final > now:
+    if final > now + gap:
         return final
     return min(due, now + (deadline - now) / 2) if first else due

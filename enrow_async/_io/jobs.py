@@ -8,7 +8,8 @@ outcome is unknown; every wait is polled by the client's shared scheduler.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Protocol, TypeVar
 
 import anyio
@@ -18,7 +19,7 @@ from .._core.http import ApiConfig, Request, Response
 from .._core.jobs import JobSpec, decode
 from .._core.requests import account_request, check_id, check_timeout, read_request, start_request
 from .._core.schedule import PollPlan, PollPolicy
-from ..errors import BatchFailedError, OutcomeUnknownError, ResponseError
+from ..errors import BatchFailedError, ResponseError
 from ..models import BatchStatus, Progress, SingleAnswer
 from .scheduler import Pollable, Scheduler
 from .sender import Sender
@@ -43,14 +44,23 @@ S = TypeVar("S", bound=_Started)
 T = TypeVar("T")
 
 
-def _unreadable_start(request: Request, response: Response, why: str) -> OutcomeUnknownError:
-    """A start answered 2xx but unreadably: the job was probably created, id unknown."""
-    return OutcomeUnknownError(
-        f"{request.method} {request.path}: HTTP {response.status} but {why}; the job may"
-        " have been created, so it is not sent again",
-        status=response.status,
-        body=response.body,
-    )
+def _reader(model: type[T]) -> Callable[[Response], T]:
+    def read(response: Response) -> T:
+        return structure(decode(response), model, body=response.body)
+
+    return read
+
+
+def _started(model: type[S]) -> Callable[[Response], S]:
+    """A start's answer: it must carry the new job's id."""
+
+    def read(response: Response) -> S:
+        job = structure(decode(response), model, body=response.body)
+        if not job.id.strip():
+            raise ResponseError("no job id in the answer", body=response.body)
+        return job
+
+    return read
 
 
 class JobRunner:
@@ -78,8 +88,7 @@ class JobRunner:
 
     async def account(self, model: type[T]) -> T:
         """``GET /account/info`` as ``model``."""
-        response = await self._sender.send(account_request(self._config))
-        return structure(decode(response), model, body=response.body)
+        return await self._sender.send(account_request(self._config), _reader(model))
 
     async def start(self, spec: JobSpec[Any], started: type[S], *args: Any, **kwargs: Any) -> S:
         """POST a new job built by ``spec.build(*args, **kwargs)``; its answer as ``started``."""
@@ -90,19 +99,12 @@ class JobRunner:
     async def send_body(self, spec: JobSpec[Any], body: dict[str, Any], started: type[S]) -> S:
         """POST a start whose body is already built (and checked)."""
         request = start_request(self._config, spec.kind, spec.path, body)
-        response = await self._sender.send(request)
-        try:
-            job = structure(decode(response), started, body=response.body)
-        except ResponseError as exc:
-            raise _unreadable_start(request, response, str(exc)) from exc
-        if not job.id.strip():
-            raise _unreadable_start(request, response, "no job id in the answer")
-        return job
+        return await self._sender.send(request, _started(started))
 
     async def get(self, spec: JobSpec[A], job_id: str) -> A:
         """One read of a job: its progress while ongoing, its results once done."""
         request = read_request(self._config, spec.kind, spec.path, job_id)
-        return spec.read(job_id, await self._sender.send(request))
+        return await self._sender.send(request, functools.partial(spec.read, job_id))
 
     def stream(
         self,

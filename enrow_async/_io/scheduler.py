@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import heapq
 import itertools
 import math
@@ -27,10 +28,10 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectSendStream
 
 from .._core.http import Request, Response
-from .._core.schedule import PollPlan, last_call
-from ..errors import EnrowError
+from .._core.outage import Health
+from .._core.schedule import Backoff, PollPlan, last_call
+from ..errors import EnrowError, RateLimitError, ResponseError
 from ..models import BatchStatus, Progress
-from .sender import Pause
 
 __all__ = [
     "Event",
@@ -63,8 +64,13 @@ class Pollable(Protocol):
 _EARLY = 1e-6
 """A loop may run a timer up to its clock resolution early: such a tick counts as come."""
 
-POLL_FAILURES = 2
-"""Failed polls in a row (each after its own retries) before a waiter is told."""
+REREADS = 3
+"""Answers in a row that cannot be read into their model (malformed or inconsistent) before
+the waiter is told; transient failures (outages, 429s, unreadable bodies) never end a
+wait: the scheduler backs off and polls again until the deadline."""
+
+Fetch: TypeAlias = "Callable[[Request, Callable[[Response], Pollable]], Awaitable[Pollable]]"
+"""``fetch(request, read)``: one attempt of a poll, read into its model (``Sender.poll``)."""
 
 
 class WatchState(enum.Enum):
@@ -115,6 +121,7 @@ class Watch:
         "last",
         "plan",
         "read",
+        "reader",
         "report",
         "request",
         "scope",
@@ -137,6 +144,7 @@ class Watch:
         self.job_id = job_id
         self.request = request
         self.read = read
+        self.reader = functools.partial(read, job_id)
         self.plan = plan
         self.sink = sink
         self.started = started
@@ -157,11 +165,12 @@ class Scheduler:
 
     def __init__(
         self,
-        fetch: Callable[[Request], Awaitable[Response]],
+        fetch: Fetch,
         *,
         max_in_flight: int,
         rand: Callable[[], float],
-        pause: Pause,
+        health: Health,
+        backoff: Backoff,
         coalesce: float = 0.1,
     ) -> None:
         if max_in_flight < 1:
@@ -171,8 +180,12 @@ class Scheduler:
         self._fetch = fetch
         self._limit = max_in_flight
         self._coalesce = coalesce
+        self._gap = max(coalesce, _EARLY)
+        """A last call closer than this to the poll just made is that poll."""
         self._rand = rand
-        self._pause = pause
+        self._health = health
+        self._recoveries = health.recoveries
+        self._backoff = backoff
         self._heap: list[tuple[float, int, Watch]] = []
         self._seq = itertools.count()
         self._ready: deque[Watch] = deque()
@@ -256,9 +269,10 @@ class Scheduler:
             self._arm(due)
 
     def _arm(self, due: float) -> None:
-        """Make the loop call ``_fire`` at ``due`` (or when the 429 pause ends), rounded to
-        the nearest tick of the coalescing grid."""
-        due = self._tick(max(due, self._pause.until), up=self._pause.until)
+        """Make the loop call ``_fire`` at ``due`` (or when a client-wide pause ends),
+        rounded to the nearest tick of the coalescing grid."""
+        until = self._health.until
+        due = self._tick(max(due, until), up=until)
         if self._timer is not None:
             if self._timer_due <= due:
                 return
@@ -283,14 +297,13 @@ class Scheduler:
         self._timer_due = math.inf
 
     def _fire(self) -> None:
-        """Timer callback: hand every due watch to a worker, then re-arm for the next."""
+        """Timer callback: hand every due watch to a worker, as many as ``health`` admits
+        (all, or one probe while the API is down), then re-arm for the next."""
         self._timer = None
         self._timer_due = math.inf
         heap = self._heap
         now = self.now()
-        if self._pause.until > now and heap:
-            self._arm(self._pause.until)
-            return
+        admit = self._health.admit(now)
         # Timers fire on a grid of ``coalesce`` seconds and take every poll whose tick has
         # come: one wake-up of the loop serves many polls, which costs far less CPU than one
         # wake-up each, and moves no poll by more than half a tick.
@@ -302,21 +315,46 @@ class Scheduler:
             if self._tick(due) > now + _EARLY:
                 self._arm(due)
                 return
+            if not admit:
+                if self._health.until > now:
+                    self._arm(self._health.until)
+                return  # a probe is out: its answer wakes the rest (see _woken)
             heapq.heappop(heap)
+            admit -= 1
+            self._health.probe()
             self._ready.append(watch)
             self._dispatch()
 
+    def _woken(self) -> None:
+        """A poll came back: held polls may go now (an outage ended, or a probe failed and
+        the next one is due after the pause). When an outage ends, every poll that was
+        backing off goes at once: the wait resumes at full precision."""
+        if self._health.recoveries != self._recoveries:
+            self._recoveries = self._health.recoveries
+            now = self.now()
+            self._heap = [
+                (min(due, now) if watch.failures else due, seq, watch)
+                for due, seq, watch in self._heap
+            ]
+            heapq.heapify(self._heap)
+            self._disarm()
+        if self._heap and self._timer is None:
+            self._arm(self._heap[0][0])
+
     def _failed(self, watch: Watch, error: Exception) -> None:
-        """A poll failed even after its own retries (already spaced out by backoff). A
-        transient failure is polled again, since the job goes on on the server; the waiter
-        hears of it only after ``POLL_FAILURES`` failures in a row, or at once for anything
-        else."""
+        """A poll failed. A transient failure is polled again after a jittered backoff (the
+        job goes on on the server), for as long as the wait lasts; an answer that cannot be
+        read into its model is read again up to ``REREADS`` times in a row; anything else
+        goes to the waiter."""
         if not watch.live:
             return
         watch.failures += 1
         transient = isinstance(error, EnrowError) and error.transient
-        if transient and watch.failures < POLL_FAILURES:
-            self._push(watch, self.now())
+        if transient or (isinstance(error, ResponseError) and watch.failures < REREADS):
+            hint = error.retry_after if isinstance(error, RateLimitError) else None
+            delay = self._backoff.delay(watch.failures, self._rand(), hint)
+            watch.state = WatchState.QUEUED
+            self._push(watch, last_call(self.now(), delay, watch.deadline, gap=self._gap))
         else:
             self._finish(Failed(watch, error))
 
@@ -360,10 +398,12 @@ class Scheduler:
 
     async def _poll(self, watch: Watch) -> None:
         try:
-            result = watch.read(watch.job_id, await self._fetch(watch.request))
+            result = await self._fetch(watch.request, watch.reader)
         except Exception as exc:  # every failure goes to the waiter that owns the watch
             self._failed(watch, exc)
             return
+        finally:
+            self._woken()
         if not watch.live:
             return
         watch.failures = 0
@@ -396,8 +436,11 @@ class Scheduler:
             return
         if progress is not None and watch.report:
             self._send(Progressed(watch, progress))
+            if not watch.live:  # the waiter left: its stream is closed
+                return
         watch.state = WatchState.QUEUED
-        self._push(watch, last_call(now, plan.next_delay(now, self._rand()), watch.deadline))
+        due = last_call(now, plan.next_delay(now, self._rand()), watch.deadline, gap=self._gap)
+        self._push(watch, due)
 
     def _finish(self, event: Finished | Failed) -> None:
         watch = event.watch

@@ -1,9 +1,13 @@
 """The sender: one request, sent through the transport, acted on by its verdict.
 
-It owns everything between "send this" and "here is the answer": the client-wide 429 pause,
-the POST rate limit, a total deadline per attempt, bounded jittered retries, and the retry
-budget. What each answer means is :func:`~enrow_async._core.classify.classify`'s decision;
-the sender only carries it out.
+It owns everything between "send this" and "here is the answer, read": the client-wide
+:class:`~enrow_async._core.outage.Health` (429 pauses, outages), the POST rate limit, a
+total deadline per attempt, bounded jittered retries and the retry budget. What each answer
+means is :func:`~enrow_async._core.classify.classify`'s decision (and ``classify_body``'s,
+for a body that cannot be read); the sender only carries it out.
+
+``send`` serves single calls: bounded retries, then the typed error. ``poll`` serves the
+scheduler: one attempt; a transient failure is raised at once, and the scheduler backs off.
 """
 
 from __future__ import annotations
@@ -11,28 +15,40 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import anyio
+import attrs
 
-from .._core.classify import Fail, NotFound, OutcomeUnknown, Retry, Success, classify
+from .._core.classify import (
+    Fail,
+    NotFound,
+    OutcomeUnknown,
+    Retry,
+    Success,
+    Verdict,
+    classify,
+    classify_body,
+)
 from .._core.http import Action, Request, Response
+from .._core.outage import Health
 from .._core.retry import RetryBudget, RetryPolicy
-from ..errors import RetryBudgetExhaustedError, TransportError
+from ..errors import ResponseError, RetryBudgetExhaustedError, TransportError
 from .ratelimit import SlidingWindow
 from .transport import Transport
 
-__all__ = ["Pause", "Sender"]
+__all__ = ["Sender"]
 
 log = logging.getLogger("enrow_async")
 
+T = TypeVar("T")
 
-class Pause:
-    """Client-wide pause (a 429 slows every request and poll): a deadline on the loop's clock."""
 
-    __slots__ = ("until",)
+@attrs.frozen
+class _Read(Generic[T]):
+    """A successful attempt: the answer read into its model."""
 
-    def __init__(self) -> None:
-        self.until = 0.0
+    value: T
 
 
 class Sender:
@@ -56,34 +72,30 @@ class Sender:
         self.transport = transport
         self.retry = retry
         self.budget = budget
-        self.pause = Pause()
+        self.health = Health()
         self._rand = rand
         self._posts = SlidingWindow(posts_per_second)
         self._timeout = timeout
         self._wall = wall
 
-    async def send(self, request: Request) -> Response:
-        """The successful answer to ``request``, or the typed error its verdict names."""
+    async def send(self, request: Request, read: Callable[[Response], T]) -> T:
+        """``read(answer)`` of the successful answer, or the typed error its verdict names
+        once no retry is left."""
         attempt = 0
         spent = 0
         limiter = self._posts if request.action is Action.START else None
         while True:
             attempt += 1
-            wait = self.pause.until - anyio.current_time()
+            wait = self.health.paused - anyio.current_time()
             if wait > 0:
                 await anyio.sleep(wait)
             answer = await self._attempt(request, limiter)
-            verdict = classify(request, answer, now_epoch=self._wall())
-            if isinstance(verdict, Success):
+            verdict = self._judge(request, answer, read)
+            if isinstance(verdict, _Read):
                 self.budget.succeeded(spent)
-                if log.isEnabledFor(logging.DEBUG):
-                    response = verdict.response
-                    log.debug("%r -> %d (%d bytes)", request, response.status, len(response.body))
-                return verdict.response
-            if isinstance(verdict, OutcomeUnknown | NotFound | Fail):
-                cause = answer if isinstance(answer, TransportError) else None
-                raise verdict.error from cause
-            assert isinstance(verdict, Retry)
+                return verdict.value
+            if not isinstance(verdict, Retry):
+                raise verdict.error from (answer if isinstance(answer, TransportError) else None)
             error = verdict.error
             delay = self.retry.delay(attempt, self._rand(), verdict.delay)
             if delay is None:
@@ -96,9 +108,53 @@ class Sender:
                 ) from error
             spent += cost
             if verdict.pause_all:
-                self.pause.until = max(self.pause.until, anyio.current_time() + delay)
+                self.health.pause(anyio.current_time() + delay)
             log.debug("%r failed (%s); retry %d in %.3f s", request, error, attempt, delay)
             await anyio.sleep(delay)
+
+    async def poll(self, request: Request, read: Callable[[Response], T]) -> T:
+        """One attempt of a poll: ``read(answer)``, or the error (transient ones included:
+        the scheduler backs off and polls again; ``health`` holds the others back)."""
+        answer = await self._attempt(request, None)
+        verdict = self._judge(request, answer, read)
+        if isinstance(verdict, _Read):
+            return verdict.value
+        if isinstance(verdict, Retry) and verdict.pause_all:
+            pause = verdict.delay
+            if pause is None:
+                pause = self.retry.backoff.delay(1, self._rand())
+            self.health.pause(anyio.current_time() + min(pause, self.retry.max_retry_after))
+        raise verdict.error from (answer if isinstance(answer, TransportError) else None)
+
+    def _judge(
+        self, request: Request, answer: Response | TransportError, read: Callable[[Response], T]
+    ) -> _Read[T] | Retry | OutcomeUnknown | NotFound | Fail:
+        """The verdict on one attempt, with a 2xx body read into its model, noted in
+        ``health``: an answer that says something is a sign of life, a transient failure
+        (or a start lost in a 5xx) is not."""
+        verdict: Verdict = classify(request, answer, now_epoch=self._wall())
+        done: _Read[T] | None = None
+        if isinstance(verdict, Success):
+            response = verdict.response
+            try:
+                done = _Read(read(response))
+            except ResponseError as exc:
+                verdict = classify_body(request, response, exc)
+        now = anyio.current_time()
+        if isinstance(verdict, Retry) and verdict.error.transient:
+            self.health.failed(now, self._rand())
+        elif isinstance(verdict, Retry):
+            pass  # an answer about one job (an unknown single id's 500): no sign either way
+        elif isinstance(answer, TransportError) or answer.status >= 500:
+            self.health.failed(now, self._rand())
+        else:
+            self.health.succeeded()
+        if done is not None:
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%r -> %d (%d bytes)", request, response.status, len(response.body))
+            return done
+        assert not isinstance(verdict, Success)
+        return verdict
 
     async def _attempt(
         self, request: Request, limiter: SlidingWindow | None

@@ -29,7 +29,15 @@ import anyio
 import pytest
 
 import enrow_async
-from enrow_async import Backoff, BatchStatus, EnrowClient, PollPolicy, RetryPolicy, TransportError
+from enrow_async import (
+    Backoff,
+    BatchStatus,
+    BatchTimeoutError,
+    EnrowClient,
+    PollPolicy,
+    RetryPolicy,
+    TransportError,
+)
 from enrow_async._io.transport import AiohttpTransport
 from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 
@@ -324,7 +332,7 @@ async def test_after_dropped_connections_the_wait_completes_cleanly(
     assert_no_leaks(caplog)
 
 
-async def test_drops_past_every_retry_end_in_transport_error_and_leave_nothing(
+async def test_drops_past_every_retry_end_a_call_or_a_wait_and_leave_nothing(
     sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
@@ -334,8 +342,8 @@ async def test_drops_past_every_retry_end_in_transport_error_and_leave_nothing(
         session = transport.session
         with pytest.raises(TransportError):
             await client.get_bulk_results(batch_id)
-        with pytest.raises(TransportError):
-            await client.wait_for_batch(batch_id, timeout=20)
+        with pytest.raises(BatchTimeoutError):  # a wait polls through drops to its deadline
+            await client.wait_for_batch(batch_id, timeout=1.0)
         await until(lambda: client_tasks() == set())
         await until(lambda: relay.open == 0)  # the server closed every one of them
     await assert_released(relay, session)

@@ -74,9 +74,15 @@ def answer(status: int, body: Any, **headers: str) -> Response:
     return Response(status, {k.replace("_", "-"): v for k, v in headers.items()}, raw)
 
 
-def read(kind: JobKind, status: int, body: Any, job_id: str = "j/1", **headers: str) -> Any:
+def read(kind: JobKind, status: int, body: Any, job_id: str | None = None, **headers: str) -> Any:
     """One read of job ``job_id`` answered with ``status`` and ``body``, as the sender would
-    see it on its last attempt: the verdict's error is raised unless it is a Success."""
+    see it on its last attempt: the verdict's error is raised unless it is a Success.
+
+    ``job_id`` defaults to the body's own ``general.id`` (else ``j/1``)."""
+    if job_id is None:
+        general = body.get("general") if isinstance(body, dict) else None
+        given = general.get("id") if isinstance(general, dict) else None
+        job_id = given if isinstance(given, str) else "j/1"
     spec = JOBS[kind]
     request = read_request(CONFIG, kind, spec.path, job_id)
     verdict = classify(request, answer(status, body, **headers))

@@ -362,23 +362,12 @@ async def test_a_transient_failure_is_polled_again() -> None:
     assert len(gets) >= 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="source bug (design.md: transient failures never end a wait early): after"
-    " POLL_FAILURES (2) failed polls in a row the waiter gets Failed(ServerError)",
-)
 async def test_transient_failures_never_end_a_wait() -> None:
     events, gets = await transient_failures(5)
     assert [type(event) for event in events if not isinstance(event, Progressed)] == [Finished]
     assert len(gets) >= 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="source bug: when a watch's sink is closed, _send drops it as CANCELLED but _poll"
-    " then sets it QUEUED again and re-pushes it, so it is polled for as long as any other"
-    " watch is live",
-)
 async def test_a_waiter_that_left_is_polled_no_more() -> None:
     async with running() as parts:
         gone, other = parts.batches(2)

@@ -48,6 +48,7 @@ from enrow_async import (
     RetryPolicy,
     ServerError,
     TransportError,
+    UnreadableBodyError,
 )
 from enrow_async._core.convert import structure
 from enrow_async._core.http import ApiConfig, JobKind, Request, Response
@@ -88,6 +89,13 @@ CONFIG = ApiConfig.create("k", URL)
 READ = read_request(CONFIG, JobKind.EMAIL_BULK, BULK, "b1")
 START = start_request(CONFIG, JobKind.EMAIL_BULK, BULK, {"searches": SEARCHES})
 QUICK = PollPolicy(initial=0.05, min_interval=0.05, max_interval=0.5)
+
+
+def as_is(response: Response) -> Response:
+    """The reader of a test that looks at the answer itself."""
+    return response
+
+
 """A first poll at once (the default waits about 1.5 s): for waits whose pace is not the point."""
 
 
@@ -252,7 +260,7 @@ def client_tasks() -> set[str]:
 async def test_a_transient_failure_is_retried_with_growing_backoff(kind: str) -> None:
     transport = Scripted(failing(3, FAILURES[kind]))
     start = anyio.current_time()
-    response = await sender(transport).send(READ)
+    response = await sender(transport).send(READ, as_is)
     assert response.status == 200
     assert since(start, transport.times) == [0.0, 0.5, 1.5, 3.5]
 
@@ -262,7 +270,7 @@ async def test_retries_end_at_the_last_attempt_with_its_typed_error(kind: str) -
     transport = Scripted(FAILURES[kind])
     budget = RetryBudget()
     with pytest.raises(EnrowError) as info:
-        await sender(transport, attempts=3, budget=budget).send(READ)
+        await sender(transport, attempts=3, budget=budget).send(READ, as_is)
     assert type(info.value) is ERRORS[kind]
     assert len(transport.seen) == 3
     assert budget.tokens < budget.capacity  # each retry was paid for
@@ -289,7 +297,7 @@ async def test_a_final_answer_is_raised_at_once(case: str) -> None:
     transport = Scripted(lambda request: response)
     budget = RetryBudget()
     with pytest.raises(EnrowError) as info:
-        await sender(transport, budget=budget).send(READ)
+        await sender(transport, budget=budget).send(READ, as_is)
     assert type(info.value) is error
     assert len(transport.seen) == 1
     assert budget.tokens == budget.capacity
@@ -298,7 +306,7 @@ async def test_a_final_answer_is_raised_at_once(case: str) -> None:
 @pytest.mark.parametrize("kind", ["refused", "429"])
 async def test_a_post_is_resent_when_the_api_certainly_did_not_act(kind: str) -> None:
     transport = Scripted(failing(1, FAILURES[kind]))
-    response = await sender(transport).send(START)
+    response = await sender(transport).send(START, as_is)
     assert response.status == 201
     assert [request.method for _, request in transport.seen] == ["POST", "POST"]
 
@@ -307,7 +315,7 @@ async def test_a_post_is_resent_when_the_api_certainly_did_not_act(kind: str) ->
 async def test_a_post_whose_outcome_is_unknown_is_never_resent(kind: str) -> None:
     transport = Scripted(failing(1, FAILURES[kind]))
     with pytest.raises(OutcomeUnknownError, match="not sent again") as info:
-        await sender(transport).send(START)
+        await sender(transport).send(START, as_is)
     assert info.value.request_sent
     assert len(transport.seen) == 1
     if kind == "dropped":
@@ -360,14 +368,14 @@ def limited(retry_after: str) -> Answerer:
 async def test_retry_after_is_honoured(retry_after: str, second_try: float) -> None:
     transport = Scripted(failing(1, limited(retry_after)))
     start = anyio.current_time()
-    await sender(transport).send(READ)
+    await sender(transport).send(READ, as_is)
     assert since(start, transport.times) == [0.0, second_try]
 
 
 async def test_a_rate_limit_outlasting_the_retries_carries_the_hint() -> None:
     transport = Scripted(limited("3"))
     with pytest.raises(RateLimitError) as info:
-        await sender(transport, attempts=2).send(READ)
+        await sender(transport, attempts=2).send(READ, as_is)
     assert info.value.retry_after == 3.0
     assert info.value.status == 429
 
@@ -381,14 +389,14 @@ async def test_a_429_pauses_every_request_of_the_client() -> None:
     shared = sender(transport)
     start = anyio.current_time()
     async with anyio.create_task_group() as tg:
-        tg.start_soon(shared.send, account_request(CONFIG))  # 429 at t=0: pause until t=4
+        tg.start_soon(shared.send, account_request(CONFIG), as_is)  # 429 at t=0: pause to t=4
 
         async def later_read() -> None:
             await anyio.sleep(1)
-            await shared.send(READ)
+            await shared.send(READ, as_is)
 
         tg.start_soon(later_read)
-    assert shared.pause.until == start + 4.0
+    assert shared.health.paused == start + 4.0
     # The read made at t=1 waited out the pause: nothing reached the API before t=4.
     assert since(start, transport.times) == [0.0, 4.0, 4.0]
     assert {request.path for _, request in transport.seen[1:]} == {BULK, "/account/info"}
@@ -451,12 +459,13 @@ async def test_outage_drains_the_budget_then_calls_fail_fast_and_successes_refil
                 await client.get_bulk_results(batch_id)
             assert anyio.current_time() == start
         assert sim.stats.requests["GET", BULK] == 7
-        start = anyio.current_time()
-        with pytest.raises(RetryBudgetExhaustedError):
-            await client.wait_for_batch(ids[5], timeout=10)
-        assert anyio.current_time() - start < 0.5  # the first poll, then no retry sleep
-        assert sim.stats.requests["GET", BULK] == 8
+        # A wait is no single call: it polls through the last 503 (backing off, paying no
+        # tokens) and returns the batch.
+        batch = await client.wait_for_batch(ids[5], timeout=10)
+        assert batch.status is BatchStatus.COMPLETED
+        assert sim.stats.requests["GET", BULK] == 9
         assert sim.stats.faults["server_error"] == 8
+        assert budget.tokens == 0
 
         # Recovery: each success gives back ``refill`` token(s).
         seen = []
@@ -472,7 +481,7 @@ async def test_outage_drains_the_budget_then_calls_fail_fast_and_successes_refil
             await anyio.sleep(0.1)  # the first try failed; the retry waits
             assert budget.tokens == 1
         assert budget.tokens == 6
-        assert sim.stats.requests["GET", BULK] == 8 + 6 + 2
+        assert sim.stats.requests["GET", BULK] == 9 + 6 + 2
 
 
 async def test_simulator_outage_exhausts_the_default_budget(
@@ -611,14 +620,6 @@ class Bounded(MemoryTransport):
         return await super().send(request)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=Spinning,
-    reason="source bug: a last call due less than half a coalescing tick after a poll rounds"
-    " down onto that poll's tick, is due at once, and is re-armed at once after each poll:"
-    " polls spin at one instant (Scheduler._fire/_tick with schedule.last_call); in real time"
-    " until the clock passes the last call, in virtual time forever",
-)
 async def test_a_last_call_just_after_a_poll_is_made_once(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
@@ -784,10 +785,20 @@ async def test_broken_answer_is_a_typed_error_saying_what_is_wrong(case: str) ->
     async with EnrowClient("k", base_url=URL, transport=transport, poll_policy=QUICK) as client:
         with pytest.raises(error, match=message) as info:
             await client.get_bulk_results("b1")
-        assert type(info.value) is error  # not a subclass standing in for it
-        assert len(transport.seen) == 1  # a broken answer is reported, not retried
-        with pytest.raises(error, match=message):
-            await client.wait_for_batch("b1", timeout=5)
+        if isinstance(info.value, ResponseError) and status == 200:
+            # A 2xx that cannot be read is read again, like a dropped answer, a bounded
+            # number of times (issue 12, rule 4); other answers are final at once.
+            assert len(transport.seen) == RetryPolicy().attempts
+        else:
+            assert type(info.value) is error  # not a subclass standing in for it
+            assert len(transport.seen) == 1
+        if isinstance(info.value, UnreadableBodyError):
+            # Transient: a wait polls on (backing off) until its deadline.
+            with pytest.raises(BatchTimeoutError):
+                await client.wait_for_batch("b1", timeout=30)
+        else:
+            with pytest.raises(error, match=message):
+                await client.wait_for_batch("b1", timeout=30)
     if isinstance(info.value, ResponseError) and status == 200:
         assert info.value.body == body  # kept for debugging
     if isinstance(info.value, APIError):
@@ -817,8 +828,7 @@ async def test_key_is_redacted_everywhere(
     config = SimulatorConfig(api_key=SECRET, seed=9, duration=(0.2, 0.4))
     retry = RetryPolicy(attempts=8)
     async with simulate(config) as sim:
-        # No coalescing grid: its last-call spin (see the xfail test below) would stall here.
-        options = {"retry": retry, "poll_policy": QUICK, "poll_coalesce": 0.0}
+        options = {"retry": retry, "poll_policy": QUICK}
         async with connect(sim, **options) as client:
             assert SECRET not in repr(client)
             api_config = ApiConfig.create(SECRET, sim.base_url)
@@ -907,10 +917,6 @@ async def test_a_key_echoed_by_the_server_is_redacted_from_errors_and_logs(
     assert SECRET not in caplog.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12, rule 8: a field value quoted in a ResponseError shows the echoed key",
-)
 async def test_a_key_echoed_in_a_field_value_is_redacted_from_the_response_error() -> None:
     body = modified(lambda b: b["stats"].update(finished="{key}"))
     transport = Scripted(echoing(200, body.decode()))
@@ -933,11 +939,11 @@ async def test_a_cancelled_send_leaves_no_task_and_gives_its_slot_back(
     with anyio.move_on_after(5) as scope:
         async with anyio.create_task_group() as tg:
             for _ in range(10):  # ten hung starts hold every slot of the POST limit
-                tg.start_soon(shared.send, request)
+                tg.start_soon(shared.send, request, as_is)
     assert scope.cancelled_caught
     cancelled = anyio.current_time()
     assert client_tasks() == set()
-    response = await shared.send(request)  # waits for the window, not forever
+    response = await shared.send(request, as_is)  # waits for the window, not forever
     assert response.status == 201
     assert anyio.current_time() == pytest.approx(cancelled + 1.05)
     assert sim.stats.requests["POST", BULK] == 11
