@@ -144,7 +144,10 @@ class AiohttpTransport:
             ) from _redacted(exc)
 
     async def _read(self, resp: aiohttp.ClientResponse, request: Request) -> bytes:
-        if resp.content_length is not None:
+        """The whole body, capped at ``max_body`` bytes as decoded: a compressed body is
+        read chunk by chunk, whatever its Content-Length says (a gzip bomb is small)."""
+        encoding = resp.headers.get("content-encoding", "identity").strip().lower()
+        if resp.content_length is not None and encoding in ("", "identity"):
             return await resp.read()
         chunks: list[bytes] = []
         size = 0
