@@ -64,6 +64,9 @@ class Pollable(Protocol):
 _EARLY = 1e-6
 """A loop may run a timer up to its clock resolution early: such a tick counts as come."""
 
+HINT_WINDOW = 1.0
+"""Seconds within which more webhook hints for one job add no poll."""
+
 REREADS = 3
 """Answers in a row that cannot be read into their model (malformed or inconsistent) before
 the waiter is told; transient failures (outages, 429s, unreadable bodies) never end a
@@ -115,10 +118,13 @@ class Watch:
     """One job being waited on by one waiter."""
 
     __slots__ = (
+        "again",
         "deadline",
         "failures",
+        "hinted",
         "job_id",
         "last",
+        "place",
         "plan",
         "read",
         "reader",
@@ -151,6 +157,9 @@ class Watch:
         self.deadline = deadline
         self.report = report
         self.failures = 0
+        self.hinted = -math.inf
+        self.again = False
+        self.place = -1
         self.last: Progress | None = None
         self.state = WatchState.QUEUED
         self.scope: anyio.CancelScope | None = None
@@ -237,9 +246,17 @@ class Scheduler:
         self._push(watch, last_call(self.now(), delay, watch.deadline, first=True))
 
     def poll_now(self, watch: Watch) -> None:
-        """Poll ``watch`` as soon as a worker is free (e.g. a webhook said it finished)."""
-        if watch.live:
-            self._push(watch, self.now())
+        """Poll ``watch`` as soon as a worker is free (a webhook said it finished). Hints
+        coalesce: at most one extra poll per ``HINT_WINDOW`` seconds, none while one is in
+        flight but one right after it; a watch never holds more than one place in line."""
+        now = self.now()
+        if not watch.live or now - watch.hinted < HINT_WINDOW:
+            return
+        watch.hinted = now
+        if watch.state is WatchState.POLLING:
+            watch.again = True
+        else:
+            self._push(watch, now)
 
     def cancel(self, watch: Watch) -> None:
         """Stop watching: the heap entry is dropped lazily, an in-flight poll is cancelled."""
@@ -264,7 +281,9 @@ class Scheduler:
                 parked.set_result(None)
 
     def _push(self, watch: Watch, due: float) -> None:
-        heapq.heappush(self._heap, (due, next(self._seq), watch))
+        """(Re)place ``watch`` in line at ``due``; an earlier place of it goes stale."""
+        watch.place = next(self._seq)
+        heapq.heappush(self._heap, (due, watch.place, watch))
         if due < self._timer_due:
             self._arm(due)
 
@@ -308,8 +327,8 @@ class Scheduler:
         # come: one wake-up of the loop serves many polls, which costs far less CPU than one
         # wake-up each, and moves no poll by more than half a tick.
         while heap:
-            due, _, watch = heap[0]
-            if not watch.live:
+            due, place, watch = heap[0]
+            if not watch.live or place != watch.place:
                 heapq.heappop(heap)
                 continue
             if self._tick(due) > now + _EARLY:
@@ -439,7 +458,11 @@ class Scheduler:
             if not watch.live:  # the waiter left: its stream is closed
                 return
         watch.state = WatchState.QUEUED
-        due = last_call(now, plan.next_delay(now, self._rand()), watch.deadline, gap=self._gap)
+        if watch.again:  # a hint came while this poll was out
+            watch.again = False
+            due = now
+        else:
+            due = last_call(now, plan.next_delay(now, self._rand()), watch.deadline, gap=self._gap)
         self._push(watch, due)
 
     def _finish(self, event: Finished | Failed) -> None:

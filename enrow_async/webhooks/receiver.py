@@ -65,6 +65,7 @@ class WebhookReceiver:
         max_body: int = 64 * 1024,
         public_url: str | None = None,
         remember: int = 1000,
+        read_timeout: float = 10.0,
     ) -> None:
         if not _PATH_RE.fullmatch(path):
             raise ValueError(f"path must look like '/enrow/webhook', got {path!r}")
@@ -72,19 +73,23 @@ class WebhookReceiver:
             raise ValueError("secret must be 1-256 URL-safe characters (A-Z a-z 0-9 . _ ~ -)")
         if max_body < 1 or remember < 0:
             raise ValueError("max_body must be positive and remember not negative")
+        if not 0 < read_timeout < float("inf"):
+            raise ValueError(f"read_timeout must be finite and > 0 seconds, got {read_timeout!r}")
         if public_url is not None and not public_url.startswith(("https://", "http://")):
             raise ValueError("public_url must start with https:// (or http://)")
         self.host = host
         self.port = port
         self.path = path
         self.max_body = max_body
+        self.read_timeout = read_timeout
         self.remember = remember
         self.events_received = 0
         """Valid events accepted (answered 200), including those nobody waited for."""
         self.ignored = 0
         """Accepted events whose id had no subscriber when they arrived."""
         self.rejected = 0
-        """Requests answered 400 (bad or oversized body) or 404 (wrong or missing secret)."""
+        """Requests answered 400 (bad or oversized body), 404 (wrong or missing secret) or
+        408 (a body slower than ``read_timeout``); each is logged at DEBUG only."""
         self._secret = secret
         self._public_url = public_url.rstrip("/") if public_url else None
         self._subscribers: dict[str, dict[int, WebhookCallback]] = {}
@@ -230,10 +235,9 @@ class WebhookReceiver:
 
     def _reject(self, status: int, reason: str) -> web.Response:
         self.rejected += 1
+        logger.debug("rejected a webhook request (%d): %s", status, reason)
         if status == 404:
-            logger.debug("rejected a webhook request: %s", reason)
             return web.Response(status=404, text=_NOT_FOUND)
-        logger.warning("rejected a webhook request: %s", reason)
         return web.Response(status=status, text=reason)
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -245,10 +249,13 @@ class WebhookReceiver:
         if request.content_length is not None and request.content_length > self.max_body:
             return self._reject(400, too_big)
         body = bytearray()
-        while chunk := await request.content.read(self.max_body + 1 - len(body)):
-            body += chunk
-            if len(body) > self.max_body:
-                return self._reject(400, too_big)
+        with anyio.move_on_after(self.read_timeout) as reading:
+            while chunk := await request.content.read(self.max_body + 1 - len(body)):
+                body += chunk
+                if len(body) > self.max_body:
+                    return self._reject(400, too_big)
+        if reading.cancelled_caught:
+            return self._reject(408, f"body not read within {self.read_timeout:g} s")
         try:
             event = parse_webhook(bytes(body))
         except WebhookPayloadError as exc:
