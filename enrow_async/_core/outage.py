@@ -3,7 +3,7 @@
 :class:`Health` counts transient failures in a row across every request of one client.
 After ``threshold`` of them the API counts as down: no poll starts before ``until``, then
 a single probe goes; its success ends the outage (every held poll goes at once, at full
-precision), its failure makes the wait 1.5 times longer, up to 15 s, jittered. A 429 pauses
+precision), its failure doubles the wait, from 0.2 s up to 15 s, jittered. A 429 pauses
 every request (``pause``) for its ``Retry-After`` or a backoff, down or not. So
 during an outage a client polls about once per 15 s, however many waits it serves.
 Pure: times and random draws are passed in.
@@ -25,7 +25,7 @@ class Health:
     """Failures in a row, and until when new polls wait (on the loop's clock)."""
 
     threshold: int = 3
-    backoff: Backoff = attrs.field(factory=lambda: Backoff(initial=0.5, factor=1.5, cap=15.0))
+    backoff: Backoff = attrs.field(factory=lambda: Backoff(initial=0.2, factor=2.0, cap=15.0))
     failures: int = 0
     until: float = 0.0
     """No poll before this (a 429's pause, or the outage's backoff)."""

@@ -315,17 +315,17 @@ async def test_after_dropped_connections_the_wait_completes_cleanly(
     kind: Any,
 ) -> None:
     ids = [sim.add_batch(SEARCHES, duration=0.1) for _ in range(4)]
-    sim.inject(kind, count=6, path=BULK)
+    sim.inject(kind, count=3, path=BULK)  # short of an outage: each poll backs off alone
     async with aiohttp.ClientSession() as own:
         async with make_client(session=own) as client:
             got = [b.id async for b in client.wait_for_batches(ids, timeout=20)]
             assert sorted(got) == sorted(ids)
             await assert_nothing_waits(relay, own)
-        assert sim.stats.faults[kind] == 6
+        assert sim.stats.faults[kind] == 3
     transport = AiohttpTransport()
     async with make_client(transport=transport) as client:
         session = transport.session
-        sim.inject(kind, count=4, path=BULK)
+        sim.inject(kind, count=2, path=BULK)
         batch = await client.wait_for_batch(ids[0], timeout=10)
         assert batch.status is BatchStatus.COMPLETED
     await assert_released(relay, session)

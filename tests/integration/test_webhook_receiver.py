@@ -7,6 +7,7 @@ Options, URLs and waits without a socket: ``tests/unit/webhooks/test_receiver.py
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -17,6 +18,7 @@ import anyio
 import orjson
 import pytest
 from aiohttp import web
+from yarl import URL
 
 from enrow_async import BatchStatus, EnrowClient
 from enrow_async.models import (
@@ -109,6 +111,7 @@ async def test_bad_bodies_get_400(
     session: aiohttp.ClientSession, body: bytes, words: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     seen: list[WebhookEvent] = []
+    caplog.set_level(logging.DEBUG, logger="enrow_async")
     async with WebhookReceiver() as hooks:
         hooks.subscribe("x", seen.append)
         status, text = await post(session, hooks.url, body)
@@ -116,6 +119,8 @@ async def test_bad_bodies_get_400(
     assert words in text
     assert seen == []
     assert (hooks.events_received, hooks.rejected) == (0, 1)
+    # Rejections are logged at DEBUG only: a flood of bad requests must not flood the logs.
+    assert [r.levelno for r in caplog.records if "rejected" in r.getMessage()] == [logging.DEBUG]
     assert words in caplog.text
 
 
@@ -304,3 +309,19 @@ async def test_webhook_wakes_verify_and_phone_waits(sim: EnrowSimulator, connect
     assert batch.status is BatchStatus.COMPLETED
     assert phone.params["linkedin_url"] == linkedin
     assert sim.stats.webhooks_delivered == 2
+
+
+async def test_a_body_slower_than_read_timeout_gets_408() -> None:
+    async with WebhookReceiver(read_timeout=0.2) as hooks:
+        url = URL(hooks.url)
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        writer.write(
+            f"POST {url.path} HTTP/1.1\r\nHost: {url.host}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 100\r\n\r\n{".encode()
+        )
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+        writer.close()
+        await writer.wait_closed()
+    assert b" 408 " in status_line
+    assert hooks.rejected == 1

@@ -81,12 +81,12 @@ async def test_300_waits_outlive_an_outage_with_exact_results(
 
 
 def _probes(seconds: float) -> int:
-    """Probes in ``seconds`` of outage: waits of 0.25-0.5 s growing 1.5x, capped at 7.5-15 s."""
-    wait, spent, probes = 0.25, 0.0, 0
+    """Probes in ``seconds`` of outage: waits of 0.1-0.2 s doubling, capped at 7.5-15 s."""
+    wait, spent, probes = 0.1, 0.0, 0
     while spent < seconds:
         spent += wait
         probes += 1
-        wait = min(wait * 1.5, 7.5)
+        wait = min(wait * 2, 7.5)
     return probes
 
 
