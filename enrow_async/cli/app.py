@@ -35,6 +35,7 @@ __all__ = ["build_parser", "main", "run", "run_async"]
 _COMMON: dict[str, Any] = {
     "base_url": None,
     "sandbox": False,
+    "sandbox_duration": SANDBOX_DURATION,
     "key_file": None,
     "timeout": DEFAULT_TIMEOUT,
     "concurrency": 64,
@@ -81,6 +82,13 @@ def _common() -> argparse.ArgumentParser:
     add = functools.partial(group.add_argument, default=argparse.SUPPRESS)
     add("--base-url", metavar="URL", help="API address (default https://api.enrow.io)")
     add("--sandbox", action="store_true", help="use the built-in simulator: no key, no credits")
+    add(
+        "--sandbox-duration",
+        nargs=2,
+        type=float,
+        metavar=("MIN", "MAX"),
+        help="with --sandbox: seconds a simulated batch takes (default 2 6)",
+    )
     add("--key-file", metavar="PATH", type=Path, help="read the API key from this file")
     add(
         "--timeout",
@@ -209,6 +217,7 @@ def _command(
         )
     connect = connector(
         sandbox=args.sandbox,
+        sandbox_duration=tuple(args.sandbox_duration),
         base_url=args.base_url,
         key_file=args.key_file,
         concurrency=args.concurrency,

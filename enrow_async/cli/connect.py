@@ -58,6 +58,7 @@ def connector(
     concurrency: int,
     streams: Streams,
     client: ClientFactory = EnrowClient,
+    sandbox_duration: tuple[float, ...] = SANDBOX_DURATION,
 ) -> Connect:
     """The client's opener. Without ``sandbox`` the client is built at once, so a missing
     key or a bad URL is refused (ConfigurationError) before any work."""
@@ -69,7 +70,8 @@ def connector(
         async def simulated() -> AsyncIterator[EnrowClient]:
             from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
-            config = SimulatorConfig(duration=SANDBOX_DURATION)
+            low, high = sandbox_duration
+            config = SimulatorConfig(duration=(low, high))
             async with EnrowSimulator(config, host="127.0.0.1", port=0) as sim:
                 streams.note(
                     f"sandbox: the built-in simulator at {sim.base_url}"

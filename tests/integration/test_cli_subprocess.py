@@ -82,7 +82,17 @@ def test_help_from_the_module_and_the_console_script() -> None:
 
 
 def test_find_in_the_sandbox(tmp_path: Path) -> None:
-    done = cli("find", LEADS, "-o", "found.csv", "--sandbox", cwd=tmp_path)
+    done = cli(
+        "find",
+        LEADS,
+        "-o",
+        "found.csv",
+        "--sandbox",
+        "--sandbox-duration",
+        "0.2",
+        "0.5",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     clean(done.stderr)
     assert "sandbox: the built-in simulator at http://127.0.0.1:" in done.stderr
