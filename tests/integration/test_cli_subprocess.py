@@ -113,6 +113,7 @@ async def test_ctrl_c_keeps_the_journal_and_the_same_command_resumes(tmp_path: P
     with (tmp_path / "in.csv").open("w", newline="") as stream:
         csv.writer(stream).writerows(rows)
     args = ["find", "in.csv", "-o", "out.csv", "--journal", "j.journal", "--batch-size", "100"]
+    args += ["--progress-every", "0.1"]
     async with EnrowSimulator(config, host="127.0.0.1", port=0) as sim:
         args += ["--base-url", sim.base_url]
         env = environ(sim.api_key)

@@ -343,7 +343,7 @@ async def test_drops_past_every_retry_end_a_call_or_a_wait_and_leave_nothing(
         with pytest.raises(TransportError):
             await client.get_bulk_results(batch_id)
         with pytest.raises(BatchTimeoutError):  # a wait polls through drops to its deadline
-            await client.wait_for_batch(batch_id, timeout=1.0)
+            await client.wait_for_batch(batch_id, timeout=0.3)
         await until(lambda: client_tasks() == set())
         await until(lambda: relay.open == 0)  # the server closed every one of them
     await assert_released(relay, session)
