@@ -63,7 +63,17 @@ per test, configured by the ``enrow_simulator_config`` fixture (override it to c
 ``enrow_memory_simulator`` and ``enrow_memory_transport`` keep one in memory.
 """
 
-from ._config import CURVES, FAULT_KINDS, Curve, FaultKind, Faults, ManualClock, SimulatorConfig
+from ._config import (
+    CURVES,
+    FAULT_KINDS,
+    Curve,
+    FaultKind,
+    Faults,
+    ManualClock,
+    Outage,
+    OutageKind,
+    SimulatorConfig,
+)
 from ._jobs import Job
 from ._memory import MemoryTransport
 from ._server import MEMORY_BASE_URL, EnrowSimulator
@@ -82,6 +92,8 @@ __all__ = [
     "Job",
     "LivelockError",
     "ManualClock",
+    "Outage",
+    "OutageKind",
     "MemoryTransport",
     "SimulatorConfig",
     "SimulatorStats",

@@ -40,6 +40,8 @@ STATS_PATH = "/_simulator/stats"
 """Private inspection endpoint, outside the real API: the stats as JSON, no key needed."""
 
 _ONGOING_SINGLE = b'{"qualification": "ongoing"}'
+_TOO_MANY = b'{"message": "Too Many Requests"}'
+_UNAVAILABLE = b'{"message": "Service unavailable"}'
 
 
 @attrs.frozen
@@ -75,6 +77,18 @@ class Arrival:
     early: Answer | None = None
 
 
+def _inconsistent(answer: Answer) -> Answer:
+    """A completed bulk answer whose last result repeats the first one's index."""
+    if answer.status != 200:
+        return answer
+    body = orjson.loads(answer.body)
+    results = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(results, list) or len(results) < 2:
+        return answer
+    results[-1] = {**results[-1], "index": results[0]["index"]}
+    return attrs.evolve(answer, body=orjson.dumps(body))
+
+
 def _error_answer(error: ApiError) -> Answer:
     extra = tuple((error.headers or {}).items())
     return Answer.json(error.status, orjson.dumps(error.body), *extra)
@@ -92,10 +106,12 @@ class Api:
         self.faults = faults
         self.stopping = asyncio.Event()
         self.up = False
+        self.opened_at = 0.0
 
     def open(self) -> None:
         self.stopping.clear()
         self.up = True
+        self.opened_at = self.state.now()
 
     def shut(self) -> None:
         self.up = False
@@ -107,12 +123,32 @@ class Api:
         if path == STATS_PATH:
             return Arrival(method, path, early=Answer.json(200, orjson.dumps(stats.to_json())))
         stats.requests[method, path] += 1
+        outage = self._outage()
+        if outage is not None:
+            stats.faults[f"outage_{outage}"] += 1
+            if outage == "reset":
+                return Arrival(method, path, "drop")
+            if outage == "429":
+                wait = ("Retry-After", f"{self.faults.faults.retry_after:g}")
+                return Arrival(method, path, early=Answer.json(429, _TOO_MANY, wait))
+            return Arrival(method, path, early=Answer.json(503, _UNAVAILABLE))
         fault = self.faults.pick(method, path)
         if fault is None:
             return Arrival(method, path)
         stats.faults[fault] += 1
         hold = {"hang": math.inf, "slow": self.faults.faults.slow_seconds}.get(fault, 0.0)
         return Arrival(method, path, fault, hold, self.faults.answer(fault))
+
+    def _outage(self) -> str | None:
+        """The kind of the outage window the simulator is in, if any."""
+        windows = self.faults.faults.outages
+        if not windows:
+            return None
+        since = self.state.now() - self.opened_at
+        for window in windows:
+            if window.start <= since < window.end:
+                return window.kind
+        return None
 
     async def hold(self, arrival: Arrival) -> None:
         """Wait as the request's fault says, or until the simulator stops."""
@@ -141,6 +177,11 @@ class Api:
             return Truncated(answer)
         if arrival.fault == "cut_json":
             return attrs.evolve(answer, body=answer.body[: len(answer.body) // 2])
+        if arrival.fault == "inconsistent":
+            return _inconsistent(answer)
+        if arrival.fault == "echo_key":
+            echo = {"message": f"Invalid settings payload (x-api-key {headers.get('x-api-key')})"}
+            return Answer.json(400, orjson.dumps(echo))
         return answer
 
     def _answer(

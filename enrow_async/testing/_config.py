@@ -15,6 +15,8 @@ __all__ = [
     "FaultKind",
     "Faults",
     "ManualClock",
+    "Outage",
+    "OutageKind",
     "SimulatorConfig",
 ]
 
@@ -28,9 +30,33 @@ FaultKind = Literal[
     "slow",
     "hang",
     "cut_json",
+    "inconsistent",
+    "echo_key",
 ]
 """``drop`` loses the request before the server acts on it, ``drop_after`` after it did;
-``cut_json`` answers in valid framing with half the API's JSON, after it acted."""
+``cut_json`` answers in valid framing with half the API's JSON, after it acted;
+``inconsistent`` gives a completed bulk answer whose last result repeats the first's index;
+``echo_key`` answers 400 with a message that quotes the request's ``x-api-key``."""
+
+OutageKind = Literal["reset", "503", "429"]
+
+
+@attrs.frozen
+class Outage:
+    """From ``start`` to ``end`` seconds after the simulator started (its clock), every API
+    request fails as ``kind`` says: ``reset`` (the connection closes before the API acts),
+    ``503``, or ``429`` with ``Retry-After`` (``Faults.retry_after``)."""
+
+    start: float = attrs.field(validator=attrs.validators.ge(0.0))
+    end: float
+    kind: OutageKind = "503"
+
+    def __attrs_post_init__(self) -> None:
+        if not self.start <= self.end < math.inf:
+            raise ValueError(f"an outage needs 0 <= start <= end < inf, got {self!r}")
+        if self.kind not in ("reset", "503", "429"):
+            raise ValueError(f"outage kind must be reset, 503 or 429, got {self.kind!r}")
+
 
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
@@ -73,9 +99,13 @@ class Faults:
     slow: float = attrs.field(default=0.0, validator=_rate)
     hang: float = attrs.field(default=0.0, validator=_rate)
     cut_json: float = attrs.field(default=0.0, validator=_rate)
+    inconsistent: float = attrs.field(default=0.0, validator=_rate)
+    echo_key: float = attrs.field(default=0.0, validator=_rate)
     retry_after: float = attrs.field(default=0.05, validator=_non_negative)
     slow_seconds: float = attrs.field(default=0.2, validator=_non_negative)
     methods: tuple[str, ...] = attrs.field(default=("GET",), converter=_upper)
+    outages: tuple[Outage, ...] = attrs.field(default=(), converter=tuple)
+    """Windows of time in which every request fails (whatever its method)."""
 
     def __attrs_post_init__(self) -> None:
         if self.total > 1.0 + 1e-9:
