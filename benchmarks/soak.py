@@ -1,6 +1,8 @@
 """Soak: many batches through a simulator that keeps failing; count what got lost or doubled.
 
     .venv/bin/python benchmarks/soak.py                       # 1,000 batches over 60 s
+    .venv/bin/python benchmarks/soak.py --outage 20,25,reset --outage 30,35,503 \
+        --storm 40,70                                          # outages and a 429 storm
     .venv/bin/python benchmarks/soak.py --batches 3000 --seconds 300 --drop 0.08
     .venv/bin/python benchmarks/soak.py --hang 0.005 --read-timeout 2
 
@@ -15,6 +17,12 @@ budget's low-water mark, lost, duplicated and mismatched batches, and the wall t
 was ended by an error (e.g. RetryBudgetExhaustedError once the faults drain the budget) are
 counted apart, as reported rather than lost. Exit status 0 only if every batch was yielded
 exactly once with the server's results.
+
+``--outage START,END,KIND`` adds a window (seconds after the start) in which every GET
+fails (``reset``: the connection closes; ``503``); ``--storm START,END`` one in which every
+request, POSTs too, gets a 429 with ``Retry-After``. The summary reports the requests that
+reached the simulator during each window and their rate, and checks that no batch was
+started twice (the simulator created exactly the batches the client started).
 
 Note: aiohttp resends a GET once, silently, when a kept-alive connection is dropped, so
 the client retries fewer ``drop`` faults than the simulator injects.
@@ -39,11 +47,12 @@ from enrow_async import (
     EnrowClient,
     EnrowError,
     PollPolicy,
+    RateLimitError,
     RetryBudget,
     RetryPolicy,
 )
 from enrow_async._core.convert import structure
-from enrow_async.testing import FAULT_KINDS, EnrowSimulator, Faults, SimulatorConfig
+from enrow_async.testing import FAULT_KINDS, EnrowSimulator, Faults, Outage, SimulatorConfig
 
 BULK = "/email/find/bulk"
 SIZES = (1, 1, 3, 10, 10, 25, 50, 100, 250, 800)
@@ -57,6 +66,9 @@ RATES = {
     "truncate": 0.03,
     "slow": 0.02,
     "hang": 0.0,
+    "cut_json": 0.0,
+    "inconsistent": 0.0,
+    "echo_key": 0.0,
 }
 
 
@@ -86,6 +98,8 @@ class Tally:
     errors: Counter[str] = attrs.Factory(Counter)
     abandoned: set[str] = attrs.Factory(set)
     """Batches of waves that an error ended: not yielded, but reported, not silently lost."""
+    start_retries: int = 0
+    """Starts refused with 429 after the client's own retries, sent again a second later."""
 
 
 def searches(rng: random.Random, n: int, batch: int) -> list[dict[str, object]]:
@@ -118,10 +132,13 @@ async def wave(
 
 async def soak(args: argparse.Namespace) -> Summary:
     rng = random.Random(args.seed)
+    windows = [Outage(a, b, kind, methods="GET") for a, b, kind in args.outage]
+    windows += [Outage(a, b, "429") for a, b in args.storm]
     faults = Faults(
         **{kind: getattr(args, kind) for kind in FAULT_KINDS},
         retry_after=args.retry_after,
         slow_seconds=args.slow_seconds,
+        outages=windows,
     )
     config = SimulatorConfig(
         seed=args.seed, duration=args.duration, faults=faults, post_rate_limit=None
@@ -156,12 +173,25 @@ async def soak(args: argparse.Namespace) -> Summary:
             for _ in range(count):
                 size = rng.choice(SIZES)
                 searches_total += size
-                job = await client.start_bulk_search(searches(rng, size, len(tally.started)))
+                people = searches(rng, size, len(tally.started))
+                while True:
+                    try:
+                        job = await client.start_bulk_search(people)
+                        break
+                    except RateLimitError:  # certainly not started: safe to send later
+                        tally.start_retries += 1
+                        await asyncio.sleep(1.0)
                 tally.started.append(job.id)
                 ids.append(job.id)
             tg.create_task(wave(client, sim, ids, tally, args.timeout))
     stats = sim.stats
     return Summary(
+        created=stats.created[BULK],
+        start_retries=tally.start_retries,
+        windows=[
+            (f"{w.kind} {w.start:g}-{w.end:g} s", stats.faults[f"outage_{w.kind}"], w.end - w.start)
+            for w in windows
+        ],
         batches=len(tally.started),
         searches=searches_total,
         gets=stats.requests["GET", BULK],
@@ -183,6 +213,9 @@ async def soak(args: argparse.Namespace) -> Summary:
 
 @attrs.frozen(kw_only=True)
 class Summary:
+    created: int
+    start_retries: int
+    windows: list[tuple[str, int, float]]
     batches: int
     searches: int
     gets: int
@@ -202,7 +235,8 @@ class Summary:
 
     @property
     def ok(self) -> bool:
-        return not (self.lost or self.abandoned or self.duplicated or self.mismatched)
+        twice = self.created != self.batches
+        return not (self.lost or self.abandoned or self.duplicated or self.mismatched or twice)
 
     def table(self) -> str:
         gets = max(self.gets, 1)
@@ -224,6 +258,8 @@ class Summary:
                 "retry budget low / cap",
                 f"{self.budget_low} / {self.budget} (refused {self.refused})",
             ),
+            ("started twice", str(self.created - self.batches)),
+            ("starts refused (429) and sent later", str(self.start_retries)),
             ("lost (silently)", str(self.lost)),
             ("duplicated", str(self.duplicated)),
             ("mismatched results", str(self.mismatched)),
@@ -232,8 +268,21 @@ class Summary:
             ("wall time", f"{self.wall:.1f} s"),
             ("CPU (client + simulator)", f"{self.cpu:.1f} s; peak RSS {peak_rss_mb():.0f} MB"),
         ]
+        seen: Counter[str] = Counter()
+        for name, count, seconds in self.windows:  # same-kind windows share one counter
+            kind = name.split()[0]
+            seen[kind] += 1
+            if seen[kind] == 1:
+                lines.append(
+                    (f"during {kind} windows", f"{count} requests ({count / seconds:.1f}/s)")
+                )
         width = max(len(name) for name, _ in lines)
         return "\n".join(f"{name:<{width}}  {value}" for name, value in lines)
+
+
+def _window(text: str) -> tuple[float, float, str]:
+    start, end, kind = text.split(",")
+    return float(start), float(end), kind
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -263,6 +312,12 @@ def main() -> int:
         "--retry-after", type=float, default=0.1, help="Retry-After of the 429 fault"
     )
     parser.add_argument("--slow-seconds", type=float, default=0.3, help="delay of the slow fault")
+    parser.add_argument(
+        "--outage", type=_window, action="append", default=[], help="START,END,reset|503 (GETs)"
+    )
+    parser.add_argument(
+        "--storm", type=_range, action="append", default=[], help="START,END of a 429 storm"
+    )
     for kind, rate in RATES.items():
         parser.add_argument(
             f"--{kind.replace('_', '-')}",

@@ -130,8 +130,8 @@ class Sender:
         self, request: Request, answer: Response | TransportError, read: Callable[[Response], T]
     ) -> _Read[T] | Retry | OutcomeUnknown | NotFound | Fail:
         """The verdict on one attempt, with a 2xx body read into its model, noted in
-        ``health``: an answer that says something is a sign of life, a transient failure
-        (or a start lost in a 5xx) is not."""
+        ``health``: an answer that says something is a sign of life, a transient failure is
+        not."""
         verdict: Verdict = classify(request, answer, now_epoch=self._wall())
         done: _Read[T] | None = None
         if isinstance(verdict, Success):
@@ -140,21 +140,29 @@ class Sender:
                 done = _Read(read(response))
             except ResponseError as exc:
                 verdict = classify_body(request, response, exc)
-        now = anyio.current_time()
-        if isinstance(verdict, Retry) and verdict.error.transient:
-            self.health.failed(now, self._rand())
-        elif isinstance(verdict, Retry):
-            pass  # an answer about one job (an unknown single id's 500): no sign either way
-        elif isinstance(answer, TransportError) or answer.status >= 500:
-            self.health.failed(now, self._rand())
-        else:
-            self.health.succeeded()
+        self._note(request, answer, verdict)
         if done is not None:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%r -> %d (%d bytes)", request, response.status, len(response.body))
             return done
         assert not isinstance(verdict, Success)
         return verdict
+
+    def _note(
+        self, request: Request, answer: Response | TransportError, verdict: Verdict
+    ) -> None:
+        """What an attempt says of the API's health. Reads only: they are what polls send,
+        and a start answered while reads fail (a partial outage) must not release polls."""
+        if not request.idempotent:
+            return
+        if isinstance(verdict, Retry):
+            if verdict.error.transient:
+                self.health.failed(anyio.current_time(), self._rand())
+            return  # else an answer about one job (an unknown single id's 500)
+        if isinstance(answer, TransportError) or answer.status >= 500:
+            self.health.failed(anyio.current_time(), self._rand())
+        else:
+            self.health.succeeded()
 
     async def _attempt(
         self, request: Request, limiter: SlidingWindow | None

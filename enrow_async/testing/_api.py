@@ -123,7 +123,7 @@ class Api:
         if path == STATS_PATH:
             return Arrival(method, path, early=Answer.json(200, orjson.dumps(stats.to_json())))
         stats.requests[method, path] += 1
-        outage = self._outage()
+        outage = self._outage(method)
         if outage is not None:
             stats.faults[f"outage_{outage}"] += 1
             if outage == "reset":
@@ -139,14 +139,14 @@ class Api:
         hold = {"hang": math.inf, "slow": self.faults.faults.slow_seconds}.get(fault, 0.0)
         return Arrival(method, path, fault, hold, self.faults.answer(fault))
 
-    def _outage(self) -> str | None:
-        """The kind of the outage window the simulator is in, if any."""
+    def _outage(self, method: str) -> str | None:
+        """The kind of the outage window the simulator is in for ``method``, if any."""
         windows = self.faults.faults.outages
         if not windows:
             return None
         since = self.state.now() - self.opened_at
         for window in windows:
-            if window.start <= since < window.end:
+            if window.start <= since < window.end and method in window.methods:
                 return window.kind
         return None
 

@@ -38,31 +38,6 @@ FaultKind = Literal[
 ``inconsistent`` gives a completed bulk answer whose last result repeats the first's index;
 ``echo_key`` answers 400 with a message that quotes the request's ``x-api-key``."""
 
-OutageKind = Literal["reset", "503", "429"]
-
-
-@attrs.frozen
-class Outage:
-    """From ``start`` to ``end`` seconds after the simulator started (its clock), every API
-    request fails as ``kind`` says: ``reset`` (the connection closes before the API acts),
-    ``503``, or ``429`` with ``Retry-After`` (``Faults.retry_after``)."""
-
-    start: float = attrs.field(validator=attrs.validators.ge(0.0))
-    end: float
-    kind: OutageKind = "503"
-
-    def __attrs_post_init__(self) -> None:
-        if not self.start <= self.end < math.inf:
-            raise ValueError(f"an outage needs 0 <= start <= end < inf, got {self!r}")
-        if self.kind not in ("reset", "503", "429"):
-            raise ValueError(f"outage kind must be reset, 503 or 429, got {self.kind!r}")
-
-
-FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
-
-Curve = Literal["linear", "fast_start", "slow_start", "steps", "random"]
-CURVES: tuple[Curve, ...] = get_args(Curve)
-
 
 def _rate(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
     if not 0.0 <= value <= 1.0:
@@ -76,6 +51,34 @@ def _non_negative(_: Any, attribute: attrs.Attribute[float], value: float) -> No
 
 def _upper(methods: str | Iterable[str]) -> tuple[str, ...]:
     return (methods.upper(),) if isinstance(methods, str) else tuple(m.upper() for m in methods)
+
+
+OutageKind = Literal["reset", "503", "429"]
+
+
+@attrs.frozen
+class Outage:
+    """From ``start`` to ``end`` seconds after the simulator started (its clock), every API
+    request of ``methods`` fails as ``kind`` says: ``reset`` (the connection closes before
+    the API acts), ``503``, or ``429`` with ``Retry-After`` (``Faults.retry_after``)."""
+
+    start: float = attrs.field(validator=attrs.validators.ge(0.0))
+    end: float
+    kind: OutageKind = "503"
+    methods: tuple[str, ...] = attrs.field(default=("GET", "POST"), converter=_upper)
+    """The methods it hits (both by default)."""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.start <= self.end < math.inf:
+            raise ValueError(f"an outage needs 0 <= start <= end < inf, got {self!r}")
+        if self.kind not in ("reset", "503", "429"):
+            raise ValueError(f"outage kind must be reset, 503 or 429, got {self.kind!r}")
+
+
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+
+Curve = Literal["linear", "fast_start", "slow_start", "steps", "random"]
+CURVES: tuple[Curve, ...] = get_args(Curve)
 
 
 @attrs.frozen(kw_only=True)
