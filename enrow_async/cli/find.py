@@ -246,4 +246,7 @@ async def find(
     _summary(table, searches, cells, len(entries), waited.batches, options.output, streams)
     if waited.problems or unknown:
         raise CliError(_incomplete(waited.problems, unknown, journal))
+    lacking = sum(cell[1] == "error" for cell in cells)
+    if lacking:  # a row with no result never passes as done
+        raise CliError(f"{lacking} row(s) have no result (written with qualification 'error')")
     return 0

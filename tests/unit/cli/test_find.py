@@ -199,3 +199,27 @@ async def test_a_sandbox_run_cannot_resume(tmp_path: Path, sim: EnrowSimulator, 
     both = await cli(*args, "--sandbox", "--base-url", sim.base_url)
     assert both.code == 2
     assert both.err == "enrow-async: --sandbox and --base-url exclude each other\n"
+
+
+async def test_rows_a_batch_answered_no_result_for_make_the_run_fail(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    """A journalled batch of 4 rows whose server-side batch holds only 2 searches: the 2
+    rows without a result are written as errors and the run exits 1, never 0."""
+    from enrow_async import BulkJob, EmailSearch
+    from enrow_async.cli.journal import Journal
+
+    names = ["Jim Halpert", "Pam Beesly", "Dwight Schrute", "Oscar Martinez"]
+    write_csv(
+        tmp_path / "in.csv", [["fullname", "company_domain"]] + [[n, "dm.com"] for n in names]
+    )
+    people = [EmailSearch(name, "dm.com") for name in names]
+    wire = [{"fullname": p.fullname, "company_domain": p.company_domain} for p in people[:2]]
+    batch_id = sim.add_batch(wire, duration=0.0)
+    journal = Journal(tmp_path / "j.journal")
+    journal.started_batch(journal.posting(0, people), BulkJob(batch_id))
+    args = ["find", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--journal", journal.path]
+    ran = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
+    assert ran.code == 1, ran.err
+    assert "2 row(s) have no result" in ran.err.splitlines()[-1]
+    assert sim.stats.requests["POST", "/email/find/bulk"] == 0
