@@ -148,9 +148,7 @@ class Sender:
         assert not isinstance(verdict, Success)
         return verdict
 
-    def _note(
-        self, request: Request, answer: Response | TransportError, verdict: Verdict
-    ) -> None:
+    def _note(self, request: Request, answer: Response | TransportError, verdict: Verdict) -> None:
         """What an attempt says of the API's health. Reads only: they are what polls send,
         and a start answered while reads fail (a partial outage) must not release polls."""
         if not request.idempotent:
