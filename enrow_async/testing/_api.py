@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import math
+import zlib
 from collections.abc import Mapping
 
 import attrs
@@ -30,6 +32,7 @@ __all__ = [
     "Answer",
     "Api",
     "Arrival",
+    "Dripped",
     "Dropped",
     "Reply",
     "Truncated",
@@ -59,7 +62,15 @@ class Truncated:
     answer: Answer
 
 
-Reply = Answer | Truncated | Dropped
+@attrs.frozen
+class Dripped:
+    """The answer, sent one byte every ``interval`` seconds."""
+
+    answer: Answer
+    interval: float
+
+
+Reply = Answer | Truncated | Dropped | Dripped
 
 
 @attrs.frozen
@@ -75,6 +86,21 @@ class Arrival:
     fault: FaultKind | None = None
     hold: float = 0.0
     early: Answer | None = None
+
+
+def _bomb(answer: Answer, size: int) -> Answer:
+    """``answer`` behind ``size`` bytes of whitespace, as one gzip stream."""
+    body = gzip.compress(b" " * size + answer.body) if size <= 2**20 else _big(answer, size)
+    return Answer(answer.status, body, (*answer.headers, ("Content-Encoding", "gzip")))
+
+
+def _big(answer: Answer, size: int) -> bytes:
+    compressor = zlib.compressobj(wbits=31)
+    chunk = b" " * 2**20
+    parts = [compressor.compress(chunk) for _ in range(size // len(chunk))]
+    parts.append(compressor.compress(b" " * (size % len(chunk)) + answer.body))
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 def _inconsistent(answer: Answer) -> Answer:
@@ -179,6 +205,10 @@ class Api:
             return attrs.evolve(answer, body=answer.body[: len(answer.body) // 2])
         if arrival.fault == "inconsistent":
             return _inconsistent(answer)
+        if arrival.fault == "bomb":
+            return _bomb(answer, self.faults.faults.bomb_bytes)
+        if arrival.fault == "drip":
+            return Dripped(answer, self.faults.faults.drip_seconds)
         if arrival.fault == "echo_key":
             echo = {"message": f"Invalid settings payload (x-api-key {headers.get('x-api-key')})"}
             return Answer.json(400, orjson.dumps(echo))

@@ -6,10 +6,12 @@ answer, an answer cut short, or a connection closed without one.
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ._api import Answer, Api, Dropped, Truncated
+from ._api import Answer, Api, Dripped, Dropped, Truncated
 
 __all__ = ["web_application"]
 
@@ -29,6 +31,8 @@ def web_application(api: Api) -> web.Application:
                 return await _truncated(request, answer)
             case Dropped():
                 return _drop(request)
+            case Dripped(answer, interval):
+                return await _dripped(request, answer, interval, api)
 
     app = web.Application(client_max_size=64 * 2**20)
     app.router.add_route("*", "/{path:.*}", handle)
@@ -44,6 +48,21 @@ def _drop(request: web.Request) -> web.Response:
     if request.transport is not None:
         request.transport.close()
     return web.Response(status=500)  # never reaches the client
+
+
+async def _dripped(
+    request: web.Request, answer: Answer, interval: float, api: Api
+) -> web.StreamResponse:
+    """The answer one byte at a time, ``interval`` seconds apart (until the simulator stops)."""
+    slow = web.StreamResponse(status=answer.status, headers=CIMultiDict(answer.headers))
+    slow.content_length = len(answer.body)
+    await slow.prepare(request)
+    for i in range(len(answer.body)):
+        await slow.write(answer.body[i : i + 1])
+        if api.stopping.is_set():
+            break
+        await asyncio.sleep(interval)
+    return slow
 
 
 async def _truncated(request: web.Request, answer: Answer) -> web.StreamResponse:

@@ -32,11 +32,15 @@ FaultKind = Literal[
     "cut_json",
     "inconsistent",
     "echo_key",
+    "bomb",
+    "drip",
 ]
 """``drop`` loses the request before the server acts on it, ``drop_after`` after it did;
 ``cut_json`` answers in valid framing with half the API's JSON, after it acted;
 ``inconsistent`` gives a completed bulk answer whose last result repeats the first's index;
-``echo_key`` answers 400 with a message that quotes the request's ``x-api-key``."""
+``echo_key`` answers 400 with a message that quotes the request's ``x-api-key``;
+``bomb`` sends the API's answer gzip-compressed behind ``bomb_bytes`` of padding (a small
+body that decodes huge); ``drip`` sends the answer one byte every ``drip_seconds``."""
 
 
 def _rate(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
@@ -104,6 +108,10 @@ class Faults:
     cut_json: float = attrs.field(default=0.0, validator=_rate)
     inconsistent: float = attrs.field(default=0.0, validator=_rate)
     echo_key: float = attrs.field(default=0.0, validator=_rate)
+    bomb: float = attrs.field(default=0.0, validator=_rate)
+    drip: float = attrs.field(default=0.0, validator=_rate)
+    bomb_bytes: int = attrs.field(default=64 * 2**20, validator=attrs.validators.ge(0))
+    drip_seconds: float = attrs.field(default=0.5, validator=_non_negative)
     retry_after: float = attrs.field(default=0.05, validator=_non_negative)
     slow_seconds: float = attrs.field(default=0.2, validator=_non_negative)
     methods: tuple[str, ...] = attrs.field(default=("GET",), converter=_upper)
@@ -177,6 +185,9 @@ class SimulatorConfig:
     post_rate_limit: int | None = attrs.field(default=10, validator=_optional_non_negative)
     faults: Faults = Faults()
     webhook_delay: float = attrs.field(default=0.0, validator=_non_negative)
+    webhook_repeat: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    """Times each webhook event is delivered (a flood of duplicates, as a replaying or
+    misbehaving sender would send)."""
 
 
 class ManualClock:

@@ -20,6 +20,8 @@ back: aiohttp resends a GET once when a kept-alive connection drops, this transp
 
 from __future__ import annotations
 
+import zlib
+
 import anyio
 import anyio.lowlevel
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -27,7 +29,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from .._core.http import Request, Response
 from .._io.transport import DEFAULT_MAX_BODY, too_large
 from ..errors import TransportError
-from ._api import Answer, Dropped, Truncated
+from ._api import Answer, Dripped, Dropped, Truncated
 from ._server import EnrowSimulator
 
 __all__ = ["MemoryTransport"]
@@ -88,12 +90,17 @@ class MemoryTransport:
             body=request.body or b"",
         )
         await anyio.lowlevel.checkpoint()  # the answer travels back
+        if isinstance(reply, Dripped):  # one byte per interval: the whole of it, held
+            await anyio.sleep(reply.interval * len(reply.answer.body))
+            reply = reply.answer
         match reply:
             case Answer(status, body, headers):
+                wire = CIMultiDict(headers)
                 if len(body) > self._max_body:
                     raise too_large(request, status, len(body), self._max_body)
-                wire = CIMultiDict(headers)
                 wire["Content-Length"] = str(len(body))
+                if wire.get("Content-Encoding") == "gzip":  # aiohttp decodes, capped
+                    body = self._gunzip(request, status, body)
                 return Response(status, CIMultiDictProxy(wire), body)
             case Truncated(answer):
                 whole = len(answer.body)
@@ -102,6 +109,13 @@ class MemoryTransport:
                 )
             case Dropped():
                 raise TransportError(f"{where}: ServerDisconnectedError: Server disconnected")
+
+    def _gunzip(self, request: Request, status: int, body: bytes) -> bytes:
+        decoder = zlib.decompressobj(wbits=31)
+        decoded = decoder.decompress(body, self._max_body + 1)
+        if len(decoded) > self._max_body:
+            raise too_large(request, status, len(decoded), self._max_body)
+        return decoded
 
 
 def _or_inf(seconds: float | None) -> float:

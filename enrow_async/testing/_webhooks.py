@@ -33,6 +33,7 @@ class WebhookSender:
         self._clock = loop_time if config.clock is None else config.clock
         self._loop_clock = config.clock is None or config.clock is time.monotonic
         self._delay = config.webhook_delay
+        self._repeat = config.webhook_repeat
         self._stats = stats
         self._due: list[tuple[float, int, Job]] = []
         self._order = itertools.count()
@@ -43,7 +44,8 @@ class WebhookSender:
         self._session: aiohttp.ClientSession | None = None
 
     def schedule(self, job: Job) -> None:
-        heapq.heappush(self._due, (job.finish_at + self._delay, next(self._order), job))
+        for _ in range(self._repeat):
+            heapq.heappush(self._due, (job.finish_at + self._delay, next(self._order), job))
         self._kick()
 
     def start(self) -> None:

@@ -64,3 +64,20 @@ async def test_without_a_notification_the_safety_net_polls_finish_the_wait(
     assert len(batch.results) == 10
     assert hooks.events_received == 0
     assert gets >= 1
+
+
+async def test_a_flood_of_duplicate_webhooks_ends_the_wait_with_one_get_or_two(
+    simulate: Simulate, connect: Connect
+) -> None:
+    config = SimulatorConfig(duration=0.3, webhook_delay=0.05, webhook_repeat=200, seed=1)
+    async with (
+        simulate(config) as sim,
+        WebhookReceiver(host="127.0.0.1", port=0) as hooks,
+        connect(sim, webhook_poll_interval=3600.0) as client,
+    ):
+        job = await client.start_bulk_search(people(20), webhook=hooks.url)
+        batch = await client.wait_for_batch(job.id, timeout=30, webhook=hooks)
+        stats = sim.stats
+    assert batch.status is BatchStatus.COMPLETED
+    assert stats.webhooks_delivered >= 1
+    assert 1 <= stats.requests[GET] <= 2  # 200 notifications, one GET (two at most)
