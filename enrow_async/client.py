@@ -13,7 +13,7 @@ import os
 import random
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
@@ -26,14 +26,11 @@ from ._core.schedule import PollPolicy
 from ._io.jobs import DEFAULT_TIMEOUT, JobRunner
 from ._io.scheduler import Scheduler
 from ._io.sender import Sender
-from ._io.transport import DEFAULT_MAX_BODY, AiohttpTransport, Transport
+from ._io.transport import DEFAULT_MAX_BODY, AiohttpTransport, ClientSession, Transport
 from ._io.waiting import BatchStream, JobProgressCallback, ProgressCallback, WebhookSource
 from .errors import ConfigurationError
 from .models import BulkJob, BulkResults, Custom, EmailResult, EmailSearch, Progress
 from .resources import AccountResource, EmailResource, PhoneResource, VerifyResource
-
-if TYPE_CHECKING:
-    import aiohttp
 
 __all__ = ["DEFAULT_TIMEOUT", "EnrowClient"]
 
@@ -55,7 +52,7 @@ class EnrowClient:
         api_key: str | None = None,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        session: aiohttp.ClientSession | None = None,
+        session: ClientSession | None = None,
         max_in_flight: int = 64,
         max_connections: int = 100,
         poll_policy: PollPolicy | None = None,

@@ -12,13 +12,14 @@ from types import TracebackType
 from typing import Protocol
 
 import aiohttp
+from aiohttp import ClientSession  # re-exported: the type of EnrowClient(session=...)
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .._core.http import Request, Response
 from ..errors import ResponseError, TransportError
 
-__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "Transport", "too_large"]
+__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "ClientSession", "Transport", "too_large"]
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 """32 MiB: a completed 5,000-result batch is about 2-3 MiB on the wire."""
