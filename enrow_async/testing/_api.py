@@ -86,6 +86,8 @@ class Arrival:
     fault: FaultKind | None = None
     hold: float = 0.0
     early: Answer | None = None
+    refused: bool = False
+    """No connection at all (an outage of kind ``refuse``): nothing reached the API."""
 
 
 def _bomb(answer: Answer, size: int) -> Answer:
@@ -152,8 +154,8 @@ class Api:
         outage = self._outage(method)
         if outage is not None:
             stats.faults[f"outage_{outage}"] += 1
-            if outage == "reset":
-                return Arrival(method, path, "drop")
+            if outage in ("reset", "refuse"):
+                return Arrival(method, path, "drop", refused=outage == "refuse")
             if outage == "429":
                 wait = ("Retry-After", f"{self.faults.faults.retry_after:g}")
                 return Arrival(method, path, early=Answer.json(429, _TOO_MANY, wait))

@@ -57,14 +57,16 @@ def _upper(methods: str | Iterable[str]) -> tuple[str, ...]:
     return (methods.upper(),) if isinstance(methods, str) else tuple(m.upper() for m in methods)
 
 
-OutageKind = Literal["reset", "503", "429"]
+OutageKind = Literal["refuse", "reset", "503", "429"]
 
 
 @attrs.frozen
 class Outage:
     """From ``start`` to ``end`` seconds after the simulator started (its clock), every API
-    request of ``methods`` fails as ``kind`` says: ``reset`` (the connection closes before
-    the API acts), ``503``, or ``429`` with ``Retry-After`` (``Faults.retry_after``)."""
+    request of ``methods`` fails as ``kind`` says: ``refuse`` (no connection: nothing was
+    sent; over HTTP, where a running server cannot refuse, it closes it as ``reset`` does),
+    ``reset`` (the connection closes before the API acts), ``503``, or ``429`` with
+    ``Retry-After`` (``Faults.retry_after``)."""
 
     start: float = attrs.field(validator=attrs.validators.ge(0.0))
     end: float
@@ -75,8 +77,8 @@ class Outage:
     def __attrs_post_init__(self) -> None:
         if not self.start <= self.end < math.inf:
             raise ValueError(f"an outage needs 0 <= start <= end < inf, got {self!r}")
-        if self.kind not in ("reset", "503", "429"):
-            raise ValueError(f"outage kind must be reset, 503 or 429, got {self.kind!r}")
+        if self.kind not in ("refuse", "reset", "503", "429"):
+            raise ValueError(f"outage kind must be refuse, reset, 503 or 429, got {self.kind!r}")
 
 
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)

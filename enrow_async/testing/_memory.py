@@ -83,6 +83,8 @@ class MemoryTransport:
             await api.hold(arrival)
         if scope.cancelled_caught:
             raise TransportError(f"{where}: no answer within the read/connect timeout")
+        if arrival.refused:
+            raise TransportError(f"{where}: cannot connect (refused)", request_sent=False)
         reply = api.respond(
             arrival,
             query=request.params,

@@ -32,7 +32,7 @@ def test_an_outage_must_make_sense() -> None:
         Outage(0.0, 1.0, "flood")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("kind", ["503", "reset", "429"])
+@pytest.mark.parametrize("kind", ["503", "reset", "refuse", "429"])
 async def test_every_request_in_the_window_fails_and_none_after(
     connect: Connect, kind: str
 ) -> None:
@@ -47,6 +47,16 @@ async def test_every_request_in_the_window_fails_and_none_after(
             batch = await client.get_bulk_results(batch_id)
         assert batch.status is BatchStatus.ONGOING
         assert sim.stats.faults[f"outage_{kind}"] >= 1
+
+
+async def test_a_refused_start_is_sent_again_and_starts_one_batch(connect: Connect) -> None:
+    faults = Faults(outages=(Outage(0.0, 0.5, "refuse"),))
+    async with EnrowSimulator(SimulatorConfig(faults=faults), serve=False) as sim:
+        async with connect(sim) as client:
+            job = await client.start_bulk_search(SEARCHES)  # refused at t=0, sent again
+        assert sim.stats.created["/email/find/bulk"] == 1
+        assert sim.batch(job.id).requested == 3
+        assert sim.stats.faults["outage_refuse"] >= 1
 
 
 async def test_a_wait_outlives_the_simulators_outage(connect: Connect) -> None:
