@@ -16,6 +16,7 @@ from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.retry import RetryBudget, RetryPolicy
 from ._core.schedule import Backoff, PollPolicy
 from ._io.waiting import BatchStream, JobProgressCallback, ProgressCallback, WebhookSource
+from ._version import __version__
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import (
     APIError,
@@ -163,6 +164,7 @@ __all__ = [
     "WebhookReceiver",
     "WebhookSearchResult",
     "WebhookSource",
+    "__version__",
     "parse_webhook",
 ]
 

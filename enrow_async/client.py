@@ -38,7 +38,8 @@ __all__ = ["DEFAULT_TIMEOUT", "EnrowClient"]
 class EnrowClient:
     """Asyncio client for the Enrow API. Use it as ``async with EnrowClient() as client``.
 
-    ``api_key`` defaults to the ``ENROW_API_KEY`` environment variable. One client holds one
+    ``api_key`` defaults to the ``ENROW_API_KEY`` environment variable, ``base_url`` to
+    ``ENROW_BASE_URL`` (else ``https://api.enrow.io``). One client holds one
     connection pool and one polling scheduler shared by every wait, however many batches.
     ``transport`` replaces the default aiohttp transport (for example
     ``enrow_async.testing.MemoryTransport``); ``session``, ``max_connections``,
@@ -51,7 +52,7 @@ class EnrowClient:
         self,
         api_key: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         session: ClientSession | None = None,
         max_in_flight: int = 64,
         max_connections: int = 100,
@@ -74,6 +75,8 @@ class EnrowClient:
                 "no Enrow API key: pass api_key=... or set the ENROW_API_KEY environment variable"
                 " (for a sandbox, run enrow_async.testing.EnrowSimulator)"
             )
+        if base_url is None:
+            base_url = os.environ.get("ENROW_BASE_URL") or DEFAULT_BASE_URL
         self._config = ApiConfig.create(options.api_key(key), base_url, allow_http=allow_http)
         connect_timeout = options.seconds("connect_timeout", connect_timeout)
         read_timeout = options.seconds("read_timeout", read_timeout)

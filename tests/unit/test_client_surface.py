@@ -84,9 +84,10 @@ EXPECTED = [
     "WebhookReceiver",
     "WebhookSearchResult",
     "WebhookSource",
+    "__version__",
     "parse_webhook",
 ]
-"""Every public name, sorted (66)."""
+"""Every public name, sorted (67)."""
 
 DESIGN_CARD = {
     "start_bulk_search": [
@@ -129,7 +130,7 @@ DESIGN_CARD = {
 
 CONSTRUCTOR = {
     "api_key": None,
-    "base_url": "https://api.enrow.io",
+    "base_url": None,  # ENROW_BASE_URL, else https://api.enrow.io
     "session": None,
     "max_in_flight": 64,
     "max_connections": 100,
@@ -246,3 +247,19 @@ def test_the_resources_and_their_verbs(resource: str) -> None:
         for verb in public(jobs):
             streams = verb in ("watch", "wait_many")
             assert inspect.iscoroutinefunction(getattr(jobs, verb)) is not streams
+
+
+def test_the_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    assert enrow_async.__version__ == version("enrow-async")
+
+
+def test_base_url_comes_from_the_environment_when_not_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENROW_BASE_URL", "http://127.0.0.1:8765/")
+    assert enrow_async.EnrowClient("key").base_url == "http://127.0.0.1:8765"
+    monkeypatch.delenv("ENROW_BASE_URL")
+    assert enrow_async.EnrowClient("key").base_url == "https://api.enrow.io"
+    assert enrow_async.EnrowClient("key", base_url="https://x.test").base_url == "https://x.test"
