@@ -184,8 +184,9 @@ def classify(
     if status in (402, 422):
         return Fail(InsufficientCreditsError(message, status=status, method=method, path=path))
     reads = request.action is Action.READ
+    named = f"{message} (id {request.job_id!r:.80})" if reads else message
     if reads and (status == 404 or (status == 400 and "retrieve" in message.lower())):
-        return NotFound(BatchNotFoundError(message, status=status, method=method, path=path))
+        return NotFound(BatchNotFoundError(named, status=status, method=method, path=path))
     if status == 429:
         hint = retry_after(answer, now_epoch)
         error = RateLimitError(message, retry_after=hint, method=method, path=path)
@@ -194,7 +195,7 @@ def classify(
         server: EnrowError = ServerError(message, status=status, method=method, path=path)
         if reads and _unknown_single_id(request, message):
             # A 500 like an outage; once retries are spent, it says no such job.
-            server = BatchNotFoundError(message, status=status, method=method, path=path)
+            server = BatchNotFoundError(named, status=status, method=method, path=path)
         if request.idempotent:
             return Retry(server)
         # Even a gateway's 502/504 says nothing of whether the API acted behind it.

@@ -13,7 +13,7 @@ import contextlib
 import functools
 import inspect
 import math
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -30,10 +30,11 @@ __all__ = ["BatchStream", "JobProgressCallback", "ProgressCallback", "WebhookSou
 R = TypeVar("R", bound=Pollable)
 Y = TypeVar("Y")
 
-ProgressCallback = Callable[[Progress], Awaitable[Any] | None]
-"""``on_progress``: a plain function or a coroutine function taking a Progress."""
+ProgressCallback = Callable[[Progress], object]
+"""``on_progress``: a plain function or a coroutine function taking a Progress; what it
+returns is ignored (an awaitable is awaited), so ``tqdm.update``-style callbacks fit."""
 
-JobProgressCallback = Callable[[JobProgress], Awaitable[Any] | None]
+JobProgressCallback = Callable[[JobProgress], object]
 """``find_emails``' ``on_progress``: the same, taking a JobProgress."""
 
 

@@ -74,3 +74,12 @@ class BulkBase(Generic[StatsT, ResultT]):
     @property
     def done(self) -> bool:
         return self.status.done
+
+    def __repr__(self) -> str:
+        """Short: a completed batch holds thousands of results (``results`` lists them)."""
+        stats = self.stats
+        counts = f"{getattr(stats, 'finished', '?')}/{getattr(stats, 'requested', '?')}"
+        return (
+            f"{type(self).__name__}(id={self.id!r}, status={self.status.value!r},"
+            f" finished={counts}, results={len(self.results)})"
+        )

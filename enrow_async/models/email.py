@@ -88,7 +88,7 @@ class EmailResult:
         return self.qualification is Qualification.VALID
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)  # BulkBase's short repr
 class BulkResults(BulkBase[BatchStats, EmailResult]):
     """A batch as read from ``GET /email/find/bulk``; ``results`` sorted by ``index``."""
 

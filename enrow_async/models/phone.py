@@ -63,6 +63,6 @@ class PhoneStats:
     credits_to_refund: float | None = None
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)  # BulkBase's short repr
 class BulkPhoneResults(BulkBase[PhoneStats, PhoneResult]):
     """A phone bulk as read from ``GET /phone/bulk``; ``results`` sorted by ``index``."""

@@ -40,7 +40,7 @@ class VerificationStats:
     credits_cost: float | None = None
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)  # BulkBase's short repr
 class BulkVerification(BulkBase[VerificationStats, EmailVerification]):
     """A bulk verification as read from ``GET /email/verify/bulk``; ``results`` keep the
     order the API sent."""

@@ -19,6 +19,7 @@ from enrow_async import (
     BatchTimeoutError,
     EnrowClient,
     JobProgress,
+    Progress,
     Qualification,
 )
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
@@ -120,3 +121,23 @@ async def test_bad_input_refused_before_any_request(
     with pytest.raises((ValueError, TypeError)):
         await call(client)
     assert sim.stats.requests == before
+
+
+async def test_a_not_found_error_names_the_id(client: EnrowClient) -> None:
+    with pytest.raises(BatchNotFoundError, match=r"\(id 'no-such-batch'\)"):
+        await client.get_bulk_results("no-such-batch")
+    with pytest.raises(BatchNotFoundError, match=r"\(id 'no-such-job'\)"):
+        await client.email.single.get("no-such-job")
+
+
+async def test_a_callback_may_return_anything(client: EnrowClient, sim: EnrowSimulator) -> None:
+    """``on_progress`` is typed to take any return value (tqdm's ``update`` returns bool)."""
+    seen: list[int] = []
+
+    def update(progress: Progress) -> bool:
+        seen.append(progress.finished)
+        return True
+
+    batch_id = sim.add_batch([{"fullname": "Jim Halpert", "company_domain": "dm.com"}])
+    await client.wait_for_batch(batch_id, timeout=60, on_progress=update)
+    assert seen[-1] == 1
