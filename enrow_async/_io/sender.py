@@ -51,6 +51,17 @@ class _Read(Generic[T]):
     value: T
 
 
+def _extra(request: Request, error: Exception, **fields: float) -> dict[str, object]:
+    """Structured fields of a log record (never the key: the error's text is redacted)."""
+    extra: dict[str, object] = {
+        "enrow_method": request.method,
+        "enrow_path": request.path,
+        "enrow_error": type(error).__name__,
+    }
+    extra.update({f"enrow_{name}": value for name, value in fields.items()})
+    return extra
+
+
 class Sender:
     """Sends requests with retries; shared by every call and poll of one client.
 
@@ -102,6 +113,13 @@ class Sender:
                 raise error
             cost = self.budget.try_spend(error)
             if cost is None:
+                log.warning(
+                    "%s %s not retried: the retry budget is spent (%s)",
+                    request.method,
+                    request.path,
+                    type(error).__name__,
+                    extra=_extra(request, error, attempt=attempt),
+                )
                 raise RetryBudgetExhaustedError(
                     f"{request.method} {request.path}: not retried, the client-wide retry budget"
                     f" is spent ({self.budget.tokens} tokens left); last failure: {error}"
@@ -109,7 +127,15 @@ class Sender:
             spent += cost
             if verdict.pause_all:
                 self.health.pause(anyio.current_time() + delay)
-            log.debug("%r failed (%s); retry %d in %.3f s", request, error, attempt, delay)
+            log.info(
+                "%s %s failed (%s); retry %d in %.2f s",
+                request.method,
+                request.path,
+                error,
+                attempt,
+                delay,
+                extra=_extra(request, error, attempt=attempt, delay=delay),
+            )
             await anyio.sleep(delay)
 
     async def poll(self, request: Request, read: Callable[[Response], T]) -> T:
@@ -153,14 +179,22 @@ class Sender:
         and a start answered while reads fail (a partial outage) must not release polls."""
         if not request.idempotent:
             return
+        was_down = self.health.down
         if isinstance(verdict, Retry):
-            if verdict.error.transient:
-                self.health.failed(anyio.current_time(), self._rand())
-            return  # else an answer about one job (an unknown single id's 500)
-        if isinstance(answer, TransportError) or answer.status >= 500:
+            if not verdict.error.transient:
+                return  # an answer about one job (an unknown single id's 500)
             self.health.failed(anyio.current_time(), self._rand())
-        else:
-            self.health.succeeded()
+        elif isinstance(answer, TransportError) or answer.status >= 500:
+            self.health.failed(anyio.current_time(), self._rand())
+        elif self.health.succeeded():
+            log.info("the API answers again: held polls go now", extra={"enrow_outage": False})
+            return
+        if self.health.down and not was_down:
+            log.info(
+                "the API looks down (%d failures in a row): polls wait, one probe at a time",
+                self.health.failures,
+                extra={"enrow_outage": True},
+            )
 
     async def _attempt(
         self, request: Request, limiter: SlidingWindow | None
