@@ -75,6 +75,7 @@ from .models import (
     WebhookEvent,
     WebhookPhoneResult,
     WebhookSearchResult,
+    to_dict,
 )
 from .webhooks.events import parse_webhook
 
@@ -166,6 +167,7 @@ __all__ = [
     "WebhookSource",
     "__version__",
     "parse_webhook",
+    "to_dict",
 ]
 
 

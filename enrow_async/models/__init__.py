@@ -10,7 +10,7 @@ This package is a leaf: it imports nothing else of ``enrow_async``.
 """
 
 from .account import AccountInfo
-from .common import BatchStatus, BulkJob, Custom, Qualification, SingleJob
+from .common import BatchStatus, BulkJob, Custom, Qualification, SingleJob, to_dict
 from .email import (
     BatchStats,
     BulkResults,
@@ -73,4 +73,5 @@ __all__ = [
     "WebhookEvent",
     "WebhookPhoneResult",
     "WebhookSearchResult",
+    "to_dict",
 ]

@@ -7,9 +7,11 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+import attr  # its asdict turns tuples into lists (attrs.asdict keeps them)
 import attrs
+from attrs import AttrsInstance
 
-__all__ = ["BatchStatus", "BulkJob", "Custom", "Qualification", "SingleJob"]
+__all__ = ["BatchStatus", "BulkJob", "Custom", "Qualification", "SingleJob", "to_dict"]
 
 StatsT = TypeVar("StatsT")
 ResultT = TypeVar("ResultT")
@@ -83,3 +85,15 @@ class BulkBase(Generic[StatsT, ResultT]):
             f"{type(self).__name__}(id={self.id!r}, status={self.status.value!r},"
             f" finished={counts}, results={len(self.results)})"
         )
+
+
+def _plain(_: object, __: object, value: object) -> object:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def to_dict(model: AttrsInstance) -> dict[str, Any]:
+    """``model`` (any enrow_async model) as JSON-ready data: snake_case keys, enums as their
+    wire values, sequences as lists; ``orjson.dumps(to_dict(batch))`` just works."""
+    if not attrs.has(type(model)):
+        raise TypeError(f"to_dict takes an enrow_async model, got {type(model).__name__}")
+    return attr.asdict(model, value_serializer=_plain, retain_collection_types=False)
