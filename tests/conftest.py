@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, settings
 from enrow_async import EnrowClient
 from enrow_async.testing import EnrowSimulator, MemoryTransport, SimulatorConfig
 
+pytest_plugins = ["enrow_async.testing.pytest_plugin"]  # the fixtures users opt into
+
 DATA = Path(__file__).parent / "data"
 INTEGRATION = Path(__file__).parent / "integration"
 

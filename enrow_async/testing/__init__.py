@@ -60,7 +60,8 @@ rate-limit answers, webhook deliveries; also served as JSON at ``GET /_simulator
 From a shell: ``python -m enrow_async.testing --port 8765`` (``--help`` for options).
 With pytest, the ``enrow_simulator`` and ``enrow_base_url`` fixtures serve one simulator
 per test, configured by the ``enrow_simulator_config`` fixture (override it to change);
-``enrow_memory_simulator`` and ``enrow_memory_transport`` keep one in memory.
+``enrow_memory_simulator`` and ``enrow_memory_transport`` keep one in memory; opt in with
+``pytest_plugins = ["enrow_async.testing.pytest_plugin"]`` in a ``conftest.py``.
 """
 
 from ._config import (

@@ -1,4 +1,9 @@
-"""Pytest fixtures serving the Enrow simulator, registered as the ``enrow_simulator`` plugin.
+"""Pytest fixtures serving the Enrow simulator. Opt in with one line in ``conftest.py``::
+
+    pytest_plugins = ["enrow_async.testing.pytest_plugin"]
+
+(It is not loaded into every pytest run of your environment: importing it costs some
+350 ms of aiohttp and the simulator.)
 
 - ``enrow_simulator``: a running :class:`EnrowSimulator` on 127.0.0.1, a free port, for one
   test (async: use it from tests run by the anyio plugin, on the asyncio backend);

@@ -27,3 +27,9 @@ async def test_a_client_on_the_memory_fixtures(
         batch = await client.wait_for_batch(batch_id, timeout=3600)
     assert batch.status is BatchStatus.COMPLETED
     assert anyio.current_time() >= 1800.0  # half an hour of virtual time
+
+
+def test_the_plugin_is_opt_in_not_loaded_into_every_pytest_run() -> None:
+    from importlib.metadata import entry_points
+
+    assert not [e for e in entry_points(group="pytest11") if e.value.startswith("enrow_async")]
