@@ -88,11 +88,7 @@ class EnrowClient:
             ("posts_per_second", posts_per_second),
         ):
             options.count(name, value)
-        coalesce_ok = isinstance(poll_coalesce, int | float) and not isinstance(poll_coalesce, bool)
-        if not (coalesce_ok and 0 <= poll_coalesce <= 1):
-            raise ConfigurationError(
-                f"poll_coalesce must be within [0, 1] s, got {poll_coalesce!r}"
-            )
+        poll_coalesce = options.within("poll_coalesce", poll_coalesce, 0.0, 1.0)
         self._transport: Transport = transport or AiohttpTransport(
             session=session,
             max_connections=max_connections,

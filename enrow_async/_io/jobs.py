@@ -90,11 +90,16 @@ class JobRunner:
         """``GET /account/info`` as ``model``."""
         return await self._sender.send(account_request(self._config), _reader(model))
 
-    async def start(self, spec: JobSpec[Any], started: type[S], *args: Any, **kwargs: Any) -> S:
-        """POST a new job built by ``spec.build(*args, **kwargs)``; its answer as ``started``."""
+    @staticmethod
+    def body(spec: JobSpec[Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """``spec.build(*args, **kwargs)``, checked against the row's size limit."""
         if spec.bulk:
             kwargs["limit"] = spec.limit
-        return await self.send_body(spec, spec.build(*args, **kwargs), started)
+        return spec.build(*args, **kwargs)
+
+    async def start(self, spec: JobSpec[Any], started: type[S], *args: Any, **kwargs: Any) -> S:
+        """POST a new job built by ``spec.build(*args, **kwargs)``; its answer as ``started``."""
+        return await self.send_body(spec, self.body(spec, *args, **kwargs), started)
 
     async def send_body(self, spec: JobSpec[Any], body: dict[str, Any], started: type[S]) -> S:
         """POST a start whose body is already built (and checked)."""

@@ -126,7 +126,6 @@ class Watch:
         "last",
         "place",
         "plan",
-        "read",
         "reader",
         "report",
         "request",
@@ -149,7 +148,6 @@ class Watch:
     ) -> None:
         self.job_id = job_id
         self.request = request
-        self.read = read
         self.reader = functools.partial(read, job_id)
         self.plan = plan
         self.sink = sink
@@ -182,10 +180,6 @@ class Scheduler:
         backoff: Backoff,
         coalesce: float = 0.1,
     ) -> None:
-        if max_in_flight < 1:
-            raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
-        if not 0 <= coalesce <= 1:
-            raise ValueError(f"coalesce must be between 0 and 1 s, got {coalesce}")
         self._fetch = fetch
         self._limit = max_in_flight
         self._coalesce = coalesce

@@ -117,7 +117,7 @@ class EmailResource:
         parts = chunk(checked, batch_size)
         options = {"custom": custom, "country_code": country_code}
         bodies = [
-            EMAIL_BULK.build(part, limit=MAX_BATCH, retrieve_gender=retrieve_gender, **options)
+            self._runner.body(EMAIL_BULK, part, retrieve_gender=retrieve_gender, **options)
             for part in parts
         ]
         jobs: list[BulkJob] = []
