@@ -75,6 +75,9 @@ from .models import (
     WebhookEvent,
     WebhookPhoneResult,
     WebhookSearchResult,
+    email_identity,
+    normalize_domain,
+    search_identity,
     to_dict,
 )
 from .webhooks.events import parse_webhook
@@ -166,7 +169,10 @@ __all__ = [
     "WebhookSearchResult",
     "WebhookSource",
     "__version__",
+    "email_identity",
+    "normalize_domain",
     "parse_webhook",
+    "search_identity",
     "to_dict",
 ]
 

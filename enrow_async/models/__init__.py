@@ -21,6 +21,7 @@ from .email import (
     EmailSearch,
     SingleEmailResult,
 )
+from .identity import email_identity, normalize_domain, search_identity
 from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
 from .progress import JobProgress, Progress, SingleAnswer
 from .verify import BulkVerification, EmailVerification, VerificationStats
@@ -73,5 +74,8 @@ __all__ = [
     "WebhookEvent",
     "WebhookPhoneResult",
     "WebhookSearchResult",
+    "email_identity",
+    "normalize_domain",
+    "search_identity",
     "to_dict",
 ]
