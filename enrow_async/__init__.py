@@ -15,7 +15,13 @@ import attrs
 from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.retry import RetryBudget, RetryPolicy
 from ._core.schedule import Backoff, PollPolicy
-from ._io.waiting import BatchStream, JobProgressCallback, ProgressCallback, WebhookSource
+from ._io.waiting import (
+    BatchStream,
+    JobProgressCallback,
+    ProgressCallback,
+    StartedCallback,
+    WebhookSource,
+)
 from ._version import __version__
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import (
@@ -27,6 +33,7 @@ from .errors import (
     BatchTimeoutError,
     ConfigurationError,
     EnrowError,
+    FindEmailsTimeoutError,
     IncompleteResultsError,
     InconsistentAnswerError,
     InsufficientCreditsError,
@@ -69,6 +76,7 @@ from .models import (
     SingleJob,
     SinglePhoneSearchFinished,
     SingleSearchFinished,
+    StartedBatch,
     VerificationFinished,
     VerificationStats,
     WebhookCredits,
@@ -131,6 +139,7 @@ __all__ = [
     "EmailVerification",
     "EnrowClient",
     "EnrowError",
+    "FindEmailsTimeoutError",
     "IncompleteResultsError",
     "InconsistentAnswerError",
     "InsufficientCreditsError",
@@ -156,6 +165,8 @@ __all__ = [
     "SingleJob",
     "SinglePhoneSearchFinished",
     "SingleSearchFinished",
+    "StartedBatch",
+    "StartedCallback",
     "TransportError",
     "UnreadableBodyError",
     "VerificationFinished",

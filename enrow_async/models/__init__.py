@@ -20,6 +20,7 @@ from .email import (
     EmailResult,
     EmailSearch,
     SingleEmailResult,
+    StartedBatch,
 )
 from .identity import email_identity, normalize_domain, search_identity
 from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
@@ -68,6 +69,7 @@ __all__ = [
     "SingleJob",
     "SinglePhoneSearchFinished",
     "SingleSearchFinished",
+    "StartedBatch",
     "VerificationFinished",
     "VerificationStats",
     "WebhookCredits",
