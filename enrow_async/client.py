@@ -13,7 +13,6 @@ import os
 import random
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
@@ -41,6 +40,7 @@ from .models import (
     Custom,
     EmailResult,
     EmailSearch,
+    EmailSearchDict,
     Progress,
     StartedBatch,
 )
@@ -194,7 +194,7 @@ class EnrowClient:
 
     async def start_bulk_search(
         self,
-        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        searches: Iterable[EmailSearch | EmailSearchDict],
         *,
         custom: Custom = None,
         webhook: str | None = None,
@@ -212,7 +212,7 @@ class EnrowClient:
 
     async def find_emails(
         self,
-        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        searches: Iterable[EmailSearch | EmailSearchDict],
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: JobProgressCallback | None = None,

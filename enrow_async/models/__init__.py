@@ -23,6 +23,7 @@ from .email import (
     StartedBatch,
 )
 from .identity import email_identity, normalize_domain, search_identity
+from .mappings import EmailSearchDict, PhoneSearchDict, VerificationItemDict
 from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
 from .progress import JobProgress, Progress, SingleAnswer
 from .verify import BulkVerification, EmailVerification, VerificationStats
@@ -56,11 +57,13 @@ __all__ = [
     "Custom",
     "EmailResult",
     "EmailSearch",
+    "EmailSearchDict",
     "EmailVerification",
     "JobProgress",
     "PhoneQualification",
     "PhoneResult",
     "PhoneSearch",
+    "PhoneSearchDict",
     "PhoneStats",
     "Progress",
     "Qualification",
@@ -71,6 +74,7 @@ __all__ = [
     "SingleSearchFinished",
     "StartedBatch",
     "VerificationFinished",
+    "VerificationItemDict",
     "VerificationStats",
     "WebhookCredits",
     "WebhookEvent",

@@ -28,6 +28,7 @@ from ..models import (
     Custom,
     EmailResult,
     EmailSearch,
+    EmailSearchDict,
     Progress,
     SingleEmailResult,
     SingleJob,
@@ -43,7 +44,7 @@ class EmailBulk(BulkJobs[BulkResults]):
 
     async def start(
         self,
-        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        searches: Iterable[EmailSearch | EmailSearchDict],
         *,
         custom: Custom = None,
         webhook: str | None = None,
@@ -101,7 +102,7 @@ class EmailResource:
 
     async def find(
         self,
-        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        searches: Iterable[EmailSearch | EmailSearchDict],
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: JobProgressCallback | None = None,
