@@ -11,6 +11,7 @@ import anyio.lowlevel
 import pytest
 
 from enrow_async import (
+    AuthenticationError,
     BatchTimeoutError,
     EnrowClient,
     FindEmailsTimeoutError,
@@ -255,3 +256,33 @@ async def test_a_saved_batch_of_another_plan_is_refused_before_any_request(
 async def test_on_started_must_be_callable(client: EnrowClient) -> None:
     with pytest.raises(TypeError, match="on_started must be callable"):
         await client.find_emails(people(2), on_started="print")  # type: ignore[arg-type]
+
+
+async def test_a_wait_that_cannot_go_on_names_its_cause_and_keeps_the_batches(
+    sim: EnrowSimulator, client: EnrowClient, connect: Connect
+) -> None:
+    started: list[StartedBatch] = []
+    await client.find_emails(people(6), batch_size=3, on_started=started.append)
+    # Resumed with a key the API refuses: nothing is started, the first read fails (401).
+    async with connect(sim, key="not-the-key") as refused:
+        with pytest.raises(IncompleteResultsError) as info:
+            await refused.find_emails(people(6), batch_size=3, resume=started)
+    error = info.value
+    assert isinstance(error.stopped_by, AuthenticationError)
+    assert error.__cause__ is error.stopped_by
+    assert error.started == started
+    assert error.missing == list(range(6))
+    assert error.unstarted == []
+    assert sim.stats.requests[POST] == 2
+
+
+async def test_an_error_in_on_started_ends_the_call_at_once(
+    sim: EnrowSimulator, client: EnrowClient
+) -> None:
+    def broken(batch: StartedBatch) -> None:
+        raise RuntimeError(f"could not save {batch.id}")
+
+    with pytest.raises(RuntimeError, match="could not save"):
+        await client.find_emails(people(6), batch_size=3, on_started=broken)
+    assert sim.stats.requests[POST] == 1
+    assert sim.stats.requests[GET] == 0
