@@ -15,7 +15,13 @@ import attrs
 from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.retry import RetryBudget, RetryPolicy
 from ._core.schedule import Backoff, PollPolicy
-from ._io.waiting import BatchStream, JobProgressCallback, ProgressCallback, WebhookSource
+from ._io.waiting import (
+    BatchStream,
+    JobProgressCallback,
+    ProgressCallback,
+    StartedCallback,
+    WebhookSource,
+)
 from ._version import __version__
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import (
@@ -27,6 +33,7 @@ from .errors import (
     BatchTimeoutError,
     ConfigurationError,
     EnrowError,
+    FindEmailsTimeoutError,
     IncompleteResultsError,
     InconsistentAnswerError,
     InsufficientCreditsError,
@@ -56,11 +63,13 @@ from .models import (
     Custom,
     EmailResult,
     EmailSearch,
+    EmailSearchDict,
     EmailVerification,
     JobProgress,
     PhoneQualification,
     PhoneResult,
     PhoneSearch,
+    PhoneSearchDict,
     PhoneStats,
     Progress,
     Qualification,
@@ -69,7 +78,9 @@ from .models import (
     SingleJob,
     SinglePhoneSearchFinished,
     SingleSearchFinished,
+    StartedBatch,
     VerificationFinished,
+    VerificationItemDict,
     VerificationStats,
     WebhookCredits,
     WebhookEvent,
@@ -128,9 +139,11 @@ __all__ = [
     "Custom",
     "EmailResult",
     "EmailSearch",
+    "EmailSearchDict",
     "EmailVerification",
     "EnrowClient",
     "EnrowError",
+    "FindEmailsTimeoutError",
     "IncompleteResultsError",
     "InconsistentAnswerError",
     "InsufficientCreditsError",
@@ -140,6 +153,7 @@ __all__ = [
     "PhoneQualification",
     "PhoneResult",
     "PhoneSearch",
+    "PhoneSearchDict",
     "PhoneStats",
     "PollPolicy",
     "Progress",
@@ -156,9 +170,12 @@ __all__ = [
     "SingleJob",
     "SinglePhoneSearchFinished",
     "SingleSearchFinished",
+    "StartedBatch",
+    "StartedCallback",
     "TransportError",
     "UnreadableBodyError",
     "VerificationFinished",
+    "VerificationItemDict",
     "VerificationStats",
     "WebhookCallback",
     "WebhookCredits",

@@ -13,7 +13,6 @@ import os
 import random
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
@@ -27,9 +26,24 @@ from ._io.jobs import DEFAULT_TIMEOUT, JobRunner
 from ._io.scheduler import Scheduler
 from ._io.sender import Sender
 from ._io.transport import DEFAULT_MAX_BODY, AiohttpTransport, ClientSession, Transport
-from ._io.waiting import BatchStream, JobProgressCallback, ProgressCallback, WebhookSource
+from ._io.waiting import (
+    BatchStream,
+    JobProgressCallback,
+    ProgressCallback,
+    StartedCallback,
+    WebhookSource,
+)
 from .errors import ConfigurationError
-from .models import BulkJob, BulkResults, Custom, EmailResult, EmailSearch, Progress
+from .models import (
+    BulkJob,
+    BulkResults,
+    Custom,
+    EmailResult,
+    EmailSearch,
+    EmailSearchDict,
+    Progress,
+    StartedBatch,
+)
 from .resources import AccountResource, EmailResource, PhoneResource, VerifyResource
 
 __all__ = ["DEFAULT_TIMEOUT", "EnrowClient"]
@@ -180,7 +194,7 @@ class EnrowClient:
 
     async def start_bulk_search(
         self,
-        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        searches: Iterable[EmailSearch | EmailSearchDict],
         *,
         custom: Custom = None,
         webhook: str | None = None,
@@ -198,20 +212,25 @@ class EnrowClient:
 
     async def find_emails(
         self,
-        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        searches: Iterable[EmailSearch | EmailSearchDict],
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: JobProgressCallback | None = None,
+        on_started: StartedCallback | None = None,
+        resume: Iterable[StartedBatch] = (),
         custom: Custom = None,
         country_code: str | None = None,
         retrieve_gender: bool = False,
         batch_size: int = MAX_BATCH,
     ) -> list[EmailResult]:
-        """One EmailResult per search, in input order, however many: ``client.email.find``."""
+        """One EmailResult per search, in input order, however many, each distinct search
+        paid for once; ``on_started`` and ``resume`` survive a crash: ``client.email.find``."""
         return await self.email.find(
             searches,
             timeout=timeout,
             on_progress=on_progress,
+            on_started=on_started,
+            resume=resume,
             custom=custom,
             country_code=country_code,
             retrieve_gender=retrieve_gender,

@@ -19,8 +19,10 @@
     ├── RetryBudgetExhaustedError   the client-wide retry budget is spent: failing fast
     ├── BatchFailedError            the batch ended with status ``failed`` (.progress)
     ├── BatchTimeoutError           deadline passed first (.progress, .pending); a TimeoutError
+    │   └── FindEmailsTimeoutError  find_emails' deadline: also an IncompleteResultsError
     ├── BatchErrors                 wait_for_batches: some batches could not be read (.errors)
-    └── IncompleteResultsError      find_emails: some searches have no result (.results, .missing)
+    └── IncompleteResultsError      find_emails: some searches have no result (.results,
+                                    .missing, .started, .stopped_by)
 
 Two class attributes say how waits treat an error: ``transient`` (a later attempt may
 succeed: an outage, a rate limit) and ``concerns_one_job`` (an unknown id or a malformed
@@ -37,7 +39,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from .models import EmailResult, Progress
+    from .models import EmailResult, Progress, StartedBatch
 
 __all__ = [
     "APIError",
@@ -48,6 +50,7 @@ __all__ = [
     "BatchTimeoutError",
     "ConfigurationError",
     "EnrowError",
+    "FindEmailsTimeoutError",
     "IncompleteResultsError",
     "InconsistentAnswerError",
     "InsufficientCreditsError",
@@ -253,7 +256,10 @@ class BatchTimeoutError(EnrowError, TimeoutError):
             last = next(iter(pending.values()))
             if last is not None:
                 shown = f" (last seen {last.finished}/{last.requested})"
-        super().__init__(f"{len(pending)} batch(es) unfinished after {timeout:g} s: {ids}{shown}")
+        # Not super(): in FindEmailsTimeoutError, IncompleteResultsError comes next.
+        EnrowError.__init__(
+            self, f"{len(pending)} batch(es) unfinished after {timeout:g} s: {ids}{shown}"
+        )
         self.timeout = timeout
         self.pending = dict(pending)
         self.errors = dict(errors or {})
@@ -279,11 +285,18 @@ class BatchErrors(EnrowError):
 
 
 class IncompleteResultsError(EnrowError):
-    """``find_emails`` could not produce one result per search.
+    """``find_emails`` could not produce one result per search; nothing paid for is lost.
 
-    ``results`` holds every result that did arrive, in input order, with ``None`` at the
-    ``missing`` positions; ``failed`` maps each failed, unreadable or inconsistent batch id
-    (a result index outside the batch or given twice) to its reason.
+    ``results`` is aligned with the input: every result that arrived, ``None`` at the
+    ``missing`` positions. ``failed`` maps each failed, unreadable or inconsistent batch id
+    (a result index outside the batch or given twice) to its reason. ``started`` lists every
+    batch started (or resumed), with the input positions each covers: pass them as
+    ``resume=`` to wait for them again instead of paying twice. ``unstarted`` are the
+    positions whose batch was never started. ``stopped_by`` is the error that ended the
+    run early (also the ``__cause__``): a start refused or of unknown outcome
+    (OutcomeUnknownError: that batch may exist, so its positions are in ``unstarted``
+    but may have been paid for), or a wait that could not go on; ``None`` if every batch
+    was waited for.
     """
 
     def __init__(
@@ -291,6 +304,10 @@ class IncompleteResultsError(EnrowError):
         results: Sequence[EmailResult | None],
         missing: Sequence[int],
         failed: Mapping[str, str],
+        *,
+        started: Sequence[StartedBatch] = (),
+        unstarted: Sequence[int] = (),
+        stopped_by: EnrowError | None = None,
     ) -> None:
         reasons = "; ".join(f"{bid}: {why}" for bid, why in list(failed.items())[:5])
         head = (
@@ -298,7 +315,45 @@ class IncompleteResultsError(EnrowError):
             if missing
             else f"the results of {len(results)} searches are not reliable"
         )
-        super().__init__(head + (f" ({reasons})" if reasons else ""))
+        stop = f"; stopped by {type(stopped_by).__name__}: {stopped_by}" if stopped_by else ""
+        super().__init__(head + (f" ({reasons})" if reasons else "") + stop)
+        self._keep(results, missing, failed, started, unstarted, stopped_by)
+
+    def _keep(
+        self,
+        results: Sequence[EmailResult | None],
+        missing: Sequence[int],
+        failed: Mapping[str, str],
+        started: Sequence[StartedBatch],
+        unstarted: Sequence[int],
+        stopped_by: EnrowError | None,
+    ) -> None:
         self.results = list(results)
         self.missing = list(missing)
         self.failed = dict(failed)
+        self.started = list(started)
+        self.unstarted = list(unstarted)
+        self.stopped_by = stopped_by
+
+
+class FindEmailsTimeoutError(BatchTimeoutError, IncompleteResultsError):
+    """``find_emails``' deadline passed: a BatchTimeoutError (``timeout``, ``pending``,
+    ``errors``) that is also an IncompleteResultsError (``results`` by input position,
+    ``missing``, ``failed``, ``started``, ``unstarted``, ``stopped_by``). The pending
+    batches go on on the server: resume from ``started`` to collect them."""
+
+    def __init__(
+        self,
+        timeout: float,
+        pending: Mapping[str, Progress | None],
+        errors: Mapping[str, EnrowError] | None = None,
+        *,
+        results: Sequence[EmailResult | None],
+        missing: Sequence[int],
+        failed: Mapping[str, str],
+        started: Sequence[StartedBatch],
+        unstarted: Sequence[int] = (),
+        stopped_by: EnrowError | None = None,
+    ) -> None:
+        BatchTimeoutError.__init__(self, timeout, pending, errors)
+        self._keep(results, missing, failed, started, unstarted, stopped_by)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import BatchErrors, IncompleteResultsError
+from ..errors import BatchErrors
 from ..models import BatchStatus, BulkJob, BulkResults, EmailResult, JobProgress, Progress
 
 __all__ = ["Collector"]
@@ -14,7 +14,7 @@ class Collector:
     """Puts the results of several batches back into the order of the input list.
 
     A result whose index is outside its batch, or repeats one, is not silently dropped: the
-    batch is listed in ``failed`` with what was wrong, so ``finish`` raises.
+    batch is listed in ``failed`` with what was wrong.
     """
 
     def __init__(self, jobs: Sequence[BulkJob], sizes: Sequence[int], started: float) -> None:
@@ -82,9 +82,3 @@ class Collector:
             rate=sum(rates) if rates else None,
             eta=max(etas) if etas else None,
         )
-
-    def finish(self) -> list[EmailResult]:
-        missing = [i for i, r in enumerate(self.results) if r is None]
-        if missing or self.failed:
-            raise IncompleteResultsError(self.results, missing, self.failed)
-        return self.results  # type: ignore[return-value]

@@ -23,7 +23,6 @@ __all__ = [
     "account_request",
     "check_id",
     "check_timeout",
-    "chunk",
     "email_bulk_body",
     "email_single_body",
     "phone_bulk_body",
@@ -184,11 +183,6 @@ def to_searches(items: Iterable[EmailSearch | Mapping[str, Any]]) -> list[EmailS
     if isinstance(items, str | bytes | Mapping | EmailSearch):
         raise TypeError("searches must be a sequence of searches, not a single value")
     return [to_search(item, f"search {position}") for position, item in enumerate(items)]
-
-
-def chunk(searches: Sequence[EmailSearch], size: int) -> list[Sequence[EmailSearch]]:
-    """Split into consecutive batches of at most ``size``."""
-    return [searches[i : i + size] for i in range(0, len(searches), size)]
 
 
 def _email_wire(search: EmailSearch) -> dict[str, Any]:

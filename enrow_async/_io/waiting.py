@@ -22,10 +22,16 @@ import anyio
 from .._core.http import Request, Response
 from .._core.schedule import PollPlan
 from ..errors import BatchErrors, BatchTimeoutError, EnrowError
-from ..models import JobProgress, Progress
+from ..models import JobProgress, Progress, StartedBatch
 from .scheduler import Event, Failed, Finished, Pollable, Scheduler, Watch
 
-__all__ = ["BatchStream", "JobProgressCallback", "ProgressCallback", "WebhookSource"]
+__all__ = [
+    "BatchStream",
+    "JobProgressCallback",
+    "ProgressCallback",
+    "StartedCallback",
+    "WebhookSource",
+]
 
 R = TypeVar("R", bound=Pollable)
 Y = TypeVar("Y")
@@ -36,6 +42,10 @@ returns is ignored (an awaitable is awaited), so ``tqdm.update``-style callbacks
 
 JobProgressCallback = Callable[[JobProgress], object]
 """``find_emails``' ``on_progress``: the same, taking a JobProgress."""
+
+StartedCallback = Callable[[StartedBatch], object]
+"""``find_emails``' ``on_started``: the same, taking each StartedBatch as its POST succeeds;
+an exception it raises ends the call at once (no more starts, no wait)."""
 
 
 class WebhookSource(Protocol):

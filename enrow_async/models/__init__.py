@@ -20,8 +20,10 @@ from .email import (
     EmailResult,
     EmailSearch,
     SingleEmailResult,
+    StartedBatch,
 )
 from .identity import email_identity, normalize_domain, search_identity
+from .mappings import EmailSearchDict, PhoneSearchDict, VerificationItemDict
 from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
 from .progress import JobProgress, Progress, SingleAnswer
 from .verify import BulkVerification, EmailVerification, VerificationStats
@@ -55,11 +57,13 @@ __all__ = [
     "Custom",
     "EmailResult",
     "EmailSearch",
+    "EmailSearchDict",
     "EmailVerification",
     "JobProgress",
     "PhoneQualification",
     "PhoneResult",
     "PhoneSearch",
+    "PhoneSearchDict",
     "PhoneStats",
     "Progress",
     "Qualification",
@@ -68,7 +72,9 @@ __all__ = [
     "SingleJob",
     "SinglePhoneSearchFinished",
     "SingleSearchFinished",
+    "StartedBatch",
     "VerificationFinished",
+    "VerificationItemDict",
     "VerificationStats",
     "WebhookCredits",
     "WebhookEvent",

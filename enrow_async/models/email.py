@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -18,6 +18,7 @@ __all__ = [
     "EmailResult",
     "EmailSearch",
     "SingleEmailResult",
+    "StartedBatch",
 ]
 
 
@@ -29,6 +30,30 @@ class EmailSearch:
     company_domain: str | None = None
     company_name: str | None = None
     custom: Custom = attrs.field(default=None, hash=False)
+
+
+def _ints(values: Iterable[int]) -> tuple[int, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class StartedBatch:
+    """A batch ``find_emails`` started (and paid for), handed to ``on_started`` at once.
+
+    ``number`` is its place among the batches of the list (0-based) and ``key`` a
+    fingerprint of the searches it holds: save ``id``, ``number`` and ``key`` (``to_dict``
+    gives JSON) and pass ``StartedBatch(**saved)`` back in ``resume=`` to wait for it
+    instead of starting it again. ``positions`` are the input positions its results fill
+    (duplicates included; recomputed on resume); ``credits_used`` and
+    ``estimated_duration`` (minutes) come from the start's answer.
+    """
+
+    id: str
+    number: int
+    key: str
+    positions: tuple[int, ...] = attrs.field(default=(), converter=_ints, repr=False, eq=False)
+    credits_used: float | None = None
+    estimated_duration: float | None = None
 
 
 @attrs.frozen

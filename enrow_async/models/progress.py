@@ -40,7 +40,12 @@ class Progress:
 
 @attrs.frozen
 class JobProgress:
-    """Combined progress of a job spread over several batches (``find_emails``)."""
+    """Combined progress of a job spread over several batches (``find_emails``).
+
+    ``finished`` and ``requested`` count the searches sent (each distinct search once);
+    ``duplicates`` counts the input searches not sent because an identical one is (the
+    credits saved: each gets that one's result).
+    """
 
     finished: int
     requested: int
@@ -49,6 +54,7 @@ class JobProgress:
     elapsed: float = 0.0
     rate: float | None = None
     eta: float | None = None
+    duplicates: int = 0
 
     @property
     def fraction(self) -> float:

@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import anyio
+import attrs
 
 from .._core.collect import Collector
 from .._core.jobs import EMAIL_BULK, EMAIL_SINGLE, MAX_BATCH
-from .._core.requests import check_timeout, chunk, to_searches
+from .._core.plan import FindPlan
+from .._core.requests import check_timeout, to_searches
 from .._io.jobs import DEFAULT_TIMEOUT, JobRunner
-from .._io.waiting import JobProgressCallback
-from ..errors import BatchErrors, EnrowError
+from .._io.waiting import JobProgressCallback, StartedCallback
+from ..errors import (
+    BatchErrors,
+    BatchTimeoutError,
+    EnrowError,
+    FindEmailsTimeoutError,
+    IncompleteResultsError,
+)
 from ..models import (
     BulkJob,
     BulkResults,
     Custom,
     EmailResult,
     EmailSearch,
+    EmailSearchDict,
     Progress,
     SingleEmailResult,
     SingleJob,
+    StartedBatch,
 )
 from .base import BulkJobs, SingleJobs
 
@@ -34,7 +44,7 @@ class EmailBulk(BulkJobs[BulkResults]):
 
     async def start(
         self,
-        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        searches: Iterable[EmailSearch | EmailSearchDict],
         *,
         custom: Custom = None,
         webhook: str | None = None,
@@ -92,10 +102,12 @@ class EmailResource:
 
     async def find(
         self,
-        searches: Iterable[EmailSearch | Mapping[str, Any]],
+        searches: Iterable[EmailSearch | EmailSearchDict],
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: JobProgressCallback | None = None,
+        on_started: StartedCallback | None = None,
+        resume: Iterable[StartedBatch] = (),
         custom: Custom = None,
         country_code: str | None = None,
         retrieve_gender: bool = False,
@@ -103,62 +115,153 @@ class EmailResource:
     ) -> list[EmailResult]:
         """Find emails for any number of searches: one EmailResult per search, in input order.
 
-        Splits into batches of at most ``batch_size``, starts them under the POST rate limit,
-        and waits for all of them on the shared scheduler. ``on_progress`` receives combined
-        JobProgress snapshots. If any batch fails, IncompleteResultsError says which searches
-        have no result and keeps the others.
+        Identical searches (``search_identity``) are sent, and paid for, once; each copy gets
+        the result with its own ``index`` and ``custom``. The distinct searches go in
+        batches of at most ``batch_size``, started one by one under the POST rate limit and
+        waited for on the shared scheduler. ``on_progress`` receives combined JobProgress
+        snapshots (``duplicates``: searches not sent). ``on_started`` (sync or async) gets
+        each StartedBatch as soon as its POST succeeds, before any wait: save it, and after
+        a crash pass the saved batches as ``resume`` with the same searches and options:
+        those are waited for, only the others are started.
+
+        If a start fails before any batch started (or was resumed), that error is raised as
+        is. Otherwise nothing paid for is dropped: a failed start stops the starting, the
+        started batches are still waited for, and any shortfall raises
+        IncompleteResultsError (FindEmailsTimeoutError at the deadline) with the results by
+        input position, the started batches and the error that stopped the run.
         """
         checked = to_searches(searches)
         seconds = check_timeout(timeout)
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}, got {batch_size}")
+        if on_started is not None and not callable(on_started):
+            raise TypeError("on_started must be callable")
+        plan = FindPlan(checked, batch_size, f"{country_code}|{retrieve_gender}")
+        started = plan.resumed(resume)
         if not checked:
             return []
-        parts = chunk(checked, batch_size)
         options = {"custom": custom, "country_code": country_code}
-        bodies = [
-            self._runner.body(EMAIL_BULK, part, retrieve_gender=retrieve_gender, **options)
-            for part in parts
-        ]
-        jobs: list[BulkJob] = []
-        for body in bodies:
+        bodies = {
+            batch.number: self._runner.body(
+                EMAIL_BULK, batch.searches, retrieve_gender=retrieve_gender, **options
+            )
+            for batch in plan.batches
+            if batch.number not in started
+        }
+        stopped_by: EnrowError | None = None
+        for number, body in bodies.items():
             try:
-                jobs.append(await self._runner.send_body(EMAIL_BULK, body, BulkJob))
+                job = await self._runner.send_body(EMAIL_BULK, body, BulkJob)
             except EnrowError as exc:
-                if jobs:
-                    exc.add_note(_started_note(jobs))
-                raise
-        collector = Collector(jobs, [len(part) for part in parts], anyio.current_time())
+                if not started:
+                    raise
+                stopped_by = exc
+                break
+            planned = plan.batches[number]
+            batch = StartedBatch(
+                job.id,
+                number,
+                planned.key,
+                planned.positions,
+                job.credits_used,
+                job.estimated_duration,
+            )
+            started[number] = batch
+            if on_started is not None:
+                await _call(on_started, batch)
+        return await self._collect(plan, started, seconds, on_progress, stopped_by)
+
+    async def _collect(
+        self,
+        plan: FindPlan,
+        started: Mapping[int, StartedBatch],
+        timeout: float | None,
+        on_progress: JobProgressCallback | None,
+        stopped_by: EnrowError | None,
+    ) -> list[EmailResult]:
+        """Wait for the ``started`` batches; their results by input position, or the error
+        that says what is missing."""
+        batches = [started[number] for number in sorted(started)]
+        planned = [plan.batches[batch.number] for batch in batches]
+        collector = Collector(
+            [BulkJob(batch.id) for batch in batches],
+            [len(batch.searches) for batch in planned],
+            anyio.current_time(),
+        )
         relay = None
         if on_progress is not None:
             callback = on_progress
 
             async def relay(progress: Progress) -> None:
-                outcome = callback(collector.combined(progress, anyio.current_time()))
-                if inspect.isawaitable(outcome):
-                    await outcome
+                combined = collector.combined(progress, anyio.current_time())
+                await _call(callback, attrs.evolve(combined, duplicates=plan.duplicates))
 
         stream = self.bulk.wait_many(
-            [job.id for job in jobs],
-            timeout=seconds,
+            [batch.id for batch in batches],
+            timeout=timeout,
             on_progress=relay,
             estimated_durations={
-                job.id: job.estimated_duration for job in jobs if job.estimated_duration is not None
+                batch.id: batch.estimated_duration
+                for batch in batches
+                if batch.estimated_duration is not None
             },
         )
+        unstarted = [
+            p for batch in plan.batches if batch.number not in started for p in batch.positions
+        ]
         async with stream:
             try:
                 try:
-                    async for batch in stream:
-                        collector.add(batch)
+                    async for result in stream:
+                        collector.add(result)
                 except BatchErrors as errors:
                     collector.add_errors(errors)
-                return collector.finish()
-            except EnrowError as exc:
-                exc.add_note(_started_note(jobs))
-                raise
+            except BatchTimeoutError as exc:
+                results = plan.results(planned, collector.results)
+                timed_out = FindEmailsTimeoutError(
+                    exc.timeout,
+                    exc.pending,
+                    exc.errors,
+                    results=results,
+                    missing=_missing(results),
+                    failed=collector.failed,
+                    started=batches,
+                    unstarted=unstarted,
+                    stopped_by=stopped_by,
+                )
+                timed_out.add_note(_started_note(batches))
+                raise timed_out from stopped_by
+            except EnrowError as exc:  # authentication, connection: the wait cannot go on
+                stopped_by = exc
+        results = plan.results(planned, collector.results)
+        missing = _missing(results)
+        if missing or collector.failed or stopped_by is not None:
+            error = IncompleteResultsError(
+                results,
+                missing,
+                collector.failed,
+                started=batches,
+                unstarted=unstarted,
+                stopped_by=stopped_by,
+            )
+            error.add_note(_started_note(batches))
+            raise error from stopped_by
+        return results  # type: ignore[return-value]
 
 
-def _started_note(jobs: list[BulkJob]) -> str:
-    ids = ", ".join(job.id for job in jobs)
-    return f"batches already started (and paid for): {ids}; wait for them, do not start them again"
+async def _call(callback: Callable[[Any], object], value: object) -> None:
+    outcome = callback(value)
+    if inspect.isawaitable(outcome):
+        await outcome
+
+
+def _missing(results: Sequence[EmailResult | None]) -> list[int]:
+    return [position for position, result in enumerate(results) if result is None]
+
+
+def _started_note(batches: Sequence[StartedBatch]) -> str:
+    ids = ", ".join(batch.id for batch in batches)
+    return (
+        f"batches already started (and paid for): {ids}; wait for them (resume=error.started),"
+        " do not start them again"
+    )

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from .._core.jobs import PHONE_BULK, PHONE_SINGLE
 from .._io.jobs import JobRunner
-from ..models import BulkJob, BulkPhoneResults, Custom, PhoneResult, PhoneSearch, SingleJob
+from ..models import (
+    BulkJob,
+    BulkPhoneResults,
+    Custom,
+    PhoneResult,
+    PhoneSearch,
+    PhoneSearchDict,
+    SingleJob,
+)
 from .base import BulkJobs, SingleJobs
 
 __all__ = ["PhoneBulk", "PhoneResource", "PhoneSingle"]
@@ -18,7 +25,7 @@ class PhoneBulk(BulkJobs[BulkPhoneResults]):
 
     async def start(
         self,
-        searches: Iterable[PhoneSearch | Mapping[str, Any]],
+        searches: Iterable[PhoneSearch | PhoneSearchDict],
         *,
         custom: Custom = None,
         webhook: str | None = None,

@@ -213,22 +213,29 @@ async def test_a_post_dropped_after_the_server_acted_is_not_resent(
     assert stats.faults == {"drop_after": 1}
 
 
-async def test_find_emails_names_the_batches_it_already_started(
+async def test_find_emails_waits_for_the_batches_it_already_started(
     sim: EnrowSimulator, client: EnrowClient
 ) -> None:
     # The first POST is slow but answered; the second is lost after the server acted.
     sim.inject("slow", method="POST")
     sim.inject("drop_after", method="POST")
     searches = people(12)
-    with pytest.raises(OutcomeUnknownError) as info:
+    with pytest.raises(IncompleteResultsError) as info:
         await client.find_emails(searches, batch_size=5, timeout=20)
     stats = sim.stats
     assert stats.requests[POST] == 2  # the third batch is never sent
     assert stats.batches_created == 2
-    notes = " ".join(getattr(info.value, "__notes__", []))
-    started = re.findall(r"[0-9a-f]{8}-[0-9a-f-]{27}", notes)
-    assert len(started) == 1
-    assert sim.batch(started[0]).payload["searches"] == searches[:5]
+    error = info.value
+    assert isinstance(error.stopped_by, OutcomeUnknownError)
+    assert error.__cause__ is error.stopped_by
+    # The started batch was still waited for: its 5 results are kept, by input position.
+    [started] = error.started
+    assert (started.number, started.positions) == (0, (0, 1, 2, 3, 4))
+    assert sim.batch(started.id).payload["searches"] == searches[:5]
+    assert [r is not None for r in error.results] == [True] * 5 + [False] * 7
+    assert error.missing == error.unstarted == list(range(5, 12))
+    notes = " ".join(getattr(error, "__notes__", []))
+    assert re.findall(r"[0-9a-f]{8}-[0-9a-f-]{27}", notes) == [started.id]
 
 
 async def test_a_429_on_a_post_is_retried_and_creates_one_batch(

@@ -10,7 +10,6 @@ from enrow_async import (
     BulkJob,
     BulkResults,
     EmailResult,
-    IncompleteResultsError,
     Qualification,
 )
 from enrow_async._core.collect import Collector
@@ -29,27 +28,22 @@ async def test_results_are_renumbered_into_input_order() -> None:
     collector = Collector([BulkJob("a"), BulkJob("b")], [2, 3], started=0.0)
     collector.add(_batch("b", [2, 0, 1]))
     collector.add(_batch("a", [1, 0]))
-    results = collector.finish()
-    assert [r.index for r in results] == [0, 1, 2, 3, 4]
-    assert [r.custom for r in results] == ["a0", "a1", "b0", "b1", "b2"]
+    results = collector.results
+    assert not collector.failed
+    assert [r and r.index for r in results] == [0, 1, 2, 3, 4]
+    assert [r and r.custom for r in results] == ["a0", "a1", "b0", "b1", "b2"]
 
 
 async def test_index_outside_the_batch_is_named_not_dropped() -> None:
     collector = Collector([BulkJob("a"), BulkJob("b")], [2, 2], started=0.0)
     collector.add(_batch("a", [0, 1]))
     collector.add(_batch("b", [0, 1, 2, 7]))
-    with pytest.raises(IncompleteResultsError) as info:
-        collector.finish()
-    assert info.value.missing == []
-    assert info.value.failed == {"b": "2 result(s) with an index outside 0-1: 2, 7"}
-    assert str(info.value).startswith("the results of 4 searches are not reliable (b: 2 result")
-    assert [r.custom for r in info.value.results if r is not None] == ["a0", "a1", "b0", "b1"]
+    assert collector.failed == {"b": "2 result(s) with an index outside 0-1: 2, 7"}
+    assert [r and r.custom for r in collector.results] == ["a0", "a1", "b0", "b1"]
 
 
 async def test_repeated_index_leaves_a_gap_and_is_named() -> None:
     collector = Collector([BulkJob("a")], [3], started=0.0)
     collector.add(_batch("a", [0, 1, 1]))
-    with pytest.raises(IncompleteResultsError) as info:
-        collector.finish()
-    assert info.value.missing == [2]
-    assert info.value.failed == {"a": "index(es) given twice: 1"}
+    assert [r is None for r in collector.results] == [False, False, True]
+    assert collector.failed == {"a": "index(es) given twice: 1"}

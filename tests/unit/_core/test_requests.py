@@ -18,7 +18,6 @@ from enrow_async._core.requests import (
     account_request,
     check_id,
     check_timeout,
-    chunk,
     email_bulk_body,
     email_single_body,
     phone_bulk_body,
@@ -238,15 +237,6 @@ def test_bad_top_level_custom() -> None:
     searches = to_searches([{"fullname": "A B", "company_name": "Acme"}])
     with pytest.raises(TypeError, match=r"^custom: custom must be a string or a mapping$"):
         email_bulk_body(searches, limit=MAX_BATCH, custom=3)  # type: ignore[arg-type]
-
-
-def test_chunk_keeps_order_and_bounds() -> None:
-    items = to_searches([{"fullname": f"P {i}", "company_domain": "x.com"} for i in range(12)])
-    parts = chunk(items, 5)
-    assert [len(p) for p in parts] == [5, 5, 2]
-    assert [s for p in parts for s in p] == items
-    assert chunk(items, 100) == [items]
-    assert chunk([], 5) == []
 
 
 # -- email finder: single --------------------------------------------------------------------
