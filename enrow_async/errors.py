@@ -292,11 +292,11 @@ class IncompleteResultsError(EnrowError):
     (a result index outside the batch or given twice) to its reason. ``started`` lists every
     batch started (or resumed), with the input positions each covers: pass them as
     ``resume=`` to wait for them again instead of paying twice. ``unstarted`` are the
-    positions whose batch was never started. ``stopped_by`` is the error that ended the
-    run early (also the ``__cause__``): a start refused or of unknown outcome
-    (OutcomeUnknownError: that batch may exist, so its positions are in ``unstarted``
-    but may have been paid for), or a wait that could not go on; ``None`` if every batch
-    was waited for.
+    positions whose batch was certainly never started; ``uncertain`` those of the batch
+    whose start had no answer (OutcomeUnknownError: it may exist and be paid for, so
+    check your dashboard before a resume sends it again). ``stopped_by`` is the error that
+    ended the run early (also the ``__cause__``): a start refused or of unknown outcome,
+    or a wait that could not go on; ``None`` if every batch was waited for.
     """
 
     def __init__(
@@ -307,6 +307,7 @@ class IncompleteResultsError(EnrowError):
         *,
         started: Sequence[StartedBatch] = (),
         unstarted: Sequence[int] = (),
+        uncertain: Sequence[int] = (),
         stopped_by: EnrowError | None = None,
     ) -> None:
         reasons = "; ".join(f"{bid}: {why}" for bid, why in list(failed.items())[:5])
@@ -317,7 +318,7 @@ class IncompleteResultsError(EnrowError):
         )
         stop = f"; stopped by {type(stopped_by).__name__}: {stopped_by}" if stopped_by else ""
         super().__init__(head + (f" ({reasons})" if reasons else "") + stop)
-        self._keep(results, missing, failed, started, unstarted, stopped_by)
+        self._keep(results, missing, failed, started, unstarted, uncertain, stopped_by)
 
     def _keep(
         self,
@@ -326,6 +327,7 @@ class IncompleteResultsError(EnrowError):
         failed: Mapping[str, str],
         started: Sequence[StartedBatch],
         unstarted: Sequence[int],
+        uncertain: Sequence[int],
         stopped_by: EnrowError | None,
     ) -> None:
         self.results = list(results)
@@ -333,13 +335,14 @@ class IncompleteResultsError(EnrowError):
         self.failed = dict(failed)
         self.started = list(started)
         self.unstarted = list(unstarted)
+        self.uncertain = list(uncertain)
         self.stopped_by = stopped_by
 
 
 class FindEmailsTimeoutError(BatchTimeoutError, IncompleteResultsError):
     """``find_emails``' deadline passed: a BatchTimeoutError (``timeout``, ``pending``,
     ``errors``) that is also an IncompleteResultsError (``results`` by input position,
-    ``missing``, ``failed``, ``started``, ``unstarted``, ``stopped_by``). The pending
+    ``missing``, ``failed``, ``started``, ``unstarted``, ``uncertain``, ``stopped_by``). The pending
     batches go on on the server: resume from ``started`` to collect them."""
 
     def __init__(
@@ -353,7 +356,8 @@ class FindEmailsTimeoutError(BatchTimeoutError, IncompleteResultsError):
         failed: Mapping[str, str],
         started: Sequence[StartedBatch],
         unstarted: Sequence[int] = (),
+        uncertain: Sequence[int] = (),
         stopped_by: EnrowError | None = None,
     ) -> None:
         BatchTimeoutError.__init__(self, timeout, pending, errors)
-        self._keep(results, missing, failed, started, unstarted, stopped_by)
+        self._keep(results, missing, failed, started, unstarted, uncertain, stopped_by)

@@ -21,6 +21,7 @@ from ..errors import (
     EnrowError,
     FindEmailsTimeoutError,
     IncompleteResultsError,
+    OutcomeUnknownError,
 )
 from ..models import (
     BulkJob,
@@ -149,6 +150,7 @@ class EmailResource:
             if batch.number not in started
         }
         stopped_by: EnrowError | None = None
+        uncertain: tuple[int, ...] = ()
         for number, body in bodies.items():
             try:
                 job = await self._runner.send_body(EMAIL_BULK, body, BulkJob)
@@ -156,6 +158,8 @@ class EmailResource:
                 if not started:
                     raise
                 stopped_by = exc
+                if isinstance(exc, OutcomeUnknownError):  # it may exist, and be paid for
+                    uncertain = plan.batches[number].positions
                 break
             planned = plan.batches[number]
             batch = StartedBatch(
@@ -169,7 +173,7 @@ class EmailResource:
             started[number] = batch
             if on_started is not None:
                 await _call(on_started, batch)
-        return await self._collect(plan, started, seconds, on_progress, stopped_by)
+        return await self._collect(plan, started, seconds, on_progress, stopped_by, uncertain)
 
     async def _collect(
         self,
@@ -178,6 +182,7 @@ class EmailResource:
         timeout: float | None,
         on_progress: JobProgressCallback | None,
         stopped_by: EnrowError | None,
+        uncertain: Sequence[int],
     ) -> list[EmailResult]:
         """Wait for the ``started`` batches; their results by input position, or the error
         that says what is missing."""
@@ -206,8 +211,13 @@ class EmailResource:
                 if batch.estimated_duration is not None
             },
         )
+        doubt = set(uncertain)
         unstarted = [
-            p for batch in plan.batches if batch.number not in started for p in batch.positions
+            p
+            for batch in plan.batches
+            if batch.number not in started
+            for p in batch.positions
+            if p not in doubt
         ]
         async with stream:
             try:
@@ -227,6 +237,7 @@ class EmailResource:
                     failed=collector.failed,
                     started=batches,
                     unstarted=unstarted,
+                    uncertain=uncertain,
                     stopped_by=stopped_by,
                 )
                 timed_out.add_note(_started_note(batches))
@@ -242,6 +253,7 @@ class EmailResource:
                 collector.failed,
                 started=batches,
                 unstarted=unstarted,
+                uncertain=uncertain,
                 stopped_by=stopped_by,
             )
             error.add_note(_started_note(batches))
