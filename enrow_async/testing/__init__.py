@@ -64,22 +64,63 @@ per test, configured by the ``enrow_simulator_config`` fixture (override it to c
 ``pytest_plugins = ["enrow_async.testing.pytest_plugin"]`` in a ``conftest.py``.
 """
 
-from ._config import (
-    CURVES,
-    FAULT_KINDS,
-    Curve,
-    FaultKind,
-    Faults,
-    ManualClock,
-    Outage,
-    OutageKind,
-    SimulatorConfig,
-)
-from ._jobs import Job
-from ._memory import MemoryTransport
-from ._server import MEMORY_BASE_URL, EnrowSimulator
-from ._state import SimulatorStats
-from ._virtual import DeadlockError, LivelockError, VirtualClockLoop
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._config import (
+        CURVES,
+        FAULT_KINDS,
+        Curve,
+        FaultKind,
+        Faults,
+        ManualClock,
+        Outage,
+        OutageKind,
+        SimulatorConfig,
+    )
+    from ._jobs import Job
+    from ._memory import MemoryTransport
+    from ._server import MEMORY_BASE_URL, EnrowSimulator
+    from ._state import SimulatorStats
+    from ._thread import SimulatorThread
+    from ._virtual import DeadlockError, LivelockError, VirtualClockLoop
+
+_WHERE = {
+    "CURVES": "_config",
+    "FAULT_KINDS": "_config",
+    "Curve": "_config",
+    "FaultKind": "_config",
+    "Faults": "_config",
+    "ManualClock": "_config",
+    "Outage": "_config",
+    "OutageKind": "_config",
+    "SimulatorConfig": "_config",
+    "Job": "_jobs",
+    "MemoryTransport": "_memory",
+    "MEMORY_BASE_URL": "_server",
+    "EnrowSimulator": "_server",
+    "SimulatorStats": "_state",
+    "SimulatorThread": "_thread",
+    "DeadlockError": "_virtual",
+    "LivelockError": "_virtual",
+    "VirtualClockLoop": "_virtual",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Each name loads its module when first asked for: the pytest plugin (a submodule)
+    loads none of them until a fixture needs one."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "CURVES",
@@ -98,5 +139,6 @@ __all__ = [
     "MemoryTransport",
     "SimulatorConfig",
     "SimulatorStats",
+    "SimulatorThread",
     "VirtualClockLoop",
 ]
