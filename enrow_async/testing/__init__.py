@@ -23,7 +23,7 @@ pytest plugin: ``anyio_backend = ("asyncio", {"loop_factory": VirtualClockLoop})
 ...                                    "company_domain": "dundermifflin.com"}])
 ...         async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
 ...             batch = await client.wait_for_batch(batch_id, timeout=10)
-...         assert batch.results[0].email == sim.batch(batch_id).results[0]["email"]
+...         assert batch.results[0].email == sim.batch(batch_id).results[0].get("email")
 
 What it does, and what to configure (:class:`SimulatorConfig`):
 
