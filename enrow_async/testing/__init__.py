@@ -58,10 +58,13 @@ rate-limit answers, webhook deliveries; also served as JSON at ``GET /_simulator
 ``sim.batch(id)`` (a job and its wire-form results), ``sim.completed_body(id)``.
 
 From a shell: ``python -m enrow_async.testing --port 8765`` (``--help`` for options).
-With pytest, the ``enrow_simulator`` and ``enrow_base_url`` fixtures serve one simulator
-per test, configured by the ``enrow_simulator_config`` fixture (override it to change);
-``enrow_memory_simulator`` and ``enrow_memory_transport`` keep one in memory; opt in with
-``pytest_plugins = ["enrow_async.testing.pytest_plugin"]`` in a ``conftest.py``.
+For synchronous code, :class:`SimulatorThread` serves one from a background thread with
+its own event loop. With pytest, opt in with ``pytest_plugins =
+["enrow_async.testing.pytest_plugin"]`` in a ``conftest.py``: ``enrow_simulator``,
+``enrow_base_url`` and ``enrow_client`` serve one simulator per test on the test's own loop
+(pytest-asyncio or anyio), ``enrow_memory_simulator`` and ``enrow_memory_transport`` keep
+one in memory, ``enrow_simulator_thread`` serves synchronous tests; the
+``enrow_simulator_config`` fixture configures them all (override it to change).
 """
 
 import importlib

@@ -40,6 +40,7 @@ import asyncio
 import importlib
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
+from importlib import metadata
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
@@ -157,7 +158,19 @@ def _on_test_loop(request: pytest.FixtureRequest, kind: str) -> str:
         scope = None
         if marker is not None:
             scope = marker.kwargs.get("loop_scope") or marker.kwargs.get("scope")
-        return f"_enrow_{kind}_asyncio_{scope or _default_test_loop_scope(request.config)}"
+        name = f"_enrow_{kind}_asyncio_{scope or _default_test_loop_scope(request.config)}"
+        # Claimed by anyio's plugin too (auto mode and an anyio mark): pytest-asyncio runs
+        # the test, but anyio's would run an async fixture, on its own loop.
+        if "anyio_backend" not in request.fixturenames:
+            return name
+        if int(metadata.version("pytest-asyncio").split(".")[0]) < 1:
+            pytest.fail(
+                f"enrow_{kind}: before pytest-asyncio 1.0, a test that both pytest-asyncio "
+                "(auto mode) and anyio claim cannot share its loop with the fixtures: "
+                "mark it for one of them only",
+                pytrace=False,
+            )
+        return name + "_beside_anyio"
     if "anyio_backend" in request.fixturenames and inspect.iscoroutinefunction(
         getattr(node, "function", None)
     ):
@@ -198,37 +211,62 @@ def _variant(kind: str) -> Callable[..., AsyncIterator[Any]]:
     return _named(fixture, kind)
 
 
-def _held_variant(kind: str) -> Callable[..., Iterator[Any]]:
-    """The same for pytest-asyncio: a synchronous generator function, which pytest-asyncio
-    calls with the loop of the fixture's loop scope set as the current one (and which
-    anyio's plugin leaves alone, even when both plugins claim the test). The fixture's work
-    runs in one task of its own, kept from setup to teardown: the client's task group must
-    be left in the task that entered it."""
+def _held_variant(kind: str) -> Callable[..., AsyncIterator[Any]]:
+    """The same for pytest-asyncio, which runs a fixture's setup and its teardown in two
+    tasks: the fixture's work runs in one task of its own, kept from setup to teardown (the
+    client's task group must be left in the task that entered it)."""
+    implementation = _IMPLEMENTATIONS[kind]
+
+    async def fixture(**fixtures: Any) -> AsyncIterator[Any]:
+        holder = _Holder(implementation(**fixtures))
+        yield await holder.start()
+        await holder.stop()
+
+    return _named(fixture, kind)
+
+
+def _held_beside_anyio_variant(kind: str) -> Callable[..., Iterator[Any]]:
+    """The same as a synchronous generator function, for tests both plugins claim:
+    pytest-asyncio (1.0 and later) calls it with the loop of its loop scope set as the
+    current one, and anyio's plugin leaves it alone."""
     implementation = _IMPLEMENTATIONS[kind]
 
     def fixture(**fixtures: Any) -> Iterator[Any]:
         loop = asyncio.get_event_loop()
-        ready: asyncio.Future[Any] = loop.create_future()
-        release = asyncio.Event()
-
-        async def hold() -> None:
-            async for value in implementation(**fixtures):
-                ready.set_result(value)
-                await release.wait()
-
-        holder = loop.create_task(hold())
-        try:
-            loop.run_until_complete(
-                asyncio.wait({holder, ready}, return_when=asyncio.FIRST_COMPLETED)
-            )
-            if not ready.done():
-                loop.run_until_complete(holder)  # it failed before yielding: raise why
-            yield ready.result()
-        finally:
-            release.set()
-            loop.run_until_complete(holder)
+        holder = _Holder(implementation(**fixtures))
+        yield loop.run_until_complete(holder.start())
+        loop.run_until_complete(holder.stop())
 
     return _named(fixture, kind)
+
+
+class _Holder:
+    """Runs an async generator fixture's body in a task of its own: up to its ``yield``
+    on :meth:`start`, the rest on :meth:`stop`."""
+
+    def __init__(self, body: AsyncIterator[Any]) -> None:
+        self._body = body
+        self._release = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> Any:
+        ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        async def hold() -> None:
+            async for value in self._body:
+                ready.set_result(value)
+                await self._release.wait()
+
+        self._task = task = asyncio.create_task(hold())
+        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done():
+            await task  # it failed before yielding: raise why
+        return ready.result()
+
+    async def stop(self) -> None:
+        self._release.set()
+        if self._task is not None:
+            await self._task
 
 
 def _named(fixture: F, kind: str) -> F:
@@ -255,4 +293,9 @@ for _kind in _IMPLEMENTATIONS:
             _name = f"_enrow_{_kind}_asyncio_{_scope}"
             globals()[_name] = _pytest_asyncio.fixture(
                 _held_variant(_kind), name=_name, loop_scope=_scope
+            )
+            globals()[_name + "_beside_anyio"] = _pytest_asyncio.fixture(
+                _held_beside_anyio_variant(_kind),
+                name=_name + "_beside_anyio",
+                loop_scope=_scope,
             )
