@@ -16,7 +16,9 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,17 @@ def blocks() -> list[Any]:
 def test_every_page_is_searched_and_has_examples() -> None:
     assert len(PAGES) > 5
     assert len(blocks()) >= 20
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """An example may configure logging (``logging.basicConfig``): undone after it."""
+    root, ours = logging.getLogger(), logging.getLogger("enrow_async")
+    handlers, levels = list(root.handlers), (root.level, ours.level)
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(levels[0])
+    ours.setLevel(levels[1])
 
 
 @pytest.fixture
