@@ -23,7 +23,7 @@ pytest plugin: ``anyio_backend = ("asyncio", {"loop_factory": VirtualClockLoop})
 ...                                    "company_domain": "dundermifflin.com"}])
 ...         async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
 ...             batch = await client.wait_for_batch(batch_id, timeout=10)
-...         assert batch.results[0].email == sim.batch(batch_id).results[0]["email"]
+...         assert batch.results[0].email == sim.batch(batch_id).results[0].get("email")
 
 What it does, and what to configure (:class:`SimulatorConfig`):
 
@@ -58,28 +58,72 @@ rate-limit answers, webhook deliveries; also served as JSON at ``GET /_simulator
 ``sim.batch(id)`` (a job and its wire-form results), ``sim.completed_body(id)``.
 
 From a shell: ``python -m enrow_async.testing --port 8765`` (``--help`` for options).
-With pytest, the ``enrow_simulator`` and ``enrow_base_url`` fixtures serve one simulator
-per test, configured by the ``enrow_simulator_config`` fixture (override it to change);
-``enrow_memory_simulator`` and ``enrow_memory_transport`` keep one in memory; opt in with
-``pytest_plugins = ["enrow_async.testing.pytest_plugin"]`` in a ``conftest.py``.
+For synchronous code, :class:`SimulatorThread` serves one from a background thread with
+its own event loop. With pytest, opt in with ``pytest_plugins =
+["enrow_async.testing.pytest_plugin"]`` in a ``conftest.py``: ``enrow_simulator``,
+``enrow_base_url`` and ``enrow_client`` serve one simulator per test on the test's own loop
+(pytest-asyncio or anyio), ``enrow_memory_simulator`` and ``enrow_memory_transport`` keep
+one in memory, ``enrow_simulator_thread`` serves synchronous tests; the
+``enrow_simulator_config`` fixture configures them all (override it to change).
 """
 
-from ._config import (
-    CURVES,
-    FAULT_KINDS,
-    Curve,
-    FaultKind,
-    Faults,
-    ManualClock,
-    Outage,
-    OutageKind,
-    SimulatorConfig,
-)
-from ._jobs import Job
-from ._memory import MemoryTransport
-from ._server import MEMORY_BASE_URL, EnrowSimulator
-from ._state import SimulatorStats
-from ._virtual import DeadlockError, LivelockError, VirtualClockLoop
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._config import (
+        CURVES,
+        FAULT_KINDS,
+        Curve,
+        FaultKind,
+        Faults,
+        ManualClock,
+        Outage,
+        OutageKind,
+        SimulatorConfig,
+    )
+    from ._jobs import Job
+    from ._memory import MemoryTransport
+    from ._server import MEMORY_BASE_URL, EnrowSimulator
+    from ._state import SimulatorStats
+    from ._thread import SimulatorThread
+    from ._virtual import DeadlockError, LivelockError, VirtualClockLoop
+
+_WHERE = {
+    "CURVES": "_config",
+    "FAULT_KINDS": "_config",
+    "Curve": "_config",
+    "FaultKind": "_config",
+    "Faults": "_config",
+    "ManualClock": "_config",
+    "Outage": "_config",
+    "OutageKind": "_config",
+    "SimulatorConfig": "_config",
+    "Job": "_jobs",
+    "MemoryTransport": "_memory",
+    "MEMORY_BASE_URL": "_server",
+    "EnrowSimulator": "_server",
+    "SimulatorStats": "_state",
+    "SimulatorThread": "_thread",
+    "DeadlockError": "_virtual",
+    "LivelockError": "_virtual",
+    "VirtualClockLoop": "_virtual",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Each name loads its module when first asked for: the pytest plugin (a submodule)
+    loads none of them until a fixture needs one."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "CURVES",
@@ -98,5 +142,6 @@ __all__ = [
     "MemoryTransport",
     "SimulatorConfig",
     "SimulatorStats",
+    "SimulatorThread",
     "VirtualClockLoop",
 ]

@@ -1,0 +1,1 @@
+pytest_plugins = ["enrow_async.testing.pytest_plugin"]
