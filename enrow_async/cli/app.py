@@ -11,6 +11,8 @@ import contextlib
 import functools
 import logging
 import math
+import os
+import signal
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -20,6 +22,7 @@ from typing import Any, TextIO
 import anyio
 
 from enrow_async import DEFAULT_TIMEOUT, MAX_BATCH_SIZE, ConfigurationError, EnrowClient, EnrowError
+from enrow_async.testing import add_simulator_options, parse_duration
 
 from . import commands
 from .connect import SANDBOX_DURATION, ClientFactory, connector
@@ -30,7 +33,10 @@ from .streams import Streams
 from .verify import verify
 from .waiting import WaitOptions
 
-__all__ = ["build_parser", "main", "run", "run_async"]
+__all__ = ["BROKEN_PIPE", "EXAMPLE", "build_parser", "main", "run", "run_async"]
+
+BROKEN_PIPE = 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1
+"""Exit status when stdout's reader went away (``| head``), as a shell reports SIGPIPE."""
 
 _COMMON: dict[str, Any] = {
     "base_url": None,
@@ -84,19 +90,29 @@ def _common() -> argparse.ArgumentParser:
     add("--sandbox", action="store_true", help="use the built-in simulator: no key, no credits")
     add(
         "--sandbox-duration",
-        nargs=2,
-        type=float,
-        metavar=("MIN", "MAX"),
-        help="with --sandbox: seconds a simulated batch takes (default 2 6)",
+        type=parse_duration,
+        metavar="MIN[,MAX]",
+        help="with --sandbox: seconds a simulated batch takes, as the simulator's --duration"
+        " (default 2,6)",
     )
-    add("--key-file", metavar="PATH", type=Path, help="read the API key from this file")
+    add(
+        "--key-file",
+        metavar="PATH",
+        type=Path,
+        help="read the API key from this file (default: ENROW_API_KEY)",
+    )
     add(
         "--timeout",
         metavar="SECONDS",
         type=_seconds,
         help=f"give up waiting after this long (default {DEFAULT_TIMEOUT:g}; 'none': never)",
     )
-    add("--concurrency", metavar="N", type=_positive(10_000), help="polls in flight at once")
+    add(
+        "--concurrency",
+        metavar="N",
+        type=_positive(10_000),
+        help="polls in flight at once (default 64)",
+    )
     add(
         "--progress-every",
         metavar="SECONDS",
@@ -107,29 +123,38 @@ def _common() -> argparse.ArgumentParser:
     return parser
 
 
+EXAMPLE = "enrow-async sample > leads.csv && enrow-async find leads.csv -o found.csv --sandbox"
+"""A first run that works wherever the package is installed (the sample ships inside it)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
         prog="enrow-async",
         description="Find and verify professional emails in bulk with the Enrow API.",
-        epilog="The API key comes from ENROW_API_KEY or --key-file. Try: enrow-async find"
-        " examples/leads.csv -o found.csv --sandbox",
+        epilog=f"The API key comes from ENROW_API_KEY or --key-file. Try: {EXAMPLE}",
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=text, description=text, parents=[common])
 
     p = command("find", "find the emails of the people in a CSV file")
-    p.add_argument("input", type=Path, help="CSV with fullname (or first/last name) and company")
-    p.add_argument("-o", "--output", type=Path, required=True, help="CSV to write")
+    p.add_argument(
+        "input",
+        type=Path,
+        help="CSV with fullname (or first/last name) and company domain and/or name;"
+        " '-' reads stdin (try: enrow-async sample)",
+    )
+    p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
     p.add_argument(
         "--journal",
         type=Path,
         metavar="FILE",
-        help="record each batch as it starts; the same command again resumes, never re-paying",
+        help="record each batch as it starts; the same command again resumes, never re-paying"
+        " (default: none)",
     )
     p.add_argument(
         "--resend-unknown",
@@ -144,13 +169,23 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"searches per batch (default and maximum {MAX_BATCH_SIZE})",
     )
     p.add_argument(
-        "--country-code", metavar="CC", type=_country, help="ISO country for company names (US)"
+        "--country-code",
+        metavar="CC",
+        type=_country,
+        help="ISO country used with company names (default: the API's, US)",
     )
-    p.add_argument("--no-gender", dest="gender", action="store_false", help="do not ask for gender")
+    p.add_argument(
+        "--no-gender",
+        dest="gender",
+        action="store_false",
+        help="do not ask for gender (default: asked)",
+    )
 
     p = command("wait", "wait for batches already started and write their results")
-    p.add_argument("ids", nargs="+", metavar="ID")
-    p.add_argument("-o", "--output", type=Path, default=Path("-"), help="file (default stdout)")
+    p.add_argument("ids", nargs="+", metavar="ID", help="batch ids, as find or the API gave them")
+    p.add_argument(
+        "-o", "--output", type=Path, default=Path("-"), help="file to write (default stdout)"
+    )
     p.add_argument(
         "--format",
         choices=commands.FORMATS,
@@ -159,28 +194,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = command("results", "read a batch's results once (refused while it is ongoing)")
-    p.add_argument("id", metavar="ID")
-    p.add_argument("-o", "--output", type=Path, default=Path("-"), help="file (default stdout)")
-    p.add_argument("--format", choices=commands.FORMATS, default="csv")
+    p.add_argument("id", metavar="ID", help="a batch id")
+    p.add_argument(
+        "-o", "--output", type=Path, default=Path("-"), help="file to write (default stdout)"
+    )
+    p.add_argument(
+        "--format",
+        choices=commands.FORMATS,
+        default="csv",
+        help="csv or jsonl: one record per result; json: the batch (default csv)",
+    )
 
     p = command("verify", "verify addresses: a CSV with an email column, or one per line")
-    p.add_argument("input", type=Path)
-    p.add_argument("-o", "--output", type=Path, required=True, help="CSV to write")
+    p.add_argument("input", type=Path, help="CSV with an email column, or one address a line")
+    p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
 
     command("account", "show the credit balance and webhooks")
+    command("sample", "print a small leads CSV shipped with the package (for a first try)")
 
-    p = command("simulator", "serve the Enrow simulator until Ctrl-C")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    p.add_argument(
-        "--duration",
-        nargs=2,
-        type=float,
-        metavar=("MIN", "MAX"),
-        default=SANDBOX_DURATION,
-        help="seconds a batch takes (default 2 6)",
+    p = command(
+        "simulator",
+        "serve the Enrow simulator until Ctrl-C (the options of python -m enrow_async.testing)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the made-up results (default 0)")
+    add_simulator_options(p.add_argument_group("simulator"))
     return parser
 
 
@@ -195,11 +231,16 @@ def _version() -> str:
 
 def _parse(argv: Sequence[str] | None, streams: Streams) -> argparse.Namespace | int:
     """The options, or the exit status of ``--help``, ``--version`` or a usage error."""
+    parser = build_parser()
     with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
         try:
-            args = build_parser().parse_args(argv)
+            args = parser.parse_args(argv)
         except SystemExit as stop:  # argparse has said what it had to say
             return int(stop.code or 0)
+    if args.command is None:  # plain ``enrow-async``: the help, as with --help
+        parser.print_help(streams.out)
+        streams.out.flush()
+        return 0
     for name, default in _COMMON.items():
         if not hasattr(args, name):
             setattr(args, name, default)
@@ -211,10 +252,9 @@ def _command(
 ) -> Callable[[Interrupt], Awaitable[int]]:
     name: str = args.command
     if name == "simulator":
-        low, high = args.duration
-        return functools.partial(
-            commands.serve, args.host, args.port, (low, high), args.seed, streams
-        )
+        return functools.partial(commands.serve, args, streams)
+    if name == "sample":
+        return functools.partial(commands.sample, streams)
     connect = connector(
         sandbox=args.sandbox,
         sandbox_duration=tuple(args.sandbox_duration),
@@ -294,6 +334,8 @@ def _report(
     error = _essential(raised)
     if isinstance(error, SystemExit):
         raise raised
+    if isinstance(error, BrokenPipeError):  # the reader left (``| head``): end quietly
+        return BROKEN_PIPE
     if isinstance(error, Interrupted | KeyboardInterrupt):
         hint = str(error) if isinstance(error, Interrupted) else interrupt.hint()
         print(f"enrow-async: {hint}", file=streams.err)
@@ -361,6 +403,20 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _report(raised, args, interrupt, streams)
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush raises nothing more."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run(sys.argv[1:]))
+    code = run(sys.argv[1:])
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = BROKEN_PIPE
+    if code == BROKEN_PIPE:
+        _quiet_stdout()
+    sys.exit(code)

@@ -57,7 +57,8 @@ Inspection: ``sim.stats`` (requests per method and path, jobs created by POSTs, 
 rate-limit answers, webhook deliveries; also served as JSON at ``GET /_simulator/stats``),
 ``sim.batch(id)`` (a job and its wire-form results), ``sim.completed_body(id)``.
 
-From a shell: ``python -m enrow_async.testing --port 8765`` (``--help`` for options).
+From a shell: ``python -m enrow_async.testing`` or ``enrow-async simulator`` (the same
+options, :func:`add_simulator_options`; ``--help`` lists them).
 With pytest, the ``enrow_simulator`` and ``enrow_base_url`` fixtures serve one simulator
 per test, configured by the ``enrow_simulator_config`` fixture (override it to change);
 ``enrow_memory_simulator`` and ``enrow_memory_transport`` keep one in memory; opt in with
@@ -80,9 +81,21 @@ from ._memory import MemoryTransport
 from ._server import MEMORY_BASE_URL, EnrowSimulator
 from ._state import SimulatorStats
 from ._virtual import DeadlockError, LivelockError, VirtualClockLoop
+from .options import (
+    DEFAULT_PORT,
+    SPEEDS,
+    add_simulator_options,
+    parse_duration,
+    simulator_config_from,
+)
 
 __all__ = [
     "CURVES",
+    "DEFAULT_PORT",
+    "SPEEDS",
+    "add_simulator_options",
+    "parse_duration",
+    "simulator_config_from",
     "FAULT_KINDS",
     "MEMORY_BASE_URL",
     "Curve",

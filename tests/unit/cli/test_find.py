@@ -49,10 +49,11 @@ async def test_find_keeps_every_row_and_cell(tmp_path: Path, sim: EnrowSimulator
     assert progress[-1][:5] == (sent, sent, "100", "3", "3")
     assert f"{skipped} row(s) without a name or a company" in done.err
     # the summary, for a first-time user
-    assert f"{len(valid)} emails found" in done.out
-    assert "credits used:" in done.out
-    assert f"output: {output}" in done.out
-    assert valid[0][0] in done.out
+    assert f"{len(valid)} emails found" in done.err
+    assert "credits used:" in done.err
+    assert f"output: {output}" in done.err
+    assert valid[0][0] in done.err
+    assert done.out == ""
 
 
 async def test_find_keeps_dialect_and_renames_clashing_columns(

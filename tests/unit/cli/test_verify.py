@@ -21,7 +21,7 @@ async def test_verify_both_input_styles(tmp_path: Path, sim: EnrowSimulator, cli
         args = ["verify", tmp_path / name, "-o", tmp_path / f"{name}.out.csv"]
         done = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
         assert done.code == 0, done.err
-        assert "verified 3 address(es)" in done.out
+        assert "verified 3 address(es)" in done.err
         assert "row(s) without a valid address are not sent" in done.err
     listed = read_csv(tmp_path / "list.txt.out.csv")
     assert listed[0] == ["email", "qualification"]
