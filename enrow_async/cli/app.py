@@ -28,6 +28,7 @@ from . import commands
 from .connect import SANDBOX_DURATION, ClientFactory, connector
 from .errors import CliError, Interrupted
 from .find import FindOptions, find
+from .guard import ASK_ABOVE, Guard
 from .interrupt import Interrupt, run_interruptible
 from .streams import Streams
 from .verify import verify
@@ -79,6 +80,54 @@ def _positive(limit: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _credits(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of credits, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected credits >= 0, got {text!r}")
+    return value
+
+
+def _add_guard(p: argparse.ArgumentParser) -> None:
+    """The cost guard's options (find and verify)."""
+    group = p.add_argument_group(
+        "cost guard",
+        "The plan (rows, distinct searches, batches, credits reserved, balance) is shown"
+        " before anything is sent. Runs that are not on a terminal never ask: they go ahead"
+        " within the balance and --max-credits, and refuse otherwise.",
+    )
+    group.add_argument(
+        "--dry-run", action="store_true", help="show the plan and the balance, send nothing"
+    )
+    group.add_argument(
+        "--max-credits",
+        metavar="N",
+        type=_credits,
+        help="refuse (exit 2, nothing sent) when the run would reserve more (default: no limit)",
+    )
+    group.add_argument(
+        "--yes", "-y", action="store_true", help="do not ask before spending, even on a terminal"
+    )
+    group.add_argument(
+        "--ask-above",
+        metavar="N",
+        type=_credits,
+        default=ASK_ABOVE,
+        help=f"on a terminal, ask before reserving more than N credits (default {ASK_ABOVE:g})",
+    )
+
+
+def _guard(args: argparse.Namespace) -> Guard:
+    return Guard(
+        max_credits=args.max_credits,
+        dry_run=args.dry_run,
+        yes=args.yes,
+        ask_above=args.ask_above,
+    )
 
 
 def _common() -> argparse.ArgumentParser:
@@ -180,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not ask for gender (default: asked)",
     )
+    _add_guard(p)
 
     p = command("wait", "wait for batches already started and write their results")
     p.add_argument("ids", nargs="+", metavar="ID", help="batch ids, as find or the API gave them")
@@ -208,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("verify", "verify addresses: a CSV with an email column, or one per line")
     p.add_argument("input", type=Path, help="CSV with an email column, or one address a line")
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
+    _add_guard(p)
 
     command("account", "show the credit balance and webhooks")
     command("sample", "print a small leads CSV shipped with the package (for a first try)")
@@ -276,6 +327,7 @@ def _command(
             resend_unknown=args.resend_unknown,
             wait=waiting,
             sandbox=args.sandbox,
+            guard=_guard(args),
         )
         return functools.partial(find, options, connect, streams)
     if name == "wait":
@@ -287,7 +339,9 @@ def _command(
             commands.results, args.id, args.output, args.format, connect, streams
         )
     if name == "verify":
-        return functools.partial(verify, args.input, args.output, waiting, connect, streams)
+        return functools.partial(
+            verify, args.input, args.output, waiting, _guard(args), connect, streams
+        )
     return functools.partial(commands.account, connect, streams)
 
 
@@ -376,14 +430,16 @@ async def run_async(
     *,
     stdout: TextIO,
     stderr: TextIO,
+    stdin: TextIO | None = None,
     client: ClientFactory = EnrowClient,
 ) -> int:
     """Run the command line in the running (asyncio) event loop; return the exit status.
 
-    What :func:`run` does, writing to ``stdout`` and ``stderr``; ``client`` builds the client
+    What :func:`run` does, writing to ``stdout`` and ``stderr`` (and reading the cost
+    guard's answer from ``stdin``, by default ``sys.stdin``); ``client`` builds the client
     from the options (tests pass one with a faster poll policy).
     """
-    streams = Streams(stdout, stderr)
+    streams = Streams(stdout, stderr, sys.stdin if stdin is None else stdin)
     args = _parse(argv, streams)
     if isinstance(args, int):
         return args
@@ -392,7 +448,7 @@ async def run_async(
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    streams = Streams(sys.stdout, sys.stderr)
+    streams = Streams(sys.stdout, sys.stderr, sys.stdin)
     args = _parse(argv, streams)
     if isinstance(args, int):
         return args

@@ -136,8 +136,9 @@ async def test_ctrl_c_keeps_the_journal_and_the_same_command_resumes(tmp_path: P
             assert first.returncode == 130, lines
             clean("".join(lines))
             last = lines[-1]
-            assert "interrupted; 3 started batch(es) are recorded in j.journal" in last
-            assert "run the same command again to resume" in last
+            assert "interrupted; 3 batch(es) were started and keep running" in last
+            assert "(recorded in j.journal)" in last
+            assert last.endswith("to resume without paying twice, run the same command again")
             assert not (tmp_path / "out.csv").exists()
             events = journal_events(tmp_path / "j.journal")
             assert [e["event"] for e in events] == ["posting", "started"] * 3
@@ -228,3 +229,34 @@ def test_the_sample_ships_inside_the_package(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert len(read_csv(tmp_path / "found.csv")) == len(read_csv(LEADS))
+
+
+@pytest.mark.anyio
+async def test_ctrl_c_in_the_sandbox_never_suggests_resuming(tmp_path: Path) -> None:
+    """The sandbox's batches end with its simulator: the hint says to start over."""
+    (tmp_path / "in.csv").write_bytes(LEADS.read_bytes())
+    args = ["find", "in.csv", "-o", "out.csv", "--sandbox", "--sandbox-duration", "60"]
+    args += ["--progress-every", "0.1"]
+    with anyio.fail_after(60):
+        proc: Process
+        async with await anyio.open_process(command(*args), cwd=tmp_path, env=environ()) as proc:
+            assert proc.stderr is not None
+            stderr = BufferedByteReceiveStream(proc.stderr)
+            seen = ""
+            while not seen.startswith("progress: "):
+                seen = await read_line(stderr)
+            proc.send_signal(signal.SIGINT)
+            lines = [seen]
+            try:
+                while True:
+                    lines.append(await read_line(stderr))
+            except (anyio.EndOfStream, anyio.IncompleteRead):
+                pass
+    assert proc.returncode == 130, lines
+    clean("".join(lines))
+    assert lines[-1] == (
+        "enrow-async: interrupted; the sandbox's batches ended with its simulator (no credits"
+        " were spent): run the command again to start over"
+    )
+    assert "resume" not in "".join(lines)
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".journal")]

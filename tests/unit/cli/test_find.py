@@ -50,7 +50,8 @@ async def test_find_keeps_every_row_and_cell(tmp_path: Path, sim: EnrowSimulator
     assert f"{skipped} row(s) without a name or a company" in done.err
     # the summary, for a first-time user
     assert f"{len(valid)} emails found" in done.err
-    assert "credits used:" in done.err
+    assert f"credits: {300 - skipped} reserved, " in done.err
+    assert f"plan: 300 row(s), {300 - skipped} to send" in done.err
     assert f"output: {output}" in done.err
     assert valid[0][0] in done.err
     assert done.out == ""
@@ -130,7 +131,9 @@ async def test_find_resumes_from_its_journal_without_starting_any_batch_twice(
         assert first.code == 1
         last = first.err.splitlines()[-1]
         assert "3 batch(es) still running at the deadline" in last
-        assert last.endswith("; run the same command again to resume")
+        assert last.endswith("; to resume without paying twice, run the same command again")
+        # the timeout does not hide what the started batches reserved
+        assert "credits: 238 reserved; 3 batch(es) not settled yet" in first.err
         check_output(source, read_csv(tmp_path / "out.csv"), missing="pending")
         assert [e["event"] for e in journal_events(journal)] == ["posting", "started"] * 3
 
@@ -161,10 +164,9 @@ async def test_unknown_outcome_is_recorded_and_never_sent_again(tmp_path: Path, 
         first = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
         assert first.code == 1
         notes = first.err.splitlines()
-        assert "may have been created" in notes[-1]
-        assert "--resend-unknown" in notes[-1]
+        assert "may or may not have started" in notes[-1]
+        assert notes[-1].endswith("run the same command again with --resend-unknown")
         assert "without a name" in notes[0]
-        assert len(notes) == 2
         assert [e["event"] for e in journal_events(journal)] == ["posting", "unknown"]
         second = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
         assert second.code == 1
@@ -172,6 +174,100 @@ async def test_unknown_outcome_is_recorded_and_never_sent_again(tmp_path: Path, 
         assert sim.stats.requests["POST", "/email/find/bulk"] == 1
         rows = read_csv(tmp_path / "out.csv")
         assert {row[7] for row in rows[1:]} <= {"unknown", "skipped"}
+
+
+async def test_after_an_unknown_outcome_every_started_batch_is_written_and_the_hint_works(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    """One POST of three has no clear answer: the other two batches are waited for and
+    written, the unknown rows say so, exit 1; the hint (the journal saved beside the
+    output, then --resend-unknown) sends only those rows and completes the file."""
+    source = leads(60)
+    write_csv(tmp_path / "in.csv", source)
+    output = tmp_path / "out.csv"
+    args = ["find", tmp_path / "in.csv", "-o", output, "--batch-size", "20"]
+    url = ["--base-url", sim.base_url]
+    sim.inject("drop_after", 1, "/email/find/bulk", "POST")
+    first = await cli(*args, *url, key=sim.api_key)
+    assert first.code == 1
+    assert sim.stats.created == {"/email/find/bulk": 3}  # the dropped one exists too
+    rows = read_csv(output)
+    qualifications = [row[7] for row in rows[1:]]
+    usable = [q for row, q in zip(source[1:], qualifications, strict=True) if not unusable(row)]
+    assert usable[:20] == ["unknown"] * 20
+    assert set(usable[20:]) <= {"valid", "invalid"}
+    saved = tmp_path / "out.csv.journal"
+    hint = first.err.splitlines()[-1]
+    assert hint.endswith(f"run the same command again with --journal {saved} --resend-unknown")
+    assert saved.exists()
+    again = await cli(*args, *url, "--journal", saved, "--resend-unknown", key=sim.api_key)
+    assert again.code == 0, again.err
+    assert sim.stats.requests["POST", "/email/find/bulk"] == 4  # only the unknown batch
+    check_output(source, read_csv(output))
+
+
+async def test_duplicates_are_sent_once_and_every_row_gets_the_result(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    rows = [
+        ["fullname", "company_domain", "note"],
+        ["Jim Halpert", "dundermifflin.com", "1"],
+        ["JIM  halpert", "https://www.dundermifflin.com/about", "2"],
+        ["Pam Beesly", "dundermifflin.com", "3"],
+        ["jim halpert", "DunderMifflin.com.", "4"],
+        ["Pam Beesly", "www.dundermifflin.com", "5"],
+    ]
+    write_csv(tmp_path / "in.csv", rows)
+    output = tmp_path / "out.csv"
+    done = await cli(
+        "find", tmp_path / "in.csv", "-o", output, "--sandbox", "--sandbox-duration", "0"
+    )
+    assert done.code == 0, done.err
+    assert "plan: 5 row(s), 5 to send, 2 distinct search(es) (3 duplicate(s) sent once)" in done.err
+    assert "reserving 2 credit(s)" in done.err
+    assert (
+        "duplicates: 3 row(s) got the result of an identical search sent once: 3 credit(s)"
+        in done.err
+    )
+    written = read_csv(output)
+    assert [row[:3] for row in written] == rows  # input cells as they were
+    jim = {tuple(written[i][3:]) for i in (1, 2, 4)}
+    pam = {tuple(written[i][3:]) for i in (3, 5)}
+    assert len(jim) == 1
+    assert len(pam) == 1
+
+
+async def test_resume_with_duplicates_never_starts_a_batch_twice(tmp_path: Path, cli: Cli) -> None:
+    clock = ManualClock()
+    async with EnrowSimulator(SimulatorConfig(clock=clock, duration=5.0), port=0) as sim:
+        rows = [["fullname", "company_domain"]]
+        rows += [[f"Person {i % 30}", f"c{i % 30}.com"] for i in range(90)]
+        write_csv(tmp_path / "in.csv", rows)
+        journal = tmp_path / "j.journal"
+        args = ["find", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--journal", journal]
+        args += ["--batch-size", "10", "--base-url", sim.base_url]
+        first = await cli(*args, "--timeout", "0", key=sim.api_key)
+        assert first.code == 1
+        assert sim.stats.created == {"/email/find/bulk": 3}  # 30 distinct searches
+        clock.advance(5.0)
+        second = await cli(*args, key=sim.api_key)
+        assert second.code == 0, second.err
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 3
+        written = read_csv(tmp_path / "out.csv")
+        for i in range(1, 91):
+            assert written[i][2:] == written[(i - 1) % 30 + 1][2:]
+        # the first row of a search changed: the batches now belong to other rows, refused
+        rows[1][0] = "Someone New"
+        write_csv(tmp_path / "in.csv", rows)
+        third = await cli(*args, key=sim.api_key)
+        assert third.code == 2
+        assert "written for other input" in third.err
+        # a later duplicate changed: the started batches still match; only it is new
+        rows[1][0], rows[45][0] = "Person 0", "Someone New"
+        write_csv(tmp_path / "in.csv", rows)
+        fourth = await cli(*args, "--timeout", "0", key=sim.api_key)
+        assert "plan: 1 batch(es) to start, reserving 1 credit(s)" in fourth.err
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 4
 
 
 async def test_failed_batches_are_written_as_failed(tmp_path: Path, cli: Cli) -> None:
