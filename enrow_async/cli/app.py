@@ -121,6 +121,22 @@ def _add_guard(p: argparse.ArgumentParser) -> None:
     )
 
 
+COLUMN_FLAGS = (
+    ("fullname", "--name-column", "full name"),
+    ("first", "--first-name-column", "first name"),
+    ("last", "--last-name-column", "last name"),
+    ("domain", "--domain-column", "company domain or website"),
+    ("company", "--company-column", "company name"),
+    ("custom", "--custom-column", "custom value (returned as is)"),
+)
+"""``find``'s options that name the column of a role."""
+
+
+def _columns(args: argparse.Namespace) -> dict[str, str]:
+    chosen = {role: getattr(args, f"column_{role}") for role, _, _ in COLUMN_FLAGS}
+    return {role: name for role, name in chosen.items() if name is not None}
+
+
 def _guard(args: argparse.Namespace) -> Guard:
     return Guard(
         max_credits=args.max_credits,
@@ -230,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not ask for gender (default: asked)",
     )
     _add_guard(p)
+    group = p.add_argument_group(
+        "columns",
+        "Found by name (HubSpot, Salesforce, Apollo, Sales Navigator, Pipedrive exports and"
+        " usual spellings, any case); name one to override. The mapping used is printed.",
+    )
+    for role, flag, what in COLUMN_FLAGS:
+        group.add_argument(
+            flag, metavar="NAME", dest=f"column_{role}", help=f"the {what} column (default: found)"
+        )
 
     p = command("wait", "wait for batches already started and write their results")
     p.add_argument("ids", nargs="+", metavar="ID", help="batch ids, as find or the API gave them")
@@ -258,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("verify", "verify addresses: a CSV with an email column, or one per line")
     p.add_argument("input", type=Path, help="CSV with an email column, or one address a line")
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
+    p.add_argument(
+        "--email-column",
+        metavar="NAME",
+        help="the column of addresses (default: found by name: email, e-mail, ...)",
+    )
     _add_guard(p)
 
     command("account", "show the credit balance and webhooks")
@@ -328,6 +358,7 @@ def _command(
             wait=waiting,
             sandbox=args.sandbox,
             guard=_guard(args),
+            columns=_columns(args),
         )
         return functools.partial(find, options, connect, streams)
     if name == "wait":
@@ -340,7 +371,14 @@ def _command(
         )
     if name == "verify":
         return functools.partial(
-            verify, args.input, args.output, waiting, _guard(args), connect, streams
+            verify,
+            args.input,
+            args.output,
+            waiting,
+            _guard(args),
+            args.email_column,
+            connect,
+            streams,
         )
     return functools.partial(commands.account, connect, streams)
 

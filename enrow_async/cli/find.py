@@ -37,7 +37,7 @@ from .connect import Connect
 from .csvio import Table, check_writable, read_table, same_file, write_rows
 from .errors import CliError
 from .guard import Guard, Plan, check_plan
-from .inputs import find_columns, searches_of
+from .inputs import describe, find_columns, searches_of
 from .interrupt import Interrupt
 from .journal import Entry, Journal
 from .records import FOUND_COLUMNS, added_columns, credits_text, found_cells
@@ -59,6 +59,8 @@ class FindOptions:
     wait: WaitOptions
     sandbox: bool = False
     guard: Guard = attrs.Factory(Guard)
+    columns: Mapping[str, str] = attrs.Factory(dict)
+    """Columns named on the command line, by role (``domain`` -> ``Website URL``)."""
 
 
 def dedupe(searches: Sequence[EmailSearch]) -> tuple[list[EmailSearch], list[int]]:
@@ -290,7 +292,9 @@ async def find(
 ) -> int:
     same_file(options.input, options.output)
     table = read_table(options.input)
-    columns = find_columns(table)
+    columns = find_columns(table, options.columns)
+    for line in describe(table, columns):
+        streams.say(line)
     searches, rows = searches_of(table, columns)
     distinct, slots = dedupe(searches)
     check_writable(options.output)

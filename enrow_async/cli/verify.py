@@ -127,12 +127,16 @@ async def verify(
     output: Path,
     options: WaitOptions,
     guard: Guard,
+    email_column: str | None,
     connect: Connect,
     streams: Streams,
     interrupt: Interrupt,
 ) -> int:
     same_file(source, output)
-    given = read_emails(source)
+    given = read_emails(source, email_column)
+    if given.table is not None:
+        column = given.table.header[given.column] if given.column is not None else "?"
+        streams.say(f"columns: email <- {column!r}")
     check_writable(output)
     usable = [i for i, e in enumerate(given.emails) if is_email(e)]
     sent = set(usable)
