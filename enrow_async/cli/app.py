@@ -137,6 +137,15 @@ def _columns(args: argparse.Namespace) -> dict[str, str]:
     return {role: name for role, name in chosen.items() if name is not None}
 
 
+def _add_encoding(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="encoding of a CSV input without a BOM, e.g. cp1252 for Excel on Windows"
+        " (default: utf-8; a UTF-8 or UTF-16 BOM always wins)",
+    )
+
+
 def _guard(args: argparse.Namespace) -> Guard:
     return Guard(
         max_credits=args.max_credits,
@@ -245,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not ask for gender (default: asked)",
     )
+    p.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "xlsx"),
+        help="output format (default: from the output's suffix, .jsonl or .xlsx, else csv)",
+    )
+    _add_encoding(p)
     _add_guard(p)
     group = p.add_argument_group(
         "columns",
@@ -288,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the column of addresses (default: found by name: email, e-mail, ...)",
     )
+    _add_encoding(p)
     _add_guard(p)
 
     command("account", "show the credit balance and webhooks")
@@ -359,6 +375,8 @@ def _command(
             sandbox=args.sandbox,
             guard=_guard(args),
             columns=_columns(args),
+            encoding=args.encoding,
+            format=args.format,
         )
         return functools.partial(find, options, connect, streams)
     if name == "wait":
@@ -377,6 +395,7 @@ def _command(
             waiting,
             _guard(args),
             args.email_column,
+            args.encoding,
             connect,
             streams,
         )

@@ -15,7 +15,7 @@ import orjson
 from enrow_async import BatchStatus, BulkResults
 
 from .connect import Connect
-from .csvio import check_writable, write_bytes, write_rows
+from .csvio import check_writable, neutralise, write_bytes, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
 from .records import RESULT_COLUMNS, credits_text, record_cells, result_record
@@ -31,7 +31,8 @@ def _write(output: Path, fmt: str, batches: Sequence[BulkResults], streams: Stre
     """Write the results of ``batches`` as csv, jsonl or json; return how many."""
     records = [result_record(b.id, r) for b in batches for r in b.results]
     if fmt == "csv":
-        write_rows(output, RESULT_COLUMNS, (record_cells(r) for r in records), stdout=streams.out)
+        rows = ([neutralise(cell) for cell in record_cells(r)] for r in records)
+        write_rows(output, RESULT_COLUMNS, rows, stdout=streams.out)
     elif fmt == "jsonl":
         data = b"".join(orjson.dumps(r) + b"\n" for r in records)
         write_bytes(output, data, stdout=streams.out)

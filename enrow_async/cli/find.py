@@ -34,7 +34,17 @@ from enrow_async import (
 )
 
 from .connect import Connect
-from .csvio import Table, check_writable, read_table, same_file, write_rows
+from .csvio import (
+    Table,
+    check_writable,
+    neutralise,
+    output_format,
+    read_table,
+    same_file,
+    write_jsonl,
+    write_rows,
+    write_xlsx,
+)
 from .errors import CliError
 from .guard import Guard, Plan, check_plan
 from .inputs import describe, find_columns, searches_of
@@ -61,6 +71,8 @@ class FindOptions:
     guard: Guard = attrs.Factory(Guard)
     columns: Mapping[str, str] = attrs.Factory(dict)
     """Columns named on the command line, by role (``domain`` -> ``Website URL``)."""
+    encoding: str | None = None
+    format: str | None = None
 
 
 def dedupe(searches: Sequence[EmailSearch]) -> tuple[list[EmailSearch], list[int]]:
@@ -251,6 +263,29 @@ def _summary(
             streams.say(f"  {line}".rstrip())
 
 
+def _write(
+    output: Path, fmt: str, table: Table, by_row: Mapping[int, Sequence[str]], streams: Streams
+) -> None:
+    """Every input row, in order, its cells as read, then the found cells: neutralised
+    against formulas in csv and xlsx, raw in jsonl."""
+    skip = found_cells(None, "skipped")
+    header = [*table.header, *added_columns(table.header, FOUND_COLUMNS)]
+    if fmt == "jsonl":
+        records = (
+            dict(zip(header, [*row, *by_row.get(number, skip)], strict=True))
+            for number, row in enumerate(table.rows)
+        )
+        write_jsonl(output, records, stdout=streams.out)
+        return
+    rows = (
+        [*row, *map(neutralise, by_row.get(number, skip))] for number, row in enumerate(table.rows)
+    )
+    if fmt == "xlsx":
+        write_xlsx(output, header, rows, stdout=streams.out)
+    else:
+        write_rows(output, header, rows, stdout=streams.out, like=table)
+
+
 def _clip(text: str, width: int = 32) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -291,7 +326,9 @@ async def find(
     options: FindOptions, connect: Connect, streams: Streams, interrupt: Interrupt
 ) -> int:
     same_file(options.input, options.output)
-    table = read_table(options.input)
+    stdin = getattr(streams.inp, "buffer", None)
+    table = read_table(options.input, options.encoding, stdin)
+    fmt = output_format(options.output, options.format)
     columns = find_columns(table, options.columns)
     for line in describe(table, columns):
         streams.say(line)
@@ -337,14 +374,7 @@ async def find(
     unknown = journal.unknown
     cells = _cells(entries, unknown, len(distinct), waited)
     by_row = {row: cells[slot] for row, slot in zip(rows, slots, strict=True)}
-    skip = found_cells(None, "skipped")
-    write_rows(
-        options.output,
-        [*table.header, *added_columns(table.header, FOUND_COLUMNS)],
-        ([*row, *by_row.get(number, skip)] for number, row in enumerate(table.rows)),
-        stdout=streams.out,
-        like=table,
-    )
+    _write(options.output, fmt, table, by_row, streams)
     row_cells = [(s, cells[slot]) for s, slot in zip(searches, slots, strict=True)]
     _summary(table, row_cells, len(distinct), entries, waited.batches, options.output, streams)
     if waited.problems or unknown:

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
 
@@ -263,8 +264,13 @@ class EmailList:
     column: int | None = None
 
 
-def read_emails(path: Path, column: str | None = None) -> EmailList:
-    text, bom = read_text(path)
+def read_emails(
+    path: Path,
+    column: str | None = None,
+    encoding: str | None = None,
+    stdin: BinaryIO | None = None,
+) -> EmailList:
+    text, bom = read_text(path, encoding, stdin)
     lines = [line.strip() for line in text.splitlines()]
     first = next((line for line in lines if line), "")
     if not first:

@@ -26,7 +26,7 @@ from enrow_async import (
 )
 
 from .connect import Connect
-from .csvio import check_writable, same_file, write_rows
+from .csvio import check_writable, neutralise, same_file, write_rows
 from .errors import CliError
 from .guard import Guard, Plan, check_plan
 from .inputs import is_email, read_emails
@@ -128,12 +128,13 @@ async def verify(
     options: WaitOptions,
     guard: Guard,
     email_column: str | None,
+    encoding: str | None,
     connect: Connect,
     streams: Streams,
     interrupt: Interrupt,
 ) -> int:
     same_file(source, output)
-    given = read_emails(source, email_column)
+    given = read_emails(source, email_column, encoding, getattr(streams.inp, "buffer", None))
     if given.table is not None:
         column = given.table.header[given.column] if given.column is not None else "?"
         streams.say(f"columns: email <- {column!r}")
@@ -175,13 +176,13 @@ async def verify(
         write_rows(
             output,
             ("email", "qualification"),
-            zip(given.emails, cells, strict=True),
+            ((email, neutralise(cell)) for email, cell in zip(given.emails, cells, strict=True)),
             stdout=streams.out,
         )
     else:
         table = given.table
         header = [*table.header, *added_columns(table.header, ["qualification"])]
-        rows = ([*row, cell] for row, cell in zip(table.rows, cells, strict=True))
+        rows = ([*row, neutralise(cell)] for row, cell in zip(table.rows, cells, strict=True))
         write_rows(output, header, rows, stdout=streams.out, like=table)
     valid = cells.count("valid")
     streams.say(

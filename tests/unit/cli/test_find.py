@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from pathlib import Path
@@ -11,8 +12,10 @@ from typing import Any
 
 import orjson
 import pytest
-from cli_support import Cli, check_output, leads, read_csv, unusable, write_csv
+from cli_support import FAST, Cli, check_output, leads, read_csv, unusable, write_csv
 
+from enrow_async import EnrowClient
+from enrow_async.cli import run_async
 from enrow_async.testing import EnrowSimulator, Faults, ManualClock, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
@@ -321,3 +324,114 @@ async def test_rows_a_batch_answered_no_result_for_make_the_run_fail(
     assert ran.code == 1, ran.err
     assert "2 row(s) have no result" in ran.err.splitlines()[-1]
     assert sim.stats.requests["POST", "/email/find/bulk"] == 0
+
+
+FORMULAS = (
+    "fullname,company_domain,notes\r\n"
+    "=Pam Beesly,dundermifflin.com,=1+1\r\n"
+    "\r\n"
+    "@Kelly Kapoor,dm.com,@x\r\n"
+    "Jim Halpert,dm.com,-2\r\n"
+)
+
+
+async def test_blank_lines_stay_in_place_and_api_cells_are_neutralised(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    (tmp_path / "in.csv").write_bytes(FORMULAS.encode())
+    output = tmp_path / "out.csv"
+    done = await cli(
+        "find", tmp_path / "in.csv", "-o", output, "--base-url", sim.base_url, key=sim.api_key
+    )
+    assert done.code == 0, done.err
+    rows = read_csv(output)
+    source = list(csv.reader(io.StringIO(FORMULAS, newline="")))
+    assert [row[:3] for row in rows] == [r if r else ["", "", ""] for r in source]  # as read
+    assert rows[2][4] == "skipped"  # the blank line, still line 3
+    for row in rows[1:]:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row[3:])
+    assert rows[1][5] == "'=pam"  # the API's firstname, neutralised
+    jsonl = tmp_path / "out.jsonl"
+    done = await cli(
+        "find", tmp_path / "in.csv", "-o", jsonl, "--base-url", sim.base_url, key=sim.api_key
+    )
+    assert done.code == 0, done.err
+    records = [orjson.loads(line) for line in jsonl.read_bytes().splitlines()]
+    assert len(records) == 4
+    assert records[0]["notes"] == "=1+1"
+    assert records[0]["firstname"] == "=pam"  # raw in JSON Lines
+    assert records[1]["qualification"] == "skipped"
+
+
+async def test_stdin_utf16_and_cp1252(tmp_path: Path, sim: EnrowSimulator) -> None:
+    (tmp_path / "k").write_text(sim.api_key)
+    text = "fullname,company_domain,note\r\nZoë Ramírez,x.io,café \u2013 \u201cquoted\u201d\r\n"
+    for raw, extra in [
+        (codecs.BOM_UTF16_LE + text.encode("utf-16-le"), []),
+        (codecs.BOM_UTF16_BE + text.encode("utf-16-be"), []),
+        (text.encode("cp1252"), ["--encoding", "cp1252"]),
+    ]:
+        stdin = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8")
+        raw_out = io.BytesIO()
+        out = io.TextIOWrapper(raw_out, encoding="utf-8", newline="", write_through=True)
+        err = io.StringIO()
+        argv = [
+            "find",
+            "-",
+            "-o",
+            "-",
+            "--base-url",
+            sim.base_url,
+            "--key-file",
+            str(tmp_path / "k"),
+        ]
+        code = await run_async(
+            [*argv, *extra],
+            stdout=out,
+            stderr=err,
+            stdin=stdin,
+            client=functools.partial(EnrowClient, poll_policy=FAST),
+        )
+        assert code == 0, err.getvalue()
+        written = list(csv.reader(io.StringIO(raw_out.getvalue().decode(), newline="")))
+        assert written[1][:3] == ["Zoë Ramírez", "x.io", "café \u2013 \u201cquoted\u201d"]
+    (tmp_path / "in.csv").write_bytes(text.encode("cp1252"))
+    stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
+    err = io.StringIO()
+    code = await run_async(
+        ["find", str(tmp_path / "in.csv"), "-o", "-", "--sandbox"],
+        stdout=io.StringIO(),
+        stderr=err,
+        stdin=stdin,
+    )
+    assert code == 2
+    assert "try --encoding cp1252" in err.getvalue()
+
+
+async def test_xlsx_in_and_out(tmp_path: Path, sim: EnrowSimulator, cli: Cli) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [
+        ["First Name", "Last Name", "Company Domain Name", "Notes"],
+        ["Jim", "Halpert", "dm.com", "=SUM(1,2)"],
+        [None, None, None, None],
+        ["Pam", "Beesly", "dm.com", 42],
+    ]:
+        sheet.append(row)
+    sheet["D2"].data_type = "s"  # the text "=SUM(1,2)", as a user typed it with a quote
+    book.save(tmp_path / "in.xlsx")
+    output = tmp_path / "out.xlsx"
+    done = await cli(
+        "find", tmp_path / "in.xlsx", "-o", output, "--base-url", sim.base_url, key=sim.api_key
+    )
+    assert done.code == 0, done.err
+    got = openpyxl.load_workbook(output, read_only=True)
+    rows = [list(r) for r in got.worksheets[0].iter_rows(values_only=True)]
+    got.close()
+    assert rows[0][:4] == ["First Name", "Last Name", "Company Domain Name", "Notes"]
+    assert rows[0][4:] == ["email", "qualification", "firstname", "lastname", "gender", "company"]
+    assert rows[1][3] == "=SUM(1,2)"  # read back as text, not run as a formula
+    assert rows[2][5] == "skipped"
+    assert rows[3][3] == "42"
+    assert len(rows) == 4

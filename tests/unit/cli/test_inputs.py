@@ -46,7 +46,8 @@ def test_unusable_rows_are_left_out(tmp_path: Path) -> None:
     table = read_table(path)
     searches, rows = searches_of(table, find_columns(table))
     assert searches == [EmailSearch("Jim", "x.io")]
-    assert rows == [2]  # the blank line is no row
+    assert rows == [3]  # the blank line stays a row: output row N is input row N
+    assert table.rows[2] == ["", "", ""]
 
 
 def test_emails_one_per_line_or_in_a_column(tmp_path: Path) -> None:
