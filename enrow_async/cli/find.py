@@ -16,6 +16,7 @@ something to resume saves its journal beside the output, so the hint it prints w
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Mapping, Sequence
@@ -50,6 +51,7 @@ from .guard import Guard, Plan, check_plan
 from .inputs import describe, find_columns, searches_of
 from .interrupt import Interrupt
 from .journal import Entry, Journal
+from .progress import Starting, show_progress
 from .records import FOUND_COLUMNS, added_columns, credits_text, found_cells
 from .streams import Streams
 from .waiting import Problem, ProblemKind, Waited, WaitOptions, wait_batches
@@ -190,23 +192,30 @@ async def _start(
     journal.started_batch(posting, job)
 
 
-def _cells(
-    entries: Sequence[Entry], unknown: Sequence[Entry], count: int, waited: Waited
-) -> list[list[str]]:
-    """FOUND_COLUMNS cells for each distinct search, by position."""
-    cells = [found_cells(None, "error")] * count
-    for entry in entries:
-        assert entry.batch_id is not None
-        problem = waited.problems.get(entry.batch_id)
-        if problem is not None:
-            cells[entry.offset : entry.end] = [found_cells(None, problem.kind.value)] * entry.size
-            continue
-        for result in waited.batches[entry.batch_id].results:
+class _Cells:
+    """FOUND_COLUMNS cells for each distinct search, by position, filled batch by batch as
+    the results arrive (the results themselves are not kept)."""
+
+    def __init__(self, entries: Sequence[Entry], count: int) -> None:
+        self.cells = [found_cells(None, "error")] * count
+        self._entries = {e.batch_id: e for e in entries if e.batch_id}
+
+    def add(self, batch: BulkResults) -> None:
+        entry = self._entries[batch.id]
+        for result in batch.results:
             if 0 <= result.index < entry.size:
-                cells[entry.offset + result.index] = found_cells(result)
-    for entry in unknown:
-        cells[entry.offset : entry.end] = [found_cells(None, "unknown")] * entry.size
-    return cells
+                self.cells[entry.offset + result.index] = found_cells(result)
+
+    def finish(self, unknown: Sequence[Entry], waited: Waited) -> list[list[str]]:
+        """Mark the ranges without results: their problem, or ``unknown``."""
+        for batch_id, problem in waited.problems.items():
+            entry = self._entries.get(batch_id)
+            if entry is not None:
+                part = [found_cells(None, problem.kind.value)] * entry.size
+                self.cells[entry.offset : entry.end] = part
+        for entry in unknown:
+            self.cells[entry.offset : entry.end] = [found_cells(None, "unknown")] * entry.size
+        return self.cells
 
 
 def credits_line(entries: Sequence[Entry], results: Mapping[str, BulkResults]) -> str:
@@ -365,14 +374,27 @@ async def find(
     async with connect() as client:
         if not await check_plan(plan, options.guard, client, streams):
             return 0
-        for offset, size in todo:
-            part = distinct[offset : offset + size]
-            await _start(client, journal, interrupt, part, offset, options)
+        starting = Starting(len(todo))
+        shown = (
+            show_progress(
+                starting, stream=streams.err, every=options.wait.progress_every, label="starting"
+            )
+            if len(todo) > 1
+            else contextlib.nullcontext()
+        )
+        async with shown:
+            for offset, size in todo:
+                part = distinct[offset : offset + size]
+                await _start(client, journal, interrupt, part, offset, options)
+                starting.started += 1
         entries = journal.started
         sizes = {e.batch_id: e.size for e in entries if e.batch_id}
-        waited = await wait_batches(client, sizes, _hints(entries), options.wait, streams)
+        filled = _Cells(entries, len(distinct))
+        waited = await wait_batches(
+            client, sizes, _hints(entries), options.wait, streams, on_batch=filled.add
+        )
     unknown = journal.unknown
-    cells = _cells(entries, unknown, len(distinct), waited)
+    cells = filled.finish(unknown, waited)
     by_row = {row: cells[slot] for row, slot in zip(rows, slots, strict=True)}
     _write(options.output, fmt, table, by_row, streams)
     row_cells = [(s, cells[slot]) for s, slot in zip(searches, slots, strict=True)]

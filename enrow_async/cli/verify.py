@@ -96,7 +96,8 @@ async def _verify_all(
             job.credits_used if job.credits_used is not None else VERIFY_COST * len(part)
         )
     done.batches = len(jobs)
-    tracker = Tracker({job.id: min(MAX_BATCH_SIZE, len(emails) - off) for off, job in jobs})
+    sizes = {job.id: min(MAX_BATCH_SIZE, len(emails) - off) for off, job in jobs}
+    tracker = Tracker(sizes, unit="addresses")
 
     async def one(offset: int, job: BulkJob) -> None:
         batch = await _wait(client, job, options.timeout, tracker.update)

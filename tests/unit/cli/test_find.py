@@ -20,7 +20,9 @@ from enrow_async.testing import EnrowSimulator, Faults, ManualClock, SimulatorCo
 
 pytestmark = pytest.mark.anyio
 
-PROGRESS = re.compile(r"^progress: (\d+)/(\d+) \((\d+)%\) batches (\d+)/(\d+)( eta \d+s)?$")
+PROGRESS = re.compile(
+    r"^progress: (\d+)/(\d+) searches \((\d+)%\), batches (\d+)/(\d+) done(, eta \d+s)?$"
+)
 
 
 def journal_events(path: Path) -> list[dict[str, Any]]:
@@ -51,6 +53,7 @@ async def test_find_keeps_every_row_and_cell(tmp_path: Path, sim: EnrowSimulator
     assert progress[0][:2] == ("0", sent)
     assert progress[-1][:5] == (sent, sent, "100", "3", "3")
     assert f"{skipped} row(s) without a name or a company" in done.err
+    assert "starting batches 3/3" in done.err.splitlines()
     # the summary, for a first-time user
     assert f"{len(valid)} emails found" in done.err
     assert f"credits: {300 - skipped} reserved, " in done.err
