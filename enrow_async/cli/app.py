@@ -150,7 +150,7 @@ def _guard(args: argparse.Namespace) -> Guard:
     return Guard(
         max_credits=args.max_credits,
         dry_run=args.dry_run,
-        yes=args.yes,
+        yes=args.yes or args.sandbox,  # the sandbox spends no credits: never asks
         ask_above=args.ask_above,
     )
 

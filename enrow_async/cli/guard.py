@@ -7,7 +7,8 @@ the credits those batches reserve up front, the balance the API reports) on stde
 - refuses (exit 1) when the balance cannot cover them;
 - with ``--dry-run``, stops there: nothing is sent;
 - on a terminal (stdin and stderr both are), above ``--ask-above`` credits, asks before
-  spending unless ``--yes`` is given (anything but ``y``/``yes`` sends nothing).
+  spending unless ``--yes`` is given (anything but ``y``/``yes`` sends nothing); a
+  ``--sandbox`` run spends no credits and never asks.
 
 A run that is not interactive (a script, a pipe, cron) never asks: it goes ahead when the
 credits are within the balance and ``--max-credits``, and refuses otherwise.
