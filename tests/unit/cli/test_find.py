@@ -438,3 +438,59 @@ async def test_xlsx_in_and_out(tmp_path: Path, sim: EnrowSimulator, cli: Cli) ->
     assert rows[2][5] == "skipped"
     assert rows[3][3] == "42"
     assert len(rows) == 4
+
+
+async def test_the_hints_printed_are_commands_that_work(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timeout without --journal: the hint names the journal it saved; running the same
+    command with it resumes, starting no batch twice. The `results` hint runs as printed."""
+    monkeypatch.chdir(tmp_path)  # the printed command writes results.csv here
+    clock = ManualClock()
+    async with EnrowSimulator(SimulatorConfig(clock=clock, duration=10.0), port=0) as sim:
+        source = leads(50)
+        write_csv(tmp_path / "in.csv", source)
+        output = tmp_path / "out.csv"
+        args = ["find", tmp_path / "in.csv", "-o", output, "--batch-size", "20"]
+        args += ["--base-url", sim.base_url]
+        first = await cli(*args, "--timeout", "0", key=sim.api_key)
+        assert first.code == 1
+        saved = tmp_path / "out.csv.journal"
+        hint = first.err.splitlines()[-1]
+        assert hint.endswith(
+            f"to resume without paying twice, run the same command again with --journal {saved}"
+        )
+        clock.advance(10.0)
+        second = await cli(*args, "--journal", saved, key=sim.api_key)
+        assert second.code == 0, second.err
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 3
+        check_output(source, read_csv(output))
+
+        batch_id = sim.add_batch([{"fullname": "Jim Halpert", "company_domain": "dm.com"}])
+        ongoing = await cli("results", batch_id, "--base-url", sim.base_url, key=sim.api_key)
+        assert ongoing.code == 1
+        printed = ongoing.err.split("wait for it: ")[1].split()
+        assert printed[:3] == ["enrow-async", "wait", batch_id]
+        clock.advance(10.0)
+        ran = await cli(*printed[1:], "--base-url", sim.base_url, key=sim.api_key)
+        assert ran.code == 0, ran.err
+        assert len(read_csv(tmp_path / "results.csv")) == 2
+
+
+async def test_a_sandbox_run_on_a_terminal_never_asks(tmp_path: Path) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    write_csv(tmp_path / "in.csv", leads(200))
+    err = Terminal()
+    argv = ["find", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), "--sandbox"]
+    code = await run_async(
+        [*argv, "--sandbox-duration", "0", "--ask-above", "1"],
+        stdout=io.StringIO(),
+        stderr=err,
+        stdin=Terminal(""),
+        client=functools.partial(EnrowClient, poll_policy=FAST),
+    )
+    assert code == 0, err.getvalue()
+    assert "[y/N]" not in err.getvalue()
