@@ -18,7 +18,7 @@ import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO, overload
 
 import attrs
 import orjson
@@ -27,6 +27,7 @@ from .errors import CliError
 
 __all__ = [
     "FORMULA_STARTS",
+    "CsvRows",
     "Table",
     "neutralise",
     "output_format",
@@ -44,13 +45,54 @@ __all__ = [
 _DELIMITERS = ",;\t|"
 
 
+class CsvRows(Sequence[list[str]]):
+    """The data rows of a CSV text, padded to ``width``, parsed again on each pass: a large
+    file is kept as its text (a few bytes a cell), not as lists of cells (about 60)."""
+
+    def __init__(self, text: str, delimiter: str, width: int, count: int) -> None:
+        self._text = text
+        self._delimiter = delimiter
+        self._width = width
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same rows (a list of lists, say)."""
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(
+            mine == list(theirs) for mine, theirs in zip(self, other, strict=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __iter__(self) -> Iterator[list[str]]:
+        reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self._delimiter)
+        next(reader, None)  # the header
+        for row in reader:
+            if len(row) < self._width:
+                row.extend([""] * (self._width - len(row)))
+            yield row
+
+    @overload
+    def __getitem__(self, index: int) -> list[str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[str]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[str] | list[list[str]]:
+        return list(self)[index]
+
+
 @attrs.frozen
 class Table:
-    """A CSV file read whole: header, rows (padded to one width) and how it was written."""
+    """A table read whole: header, rows (padded to one width) and how it was written."""
 
     path: Path
     header: list[str]
-    rows: list[list[str]]
+    rows: Sequence[list[str]]
     delimiter: str = ","
     lineterminator: str = "\r\n"
     bom: bool = False
@@ -130,15 +172,25 @@ def parse_table(path: Path, text: str, bom: bool) -> Table:
     first = stripped.split("\n", 1)[0]
     delimiter = _delimiter(first)
     reader = csv.reader(io.StringIO(stripped, newline=""), delimiter=delimiter)
-    try:
-        rows = list(reader)
+    header: list[str] | None = None
+    width = count = 0
+    try:  # one pass to check the text and measure it; the rows are parsed again when read
+        for row in reader:
+            if header is None:
+                header = row
+            else:
+                count += 1
+            width = max(width, len(row))
     except csv.Error as exc:
         raise CliError(
             f"{path}: not a readable CSV file (line {reader.line_num}: {exc})", 2
         ) from None
-    if not rows or not any(rows[0]):
+    if header is None or not any(header):
         raise CliError(f"{path}: the file is empty (expected a header line)", 2)
-    return _padded(path, rows, delimiter, "\r\n" if first.endswith("\r") else "\n", bom)
+    header = header + [""] * (width - len(header))
+    rows = CsvRows(stripped, delimiter, width, count)
+    ending = "\r\n" if first.endswith("\r") else "\n"
+    return Table(path, header, rows, delimiter, ending, bom)
 
 
 def _padded(path: Path, rows: list[list[str]], delimiter: str, ending: str, bom: bool) -> Table:
