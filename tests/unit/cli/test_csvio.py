@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,16 @@ def test_output_format_from_the_suffix() -> None:
     assert output_format(Path("a.JSONL"), None) == "jsonl"
     assert output_format(Path("-"), None) == "csv"
     assert output_format(Path("a.xlsx"), "csv") == "csv"
+
+
+def test_without_openpyxl_the_error_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # what a missing package looks like
+    (tmp_path / "in.xlsx").write_bytes(b"PK")
+    with pytest.raises(CliError, match=r"pip install 'enrow-async\[xlsx\]'") as caught:
+        read_table(tmp_path / "in.xlsx")
+    assert caught.value.code == 2
+    with pytest.raises(CliError, match=r"enrow-async\[xlsx\]"):
+        write_xlsx(tmp_path / "out.xlsx", ["a"], [["b"]], stdout=io.StringIO())
+    assert not (tmp_path / "out.xlsx").exists()
