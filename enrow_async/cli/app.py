@@ -11,6 +11,8 @@ import contextlib
 import functools
 import logging
 import math
+import os
+import signal
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -20,17 +22,22 @@ from typing import Any, TextIO
 import anyio
 
 from enrow_async import DEFAULT_TIMEOUT, MAX_BATCH_SIZE, ConfigurationError, EnrowClient, EnrowError
+from enrow_async.testing import add_simulator_options, parse_duration
 
 from . import commands
 from .connect import SANDBOX_DURATION, ClientFactory, connector
 from .errors import CliError, Interrupted
 from .find import FindOptions, find
+from .guard import ASK_ABOVE, Guard
 from .interrupt import Interrupt, run_interruptible
 from .streams import Streams
 from .verify import verify
 from .waiting import WaitOptions
 
-__all__ = ["build_parser", "main", "run", "run_async"]
+__all__ = ["BROKEN_PIPE", "EXAMPLE", "build_parser", "main", "run", "run_async"]
+
+BROKEN_PIPE = 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1
+"""Exit status when stdout's reader went away (``| head``), as a shell reports SIGPIPE."""
 
 _COMMON: dict[str, Any] = {
     "base_url": None,
@@ -75,6 +82,79 @@ def _positive(limit: int) -> Callable[[str], int]:
     return parse
 
 
+def _credits(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of credits, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected credits >= 0, got {text!r}")
+    return value
+
+
+def _add_guard(p: argparse.ArgumentParser) -> None:
+    """The cost guard's options (find and verify)."""
+    group = p.add_argument_group(
+        "cost guard",
+        "The plan (rows, distinct searches, batches, credits reserved, balance) is shown"
+        " before anything is sent. Runs that are not on a terminal never ask: they go ahead"
+        " within the balance and --max-credits, and refuse otherwise.",
+    )
+    group.add_argument(
+        "--dry-run", action="store_true", help="show the plan and the balance, send nothing"
+    )
+    group.add_argument(
+        "--max-credits",
+        metavar="N",
+        type=_credits,
+        help="refuse (exit 2, nothing sent) when the run would reserve more (default: no limit)",
+    )
+    group.add_argument(
+        "--yes", "-y", action="store_true", help="do not ask before spending, even on a terminal"
+    )
+    group.add_argument(
+        "--ask-above",
+        metavar="N",
+        type=_credits,
+        default=ASK_ABOVE,
+        help=f"on a terminal, ask before reserving more than N credits (default {ASK_ABOVE:g})",
+    )
+
+
+COLUMN_FLAGS = (
+    ("fullname", "--name-column", "full name"),
+    ("first", "--first-name-column", "first name"),
+    ("last", "--last-name-column", "last name"),
+    ("domain", "--domain-column", "company domain or website"),
+    ("company", "--company-column", "company name"),
+    ("custom", "--custom-column", "custom value (returned as is)"),
+)
+"""``find``'s options that name the column of a role."""
+
+
+def _columns(args: argparse.Namespace) -> dict[str, str]:
+    chosen = {role: getattr(args, f"column_{role}") for role, _, _ in COLUMN_FLAGS}
+    return {role: name for role, name in chosen.items() if name is not None}
+
+
+def _add_encoding(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="encoding of a CSV input without a BOM, e.g. cp1252 for Excel on Windows"
+        " (default: utf-8; a UTF-8 or UTF-16 BOM always wins)",
+    )
+
+
+def _guard(args: argparse.Namespace) -> Guard:
+    return Guard(
+        max_credits=args.max_credits,
+        dry_run=args.dry_run,
+        yes=args.yes or args.sandbox,  # the sandbox spends no credits: never asks
+        ask_above=args.ask_above,
+    )
+
+
 def _common() -> argparse.ArgumentParser:
     """Options accepted before or after the command name (defaults filled in later)."""
     parser = argparse.ArgumentParser(add_help=False)
@@ -84,19 +164,29 @@ def _common() -> argparse.ArgumentParser:
     add("--sandbox", action="store_true", help="use the built-in simulator: no key, no credits")
     add(
         "--sandbox-duration",
-        nargs=2,
-        type=float,
-        metavar=("MIN", "MAX"),
-        help="with --sandbox: seconds a simulated batch takes (default 2 6)",
+        type=parse_duration,
+        metavar="MIN[,MAX]",
+        help="with --sandbox: seconds a simulated batch takes, as the simulator's --duration"
+        " (default 2,6)",
     )
-    add("--key-file", metavar="PATH", type=Path, help="read the API key from this file")
+    add(
+        "--key-file",
+        metavar="PATH",
+        type=Path,
+        help="read the API key from this file (default: ENROW_API_KEY)",
+    )
     add(
         "--timeout",
         metavar="SECONDS",
         type=_seconds,
         help=f"give up waiting after this long (default {DEFAULT_TIMEOUT:g}; 'none': never)",
     )
-    add("--concurrency", metavar="N", type=_positive(10_000), help="polls in flight at once")
+    add(
+        "--concurrency",
+        metavar="N",
+        type=_positive(10_000),
+        help="polls in flight at once (default 64)",
+    )
     add(
         "--progress-every",
         metavar="SECONDS",
@@ -107,29 +197,38 @@ def _common() -> argparse.ArgumentParser:
     return parser
 
 
+EXAMPLE = "enrow-async sample > leads.csv && enrow-async find leads.csv -o found.csv --sandbox"
+"""A first run that works wherever the package is installed (the sample ships inside it)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
         prog="enrow-async",
         description="Find and verify professional emails in bulk with the Enrow API.",
-        epilog="The API key comes from ENROW_API_KEY or --key-file. Try: enrow-async find"
-        " examples/leads.csv -o found.csv --sandbox",
+        epilog=f"The API key comes from ENROW_API_KEY or --key-file. Try: {EXAMPLE}",
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=text, description=text, parents=[common])
 
     p = command("find", "find the emails of the people in a CSV file")
-    p.add_argument("input", type=Path, help="CSV with fullname (or first/last name) and company")
-    p.add_argument("-o", "--output", type=Path, required=True, help="CSV to write")
+    p.add_argument(
+        "input",
+        type=Path,
+        help="CSV with fullname (or first/last name) and company domain and/or name;"
+        " '-' reads stdin (try: enrow-async sample)",
+    )
+    p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
     p.add_argument(
         "--journal",
         type=Path,
         metavar="FILE",
-        help="record each batch as it starts; the same command again resumes, never re-paying",
+        help="record each batch as it starts; the same command again resumes, never re-paying"
+        " (default: none)",
     )
     p.add_argument(
         "--resend-unknown",
@@ -144,13 +243,39 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"searches per batch (default and maximum {MAX_BATCH_SIZE})",
     )
     p.add_argument(
-        "--country-code", metavar="CC", type=_country, help="ISO country for company names (US)"
+        "--country-code",
+        metavar="CC",
+        type=_country,
+        help="ISO country used with company names (default: the API's, US)",
     )
-    p.add_argument("--no-gender", dest="gender", action="store_false", help="do not ask for gender")
+    p.add_argument(
+        "--no-gender",
+        dest="gender",
+        action="store_false",
+        help="do not ask for gender (default: asked)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "xlsx"),
+        help="output format (default: from the output's suffix, .jsonl or .xlsx, else csv)",
+    )
+    _add_encoding(p)
+    _add_guard(p)
+    group = p.add_argument_group(
+        "columns",
+        "Found by name (HubSpot, Salesforce, Apollo, Sales Navigator, Pipedrive exports and"
+        " usual spellings, any case); name one to override. The mapping used is printed.",
+    )
+    for role, flag, what in COLUMN_FLAGS:
+        group.add_argument(
+            flag, metavar="NAME", dest=f"column_{role}", help=f"the {what} column (default: found)"
+        )
 
     p = command("wait", "wait for batches already started and write their results")
-    p.add_argument("ids", nargs="+", metavar="ID")
-    p.add_argument("-o", "--output", type=Path, default=Path("-"), help="file (default stdout)")
+    p.add_argument("ids", nargs="+", metavar="ID", help="batch ids, as find or the API gave them")
+    p.add_argument(
+        "-o", "--output", type=Path, default=Path("-"), help="file to write (default stdout)"
+    )
     p.add_argument(
         "--format",
         choices=commands.FORMATS,
@@ -159,28 +284,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = command("results", "read a batch's results once (refused while it is ongoing)")
-    p.add_argument("id", metavar="ID")
-    p.add_argument("-o", "--output", type=Path, default=Path("-"), help="file (default stdout)")
-    p.add_argument("--format", choices=commands.FORMATS, default="csv")
+    p.add_argument("id", metavar="ID", help="a batch id")
+    p.add_argument(
+        "-o", "--output", type=Path, default=Path("-"), help="file to write (default stdout)"
+    )
+    p.add_argument(
+        "--format",
+        choices=commands.FORMATS,
+        default="csv",
+        help="csv or jsonl: one record per result; json: the batch (default csv)",
+    )
 
     p = command("verify", "verify addresses: a CSV with an email column, or one per line")
-    p.add_argument("input", type=Path)
-    p.add_argument("-o", "--output", type=Path, required=True, help="CSV to write")
+    p.add_argument("input", type=Path, help="CSV with an email column, or one address a line")
+    p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
+    p.add_argument(
+        "--email-column",
+        metavar="NAME",
+        help="the column of addresses (default: found by name: email, e-mail, ...)",
+    )
+    _add_encoding(p)
+    _add_guard(p)
 
     command("account", "show the credit balance and webhooks")
+    command("sample", "print a small leads CSV shipped with the package (for a first try)")
 
-    p = command("simulator", "serve the Enrow simulator until Ctrl-C")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    p.add_argument(
-        "--duration",
-        nargs=2,
-        type=float,
-        metavar=("MIN", "MAX"),
-        default=SANDBOX_DURATION,
-        help="seconds a batch takes (default 2 6)",
+    p = command(
+        "simulator",
+        "serve the Enrow simulator until Ctrl-C (the options of python -m enrow_async.testing)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the made-up results (default 0)")
+    add_simulator_options(p.add_argument_group("simulator"))
     return parser
 
 
@@ -195,11 +328,16 @@ def _version() -> str:
 
 def _parse(argv: Sequence[str] | None, streams: Streams) -> argparse.Namespace | int:
     """The options, or the exit status of ``--help``, ``--version`` or a usage error."""
+    parser = build_parser()
     with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
         try:
-            args = build_parser().parse_args(argv)
+            args = parser.parse_args(argv)
         except SystemExit as stop:  # argparse has said what it had to say
             return int(stop.code or 0)
+    if args.command is None:  # plain ``enrow-async``: the help, as with --help
+        parser.print_help(streams.out)
+        streams.out.flush()
+        return 0
     for name, default in _COMMON.items():
         if not hasattr(args, name):
             setattr(args, name, default)
@@ -211,10 +349,9 @@ def _command(
 ) -> Callable[[Interrupt], Awaitable[int]]:
     name: str = args.command
     if name == "simulator":
-        low, high = args.duration
-        return functools.partial(
-            commands.serve, args.host, args.port, (low, high), args.seed, streams
-        )
+        return functools.partial(commands.serve, args, streams)
+    if name == "sample":
+        return functools.partial(commands.sample, streams)
     connect = connector(
         sandbox=args.sandbox,
         sandbox_duration=tuple(args.sandbox_duration),
@@ -236,6 +373,10 @@ def _command(
             resend_unknown=args.resend_unknown,
             wait=waiting,
             sandbox=args.sandbox,
+            guard=_guard(args),
+            columns=_columns(args),
+            encoding=args.encoding,
+            format=args.format,
         )
         return functools.partial(find, options, connect, streams)
     if name == "wait":
@@ -247,7 +388,17 @@ def _command(
             commands.results, args.id, args.output, args.format, connect, streams
         )
     if name == "verify":
-        return functools.partial(verify, args.input, args.output, waiting, connect, streams)
+        return functools.partial(
+            verify,
+            args.input,
+            args.output,
+            waiting,
+            _guard(args),
+            args.email_column,
+            args.encoding,
+            connect,
+            streams,
+        )
     return functools.partial(commands.account, connect, streams)
 
 
@@ -294,6 +445,8 @@ def _report(
     error = _essential(raised)
     if isinstance(error, SystemExit):
         raise raised
+    if isinstance(error, BrokenPipeError):  # the reader left (``| head``): end quietly
+        return BROKEN_PIPE
     if isinstance(error, Interrupted | KeyboardInterrupt):
         hint = str(error) if isinstance(error, Interrupted) else interrupt.hint()
         print(f"enrow-async: {hint}", file=streams.err)
@@ -334,14 +487,16 @@ async def run_async(
     *,
     stdout: TextIO,
     stderr: TextIO,
+    stdin: TextIO | None = None,
     client: ClientFactory = EnrowClient,
 ) -> int:
     """Run the command line in the running (asyncio) event loop; return the exit status.
 
-    What :func:`run` does, writing to ``stdout`` and ``stderr``; ``client`` builds the client
+    What :func:`run` does, writing to ``stdout`` and ``stderr`` (and reading the cost
+    guard's answer from ``stdin``, by default ``sys.stdin``); ``client`` builds the client
     from the options (tests pass one with a faster poll policy).
     """
-    streams = Streams(stdout, stderr)
+    streams = Streams(stdout, stderr, sys.stdin if stdin is None else stdin)
     args = _parse(argv, streams)
     if isinstance(args, int):
         return args
@@ -350,7 +505,7 @@ async def run_async(
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    streams = Streams(sys.stdout, sys.stderr)
+    streams = Streams(sys.stdout, sys.stderr, sys.stdin)
     args = _parse(argv, streams)
     if isinstance(args, int):
         return args
@@ -361,6 +516,20 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _report(raised, args, interrupt, streams)
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush raises nothing more."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run(sys.argv[1:]))
+    code = run(sys.argv[1:])
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = BROKEN_PIPE
+    if code == BROKEN_PIPE:
+        _quiet_stdout()
+    sys.exit(code)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +15,14 @@ import orjson
 from enrow_async import BatchStatus, BulkResults
 
 from .connect import Connect
-from .csvio import check_writable, write_bytes, write_rows
+from .csvio import check_writable, neutralise, write_bytes, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
-from .records import RESULT_COLUMNS, record_cells, result_record
+from .records import RESULT_COLUMNS, credits_text, record_cells, result_record
 from .streams import Streams
 from .waiting import WaitOptions, wait_batches
 
-__all__ = ["FORMATS", "account", "results", "serve", "wait"]
+__all__ = ["FORMATS", "SAMPLE", "account", "results", "sample", "sample_bytes", "serve", "wait"]
 
 FORMATS = ("csv", "jsonl", "json")
 
@@ -29,7 +31,8 @@ def _write(output: Path, fmt: str, batches: Sequence[BulkResults], streams: Stre
     """Write the results of ``batches`` as csv, jsonl or json; return how many."""
     records = [result_record(b.id, r) for b in batches for r in b.results]
     if fmt == "csv":
-        write_rows(output, RESULT_COLUMNS, (record_cells(r) for r in records), stdout=streams.out)
+        rows = ([neutralise(cell) for cell in record_cells(r)] for r in records)
+        write_rows(output, RESULT_COLUMNS, rows, stdout=streams.out)
     elif fmt == "jsonl":
         data = b"".join(orjson.dumps(r) + b"\n" for r in records)
         write_bytes(output, data, stdout=streams.out)
@@ -60,10 +63,8 @@ async def wait(
     batches = [done[bid] for bid in ids if bid in done and bid not in problems]
     count = _write(output, fmt, batches, streams)
     found = sum(r.found for b in batches for r in b.results)
-    print(
-        f"{len(batches)} batch(es), {count} results, {found} emails found; output: {output}",
-        file=streams.err if str(output) == "-" else streams.out,
-        flush=True,
+    streams.say(
+        f"{len(batches)} batch(es), {count} results, {found} emails found; output: {output}"
     )
     if problems:
         shown = "; ".join(f"{bid}: {why}" for bid, why in list(problems.items())[:3])
@@ -99,38 +100,45 @@ async def results(
 async def account(connect: Connect, streams: Streams, interrupt: Interrupt) -> int:
     async with connect() as client:
         info = await client.account.info()
-    streams.say(f"credits: {info.credits:g}")
+    streams.data(f"credits: {credits_text(info.credits)}")
     if not info.webhooks:
-        streams.say("webhooks: none")
+        streams.data("webhooks: none")
     for hook in info.webhooks:
         text = hook if isinstance(hook, str) else orjson.dumps(hook).decode()
-        streams.say(f"webhook: {text}")
+        streams.data(f"webhook: {text}")
     return 0
 
 
-async def serve(
-    host: str,
-    port: int,
-    duration: tuple[float, float],
-    seed: int,
-    streams: Streams,
-    interrupt: Interrupt,
-) -> int:
-    """Serve the simulator until Ctrl-C."""
-    from enrow_async.testing import EnrowSimulator, SimulatorConfig
+SAMPLE = "sample/leads.csv"
+"""The leads file shipped inside the package (``enrow-async sample``)."""
+
+
+def sample_bytes() -> bytes:
+    return resources.files("enrow_async.cli").joinpath(SAMPLE).read_bytes()
+
+
+async def sample(streams: Streams, interrupt: Interrupt) -> int:
+    """Print the shipped sample leads CSV: ``enrow-async sample > leads.csv``."""
+    write_bytes(Path("-"), sample_bytes(), stdout=streams.out)
+    return 0
+
+
+async def serve(args: argparse.Namespace, streams: Streams, interrupt: Interrupt) -> int:
+    """Serve the simulator until Ctrl-C: its address on stdout, the rest on stderr."""
+    from enrow_async.testing import EnrowSimulator, simulator_config_from
 
     try:
-        config = SimulatorConfig(duration=duration, seed=seed)
-    except ValueError as exc:
+        config = simulator_config_from(args)
+    except (TypeError, ValueError) as exc:
         raise CliError(f"simulator: {exc}", 2) from None
-    async with EnrowSimulator(config, host=host, port=port) as sim:
-        streams.say(f"Enrow simulator at {sim.base_url}")
-        streams.say(f"API key: {sim.api_key}")
+    async with EnrowSimulator(config, host=args.host, port=args.port) as sim:
+        streams.data(sim.base_url)
+        streams.say(f"Enrow simulator at {sim.base_url}, API key: {sim.api_key}")
         streams.say(
-            f"try: ENROW_API_KEY={sim.api_key} enrow-async find examples/leads.csv"
-            f" -o found.csv --base-url {sim.base_url}"
+            f"try: enrow-async sample > leads.csv && ENROW_API_KEY={sim.api_key} enrow-async"
+            f" find leads.csv -o found.csv --base-url {sim.base_url}"
         )
-        print("Ctrl-C to stop", file=streams.out, flush=True)
+        streams.say("Ctrl-C to stop")
         interrupt.hint = lambda: "simulator stopped"
         await anyio.sleep_forever()
     return 0

@@ -1,13 +1,22 @@
 """``enrow-async find``: a CSV of people in, the same CSV with their emails out.
 
-Searches are split into batches, each recorded in the journal before and after its POST,
-then waited for together on the client's shared scheduler. Rows that could not be searched
-are written too, with a qualification saying why (``skipped``, ``unknown``, ``failed``,
-``error``, ``pending``), so the output always has every input row, in order.
+Identical searches (``search_identity``: case, spacing and domain forms aside) are sent once
+and every row that asked for one gets its result. The cost guard shows the plan and may
+refuse before the first POST (:mod:`.guard`). Distinct searches are split into batches,
+each recorded in the journal before and after its POST, then waited for together on the
+client's shared scheduler. Rows that could not be searched are written too, with a
+qualification saying why (``skipped``, ``unknown``, ``failed``, ``error``, ``pending``), so
+the output always has every input row, in order.
+
+A POST whose outcome is unknown (no clear answer) marks its searches ``unknown`` and the
+run goes on: every batch that did start is waited for and written, then the run exits 1
+saying how to send the unknown ones again. A run without ``--journal`` that leaves
+something to resume saves its journal beside the output, so the hint it prints works.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Mapping, Sequence
@@ -16,19 +25,38 @@ from pathlib import Path
 import anyio
 import attrs
 
-from enrow_async import BulkResults, EmailSearch, EnrowClient, EnrowError, OutcomeUnknownError
+from enrow_async import (
+    BulkResults,
+    EmailSearch,
+    EnrowClient,
+    EnrowError,
+    OutcomeUnknownError,
+    search_identity,
+)
 
 from .connect import Connect
-from .csvio import Table, check_writable, read_table, same_file, write_rows
+from .csvio import (
+    Table,
+    check_writable,
+    neutralise,
+    output_format,
+    read_table,
+    same_file,
+    write_jsonl,
+    write_rows,
+    write_xlsx,
+)
 from .errors import CliError
-from .inputs import find_columns, searches_of
+from .guard import Guard, Plan, check_plan
+from .inputs import describe, find_columns, searches_of
 from .interrupt import Interrupt
 from .journal import Entry, Journal
-from .records import FOUND_COLUMNS, added_columns, found_cells
+from .progress import Starting, show_progress
+from .records import FOUND_COLUMNS, added_columns, credits_text, found_cells
 from .streams import Streams
 from .waiting import Problem, ProblemKind, Waited, WaitOptions, wait_batches
 
-__all__ = ["FindOptions", "find"]
+__all__ = ["FindOptions", "dedupe", "find"]
 
 
 @attrs.frozen
@@ -42,6 +70,25 @@ class FindOptions:
     resend_unknown: bool
     wait: WaitOptions
     sandbox: bool = False
+    guard: Guard = attrs.Factory(Guard)
+    columns: Mapping[str, str] = attrs.Factory(dict)
+    """Columns named on the command line, by role (``domain`` -> ``Website URL``)."""
+    encoding: str | None = None
+    format: str | None = None
+
+
+def dedupe(searches: Sequence[EmailSearch]) -> tuple[list[EmailSearch], list[int]]:
+    """The distinct searches (first of each, in order) and, for each search, its distinct
+    one's position."""
+    first: dict[tuple[str, str, str], int] = {}
+    distinct: list[EmailSearch] = []
+    slots: list[int] = []
+    for search in searches:
+        slot = first.setdefault(search_identity(search), len(distinct))
+        if slot == len(distinct):
+            distinct.append(search)
+        slots.append(slot)
+    return distinct, slots
 
 
 def _hints(entries: Sequence[Entry]) -> dict[str, float]:
@@ -56,31 +103,63 @@ def _hints(entries: Sequence[Entry]) -> dict[str, float]:
     return hints
 
 
-def _resume_hint(journal: Journal, output: Path) -> str:
+def _kept_journal(journal: Journal, options: FindOptions) -> Path:
+    """Where the journal is, saving it beside the output first when it was kept in memory."""
+    if journal.path is not None:
+        return journal.path
+    base = options.output if str(options.output) != "-" else Path(options.input.name or "find")
+    if str(base) == "-":
+        base = Path("enrow-async")
+    path = base.with_name(f"{base.name}.journal")
+    number = 1
+    while path.exists():
+        number += 1
+        path = base.with_name(f"{base.name}.{number}.journal")
+    journal.save(path)
+    return path
+
+
+def _next_steps(journal: Journal, options: FindOptions, *, resume: bool, resend: bool) -> str:
+    """How to go on: the same command with the journal (saved now if it was in memory),
+    and with --resend-unknown for the batches whose start is unknown."""
+    given = journal.path is not None
+    path = _kept_journal(journal, options)
+    flags = [] if given else [f"--journal {path}"]
+
+    def again(*more: str) -> str:
+        shown = [*flags, *more]
+        return "run the same command again" + (f" with {' '.join(shown)}" if shown else "")
+
+    steps = []
+    if resume:
+        steps.append(f"to resume without paying twice, {again()}")
+    if resend:
+        resend_flag = again("--resend-unknown")
+        steps.append(f"to send the unknown ones again (they may be charged twice), {resend_flag}")
+    return "; ".join(steps)
+
+
+def _resume_hint(journal: Journal, options: FindOptions) -> str:
     started = [e.batch_id for e in journal.started if e.batch_id]
     unknown = journal.unknown
+    if options.sandbox:
+        return (
+            "interrupted; the sandbox's batches ended with its simulator (no credits were"
+            " spent): run the command again to start over"
+        )
     doubt = ""
     if unknown:
-        where = f" in {journal.path}" if journal.path else ""
         doubt = (
             f"; {unknown[0].rows} may have started a batch (no answer came): recorded as"
-            f" unknown{where}, see --resend-unknown"
+            " unknown, see --resend-unknown"
         )
-    if not started:
-        return f"interrupted; no batch was confirmed started{doubt}"
-    if journal.path is not None:
-        return (
-            f"interrupted; {len(started)} started batch(es) are recorded in {journal.path}"
-            f"{doubt}; run the same command again to resume"
-        )
+    if not started and not unknown:
+        return "interrupted; no batch was started"
+    steps = _next_steps(journal, options, resume=True, resend=False)
     return (
-        f"interrupted; {len(started)} batch(es) were started and keep running{doubt}; get"
-        f" their results with: enrow-async wait {' '.join(started)} -o {_results_path(output)}"
+        f"interrupted; {len(started)} batch(es) were started and keep running (recorded in"
+        f" {journal.path}){doubt}; {steps}"
     )
-
-
-def _results_path(output: Path) -> Path:
-    return output.with_name(f"{output.stem}.results.csv")
 
 
 async def _start(
@@ -101,13 +180,9 @@ async def _start(
             retrieve_gender=options.gender,
         )
         job = await interrupt.shielded(start)
-    except OutcomeUnknownError as exc:
+    except OutcomeUnknownError as exc:  # the batch may exist: never sent again unasked
         journal.unknown_outcome(posting, str(exc))
-        where = f"recorded as unknown in {journal.path}" if journal.path else "not sent again"
-        raise CliError(
-            f"{exc} ({posting.rows}: {where}; check your Enrow dashboard before sending"
-            " them again with --resend-unknown)"
-        ) from exc
+        return
     except (EnrowError, ValueError, TypeError):
         journal.refused(posting)  # a clear error answer: nothing was created
         raise
@@ -117,44 +192,72 @@ async def _start(
     journal.started_batch(posting, job)
 
 
-def _cells(
-    entries: Sequence[Entry], unknown: Sequence[Entry], count: int, waited: Waited
-) -> list[list[str]]:
-    """FOUND_COLUMNS cells for each search, by position."""
-    cells = [found_cells(None, "error")] * count
-    for entry in entries:
-        assert entry.batch_id is not None
-        problem = waited.problems.get(entry.batch_id)
-        if problem is not None:
-            cells[entry.offset : entry.end] = [found_cells(None, problem.kind.value)] * entry.size
-            continue
-        for result in waited.batches[entry.batch_id].results:
+class _Cells:
+    """FOUND_COLUMNS cells for each distinct search, by position, filled batch by batch as
+    the results arrive (the results themselves are not kept)."""
+
+    def __init__(self, entries: Sequence[Entry], count: int) -> None:
+        self.cells = [found_cells(None, "error")] * count
+        self._entries = {e.batch_id: e for e in entries if e.batch_id}
+
+    def add(self, batch: BulkResults) -> None:
+        entry = self._entries[batch.id]
+        for result in batch.results:
             if 0 <= result.index < entry.size:
-                cells[entry.offset + result.index] = found_cells(result)
-    for entry in unknown:
-        cells[entry.offset : entry.end] = [found_cells(None, "unknown")] * entry.size
-    return cells
+                self.cells[entry.offset + result.index] = found_cells(result)
+
+    def finish(self, unknown: Sequence[Entry], waited: Waited) -> list[list[str]]:
+        """Mark the ranges without results: their problem, or ``unknown``."""
+        for batch_id, problem in waited.problems.items():
+            entry = self._entries.get(batch_id)
+            if entry is not None:
+                part = [found_cells(None, problem.kind.value)] * entry.size
+                self.cells[entry.offset : entry.end] = part
+        for entry in unknown:
+            self.cells[entry.offset : entry.end] = [found_cells(None, "unknown")] * entry.size
+        return self.cells
+
+
+def credits_line(entries: Sequence[Entry], results: Mapping[str, BulkResults]) -> str:
+    """Credits reserved when the batches started, refunded and kept once they ended."""
+    reserved = sum(e.credits_used if e.credits_used is not None else e.size for e in entries)
+    estimated = any(e.credits_used is None for e in entries)
+    settled = [results[e.batch_id] for e in entries if e.batch_id and e.batch_id in results]
+    costs = [b.stats.credits_cost for b in settled if b.stats.credits_cost is not None]
+    refunded = sum(c.refunded for c in costs)
+    final = sum(c.final for c in costs)
+    text = f"credits: {'~' if estimated else ''}{credits_text(reserved)} reserved"
+    if len(costs) == len(entries):
+        return f"{text}, {credits_text(refunded)} refunded, {credits_text(final)} final"
+    so_far = f", {credits_text(refunded)} refunded so far" if costs else ""
+    left = len(entries) - len(costs)
+    return f"{text}{so_far}; {left} batch(es) not settled yet (refunds come when they end)"
 
 
 def _summary(
     table: Table,
-    searches: Sequence[EmailSearch],
-    cells: Sequence[Sequence[str]],
-    batches: int,
+    row_cells: Sequence[tuple[EmailSearch, Sequence[str]]],
+    distinct: int,
+    entries: Sequence[Entry],
     results: Mapping[str, BulkResults],
     output: Path,
     streams: Streams,
 ) -> None:
-    found = [(s, c) for s, c in zip(searches, cells, strict=True) if c[1] == "valid"]
-    costs = [b.stats.credits_cost.final for b in results.values() if b.stats.credits_cost]
-    credits = f"{sum(costs):g}" if len(costs) == len(results) else f"~{len(found)}"
-    skipped = len(table.rows) - len(searches)
-    share = f" ({100 * len(found) // len(searches)}%)" if searches else ""
+    found = [(s, c) for s, c in row_cells if c[1] == "valid"]
+    searched = len(row_cells)
+    skipped = len(table.rows) - searched
+    share = f" ({100 * len(found) // searched}%)" if searched else ""
     streams.say(
-        f"searched {len(searches)} people in {batches} batch(es): {len(found)} emails"
-        f" found{share}" + (f", {skipped} row(s) skipped" if skipped else "")
+        f"searched {searched} row(s) ({distinct} distinct searches) in {len(entries)}"
+        f" batch(es): {len(found)} emails found{share}"
+        + (f", {skipped} row(s) skipped" if skipped else "")
     )
-    streams.say(f"credits used: {credits}")
+    if searched > distinct:
+        streams.say(
+            f"duplicates: {searched - distinct} row(s) got the result of an identical search"
+            f" sent once: {searched - distinct} credit(s) saved"
+        )
+    streams.say(credits_line(entries, results))
     streams.say(f"output: {output}")
     if found:
         shown = [["name", "company", "email"]]
@@ -169,11 +272,39 @@ def _summary(
             streams.say(f"  {line}".rstrip())
 
 
+def _write(
+    output: Path, fmt: str, table: Table, by_row: Mapping[int, Sequence[str]], streams: Streams
+) -> None:
+    """Every input row, in order, its cells as read, then the found cells: neutralised
+    against formulas in csv and xlsx, raw in jsonl."""
+    skip = found_cells(None, "skipped")
+    header = [*table.header, *added_columns(table.header, FOUND_COLUMNS)]
+    if fmt == "jsonl":
+        records = (
+            dict(zip(header, [*row, *by_row.get(number, skip)], strict=True))
+            for number, row in enumerate(table.rows)
+        )
+        write_jsonl(output, records, stdout=streams.out)
+        return
+    rows = (
+        [*row, *map(neutralise, by_row.get(number, skip))] for number, row in enumerate(table.rows)
+    )
+    if fmt == "xlsx":
+        write_xlsx(output, header, rows, stdout=streams.out)
+    else:
+        write_rows(output, header, rows, stdout=streams.out, like=table)
+
+
 def _clip(text: str, width: int = 32) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _incomplete(problems: Mapping[str, Problem], unknown: Sequence[Entry], journal: Journal) -> str:
+def _incomplete(
+    problems: Mapping[str, Problem],
+    unknown: Sequence[Entry],
+    journal: Journal,
+    options: FindOptions,
+) -> str:
     parts = []
     kinds = [problem.kind for problem in problems.values()]
     pending = [bid for bid, problem in problems.items() if problem.kind is ProblemKind.PENDING]
@@ -186,13 +317,15 @@ def _incomplete(problems: Mapping[str, Problem], unknown: Sequence[Entry], journ
         parts.append(f"{len(errors)} batch(es) could not be read ({errors[0]})")
     if unknown:
         parts.append(
-            f"{len(unknown)} batch(es) may or may not have started ({unknown[0].rows}; check"
-            " your Enrow dashboard, or send them again with --resend-unknown)"
+            f"{len(unknown)} batch(es) may or may not have started ({unknown[0].rows}, written"
+            " as 'unknown'; check your Enrow dashboard)"
         )
-    if journal.path is not None and pending:
-        then = "; run the same command again to resume"
-    elif pending:
-        then = f"; wait for them with: enrow-async wait {' '.join(pending)} -o results.csv"
+    if options.sandbox:
+        then = "; the sandbox's batches ended with its simulator: run the command again" + (
+            " with a longer --timeout" if pending else ""
+        )
+    elif pending or unknown:
+        then = "; " + _next_steps(journal, options, resume=bool(pending), resend=bool(unknown))
     else:
         then = ""
     return "some rows have no result: " + "; ".join(parts) + then
@@ -202,9 +335,14 @@ async def find(
     options: FindOptions, connect: Connect, streams: Streams, interrupt: Interrupt
 ) -> int:
     same_file(options.input, options.output)
-    table = read_table(options.input)
-    columns = find_columns(table)
+    stdin = getattr(streams.inp, "buffer", None)
+    table = read_table(options.input, options.encoding, stdin)
+    fmt = output_format(options.output, options.format)
+    columns = find_columns(table, options.columns)
+    for line in describe(table, columns):
+        streams.say(line)
     searches, rows = searches_of(table, columns)
+    distinct, slots = dedupe(searches)
     check_writable(options.output)
     journal = Journal(options.journal)
     if options.sandbox and (journal.started or journal.unknown):
@@ -213,8 +351,8 @@ async def find(
             " run); use a new journal file",
             2,
         )
-    journal.check(searches, options.input)
-    interrupt.hint = lambda: _resume_hint(journal, options.output)
+    journal.check(distinct, options.input)
+    interrupt.hint = lambda: _resume_hint(journal, options)
     skipped = len(table.rows) - len(searches)
     if skipped:
         streams.note(
@@ -224,29 +362,46 @@ async def find(
         streams.note(
             f"resuming: {len(journal.started)} batch(es) already started, from {journal.path}"
         )
-    todo = journal.todo(len(searches), options.batch_size, resend_unknown=options.resend_unknown)
+    todo = journal.todo(len(distinct), options.batch_size, resend_unknown=options.resend_unknown)
+    plan = Plan(
+        rows=len(table.rows),
+        sendable=len(searches),
+        distinct=len(distinct),
+        todo=sum(size for _, size in todo),
+        batches=len(todo),
+        credits=sum(size for _, size in todo),  # 1 credit per search, reserved at the start
+    )
     async with connect() as client:
-        for offset, size in todo:
-            part = searches[offset : offset + size]
-            await _start(client, journal, interrupt, part, offset, options)
+        if not await check_plan(plan, options.guard, client, streams):
+            return 0
+        starting = Starting(len(todo))
+        shown = (
+            show_progress(
+                starting, stream=streams.err, every=options.wait.progress_every, label="starting"
+            )
+            if len(todo) > 1
+            else contextlib.nullcontext()
+        )
+        async with shown:
+            for offset, size in todo:
+                part = distinct[offset : offset + size]
+                await _start(client, journal, interrupt, part, offset, options)
+                starting.started += 1
         entries = journal.started
         sizes = {e.batch_id: e.size for e in entries if e.batch_id}
-        waited = await wait_batches(client, sizes, _hints(entries), options.wait, streams)
+        filled = _Cells(entries, len(distinct))
+        waited = await wait_batches(
+            client, sizes, _hints(entries), options.wait, streams, on_batch=filled.add
+        )
     unknown = journal.unknown
-    cells = _cells(entries, unknown, len(searches), waited)
-    by_row = dict(zip(rows, cells, strict=True))
-    skip = found_cells(None, "skipped")
-    write_rows(
-        options.output,
-        [*table.header, *added_columns(table.header, FOUND_COLUMNS)],
-        ([*row, *by_row.get(number, skip)] for number, row in enumerate(table.rows)),
-        stdout=streams.out,
-        like=table,
-    )
-    _summary(table, searches, cells, len(entries), waited.batches, options.output, streams)
+    cells = filled.finish(unknown, waited)
+    by_row = {row: cells[slot] for row, slot in zip(rows, slots, strict=True)}
+    _write(options.output, fmt, table, by_row, streams)
+    row_cells = [(s, cells[slot]) for s, slot in zip(searches, slots, strict=True)]
+    _summary(table, row_cells, len(distinct), entries, waited.batches, options.output, streams)
     if waited.problems or unknown:
-        raise CliError(_incomplete(waited.problems, unknown, journal))
-    lacking = sum(cell[1] == "error" for cell in cells)
+        raise CliError(_incomplete(waited.problems, unknown, journal, options))
+    lacking = sum(cells[slot][1] == "error" for slot in slots)
     if lacking:  # a row with no result never passes as done
         raise CliError(f"{lacking} row(s) have no result (written with qualification 'error')")
     return 0

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
 
@@ -19,7 +20,16 @@ from enrow_async import EmailSearch
 from .csvio import Table, parse_table, read_text
 from .errors import CliError
 
-__all__ = ["Columns", "EmailList", "find_columns", "is_email", "read_emails", "searches_of"]
+__all__ = [
+    "ROLES",
+    "Columns",
+    "EmailList",
+    "describe",
+    "find_columns",
+    "is_email",
+    "read_emails",
+    "searches_of",
+]
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -33,7 +43,18 @@ def _key(name: str) -> str:
 _ALIASES: Mapping[str, frozenset[str]] = {
     role: frozenset(_key(name) for name in names)
     for role, names in {
-        "fullname": ("fullname", "full name", "name", "contact name", "person", "nom complet"),
+        "fullname": (
+            "fullname",
+            "full name",
+            "name",
+            "contact name",
+            "contact",
+            "person",
+            "person name",
+            "person - name",  # Pipedrive
+            "lead name",
+            "nom complet",
+        ),
         "first": ("first name", "first", "given name", "forename", "prénom", "vorname", "nombre"),
         "last": (
             "last name",
@@ -48,9 +69,14 @@ _ALIASES: Mapping[str, frozenset[str]] = {
         ),
         "domain": (
             "company domain",
+            "company domain name",  # HubSpot
             "domain",
             "website",
-            "company website",
+            "website url",  # HubSpot
+            "company website",  # Apollo, Sales Navigator
+            "organization - website",  # Pipedrive
+            "organization website",
+            "account website",
             "web",
             "site",
             "url",
@@ -61,6 +87,9 @@ _ALIASES: Mapping[str, frozenset[str]] = {
         "company": (
             "company name",
             "company",
+            "organization - name",  # Pipedrive
+            "organization name",
+            "company name for emails",  # Apollo
             "organization",
             "organisation",
             "employer",
@@ -71,7 +100,16 @@ _ALIASES: Mapping[str, frozenset[str]] = {
             "empresa",
         ),
         "custom": ("custom",),
-        "email": ("email", "e-mail", "email address", "mail", "courriel", "work email"),
+        "email": (
+            "email",
+            "e-mail",
+            "email address",
+            "mail",
+            "courriel",
+            "work email",
+            "person - email",  # Pipedrive
+            "business email",
+        ),
     }.items()
 }
 
@@ -93,22 +131,53 @@ class Columns:
     company: int | None = None
     custom: int | None = None
     email: int | None = None
+    more_domains: tuple[int, ...] = ()
+    """Other domain columns (HubSpot has ``Website URL`` and ``Company Domain Name``), read
+    in order where the first one is empty."""
 
 
-def _locate(header: Sequence[str]) -> Columns:
+ROLES = {
+    "fullname": "name",
+    "first": "first name",
+    "last": "last name",
+    "domain": "domain",
+    "company": "company",
+    "custom": "custom",
+    "email": "email",
+}
+"""The roles a column can fill, and how messages name them."""
+
+
+def _locate(header: Sequence[str], chosen: Mapping[str, str] | None = None) -> Columns:
+    """The column of each role: the one ``chosen`` names (``--domain-column`` ...), else
+    the first whose name is a known alias; exit 2 for a chosen name not in ``header``."""
     keys = [_key(name) for name in header]
     found: dict[str, int] = {}
+    for role, name in (chosen or {}).items():
+        exact = [i for i, given in enumerate(header) if given == name]
+        loose = [i for i, key in enumerate(keys) if key == _key(name)]
+        if not (exact or loose):
+            raise CliError(f"no column {name!r} for the {ROLES[role]} ({_found(header)})", 2)
+        found[role] = (exact or loose)[0]
     for role, aliases in _ALIASES.items():
+        if role in found:
+            continue
         for position, key in enumerate(keys):
             if key in aliases and position not in found.values():
                 found[role] = position
                 break
-    return Columns(**found)
+    more: tuple[int, ...] = ()
+    if "domain" in found and "domain" not in (chosen or {}):
+        taken = set(found.values())
+        more = tuple(
+            i for i, key in enumerate(keys) if key in _ALIASES["domain"] and i not in taken
+        )
+    return Columns(**found, more_domains=more)
 
 
-def find_columns(table: Table) -> Columns:
+def find_columns(table: Table, chosen: Mapping[str, str] | None = None) -> Columns:
     """The person, company and custom columns, or exit 2 naming what is missing."""
-    columns = _locate(table.header)
+    columns = _locate(table.header, chosen)
     missing = []
     if columns.fullname is None:
         if columns.first is None and columns.last is None:
@@ -121,9 +190,42 @@ def find_columns(table: Table) -> Columns:
         missing.append("a company: company_domain and/or company_name")
     if missing:
         raise CliError(
-            f"{table.path}: missing column(s): {'; '.join(missing)} ({_found(table.header)})", 2
+            f"{table.path}: missing column(s): {'; '.join(missing)} ({_found(table.header)});"
+            " name them with --name-column, --domain-column, --company-column, ...",
+            2,
         )
     return columns
+
+
+def describe(table: Table, columns: Columns) -> list[str]:
+    """The mapping used (which column fills which role) and the roles filled only in part,
+    with counts, for stderr."""
+    header = table.header
+    used = []
+    if columns.fullname is not None:
+        used.append(f"name <- {header[columns.fullname]!r}")
+    else:
+        parts = [header[i] for i in (columns.first, columns.last) if i is not None]
+        used.append("name <- " + " + ".join(repr(p) for p in parts))
+    for role in ("domain", "company", "custom"):
+        position = getattr(columns, role)
+        if position is not None:
+            text = f"{ROLES[role]} <- {header[position]!r}"
+            if role == "domain":
+                text += "".join(f", else {header[i]!r}" for i in columns.more_domains)
+            used.append(text)
+    lines = ["columns: " + "; ".join(used)]
+    rows = [row for row in table.rows if any(cell.strip() for cell in row)]
+    for role in ("fullname", "first", "last", "domain", "company"):
+        position = getattr(columns, role)
+        if position is None:
+            continue
+        where = [position, *(columns.more_domains if role == "domain" else ())]
+        empty = sum(not any(row[i].strip() for i in where) for row in rows)
+        if empty:
+            named = " and ".join(repr(header[i]) for i in where)
+            lines.append(f"columns: {named} ({ROLES[role]}) empty in {empty} of {len(rows)} row(s)")
+    return lines
 
 
 def _cell(row: Sequence[str], position: int | None) -> str:
@@ -142,6 +244,8 @@ def searches_of(table: Table, columns: Columns) -> tuple[list[EmailSearch], list
             part for part in (_cell(row, columns.first), _cell(row, columns.last)) if part
         )
         domain = _cell(row, columns.domain) or None
+        for other in columns.more_domains:
+            domain = domain or _cell(row, other) or None
         company = _cell(row, columns.company) or None
         if not name or (domain is None and company is None):
             continue
@@ -157,21 +261,30 @@ class EmailList:
 
     emails: list[str]
     table: Table | None = None
+    column: int | None = None
 
 
-def read_emails(path: Path) -> EmailList:
-    text, bom = read_text(path)
+def read_emails(
+    path: Path,
+    column: str | None = None,
+    encoding: str | None = None,
+    stdin: BinaryIO | None = None,
+) -> EmailList:
+    text, bom = read_text(path, encoding, stdin)
     lines = [line.strip() for line in text.splitlines()]
     first = next((line for line in lines if line), "")
     if not first:
         raise CliError(f"{path}: the file is empty (expected email addresses)", 2)
-    if "@" in first:
+    if "@" in first and column is None:
         return EmailList([line for line in lines if line])
     table = parse_table(path, text, bom)
-    column = _locate(table.header).email
-    if column is None:
-        raise CliError(f"{path}: missing column: email ({_found(table.header)})", 2)
-    return EmailList([row[column].strip() for row in table.rows], table)
+    position = _locate(table.header, {"email": column} if column else None).email
+    if position is None:
+        raise CliError(
+            f"{path}: missing column: email ({_found(table.header)}); name it with --email-column",
+            2,
+        )
+    return EmailList([row[position].strip() for row in table.rows], table, position)
 
 
 def is_email(text: str) -> bool:

@@ -53,6 +53,8 @@ class Entry:
     batch_id: str | None = None
     estimated_duration: float | None = None
     at: float | None = None
+    credits_used: float | None = None
+    """Credits the batch reserved when it started, as its POST answer said."""
 
     @property
     def end(self) -> int:
@@ -97,6 +99,7 @@ class Journal:
                     batch_id=data.get("batch_id"),
                     estimated_duration=data.get("estimated_duration"),
                     at=data.get("at"),
+                    credits_used=data.get("credits_used"),
                 )
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                 if not line.rstrip().endswith(b"}"):
@@ -193,9 +196,18 @@ class Journal:
                 batch_id=job.id,
                 estimated_duration=job.estimated_duration,
                 at=time.time(),
+                credits_used=job.credits_used,
             ),
-            credits_used=job.credits_used,
         )
+
+    def save(self, path: Path) -> None:
+        """Write every entry to a new journal at ``path`` (a run without ``--journal`` that
+        ends with batches to resume keeps them there); later events go there too."""
+        if self.path is not None:
+            return
+        self.path = path
+        for entry in sorted(self._entries.values(), key=_offset):
+            self._append(entry)
 
     def refused(self, posting: Entry) -> None:
         self._append(attrs.evolve(posting, event="refused", at=time.time()))

@@ -1,4 +1,10 @@
-"""Progress of a wait on stderr: a live rich bar on a terminal, plain lines otherwise.
+"""Progress on stderr: a live rich bar on a terminal, plain lines otherwise.
+
+Two phases: starting batches (``starting batches 12/139``, paced by the API's POST limit)
+and waiting for them (``progress: 12394/20000 searches (61%), batches 64/200 done, eta
+25s``). The ETA is the library's prediction (``Progress.eta``: seconds left when the
+snapshot was taken), counted down on a monotonic clock between polls, and hidden while no
+batch has one.
 
 rich is imported here only, and only when a live bar is shown; without the ``cli`` extra
 the plain lines are used everywhere.
@@ -10,19 +16,68 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import TextIO
+from typing import Protocol, TextIO
 
 import anyio
 
 from enrow_async import Progress
 
-__all__ = ["Tracker", "show_progress"]
+__all__ = ["Phase", "Starting", "Tracker", "show_progress"]
+
+
+class Phase(Protocol):
+    """What the progress display renders."""
+
+    unit: str
+
+    @property
+    def total(self) -> int: ...
+
+    @property
+    def finished(self) -> int: ...
+
+    def detail(self) -> str: ...
+
+    def line(self) -> str: ...
+
+
+class Starting:
+    """Batches started so far, out of how many."""
+
+    unit = "batches"
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.started = 0
+
+    @property
+    def total(self) -> int:
+        return self.count
+
+    @property
+    def finished(self) -> int:
+        return self.started
+
+    def detail(self) -> str:
+        return "(at most 10 a second)"
+
+    def line(self) -> str:
+        return f"starting batches {self.started}/{self.count}"
 
 
 class Tracker:
-    """Combined progress of several batches, fed with their Progress snapshots."""
+    """Combined progress of several batches, fed with their Progress snapshots.
 
-    def __init__(self, sizes: Mapping[str, int]) -> None:
+    ``clock`` (monotonic seconds) counts each ETA down between snapshots."""
+
+    def __init__(
+        self,
+        sizes: Mapping[str, int],
+        clock: Callable[[], float] = time.monotonic,
+        unit: str = "searches",
+    ) -> None:
+        self.unit = unit
+        self._clock = clock
         self._sizes = dict(sizes)
         self._finished = dict.fromkeys(self._sizes, 0)
         self._done: set[str] = set()
@@ -36,7 +91,7 @@ class Tracker:
         if progress.status.done:
             self._done.add(batch_id)
         elif progress.eta is not None:
-            self._eta[batch_id] = (progress.eta, time.monotonic())
+            self._eta[batch_id] = (progress.eta, self._clock())
 
     def complete(self, batch_id: str) -> None:
         self._done.add(batch_id)
@@ -60,7 +115,7 @@ class Tracker:
 
     def eta(self) -> float | None:
         """Seconds until the last unfinished batch is predicted to finish."""
-        now = time.monotonic()
+        now = self._clock()
         left = [
             max(0.0, eta - (now - seen))
             for batch_id, (eta, seen) in self._eta.items()
@@ -69,17 +124,17 @@ class Tracker:
         return max(left) if left else None
 
     def detail(self) -> str:
-        text = f"batches {self.batches_done}/{self.batches}"
+        text = f"batches {self.batches_done}/{self.batches} done"
         eta = None if self.batches_done == self.batches else self.eta()
-        return text if eta is None else f"{text} eta {eta:.0f}s"
+        return text if eta is None else f"{text}, eta {eta:.0f}s"
 
     def line(self) -> str:
         total, done = self.total, self.batches_done == self.batches
         percent = 100 * self.finished // total if total else 100 * done
-        return f"progress: {self.finished}/{total} ({percent}%) {self.detail()}"
+        return f"progress: {self.finished}/{total} {self.unit} ({percent}%), {self.detail()}"
 
 
-def _plain(tracker: Tracker, stream: TextIO, every: float) -> tuple[Callable[[], None], float]:
+def _plain(tracker: Phase, stream: TextIO, every: float) -> tuple[Callable[[], None], float]:
     def render() -> None:
         print(tracker.line(), file=stream, flush=True)
 
@@ -87,12 +142,11 @@ def _plain(tracker: Tracker, stream: TextIO, every: float) -> tuple[Callable[[],
 
 
 def _live(
-    tracker: Tracker, stream: TextIO, label: str
+    tracker: Phase, stream: TextIO, label: str
 ) -> tuple[Callable[[], None], float, Callable[[], None]]:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
-        MofNCompleteColumn,
         Progress,
         SpinnerColumn,
         TextColumn,
@@ -103,7 +157,7 @@ def _live(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TextColumn(f"{{task.completed}}/{{task.total}} {tracker.unit}"),
         TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
         console=Console(file=stream),
@@ -119,8 +173,8 @@ def _live(
 
 @asynccontextmanager
 async def show_progress(
-    tracker: Tracker, *, stream: TextIO, every: float, label: str
-) -> AsyncIterator[Tracker]:
+    tracker: Phase, *, stream: TextIO, every: float, label: str
+) -> AsyncIterator[Phase]:
     """Render ``tracker`` every ``every`` seconds (plain) or live (terminal, rich)."""
     stop: Callable[[], None] = lambda: None  # noqa: E731
     render, interval = _plain(tracker, stream, every)

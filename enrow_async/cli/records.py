@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ __all__ = [
     "FOUND_COLUMNS",
     "RESULT_COLUMNS",
     "added_columns",
+    "credits_text",
     "found_cells",
     "record_cells",
     "result_record",
@@ -59,6 +61,13 @@ def found_cells(result: EmailResult | None, qualification: str | None = None) ->
         (info.gender or "") if info else "",
         _company(result),
     ]
+
+
+def credits_text(amount: float) -> str:
+    """Credits exactly as counted: ``1234567``, ``0.25``, never ``1.23457e+06``."""
+    if amount == int(amount):
+        return str(int(amount))
+    return format(Decimal(repr(amount)), "f")
 
 
 def _text(value: Any) -> str:

@@ -1,7 +1,13 @@
-"""Where a command writes: :class:`Streams`, the standard output and error of one run."""
+"""Where a command writes: :class:`Streams`, the standard streams of one run.
+
+Data alone goes to ``out`` (the results written to ``-``, what ``account`` and ``sample``
+print); every human line (summaries, tables, notes, progress, prompts) goes to ``err``, so
+``enrow-async find leads.csv -o - > found.csv`` keeps the CSV clean.
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import TextIO
 
 import attrs
@@ -11,18 +17,34 @@ __all__ = ["Streams"]
 
 @attrs.frozen
 class Streams:
-    """Results and summaries go to ``out``, notes and errors to ``err``.
+    """Data on ``out``, human lines on ``err``; ``inp`` answers the cost guard's question.
 
     ``out.buffer`` takes the bytes of ``--format json``/``jsonl`` written to ``-``.
     """
 
     out: TextIO
     err: TextIO
+    inp: TextIO = attrs.field(factory=lambda: sys.stdin)
 
     def say(self, text: str = "") -> None:
-        """A line of the summary, on ``out``."""
-        print(text, file=self.out)
+        """A human line (summary, table): on ``err``, so it never mixes with data."""
+        print(text, file=self.err, flush=True)
 
     def note(self, message: str) -> None:
         """``enrow-async: message`` on ``err``, at once."""
         print(f"enrow-async: {message}", file=self.err, flush=True)
+
+    def data(self, text: str) -> None:
+        """A line of data (``account``, the simulator's address) on ``out``."""
+        print(text, file=self.out, flush=True)
+
+    def interactive(self) -> bool:
+        """A person at a terminal can answer a question (stdin and stderr are terminals)."""
+        return _isatty(self.inp) and _isatty(self.err)
+
+
+def _isatty(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # closed or detached
+        return False

@@ -5,7 +5,7 @@ ending in a :class:`Waited` that says which batches have results and why the oth
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 
@@ -65,9 +65,14 @@ async def wait_batches(
     hints: Mapping[str, float],
     options: WaitOptions,
     streams: Streams,
+    on_batch: Callable[[BulkResults], None] | None = None,
 ) -> Waited:
     """Wait for every batch of ``sizes`` (searches per batch id; ``hints``: minutes left,
-    from their POST). Errors that concern all batches propagate."""
+    from their POST). Errors that concern all batches propagate.
+
+    With ``on_batch``, each finished batch is handed to it as it arrives and kept in
+    ``Waited.batches`` without its results (status and stats only), so a large job never
+    holds every result at once."""
     batches: dict[str, BulkResults] = {}
     problems: dict[str, Problem] = {}
     if not sizes:
@@ -86,6 +91,9 @@ async def wait_batches(
             try:
                 async for batch in stream:
                     tracker.complete(batch.id)
+                    if on_batch is not None:
+                        on_batch(batch)
+                        batch = attrs.evolve(batch, results=())
                     batches[batch.id] = batch
                     if batch.status is BatchStatus.FAILED:
                         problems[batch.id] = Problem(ProblemKind.FAILED)

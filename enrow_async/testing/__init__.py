@@ -57,7 +57,8 @@ Inspection: ``sim.stats`` (requests per method and path, jobs created by POSTs, 
 rate-limit answers, webhook deliveries; also served as JSON at ``GET /_simulator/stats``),
 ``sim.batch(id)`` (a job and its wire-form results), ``sim.completed_body(id)``.
 
-From a shell: ``python -m enrow_async.testing --port 8765`` (``--help`` for options).
+From a shell: ``python -m enrow_async.testing`` or ``enrow-async simulator`` (the same
+options, :func:`add_simulator_options`; ``--help`` lists them).
 For synchronous code, :class:`SimulatorThread` serves one from a background thread with
 its own event loop. With pytest, opt in with ``pytest_plugins =
 ["enrow_async.testing.pytest_plugin"]`` in a ``conftest.py``: ``enrow_simulator``,
@@ -88,6 +89,13 @@ if TYPE_CHECKING:
     from ._state import SimulatorStats
     from ._thread import SimulatorThread
     from ._virtual import DeadlockError, LivelockError, VirtualClockLoop
+    from .options import (
+        DEFAULT_PORT,
+        SPEEDS,
+        add_simulator_options,
+        parse_duration,
+        simulator_config_from,
+    )
 
 _WHERE = {
     "CURVES": "_config",
@@ -108,6 +116,11 @@ _WHERE = {
     "DeadlockError": "_virtual",
     "LivelockError": "_virtual",
     "VirtualClockLoop": "_virtual",
+    "DEFAULT_PORT": "options",
+    "SPEEDS": "options",
+    "add_simulator_options": "options",
+    "parse_duration": "options",
+    "simulator_config_from": "options",
 }
 
 
@@ -127,8 +140,10 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "CURVES",
+    "DEFAULT_PORT",
     "FAULT_KINDS",
     "MEMORY_BASE_URL",
+    "SPEEDS",
     "Curve",
     "DeadlockError",
     "EnrowSimulator",
@@ -137,11 +152,14 @@ __all__ = [
     "Job",
     "LivelockError",
     "ManualClock",
+    "MemoryTransport",
     "Outage",
     "OutageKind",
-    "MemoryTransport",
     "SimulatorConfig",
     "SimulatorStats",
     "SimulatorThread",
     "VirtualClockLoop",
+    "add_simulator_options",
+    "parse_duration",
+    "simulator_config_from",
 ]

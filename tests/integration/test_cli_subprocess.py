@@ -28,6 +28,7 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
 ROOT = Path(__file__).parents[2]
+FOUND = ["email", "qualification", "firstname", "lastname", "gender", "company"]
 LEADS = ROOT / "examples/leads.csv"
 
 
@@ -89,15 +90,15 @@ def test_find_in_the_sandbox(tmp_path: Path) -> None:
         "found.csv",
         "--sandbox",
         "--sandbox-duration",
-        "0.2",
-        "0.5",
+        "0.2,0.5",
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     clean(done.stderr)
     assert "sandbox: the built-in simulator at http://127.0.0.1:" in done.stderr
     assert "progress: " in done.stderr
-    assert "output: found.csv" in done.stdout
+    assert "output: found.csv" in done.stderr
+    assert done.stdout == ""  # human lines on stderr only
     source, found = read_csv(LEADS), read_csv(tmp_path / "found.csv")
     assert len(found) == len(source)
     assert [row[: len(source[0])] for row in found] == source
@@ -135,8 +136,9 @@ async def test_ctrl_c_keeps_the_journal_and_the_same_command_resumes(tmp_path: P
             assert first.returncode == 130, lines
             clean("".join(lines))
             last = lines[-1]
-            assert "interrupted; 3 started batch(es) are recorded in j.journal" in last
-            assert "run the same command again to resume" in last
+            assert "interrupted; 3 batch(es) were started and keep running" in last
+            assert "(recorded in j.journal)" in last
+            assert last.endswith("to resume without paying twice, run the same command again")
             assert not (tmp_path / "out.csv").exists()
             events = journal_events(tmp_path / "j.journal")
             assert [e["event"] for e in events] == ["posting", "started"] * 3
@@ -161,10 +163,9 @@ def test_the_simulator_command_serves_until_ctrl_c() -> None:
     )
     try:
         assert proc.stdout is not None
-        url = proc.stdout.readline().split()[-1]
-        key = proc.stdout.readline().split()[-1]
-        assert proc.stdout.readline().startswith(f"try: ENROW_API_KEY={key} enrow-async find")
-        assert proc.stdout.readline() == "Ctrl-C to stop\n"
+        url = proc.stdout.readline().strip()  # the address alone on stdout, as -m testing
+        assert url.startswith("http://127.0.0.1:")
+        key = "sim-key"  # the default of both entry points
         request = urllib.request.Request(f"{url}/account/info", headers={"x-api-key": key})
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert "credits" in orjson.loads(answer.read())
@@ -175,7 +176,10 @@ def test_the_simulator_command_serves_until_ctrl_c() -> None:
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, stderr
-    assert stderr == "enrow-async: simulator stopped\n"
+    lines = stderr.splitlines()
+    assert lines[0] == f"Enrow simulator at {url}, API key: {key}"
+    assert lines[1].startswith(f"try: enrow-async sample > leads.csv && ENROW_API_KEY={key}")
+    assert lines[2:] == ["Ctrl-C to stop", "enrow-async: simulator stopped"]
 
 
 def test_the_library_never_imports_rich() -> None:
@@ -184,3 +188,75 @@ def test_the_library_never_imports_rich() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environ()
     )
     assert done.stdout.strip() == "False"
+
+
+def test_data_alone_on_stdout_and_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """``find -o -``: the CSV alone on stdout; ``... | head -1``: exit 141, no traceback."""
+    rows = [["fullname", "company_domain", "notes"]]
+    rows += [[f"Person {i}", f"company{i % 40}.com", "x" * 60] for i in range(3000)]
+    with (tmp_path / "in.csv").open("w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    args = ["find", "in.csv", "-o", "-", "--sandbox", "--sandbox-duration", "0"]
+    done = cli(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    written = list(csv.reader(io.StringIO(done.stdout, newline="")))
+    assert written[0] == [*rows[0], *FOUND]
+    assert len(written) == len(rows)
+    assert "emails found" in done.stderr
+    assert "output: -" in done.stderr
+    proc = subprocess.Popen(
+        command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ(), cwd=tmp_path
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"fullname,")
+    proc.stdout.close()  # what head -1 does
+    stderr = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 141, stderr
+    clean(stderr)
+    assert "unexpected error" not in stderr
+    assert "BrokenPipe" not in stderr
+
+
+def test_the_sample_ships_inside_the_package(tmp_path: Path) -> None:
+    """The help's first command works from any directory (a wheel, not the checkout)."""
+    sample = cli("sample", cwd=tmp_path)
+    assert sample.returncode == 0, sample.stderr
+    (tmp_path / "leads.csv").write_text(sample.stdout, encoding="utf-8", newline="")
+    done = cli(
+        "find", "leads.csv", "-o", "found.csv", "--sandbox", "--sandbox-duration", "0", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(read_csv(tmp_path / "found.csv")) == len(read_csv(LEADS))
+
+
+@pytest.mark.anyio
+async def test_ctrl_c_in_the_sandbox_never_suggests_resuming(tmp_path: Path) -> None:
+    """The sandbox's batches end with its simulator: the hint says to start over."""
+    (tmp_path / "in.csv").write_bytes(LEADS.read_bytes())
+    args = ["find", "in.csv", "-o", "out.csv", "--sandbox", "--sandbox-duration", "60"]
+    args += ["--progress-every", "0.1"]
+    with anyio.fail_after(60):
+        proc: Process
+        async with await anyio.open_process(command(*args), cwd=tmp_path, env=environ()) as proc:
+            assert proc.stderr is not None
+            stderr = BufferedByteReceiveStream(proc.stderr)
+            seen = ""
+            while not seen.startswith("progress: "):
+                seen = await read_line(stderr)
+            proc.send_signal(signal.SIGINT)
+            lines = [seen]
+            try:
+                while True:
+                    lines.append(await read_line(stderr))
+            except (anyio.EndOfStream, anyio.IncompleteRead):
+                pass
+    assert proc.returncode == 130, lines
+    clean("".join(lines))
+    assert lines[-1] == (
+        "enrow-async: interrupted; the sandbox's batches ended with its simulator (no credits"
+        " were spent): run the command again to start over"
+    )
+    assert "resume" not in "".join(lines)
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".journal")]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import logging
 from pathlib import Path
 
 import pytest
 from cli_support import Cli
 
-from enrow_async.testing import EnrowSimulator
+from enrow_async.cli import run_async
+from enrow_async.cli.app import _COMMON, BROKEN_PIPE, EXAMPLE, build_parser
+from enrow_async.testing import DEFAULT_PORT, EnrowSimulator, simulator_config_from
+from enrow_async.testing import __main__ as simulator_main
 
 pytestmark = pytest.mark.anyio
 
@@ -87,3 +92,64 @@ async def test_debug_adds_the_traceback_to_the_one_line(sim: EnrowSimulator, cli
     assert "Traceback" not in plain.err
     assert "Traceback" in traced.err
     assert traced.err.endswith(plain.err)
+
+
+async def test_plain_enrow_async_shows_the_help(cli: Cli) -> None:
+    done = await cli()
+    assert done.code == 0
+    assert done.out.startswith("usage: enrow-async")
+    assert "find" in done.out
+    assert "sample" in done.out
+    assert f"Try: {EXAMPLE}" in " ".join(done.out.split())
+    assert done.err == ""
+
+
+def _actions(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.Action]]:
+    found = [(parser.prog, action) for action in parser._actions]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _actions(sub)
+    return found
+
+
+def test_every_argument_has_help_and_its_default() -> None:
+    for prog, action in _actions(build_parser()):
+        if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+            continue
+        assert action.help, (prog, action.dest)
+        flag = action.nargs == 0  # store_true/false: off unless given
+        default = _COMMON.get(action.dest, action.default)
+        if not flag and not action.required and default is not None and action.option_strings:
+            assert "default" in action.help, (prog, action.dest)
+
+
+def test_the_simulator_has_one_command_line() -> None:
+    """``enrow-async simulator`` and ``python -m enrow_async.testing``: same options, same
+    defaults, same ``--duration`` syntax."""
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    cli_side = sub.choices["simulator"]
+    module_side = simulator_main._parser()
+    own = {a.dest: a.default for a in module_side._actions if a.dest != "help"}
+    theirs = {a.dest: a.default for a in cli_side._actions if a.dest in own}
+    assert theirs == own
+    assert own["port"] == DEFAULT_PORT
+    for parser in (cli_side, module_side):
+        args = parser.parse_args(["--duration", "2,6", "--port", "0"])
+        assert args.duration == (2.0, 6.0)
+        assert simulator_config_from(args).duration == (2.0, 6.0)
+
+
+class _ClosedPipe(io.BytesIO):
+    """The bytes under a stdout whose reader has gone away (``| head -1``)."""
+
+    def write(self, data: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+async def test_a_closed_pipe_ends_quietly() -> None:
+    err = io.StringIO()
+    out = io.TextIOWrapper(_ClosedPipe(), encoding="utf-8", write_through=True)
+    code = await run_async(["sample"], stdout=out, stderr=err)
+    assert code == BROKEN_PIPE == 141
+    assert err.getvalue() == ""  # no traceback, no "unexpected error"

@@ -4,12 +4,28 @@ early with exit status 2."""
 from __future__ import annotations
 
 import codecs
+import csv
 import io
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from enrow_async.cli.csvio import check_writable, read_table, same_file, write_bytes, write_rows
+from enrow_async.cli.csvio import (
+    FORMULA_STARTS,
+    check_writable,
+    neutralise,
+    output_format,
+    parse_table,
+    read_table,
+    read_text,
+    same_file,
+    write_bytes,
+    write_rows,
+    write_xlsx,
+)
 from enrow_async.cli.errors import CliError
 
 
@@ -65,3 +81,109 @@ def test_outputs_that_cannot_be_written_are_refused_early(tmp_path: Path) -> Non
     same_file(tmp_path / "in.csv", Path("-"))
     with pytest.raises(CliError, match="would replace the input"):
         same_file(tmp_path / "in.csv", tmp_path / "." / "in.csv")
+
+
+CELL = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=6),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    bom=st.booleans(),
+)
+def test_input_cells_round_trip_unchanged(rows: list[list[str]], delimiter: str, bom: bool) -> None:
+    """Whatever the cells (quotes, newlines, formulas, any script), what is written back is
+    what was read: input cells are never neutralised or altered."""
+    header = ["fullname", "company", "notes"]
+    text = io.StringIO(newline="")
+    csv.writer(text, delimiter=delimiter, lineterminator="\r\n").writerows([header, *rows])
+    table = parse_table(Path("in.csv"), text.getvalue(), bom)
+    assert table.delimiter == delimiter
+    out = io.StringIO(newline="")
+    write_rows(Path("-"), table.header, table.rows, stdout=out, like=table)
+    again = parse_table(Path("out.csv"), out.getvalue(), bom)
+    assert again.header == header
+    assert again.rows == table.rows
+    # a row of empty cells is written as delimiters only; any other row is kept whole
+    assert [row for row in table.rows if any(row)] == [row for row in rows if any(row)]
+
+
+@given(st.text(max_size=20))
+def test_neutralise(cell: str) -> None:
+    safe = neutralise(cell)
+    assert not safe.startswith(FORMULA_STARTS)
+    assert safe == cell or (safe == "'" + cell and cell.startswith(FORMULA_STARTS))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cells=st.lists(
+        st.text(alphabet="abcéèçàüöß€ Œœ\u2018\u2019\u201c\u201d\u2013", min_size=1, max_size=8),
+        min_size=2,
+        max_size=2,
+    ),
+    encoding=st.sampled_from(["utf-16-le", "utf-16-be", "utf-8", "cp1252"]),
+)
+def test_encodings_by_bom_or_by_option(cells: list[str], encoding: str) -> None:
+    text = f"fullname,notes\r\n{cells[0]},{cells[1]}\r\n"
+    boms = {
+        "utf-16-le": codecs.BOM_UTF16_LE,
+        "utf-16-be": codecs.BOM_UTF16_BE,
+        "utf-8": codecs.BOM_UTF8,
+    }
+    raw = boms.get(encoding, b"") + text.encode(encoding)
+    chosen = "cp1252" if encoding == "cp1252" else None
+    read, bom = read_text(Path("-"), chosen, io.BytesIO(raw))
+    assert read == text
+    assert bom  # written back as UTF-8 with a BOM, which Excel reads
+
+
+def test_non_utf8_input_suggests_cp1252() -> None:
+    raw = "fullname,company\r\nZoë,Société\r\n".encode("cp1252")
+    with pytest.raises(CliError, match=r"not UTF-8 text .*try --encoding cp1252") as caught:
+        read_text(Path("-"), None, io.BytesIO(raw))
+    assert caught.value.code == 2
+
+
+def test_blank_lines_stay_rows_in_place(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"\nfullname,company\n\nAda,x\n\n\nJim,y\n")
+    table = read_table(tmp_path / "in.csv")
+    assert table.header == ["fullname", "company"]
+    assert table.rows == [["", ""], ["Ada", "x"], ["", ""], ["", ""], ["Jim", "y"]]
+
+
+def test_xlsx_needs_its_extra_or_reads_and_writes(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    write_xlsx(
+        tmp_path / "t.xlsx",
+        ["fullname", "notes"],
+        [["Ada", "=1+1"], ["", ""]],
+        stdout=io.StringIO(),
+    )
+    table = read_table(tmp_path / "t.xlsx")
+    assert table.header == ["fullname", "notes"]
+    assert table.rows == [["Ada", "=1+1"], ["", ""]]  # a string, never a formula
+
+
+def test_output_format_from_the_suffix() -> None:
+    assert output_format(Path("a.xlsx"), None) == "xlsx"
+    assert output_format(Path("a.JSONL"), None) == "jsonl"
+    assert output_format(Path("-"), None) == "csv"
+    assert output_format(Path("a.xlsx"), "csv") == "csv"
+
+
+def test_without_openpyxl_the_error_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # what a missing package looks like
+    (tmp_path / "in.xlsx").write_bytes(b"PK")
+    with pytest.raises(CliError, match=r"pip install 'enrow-async\[xlsx\]'") as caught:
+        read_table(tmp_path / "in.xlsx")
+    assert caught.value.code == 2
+    with pytest.raises(CliError, match=r"enrow-async\[xlsx\]"):
+        write_xlsx(tmp_path / "out.xlsx", ["a"], [["b"]], stdout=io.StringIO())
+    assert not (tmp_path / "out.xlsx").exists()

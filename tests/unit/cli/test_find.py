@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from pathlib import Path
@@ -11,13 +12,17 @@ from typing import Any
 
 import orjson
 import pytest
-from cli_support import Cli, check_output, leads, read_csv, unusable, write_csv
+from cli_support import FAST, Cli, check_output, leads, read_csv, unusable, write_csv
 
+from enrow_async import EnrowClient
+from enrow_async.cli import run_async
 from enrow_async.testing import EnrowSimulator, Faults, ManualClock, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-PROGRESS = re.compile(r"^progress: (\d+)/(\d+) \((\d+)%\) batches (\d+)/(\d+)( eta \d+s)?$")
+PROGRESS = re.compile(
+    r"^progress: (\d+)/(\d+) searches \((\d+)%\), batches (\d+)/(\d+) done(, eta \d+s)?$"
+)
 
 
 def journal_events(path: Path) -> list[dict[str, Any]]:
@@ -48,11 +53,14 @@ async def test_find_keeps_every_row_and_cell(tmp_path: Path, sim: EnrowSimulator
     assert progress[0][:2] == ("0", sent)
     assert progress[-1][:5] == (sent, sent, "100", "3", "3")
     assert f"{skipped} row(s) without a name or a company" in done.err
+    assert "starting batches 3/3" in done.err.splitlines()
     # the summary, for a first-time user
-    assert f"{len(valid)} emails found" in done.out
-    assert "credits used:" in done.out
-    assert f"output: {output}" in done.out
-    assert valid[0][0] in done.out
+    assert f"{len(valid)} emails found" in done.err
+    assert f"credits: {300 - skipped} reserved, " in done.err
+    assert f"plan: 300 row(s), {300 - skipped} to send" in done.err
+    assert f"output: {output}" in done.err
+    assert valid[0][0] in done.err
+    assert done.out == ""
 
 
 async def test_find_keeps_dialect_and_renames_clashing_columns(
@@ -129,7 +137,9 @@ async def test_find_resumes_from_its_journal_without_starting_any_batch_twice(
         assert first.code == 1
         last = first.err.splitlines()[-1]
         assert "3 batch(es) still running at the deadline" in last
-        assert last.endswith("; run the same command again to resume")
+        assert last.endswith("; to resume without paying twice, run the same command again")
+        # the timeout does not hide what the started batches reserved
+        assert "credits: 238 reserved; 3 batch(es) not settled yet" in first.err
         check_output(source, read_csv(tmp_path / "out.csv"), missing="pending")
         assert [e["event"] for e in journal_events(journal)] == ["posting", "started"] * 3
 
@@ -147,7 +157,8 @@ async def test_find_resumes_from_its_journal_without_starting_any_batch_twice(
         third = await cli(*args, key=sim.api_key)
         assert third.code == 2
         assert "journal" in third.err
-        assert third.err.count("\n") == 1
+        assert third.err.splitlines()[-1].startswith("enrow-async: ")
+        assert "plan:" not in third.err  # refused before the plan
         assert sim.stats.requests["POST", "/email/find/bulk"] == 3
 
 
@@ -160,10 +171,9 @@ async def test_unknown_outcome_is_recorded_and_never_sent_again(tmp_path: Path, 
         first = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
         assert first.code == 1
         notes = first.err.splitlines()
-        assert "may have been created" in notes[-1]
-        assert "--resend-unknown" in notes[-1]
-        assert "without a name" in notes[0]
-        assert len(notes) == 2
+        assert "may or may not have started" in notes[-1]
+        assert any("without a name" in note for note in notes)
+        assert any("without a name" in note for note in notes)
         assert [e["event"] for e in journal_events(journal)] == ["posting", "unknown"]
         second = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
         assert second.code == 1
@@ -171,6 +181,100 @@ async def test_unknown_outcome_is_recorded_and_never_sent_again(tmp_path: Path, 
         assert sim.stats.requests["POST", "/email/find/bulk"] == 1
         rows = read_csv(tmp_path / "out.csv")
         assert {row[7] for row in rows[1:]} <= {"unknown", "skipped"}
+
+
+async def test_after_an_unknown_outcome_every_started_batch_is_written_and_the_hint_works(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    """One POST of three has no clear answer: the other two batches are waited for and
+    written, the unknown rows say so, exit 1; the hint (the journal saved beside the
+    output, then --resend-unknown) sends only those rows and completes the file."""
+    source = leads(60)
+    write_csv(tmp_path / "in.csv", source)
+    output = tmp_path / "out.csv"
+    args = ["find", tmp_path / "in.csv", "-o", output, "--batch-size", "20"]
+    url = ["--base-url", sim.base_url]
+    sim.inject("drop_after", 1, "/email/find/bulk", "POST")
+    first = await cli(*args, *url, key=sim.api_key)
+    assert first.code == 1
+    assert sim.stats.created == {"/email/find/bulk": 3}  # the dropped one exists too
+    rows = read_csv(output)
+    qualifications = [row[7] for row in rows[1:]]
+    usable = [q for row, q in zip(source[1:], qualifications, strict=True) if not unusable(row)]
+    assert usable[:20] == ["unknown"] * 20
+    assert set(usable[20:]) <= {"valid", "invalid"}
+    saved = tmp_path / "out.csv.journal"
+    hint = first.err.splitlines()[-1]
+    assert hint.endswith(f"run the same command again with --journal {saved} --resend-unknown")
+    assert saved.exists()
+    again = await cli(*args, *url, "--journal", saved, "--resend-unknown", key=sim.api_key)
+    assert again.code == 0, again.err
+    assert sim.stats.requests["POST", "/email/find/bulk"] == 4  # only the unknown batch
+    check_output(source, read_csv(output))
+
+
+async def test_duplicates_are_sent_once_and_every_row_gets_the_result(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    rows = [
+        ["fullname", "company_domain", "note"],
+        ["Jim Halpert", "dundermifflin.com", "1"],
+        ["JIM  halpert", "https://www.dundermifflin.com/about", "2"],
+        ["Pam Beesly", "dundermifflin.com", "3"],
+        ["jim halpert", "DunderMifflin.com.", "4"],
+        ["Pam Beesly", "www.dundermifflin.com", "5"],
+    ]
+    write_csv(tmp_path / "in.csv", rows)
+    output = tmp_path / "out.csv"
+    done = await cli(
+        "find", tmp_path / "in.csv", "-o", output, "--sandbox", "--sandbox-duration", "0"
+    )
+    assert done.code == 0, done.err
+    assert "plan: 5 row(s), 5 to send, 2 distinct search(es) (3 duplicate(s) sent once)" in done.err
+    assert "reserving 2 credit(s)" in done.err
+    assert (
+        "duplicates: 3 row(s) got the result of an identical search sent once: 3 credit(s)"
+        in done.err
+    )
+    written = read_csv(output)
+    assert [row[:3] for row in written] == rows  # input cells as they were
+    jim = {tuple(written[i][3:]) for i in (1, 2, 4)}
+    pam = {tuple(written[i][3:]) for i in (3, 5)}
+    assert len(jim) == 1
+    assert len(pam) == 1
+
+
+async def test_resume_with_duplicates_never_starts_a_batch_twice(tmp_path: Path, cli: Cli) -> None:
+    clock = ManualClock()
+    async with EnrowSimulator(SimulatorConfig(clock=clock, duration=5.0), port=0) as sim:
+        rows = [["fullname", "company_domain"]]
+        rows += [[f"Person {i % 30}", f"c{i % 30}.com"] for i in range(90)]
+        write_csv(tmp_path / "in.csv", rows)
+        journal = tmp_path / "j.journal"
+        args = ["find", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--journal", journal]
+        args += ["--batch-size", "10", "--base-url", sim.base_url]
+        first = await cli(*args, "--timeout", "0", key=sim.api_key)
+        assert first.code == 1
+        assert sim.stats.created == {"/email/find/bulk": 3}  # 30 distinct searches
+        clock.advance(5.0)
+        second = await cli(*args, key=sim.api_key)
+        assert second.code == 0, second.err
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 3
+        written = read_csv(tmp_path / "out.csv")
+        for i in range(1, 91):
+            assert written[i][2:] == written[(i - 1) % 30 + 1][2:]
+        # the first row of a search changed: the batches now belong to other rows, refused
+        rows[1][0] = "Someone New"
+        write_csv(tmp_path / "in.csv", rows)
+        third = await cli(*args, key=sim.api_key)
+        assert third.code == 2
+        assert "written for other input" in third.err
+        # a later duplicate changed: the started batches still match; only it is new
+        rows[1][0], rows[45][0] = "Person 0", "Someone New"
+        write_csv(tmp_path / "in.csv", rows)
+        fourth = await cli(*args, "--timeout", "0", key=sim.api_key)
+        assert "plan: 1 batch(es) to start, reserving 1 credit(s)" in fourth.err
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 4
 
 
 async def test_failed_batches_are_written_as_failed(tmp_path: Path, cli: Cli) -> None:
@@ -223,3 +327,170 @@ async def test_rows_a_batch_answered_no_result_for_make_the_run_fail(
     assert ran.code == 1, ran.err
     assert "2 row(s) have no result" in ran.err.splitlines()[-1]
     assert sim.stats.requests["POST", "/email/find/bulk"] == 0
+
+
+FORMULAS = (
+    "fullname,company_domain,notes\r\n"
+    "=Pam Beesly,dundermifflin.com,=1+1\r\n"
+    "\r\n"
+    "@Kelly Kapoor,dm.com,@x\r\n"
+    "Jim Halpert,dm.com,-2\r\n"
+)
+
+
+async def test_blank_lines_stay_in_place_and_api_cells_are_neutralised(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    (tmp_path / "in.csv").write_bytes(FORMULAS.encode())
+    output = tmp_path / "out.csv"
+    done = await cli(
+        "find", tmp_path / "in.csv", "-o", output, "--base-url", sim.base_url, key=sim.api_key
+    )
+    assert done.code == 0, done.err
+    rows = read_csv(output)
+    source = list(csv.reader(io.StringIO(FORMULAS, newline="")))
+    assert [row[:3] for row in rows] == [r if r else ["", "", ""] for r in source]  # as read
+    assert rows[2][4] == "skipped"  # the blank line, still line 3
+    for row in rows[1:]:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row[3:])
+    assert rows[1][5] == "'=pam"  # the API's firstname, neutralised
+    jsonl = tmp_path / "out.jsonl"
+    done = await cli(
+        "find", tmp_path / "in.csv", "-o", jsonl, "--base-url", sim.base_url, key=sim.api_key
+    )
+    assert done.code == 0, done.err
+    records = [orjson.loads(line) for line in jsonl.read_bytes().splitlines()]
+    assert len(records) == 4
+    assert records[0]["notes"] == "=1+1"
+    assert records[0]["firstname"] == "=pam"  # raw in JSON Lines
+    assert records[1]["qualification"] == "skipped"
+
+
+async def test_stdin_utf16_and_cp1252(tmp_path: Path, sim: EnrowSimulator) -> None:
+    (tmp_path / "k").write_text(sim.api_key)
+    text = "fullname,company_domain,note\r\nZoë Ramírez,x.io,café \u2013 \u201cquoted\u201d\r\n"
+    for raw, extra in [
+        (codecs.BOM_UTF16_LE + text.encode("utf-16-le"), []),
+        (codecs.BOM_UTF16_BE + text.encode("utf-16-be"), []),
+        (text.encode("cp1252"), ["--encoding", "cp1252"]),
+    ]:
+        stdin = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8")
+        raw_out = io.BytesIO()
+        out = io.TextIOWrapper(raw_out, encoding="utf-8", newline="", write_through=True)
+        err = io.StringIO()
+        argv = [
+            "find",
+            "-",
+            "-o",
+            "-",
+            "--base-url",
+            sim.base_url,
+            "--key-file",
+            str(tmp_path / "k"),
+        ]
+        code = await run_async(
+            [*argv, *extra],
+            stdout=out,
+            stderr=err,
+            stdin=stdin,
+            client=functools.partial(EnrowClient, poll_policy=FAST),
+        )
+        assert code == 0, err.getvalue()
+        written = list(csv.reader(io.StringIO(raw_out.getvalue().decode(), newline="")))
+        assert written[1][:3] == ["Zoë Ramírez", "x.io", "café \u2013 \u201cquoted\u201d"]
+    (tmp_path / "in.csv").write_bytes(text.encode("cp1252"))
+    stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
+    err = io.StringIO()
+    code = await run_async(
+        ["find", str(tmp_path / "in.csv"), "-o", "-", "--sandbox"],
+        stdout=io.StringIO(),
+        stderr=err,
+        stdin=stdin,
+    )
+    assert code == 2
+    assert "try --encoding cp1252" in err.getvalue()
+
+
+async def test_xlsx_in_and_out(tmp_path: Path, sim: EnrowSimulator, cli: Cli) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [
+        ["First Name", "Last Name", "Company Domain Name", "Notes"],
+        ["Jim", "Halpert", "dm.com", "=SUM(1,2)"],
+        [None, None, None, None],
+        ["Pam", "Beesly", "dm.com", 42],
+    ]:
+        sheet.append(row)
+    sheet["D2"].data_type = "s"  # the text "=SUM(1,2)", as a user typed it with a quote
+    book.save(tmp_path / "in.xlsx")
+    output = tmp_path / "out.xlsx"
+    done = await cli(
+        "find", tmp_path / "in.xlsx", "-o", output, "--base-url", sim.base_url, key=sim.api_key
+    )
+    assert done.code == 0, done.err
+    got = openpyxl.load_workbook(output, read_only=True)
+    rows = [list(r) for r in got.worksheets[0].iter_rows(values_only=True)]
+    got.close()
+    assert rows[0][:4] == ["First Name", "Last Name", "Company Domain Name", "Notes"]
+    assert rows[0][4:] == ["email", "qualification", "firstname", "lastname", "gender", "company"]
+    assert rows[1][3] == "=SUM(1,2)"  # read back as text, not run as a formula
+    assert rows[2][5] == "skipped"
+    assert rows[3][3] == "42"
+    assert len(rows) == 4
+
+
+async def test_the_hints_printed_are_commands_that_work(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timeout without --journal: the hint names the journal it saved; running the same
+    command with it resumes, starting no batch twice. The `results` hint runs as printed."""
+    monkeypatch.chdir(tmp_path)  # the printed command writes results.csv here
+    clock = ManualClock()
+    async with EnrowSimulator(SimulatorConfig(clock=clock, duration=10.0), port=0) as sim:
+        source = leads(50)
+        write_csv(tmp_path / "in.csv", source)
+        output = tmp_path / "out.csv"
+        args = ["find", tmp_path / "in.csv", "-o", output, "--batch-size", "20"]
+        args += ["--base-url", sim.base_url]
+        first = await cli(*args, "--timeout", "0", key=sim.api_key)
+        assert first.code == 1
+        saved = tmp_path / "out.csv.journal"
+        hint = first.err.splitlines()[-1]
+        assert hint.endswith(
+            f"to resume without paying twice, run the same command again with --journal {saved}"
+        )
+        clock.advance(10.0)
+        second = await cli(*args, "--journal", saved, key=sim.api_key)
+        assert second.code == 0, second.err
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 3
+        check_output(source, read_csv(output))
+
+        batch_id = sim.add_batch([{"fullname": "Jim Halpert", "company_domain": "dm.com"}])
+        ongoing = await cli("results", batch_id, "--base-url", sim.base_url, key=sim.api_key)
+        assert ongoing.code == 1
+        printed = ongoing.err.split("wait for it: ")[1].split()
+        assert printed[:3] == ["enrow-async", "wait", batch_id]
+        clock.advance(10.0)
+        ran = await cli(*printed[1:], "--base-url", sim.base_url, key=sim.api_key)
+        assert ran.code == 0, ran.err
+        assert len(read_csv(tmp_path / "results.csv")) == 2
+
+
+async def test_a_sandbox_run_on_a_terminal_never_asks(tmp_path: Path) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    write_csv(tmp_path / "in.csv", leads(200))
+    err = Terminal()
+    argv = ["find", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), "--sandbox"]
+    code = await run_async(
+        [*argv, "--sandbox-duration", "0", "--ask-above", "1"],
+        stdout=io.StringIO(),
+        stderr=err,
+        stdin=Terminal(""),
+        client=functools.partial(EnrowClient, poll_policy=FAST),
+    )
+    assert code == 0, err.getvalue()
+    assert "[y/N]" not in err.getvalue()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_support import Cli
 
 from enrow_async import EmailSearch
 from enrow_async.cli.csvio import read_table
 from enrow_async.cli.errors import CliError
-from enrow_async.cli.inputs import find_columns, is_email, read_emails, searches_of
+from enrow_async.cli.inputs import describe, find_columns, is_email, read_emails, searches_of
 
 
 @pytest.mark.parametrize(
@@ -45,7 +46,8 @@ def test_unusable_rows_are_left_out(tmp_path: Path) -> None:
     table = read_table(path)
     searches, rows = searches_of(table, find_columns(table))
     assert searches == [EmailSearch("Jim", "x.io")]
-    assert rows == [2]  # the blank line is no row
+    assert rows == [3]  # the blank line stays a row: output row N is input row N
+    assert table.rows[2] == ["", "", ""]
 
 
 def test_emails_one_per_line_or_in_a_column(tmp_path: Path) -> None:
@@ -67,3 +69,105 @@ def test_emails_one_per_line_or_in_a_column(tmp_path: Path) -> None:
 )
 def test_is_email(text: str, expected: bool) -> None:
     assert is_email(text) is expected
+
+
+EXPORTS = Path(__file__).parents[2] / "data/exports"
+
+
+@pytest.mark.parametrize(
+    ("name", "mapping", "first"),
+    [
+        (
+            "hubspot.csv",
+            "columns: name <- 'First Name' + 'Last Name'; domain <- 'Website URL', else"
+            " 'Company Domain Name'; company <- 'Company Name'",
+            EmailSearch("Jim Halpert", "https://www.dundermifflin.com", "Dunder Mifflin"),
+        ),
+        (
+            "salesforce.csv",
+            "columns: name <- 'First Name' + 'Last Name'; domain <- 'Website'; company <-"
+            " 'Account Name'",
+            EmailSearch("Peter Gibbons", "www.initech.com", "Initech"),
+        ),
+        (
+            "apollo.csv",
+            "columns: name <- 'First Name' + 'Last Name'; domain <- 'Website'; company <-"
+            " 'Company'",
+            EmailSearch("Hank Scorpio", "http://globex.com", "Globex Corporation"),
+        ),
+        (
+            "salesnav.csv",
+            "columns: name <- 'First Name' + 'Last Name'; domain <- 'Company Website';"
+            " company <- 'Company'",
+            EmailSearch("Richard Hendricks", "piedpiper.com", "Pied Piper"),
+        ),
+        (
+            "pipedrive.csv",
+            "columns: name <- 'Person - Name'; domain <- 'Organization - Website'; company <-"
+            " 'Organization - Name'",
+            EmailSearch("Michael Scott", "https://dundermifflin.com/scranton", "Dunder Mifflin"),
+        ),
+        (
+            "excel.csv",
+            "columns: name <- 'Name'; domain <- 'Domain'; company <- 'Company'",
+            EmailSearch("Pam Beesly", "dundermifflin.com", "Dunder Mifflin"),
+        ),
+    ],
+)
+def test_common_exports_are_recognised(name: str, mapping: str, first: EmailSearch) -> None:
+    table = read_table(EXPORTS / name)
+    columns = find_columns(table)
+    lines = describe(table, columns)
+    assert lines[0] == mapping
+    searches, rows = searches_of(table, columns)
+    assert searches[0] == first
+    assert rows == list(range(len(table.rows)))  # each row has a name and a company
+
+
+def test_a_role_filled_in_part_is_reported_with_counts() -> None:
+    table = read_table(EXPORTS / "hubspot.csv")
+    columns = find_columns(table)
+    assert describe(table, columns)[1:] == [
+        "columns: 'Website URL' and 'Company Domain Name' (domain) empty in 1 of 3 row(s)"
+    ]
+    searches, _ = searches_of(table, columns)
+    assert searches[1].company_domain == "pawneeindiana.com"  # the second domain column
+    assert searches[2].company_domain is None
+    assert searches[2].company_name == "Very Good Building Co."
+
+
+def test_columns_named_on_the_command_line_win() -> None:
+    table = read_table(EXPORTS / "hubspot.csv")
+    columns = find_columns(table, {"domain": "company domain name", "fullname": "Last Name"})
+    assert describe(table, columns)[0] == (
+        "columns: name <- 'Last Name'; domain <- 'Company Domain Name'; company <- 'Company Name'"
+    )
+    with pytest.raises(CliError, match="no column 'Site' for the domain") as caught:
+        find_columns(table, {"domain": "Site"})
+    assert caught.value.code == 2
+
+
+@pytest.mark.anyio
+async def test_find_prints_the_mapping_and_takes_column_options(tmp_path: Path, cli: Cli) -> None:
+    args = ["find", EXPORTS / "salesforce.csv", "-o", tmp_path / "out.csv", "--dry-run"]
+    done = await cli(*args, "--sandbox", "--company-column", "Title")
+    assert done.code == 0, done.err
+    assert (
+        "columns: name <- 'First Name' + 'Last Name'; domain <- 'Website'; company <- 'Title'"
+        in done.err
+    )
+    assert "columns: 'Website' (domain) empty in 1 of 2 row(s)" in done.err
+    (tmp_path / "people.csv").write_text("who,work\nJim,jim@dm.com\n")
+    checked = await cli(
+        "verify",
+        tmp_path / "people.csv",
+        "-o",
+        tmp_path / "v.csv",
+        "--sandbox",
+        "--sandbox-duration",
+        "0",
+        "--email-column",
+        "work",
+    )
+    assert checked.code == 0, checked.err
+    assert "columns: email <- 'work'" in checked.err

@@ -1,7 +1,7 @@
 """``enrow_async.cli`` is a client of the public API: every import of every module of it is
 checked with ``ast``.
 
-Allowed: the standard library, anyio, attrs, orjson and rich; names of
+Allowed: the standard library, anyio, attrs, orjson, rich and openpyxl (the xlsx extra); names of
 ``enrow_async.__all__``; names of ``enrow_async.testing.__all__`` (the simulator behind
 ``--sandbox`` and ``simulator``, a public package); the modules of ``enrow_async.cli``.
 """
@@ -20,7 +20,7 @@ import enrow_async.cli
 import enrow_async.testing
 
 PACKAGE = Path(enrow_async.cli.__file__).parent
-THIRD_PARTY = {"anyio", "attrs", "orjson", "rich"}
+THIRD_PARTY = {"anyio", "attrs", "orjson", "rich", "openpyxl"}
 PUBLIC = {
     "enrow_async": set(enrow_async.__all__),
     "enrow_async.testing": set(enrow_async.testing.__all__),

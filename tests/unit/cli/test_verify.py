@@ -21,7 +21,7 @@ async def test_verify_both_input_styles(tmp_path: Path, sim: EnrowSimulator, cli
         args = ["verify", tmp_path / name, "-o", tmp_path / f"{name}.out.csv"]
         done = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
         assert done.code == 0, done.err
-        assert "verified 3 address(es)" in done.out
+        assert "verified 3 address(es)" in done.err
         assert "row(s) without a valid address are not sent" in done.err
     listed = read_csv(tmp_path / "list.txt.out.csv")
     assert listed[0] == ["email", "qualification"]
@@ -41,3 +41,28 @@ async def test_verify_refuses_to_replace_its_input(tmp_path: Path, cli: Cli) -> 
     done = await cli("verify", tmp_path / "list.txt", "-o", tmp_path / "list.txt", "--sandbox")
     assert done.code == 2
     assert "the output would replace the input" in done.err
+
+
+async def test_verify_checks_each_address_once(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    given = [
+        "jim@dundermifflin.com",
+        "JIM@DunderMifflin.com ",
+        "pam@x.io",
+        " jim@dundermifflin.com",
+    ]
+    (tmp_path / "list.txt").write_text("\n".join(given) + "\n")
+    output = tmp_path / "out.csv"
+    done = await cli(
+        "verify", tmp_path / "list.txt", "-o", output, "--base-url", sim.base_url, key=sim.api_key
+    )
+    assert done.code == 0, done.err
+    assert (
+        "plan: 4 row(s), 4 to send, 2 distinct address(es) (2 duplicate(s) sent once)" in done.err
+    )
+    assert "reserving 0.5 credit(s)" in done.err
+    assert "duplicates: 2 address(es) checked once: 0.5 credit(s) saved" in done.err
+    assert "credits: 0.5 reserved" in done.err
+    rows = read_csv(output)
+    assert rows[1][1] == rows[2][1] == rows[4][1]

@@ -41,8 +41,8 @@ async def test_each_batch_has_results_or_a_problem() -> None:
     assert not late.batches
     assert late.problems == {running: Problem(ProblemKind.PENDING)}
     lines = err.getvalue().splitlines()
-    assert lines[0] == "progress: 0/3 (0%) batches 0/3"
-    assert lines[-1] == "progress: 0/3 (0%) batches 0/1"
+    assert lines[0] == "progress: 0/3 searches (0%), batches 0/3 done"
+    assert lines[-1] == "progress: 0/3 searches (0%), batches 0/1 done"
 
 
 async def test_nothing_to_wait_for() -> None:
