@@ -9,9 +9,8 @@ without a result is written as ``error``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import anyio
 import attrs
@@ -22,6 +21,7 @@ from enrow_async import (
     BulkVerification,
     EnrowClient,
     ProgressCallback,
+    VerificationItemDict,
     email_identity,
 )
 
@@ -42,7 +42,7 @@ __all__ = ["verify"]
 # The library's verifier calls, here only.
 
 
-async def _start(client: EnrowClient, items: Sequence[Mapping[str, Any]]) -> BulkJob:
+async def _start(client: EnrowClient, items: Sequence[VerificationItemDict]) -> BulkJob:
     return await client.verify.bulk.start(items)
 
 
@@ -89,7 +89,9 @@ async def _verify_all(
     found = done.found
     for offset in range(0, len(emails), MAX_BATCH_SIZE):
         part = emails[offset : offset + MAX_BATCH_SIZE]
-        items = [{"email": e, "custom": str(offset + i)} for i, e in enumerate(part)]
+        items: list[VerificationItemDict] = [
+            {"email": e, "custom": str(offset + i)} for i, e in enumerate(part)
+        ]
         job = await interrupt.shielded(functools.partial(_start, client, items))
         jobs.append((offset, job))
         done.reserved += (

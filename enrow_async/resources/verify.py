@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from .._core.jobs import VERIFY_BULK, VERIFY_SINGLE
 from .._io.jobs import JobRunner
-from ..models import BulkJob, BulkVerification, Custom, EmailVerification, SingleJob
+from ..models import (
+    BulkJob,
+    BulkVerification,
+    Custom,
+    EmailVerification,
+    SingleJob,
+    VerificationItemDict,
+)
 from .base import BulkJobs, SingleJobs
 
 __all__ = ["VerifyBulk", "VerifyResource", "VerifySingle"]
@@ -18,7 +24,7 @@ class VerifyBulk(BulkJobs[BulkVerification]):
 
     async def start(
         self,
-        emails: Iterable[str | Mapping[str, Any]],
+        emails: Iterable[str | VerificationItemDict],
         *,
         custom: Custom = None,
         webhook: str | None = None,

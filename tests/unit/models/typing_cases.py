@@ -39,4 +39,6 @@ async def cases(client: EnrowClient) -> None:
     item: VerificationItemDict = {"email": "jim@acme.com", "custom": "row-1"}
     typo: VerificationItemDict = {"emial": "jim@acme.com"}  # error
     phone: PhoneSearchDict = {"firstname": "Jim", "lastname": "Halpert", "company_name": "A"}
+    await client.verify.bulk.start(["jim@acme.com", item])
+    await client.verify.bulk.start([{"emial": "jim@acme.com"}])  # error
     del item, typo, phone
