@@ -1,7 +1,8 @@
 """One job on the simulated server: its progress over time and every body it answers with.
 
-Progress is computed from the clock when asked (no timer per job) and the final body is
-serialised once, then served from cache.
+Progress is computed from the clock when asked (no timer per job). Results are drawn from
+the job's items and seed when needed (the same every time), not kept: only their count of
+hits is, and the final body once it has been serialised.
 """
 
 from __future__ import annotations
@@ -213,12 +214,23 @@ class Job:
     id: str
     endpoint: Endpoint
     payload: dict[str, Any]
-    results: list[dict[str, Any]]
+    items: list[Any] = attrs.field(repr=False)
+    config: SimulatorConfig = attrs.field(repr=False)
     started: float
     duration: float
     curve: Curve
     fail: bool = False
+    found: int = attrs.field(init=False)
+    """Results that found something (valid email, found number)."""
     _final: bytes | None = attrs.field(default=None, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.found = sum(r["qualification"] in ("valid", "found") for r in self.results)
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        """The wire-form results, drawn anew on each call (identical every time)."""
+        return build_results(self.path, self.payload, self.items, self.id, self.config)
 
     @property
     def path(self) -> str:
@@ -226,7 +238,7 @@ class Job:
 
     @property
     def requested(self) -> int:
-        return len(self.results) if self.endpoint.bulk else 1
+        return len(self.items) if self.endpoint.bulk else 1
 
     @property
     def finish_at(self) -> float:
@@ -237,11 +249,6 @@ class Job:
     def webhook(self) -> str | None:
         url = (self.payload.get("settings") or {}).get("webhook")
         return url if isinstance(url, str) and url else None
-
-    @property
-    def found(self) -> int:
-        """Results that found something (valid email, found number)."""
-        return sum(r["qualification"] in ("valid", "found") for r in self.results)
 
     @property
     def credits_initial(self) -> float:
@@ -315,13 +322,14 @@ class Job:
         """The documented payload POSTed to ``settings.webhook`` when the job is over."""
         event: dict[str, Any] = {"event": self.endpoint.event, "id": self.id}
         cost = {"cost": number(self.credits_initial - self.credits_refunded)}
-        if self.path == "/email/verify/single":
-            return event | self.results[0]
-        if self.path == "/phone/single":
-            result = {key: self.results[0][key] for key in ("number", "params", "qualification")}
-            return event | {"credits": cost, "result": event | {"result": result}}
-        if self.path == "/email/find/single":
-            return event | {"credits": cost, "result": self.results[0]}
+        if not self.endpoint.bulk:
+            [single] = self.results
+            if self.path == "/email/verify/single":
+                return event | single
+            if self.path == "/phone/single":
+                result = {key: single[key] for key in ("number", "params", "qualification")}
+                return event | {"credits": cost, "result": event | {"result": result}}
+            return event | {"credits": cost, "result": single}
         if self.path == "/phone/bulk":
             return event
         return event | {"credits": cost}

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from ._config import CURVES, Curve, SimulatorConfig
-from ._jobs import ENDPOINTS, Job, build_results, number
+from ._jobs import ENDPOINTS, Job, number
 from ._validate import ApiError
 
 __all__ = ["UNLIMITED_CREDITS", "RateLimiter", "Simulation", "SimulatorStats", "loop_time"]
@@ -174,7 +174,8 @@ class Simulation:
             id=job_id,
             endpoint=endpoint,
             payload=dict(payload),
-            results=build_results(path, payload, items, job_id, config),
+            items=items,
+            config=config,
             started=self.now(),
             duration=drawn_duration if duration is None else duration,
             curve=drawn_curve if chosen_curve == "random" else chosen_curve,

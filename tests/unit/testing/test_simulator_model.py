@@ -19,6 +19,13 @@ from enrow_async.testing._jobs import ENDPOINTS, Job
 from enrow_async.testing._results import normalise_domain
 
 BULK = "/email/find/bulk"
+SEARCH = {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}
+
+
+def bulk_job(requested: int, curve: Any) -> Job:
+    items = [SEARCH] * requested
+    config = SimulatorConfig()
+    return Job("b", ENDPOINTS[BULK], {"searches": items}, items, config, 0.0, 10.0, curve)
 
 
 @pytest.mark.parametrize("curve", [c for c in CURVES if c != "random"])
@@ -26,7 +33,7 @@ BULK = "/email/find/bulk"
 def test_finished_is_monotonic_and_complete_only_at_the_end(
     curve: Any, requested: int, times: list[float]
 ) -> None:
-    job = Job("b", ENDPOINTS[BULK], {}, [{}] * requested, started=0.0, duration=10.0, curve=curve)
+    job = bulk_job(requested, curve)
     counts = [job.finished(t) for t in sorted(times)]
     assert counts == sorted(counts)
     for t, finished in zip(sorted(times), counts, strict=True):
@@ -35,7 +42,7 @@ def test_finished_is_monotonic_and_complete_only_at_the_end(
 
 
 def test_steps_move_in_coarse_jumps() -> None:
-    job = Job("b", ENDPOINTS[BULK], {}, [{}] * 100, started=0.0, duration=10.0, curve="steps")
+    job = bulk_job(100, "steps")
     assert {job.finished(t / 10) for t in range(100)} == {0, 25, 50, 75}
 
 
@@ -106,3 +113,17 @@ def test_manual_clock_only_moves_forward() -> None:
 def test_base_url_needs_a_running_simulator() -> None:
     with pytest.raises(RuntimeError, match="not running"):
         _ = EnrowSimulator().base_url
+
+
+def test_results_are_drawn_the_same_each_time_and_match_the_final_body() -> None:
+    config = SimulatorConfig(duration=0.0, valid_rate=0.5, seed=7, clock=ManualClock())
+    simulator = EnrowSimulator(config)
+    people = [{"fullname": f"Person {i}", "company_domain": f"c{i}.com"} for i in range(40)]
+    job = simulator.batch(simulator.add_batch(people))
+    assert job.results == job.results
+    body = simulator.completed_body(job.id)
+    assert body["results"] == job.results
+    assert job.found == body["stats"]["valid"] == sum(
+        r["qualification"] == "valid" for r in job.results
+    )
+    assert 0 < job.found < len(people)
