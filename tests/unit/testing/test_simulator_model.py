@@ -123,7 +123,9 @@ def test_results_are_drawn_the_same_each_time_and_match_the_final_body() -> None
     assert job.results == job.results
     body = simulator.completed_body(job.id)
     assert body["results"] == job.results
-    assert job.found == body["stats"]["valid"] == sum(
-        r["qualification"] == "valid" for r in job.results
+    assert (
+        job.found
+        == body["stats"]["valid"]
+        == sum(r["qualification"] == "valid" for r in job.results)
     )
     assert 0 < job.found < len(people)
