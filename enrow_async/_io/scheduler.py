@@ -442,6 +442,7 @@ class Scheduler:
                 now - watch.started,
                 plan.rate,
                 0.0 if done else plan.eta(now) if watch.report else None,
+                now,
             )
             watch.last = progress
         if status.done:
