@@ -38,7 +38,7 @@ class PollPolicy:
       bounds the worst-case lateness (see :class:`PollPlan`).
     - ``jitter``: relative spread of waits far from the finish.
     - ``margin`` / ``near``: a predicted finish closer than ``near`` (or ``precision`` of
-      the elapsed time) is polled ``margin`` (or a quarter of that share) after it.
+      the elapsed time) is polled ``margin`` plus ``precision / 16`` of it after it.
     - ``precision``: share of the elapsed time that a batch's finish is aimed within; a
       quarter of it is the shortest wait (an hour-long batch is not polled every second).
     - ``approach``: far from the finish, wait this share of the time to the earliest
@@ -284,7 +284,7 @@ class PollPlan:
         left = finish - now
         changed = self._points[-1][0] if self._points else self._t0
         if left <= max(p.near, p.precision * elapsed):
-            delay = max(left, 0.0) + max(p.margin, fine) * (0.5 + rand)
+            delay = max(left, 0.0) + (p.margin + 0.25 * fine) * (0.5 + rand)
         else:
             early = self._finish(p.caution)
             early = min(finish if early is None else early, hint, now + left * self._sure())
