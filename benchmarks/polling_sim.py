@@ -333,13 +333,13 @@ def plot(path: str, mixes: dict[str, tuple[dict[str, list[Outcome]], Results]], 
             xlabel="polls per batch (log, jittered)",
             ylabel=unit,
             ylim=(0, 10 if long else 12),
-            title=f"{title}: each batch; diamond = median, bar up to p90",
+            title=f"{title}\neach batch; diamond = median, bar up to p90",
         )
         left.legend(loc="upper right", markerscale=4, fontsize=8)
         right.axvline(target, ls="--", color="grey")
         right.axhline(0.9, ls=":", color="grey")
         right.set(
-            xlabel=unit, ylabel="share of batches", xlim=(0, 10), title="lateness, cumulative"
+            xlabel=unit, ylabel="share of batches", xlim=(0, 10), title="lateness, cumulative\n"
         )
         right.grid(alpha=0.3)
         right.legend(loc="lower right", fontsize=8)
