@@ -18,6 +18,7 @@ import asyncio
 import math
 import random
 import statistics
+import time
 from collections import Counter
 
 import aiohttp
@@ -37,6 +38,7 @@ async def gets(session: aiohttp.ClientSession, url: str) -> int:
 
 
 SIZES = (10, 50, 200)
+CREATE_SECONDS = 0.004  # about what starting one batch takes, server included
 
 
 async def create(client: EnrowClient, n: int, sizes: tuple[int, ...] = SIZES) -> list[str]:
@@ -62,7 +64,9 @@ async def ours(url: str, n: int) -> dict[str, float]:
         aiohttp.ClientSession() as admin,
         EnrowClient(KEY, base_url=url, posts_per_second=10**6, max_in_flight=64) as client,
     ):
+        began = time.monotonic()
         ids = await create(client, n)
+        print(f"  ({n} batches started in {time.monotonic() - began:.1f} s)", flush=True)
         before = await gets(admin, url)
         start = cpu()
         done = 0
@@ -179,10 +183,20 @@ async def main() -> None:
     scales = [int(n) for n in args.batches.split(",")]
     rows: dict[int, tuple[list[dict[str, float]], list[dict[str, float]]]] = {}
     rss: dict[int, float] = {}
-    with simulator_process(
-        "--key", KEY, "--duration", "2,30", "--curve", "random", "--post-rate-limit", "0"
-    ) as url:
-        for n in scales:
+    for n in scales:
+        # Starting n batches takes a while (a few ms each here): each batch's duration is
+        # lengthened by that time, so that the batches still run 2-30 s once all are started.
+        offset = n * CREATE_SECONDS
+        with simulator_process(
+            "--key",
+            KEY,
+            "--duration",
+            f"{2 + offset:g},{30 + offset:g}",
+            "--curve",
+            "random",
+            "--post-rate-limit",
+            "0",
+        ) as url:
             ours_rows, base_rows = rows.setdefault(n, ([], []))
             for run in range(args.runs):
                 row = await ours(url, n)

@@ -107,9 +107,8 @@ class PollPlan:
     the curve does (a stall, a sudden burst, a late bend, a hint off by any factor), a batch
     that finishes ``T`` seconds after its start is seen done at most ``max(horizon * T,
     initial * (1 + spread), min_interval)`` seconds late: 150 % of its duration with the
-    default policy. Typically
-    lateness is far less: about 2 % of the duration at p90 on batches of 30 s to 2 h
-    (``benchmarks/polling_sim.py``).
+    default policy. Typically far less: under 2 % of the duration at p90 on batches of
+    30 s to 2 h (``benchmarks/polling_sim.py``).
     """
 
     policy: PollPolicy
