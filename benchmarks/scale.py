@@ -8,7 +8,9 @@ The simulator runs in another process (only this process's CPU is counted). Batc
 measured in the same run on the same server, right after ours at each scale, is the loop
 users write by hand: one task per batch, aiohttp GET + orjson.loads, sleeping 2 s between
 polls. Scales run smallest first, so the peak RSS after our first run at a scale is ours
-at that scale (the baseline's runs come after it).
+at that scale (the baseline's runs come after it). Each scale gets its own simulator whose
+durations are lengthened by the time it takes to start the batches (``CREATE_SECONDS``
+each), so that they still run when the wait begins.
 """
 
 from __future__ import annotations
