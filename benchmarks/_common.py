@@ -26,7 +26,11 @@ def simulator_process(*args: str) -> Iterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(60)  # a simulator holding 60,000 batches takes a while to stop
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def cpu() -> float:

@@ -79,7 +79,7 @@ class EnrowClient:
         allow_http: bool = False,
         posts_per_second: int = 10,
         webhook_poll_interval: float = 60.0,
-        poll_coalesce: float = 0.1,
+        poll_coalesce: float = 0.25,
         rand: Callable[[], float] | None = None,
         transport: Transport | None = None,
     ) -> None:

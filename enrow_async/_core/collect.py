@@ -71,8 +71,11 @@ class Collector:
     def combined(self, progress: Progress, now: float) -> JobProgress:
         self._progress[progress.batch_id] = progress
         snapshots = self._progress.values()
-        etas = [p.eta for p in snapshots if p.eta is not None and not p.status.done]
-        rates = [p.rate for p in snapshots if p.rate is not None and not p.status.done]
+        running = [p for p in snapshots if not p.status.done]
+        # The latest predicted finish, counted down to now; unknown while any batch has none.
+        etas = [eta for p in running if (eta := p.eta_at(now)) is not None]
+        known = len(snapshots) == len(self._offsets) and len(etas) == len(running)
+        rates = [p.rate for p in running if p.rate is not None]
         return JobProgress(
             finished=sum(p.finished for p in snapshots),
             requested=len(self.results),
@@ -80,5 +83,6 @@ class Collector:
             batches=len(self._offsets),
             elapsed=now - self._started,
             rate=sum(rates) if rates else None,
-            eta=max(etas) if etas else None,
+            eta=max(etas, default=0.0) if known else None,
+            taken_at=now,
         )

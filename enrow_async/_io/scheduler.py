@@ -442,6 +442,7 @@ class Scheduler:
                 now - watch.started,
                 plan.rate,
                 0.0 if done else plan.eta(now) if watch.report else None,
+                now,
             )
             watch.last = progress
         if status.done:
@@ -456,7 +457,9 @@ class Scheduler:
             watch.again = False
             due = now
         else:
-            due = last_call(now, plan.next_delay(now, self._rand()), watch.deadline, gap=self._gap)
+            # At least a tick later: a shorter delay would land on the tick just served.
+            delay = max(plan.next_delay(now, self._rand()), self._gap)
+            due = last_call(now, delay, watch.deadline, gap=self._gap)
         self._push(watch, due)
 
     def _finish(self, event: Finished | Failed) -> None:

@@ -95,6 +95,7 @@ class BatchStream(Generic[R, Y]):
         self._hinted_plan = hinted_plan or plan
         self._event = event
         self._unsubscribe: list[Callable[[], None]] = []
+        self._switched: set[str] = set()
         self._pending: dict[str, Watch] = {}
         self._watches: dict[str, Watch] = {}
         self._errors: dict[str, EnrowError] = {}
@@ -149,7 +150,9 @@ class BatchStream(Generic[R, Y]):
         if self._event is not None and getattr(event, "event", self._event) != self._event:
             return
         if watch.live:
-            watch.plan = self._hinted_plan(watch.job_id)
+            if watch.job_id not in self._switched:  # the first hint: the normal schedule
+                self._switched.add(watch.job_id)  # from now on (more only add polls)
+                watch.plan = self._hinted_plan(watch.job_id)
             self._scheduler.poll_now(watch)
 
     async def __anext__(self) -> Y:

@@ -14,12 +14,21 @@ __all__ = ["JobProgress", "Progress", "SingleAnswer"]
 T = TypeVar("T")
 
 
+def _left(eta: float | None, taken_at: float | None, now: float) -> float | None:
+    if eta is None or taken_at is None:
+        return eta
+    return max(0.0, eta - (now - taken_at))
+
+
 @attrs.frozen
 class Progress:
     """A snapshot of a batch while it is waited on.
 
     ``elapsed`` counts seconds since the wait began; ``rate`` (searches per second) and
-    ``eta`` (seconds until the predicted finish) are ``None`` until they can be estimated.
+    ``eta`` (seconds until the predicted finish, when the snapshot was taken) are ``None``
+    until they can be estimated. ``taken_at`` is when the snapshot was taken, on the event
+    loop's clock (``anyio.current_time()``, ``loop.time()``): ``eta_at(now)`` counts the
+    ETA down between snapshots, and ``finish_at`` is the predicted finish on that clock.
     """
 
     batch_id: str
@@ -29,6 +38,7 @@ class Progress:
     elapsed: float = 0.0
     rate: float | None = None
     eta: float | None = None
+    taken_at: float | None = None
 
     @property
     def fraction(self) -> float:
@@ -36,6 +46,18 @@ class Progress:
         if self.requested <= 0:
             return 1.0 if self.status.done else 0.0
         return min(1.0, self.finished / self.requested)
+
+    @property
+    def finish_at(self) -> float | None:
+        """Predicted finish on the event loop's clock; ``None`` if unknown."""
+        if self.eta is None or self.taken_at is None:
+            return None
+        return self.taken_at + self.eta
+
+    def eta_at(self, now: float) -> float | None:
+        """Seconds left at ``now`` (the event loop's clock): ``eta`` less the time since the
+        snapshot, never below 0; ``eta`` itself when ``taken_at`` is unknown."""
+        return _left(self.eta, self.taken_at, now)
 
 
 @attrs.frozen
@@ -45,6 +67,8 @@ class JobProgress:
     ``finished`` and ``requested`` count the searches sent (each distinct search once);
     ``duplicates`` counts the input searches not sent because an identical one is (the
     credits saved: each gets that one's result).
+    ``eta`` is the latest predicted finish of the running batches, in seconds from
+    ``taken_at`` (the event loop's clock); ``None`` unless every running batch has one.
     """
 
     finished: int
@@ -55,10 +79,15 @@ class JobProgress:
     rate: float | None = None
     eta: float | None = None
     duplicates: int = 0
+    taken_at: float | None = None
 
     @property
     def fraction(self) -> float:
         return 1.0 if self.requested <= 0 else min(1.0, self.finished / self.requested)
+
+    def eta_at(self, now: float) -> float | None:
+        """Seconds left at ``now`` (the event loop's clock), as :meth:`Progress.eta_at`."""
+        return _left(self.eta, self.taken_at, now)
 
 
 @attrs.frozen

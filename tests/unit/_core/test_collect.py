@@ -10,6 +10,7 @@ from enrow_async import (
     BulkJob,
     BulkResults,
     EmailResult,
+    Progress,
     Qualification,
 )
 from enrow_async._core.collect import Collector
@@ -47,3 +48,24 @@ async def test_repeated_index_leaves_a_gap_and_is_named() -> None:
     collector.add(_batch("a", [0, 1, 1]))
     assert [r is None for r in collector.results] == [False, False, True]
     assert collector.failed == {"a": "index(es) given twice: 1"}
+
+
+def _running(batch_id: str, eta: float | None, taken_at: float) -> Progress:
+    return Progress(batch_id, BatchStatus.ONGOING, 1, 4, eta=eta, taken_at=taken_at)
+
+
+async def test_the_job_eta_is_the_latest_batch_finish_counted_down() -> None:
+    collector = Collector([BulkJob("a"), BulkJob("b")], [4, 4], started=0.0)
+    assert collector.combined(_running("a", 30.0, 10.0), 10.0).eta is None  # b not seen yet
+    job = collector.combined(_running("b", 5.0, 20.0), 22.0)
+    assert job.eta == pytest.approx(18.0)  # a finishes at 40: 18 s after 22
+    assert job.taken_at == 22.0
+    assert job.eta_at(30.0) == pytest.approx(10.0)
+
+
+async def test_the_job_eta_is_unknown_while_a_running_batch_has_none() -> None:
+    collector = Collector([BulkJob("a"), BulkJob("b")], [4, 4], started=0.0)
+    collector.combined(_running("a", 30.0, 10.0), 10.0)
+    assert collector.combined(_running("b", None, 12.0), 12.0).eta is None
+    done = Progress("b", BatchStatus.COMPLETED, 4, 4, eta=0.0, taken_at=15.0)
+    assert collector.combined(done, 15.0).eta == pytest.approx(25.0)

@@ -57,7 +57,7 @@ async def test_a_flood_of_events_for_an_ongoing_batch_adds_a_few_gets_not_a_chai
     assert flood <= 11  # at most one per second of flood
     # No chain left: one schedule polls on, the normal one (a hint switches the wait from
     # the hourly safety net to it, since the API may lag behind its own notification);
-    # its waits here grow to the 20 s cap: a handful of GETs a minute, not 2,000.
+    # its waits here grow with the time since the first hint: a handful, not 2,000.
     assert after <= 8
 
 

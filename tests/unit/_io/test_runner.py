@@ -126,7 +126,9 @@ async def test_a_wait_times_out_as_asked(parts: Parts) -> None:
 async def test_the_hint_in_minutes_bounds_the_wait_for_the_first_change(parts: Parts) -> None:
     # Progress in quarter steps: nothing moves for the first 22.5 s. Without a hint the waits
     # grow 1, 10, 100 s; with estimated_duration=1 (minute), a poll comes at the hinted end.
-    slow = PollPolicy(initial=1.0, factor=10.0, max_interval=1000.0, jitter=0.0, spread=0.0)
+    slow = PollPolicy(
+        initial=1.0, factor=10.0, max_interval=1000.0, horizon=10.0, jitter=0.0, spread=0.0
+    )
     jobs = runner(parts, policy=slow)
     people = [JIM] * 8
     hinted, plain = (parts.sim.add_batch(people, duration=90.0, curve="steps") for _ in "ab")

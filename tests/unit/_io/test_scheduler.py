@@ -132,7 +132,7 @@ async def test_the_first_poll_comes_before_the_deadline() -> None:
         now = anyio.current_time()
         watch = parts.watch(parts.batches(1)[0], send, deadline=now + 1.0)
         parts.scheduler.add(watch, 10.0)
-        await anyio.sleep(2.0)
+        await anyio.sleep(1.05)  # just past the deadline
         assert parts.transport.gets() == [pytest.approx(tick(now + 1.0 - LAST_CALL, 0.1))]
         parts.scheduler.cancel(watch)
 
@@ -396,3 +396,24 @@ async def test_poll_now_reads_a_queued_watch_within_half_a_tick() -> None:
         (at,) = parts.transport.gets()
         assert 0 <= at - asked <= 0.05 + 1e-6
         parts.scheduler.cancel(watch)
+
+
+async def test_progress_carries_the_fit_eta_and_when_it_was_taken() -> None:
+    async with running() as parts:
+        send, receive = parts.send, parts.receive
+        job_id = parts.sim.add_batch(
+            [{"fullname": f"P {i}", "company_domain": "co.com"} for i in range(200)],
+            duration=40.0,
+            curve="linear",
+        )
+        start = anyio.current_time()
+        parts.scheduler.add(parts.watch(job_id, send), 1.0)
+        events = await events_until_done(receive)
+    finish = parts.sim.batch(job_id).finish_at
+    progressed = [e.progress for e in events if isinstance(e, Progressed)]
+    assert all(p.taken_at is not None and start < p.taken_at < finish for p in progressed)
+    late = [p for p in progressed if p.fraction >= 0.5 and p.eta is not None]
+    assert late, "progress seen past half way"
+    for p in late:  # the fit's finish, within a quarter of the time left
+        assert p.finish_at is not None
+        assert abs(p.finish_at - finish) <= 0.25 * (finish - p.taken_at) + 0.5
