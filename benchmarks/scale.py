@@ -236,7 +236,7 @@ async def main() -> None:
                     base = await baseline(url, n, sizes)
                     base_rows.append(base)
                     rss.setdefault(n, peak_rss_mb())
-                    line += f"; baseline {base['polls']:.0f} polls, {base['cpu_us_per_poll']:.0f} us CPU/poll, {base['cpu_ms_per_batch']:.2f} ms CPU/batch"
+                    line += f"{';' if ours_rows else ''} baseline {base['polls']:.0f} polls, {base['cpu_us_per_poll']:.0f} us CPU/poll, {base['cpu_ms_per_batch']:.2f} ms CPU/batch"
                     if not args.no_ours:
                         line += f", ratio per poll {row['cpu_us_per_poll'] / base['cpu_us_per_poll']:.2f}x, per batch {row['cpu_ms_per_batch'] / base['cpu_ms_per_batch']:.2f}x"
                 print(line, flush=True)
