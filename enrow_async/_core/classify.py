@@ -160,7 +160,6 @@ def classify(
 
     ``now_epoch`` (Unix seconds) lets an HTTP-date ``Retry-After`` be read.
     """
-    where = f"{request.method} {request.path}"
     if isinstance(answer, TransportError):
         if request.idempotent or not answer.request_sent:
             return Retry(answer)
@@ -174,6 +173,7 @@ def classify(
     if 200 <= status < 300:
         return Success(answer)
     method, path = request.method, request.path
+    where = f"{method} {path}"
     if 300 <= status < 400:
         origin = redacted(_origin(answer.headers.get("location", "")), request)
         message = f"redirect to {origin} refused: the client never follows redirects with the key"

@@ -103,10 +103,19 @@ class Request:
     params: Mapping[str, str] = attrs.field(factory=dict)
     body: bytes | None = None
     idempotent: bool = attrs.field()
+    _url: str = attrs.field(init=False, eq=False)
+    """The full URL, built once: a watch sends the same request at every poll."""
 
     @idempotent.default
     def _idempotent(self) -> bool:
         return self.method == "GET"
+
+    @_url.default
+    def _build_url(self) -> str:
+        if not self.params:
+            return self.base_url + self.path
+        query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in self.params.items())
+        return f"{self.base_url}{self.path}?{query}"
 
     @property
     def job_id(self) -> str | None:
@@ -116,10 +125,7 @@ class Request:
     @property
     def url(self) -> str:
         """The full URL, every query value percent-encoded."""
-        if not self.params:
-            return self.base_url + self.path
-        query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in self.params.items())
-        return f"{self.base_url}{self.path}?{query}"
+        return self._url
 
     def __repr__(self) -> str:
         return f"Request({self.method} {self.url}, headers=<redacted>)"
