@@ -103,14 +103,15 @@ class Request:
     params: Mapping[str, str] = attrs.field(factory=dict)
     body: bytes | None = None
     idempotent: bool = attrs.field()
-    _url: str = attrs.field(init=False, eq=False)
-    """The full URL, built once: a watch sends the same request at every poll."""
+    url: str = attrs.field(init=False, eq=False)
+    """The full URL, every query value percent-encoded; built once, since a watch sends
+    the same request at every poll."""
 
     @idempotent.default
     def _idempotent(self) -> bool:
         return self.method == "GET"
 
-    @_url.default
+    @url.default
     def _build_url(self) -> str:
         if not self.params:
             return self.base_url + self.path
@@ -121,11 +122,6 @@ class Request:
     def job_id(self) -> str | None:
         """The id a read asks about (``?id=``), if any."""
         return self.params.get("id")
-
-    @property
-    def url(self) -> str:
-        """The full URL, every query value percent-encoded."""
-        return self._url
 
     def __repr__(self) -> str:
         return f"Request({self.method} {self.url}, headers=<redacted>)"

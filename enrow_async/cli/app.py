@@ -146,6 +146,19 @@ def _add_encoding(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_results_output(p: argparse.ArgumentParser, batches: str) -> None:
+    """``-o`` and ``--format`` of the commands that write batches' results."""
+    p.add_argument(
+        "-o", "--output", type=Path, default=Path("-"), help="file to write (default stdout)"
+    )
+    p.add_argument(
+        "--format",
+        choices=commands.FORMATS,
+        default="csv",
+        help=f"csv or jsonl: one record per result; json: {batches} (default csv)",
+    )
+
+
 def _guard(args: argparse.Namespace) -> Guard:
     return Guard(
         max_credits=args.max_credits,
@@ -273,27 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("wait", "wait for batches already started and write their results")
     p.add_argument("ids", nargs="+", metavar="ID", help="batch ids, as find or the API gave them")
-    p.add_argument(
-        "-o", "--output", type=Path, default=Path("-"), help="file to write (default stdout)"
-    )
-    p.add_argument(
-        "--format",
-        choices=commands.FORMATS,
-        default="csv",
-        help="csv or jsonl: one record per result; json: the batches (default csv)",
-    )
+    _add_results_output(p, "the batches")
 
     p = command("results", "read a batch's results once (refused while it is ongoing)")
     p.add_argument("id", metavar="ID", help="a batch id")
-    p.add_argument(
-        "-o", "--output", type=Path, default=Path("-"), help="file to write (default stdout)"
-    )
-    p.add_argument(
-        "--format",
-        choices=commands.FORMATS,
-        default="csv",
-        help="csv or jsonl: one record per result; json: the batch (default csv)",
-    )
+    _add_results_output(p, "the batch")
 
     p = command("verify", "verify addresses: a CSV with an email column, or one per line")
     p.add_argument("input", type=Path, help="CSV with an email column, or one address a line")
