@@ -48,7 +48,7 @@ from .csvio import (
 )
 from .errors import CliError
 from .guard import Guard, Plan, check_plan
-from .inputs import describe, find_columns, searches_of
+from .inputs import describe, find_columns, first_of_each, searches_of
 from .interrupt import Interrupt
 from .journal import Entry, Journal
 from .progress import Starting, show_progress
@@ -56,7 +56,7 @@ from .records import FOUND_COLUMNS, added_columns, credits_text, found_cells
 from .streams import Streams
 from .waiting import Problem, ProblemKind, Waited, WaitOptions, wait_batches
 
-__all__ = ["FindOptions", "dedupe", "find"]
+__all__ = ["FindOptions", "find"]
 
 
 @attrs.frozen
@@ -75,20 +75,6 @@ class FindOptions:
     """Columns named on the command line, by role (``domain`` -> ``Website URL``)."""
     encoding: str | None = None
     format: str | None = None
-
-
-def dedupe(searches: Sequence[EmailSearch]) -> tuple[list[EmailSearch], list[int]]:
-    """The distinct searches (first of each, in order) and, for each search, its distinct
-    one's position."""
-    first: dict[tuple[str, str, str], int] = {}
-    distinct: list[EmailSearch] = []
-    slots: list[int] = []
-    for search in searches:
-        slot = first.setdefault(search_identity(search), len(distinct))
-        if slot == len(distinct):
-            distinct.append(search)
-        slots.append(slot)
-    return distinct, slots
 
 
 def _hints(entries: Sequence[Entry]) -> dict[str, float]:
@@ -342,7 +328,7 @@ async def find(
     for line in describe(table, columns):
         streams.say(line)
     searches, rows = searches_of(table, columns)
-    distinct, slots = dedupe(searches)
+    distinct, slots = first_of_each(searches, search_identity)
     check_writable(options.output)
     journal = Journal(options.journal)
     if options.sandbox and (journal.started or journal.unknown):

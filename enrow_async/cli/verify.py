@@ -29,7 +29,7 @@ from .connect import Connect
 from .csvio import check_writable, neutralise, same_file, write_rows
 from .errors import CliError
 from .guard import Guard, Plan, check_plan
-from .inputs import is_email, read_emails
+from .inputs import first_of_each, is_email, read_emails
 from .interrupt import Interrupt
 from .progress import Tracker, show_progress
 from .records import added_columns, credits_text
@@ -149,14 +149,9 @@ async def verify(
         streams.note(
             f"{skipped} row(s) without a valid address are not sent (qualification skipped)"
         )
-    first: dict[str, int] = {}
-    distinct: list[str] = []
-    slots: dict[int, int] = {}
-    for i in usable:
-        slot = first.setdefault(email_identity(given.emails[i]), len(distinct))
-        if slot == len(distinct):
-            distinct.append(given.emails[i].strip())
-        slots[i] = slot
+    firsts, first_slots = first_of_each([given.emails[i] for i in usable], email_identity)
+    distinct = [email.strip() for email in firsts]
+    slots = dict(zip(usable, first_slots, strict=True))
     batches = -(-len(distinct) // MAX_BATCH_SIZE)
     plan = Plan(
         rows=len(given.emails),
