@@ -107,7 +107,6 @@ class EnrowClient:
             session=session,
             max_connections=max_connections,
             connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
             max_body=max_response_bytes,
         )
         draw = rand or random.Random().random
@@ -121,6 +120,8 @@ class EnrowClient:
         )
         self._scheduler = Scheduler(
             self._sender.poll,
+            overdue=self._sender.overdue,
+            timeout=self._sender.timeout,
             max_in_flight=max_in_flight,
             rand=draw,
             health=self._sender.health,

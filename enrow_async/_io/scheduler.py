@@ -8,6 +8,10 @@ reads one job through ``fetch`` (the sender), feeds the pure
 :class:`~enrow_async._core.schedule.PollPlan`, sends the waiter one :data:`Event`
 (:class:`Progressed`, :class:`Finished` or :class:`Failed`) and puts the watch back on the
 heap. Errors never escape into the client's task group: they travel to the waiter.
+
+Polls carry no timer of their own: a watchdog, one loop timer for the oldest poll in flight,
+cuts a poll that overruns ``timeout`` (cancelling its worker's scope) and treats it as the
+transient failure ``overdue`` names.
 """
 
 from __future__ import annotations
@@ -73,7 +77,8 @@ the waiter is told; transient failures (outages, 429s, unreadable bodies) never 
 wait: the scheduler backs off and polls again until the deadline."""
 
 Fetch: TypeAlias = "Callable[[Request, Callable[[Response], Pollable]], Awaitable[Pollable]]"
-"""``fetch(request, read)``: one attempt of a poll, read into its model (``Sender.poll``)."""
+"""``fetch(request, read)``: one attempt of a poll, read into its model (``Sender.poll``),
+with no deadline of its own."""
 
 
 class WatchState(enum.Enum):
@@ -119,6 +124,7 @@ class Watch:
 
     __slots__ = (
         "again",
+        "cut",
         "deadline",
         "failures",
         "hinted",
@@ -130,6 +136,7 @@ class Watch:
         "report",
         "request",
         "scope",
+        "sent",
         "sink",
         "started",
         "state",
@@ -161,10 +168,20 @@ class Watch:
         self.last: Progress | None = None
         self.state = WatchState.QUEUED
         self.scope: anyio.CancelScope | None = None
+        self.sent = 0
+        """Polls sent so far: tells the watchdog's record of this poll from older ones."""
+        self.cut = False
+        """The watchdog cut the poll in flight (it overran the attempt deadline)."""
 
     @property
     def live(self) -> bool:
         return self.state is WatchState.QUEUED or self.state is WatchState.POLLING
+
+
+def _out(flight: tuple[float, int, Watch]) -> bool:
+    """Whether the poll of this watchdog record is still out (not answered, not left)."""
+    _, sent, watch = flight
+    return sent == watch.sent and watch.state is WatchState.POLLING
 
 
 class Scheduler:
@@ -174,6 +191,8 @@ class Scheduler:
         self,
         fetch: Fetch,
         *,
+        overdue: Callable[[Request], Exception],
+        timeout: float,
         max_in_flight: int,
         rand: Callable[[], float],
         health: Health,
@@ -181,6 +200,8 @@ class Scheduler:
         coalesce: float = 0.1,
     ) -> None:
         self._fetch = fetch
+        self._overdue = overdue
+        self._timeout = timeout
         self._limit = max_in_flight
         self._coalesce = coalesce
         self._gap = max(coalesce, _EARLY)
@@ -197,6 +218,10 @@ class Scheduler:
         self._live: set[Watch] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_due = math.inf
+        self._flying: deque[tuple[float, int, Watch]] = deque()
+        """(deadline, poll number, watch) of each poll sent, oldest first (one timeout for
+        all, so also the earliest deadline first); finished ones are dropped lazily."""
+        self._watchdog: asyncio.TimerHandle | None = None
         self._tg: TaskGroup | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -230,6 +255,7 @@ class Scheduler:
         self._ready.clear()
         self._release_idle()
         self._disarm()
+        self._unguard()
 
     def add(self, watch: Watch, delay: float) -> None:
         """Start watching; the first poll comes after ``delay`` seconds (or before the
@@ -265,6 +291,7 @@ class Scheduler:
         if not self._live:
             self._heap.clear()
             self._disarm()
+            self._unguard()
             self._release_idle()
 
     def _release_idle(self) -> None:
@@ -385,29 +412,87 @@ class Scheduler:
     async def _worker(self) -> None:
         """Poll ready watches; park while none is ready; exit when nothing is watched.
 
-        One cancel scope per worker lets ``cancel`` stop an in-flight poll without a scope
-        per request; the ready work left by a cancelled worker is handed on."""
+        One cancel scope per worker (not per request) lets ``cancel`` and the watchdog stop
+        an in-flight poll; a cancelled scope is replaced, and the poll it interrupted is
+        settled by ``_interrupted``. The ready work left by an exiting worker is handed on."""
         ready = self._ready
-        scope = anyio.CancelScope()
+        current: Watch | None = None
         try:
-            with scope:
-                while self._live:
-                    if not ready:
-                        parked = self._loop.create_future()  # type: ignore[union-attr]
-                        self._idle.append(parked)
-                        await parked
-                        continue
-                    watch = ready.popleft()
-                    if not watch.live:
-                        continue
-                    watch.state = WatchState.POLLING
-                    watch.scope = scope
-                    await self._poll(watch)
-                    watch.scope = None
+            while self._live:
+                scope = anyio.CancelScope()
+                with scope:
+                    while self._live:
+                        if not ready:
+                            parked = self._loop.create_future()  # type: ignore[union-attr]
+                            self._idle.append(parked)
+                            await parked
+                            continue
+                        current = ready.popleft()
+                        if not current.live:
+                            continue
+                        self._guard(current, scope)
+                        await self._poll(current)
+                        current.scope = None
+                        current = None
+                if current is not None:
+                    self._interrupted(current)
+                    current = None
         finally:
             self._workers -= 1
             if ready and self._live:
                 self._dispatch()
+
+    def _interrupted(self, watch: Watch) -> None:
+        """A worker's scope was cancelled while it polled ``watch``: the watchdog cut it (a
+        transient failure: backoff, poll again), or its waiter left (nothing to do), or a
+        cancel meant for the poll before it landed on this one (poll it again at once)."""
+        watch.scope = None
+        if watch.cut:
+            watch.cut = False
+            self._failed(watch, self._overdue(watch.request))
+        elif watch.live:
+            watch.state = WatchState.QUEUED
+            self._push(watch, self.now())
+
+    def _guard(self, watch: Watch, scope: anyio.CancelScope) -> None:
+        """``watch`` goes out now: note when it must be answered by."""
+        watch.state = WatchState.POLLING
+        watch.scope = scope
+        watch.sent += 1
+        watch.cut = False
+        flying = self._flying
+        while flying and not _out(flying[0]):  # answered: forget it
+            flying.popleft()
+        flying.append((self.now() + self._timeout, watch.sent, watch))
+        if self._watchdog is None:
+            self._arm_watchdog()
+
+    def _arm_watchdog(self) -> None:
+        assert self._loop is not None
+        self._watchdog = self._loop.call_at(self._flying[0][0], self._bark)
+
+    def _bark(self) -> None:
+        """Watchdog timer: cut every poll still out past its deadline, then re-arm."""
+        self._watchdog = None
+        flying = self._flying
+        now = self.now() + _EARLY
+        while flying:
+            deadline, _, watch = flying[0]
+            if _out(flying[0]):
+                if deadline > now:
+                    break
+                watch.cut = True
+                assert watch.scope is not None
+                watch.scope.cancel()
+            flying.popleft()
+        if flying:
+            self._arm_watchdog()
+
+    def _unguard(self) -> None:
+        self._flying.clear()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
 
     async def _poll(self, watch: Watch) -> None:
         try:

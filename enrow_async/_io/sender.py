@@ -8,6 +8,9 @@ for a body that cannot be read); the sender only carries it out.
 
 ``send`` serves single calls: bounded retries, then the typed error. ``poll`` serves the
 scheduler: one attempt; a transient failure is raised at once, and the scheduler backs off.
+A poll carries no timer of its own: the scheduler's watchdog cuts one that overruns the
+per-attempt deadline and asks ``overdue`` for its error (one timer per scheduler, not one
+per request, on the path every poll takes).
 """
 
 from __future__ import annotations
@@ -138,10 +141,19 @@ class Sender:
             )
             await anyio.sleep(delay)
 
+    @property
+    def timeout(self) -> float:
+        """Seconds each attempt has, from send to the last byte of the answer."""
+        return self._timeout
+
     async def poll(self, request: Request, read: Callable[[Response], T]) -> T:
         """One attempt of a poll: ``read(answer)``, or the error (transient ones included:
-        the scheduler backs off and polls again; ``health`` holds the others back)."""
-        answer = await self._attempt(request, None)
+        the scheduler backs off and polls again; ``health`` holds the others back). No
+        deadline here: the caller cuts an attempt that overruns ``timeout`` (``overdue``)."""
+        try:
+            answer: Response | TransportError = await self.transport.send(request)
+        except TransportError as exc:
+            answer = exc
         verdict = self._judge(request, answer, read)
         if isinstance(verdict, _Read):
             return verdict.value
@@ -151,6 +163,18 @@ class Sender:
                 pause = self.retry.backoff.delay(1, self._rand())
             self.health.pause(anyio.current_time() + min(pause, self.retry.max_retry_after))
         raise verdict.error from (answer if isinstance(answer, TransportError) else None)
+
+    def overdue(self, request: Request) -> TransportError:
+        """The error of a poll cut at its deadline by the caller, noted in ``health`` as
+        the transient failure it is (as ``send`` notes its own cut attempts)."""
+        error = self._no_answer(request)
+        self._note(request, error, classify(request, error))
+        return error
+
+    def _no_answer(self, request: Request) -> TransportError:
+        return TransportError(
+            f"{request.method} {request.path}: no complete answer within {self._timeout:g} s"
+        )
 
     def _judge(
         self, request: Request, answer: Response | TransportError, read: Callable[[Response], T]
@@ -208,9 +232,7 @@ class Sender:
                     return await self.transport.send(request)
                 except TransportError as exc:
                     return exc
-            return TransportError(
-                f"{request.method} {request.path}: no complete answer within {self._timeout:g} s"
-            )
+            return self._no_answer(request)
         finally:
             if limiter is not None:
                 limiter.release()  # the slot's window starts at the answer, not the send

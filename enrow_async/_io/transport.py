@@ -42,8 +42,9 @@ class AiohttpTransport:
     """Sends requests over one long-lived ``aiohttp.ClientSession``.
 
     A caller-owned ``session`` is used as is and never closed here. Otherwise the transport
-    creates its session with a bounded connector and one set of connect/read timeouts
-    (no per-request timer objects).
+    creates its session with a bounded connector and a connect timeout only: the deadline
+    of a whole attempt is the caller's (the sender's per call, the scheduler's watchdog per
+    poll), so no read timer is armed, and re-armed at every chunk, on each request.
     """
 
     def __init__(
@@ -52,19 +53,15 @@ class AiohttpTransport:
         session: aiohttp.ClientSession | None = None,
         max_connections: int = 100,
         connect_timeout: float = 10.0,
-        read_timeout: float = 60.0,
         max_body: int = DEFAULT_MAX_BODY,
         read_bufsize: int = 2**18,
     ) -> None:
         self._session = session
         self._owns_session = session is None
         self._max_connections = max_connections
-        # One timeout object for every request: no per-request timer settings to build.
+        # One timeout object for every request; reads are bounded by the caller's deadline.
         self._timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=connect_timeout,
-            sock_connect=connect_timeout,
-            sock_read=read_timeout,
+            total=None, connect=connect_timeout, sock_connect=connect_timeout, sock_read=None
         )
         self._max_body = max_body
         self._read_bufsize = read_bufsize
@@ -135,9 +132,9 @@ class AiohttpTransport:
                 f"{request.method} {request.path}: cannot connect{where}",
                 request_sent=False,
             ) from exc
-        except TimeoutError as exc:  # aiohttp's read timeouts are TimeoutErrors too
+        except TimeoutError as exc:  # a caller-owned session's own timeouts
             raise TransportError(
-                f"{request.method} {request.path}: no answer within the read timeout"
+                f"{request.method} {request.path}: no answer within the session's timeout"
             ) from exc
         except aiohttp.ClientError as exc:
             raise TransportError(

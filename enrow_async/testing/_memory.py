@@ -9,7 +9,8 @@ client's decisions (resend or not, outcome unknown) depend on it:
 ``drop_after``     the same (the API did act: the job exists)
 ``truncate``       TransportError ``truncated body`` (the API did act)
 ``hang``           held until the simulator closes (then as ``drop``), the caller is
-                   cancelled, or ``read_timeout`` passes (TransportError, as aiohttp's)
+                   cancelled (the client's per-attempt deadline), or ``read_timeout``
+                   passes, if one is set (TransportError)
 ``slow``           held ``slow_seconds`` of the event loop's clock, then answered
 =================  ===============================================================
 
@@ -38,8 +39,10 @@ __all__ = ["MemoryTransport"]
 class MemoryTransport:
     """Sends each request straight into ``simulator``'s API, on the running event loop.
 
-    ``read_timeout`` (seconds, ``None``: none) and ``max_body`` mean what they mean for
-    ``AiohttpTransport``. The simulator may be served over HTTP or not (``serve=False``).
+    ``read_timeout`` (seconds; ``None``, the default: none, like ``AiohttpTransport``,
+    whose attempts the client's deadline bounds) is a transport's own limit on the wait for
+    an answer; ``max_body`` means what it means for ``AiohttpTransport``. The simulator may
+    be served over HTTP or not (``serve=False``).
 
     >>> async with EnrowSimulator(serve=False) as sim:  # doctest: +SKIP
     ...     transport = MemoryTransport(sim)
@@ -52,7 +55,7 @@ class MemoryTransport:
         self,
         simulator: EnrowSimulator,
         *,
-        read_timeout: float | None = 60.0,
+        read_timeout: float | None = None,
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self._simulator = simulator

@@ -2,7 +2,8 @@
 
 Body caps (declared and chunked), redirects never followed, the key kept out of aiohttp's own
 errors on malformed HTTP, plain http refused, ids encoded as exactly one id, and answers that
-never come bounded by ``read_timeout``, the per-attempt deadline or the wait's deadline. The
+never come bounded by the per-attempt deadline (``connect_timeout + read_timeout``: the
+sender's for a call, the scheduler's watchdog for a poll) or the wait's deadline. The
 servers are the simulator, a small ``aiohttp.web`` app, or a raw asyncio server when the
 answer must be something no HTTP server sends. No assertion reads a wall clock: each test
 checks what ended the wait (the error and its message) and what the server saw.
@@ -27,6 +28,7 @@ from enrow_async import (
     APIError,
     Backoff,
     BatchNotFoundError,
+    BatchStatus,
     BatchTimeoutError,
     ConfigurationError,
     EnrowClient,
@@ -293,20 +295,35 @@ async def hanging(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, Ca
         yield sim.base_url, lambda: sim.stats.requests["GET", BULK]
 
 
-async def test_a_read_is_ended_by_read_timeout(hanging: tuple[str, Callable[[], int]]) -> None:
+async def test_a_read_is_ended_by_the_attempt_deadline(
+    hanging: tuple[str, Callable[[], int]],
+) -> None:
     url, seen = hanging
-    async with EnrowClient("sim-key", base_url=url, read_timeout=0.1, retry=TWO_TRIES) as client:
-        with pytest.raises(TransportError, match="no answer within the read timeout") as info:
+    options: dict[str, Any] = {"connect_timeout": 0.1, "read_timeout": 0.1, "retry": TWO_TRIES}
+    async with EnrowClient("sim-key", base_url=url, **options) as client:
+        with pytest.raises(TransportError, match=r"no complete answer within 0\.2 s") as info:
             await client.get_bulk_results("b1")
     assert info.value.request_sent
-    assert isinstance(info.value.__cause__, TimeoutError)
     assert seen() == 2  # each try cut, then tried once more
+
+
+async def test_a_hung_poll_is_cut_by_the_watchdog_and_polled_again() -> None:
+    async with EnrowSimulator(SimulatorConfig(seed=5)) as sim:
+        batch_id = sim.add_batch(SEARCHES, duration=0.0)
+        sim.inject("hang", count=2, path=BULK)
+        options: dict[str, Any] = {"connect_timeout": 0.1, "read_timeout": 0.1}
+        client = EnrowClient(sim.api_key, base_url=sim.base_url, poll_policy=QUICK, **options)
+        async with client:
+            batch = await client.wait_for_batch(batch_id, timeout=30)
+    assert batch.status is BatchStatus.COMPLETED
+    assert sim.stats.faults["hang"] == 2
+    assert sim.stats.requests["GET", BULK] == 3  # two cut, the third answered
 
 
 async def test_a_wait_is_ended_by_its_deadline(hanging: tuple[str, Callable[[], int]]) -> None:
     url, seen = hanging
     async with EnrowClient("sim-key", base_url=url, poll_policy=QUICK) as client:
-        with pytest.raises(BatchTimeoutError) as info:  # the 60 s read timeout is far off
+        with pytest.raises(BatchTimeoutError) as info:  # the 70 s attempt deadline is far off
             await client.wait_for_batch("b1", timeout=0.3)
     assert info.value.pending == {"b1": None}
     assert seen() == 1  # the first poll, still waiting for its answer when the deadline came
@@ -381,12 +398,14 @@ async def test_key_is_redacted_from_aiohttp_errors_on_malformed_http(payload: by
 async def test_key_is_redacted_from_every_transport_failure_over_http(
     simulate: Simulate, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Dropped, cut, refused and timed-out answers chain aiohttp's own exceptions."""
+    """Dropped, cut and refused answers chain aiohttp's own exceptions; a hung one is cut
+    by the client's own deadline. None shows the key."""
     caplog.set_level(logging.DEBUG, logger="enrow_async")
     errors: list[BaseException] = []
     async with simulate(SimulatorConfig(api_key=SECRET, seed=9)) as sim:
         batch_id = sim.add_batch(SEARCHES, duration=0.0)
-        client = EnrowClient(SECRET, base_url=sim.base_url, retry=TWO_TRIES, read_timeout=0.2)
+        timeouts = {"connect_timeout": 0.1, "read_timeout": 0.1}
+        client = EnrowClient(SECRET, base_url=sim.base_url, retry=TWO_TRIES, **timeouts)
         async with client:
             # aiohttp resends a GET once when a kept-alive connection drops: 2 per try.
             for kind, count in [("drop", 4), ("truncate", 2), ("hang", 2), ("server_error", 2)]:
@@ -403,7 +422,8 @@ async def test_key_is_redacted_from_every_transport_failure_over_http(
         with pytest.raises(TransportError, match="cannot connect") as refused:
             await client.get_bulk_results(batch_id)  # the simulator is gone
         errors.append(refused.value)
-    assert [type(e.__cause__).__module__.split(".")[0] for e in errors[:3]] == ["aiohttp"] * 3
+    assert [type(e.__cause__).__module__.split(".")[0] for e in errors[:2]] == ["aiohttp"] * 2
+    assert "no complete answer within 0.2 s" in str(errors[2])
     for error in errors:
         assert SECRET not in all_text(error), type(error)
     assert "retry" in caplog.text

@@ -181,9 +181,11 @@ async def running(
     coalesce: float = 0.1,
     retry: RetryPolicy | None = None,
     seed: int = 0,
+    **client_options: Any,
 ) -> AsyncIterator[Parts]:
     """Open parts onto a new simulator, wired (and closed) by an EnrowClient: the one place
-    that wires them, so these tests follow its wiring."""
+    that wires them, so these tests follow its wiring (``client_options``: more of its
+    keyword arguments)."""
     async with EnrowSimulator(config or SimulatorConfig(seed=3), serve=False) as sim:
         transport = Recorder(MemoryTransport(sim))
         client = EnrowClient(
@@ -194,6 +196,7 @@ async def running(
             max_in_flight=max_in_flight,
             poll_coalesce=coalesce,
             retry=retry or RetryPolicy(),
+            **client_options,
         )
         send, receive = anyio.create_memory_object_stream[Event](math.inf)
         async with client:

@@ -23,6 +23,7 @@ from enrow_async import (
     PollPolicy,
     RetryPolicy,
 )
+from enrow_async._core.http import Request, Response
 from enrow_async._core.schedule import LAST_CALL, PollPlan
 from enrow_async._io.scheduler import (
     Event,
@@ -229,6 +230,81 @@ async def test_cancel_stops_an_in_flight_poll_and_the_others_go_on() -> None:
         assert all(event.watch is second for event in drain(receive))
         parts.scheduler.cancel(second)
     assert workers() == 0
+
+
+async def test_a_cancel_landing_after_its_poll_was_answered_spares_the_next_poll() -> None:
+    """A waiter leaves just as its poll's answer reaches the worker: the cancel lands on the
+    worker's next poll, which is polled again instead of being lost."""
+    async with running(max_in_flight=1) as parts:
+        send, receive = parts.send, parts.receive
+        first_id, second_id = parts.batches(2, duration=0.0)
+        answered = anyio.Event()
+        inner = parts.transport.inner
+
+        class Gated:
+            """Holds the first batch's answer, once read, until ``answered`` is set."""
+
+            async def send(self, request: Request) -> Response:
+                response = await inner.send(request)
+                if request.job_id == first_id:
+                    await answered.wait()
+                return response
+
+            async def aclose(self) -> None:
+                await inner.aclose()
+
+        parts.transport.inner = Gated()  # type: ignore[assignment]
+        first, second = parts.watch(first_id, send), parts.watch(second_id, send)
+        parts.scheduler.add(first, 0.0)
+        parts.scheduler.add(second, 0.0)
+        await anyio.sleep(1.0)
+        assert first.state is WatchState.POLLING
+        assert second.state is WatchState.QUEUED
+        answered.set()  # the answer is on its way to the worker...
+        parts.scheduler.cancel(first)  # ...when the waiter leaves
+        with anyio.fail_after(60.0):
+            event = await receive.receive()
+        assert event.watch is second
+        assert isinstance(event, Finished)
+        assert parts.transport.cancelled == 1, "the cancel cut the second batch's first poll"
+        assert len(parts.transport.gets(second_id)) == 2
+    assert workers() == 0
+
+
+async def test_a_hung_poll_is_cut_at_the_attempt_deadline_and_polled_again() -> None:
+    """No timer per poll: the watchdog cuts a poll still out after connect + read timeout,
+    counts it as a transient failure (the API's health too), and the job is polled again."""
+    async with running(connect_timeout=1.0, read_timeout=2.0) as parts:
+        (job_id,) = parts.batches(1, duration=0.0)
+        parts.sim.inject("hang", count=2, method="GET")
+        start = anyio.current_time()
+        parts.scheduler.add(parts.watch(job_id, parts.send), 1.0)
+        await anyio.sleep(1.0 + 3.0 + 0.05)
+        assert parts.transport.cancelled == 1
+        assert parts.sender.health.failures == 1
+        with anyio.fail_after(600.0):
+            events = await events_until_done(parts.receive)
+        gets = [at - start for at in parts.transport.gets()]
+    assert isinstance(events[-1], Finished)
+    assert events[-1].result.status is BatchStatus.COMPLETED
+    assert parts.transport.cancelled == 2
+    assert len(gets) == 3
+    assert gets[0] == pytest.approx(1.0)
+    assert 3.0 <= gets[1] - gets[0] <= 3.0 + 0.5, "cut at 3 s, then a backoff of at most 0.4 s"
+    assert 3.0 <= gets[2] - gets[1] <= 3.0 + 0.9
+    assert parts.sender.health.failures == 0
+
+
+async def test_polls_answered_in_time_are_never_cut() -> None:
+    config = SimulatorConfig(seed=3, faults=Faults(slow=1.0, slow_seconds=2.9))
+    async with running(config, connect_timeout=1.0, read_timeout=2.0) as parts:
+        for job_id in parts.batches(20, duration=30.0):
+            parts.scheduler.add(parts.watch(job_id, parts.send, report=False), 0.5)
+        with anyio.fail_after(600.0):
+            events = [await parts.receive.receive() for _ in range(20)]
+        assert all(isinstance(event, Finished) for event in events)
+        assert parts.transport.cancelled == 0
+        assert parts.sender.health.failures == 0
 
 
 async def test_close_fails_every_live_wait_at_once() -> None:

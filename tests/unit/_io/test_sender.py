@@ -514,7 +514,8 @@ async def test_simulator_outage_exhausts_the_default_budget(
 
 @pytest.fixture
 def unbounded(sim: EnrowSimulator) -> MemoryTransport:
-    """A MemoryTransport without a read timeout: only the sender's deadline cuts a hang."""
+    """A MemoryTransport without a read timeout (the default, said out loud): only the
+    sender's deadline cuts a hang."""
     return MemoryTransport(sim, read_timeout=None)
 
 
@@ -566,7 +567,7 @@ async def test_wait_is_bounded_by_its_timeout(sim: EnrowSimulator, connect: Conn
         start = anyio.current_time()
         with pytest.raises(BatchTimeoutError) as info:
             await client.wait_for_batch(batch_id, timeout=1)
-        assert anyio.current_time() - start == pytest.approx(1.0)  # not the 60 s read timeout
+        assert anyio.current_time() - start == pytest.approx(1.0)  # not the 70 s attempt deadline
     assert info.value.pending == {batch_id: None}
 
 
