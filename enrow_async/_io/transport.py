@@ -8,6 +8,7 @@ in-memory one, onto the simulator.
 
 from __future__ import annotations
 
+import functools
 from types import TracebackType
 from typing import Protocol
 
@@ -23,6 +24,9 @@ __all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "ClientSession", "Transport",
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 """32 MiB: a completed 5,000-result batch is about 2-3 MiB on the wire."""
+
+URLS_KEPT = 4096
+"""Parsed URLs a transport keeps: a watched job's URL is parsed once, not at every poll."""
 
 
 class Transport(Protocol):
@@ -65,6 +69,7 @@ class AiohttpTransport:
         )
         self._max_body = max_body
         self._read_bufsize = read_bufsize
+        self._url = functools.lru_cache(maxsize=URLS_KEPT)(functools.partial(URL, encoded=True))
 
     async def __aenter__(self) -> AiohttpTransport:
         self.open()
@@ -108,7 +113,7 @@ class AiohttpTransport:
         try:
             async with self.session.request(
                 request.method,
-                URL(request.url, encoded=True),
+                self._url(request.url),
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
