@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import random
 import statistics
@@ -61,6 +62,23 @@ async def create(client: EnrowClient, n: int, sizes: tuple[int, ...] = SIZES) ->
 
     await asyncio.gather(*(one() for _ in range(n)))
     return ids
+
+
+def simulator_for(n: int) -> contextlib.AbstractContextManager[str]:
+    """The simulator for a run at ``n`` batches, in another process. Starting n batches
+    takes a while (a few ms each here): each batch's duration is lengthened by that time,
+    so that the batches still run 2-30 s once all are started."""
+    offset = n * CREATE_SECONDS
+    return simulator_process(
+        "--key",
+        KEY,
+        "--duration",
+        f"{2 + offset:g},{30 + offset:g}",
+        "--curve",
+        "random",
+        "--post-rate-limit",
+        "0",
+    )
 
 
 async def ours(url: str, n: int, sizes: tuple[int, ...] = SIZES) -> dict[str, float]:
@@ -211,19 +229,7 @@ async def main() -> None:
     rows: dict[int, tuple[list[dict[str, float]], list[dict[str, float]]]] = {}
     rss: dict[int, float] = {}
     for n in scales:
-        # Starting n batches takes a while (a few ms each here): each batch's duration is
-        # lengthened by that time, so that the batches still run 2-30 s once all are started.
-        offset = n * CREATE_SECONDS
-        with simulator_process(
-            "--key",
-            KEY,
-            "--duration",
-            f"{2 + offset:g},{30 + offset:g}",
-            "--curve",
-            "random",
-            "--post-rate-limit",
-            "0",
-        ) as url:
+        with simulator_for(n) as url:
             ours_rows, base_rows = rows.setdefault(n, ([], []))
             for run in range(args.runs):
                 line = f"{n} batches, run {run + 1}:"

@@ -3,7 +3,8 @@
 Two phases: starting batches (``starting batches 12/139``, paced by the API's POST limit)
 and waiting for them (``progress: 12394/20000 searches (61%), batches 64/200 done, eta
 25s``). The ETA is the library's prediction (``Progress.eta``: seconds left when the
-snapshot was taken), counted down on a monotonic clock between polls, and hidden while no
+snapshot was taken), counted down between polls on the event loop's clock from when the
+snapshot was taken (``Progress.eta_at``), and hidden while no
 batch has one.
 
 rich is imported here only, and only when a live bar is shown; without the ``cli`` extra
@@ -13,7 +14,6 @@ the plain lines are used everywhere.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Protocol, TextIO
@@ -68,12 +68,13 @@ class Starting:
 class Tracker:
     """Combined progress of several batches, fed with their Progress snapshots.
 
-    ``clock`` (monotonic seconds) counts each ETA down between snapshots."""
+    ``clock`` is the clock snapshots are taken on (the event loop's); each ETA counts down
+    from its snapshot's ``taken_at``."""
 
     def __init__(
         self,
         sizes: Mapping[str, int],
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = anyio.current_time,
         unit: str = "searches",
     ) -> None:
         self.unit = unit
@@ -81,7 +82,7 @@ class Tracker:
         self._sizes = dict(sizes)
         self._finished = dict.fromkeys(self._sizes, 0)
         self._done: set[str] = set()
-        self._eta: dict[str, tuple[float, float]] = {}
+        self._eta: dict[str, Progress] = {}
 
     def update(self, progress: Progress) -> None:
         batch_id = progress.batch_id
@@ -91,7 +92,7 @@ class Tracker:
         if progress.status.done:
             self._done.add(batch_id)
         elif progress.eta is not None:
-            self._eta[batch_id] = (progress.eta, self._clock())
+            self._eta[batch_id] = progress
 
     def complete(self, batch_id: str) -> None:
         self._done.add(batch_id)
@@ -115,11 +116,13 @@ class Tracker:
 
     def eta(self) -> float | None:
         """Seconds until the last unfinished batch is predicted to finish."""
+        if not self._eta:
+            return None
         now = self._clock()
         left = [
-            max(0.0, eta - (now - seen))
-            for batch_id, (eta, seen) in self._eta.items()
-            if batch_id not in self._done
+            eta
+            for batch_id, progress in self._eta.items()
+            if batch_id not in self._done and (eta := progress.eta_at(now)) is not None
         ]
         return max(left) if left else None
 

@@ -28,20 +28,32 @@ def test_the_eta_counts_down_between_polls_and_is_hidden_when_unknown() -> None:
     clock = FakeClock()
     tracker = Tracker({"a": 100, "b": 100}, clock=clock)
     ongoing = BatchStatus.ONGOING
-    tracker.update(Progress(batch_id="a", status=ongoing, finished=10, requested=100))
+
+    def snapshot(batch_id: str, finished: int, eta: float | None = None) -> Progress:
+        return Progress(batch_id, ongoing, finished, 100, eta=eta, taken_at=clock.now)
+
+    tracker.update(snapshot("a", 10))
     assert "eta" not in tracker.line()  # nothing predicted yet: no ETA shown
-    tracker.update(Progress(batch_id="a", status=ongoing, finished=20, requested=100, eta=30.0))
-    tracker.update(Progress(batch_id="b", status=ongoing, finished=50, requested=100, eta=12.0))
+    tracker.update(snapshot("a", 20, eta=30.0))
+    tracker.update(snapshot("b", 50, eta=12.0))
     assert tracker.line().endswith(", batches 0/2 done, eta 30s")
     clock.now += 10  # no poll in between: the ETA still moves
     assert tracker.line().endswith(", eta 20s")
     clock.now += 25
     assert tracker.line().endswith(", eta 0s")
-    tracker.update(Progress(batch_id="a", status=ongoing, finished=90, requested=100, eta=4.0))
+    tracker.update(snapshot("a", 90, eta=4.0))
     assert tracker.line().endswith(", eta 4s")
     tracker.complete("a")
     tracker.complete("b")
     assert tracker.line() == "progress: 200/200 searches (100%), batches 2/2 done"
+
+
+def test_the_eta_counts_from_when_the_snapshot_was_taken_not_when_it_arrived() -> None:
+    clock = FakeClock()
+    tracker = Tracker({"a": 100}, clock=clock)
+    taken = Progress("a", BatchStatus.ONGOING, 50, 100, eta=30.0, taken_at=clock.now - 5.0)
+    tracker.update(taken)  # a snapshot 5 s old (the callback ran late)
+    assert tracker.line().endswith(", eta 25s")
 
 
 def test_starting_batches_is_a_phase_of_its_own() -> None:
