@@ -3,13 +3,13 @@
 A :class:`BatchStream` registers its watches when iteration starts, turns the events the
 scheduler sends into results (or progress snapshots), calls ``on_progress`` in order in the
 caller's own task, enforces the deadline, and cancels every outstanding poll as soon as it
-is closed: by ``break`` (the iterator is dropped), ``aclose()``, an exception or
-cancellation.
+is closed: by ``aclose()``, ``async with``, an exception or cancellation, or by ``break``
+(the iterator is dropped, and closed at the event loop's next turn).
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import functools
 import inspect
 import math
@@ -102,6 +102,7 @@ class BatchStream(Generic[R, Y]):
         self._send, self._receive = anyio.create_memory_object_stream[Event](math.inf)
         self._deadline = math.inf
         self._started = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     def __aiter__(self) -> BatchStream[R, Y]:
@@ -120,6 +121,7 @@ class BatchStream(Generic[R, Y]):
 
     def _start(self) -> None:
         self._started = True
+        self._loop = asyncio.get_running_loop()
         now = anyio.current_time()
         if self._timeout is not None:
             self._deadline = now + self._timeout
@@ -233,6 +235,15 @@ class BatchStream(Generic[R, Y]):
         self.close()
 
     def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            with contextlib.suppress(Exception):  # interpreter shutdown
-                self.close()
+        """Dropped unclosed (``break`` out of ``async for``): closed at the loop's next
+        turn, never from inside whatever code the garbage collector interrupted (the
+        scheduler's own, it may be)."""
+        if getattr(self, "_closed", True):
+            return
+        self._receive.close()  # nobody reads it any more: the scheduler's sends stop now
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.close)
+        else:  # never started (nothing is watched), or its loop is gone (nothing runs)
+            self._closed = True
+            self._send.close()

@@ -7,6 +7,8 @@ Recorder around the transport tells when each GET went out.
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -245,6 +247,36 @@ async def test_leaving_stops_every_poll(how: str) -> None:
         gets = len(parts.transport.gets())
         await anyio.sleep(600.0)
         assert len(parts.transport.gets()) == gets
+
+
+async def test_a_stream_collected_in_a_cycle_is_closed_at_the_next_turn() -> None:
+    """The collector may drop a stream in the middle of the scheduler's own work: the
+    stream closes on the loop's next turn, not inside whatever code was interrupted."""
+    async with running() as parts:
+        ids = parts.batches(1, duration=3.0) + parts.batches(3)
+        stream = parts.stream(ids)
+        await stream.__anext__()
+        stream.cycle = stream  # type: ignore[attr-defined]
+        del stream
+        gc.collect()
+        assert parts.scheduler.watched == 3, "not closed from inside the collector"
+        await anyio.lowlevel.checkpoint()
+        assert parts.scheduler.watched == 0
+        gets = len(parts.transport.gets())
+        await anyio.sleep(600.0)
+        assert len(parts.transport.gets()) == gets
+        assert workers() == 0
+
+
+async def test_a_stream_never_started_is_dropped_without_a_warning() -> None:
+    async with running() as parts:
+        stream = parts.stream(parts.batches(2))
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            del stream
+            gc.collect()
+        assert [w for w in seen if issubclass(w.category, ResourceWarning)] == []
+        assert parts.scheduler.watched == 0
 
 
 async def test_duplicate_ids_are_waited_once() -> None:
