@@ -64,7 +64,7 @@ async def wait(
     count = _write(output, fmt, batches, streams)
     found = sum(r.found for b in batches for r in b.results)
     streams.say(
-        f"{len(batches)} batch(es), {count} results, {found} emails found; output: {output}"
+        f"{len(batches)} batch(es), {count} result(s), {found} email(s) found; output: {output}"
     )
     if problems:
         shown = "; ".join(f"{bid}: {why}" for bid, why in list(problems.items())[:3])

@@ -235,7 +235,7 @@ def _summary(
     share = f" ({100 * len(found) // searched}%)" if searched else ""
     streams.say(
         f"searched {searched} row(s) ({distinct} distinct searches) in {len(entries)}"
-        f" batch(es): {len(found)} emails found{share}"
+        f" batch(es): {len(found)} email(s) found{share}"
         + (f", {skipped} row(s) skipped" if skipped else "")
     )
     if searched > distinct:

@@ -202,7 +202,7 @@ def test_data_alone_on_stdout_and_a_closed_pipe_ends_quietly(tmp_path: Path) -> 
     written = list(csv.reader(io.StringIO(done.stdout, newline="")))
     assert written[0] == [*rows[0], *FOUND]
     assert len(written) == len(rows)
-    assert "emails found" in done.stderr
+    assert "email(s) found" in done.stderr
     assert "output: -" in done.stderr
     proc = subprocess.Popen(
         command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ(), cwd=tmp_path

@@ -35,7 +35,7 @@ async def test_results_wait_and_formats(tmp_path: Path, cli: Cli) -> None:
         output = tmp_path / "w.csv"
         waited = await cli("wait", batch_id, batch_id, "-o", output, *url, key=sim.api_key)
         assert waited.code == 0, waited.err
-        assert "1 batch(es), 5 results, " in waited.err
+        assert "1 batch(es), 5 result(s), " in waited.err
         assert waited.out == ""
         rows = read_csv(output)
         assert rows[0][:6] == [
@@ -62,7 +62,7 @@ async def test_results_wait_and_formats(tmp_path: Path, cli: Cli) -> None:
         assert len(batch["results"]) == 5
         to_stdout = await cli("wait", batch_id, "--format", "jsonl", *url, key=sim.api_key)
         assert to_stdout.out == as_jsonl.out
-        assert "1 batch(es), 5 results" in to_stdout.err
+        assert "1 batch(es), 5 result(s)" in to_stdout.err
 
 
 async def test_wait_writes_what_finished_and_names_the_rest(

@@ -55,7 +55,7 @@ async def test_find_keeps_every_row_and_cell(tmp_path: Path, sim: EnrowSimulator
     assert f"{skipped} row(s) without a name or a company" in done.err
     assert "starting batches 3/3" in done.err.splitlines()
     # the summary, for a first-time user
-    assert f"{len(valid)} emails found" in done.err
+    assert f"{len(valid)} email(s) found" in done.err
     assert f"credits: {300 - skipped} reserved, " in done.err
     assert f"plan: 300 row(s), {300 - skipped} to send" in done.err
     assert f"output: {output}" in done.err
