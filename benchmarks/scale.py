@@ -81,6 +81,17 @@ def simulator_for(n: int) -> contextlib.AbstractContextManager[str]:
     )
 
 
+def figures(done: int, polls: int, spent: float, n: int) -> dict[str, float]:
+    """One run's figures: batches done, polls served, CPU per poll and per batch."""
+    return {
+        "done": done,
+        "polls": polls,
+        "cpu_us_per_poll": spent / polls * 1e6,
+        "cpu_ms_per_batch": spent / n * 1e3,
+        "cpu_s": spent,
+    }
+
+
 async def ours(url: str, n: int, sizes: tuple[int, ...] = SIZES) -> dict[str, float]:
     async with (
         aiohttp.ClientSession() as admin,
@@ -96,13 +107,7 @@ async def ours(url: str, n: int, sizes: tuple[int, ...] = SIZES) -> dict[str, fl
             done += 1
         spent = cpu() - start
         polls = await gets(admin, url) - before
-    return {
-        "done": done,
-        "polls": polls,
-        "cpu_us_per_poll": spent / polls * 1e6,
-        "cpu_ms_per_batch": spent / n * 1e3,
-        "cpu_s": spent,
-    }
+    return figures(done, polls, spent, n)
 
 
 async def baseline(url: str, n: int, sizes: tuple[int, ...] = SIZES) -> dict[str, float]:
@@ -133,13 +138,7 @@ async def baseline(url: str, n: int, sizes: tuple[int, ...] = SIZES) -> dict[str
     spent = cpu() - start
     async with aiohttp.ClientSession() as admin:
         polls = await gets(admin, url) - before
-    return {
-        "done": done,
-        "polls": polls,
-        "cpu_us_per_poll": spent / polls * 1e6,
-        "cpu_ms_per_batch": spent / n * 1e3,
-        "cpu_s": spent,
-    }
+    return figures(done, polls, spent, n)
 
 
 async def lateness(n: int, seed: int) -> dict[str, float]:

@@ -51,16 +51,21 @@ _COMMON: dict[str, Any] = {
 }
 
 
-def _seconds(text: str) -> float | None:
-    if text.lower() in ("none", "inf", "forever"):
-        return None
+def _non_negative(text: str, what: str, unit: str) -> float:
+    """A finite number of ``unit`` >= 0; ``what`` names it when ``text`` is not a number."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds or 'none', got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected seconds >= 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {unit} >= 0, got {text!r}")
     return value
+
+
+def _seconds(text: str) -> float | None:
+    if text.lower() in ("none", "inf", "forever"):
+        return None
+    return _non_negative(text, "seconds or 'none'", "seconds")
 
 
 def _country(text: str) -> str:
@@ -83,13 +88,7 @@ def _positive(limit: int) -> Callable[[str], int]:
 
 
 def _credits(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of credits, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected credits >= 0, got {text!r}")
-    return value
+    return _non_negative(text, "a number of credits", "credits")
 
 
 def _add_guard(p: argparse.ArgumentParser) -> None:
