@@ -101,8 +101,8 @@ class BatchStream(Generic[R, Y]):
         self._errors: dict[str, EnrowError] = {}
         self._send, self._receive = anyio.create_memory_object_stream[Event](math.inf)
         self._deadline = math.inf
-        self._started = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        """The loop iteration started on (``None`` until then)."""
         self._closed = False
 
     def __aiter__(self) -> BatchStream[R, Y]:
@@ -120,7 +120,6 @@ class BatchStream(Generic[R, Y]):
         self.close()
 
     def _start(self) -> None:
-        self._started = True
         self._loop = asyncio.get_running_loop()
         now = anyio.current_time()
         if self._timeout is not None:
@@ -160,7 +159,7 @@ class BatchStream(Generic[R, Y]):
     async def __anext__(self) -> Y:
         if self._closed:
             raise StopAsyncIteration
-        if not self._started:
+        if self._loop is None:
             self._start()
         try:
             while self._pending:
