@@ -23,10 +23,10 @@ from enrow_async import PollPolicy
 SEEDS = (1, 2)
 KNOBS: dict[str, tuple[float, ...]] = {
     "approach": (0.85, 0.9, 0.95, 1.0),
-    "caution": (1.25, 1.5, 1.75, 2.0),
+    "caution": (1.5, 1.75, 1.9, 2.0),
     "noise": (2.0, 2.5, 3.0, 3.5),
-    "stall": (0.5, 0.6, 0.75),
-    "horizon": (1.5, 2.0),
+    "stall": (0.3, 0.35, 0.4, 0.5),
+    "horizon": (1.5, 2.0, 2.25),
     "factor": (2.0, 2.5, 3.0),
     "precision": (0.015, 0.02, 0.025),
 }

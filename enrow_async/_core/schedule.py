@@ -58,9 +58,9 @@ class PollPolicy:
     margin: float = 0.1
     near: float = 1.0
     approach: float = 0.9
-    horizon: float = 1.5
-    caution: float = 1.75
-    stall: float = 0.5
+    horizon: float = 2.0
+    caution: float = 1.9
+    stall: float = 0.35
     precision: float = 0.02
     noise: float = 3.0
 
@@ -106,7 +106,7 @@ class PollPlan:
     since the start (or since ``finished`` last went backwards), or ``initial``, so whatever
     the curve does (a stall, a sudden burst, a late bend, a hint off by any factor), a batch
     that finishes ``T`` seconds after its start is seen done at most ``max(horizon * T,
-    initial * (1 + spread), min_interval)`` seconds late: 150 % of its duration with the
+    initial * (1 + spread), min_interval)`` seconds late: 200 % of its duration with the
     default policy. Typically far less: under 2 % of the duration at p90 on batches of
     30 s to 2 h (``benchmarks/polling_sim.py``).
     """
