@@ -10,8 +10,8 @@ users write by hand: one task per batch, aiohttp GET + orjson.loads, sleeping 2 
 polls. With ``--apart``, the same loop is measured a second time with its batches
 started apart: each task's first poll comes at a random moment of its first 2 s, as when
 an app waits on each batch from the moment it is created; its polls no longer go out in
-one burst per beat. Scales run smallest first, so the peak RSS after our first run at a scale is ours
-at that scale (the baseline's runs come after it). Each scale gets its own simulator whose
+one burst per beat. Scales run smallest first, so the peak RSS after our first run at a
+scale is ours at that scale (the baseline's runs come after it). Each scale gets its own simulator whose
 durations are lengthened by the time it takes to start the batches (``CREATE_SECONDS``
 each), so that they still run when the wait begins.
 """

@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/wakeups.py [--sizes 1,5,20,85,300] [--bursts 40] [--gap 0.25]
 
 No client of ours: one aiohttp session, the GET + ``orjson.loads`` of the hand-written loop
-in ``scale.py``, against one running batch on the simulator in another process. Each burst
+in ``scale.py``, against one batch on the simulator in another process, still running
+throughout (it lasts an hour). Each burst
 sends k GETs at once (``asyncio.gather``) and waits for every answer; then the process
 sleeps ``--gap`` seconds, or not at all (``gap 0``, the reference). Only this process's CPU
 is counted. If a GET costs more CPU the fewer come per wake-up, a client whose polls are
@@ -19,8 +20,8 @@ import statistics
 
 import aiohttp
 import orjson
-from _common import cpu
-from scale import KEY, simulator_for
+from _common import cpu, simulator_process
+from scale import KEY, create
 
 from enrow_async import EnrowClient
 
@@ -51,11 +52,10 @@ async def main() -> None:
     args = parser.parse_args()
     sizes = [int(k) for k in args.sizes.split(",")]
     figures: dict[tuple[int, float], list[float]] = {}
-    with simulator_for(1) as base:
-        async with EnrowClient(KEY, base_url=base, posts_per_second=10**6) as client:
-            searches = [{"fullname": "Ada Lovelace", "company_domain": "example.com"}] * 10
-            batch = await client.start_bulk_search(searches)
-        url = f"{base}/email/find/bulk?id={batch.id}"
+    with simulator_process("--key", KEY, "--duration", "3600") as base:
+        async with EnrowClient(KEY, base_url=base) as client:
+            (batch_id,) = await create(client, 1, (10,))
+        url = f"{base}/email/find/bulk?id={batch_id}"
         headers = {"x-api-key": KEY}
         async with aiohttp.ClientSession(headers=headers) as session:
             await burst_cost(session, url, 20, 5, 0.0)  # connections opened, code warm
