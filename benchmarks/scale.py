@@ -10,10 +10,12 @@ users write by hand: one task per batch, aiohttp GET + orjson.loads, sleeping 2 
 polls. With ``--apart``, the same loop is measured a second time with its batches
 started apart: each task's first poll comes at a random moment of its first 2 s, as when
 an app waits on each batch from the moment it is created; its polls no longer go out in
-one burst per beat. Scales run smallest first, so the peak RSS after our first run at a
-scale is ours at that scale (the baseline's runs come after it). Each scale gets its own simulator whose
-durations are lengthened by the time it takes to start the batches (``CREATE_SECONDS``
-each), so that they still run when the wait begins.
+one burst per beat. With ``--typed``, the loop reads each answer into ``BulkResults`` with
+the client's own read (its checks and typed models), as ours does. Scales run smallest
+first, so the peak RSS after our first run at a scale is ours at that scale (the
+baseline's runs come after it). Each scale gets its own simulator whose durations are
+lengthened by the time it takes to start the batches (``CREATE_SECONDS`` each), so that
+they still run when the wait begins.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ import orjson
 from _common import cpu, peak_rss_mb, percentile, simulator_process
 
 from enrow_async import EnrowClient
+from enrow_async._core.http import Response
+from enrow_async._core.jobs import EMAIL_BULK
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 KEY = "sim-key"
@@ -114,10 +118,11 @@ async def ours(url: str, n: int, sizes: tuple[int, ...] = SIZES) -> dict[str, fl
 
 
 async def baseline(
-    url: str, n: int, sizes: tuple[int, ...] = SIZES, *, apart: bool = False
+    url: str, n: int, sizes: tuple[int, ...] = SIZES, *, apart: bool = False, typed: bool = False
 ) -> dict[str, float]:
     """The hand-written loop; ``apart``: each batch's first poll at a random moment of its
-    first 2 s instead of all at once."""
+    first 2 s instead of all at once; ``typed``: each answer read into ``BulkResults`` by
+    the client's own read (checks and models included) instead of ``orjson.loads``."""
     async with (
         aiohttp.ClientSession() as admin,
         EnrowClient(KEY, base_url=url, posts_per_second=10**6) as client,
@@ -136,8 +141,14 @@ async def baseline(
             async with session.get(
                 f"{url}/email/find/bulk", params={"id": batch_id}, headers=headers
             ) as resp:
-                data = orjson.loads(await resp.read())
-            if data["general"]["status"] != "ongoing":
+                body = await resp.read()
+                if typed:
+                    status = EMAIL_BULK.read(
+                        batch_id, Response(resp.status, resp.headers, body)
+                    ).status
+                else:
+                    status = orjson.loads(body)["general"]["status"]
+            if status != "ongoing":
                 done += 1
                 return
             await asyncio.sleep(2.0)
@@ -208,6 +219,11 @@ async def main() -> None:
         help="also measure the hand-written loop with its batches started apart (not judged)",
     )
     parser.add_argument(
+        "--typed",
+        action="store_true",
+        help="also measure the hand-written loop reading typed results, as ours does (not judged)",
+    )
+    parser.add_argument(
         "--no-ours",
         action="store_true",
         help="the hand-written loop alone (its own peak RSS: the process's high-water mark)",
@@ -241,7 +257,15 @@ async def main() -> None:
     scales = [int(n) for n in args.batches.split(",")]
     sizes = tuple(int(size) for size in args.sizes.split(","))
     rows: dict[int, tuple[list[dict[str, float]], list[dict[str, float]]]] = {}
-    apart_rows: dict[int, list[dict[str, float]]] = {}
+    extras = {
+        name: {option: True}
+        for name, option, wanted in (
+            ("started apart", "apart", args.apart),
+            ("with typed results", "typed", args.typed),
+        )
+        if wanted
+    }
+    extra_rows: dict[tuple[str, int], list[dict[str, float]]] = {}
     rss: dict[int, float] = {}
     for n in scales:
         with simulator_for(n) as url:
@@ -260,10 +284,10 @@ async def main() -> None:
                     line += f"{';' if ours_rows else ''} baseline {base['polls']:.0f} polls, {base['cpu_us_per_poll']:.0f} us CPU/poll, {base['cpu_ms_per_batch']:.2f} ms CPU/batch"
                     if not args.no_ours:
                         line += f", ratio per poll {row['cpu_us_per_poll'] / base['cpu_us_per_poll']:.2f}x, per batch {row['cpu_ms_per_batch'] / base['cpu_ms_per_batch']:.2f}x"
-                if args.apart:
-                    spread_out = await baseline(url, n, sizes, apart=True)
-                    apart_rows.setdefault(n, []).append(spread_out)
-                    line += f"; loop started apart {spread_out['cpu_us_per_poll']:.0f} us CPU/poll"
+                for name, options in extras.items():
+                    other = await baseline(url, n, sizes, **options)
+                    extra_rows.setdefault((name, n), []).append(other)
+                    line += f"; loop {name} {other['cpu_us_per_poll']:.0f} us CPU/poll"
                 print(line, flush=True)
     print(
         f"\nmedians of {args.runs} runs (min-max), batches of {'/'.join(map(str, sizes))} searches:"
@@ -292,12 +316,12 @@ async def main() -> None:
             batch_ratios = [o / b for o, b in zip(per_batch, base_batch, strict=True)]
             ok = ok and statistics.median(ratios) <= 1.0
             text += f" ratio per poll {spread(ratios, '.2f')}x, per batch {spread(batch_ratios, '.2f')}x;"
-        if n in apart_rows:
-            loose = [r["cpu_us_per_poll"] for r in apart_rows[n]]
-            text += f" loop started apart {spread(loose, '.0f')} us/poll"
+        for name in extras:
+            other = [r["cpu_us_per_poll"] for r in extra_rows[name, n]]
+            text += f" loop {name} {spread(other, '.0f')} us/poll"
             if ours_rows:
-                apart_ratios = [o / b for o, b in zip(per_poll, loose, strict=True)]
-                text += f" (ours / it: {spread(apart_ratios, '.2f')}x, not judged)"
+                other_ratios = [o / b for o, b in zip(per_poll, other, strict=True)]
+                text += f" (ours / it: {spread(other_ratios, '.2f')}x, not judged)"
             text += ";"
         who = "ours" if ours_rows else "the hand-written loop"
         text += f" peak RSS after the first run of {who} {rss[n]:.0f} MB"

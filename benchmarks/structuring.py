@@ -4,6 +4,10 @@ Baseline, measured in the same run against the same server and bytes: a bare aio
 plus ``orjson.loads``. Target: ours <= 2.0x the baseline's client CPU.
 
     .venv/bin/python benchmarks/structuring.py [--processes 5] [--runs 7] [--rounds 10] [--keep 1]
+    .venv/bin/python benchmarks/structuring.py --processes 3 --floors  # and the floors
+
+``--floors`` adds two readers that check nothing, the same bare GET followed by building
+the client's frozen records, or plain tuples: lower bounds of what any structuring costs.
 
 CPU cost is the *mean* per round over a block of rounds, so it includes the garbage
 collections each path sets off: they strike one round in several (a full collection of
@@ -32,6 +36,7 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import orjson
@@ -120,21 +125,76 @@ def bulk_url(url: str, batch_id: str) -> str:
 
 
 def bare_path(
-    session: aiohttp.ClientSession, url: str, batch_id: str, kept: deque[object]
+    session: aiohttp.ClientSession,
+    url: str,
+    batch_id: str,
+    kept: deque[object],
+    then: Callable[[Any], object] | None = None,
 ) -> Callable[[], Awaitable[None]]:
+    """A bare GET + ``orjson.loads``; ``then`` (a floor) turns the decoded body into what
+    is kept."""
     target = bulk_url(url, batch_id)
 
     async def baseline() -> None:
         async with session.get(target, headers=HEADERS) as resp:
-            kept.append(orjson.loads(await resp.read()))
+            data = orjson.loads(await resp.read())
+        kept.append(data if then is None else then(data))
 
     return baseline
 
 
+def floors() -> dict[str, Callable[[Any], object]]:
+    """``--floors``: lower bounds of structuring, not readers to use. ``records`` builds
+    the same frozen models as the client (by their constructors, one ``CompanyInfo`` per
+    company, each wire record released as read) but checks nothing; ``tuples`` builds
+    plain tuples of the same fields. They show what the models cost by themselves."""
+    from enrow_async import CompanyInfo, ContactInfo, EmailResult, Qualification
+
+    qualifications = {q.value: q for q in Qualification}
+
+    def build(data: Any, result: Callable[..., Any], contact: Callable[..., Any]) -> object:
+        items = data["results"]
+        companies: dict[object, object] = {}
+        out = []
+        for position, item in enumerate(items):
+            items[position] = None
+            info = item.get("info")
+            if info is not None:
+                company = info.get("companyInfo")
+                if company is not None:
+                    name = company.get("name")
+                    company = companies.get(name) or companies.setdefault(name, CompanyInfo(name))
+                info = contact(
+                    info.get("domain"),
+                    info.get("firstname"),
+                    info.get("lastname"),
+                    info.get("fullname"),
+                    info.get("gender"),
+                    company,
+                )
+            out.append(
+                result(
+                    int(item["index"]),
+                    qualifications[item["qualification"]],
+                    item.get("email"),
+                    info,
+                    item.get("raw_params"),
+                    item.get("custom"),
+                )
+            )
+        return tuple(out)
+
+    return {
+        "records": lambda data: build(data, EmailResult, ContactInfo),
+        "tuples": lambda data: build(data, lambda *f: f, lambda *f: f),
+    }
+
+
 async def measure(
-    url: str, batch_id: str, runs: int, rounds: int, keep: int
+    url: str, batch_id: str, runs: int, rounds: int, keep: int, with_floors: bool = False
 ) -> tuple[list[dict[str, float]], bytes]:
-    """Our client against the bare GET, in one process; returns the figures and the body."""
+    """Our client against the bare GET (and the floors), in one process; returns the
+    figures and the body."""
     from enrow_async import EnrowClient
 
     kept: deque[object] = deque(maxlen=max(keep, 1))
@@ -152,6 +212,9 @@ async def measure(
             kept.append(batch)
 
         paths = {"baseline": bare_path(session, url, batch_id, kept), "ours": ours}
+        if with_floors:
+            for name, then in floors().items():
+                paths[f"floor {name}"] = bare_path(session, url, batch_id, kept, then)
         return await blocks(paths, kept, runs, rounds), body
 
 
@@ -181,8 +244,10 @@ async def child(url: str, batch_id: str, args: argparse.Namespace) -> None:
     from enrow_async import BulkResults
     from enrow_async._core.convert import structure
 
-    runs, body = await measure(url, batch_id, args.runs, args.rounds, args.keep)
+    runs, body = await measure(url, batch_id, args.runs, args.rounds, args.keep, args.floors)
     figures = summarise(runs)
+    for name in ("floor records", "floor tuples") if args.floors else ():
+        figures[f"{name} ratio"] = median([r[name] / r["baseline"] for r in runs])
     figures["body_mb"] = len(body) / 1e6
     figures["ratio"] = median([r["ours"] / r["baseline"] for r in runs])
     figures["median ratio"] = median([r["ours median"] / r["baseline median"] for r in runs])
@@ -229,6 +294,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--keep", type=int, default=1, help="results each path keeps alive")
+    parser.add_argument("--floors", action="store_true", help="also measure the floors")
     for mode in ("--child", "--clean-child"):
         parser.add_argument(mode, nargs=2, metavar=("URL", "BATCH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -239,6 +305,7 @@ def main() -> None:
         asyncio.run(clean_child(*args.clean_child, args))
         return
     options = ["--runs", str(args.runs), "--rounds", str(args.rounds), "--keep", str(args.keep)]
+    options += ["--floors"] if args.floors else []
     print(
         f"{args.results} results; {args.processes} processes x {args.runs} runs x {args.rounds}"
         f" rounds, {args.keep} result(s) kept alive. Client CPU per fetch, ms: mean over a"
@@ -292,6 +359,12 @@ def main() -> None:
         f" ({min(f['clean ratio'] for f in procs):.2f}x to {max(f['clean ratio'] for f in procs):.2f}x)"
     )
     print(f"  ratio of median rounds (GC left out): {overall('median ratio'):.2f}x")
+    for name in ("records", "tuples") if args.floors else ():
+        ratios = [f[f"floor {name} ratio"] for f in procs]
+        print(
+            f"  floor, {name} with no checks, against the same process:"
+            f" {median(ratios):.2f}x ({min(ratios):.2f}x to {max(ratios):.2f}x)"
+        )
     worse = max(ratio, clean_ratio)
     print(f"  target <= 2.00x (the worse ratio of means): {'PASS' if worse <= 2.0 else 'FAIL'}")
 
