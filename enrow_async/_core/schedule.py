@@ -17,6 +17,10 @@ _HISTORY = 4  # progress changes kept for the fit
 _PRIOR = 1.0  # weight of the prior "progress is linear" against the observed counts
 _EXPONENTS = (0.5, 3.0)  # plausible exponents q of done ~ elapsed ** q
 
+_Curve = tuple[float, int, float, float, float, float]
+"""A fitted ``done ~ (t - t0) ** q``: ``t0``, ``f0``, the weighted means of log(elapsed)
+and log(done), the spread of log(elapsed), ``q``."""
+
 
 def _check(owner: str, name: str, value: float, low: float, high: float = math.inf) -> None:
     if not low <= value <= high:  # also rejects NaN
@@ -122,7 +126,7 @@ class PollPlan:
     _last: float  # time of the latest snapshot
     _polls: int
     _idle: int  # snapshots since the anchor without any progress
-    _cached: tuple[int, float | None]  # (polls, unshifted finish) of the last fit
+    _cached: tuple[int, _Curve | None, float | None]  # (polls, curve, unshifted finish)
 
     def __init__(
         self,
@@ -143,7 +147,7 @@ class PollPlan:
         self._last = self.started_at
         self._polls = 0
         self._idle = 0
-        self._cached = (-1, None)
+        self._cached = (-1, None, None)
 
     @property
     def polls(self) -> int:
@@ -187,37 +191,42 @@ class PollPlan:
 
     def _finish(self, shift: float = 0.0) -> float | None:
         """Predicted finish time, ``None`` before any progress; ``shift > 0`` moves the fit
-        ``shift`` standard errors towards an earlier finish. The unshifted fit is computed
-        once per snapshot (``eta`` and ``next_delay`` both ask for it)."""
-        if not shift and self._cached[0] == self._polls:
-            return self._cached[1]
-        finish = self._predict(shift)
-        if not shift:
-            self._cached = (self._polls, finish)
-        return finish
-
-    def _predict(self, shift: float) -> float | None:
+        ``shift`` standard errors towards an earlier finish. The curve is fitted once per
+        snapshot; the unshifted finish is kept with it (``eta`` and ``next_delay`` both
+        ask for it)."""
         if self._polls and self._finished >= self._requested:
             return self._last  # all done, or nothing to do: the status should follow
+        polls, curve, finish = self._cached
+        if polls != self._polls:
+            curve = self._curve()
+            finish = None if curve is None else self._extrapolate(curve, 0.0)
+            self._cached = (self._polls, curve, finish)
+        if not shift or curve is None:
+            return finish
+        return self._extrapolate(curve, shift)
+
+    def _curve(self) -> _Curve | None:
+        """The curve through the changes kept, from the anchor; when no plausible ``q``
+        fits it (far slower now than since the start: the batch began before
+        ``started_at``, or stalled for a while), from the first change kept instead."""
         points = self._points
-        finish = self._fit(self._t0, self._f0, points, shift, strict=len(points) > 1)
-        if finish is None and len(points) > 1:
-            # Far slower now than since the start: the batch began before started_at, or
-            # stalled for a while. Extrapolate from the first change kept instead.
+        fit = self._fit(self._t0, self._f0, points)
+        if len(points) > 1 and (fit is None or fit[3] < _EXPONENTS[0]):
             (t0, f0), *rest = points
-            finish = self._fit(t0, f0, rest, shift, strict=False)
-            if finish is None:
-                finish = self._fit(self._t0, self._f0, points, shift, strict=False)
-        return finish
+            later = self._fit(t0, f0, rest)
+            if later is not None:
+                return t0, f0, *later
+        return None if fit is None else (self._t0, self._f0, *fit)
 
     def _fit(
-        self, t0: float, f0: int, points: list[tuple[float, int]], shift: float, *, strict: bool
-    ) -> float | None:
-        """Finish time of ``done ~ (t - t0) ** q`` fitted to ``points`` (``done = f - f0``);
-        ``None`` without points, or if ``strict`` and ``q`` is below the plausible range."""
+        self, t0: float, f0: int, points: list[tuple[float, int]]
+    ) -> tuple[float, float, float, float] | None:
+        """``done ~ (t - t0) ** q`` fitted to ``points`` (``done = f - f0``): the weighted
+        means of log(elapsed) and log(done), the spread of log(elapsed) and ``q`` (not yet
+        clamped); ``None`` without points."""
         total = self._requested - f0
         # Weighted least squares of log(done) on log(elapsed), weights ~ 1 / variance,
-        # accumulated in one pass (this runs on every poll).
+        # accumulated in one pass (this runs once per snapshot).
         sw = swx = swy = swxx = swxy = 0.0
         log = math.log
         for t, f in points:
@@ -235,9 +244,13 @@ class PollPlan:
         mx, my = swx / sw, swy / sw
         sxx = max(swxx - sw * mx * mx, 0.0)
         sxy = swxy - sw * mx * my
-        q = (sxy + _PRIOR) / (sxx + _PRIOR)
-        if strict and q < _EXPONENTS[0]:
-            return None
+        return mx, my, sxx, (sxy + _PRIOR) / (sxx + _PRIOR)
+
+    def _extrapolate(self, curve: _Curve, shift: float) -> float:
+        """When ``curve``, its ``q`` moved ``shift`` standard errors and clamped to the
+        plausible range, reaches ``requested``."""
+        t0, f0, mx, my, sxx, q = curve
+        total = self._requested - f0
         q = min(max(q + shift / math.sqrt(sxx + _PRIOR), _EXPONENTS[0]), _EXPONENTS[1])
         log_total = math.log(total)
         span = math.exp(min(mx + (log_total - my) / q, 50.0))
