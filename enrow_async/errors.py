@@ -1,4 +1,4 @@
-"""Every exception enrow_async raises, in one tree rooted at :class:`EnrowError`.
+"""Every exception enrow_async raises, in one tree rooted at [EnrowError][enrow_async.EnrowError].
 
 ::
 
@@ -274,7 +274,7 @@ class BatchErrors(EnrowError):
     """``wait_for_batches`` finished, but some batches could not be read.
 
     Raised after every other batch was yielded; ``errors`` maps each such batch id to its
-    error (for example :class:`BatchNotFoundError`).
+    error (for example [BatchNotFoundError][enrow_async.BatchNotFoundError]).
     """
 
     def __init__(self, errors: Mapping[str, EnrowError]) -> None:

@@ -2,7 +2,7 @@
 
 A block is either a program (it calls ``anyio.run``, or only defines and imports things),
 run as it is, or a fragment using top-level ``await``, run in a coroutine with what the
-surrounding text assumes already there: ``client`` (an open :class:`EnrowClient` built
+surrounding text assumes already there: ``client`` (an open ``EnrowClient`` built
 from the environment), ``searches``, ``batch_id`` and ``batch_ids`` (started batches).
 Either way ``ENROW_API_KEY`` and ``ENROW_BASE_URL`` point at a simulator served for the
 test from a background thread, so the README's ``EnrowClient()`` reaches it. A block that
@@ -52,6 +52,22 @@ def blocks() -> list[Any]:
             name = f"{page.relative_to(ROOT)}:{line}"
             found.append(pytest.param(match.group(1), id=name))
     return found
+
+
+SPHINX_ROLE = re.compile(r":(?:class|func|meth|data|attr|exc|mod|obj):`")
+
+
+def test_docstrings_cross_reference_in_markdown() -> None:
+    """The API reference renders docstrings as Markdown, where a Sphinx role would show as
+    typed; a cross-reference is ``[EnrowClient][enrow_async.EnrowClient]`` (checked by
+    ``mkdocs build --strict``)."""
+    roles = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "enrow_async").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if SPHINX_ROLE.search(line)
+    ]
+    assert roles == []
 
 
 def test_every_page_is_searched_and_has_examples() -> None:

@@ -1,8 +1,8 @@
-"""One decision per answer: :func:`classify` turns what a request got back into a verdict.
+"""One decision per answer: ``classify`` turns what a request got back into a verdict.
 
-The verdict is one of :class:`Success`, :class:`Retry` (with the server's delay hint),
-:class:`OutcomeUnknown` (a request that may have acted and must not be resent),
-:class:`NotFound`, or :class:`Fail` (a final, typed error). This is the only place where a
+The verdict is one of ``Success``, ``Retry`` (with the server's delay hint),
+``OutcomeUnknown`` (a request that may have acted and must not be resent),
+``NotFound``, or ``Fail`` (a final, typed error). This is the only place where a
 status code or a transport failure becomes an exception; the sender acts on the verdict.
 The request's own fields (``action``, ``job``, ``idempotent``) say what it was for.
 """

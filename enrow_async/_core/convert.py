@@ -9,7 +9,7 @@ coerced with ``str()``.
 The converters share these rules. ``fast`` (no detailed validation: cattrs' generated
 hooks, and one loop for the large list of email results) structures every body. When it
 refuses one, ``detailed`` re-runs on the body only to build the
-:class:`~enrow_async.errors.ResponseError`, which names the field path; a body the
+[ResponseError][enrow_async.ResponseError], which names the field path; a body the
 detailed converter takes but the fast one refused is a bug, and is reported as an error
 too: a body is never read by a second parser. Every model is built by its constructor.
 ``consuming`` is ``fast`` for a caller that hands its decoded body over: an email bulk's
@@ -410,7 +410,7 @@ def ongoing_bulk(data: object) -> BulkResults | None:
 
     Only the exact documented shape (``general`` {id, status ongoing[, custom]}, ``stats``
     {finished, requested} as ints, no ``results``) is taken, and built with the models'
-    own constructors; anything else returns ``None`` for :func:`structure`.
+    own constructors; anything else returns ``None`` for ``structure``.
     """
     if type(data) is not dict or len(data) != 2:
         return None

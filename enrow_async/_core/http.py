@@ -1,8 +1,8 @@
 """Requests and responses as plain data: what the core builds and the transport carries.
 
-A :class:`Request` says what it is for in structured fields (``action``, ``job``,
+A ``Request`` says what it is for in structured fields (``action``, ``job``,
 ``idempotent``), so that classifying its answer never reads meaning back out of a URL.
-Nothing here does I/O. The API key lives in :class:`ApiConfig` and in request headers, and
+Nothing here does I/O. The API key lives in ``ApiConfig`` and in request headers, and
 no repr shows it.
 """
 

@@ -1,9 +1,9 @@
-"""Jobs are data: every Enrow job kind is one row of :data:`JOBS`.
+"""Jobs are data: every Enrow job kind is one row of ``JOBS``.
 
 A row names the endpoint's path, the body builder, the model a read is structured into,
 the size limit, the not-found quirk and the webhook event that says it finished. One
 generic machinery (``_io.jobs.JobRunner``) starts, reads, watches and waits on every row,
-and :func:`read_answer` turns any job's answer into its model, so a new endpoint is a row
+and ``read_answer`` turns any job's answer into its model, so a new endpoint is a row
 and a model.
 """
 

@@ -1,6 +1,6 @@
 """Checks of the client's options, made at construction so that nothing fails later.
 
-Each refusal is a :class:`~enrow_async.errors.ConfigurationError` naming the option and the
+Each refusal is a [ConfigurationError][enrow_async.ConfigurationError] naming the option and the
 value (never the API key's value: only what is wrong with it).
 """
 

@@ -1,6 +1,6 @@
 """Client-wide health: when the API is down, one probe at a time instead of a storm.
 
-:class:`Health` counts transient failures in a row across every request of one client.
+``Health`` counts transient failures in a row across every request of one client.
 After ``threshold`` of them the API counts as down: no poll starts before ``until``, then
 a single probe goes; its success ends the outage (every held poll goes at once, at full
 precision), its failure doubles the wait, from 0.2 s up to 15 s, jittered. A 429 pauses

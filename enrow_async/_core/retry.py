@@ -1,8 +1,9 @@
 """Pure retry rules for transient failures, kept apart from polling.
 
-:class:`RetryPolicy` says whether and when one request is tried again; :class:`RetryBudget`
-is the client-wide token bucket (after botocore's retry quota) that keeps an outage from
-turning into a retry storm: every retry spends tokens, every success refills a little.
+[RetryPolicy][enrow_async.RetryPolicy] says whether and when one request is tried again;
+[RetryBudget][enrow_async.RetryBudget] is the client-wide token bucket (after botocore's
+retry quota) that keeps an outage from turning into a retry storm: every retry spends
+tokens, every success refills a little.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Nothing here sleeps, reads a clock or draws a random number: times and ``rand`` (a float
 in ``[0, 1)``) are passed in, so every decision is reproducible and testable. The defaults
-of :class:`PollPolicy` are tuned with ``benchmarks/polling_sim.py``.
+of [PollPolicy][enrow_async.PollPolicy] are tuned with ``benchmarks/polling_sim.py``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _check(owner: str, name: str, value: float, low: float, high: float = math.i
 
 @attrs.frozen
 class PollPolicy:
-    """Knobs of :class:`PollPlan` (seconds unless said otherwise).
+    """Knobs of ``PollPlan`` (seconds unless said otherwise).
 
     - ``initial``: first poll after ``initial * (1 +/- spread)``; base of the backoff.
     - ``factor``: growth of the waits before any progress: ``initial * factor ** n``.
@@ -39,7 +39,7 @@ class PollPolicy:
       absolute ceiling now (30 min by default, it was 20 s): the scale-free bound is
       ``horizon``.
     - ``horizon``: never wait more than ``horizon`` times the time since the start; this
-      bounds the worst-case lateness (see :class:`PollPlan`).
+      bounds the worst-case lateness (see ``PollPlan``).
     - ``jitter``: relative spread of waits far from the finish.
     - ``margin`` / ``near``: a predicted finish closer than ``near`` (or ``precision`` of
       the elapsed time) is polled ``margin`` plus ``precision / 16`` of it after it.

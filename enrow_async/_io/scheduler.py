@@ -1,12 +1,12 @@
 """One poller per client: a heap of next-poll times and a bounded pool of workers.
 
-Every waited job is a :class:`Watch` with an explicit :class:`WatchState`. One event-loop
+Every waited job is a ``Watch`` with an explicit ``WatchState``. One event-loop
 timer, on a grid of ``coalesce`` seconds, fires at the earliest due poll and hands every
 watch due within half a tick to at most ``max_in_flight`` workers; workers park while
 nothing is ready and exit when nothing is watched, so an idle client runs no task. A worker
 reads one job through ``fetch`` (the sender), feeds the pure
-:class:`~enrow_async._core.schedule.PollPlan`, sends the waiter one :data:`Event`
-(:class:`Progressed`, :class:`Finished` or :class:`Failed`) and puts the watch back on the
+``PollPlan``, sends the waiter one ``Event``
+(``Progressed``, ``Finished`` or ``Failed``) and puts the watch back on the
 heap. Errors never escape into the client's task group: they travel to the waiter.
 
 Polls carry no timer of their own: a watchdog, one loop timer for the oldest poll in flight,

@@ -1,9 +1,9 @@
 """The sender: one request, sent through the transport, acted on by its verdict.
 
 It owns everything between "send this" and "here is the answer, read": the client-wide
-:class:`~enrow_async._core.outage.Health` (429 pauses, outages), the POST rate limit, a
+``Health`` (429 pauses, outages), the POST rate limit, a
 total deadline per attempt, bounded jittered retries and the retry budget. What each answer
-means is :func:`~enrow_async._core.classify.classify`'s decision (and ``classify_body``'s,
+means is ``classify``'s decision (and ``classify_body``'s,
 for a body that cannot be read); the sender only carries it out.
 
 ``send`` serves single calls: bounded retries, then the typed error. ``poll`` serves the

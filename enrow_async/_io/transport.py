@@ -1,8 +1,8 @@
 """The transport seam, and the aiohttp transport: the only module that touches sockets.
 
-A :class:`Transport` makes one attempt of one request: ``send(Request) -> Response``, whole
+A ``Transport`` makes one attempt of one request: ``send(Request) -> Response``, whole
 body read, no retries, no redirects. Connection-level failures raise
-:class:`~enrow_async.errors.TransportError`. ``enrow_async.testing.MemoryTransport`` is the
+[TransportError][enrow_async.TransportError]. ``enrow_async.testing.MemoryTransport`` is the
 in-memory one, onto the simulator.
 """
 

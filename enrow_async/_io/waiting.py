@@ -1,10 +1,10 @@
 """The waiting side of the scheduler: async iterators that own a set of watches.
 
-A :class:`BatchStream` registers its watches when iteration starts, turns the events the
-scheduler sends into results (or progress snapshots), calls ``on_progress`` in order in the
-caller's own task, enforces the deadline, and cancels every outstanding poll as soon as it
-is closed: by ``aclose()``, ``async with``, an exception or cancellation, or by ``break``
-(the iterator is dropped, and closed at the event loop's next turn).
+A [BatchStream][enrow_async.BatchStream] registers its watches when iteration starts, turns
+the events the scheduler sends into results (or progress snapshots), calls ``on_progress``
+in order in the caller's own task, enforces the deadline, and cancels every outstanding poll
+as soon as it is closed: by ``aclose()``, ``async with``, an exception or cancellation, or
+by ``break`` (the iterator is dropped, and closed at the event loop's next turn).
 """
 
 from __future__ import annotations
@@ -60,10 +60,10 @@ class BatchStream(Generic[R, Y]):
     """Async iterator over batches as they finish (or over progress, for ``watch_batch``).
 
     Each batch is yielded once, completed or failed. Batch-specific errors are collected and
-    raised together as :class:`BatchErrors` once every other batch has been yielded; errors
-    that concern all batches (authentication, credits, transport) are raised at once. When
-    the deadline passes, batches that already finished are yielded first, then
-    :class:`BatchTimeoutError` names the rest.
+    raised together as [BatchErrors][enrow_async.BatchErrors] once every other batch has
+    been yielded; errors that concern all batches (authentication, credits, transport) are
+    raised at once. When the deadline passes, batches that already finished are yielded
+    first, then [BatchTimeoutError][enrow_async.BatchTimeoutError] names the rest.
     """
 
     def __init__(

@@ -488,7 +488,7 @@ async def run_async(
 ) -> int:
     """Run the command line in the running (asyncio) event loop; return the exit status.
 
-    What :func:`run` does, writing to ``stdout`` and ``stderr`` (and reading the cost
+    What ``run`` does, writing to ``stdout`` and ``stderr`` (and reading the cost
     guard's answer from ``stdin``, by default ``sys.stdin``); ``client`` builds the client
     from the options (tests pass one with a faster poll policy).
     """

@@ -24,8 +24,9 @@ Connect = Callable[[], AbstractAsyncContextManager[EnrowClient]]
 
 
 class ClientFactory(Protocol):
-    """Builds the client from the command line's options: :class:`EnrowClient` itself, or
-    in tests one with other options (a faster poll policy, say)."""
+    """Builds the client from the command line's options:
+    [EnrowClient][enrow_async.EnrowClient] itself, or in tests one with other options (a
+    faster poll policy, say)."""
 
     def __call__(
         self, api_key: str, *, base_url: str = ..., max_in_flight: int = ...

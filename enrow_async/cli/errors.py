@@ -1,4 +1,4 @@
-"""How a command fails: :class:`CliError` (one line and an exit status) or :class:`Interrupted`."""
+"""How a command fails: ``CliError`` (one line and an exit status) or ``Interrupted``."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Identical searches (``search_identity``: case, spacing and domain forms aside) are sent once
 and every row that asked for one gets its result. The cost guard shows the plan and may
-refuse before the first POST (:mod:`.guard`). Distinct searches are split into batches,
+refuse before the first POST (``guard``). Distinct searches are split into batches,
 each recorded in the journal before and after its POST, then waited for together on the
 client's shared scheduler. Rows that could not be searched are written too, with a
 qualification saying why (``skipped``, ``unknown``, ``failed``, ``error``, ``pending``), so

@@ -1,6 +1,6 @@
 """The cost guard of ``find`` and ``verify``: the plan shown before anything is paid for.
 
-Before its first POST a command prints its :class:`Plan` (rows, distinct searches, batches,
+Before its first POST a command prints its ``Plan`` (rows, distinct searches, batches,
 the credits those batches reserve up front, the balance the API reports) on stderr, then:
 
 - refuses (exit 2) when the credits exceed ``--max-credits``;

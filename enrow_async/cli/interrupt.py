@@ -3,7 +3,7 @@
 Ctrl-C (SIGINT) cancels the running command at its next await. A POST that starts a paid
 batch is shielded for a short grace period (cut short by a second Ctrl-C), so its id can
 still be recorded in the journal; without an answer the journal marks it unknown. Either
-way the command then ends with :class:`Interrupted` (exit status 130).
+way the command then ends with ``Interrupted`` (exit status 130).
 """
 
 from __future__ import annotations

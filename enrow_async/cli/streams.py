@@ -1,4 +1,4 @@
-"""Where a command writes: :class:`Streams`, the standard streams of one run.
+"""Where a command writes: ``Streams``, the standard streams of one run.
 
 Data alone goes to ``out`` (the results written to ``-``, what ``account`` and ``sample``
 print); every human line (summaries, tables, notes, progress, prompts) goes to ``err``, so

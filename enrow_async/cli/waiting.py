@@ -1,5 +1,5 @@
 """Waiting for started batches: the library's ``wait_for_batches``, with progress shown,
-ending in a :class:`Waited` that says which batches have results and why the others do not.
+ending in a ``Waited`` that says which batches have results and why the others do not.
 """
 
 from __future__ import annotations

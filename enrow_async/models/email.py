@@ -122,7 +122,7 @@ class BulkResults(BulkBase[BatchStats, EmailResult]):
 class SearchOutcome:
     """A single email search's outcome: ``valid`` (found) or ``invalid`` (not found).
 
-    The base of :class:`SingleEmailResult` (``GET /email/find/single``) and
+    The base of [SingleEmailResult][enrow_async.SingleEmailResult] (``GET /email/find/single``) and
     ``WebhookSearchResult`` (the webhook, where ``qualification`` may be missing).
     """
 

@@ -86,7 +86,8 @@ class JobProgress:
         return 1.0 if self.requested <= 0 else min(1.0, self.finished / self.requested)
 
     def eta_at(self, now: float) -> float | None:
-        """Seconds left at ``now`` (the event loop's clock), as :meth:`Progress.eta_at`."""
+        """Seconds left at ``now`` (the event loop's clock), as
+        [Progress.eta_at][enrow_async.Progress.eta_at]."""
         return _left(self.eta, self.taken_at, now)
 
 

@@ -2,12 +2,14 @@
 
 It answers every documented endpoint: email finder (bulk and single), email verifier
 (bulk and single), phone finder (bulk and single) and ``/account/info``, either over real
-HTTP on loopback (``aiohttp.web``) or in memory through :class:`MemoryTransport`
-(``EnrowSimulator(serve=False)``: no socket). Jobs progress over time on a configurable
-curve, results are realistic and deterministic for a given seed, and faults can be
-injected. On :class:`VirtualClockLoop`, an asyncio loop whose clock jumps whenever every
-task waits, an hour-long batch, its polls and its retries take milliseconds (with anyio's
-pytest plugin: ``anyio_backend = ("asyncio", {"loop_factory": VirtualClockLoop})``):
+HTTP on loopback (``aiohttp.web``) or in memory through
+[MemoryTransport][enrow_async.testing.MemoryTransport] (``EnrowSimulator(serve=False)``: no
+socket). Jobs progress over time on a configurable curve, results are realistic and
+deterministic for a given seed, and faults can be injected. On
+[VirtualClockLoop][enrow_async.testing.VirtualClockLoop], an asyncio loop whose clock jumps
+whenever every task waits, an hour-long batch, its polls and its retries take milliseconds
+(with anyio's pytest plugin: ``anyio_backend = ("asyncio", {"loop_factory":
+VirtualClockLoop})``):
 
 >>> async def hour_long_batch() -> None:  # on VirtualClockLoop  # doctest: +SKIP
 ...     async with EnrowSimulator(SimulatorConfig(duration=3600), serve=False) as sim:
@@ -25,7 +27,7 @@ pytest plugin: ``anyio_backend = ("asyncio", {"loop_factory": VirtualClockLoop})
 ...             batch = await client.wait_for_batch(batch_id, timeout=10)
 ...         assert batch.results[0].email == sim.batch(batch_id).results[0].get("email")
 
-What it does, and what to configure (:class:`SimulatorConfig`):
+What it does, and what to configure ([SimulatorConfig][enrow_async.testing.SimulatorConfig]):
 
 - **Auth and credits**: the ``x-api-key`` header must equal ``api_key`` (401 otherwise,
   with the documented messages). ``credits`` sets a balance (default unlimited): starting
@@ -34,22 +36,24 @@ What it does, and what to configure (:class:`SimulatorConfig`):
 - **Progress**: each job runs ``duration`` seconds (a number, or a ``(min, max)`` range
   drawn per job) along a ``curve`` (``linear``, ``fast_start``, ``slow_start``, ``steps``
   or ``random``). ``finished`` is read from ``clock`` when asked, by default the event
-  loop's (so virtual time on :class:`VirtualClockLoop`); pass a :class:`ManualClock` and
-  call ``advance()`` for progress that moves only when told to. A share
-  ``fail_rate`` of bulk jobs ends ``failed``; ``valid_rate`` of the searches find someone.
+  loop's (so virtual time on [VirtualClockLoop][enrow_async.testing.VirtualClockLoop]); pass
+  a [ManualClock][enrow_async.testing.ManualClock] and call ``advance()`` for progress that
+  moves only when told to. A share ``fail_rate`` of bulk jobs ends ``failed``;
+  ``valid_rate`` of the searches find someone.
 - **Wire variants** the sources disagree on: ``ongoing_status`` (200 or 202),
   ``not_found_status`` (400 ``Could not retrieve ...`` or 404 ``... not found``) and
   ``index_as`` (``"str"`` or ``"int"``) for the bulk GET endpoints.
 - **Rate limit**: at most ``post_rate_limit`` POSTs per key in any second (of the event
   loop's clock);
   over it, 429 ``Rate limit exceeded`` with a ``Retry-After`` header in seconds.
-- **Faults** (:class:`Faults`): per-request probabilities of ``server_error`` (500/503),
-  ``html_502``, ``rate_limited`` (429 + ``Retry-After``), ``drop`` (connection closed
-  before the API acts), ``drop_after`` (closed after it acted: the job exists),
-  ``truncate`` (body cut short), ``slow`` and ``hang`` (no answer until the simulator
-  stops), for the HTTP ``methods`` listed (GET only by default). :class:`MemoryTransport`
-  reports each one as the aiohttp transport does over HTTP. ``sim.inject(kind,
-  count, path, method)`` forces the next matching requests to get a fault.
+- **Faults** ([Faults][enrow_async.testing.Faults]): per-request probabilities of
+  ``server_error`` (500/503), ``html_502``, ``rate_limited`` (429 + ``Retry-After``),
+  ``drop`` (connection closed before the API acts), ``drop_after`` (closed after it acted:
+  the job exists), ``truncate`` (body cut short), ``slow`` and ``hang`` (no answer until the
+  simulator stops), for the HTTP ``methods`` listed (GET only by default).
+  [MemoryTransport][enrow_async.testing.MemoryTransport] reports each one as the aiohttp
+  transport does over HTTP. ``sim.inject(kind, count, path, method)`` forces the next
+  matching requests to get a fault.
 - **Webhooks**: a job started with ``settings.webhook`` POSTs its documented event to that
   URL ``webhook_delay`` seconds after it ends; failed deliveries are only counted.
 
@@ -58,9 +62,9 @@ rate-limit answers, webhook deliveries; also served as JSON at ``GET /_simulator
 ``sim.batch(id)`` (a job and its wire-form results), ``sim.completed_body(id)``.
 
 From a shell: ``python -m enrow_async.testing`` or ``enrow-async simulator`` (the same
-options, :func:`add_simulator_options`; ``--help`` lists them).
-For synchronous code, :class:`SimulatorThread` serves one from a background thread with
-its own event loop. With pytest, opt in with ``pytest_plugins =
+options, [add_simulator_options][enrow_async.testing.add_simulator_options]; ``--help`` lists them).
+For synchronous code, [SimulatorThread][enrow_async.testing.SimulatorThread] serves one from
+a background thread with its own event loop. With pytest, opt in with ``pytest_plugins =
 ["enrow_async.testing.pytest_plugin"]`` in a ``conftest.py``: ``enrow_simulator``,
 ``enrow_base_url`` and ``enrow_client`` serve one simulator per test on the test's own loop
 (pytest-asyncio or anyio), ``enrow_memory_simulator`` and ``enrow_memory_transport`` keep

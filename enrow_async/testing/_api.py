@@ -1,11 +1,12 @@
 """The simulated API as request in, reply out: no sockets, no aiohttp; the part both
-front-ends share (the aiohttp.web app of ``_app`` and :class:`MemoryTransport`).
+front-ends share (the aiohttp.web app of ``_app`` and
+[MemoryTransport][enrow_async.testing.MemoryTransport]).
 
-Per request, three steps. :meth:`Api.arrive` counts it and picks its fault;
-:meth:`Api.hold` keeps it as the fault says (``slow``: ``slow_seconds``, ``hang``: until
-the simulator stops); :meth:`Api.respond` checks the key, reads or starts a job, and says
-how the answer travels back: whole (:class:`Answer`), cut short (:class:`Truncated`) or
-not at all (:class:`Dropped`). Each front-end makes that happen on its own medium.
+Per request, three steps. ``Api.arrive`` counts it and picks its fault;
+``Api.hold`` keeps it as the fault says (``slow``: ``slow_seconds``, ``hang``: until
+the simulator stops); ``Api.respond`` checks the key, reads or starts a job, and says
+how the answer travels back: whole (``Answer``), cut short (``Truncated``) or
+not at all (``Dropped``). Each front-end makes that happen on its own medium.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def _error_answer(error: ApiError) -> Answer:
 
 
 class Api:
-    """Request handling on top of a :class:`Simulation` and a :class:`FaultPicker`.
+    """Request handling on top of a ``Simulation`` and a ``FaultPicker``.
 
     ``up`` says whether the simulator is running; ``stopping`` is set when it closes, which
     releases held requests.

@@ -1,6 +1,6 @@
 """The aiohttp.web front-end: one handler putting the whole simulated API on HTTP.
 
-It feeds each request to :class:`~._api.Api` and carries the reply out on the wire: a whole
+It feeds each request to ``Api`` and carries the reply out on the wire: a whole
 answer, an answer cut short, or a connection closed without one.
 """
 

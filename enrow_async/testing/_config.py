@@ -162,9 +162,10 @@ class SimulatorConfig:
     - ``curve``: how ``finished`` grows over that time (``"random"`` picks one per job).
     - ``clock``: zero-argument callable returning seconds that job progress follows;
       ``None`` (the default) is the running event loop's clock (``time.monotonic`` on a
-      standard loop, virtual time on :class:`VirtualClockLoop`). Inject a
-      :class:`ManualClock` for progress that moves only when told to. The POST rate limit
-      and fault delays always follow the event loop's clock.
+      standard loop, virtual time on
+      [VirtualClockLoop][enrow_async.testing.VirtualClockLoop]). Inject a
+      [ManualClock][enrow_async.testing.ManualClock] for progress that moves only when told
+      to. The POST rate limit and fault delays always follow the event loop's clock.
     - ``ongoing_status`` / ``not_found_status`` / ``index_as``: the wire variants the
       sources disagree on, for the bulk GET endpoints.
     - ``credits``: the key's balance (``None``: unlimited); ``insufficient_status`` is

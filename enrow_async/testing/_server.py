@@ -34,8 +34,9 @@ class EnrowSimulator:
     """A local Enrow API on ``host:port`` (port 0 picks a free one), faithful to the docs.
 
     With ``serve=False`` it opens no socket: requests reach it through
-    :class:`~enrow_async.testing.MemoryTransport` only, and ``base_url`` is
-    :data:`MEMORY_BASE_URL`. Webhook deliveries go over HTTP either way.
+    [MemoryTransport][enrow_async.testing.MemoryTransport] only, and ``base_url`` is
+    [MEMORY_BASE_URL][enrow_async.testing.MEMORY_BASE_URL]. Webhook deliveries go over HTTP
+    either way.
 
     >>> async with EnrowSimulator(SimulatorConfig(seed=1)) as sim:  # doctest: +SKIP
     ...     client = EnrowClient(sim.api_key, base_url=sim.base_url)
@@ -71,7 +72,8 @@ class EnrowSimulator:
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` once started (:data:`MEMORY_BASE_URL` with ``serve=False``)."""
+        """``http://host:port`` once started
+        ([MEMORY_BASE_URL][enrow_async.testing.MEMORY_BASE_URL] with ``serve=False``)."""
         if self._base_url is None:
             raise RuntimeError("the simulator is not running: use `async with EnrowSimulator()`")
         return self._base_url

@@ -26,7 +26,7 @@ _CONCRETE_CURVES = tuple(c for c in CURVES if c != "random")
 
 def loop_time() -> float:
     """The running event loop's clock: ``time.monotonic()`` on a standard asyncio loop,
-    virtual time on :class:`~enrow_async.testing.VirtualClockLoop`."""
+    virtual time on [VirtualClockLoop][enrow_async.testing.VirtualClockLoop]."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -157,7 +157,7 @@ class Simulation:
     ) -> Job:
         """A new job; the same draws happen whatever is overridden, so runs stay reproducible.
 
-        Raises :class:`ApiError` (402 or 422) when ``charge`` and the balance is too low.
+        Raises ``ApiError`` (402 or 422) when ``charge`` and the balance is too low.
         """
         endpoint = ENDPOINTS[path]
         rng, config = self._rng, self.config

@@ -16,12 +16,14 @@ T = TypeVar("T")
 
 
 class SimulatorThread:
-    """An :class:`EnrowSimulator` on 127.0.0.1 served by an event loop in its own thread.
+    """An [EnrowSimulator][enrow_async.testing.EnrowSimulator] on 127.0.0.1 served by an
+    event loop in its own thread.
 
     For tests and scripts that are not async themselves (code under test that calls
     ``asyncio.run`` or ``anyio.run``, a subprocess, a sync HTTP library). The simulator's
-    state belongs to its loop: reach it through :meth:`call`, which runs a function on that
-    loop's thread and returns its result.
+    state belongs to its loop: reach it through
+    [call][enrow_async.testing.SimulatorThread.call], which runs a function on that loop's
+    thread and returns its result.
 
     >>> with SimulatorThread() as served:  # doctest: +SKIP
     ...     batch_id = served.call(lambda sim: sim.add_batch(searches))

@@ -100,7 +100,7 @@ def _verifications(payload: Mapping[str, Any]) -> list[str]:
 
 
 def items_of(path: str, payload: Mapping[str, Any]) -> list[Any]:
-    """What the job will work through, one item per result; raises :class:`ApiError`."""
+    """What the job will work through, one item per result; raises ``ApiError``."""
     if path == "/email/find/bulk":
         return _batch(payload.get("searches"), "searches", 5000, _email_search)
     if path == "/phone/bulk":

@@ -23,10 +23,11 @@ What it cannot see: work in other threads or processes, and sockets whose peer i
 this loop. With a timer pending, the clock jumps at once even if a thread is still working;
 with none, the loop waits up to ``deadlock_after`` real seconds for a thread to call back
 (``call_soon_threadsafe``, as ``run_in_executor`` does) and then raises
-:class:`DeadlockError`: every task waits for something that can never happen. Code that
-spins until the clock moves (re-arming a timer in the past) would spin forever here, since
-time moves only when the loop is idle: after ``stall_after`` busy iterations at one instant
-it raises :class:`LivelockError`. Serve real HTTP on a standard loop.
+[DeadlockError][enrow_async.testing.DeadlockError]: every task waits for something that can
+never happen. Code that spins until the clock moves (re-arming a timer in the past) would
+spin forever here, since time moves only when the loop is idle: after ``stall_after`` busy
+iterations at one instant it raises [LivelockError][enrow_async.testing.LivelockError].
+Serve real HTTP on a standard loop.
 """
 
 from __future__ import annotations
@@ -97,9 +98,10 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     next timer whenever no callback and no I/O is ready.
 
     ``deadlock_after``: real seconds to wait, with no timer set, for another thread to wake
-    the loop before raising :class:`DeadlockError`. ``stall_after``: loop iterations in a
-    row at one instant, with callbacks always ready and no I/O, before raising
-    :class:`LivelockError` (code spinning until time passes would otherwise spin forever).
+    the loop before raising [DeadlockError][enrow_async.testing.DeadlockError].
+    ``stall_after``: loop iterations in a row at one instant, with callbacks always ready
+    and no I/O, before raising [LivelockError][enrow_async.testing.LivelockError] (code
+    spinning until time passes would otherwise spin forever).
     """
 
     def __init__(

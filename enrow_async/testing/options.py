@@ -1,6 +1,7 @@
 """The simulator's command-line options, shared by both ways to serve it from a shell:
 ``python -m enrow_async.testing`` and ``enrow-async simulator`` take the same options with
-the same defaults (:func:`add_simulator_options`, then :func:`simulator_config_from`).
+the same defaults ([add_simulator_options][enrow_async.testing.add_simulator_options], then
+[simulator_config_from][enrow_async.testing.simulator_config_from]).
 """
 
 from __future__ import annotations
@@ -143,8 +144,9 @@ def add_simulator_options(parser: argparse.ArgumentParser | argparse._ArgumentGr
 
 
 def simulator_config_from(args: argparse.Namespace) -> SimulatorConfig:
-    """The :class:`SimulatorConfig` of parsed :func:`add_simulator_options` options (ValueError or
-    TypeError for values it refuses)."""
+    """The [SimulatorConfig][enrow_async.testing.SimulatorConfig] of parsed
+    [add_simulator_options][enrow_async.testing.add_simulator_options] options (ValueError
+    or TypeError for values it refuses)."""
     faults = Faults(
         **dict(args.fault_rate),
         methods=tuple(args.fault_methods.split(",")),

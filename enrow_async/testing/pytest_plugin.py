@@ -8,23 +8,26 @@ Async tests, whichever plugin runs them: pytest-asyncio in strict mode
 (``@pytest.mark.asyncio``) or auto mode, or anyio's (``@pytest.mark.anyio``, asyncio
 backend). Each fixture runs on the test's own event loop:
 
-- ``enrow_simulator``: a running :class:`EnrowSimulator` on 127.0.0.1, a free port;
+- ``enrow_simulator``: a running [EnrowSimulator][enrow_async.testing.EnrowSimulator] on
+  127.0.0.1, a free port;
 - ``enrow_base_url``: its base URL;
-- ``enrow_client``: an open :class:`~enrow_async.EnrowClient` onto it;
+- ``enrow_client``: an open [EnrowClient][enrow_async.EnrowClient] onto it;
 - ``enrow_memory_simulator``: a running simulator that opens no socket, and
-  ``enrow_memory_transport``: a :class:`MemoryTransport` onto it, for
-  ``EnrowClient(sim.api_key, base_url=sim.base_url, transport=...)``; on
-  :class:`VirtualClockLoop` (``anyio_backend = ("asyncio", {"loop_factory":
-  VirtualClockLoop})``) its time is virtual.
+  ``enrow_memory_transport``: a [MemoryTransport][enrow_async.testing.MemoryTransport]
+  onto it, for ``EnrowClient(sim.api_key, base_url=sim.base_url, transport=...)``; on
+  [VirtualClockLoop][enrow_async.testing.VirtualClockLoop] (``anyio_backend = ("asyncio",
+  {"loop_factory": VirtualClockLoop})``) its time is virtual.
 
 Synchronous tests (and any other):
 
-- ``enrow_simulator_thread``: a running :class:`SimulatorThread`, the simulator served on
-  127.0.0.1 by an event loop in a background thread (``.base_url``, ``.api_key``,
+- ``enrow_simulator_thread``: a running
+  [SimulatorThread][enrow_async.testing.SimulatorThread], the simulator served on 127.0.0.1
+  by an event loop in a background thread (``.base_url``, ``.api_key``,
   ``.call(lambda sim: ...)``).
 
-All are configured by ``enrow_simulator_config``, a :class:`SimulatorConfig`: override
-this fixture in a ``conftest.py`` or test module to change it.
+All are configured by ``enrow_simulator_config``, a
+[SimulatorConfig][enrow_async.testing.SimulatorConfig]: override this fixture in a
+``conftest.py`` or test module to change it.
 
 >>> @pytest.mark.asyncio                                        # doctest: +SKIP
 ... async def test_find(enrow_simulator: EnrowSimulator, enrow_client: EnrowClient) -> None:
@@ -82,7 +85,7 @@ def enrow_base_url(enrow_simulator: EnrowSimulator) -> str:
 
 @pytest.fixture
 def enrow_client(request: pytest.FixtureRequest) -> EnrowClient:
-    """An open :class:`~enrow_async.EnrowClient` onto ``enrow_simulator`` with its key, on
+    """An open [EnrowClient][enrow_async.EnrowClient] onto ``enrow_simulator`` with its key, on
     the test's event loop; closed after the test."""
     client: EnrowClient = request.getfixturevalue(_on_test_loop(request, "client"))
     return client
@@ -108,8 +111,9 @@ def enrow_memory_transport(enrow_memory_simulator: EnrowSimulator) -> MemoryTran
 def enrow_simulator_thread(
     enrow_simulator_config: SimulatorConfig,
 ) -> Iterator[SimulatorThread]:
-    """A running :class:`SimulatorThread` (the simulator on 127.0.0.1, a free port, served
-    by its own loop in a background thread), for synchronous tests; closed after the test."""
+    """A running [SimulatorThread][enrow_async.testing.SimulatorThread] (the simulator on
+    127.0.0.1, a free port, served by its own loop in a background thread), for synchronous
+    tests; closed after the test."""
     from ._thread import SimulatorThread
 
     with SimulatorThread(enrow_simulator_config) as served:
@@ -242,7 +246,7 @@ def _held_beside_anyio_variant(kind: str) -> Callable[..., Iterator[Any]]:
 
 class _Holder:
     """Runs an async generator fixture's body in a task of its own: up to its ``yield``
-    on :meth:`start`, the rest on :meth:`stop`."""
+    on ``start``, the rest on ``stop``."""
 
     def __init__(self, body: AsyncIterator[Any]) -> None:
         self._body = body

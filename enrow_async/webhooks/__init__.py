@@ -1,4 +1,5 @@
-"""Webhooks: typed events, :func:`parse_webhook`, and the :class:`WebhookReceiver` server.
+"""Webhooks: typed events, [parse_webhook][enrow_async.parse_webhook], and the
+[WebhookReceiver][enrow_async.WebhookReceiver] server.
 
 ``WebhookReceiver`` loads aiohttp's web server, so it is imported on first use only.
 """

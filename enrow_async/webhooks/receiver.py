@@ -5,13 +5,14 @@
 ...     await hooks.wait(job.id, timeout=3600)
 ...     batch = await client.get_bulk_results(job.id)
 
-Standalone, it listens on ``host:port`` (port 0 picks a free one); or :meth:`mount` adds
-its route to your own ``aiohttp.web.Application``. Every request is answered at once:
-200 for an event (even one nobody waits for), 400 for a body that is not a documented
-event or larger than ``max_body``, 404 when ``secret`` is set and the path lacks it.
-Subscriber callbacks are synchronous and run inside the request handler, so keep them
-cheap; the last ``remember`` events are kept so a subscriber that comes late still gets
-its event at once. Not thread-safe: use it from the event loop it runs on.
+Standalone, it listens on ``host:port`` (port 0 picks a free one); or
+[mount][enrow_async.WebhookReceiver.mount] adds its route to your own
+``aiohttp.web.Application``. Every request is answered at once: 200 for an event (even one
+nobody waits for), 400 for a body that is not a documented event or larger than
+``max_body``, 404 when ``secret`` is set and the path lacks it. Subscriber callbacks are
+synchronous and run inside the request handler, so keep them cheap; the last ``remember``
+events are kept so a subscriber that comes late still gets its event at once. Not
+thread-safe: use it from the event loop it runs on.
 """
 
 from __future__ import annotations
