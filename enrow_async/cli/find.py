@@ -18,21 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import anyio
 import attrs
 
-from enrow_async import (
-    BulkResults,
-    EmailSearch,
-    EnrowClient,
-    EnrowError,
-    OutcomeUnknownError,
-    search_identity,
-)
+from enrow_async import BulkResults, EmailSearch, search_identity
 
 from .connect import Connect
 from .csvio import (
@@ -50,9 +41,10 @@ from .errors import CliError
 from .guard import Guard, Plan, check_plan
 from .inputs import describe, find_columns, first_of_each, searches_of
 from .interrupt import Interrupt
-from .journal import Entry, Journal
+from .journal import Entry, Journal, fingerprint
 from .progress import Starting, show_progress
 from .records import FOUND_COLUMNS, added_columns, credits_text, found_cells
+from .resume import RunFiles, hints, next_steps, resume_hint, start_recorded
 from .streams import Streams
 from .waiting import Problem, ProblemKind, Waited, WaitOptions, wait_batches
 
@@ -76,106 +68,9 @@ class FindOptions:
     encoding: str | None = None
     format: str | None = None
 
-
-def _hints(entries: Sequence[Entry]) -> dict[str, float]:
-    """What is left of each batch's estimated duration (minutes), for the poll schedule."""
-    now = time.time()
-    hints = {}
-    for entry in entries:
-        if entry.batch_id and entry.estimated_duration is not None:
-            left = entry.estimated_duration - (now - (entry.at or now)) / 60
-            if left > 0:
-                hints[entry.batch_id] = left
-    return hints
-
-
-def _kept_journal(journal: Journal, options: FindOptions) -> Path:
-    """Where the journal is, saving it beside the output first when it was kept in memory."""
-    if journal.path is not None:
-        return journal.path
-    base = options.output if str(options.output) != "-" else Path(options.input.name or "find")
-    if str(base) == "-":
-        base = Path("enrow-async")
-    path = base.with_name(f"{base.name}.journal")
-    number = 1
-    while path.exists():
-        number += 1
-        path = base.with_name(f"{base.name}.{number}.journal")
-    journal.save(path)
-    return path
-
-
-def _next_steps(journal: Journal, options: FindOptions, *, resume: bool, resend: bool) -> str:
-    """How to go on: the same command with the journal (saved now if it was in memory),
-    and with --resend-unknown for the batches whose start is unknown."""
-    given = journal.path is not None
-    path = _kept_journal(journal, options)
-    flags = [] if given else [f"--journal {path}"]
-
-    def again(*more: str) -> str:
-        shown = [*flags, *more]
-        return "run the same command again" + (f" with {' '.join(shown)}" if shown else "")
-
-    steps = []
-    if resume:
-        steps.append(f"to resume without paying twice, {again()}")
-    if resend:
-        resend_flag = again("--resend-unknown")
-        steps.append(f"to send the unknown ones again (they may be charged twice), {resend_flag}")
-    return "; ".join(steps)
-
-
-def _resume_hint(journal: Journal, options: FindOptions) -> str:
-    started = [e.batch_id for e in journal.started if e.batch_id]
-    unknown = journal.unknown
-    if options.sandbox:
-        return (
-            "interrupted; the sandbox's batches ended with its simulator (no credits were"
-            " spent): run the command again to start over"
-        )
-    doubt = ""
-    if unknown:
-        doubt = (
-            f"; {unknown[0].rows} may have started a batch (no answer came): recorded as"
-            " unknown, see --resend-unknown"
-        )
-    if not started and not unknown:
-        return "interrupted; no batch was started"
-    steps = _next_steps(journal, options, resume=True, resend=False)
-    return (
-        f"interrupted; {len(started)} batch(es) were started and keep running (recorded in"
-        f" {journal.path}){doubt}; {steps}"
-    )
-
-
-async def _start(
-    client: EnrowClient,
-    journal: Journal,
-    interrupt: Interrupt,
-    part: Sequence[EmailSearch],
-    offset: int,
-    options: FindOptions,
-) -> None:
-    await anyio.lowlevel.checkpoint()  # after Ctrl-C, nothing more is posted
-    posting = journal.posting(offset, part)
-    try:
-        start = functools.partial(
-            client.start_bulk_search,
-            part,
-            country_code=options.country_code,
-            retrieve_gender=options.gender,
-        )
-        job = await interrupt.shielded(start)
-    except OutcomeUnknownError as exc:  # the batch may exist: never sent again unasked
-        journal.unknown_outcome(posting, str(exc))
-        return
-    except (EnrowError, ValueError, TypeError):
-        journal.refused(posting)  # a clear error answer: nothing was created
-        raise
-    except BaseException:  # Ctrl-C and no answer within the grace period
-        journal.unknown_outcome(posting, "interrupted before the answer")
-        raise
-    journal.started_batch(posting, job)
+    @property
+    def files(self) -> RunFiles:
+        return RunFiles(self.input, self.output, self.sandbox, "find")
 
 
 class _Cells:
@@ -288,7 +183,7 @@ def _clip(text: str, width: int = 32) -> str:
 def _incomplete(
     problems: Mapping[str, Problem],
     unknown: Sequence[Entry],
-    journal: Journal,
+    journal: Journal[EmailSearch],
     options: FindOptions,
 ) -> str:
     parts = []
@@ -303,15 +198,16 @@ def _incomplete(
         parts.append(f"{len(errors)} batch(es) could not be read ({errors[0]})")
     if unknown:
         parts.append(
-            f"{len(unknown)} batch(es) may or may not have started ({unknown[0].rows}, written"
-            " as 'unknown'; check your Enrow dashboard)"
+            f"{len(unknown)} batch(es) may or may not have started"
+            f" ({journal.span(unknown[0])}, written as 'unknown'; check your Enrow dashboard)"
         )
     if options.sandbox:
         then = "; the sandbox's batches ended with its simulator: run the command again" + (
             " with a longer --timeout" if pending else ""
         )
     elif pending or unknown:
-        then = "; " + _next_steps(journal, options, resume=bool(pending), resend=bool(unknown))
+        steps = next_steps(journal, options.files, resume=bool(pending), resend=bool(unknown))
+        then = "; " + steps
     else:
         then = ""
     return "some rows have no result: " + "; ".join(parts) + then
@@ -330,7 +226,7 @@ async def find(
     searches, rows = searches_of(table, columns)
     distinct, slots = first_of_each(searches, search_identity)
     check_writable(options.output)
-    journal = Journal(options.journal)
+    journal = Journal(fingerprint, options.journal)
     if options.sandbox and (journal.started or journal.unknown):
         raise CliError(
             f"{journal.path}: --sandbox cannot resume (its simulator ended with the earlier"
@@ -338,7 +234,7 @@ async def find(
             2,
         )
     journal.check(distinct, options.input)
-    interrupt.hint = lambda: _resume_hint(journal, options)
+    interrupt.hint = lambda: resume_hint(journal, options.files)
     skipped = len(table.rows) - len(searches)
     if skipped:
         streams.note(
@@ -371,13 +267,19 @@ async def find(
         async with shown:
             for offset, size in todo:
                 part = distinct[offset : offset + size]
-                await _start(client, journal, interrupt, part, offset, options)
+                start = functools.partial(
+                    client.start_bulk_search,
+                    part,
+                    country_code=options.country_code,
+                    retrieve_gender=options.gender,
+                )
+                await start_recorded(journal, interrupt, offset, part, start)
                 starting.started += 1
         entries = journal.started
         sizes = {e.batch_id: e.size for e in entries if e.batch_id}
         filled = _Cells(entries, len(distinct))
         waited = await wait_batches(
-            client, sizes, _hints(entries), options.wait, streams, on_batch=filled.add
+            client, sizes, hints(entries), options.wait, streams, on_batch=filled.add
         )
     unknown = journal.unknown
     cells = filled.finish(unknown, waited)

@@ -1,4 +1,5 @@
-"""The ``find --journal`` file: which batches were started, so none is ever paid for twice.
+"""The ``--journal`` file of ``find`` and ``verify``: which batches were started, so none is
+ever paid for twice.
 
 One JSON line per event, appended and fsynced before the command goes on:
 
@@ -9,8 +10,9 @@ One JSON line per event, appended and fsynced before the command goes on:
   may exist; it is not sent again unless the user asks for it (``--resend-unknown``).
 
 A ``posting`` with no later event (the process died in between) reads as ``unknown``. Each
-line carries a fingerprint of its searches; a journal that does not match the input is
-refused, because its batch ids would belong to other rows.
+line carries a fingerprint of its items (searches, or addresses to verify); a journal that
+does not match the input is refused, because its batch ids would belong to other rows (a
+``find`` journal given to ``verify`` never matches).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 import orjson
@@ -29,9 +31,11 @@ from enrow_async import BulkJob, EmailSearch
 
 from .errors import CliError
 
-__all__ = ["Entry", "Journal", "fingerprint"]
+__all__ = ["Entry", "Journal", "address_fingerprint", "fingerprint"]
 
 _VERSION = 1
+
+T = TypeVar("T")
 
 
 def fingerprint(searches: Sequence[EmailSearch]) -> str:
@@ -40,6 +44,11 @@ def fingerprint(searches: Sequence[EmailSearch]) -> str:
         [[s.fullname, s.company_domain, s.company_name, s.custom] for s in searches]
     )
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def address_fingerprint(emails: Sequence[str]) -> str:
+    """A digest of the addresses of one verification batch, in order."""
+    return "sha256:" + hashlib.sha256(orjson.dumps({"verify": list(emails)})).hexdigest()
 
 
 @attrs.frozen
@@ -60,17 +69,18 @@ class Entry:
     def end(self) -> int:
         return self.offset + self.size
 
-    @property
-    def rows(self) -> str:
-        """1-based, for messages: ``searches 5001-10000``."""
-        return f"searches {self.offset + 1}-{self.end}"
 
+class Journal(Generic[T]):
+    """Entries by range; ``digest`` fingerprints a batch's items (``fingerprint`` for email
+    searches, ``address_fingerprint`` for addresses), ``noun`` names them in messages. With
+    ``path=None`` it only keeps them in memory."""
 
-class Journal:
-    """Entries by range; with ``path=None`` it only keeps them in memory."""
-
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(
+        self, digest: Callable[[Sequence[T]], str], path: Path | None = None, noun: str = "searches"
+    ) -> None:
         self.path = path
+        self.noun = noun
+        self._digest = digest
         self._entries: dict[tuple[int, int], Entry] = {}
         self._displaced: dict[tuple[int, int], Entry] = {}
         self._torn = False
@@ -118,7 +128,8 @@ class Journal:
         for other, old in self._entries.items():
             if other != key and old.offset < entry.end and entry.offset < old.end:
                 raise CliError(
-                    f"{self.path}: overlapping entries for {old.rows} and {entry.rows}", 2
+                    f"{self.path}: overlapping entries for {self.span(old)} and {self.span(entry)}",
+                    2,
                 )
         if entry.event != "posting":
             self._displaced.pop(key, None)
@@ -149,6 +160,10 @@ class Journal:
 
     # -- reading --------------------------------------------------------------------------------
 
+    def span(self, entry: Entry) -> str:
+        """``entry``'s items, 1-based, for messages: ``searches 5001-10000``."""
+        return f"{self.noun} {entry.offset + 1}-{entry.end}"
+
     @property
     def started(self) -> list[Entry]:
         return sorted((e for e in self._entries.values() if e.event == "started"), key=_offset)
@@ -158,14 +173,14 @@ class Journal:
         """Ranges that may or may not have become batches (``posting`` without an answer)."""
         return sorted((e for e in self._entries.values() if e.event != "started"), key=_offset)
 
-    def check(self, searches: Sequence[EmailSearch], source: Path) -> None:
+    def check(self, items: Sequence[T], source: Path) -> None:
         """Refuse (exit 2) a journal written for other input."""
         for entry in self._entries.values():
-            part = searches[entry.offset : entry.end]
-            if len(part) != entry.size or fingerprint(part) != entry.fingerprint:
+            part = items[entry.offset : entry.end]
+            if len(part) != entry.size or self._digest(part) != entry.fingerprint:
                 raise CliError(
-                    f"{self.path}: this journal was written for other input ({entry.rows} differ"
-                    f" from {source}); use a new journal file",
+                    f"{self.path}: this journal was written for other input"
+                    f" ({self.span(entry)} differ from {source}); use a new journal file",
                     2,
                 )
 
@@ -183,8 +198,8 @@ class Journal:
 
     # -- writing --------------------------------------------------------------------------------
 
-    def posting(self, offset: int, searches: Sequence[EmailSearch]) -> Entry:
-        entry = Entry("posting", offset, len(searches), fingerprint(searches), at=time.time())
+    def posting(self, offset: int, items: Sequence[T]) -> Entry:
+        entry = Entry("posting", offset, len(items), self._digest(items), at=time.time())
         self._append(entry)
         return entry
 

@@ -311,7 +311,7 @@ async def test_rows_a_batch_answered_no_result_for_make_the_run_fail(
     """A journalled batch of 4 rows whose server-side batch holds only 2 searches: the 2
     rows without a result are written as errors and the run exits 1, never 0."""
     from enrow_async import BulkJob, EmailSearch
-    from enrow_async.cli.journal import Journal
+    from enrow_async.cli.journal import Journal, fingerprint
 
     names = ["Jim Halpert", "Pam Beesly", "Dwight Schrute", "Oscar Martinez"]
     write_csv(
@@ -320,7 +320,7 @@ async def test_rows_a_batch_answered_no_result_for_make_the_run_fail(
     people = [EmailSearch(name, "dm.com") for name in names]
     wire = [{"fullname": p.fullname, "company_domain": p.company_domain} for p in people[:2]]
     batch_id = sim.add_batch(wire, duration=0.0)
-    journal = Journal(tmp_path / "j.journal")
+    journal = Journal(fingerprint, tmp_path / "j.journal")
     journal.started_batch(journal.posting(0, people), BulkJob(batch_id))
     args = ["find", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--journal", journal.path]
     ran = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
