@@ -58,7 +58,9 @@ async def wait(
         "interrupted; the batches keep running on the server: run the same command again"
     )
     async with connect() as client:
-        waited = await wait_batches(client, dict.fromkeys(ids, 0), {}, options, streams)
+        waited = await wait_batches(
+            client.email.bulk.wait_many, dict.fromkeys(ids, 0), {}, options, streams
+        )
     done, problems = waited.batches, waited.problems
     batches = [done[bid] for bid in ids if bid in done and bid not in problems]
     count = _write(output, fmt, batches, streams)

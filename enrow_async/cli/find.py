@@ -87,7 +87,7 @@ class _Cells:
             if 0 <= result.index < entry.size:
                 self.cells[entry.offset + result.index] = found_cells(result)
 
-    def finish(self, unknown: Sequence[Entry], waited: Waited) -> list[list[str]]:
+    def finish(self, unknown: Sequence[Entry], waited: Waited[BulkResults]) -> list[list[str]]:
         """Mark the ranges without results: their problem, or ``unknown``."""
         for batch_id, problem in waited.problems.items():
             entry = self._entries.get(batch_id)
@@ -279,7 +279,12 @@ async def find(
         sizes = {e.batch_id: e.size for e in entries if e.batch_id}
         filled = _Cells(entries, len(distinct))
         waited = await wait_batches(
-            client, sizes, hints(entries), options.wait, streams, on_batch=filled.add
+            client.email.bulk.wait_many,
+            sizes,
+            hints(entries),
+            options.wait,
+            streams,
+            on_batch=filled.add,
         )
     unknown = journal.unknown
     cells = filled.finish(unknown, waited)

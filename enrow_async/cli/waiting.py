@@ -1,20 +1,23 @@
-"""Waiting for started batches: the library's ``wait_for_batches``, with progress shown,
-ending in a ``Waited`` that says which batches have results and why the others do not.
+"""Waiting for started batches: the library's ``wait_many`` (email or verification
+batches), with progress shown, ending in a ``Waited`` that says which batches have results
+and why the others do not.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
+from typing import Generic, TypeVar
 
 import attrs
 
 from enrow_async import (
     BatchErrors,
     BatchStatus,
+    BatchStream,
     BatchTimeoutError,
     BulkResults,
-    EnrowClient,
+    BulkVerification,
     EnrowError,
 )
 
@@ -22,6 +25,8 @@ from .progress import Tracker, show_progress
 from .streams import Streams
 
 __all__ = ["Problem", "ProblemKind", "WaitOptions", "Waited", "wait_batches"]
+
+B = TypeVar("B", BulkResults, BulkVerification)
 
 
 @attrs.frozen
@@ -51,37 +56,39 @@ class Problem:
 
 
 @attrs.frozen
-class Waited:
+class Waited(Generic[B]):
     """Every batch waited for is in ``batches`` (it finished, possibly ``failed``) or has
     only a problem; a failed batch is in both."""
 
-    batches: Mapping[str, BulkResults]
+    batches: Mapping[str, B]
     problems: Mapping[str, Problem]
 
 
 async def wait_batches(
-    client: EnrowClient,
+    wait_many: Callable[..., BatchStream[B, B]],
     sizes: Mapping[str, int],
     hints: Mapping[str, float],
     options: WaitOptions,
     streams: Streams,
-    on_batch: Callable[[BulkResults], None] | None = None,
-) -> Waited:
-    """Wait for every batch of ``sizes`` (searches per batch id; ``hints``: minutes left,
-    from their POST). Errors that concern all batches propagate.
+    on_batch: Callable[[B], None] | None = None,
+    unit: str = "searches",
+) -> Waited[B]:
+    """Wait with ``wait_many`` (``client.email.bulk.wait_many`` or
+    ``client.verify.bulk.wait_many``) for every batch of ``sizes`` (``unit`` per batch id;
+    ``hints``: minutes left, from their POST). Errors that concern all batches propagate.
 
     With ``on_batch``, each finished batch is handed to it as it arrives and kept in
     ``Waited.batches`` without its results (status and stats only), so a large job never
     holds every result at once."""
-    batches: dict[str, BulkResults] = {}
+    batches: dict[str, B] = {}
     problems: dict[str, Problem] = {}
     if not sizes:
         return Waited(batches, problems)
-    tracker = Tracker(sizes)
+    tracker = Tracker(sizes, unit=unit)
     async with show_progress(
         tracker, stream=streams.err, every=options.progress_every, label="waiting"
     ):
-        stream = client.wait_for_batches(
+        stream = wait_many(
             list(sizes),
             timeout=options.timeout,
             on_progress=tracker.update,

@@ -27,8 +27,12 @@ async def test_each_batch_has_results_or_a_problem() -> None:
         running = sim.add_batch([SEARCH] * 3)
         async with EnrowClient(sim.api_key, base_url=sim.base_url, poll_policy=FAST) as client:
             sizes = {done: 2, failed: 1, "nope": 0}
-            waited = await wait_batches(client, sizes, {}, WaitOptions(None, 5), streams)
-            late = await wait_batches(client, {running: 3}, {}, WaitOptions(0, 5), streams)
+            waited = await wait_batches(
+                client.email.bulk.wait_many, sizes, {}, WaitOptions(None, 5), streams
+            )
+            late = await wait_batches(
+                client.email.bulk.wait_many, {running: 3}, {}, WaitOptions(0, 5), streams
+            )
     assert set(waited.batches) == {done, failed}
     assert waited.batches[done].status is BatchStatus.COMPLETED
     assert waited.problems[failed] == Problem(ProblemKind.FAILED)
@@ -48,7 +52,9 @@ async def test_each_batch_has_results_or_a_problem() -> None:
 async def test_nothing_to_wait_for() -> None:
     async with EnrowSimulator() as sim, EnrowClient(sim.api_key, base_url=sim.base_url) as client:
         err = io.StringIO()
-        waited = await wait_batches(client, {}, {}, WaitOptions(None, 5), Streams(err, err))
+        waited = await wait_batches(
+            client.email.bulk.wait_many, {}, {}, WaitOptions(None, 5), Streams(err, err)
+        )
     assert not waited.batches
     assert not waited.problems
     assert err.getvalue() == ""
