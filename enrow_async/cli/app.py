@@ -31,7 +31,7 @@ from .find import FindOptions, find
 from .guard import ASK_ABOVE, Guard
 from .interrupt import Interrupt, run_interruptible
 from .streams import Streams
-from .verify import verify
+from .verify import VerifyOptions, verify
 from .waiting import WaitOptions
 
 __all__ = ["BROKEN_PIPE", "EXAMPLE", "build_parser", "main", "run", "run_async"]
@@ -136,6 +136,22 @@ def _columns(args: argparse.Namespace) -> dict[str, str]:
     return {role: name for role, name in chosen.items() if name is not None}
 
 
+def _add_journal(p: argparse.ArgumentParser) -> None:
+    """``--journal`` and ``--resend-unknown`` of the commands that start paid batches."""
+    p.add_argument(
+        "--journal",
+        type=Path,
+        metavar="FILE",
+        help="record each batch as it starts; the same command again resumes, never re-paying"
+        " (default: none)",
+    )
+    p.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="send again the batches the journal marks as unknown (they may be charged twice)",
+    )
+
+
 def _add_encoding(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--encoding",
@@ -235,18 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         " '-' reads stdin (try: enrow-async sample)",
     )
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
-    p.add_argument(
-        "--journal",
-        type=Path,
-        metavar="FILE",
-        help="record each batch as it starts; the same command again resumes, never re-paying"
-        " (default: none)",
-    )
-    p.add_argument(
-        "--resend-unknown",
-        action="store_true",
-        help="send again the batches the journal marks as unknown (they may be charged twice)",
-    )
+    _add_journal(p)
     p.add_argument(
         "--batch-size",
         metavar="N",
@@ -299,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the column of addresses (default: found by name: email, e-mail, ...)",
     )
+    _add_journal(p)
     _add_encoding(p)
     _add_guard(p)
 
@@ -384,17 +390,18 @@ def _command(
             commands.results, args.id, args.output, args.format, connect, streams
         )
     if name == "verify":
-        return functools.partial(
-            verify,
-            args.input,
-            args.output,
-            waiting,
-            _guard(args),
-            args.email_column,
-            args.encoding,
-            connect,
-            streams,
+        checks = VerifyOptions(
+            input=args.input,
+            output=args.output,
+            wait=waiting,
+            journal=args.journal,
+            resend_unknown=args.resend_unknown,
+            sandbox=args.sandbox,
+            guard=_guard(args),
+            email_column=args.email_column,
+            encoding=args.encoding,
         )
+        return functools.partial(verify, checks, connect, streams)
     return functools.partial(commands.account, connect, streams)
 
 

@@ -44,9 +44,9 @@ from .interrupt import Interrupt
 from .journal import Entry, Journal, fingerprint
 from .progress import Starting, show_progress
 from .records import FOUND_COLUMNS, added_columns, credits_text, found_cells
-from .resume import RunFiles, hints, next_steps, resume_hint, start_recorded
+from .resume import RunFiles, hints, incomplete, resume_hint, start_recorded
 from .streams import Streams
-from .waiting import Problem, ProblemKind, Waited, WaitOptions, wait_batches
+from .waiting import Waited, WaitOptions, wait_batches
 
 __all__ = ["FindOptions", "find"]
 
@@ -180,39 +180,6 @@ def _clip(text: str, width: int = 32) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _incomplete(
-    problems: Mapping[str, Problem],
-    unknown: Sequence[Entry],
-    journal: Journal[EmailSearch],
-    options: FindOptions,
-) -> str:
-    parts = []
-    kinds = [problem.kind for problem in problems.values()]
-    pending = [bid for bid, problem in problems.items() if problem.kind is ProblemKind.PENDING]
-    if pending:
-        parts.append(f"{len(pending)} batch(es) still running at the deadline")
-    if kinds.count(ProblemKind.FAILED):
-        parts.append(f"{kinds.count(ProblemKind.FAILED)} batch(es) failed")
-    errors = [problem for problem in problems.values() if problem.kind is ProblemKind.ERROR]
-    if errors:
-        parts.append(f"{len(errors)} batch(es) could not be read ({errors[0]})")
-    if unknown:
-        parts.append(
-            f"{len(unknown)} batch(es) may or may not have started"
-            f" ({journal.span(unknown[0])}, written as 'unknown'; check your Enrow dashboard)"
-        )
-    if options.sandbox:
-        then = "; the sandbox's batches ended with its simulator: run the command again" + (
-            " with a longer --timeout" if pending else ""
-        )
-    elif pending or unknown:
-        steps = next_steps(journal, options.files, resume=bool(pending), resend=bool(unknown))
-        then = "; " + steps
-    else:
-        then = ""
-    return "some rows have no result: " + "; ".join(parts) + then
-
-
 async def find(
     options: FindOptions, connect: Connect, streams: Streams, interrupt: Interrupt
 ) -> int:
@@ -293,7 +260,7 @@ async def find(
     row_cells = [(s, cells[slot]) for s, slot in zip(searches, slots, strict=True)]
     _summary(table, row_cells, len(distinct), entries, waited.batches, options.output, streams)
     if waited.problems or unknown:
-        raise CliError(_incomplete(waited.problems, unknown, journal, options))
+        raise CliError(incomplete(waited.problems, unknown, journal, options.files))
     lacking = sum(cells[slot][1] == "error" for slot in slots)
     if lacking:  # a row with no result never passes as done
         raise CliError(f"{lacking} row(s) have no result (written with qualification 'error')")

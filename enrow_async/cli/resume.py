@@ -6,7 +6,7 @@ clear answer) so that the same command, run again, never pays for one twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,8 +17,9 @@ from enrow_async import BulkJob, EnrowError, OutcomeUnknownError
 
 from .interrupt import Interrupt
 from .journal import Entry, Journal
+from .waiting import Problem, ProblemKind
 
-__all__ = ["RunFiles", "hints", "next_steps", "resume_hint", "start_recorded"]
+__all__ = ["RunFiles", "hints", "incomplete", "next_steps", "resume_hint", "start_recorded"]
 
 T = TypeVar("T")
 
@@ -129,3 +130,37 @@ def resume_hint(journal: Journal[T], files: RunFiles) -> str:
         f"interrupted; {len(started)} batch(es) were started and keep running (recorded in"
         f" {journal.path}){doubt}; {steps}"
     )
+
+
+def incomplete(
+    problems: Mapping[str, Problem],
+    unknown: Sequence[Entry],
+    journal: Journal[T],
+    files: RunFiles,
+) -> str:
+    """Why some rows have no result (the run exits 1 with it), and how to go on."""
+    parts = []
+    kinds = [problem.kind for problem in problems.values()]
+    pending = [bid for bid, problem in problems.items() if problem.kind is ProblemKind.PENDING]
+    if pending:
+        parts.append(f"{len(pending)} batch(es) still running at the deadline")
+    if kinds.count(ProblemKind.FAILED):
+        parts.append(f"{kinds.count(ProblemKind.FAILED)} batch(es) failed")
+    errors = [problem for problem in problems.values() if problem.kind is ProblemKind.ERROR]
+    if errors:
+        parts.append(f"{len(errors)} batch(es) could not be read ({errors[0]})")
+    if unknown:
+        parts.append(
+            f"{len(unknown)} batch(es) may or may not have started"
+            f" ({journal.span(unknown[0])}, written as 'unknown'; check your Enrow dashboard)"
+        )
+    if files.sandbox:
+        then = "; the sandbox's batches ended with its simulator: run the command again" + (
+            " with a longer --timeout" if pending else ""
+        )
+    elif pending or unknown:
+        steps = next_steps(journal, files, resume=bool(pending), resend=bool(unknown))
+        then = "; " + steps
+    else:
+        then = ""
+    return "some rows have no result: " + "; ".join(parts) + then

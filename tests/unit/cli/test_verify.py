@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from cli_support import Cli, read_csv, write_csv
 
-from enrow_async.testing import EnrowSimulator
+from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
 ADDRESSES = ["ada@example.com", "not an address", "jim@dundermifflin.com", "", "pam@x.io"]
+PEOPLE = [
+    ["Ada Lovelace", "example.com", "ada@example.com"],
+    ["Jim Halpert", "dundermifflin.com", "jim@dundermifflin.com"],
+]
 
 
 async def test_verify_both_input_styles(tmp_path: Path, sim: EnrowSimulator, cli: Cli) -> None:
@@ -66,3 +71,104 @@ async def test_verify_checks_each_address_once(
     assert "credits: 0.5 reserved" in done.err
     rows = read_csv(output)
     assert rows[1][1] == rows[2][1] == rows[4][1]
+
+
+def journal_events(path: Path) -> list[str]:
+    return [orjson.loads(line)["event"] for line in path.read_bytes().splitlines()]
+
+
+def qualifications(path: Path) -> dict[str, str]:
+    return {row[0]: row[1] for row in read_csv(path)[1:]}
+
+
+async def test_verify_resumes_from_its_journal_without_paying_twice(
+    tmp_path: Path, cli: Cli
+) -> None:
+    clock = ManualClock()
+    async with EnrowSimulator(SimulatorConfig(clock=clock, duration=10.0, seed=3)) as sim:
+        (tmp_path / "list.txt").write_text("\n".join(ADDRESSES) + "\n")
+        journal = tmp_path / "v.journal"
+        output = tmp_path / "out.csv"
+        args = ["verify", tmp_path / "list.txt", "-o", output, "--journal", journal]
+        args += ["--base-url", sim.base_url]
+        first = await cli(*args, "--timeout", "0", key=sim.api_key)
+        assert first.code == 1
+        last = first.err.splitlines()[-1]
+        assert "1 batch(es) still running at the deadline" in last
+        assert last.endswith("; to resume without paying twice, run the same command again")
+        assert "credits: 0.75 reserved; 1 batch(es) not settled yet" in first.err
+        assert set(qualifications(output).values()) == {"pending", "skipped"}
+        assert journal_events(journal) == ["posting", "started"]
+
+        clock.advance(10.0)
+        second = await cli(*args, key=sim.api_key)
+        assert second.code == 0, second.err
+        assert "resuming: 1 batch(es) already started" in second.err
+        assert "reserving 0 credit(s)" in second.err
+        assert sim.stats.requests["POST", "/email/verify/bulk"] == 1
+        assert journal_events(journal) == ["posting", "started"]
+        found = qualifications(output)
+        assert {found[a] for a in ADDRESSES if "@" in a} <= {"valid", "invalid"}
+        assert found["not an address"] == "skipped"
+
+
+async def test_verify_records_an_unknown_start_and_its_hint_sends_it_again(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    """A POST with no clear answer: its addresses are written as unknown, exit 1, and the
+    journal is saved beside the output; the same command again does not send them, the hint
+    (with --resend-unknown) does, once."""
+    (tmp_path / "list.txt").write_text("\n".join(ADDRESSES) + "\n")
+    output = tmp_path / "out.csv"
+    args = ["verify", tmp_path / "list.txt", "-o", output, "--base-url", sim.base_url]
+    sim.inject("drop_after", 1, "/email/verify/bulk", "POST")
+    first = await cli(*args, key=sim.api_key)
+    assert first.code == 1
+    assert set(qualifications(output).values()) == {"unknown", "skipped"}
+    saved = tmp_path / "out.csv.journal"
+    hint = first.err.splitlines()[-1]
+    assert "may or may not have started (addresses 1-3, written as 'unknown'" in hint
+    assert hint.endswith(f"run the same command again with --journal {saved} --resend-unknown")
+    assert journal_events(saved) == ["unknown"]  # saved after the run: the last word
+
+    again = await cli(*args, "--journal", saved, key=sim.api_key)
+    assert again.code == 1
+    assert sim.stats.requests["POST", "/email/verify/bulk"] == 1  # never re-sent unasked
+
+    resent = await cli(*args, "--journal", saved, "--resend-unknown", key=sim.api_key)
+    assert resent.code == 0, resent.err
+    assert sim.stats.requests["POST", "/email/verify/bulk"] == 2
+    assert set(qualifications(output).values()) <= {"valid", "invalid", "skipped"}
+
+
+async def test_verify_refuses_a_journal_written_for_other_input(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    (tmp_path / "list.txt").write_text("\n".join(ADDRESSES) + "\n")
+    journal = tmp_path / "v.journal"
+    args = ["verify", tmp_path / "list.txt", "-o", tmp_path / "out.csv", "--journal", journal]
+    done = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
+    assert done.code == 0, done.err
+    (tmp_path / "list.txt").write_text("\n".join(["someone@else.com", *ADDRESSES]) + "\n")
+    other = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
+    assert other.code == 2
+    assert "this journal was written for other input (addresses 1-3 differ" in other.err
+    assert "plan:" not in other.err  # refused before anything is planned or sent
+    sandbox = await cli(*args, "--sandbox")
+    assert sandbox.code == 2
+    assert "--sandbox cannot resume" in sandbox.err
+    assert sim.stats.requests["POST", "/email/verify/bulk"] == 1
+
+
+async def test_a_find_journal_is_refused_by_verify(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    write_csv(tmp_path / "people.csv", [["fullname", "company_domain", "email"], *PEOPLE])
+    journal = tmp_path / "j.journal"
+    common = ["-o", tmp_path / "out.csv", "--journal", journal, "--base-url", sim.base_url]
+    found = await cli("find", tmp_path / "people.csv", *common, key=sim.api_key)
+    assert found.code == 0, found.err
+    checked = await cli("verify", tmp_path / "people.csv", *common, key=sim.api_key)
+    assert checked.code == 2
+    assert "this journal was written for other input" in checked.err
+    assert sim.stats.requests.get(("POST", "/email/verify/bulk"), 0) == 0
