@@ -41,10 +41,10 @@ from .errors import CliError
 from .guard import Guard, Plan, check_plan
 from .inputs import describe, find_columns, first_of_each, searches_of
 from .interrupt import Interrupt
-from .journal import Entry, Journal, fingerprint
+from .journal import Entry, fingerprint
 from .progress import Starting, show_progress
 from .records import FOUND_COLUMNS, added_columns, credits_text, found_cells
-from .resume import RunFiles, hints, incomplete, resume_hint, start_recorded
+from .resume import RunFiles, hints, incomplete, open_journal, start_recorded
 from .streams import Streams
 from .waiting import Waited, WaitOptions, wait_batches
 
@@ -193,15 +193,7 @@ async def find(
     searches, rows = searches_of(table, columns)
     distinct, slots = first_of_each(searches, search_identity)
     check_writable(options.output)
-    journal = Journal(fingerprint, options.journal)
-    if options.sandbox and (journal.started or journal.unknown):
-        raise CliError(
-            f"{journal.path}: --sandbox cannot resume (its simulator ended with the earlier"
-            " run); use a new journal file",
-            2,
-        )
-    journal.check(distinct, options.input)
-    interrupt.hint = lambda: resume_hint(journal, options.files)
+    journal = open_journal(fingerprint, options.journal, distinct, options.files, interrupt)
     skipped = len(table.rows) - len(searches)
     if skipped:
         streams.note(

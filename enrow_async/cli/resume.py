@@ -15,11 +15,20 @@ import attrs
 
 from enrow_async import BulkJob, EnrowError, OutcomeUnknownError
 
+from .errors import CliError
 from .interrupt import Interrupt
 from .journal import Entry, Journal
 from .waiting import Problem, ProblemKind
 
-__all__ = ["RunFiles", "hints", "incomplete", "next_steps", "resume_hint", "start_recorded"]
+__all__ = [
+    "RunFiles",
+    "hints",
+    "incomplete",
+    "next_steps",
+    "open_journal",
+    "resume_hint",
+    "start_recorded",
+]
 
 T = TypeVar("T")
 
@@ -32,6 +41,29 @@ class RunFiles:
     output: Path
     sandbox: bool = False
     command: str = "find"
+
+
+def open_journal(
+    digest: Callable[[Sequence[T]], str],
+    path: Path | None,
+    items: Sequence[T],
+    files: RunFiles,
+    interrupt: Interrupt,
+    noun: str = "searches",
+) -> Journal[T]:
+    """The run's journal (``path``, or kept in memory), checked against its distinct
+    ``items``, with Ctrl-C's hint set. Refused (exit 2) when it was written for other input,
+    or when a ``--sandbox`` run would resume it (its simulator ended with the earlier run)."""
+    journal = Journal(digest, path, noun)
+    if files.sandbox and (journal.started or journal.unknown):
+        raise CliError(
+            f"{journal.path}: --sandbox cannot resume (its simulator ended with the earlier"
+            " run); use a new journal file",
+            2,
+        )
+    journal.check(items, files.input)
+    interrupt.hint = lambda: resume_hint(journal, files)
+    return journal
 
 
 async def start_recorded(

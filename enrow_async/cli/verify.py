@@ -31,9 +31,9 @@ from .errors import CliError
 from .guard import Guard, Plan, check_plan
 from .inputs import first_of_each, is_email, read_emails
 from .interrupt import Interrupt
-from .journal import Entry, Journal, address_fingerprint
+from .journal import Entry, address_fingerprint
 from .records import added_columns, credits_text
-from .resume import RunFiles, hints, incomplete, resume_hint, start_recorded
+from .resume import RunFiles, hints, incomplete, open_journal, start_recorded
 from .streams import Streams
 from .waiting import Waited, WaitOptions, wait_batches
 
@@ -142,15 +142,9 @@ async def verify(
     firsts, first_slots = first_of_each([given.emails[i] for i in usable], email_identity)
     distinct = [email.strip() for email in firsts]
     slots = dict(zip(usable, first_slots, strict=True))
-    journal = Journal(address_fingerprint, options.journal, noun="addresses")
-    if options.sandbox and (journal.started or journal.unknown):
-        raise CliError(
-            f"{journal.path}: --sandbox cannot resume (its simulator ended with the earlier"
-            " run); use a new journal file",
-            2,
-        )
-    journal.check(distinct, options.input)
-    interrupt.hint = lambda: resume_hint(journal, options.files)
+    journal = open_journal(
+        address_fingerprint, options.journal, distinct, options.files, interrupt, "addresses"
+    )
     if journal.started:
         streams.note(
             f"resuming: {len(journal.started)} batch(es) already started, from {journal.path}"
