@@ -8,6 +8,7 @@ of [PollPolicy][enrow_async.PollPolicy] are tuned with ``benchmarks/polling_sim.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import attrs
 
@@ -17,9 +18,16 @@ _HISTORY = 4  # progress changes kept for the fit
 _PRIOR = 1.0  # weight of the prior "progress is linear" against the observed counts
 _EXPONENTS = (0.5, 3.0)  # plausible exponents q of done ~ elapsed ** q
 
-_Curve = tuple[float, int, float, float, float, float]
-"""A fitted ``done ~ (t - t0) ** q``: ``t0``, ``f0``, the weighted means of log(elapsed)
-and log(done), the spread of log(elapsed), ``q``."""
+
+class _Curve(NamedTuple):
+    """A fitted ``done ~ (t - t0) ** q`` (``done = f - f0``) on a log-log scale."""
+
+    t0: float
+    f0: int
+    mx: float  # weighted mean of log(elapsed)
+    my: float  # weighted mean of log(done)
+    sxx: float  # weighted spread of log(elapsed)
+    q: float  # not yet clamped to the plausible range
 
 
 def _check(owner: str, name: str, value: float, low: float, high: float = math.inf) -> None:
@@ -211,19 +219,15 @@ class PollPlan:
         ``started_at``, or stalled for a while), from the first change kept instead."""
         points = self._points
         fit = self._fit(self._t0, self._f0, points)
-        if len(points) > 1 and (fit is None or fit[3] < _EXPONENTS[0]):
+        if len(points) > 1 and (fit is None or fit.q < _EXPONENTS[0]):
             (t0, f0), *rest = points
             later = self._fit(t0, f0, rest)
             if later is not None:
-                return t0, f0, *later
-        return None if fit is None else (self._t0, self._f0, *fit)
+                return later
+        return fit
 
-    def _fit(
-        self, t0: float, f0: int, points: list[tuple[float, int]]
-    ) -> tuple[float, float, float, float] | None:
-        """``done ~ (t - t0) ** q`` fitted to ``points`` (``done = f - f0``): the weighted
-        means of log(elapsed) and log(done), the spread of log(elapsed) and ``q`` (not yet
-        clamped); ``None`` without points."""
+    def _fit(self, t0: float, f0: int, points: list[tuple[float, int]]) -> _Curve | None:
+        """``done ~ (t - t0) ** q`` fitted to ``points``; ``None`` without points."""
         total = self._requested - f0
         # Weighted least squares of log(done) on log(elapsed), weights ~ 1 / variance,
         # accumulated in one pass (this runs once per snapshot).
@@ -244,7 +248,7 @@ class PollPlan:
         mx, my = swx / sw, swy / sw
         sxx = max(swxx - sw * mx * mx, 0.0)
         sxy = swxy - sw * mx * my
-        return mx, my, sxx, (sxy + _PRIOR) / (sxx + _PRIOR)
+        return _Curve(t0, f0, mx, my, sxx, (sxy + _PRIOR) / (sxx + _PRIOR))
 
     def _extrapolate(self, curve: _Curve, shift: float) -> float:
         """When ``curve``, its ``q`` moved ``shift`` standard errors and clamped to the

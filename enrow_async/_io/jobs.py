@@ -1,9 +1,9 @@
 """One generic machinery for every job kind: start, read, watch, wait, wait on many.
 
-Each method takes a row of the job table (``JobSpec``); the
-resources (``client.email``, ``client.verify``, ``client.phone``) are thin typed fronts on
-it. Starts go through the sender under the POST rate limit and are never resent when their
-outcome is unknown; every wait is polled by the client's shared scheduler.
+Each method takes a row of the job table (``JobSpec``); the resources (``client.email``,
+``client.verify``, ``client.phone``) are thin typed fronts on it. Starts go through the
+sender under the POST rate limit and are never resent when their outcome is unknown; every
+wait is polled by the client's shared scheduler.
 """
 
 from __future__ import annotations

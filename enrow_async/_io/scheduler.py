@@ -1,13 +1,12 @@
 """One poller per client: a heap of next-poll times and a bounded pool of workers.
 
-Every waited job is a ``Watch`` with an explicit ``WatchState``. One event-loop
-timer, on a grid of ``coalesce`` seconds, fires at the earliest due poll and hands every
-watch due within half a tick to at most ``max_in_flight`` workers; workers park while
-nothing is ready and exit when nothing is watched, so an idle client runs no task. A worker
-reads one job through ``fetch`` (the sender), feeds the pure
-``PollPlan``, sends the waiter one ``Event``
-(``Progressed``, ``Finished`` or ``Failed``) and puts the watch back on the
-heap. Errors never escape into the client's task group: they travel to the waiter.
+Every waited job is a ``Watch`` with an explicit ``WatchState``. One event-loop timer, on a
+grid of ``coalesce`` seconds, fires at the earliest due poll and hands every watch due
+within half a tick to at most ``max_in_flight`` workers; workers park while nothing is ready
+and exit when nothing is watched, so an idle client runs no task. A worker reads one job
+through ``fetch`` (the sender), feeds the pure ``PollPlan``, sends the waiter one ``Event``
+(``Progressed``, ``Finished`` or ``Failed``) and puts the watch back on the heap. Errors
+never escape into the client's task group: they travel to the waiter.
 
 Polls carry no timer of their own: a watchdog, one loop timer for the oldest poll in flight,
 cuts a poll that overruns ``timeout`` (cancelling its worker's scope) and treats it as the

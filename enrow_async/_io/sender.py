@@ -1,10 +1,9 @@
 """The sender: one request, sent through the transport, acted on by its verdict.
 
 It owns everything between "send this" and "here is the answer, read": the client-wide
-``Health`` (429 pauses, outages), the POST rate limit, a
-total deadline per attempt, bounded jittered retries and the retry budget. What each answer
-means is ``classify``'s decision (and ``classify_body``'s,
-for a body that cannot be read); the sender only carries it out.
+``Health`` (429 pauses, outages), the POST rate limit, a total deadline per attempt, bounded
+jittered retries and the retry budget. What each answer means is ``classify``'s decision
+(and ``classify_body``'s, for a body that cannot be read); the sender only carries it out.
 
 ``send`` serves single calls: bounded retries, then the typed error. ``poll`` serves the
 scheduler: one attempt; a transient failure is raised at once, and the scheduler backs off.

@@ -44,7 +44,7 @@ from .interrupt import Interrupt
 from .journal import Entry, fingerprint
 from .progress import Starting, show_progress
 from .records import FOUND_COLUMNS, added_columns, credits_text, found_cells
-from .resume import RunFiles, hints, incomplete, open_journal, start_recorded
+from .resume import RunFiles, hints, incomplete, mark_missing, open_journal, start_recorded
 from .streams import Streams
 from .waiting import Waited, WaitOptions, wait_batches
 
@@ -89,13 +89,9 @@ class _Cells:
 
     def finish(self, unknown: Sequence[Entry], waited: Waited[BulkResults]) -> list[list[str]]:
         """Mark the ranges without results: their problem, or ``unknown``."""
-        for batch_id, problem in waited.problems.items():
-            entry = self._entries.get(batch_id)
-            if entry is not None:
-                part = [found_cells(None, problem.kind.value)] * entry.size
-                self.cells[entry.offset : entry.end] = part
-        for entry in unknown:
-            self.cells[entry.offset : entry.end] = [found_cells(None, "unknown")] * entry.size
+        mark_missing(
+            self.cells, self._entries, unknown, waited.problems, lambda why: found_cells(None, why)
+        )
         return self.cells
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "RunFiles",
     "hints",
     "incomplete",
+    "mark_missing",
     "next_steps",
     "open_journal",
     "resume_hint",
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 
 @attrs.frozen
@@ -102,6 +104,24 @@ def hints(entries: Sequence[Entry]) -> dict[str, float]:
             if left > 0:
                 left_by_id[entry.batch_id] = left
     return left_by_id
+
+
+def mark_missing(
+    cells: list[C],
+    entries: Mapping[str, Entry],
+    unknown: Sequence[Entry],
+    problems: Mapping[str, Problem],
+    cell: Callable[[str], C],
+) -> None:
+    """Fill the ranges of ``cells`` (one per distinct item) that have no result with
+    ``cell(why)``: the problem of their batch (``entries`` by batch id), or ``unknown`` for
+    a start in doubt."""
+    for batch_id, problem in problems.items():
+        entry = entries.get(batch_id)
+        if entry is not None:
+            cells[entry.offset : entry.end] = [cell(problem.kind.value)] * entry.size
+    for entry in unknown:
+        cells[entry.offset : entry.end] = [cell("unknown")] * entry.size
 
 
 def _kept_journal(journal: Journal[T], files: RunFiles) -> Path:

@@ -33,7 +33,7 @@ from .inputs import first_of_each, is_email, read_emails
 from .interrupt import Interrupt
 from .journal import Entry, address_fingerprint
 from .records import added_columns, credits_text
-from .resume import RunFiles, hints, incomplete, open_journal, start_recorded
+from .resume import RunFiles, hints, incomplete, mark_missing, open_journal, start_recorded
 from .streams import Streams
 from .waiting import Waited, WaitOptions, wait_batches
 
@@ -96,12 +96,7 @@ class _Qualifications:
 
     def finish(self, unknown: Sequence[Entry], waited: Waited[BulkVerification]) -> list[str]:
         """Mark the ranges without results: their problem, or ``unknown``."""
-        for batch_id, problem in waited.problems.items():
-            entry = self._entries.get(batch_id)
-            if entry is not None:
-                self.cells[entry.offset : entry.end] = [problem.kind.value] * entry.size
-        for entry in unknown:
-            self.cells[entry.offset : entry.end] = ["unknown"] * entry.size
+        mark_missing(self.cells, self._entries, unknown, waited.problems, str)
         return self.cells
 
 

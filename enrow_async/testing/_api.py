@@ -2,11 +2,11 @@
 front-ends share (the aiohttp.web app of ``_app`` and
 [MemoryTransport][enrow_async.testing.MemoryTransport]).
 
-Per request, three steps. ``Api.arrive`` counts it and picks its fault;
-``Api.hold`` keeps it as the fault says (``slow``: ``slow_seconds``, ``hang``: until
-the simulator stops); ``Api.respond`` checks the key, reads or starts a job, and says
-how the answer travels back: whole (``Answer``), cut short (``Truncated``) or
-not at all (``Dropped``). Each front-end makes that happen on its own medium.
+Per request, three steps. ``Api.arrive`` counts it and picks its fault; ``Api.hold`` keeps
+it as the fault says (``slow``: ``slow_seconds``, ``hang``: until the simulator stops);
+``Api.respond`` checks the key, reads or starts a job, and says how the answer travels back:
+whole (``Answer``), cut short (``Truncated``) or not at all (``Dropped``). Each front-end
+makes that happen on its own medium.
 """
 
 from __future__ import annotations
