@@ -21,8 +21,11 @@
     ├── BatchTimeoutError           deadline passed first (.progress, .pending); a TimeoutError
     │   └── FindEmailsTimeoutError  find_emails' deadline: also an IncompleteResultsError
     ├── BatchErrors                 wait_for_batches: some batches could not be read (.errors)
-    └── IncompleteResultsError      find_emails: some searches have no result (.results,
-                                    .missing, .started, .stopped_by)
+    ├── IncompleteResultsError      find_emails: some searches have no result (.results,
+    │                               .missing, .started, .stopped_by)
+    ├── SpendingRefusedError        a list job's cost guard said no, before any POST (.credits)
+    └── RecordError                 a list job's record cannot be read or written, or is
+                                    another job's
 
 Two class attributes say how waits treat an error: ``transient`` (a later attempt may
 succeed: an outage, a rate limit) and ``concerns_one_job`` (an unknown id or a malformed
@@ -58,7 +61,9 @@ __all__ = [
     "RateLimitError",
     "ResponseError",
     "RetryBudgetExhaustedError",
+    "RecordError",
     "ServerError",
+    "SpendingRefusedError",
     "TransportError",
     "UnreadableBodyError",
     "WebhookPayloadError",
@@ -361,3 +366,17 @@ class FindEmailsTimeoutError(BatchTimeoutError, IncompleteResultsError):
     ) -> None:
         BatchTimeoutError.__init__(self, timeout, pending, errors)
         self._keep(results, missing, failed, started, unstarted, uncertain, stopped_by)
+
+
+class SpendingRefusedError(EnrowError):
+    """A list job's cost guard refused to spend, before any POST: the credits to reserve
+    (``credits``) exceed the cap or the balance, or the confirmation said no."""
+
+    def __init__(self, message: str, credits: float) -> None:
+        super().__init__(message)
+        self.credits = credits
+
+
+class RecordError(EnrowError):
+    """A list job's record (its journal) cannot be read or written, or was written for
+    another kind of job: nothing is sent, so nothing can be paid twice."""

@@ -1,114 +1,216 @@
-"""``find_emails``' plan: each distinct search sent once, in numbered batches, and the way
-back from the batches' results to one result per input search.
+"""A list job's plan: each distinct item (a search, an address) sent once, in numbered
+batches, given what the job's record says was already started.
 
-The plan depends only on the searches, the batch size and the options that change results,
-so the same list always gives the same batches: a saved batch (its number and key) names
-the same searches after a restart, and is waited for instead of being started again.
+Items are told apart by a digest of their identity (``search_identity``,
+``email_identity``) and of the options that change results. A batch the record shows
+started keeps every item it carries that is still in the list, wherever the item now
+stands; a batch whose start is unknown keeps its items unsent unless asked; only the
+items no batch covers are planned into new batches. So an edited, grown or reordered
+list never pays again for what was already started, and the plan says which started
+batches still serve it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Generic, TypeVar
 
 import attrs
 
-from ..models import EmailResult, EmailSearch, StartedBatch, search_identity
+from ..models import BatchRecord, RecordState
 
-__all__ = ["FindPlan", "PlannedBatch"]
+__all__ = ["ListPlan", "PlannedBatch", "batch_key", "item_digest"]
+
+T = TypeVar("T")
+
+
+def item_digest(settings: str, identity: Sequence[str]) -> str:
+    """16 hex digits naming one item under ``settings`` (the options that change results)."""
+    data = "\x1f".join((settings, *identity)).encode()
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def batch_key(digests: Iterable[str]) -> str:
+    """A batch's fingerprint: the digests of its items, in order."""
+    return hashlib.sha256("\x1e".join(digests).encode()).hexdigest()[:32]
 
 
 @attrs.frozen
-class PlannedBatch:
-    """One batch of the plan: the distinct ``searches`` it sends, the input ``positions``
-    their results fill (duplicates included) and its ``key`` (a fingerprint)."""
+class PlannedBatch(Generic[T]):
+    """A new batch: its distinct ``items`` (in the order sent) and their ``digests``."""
 
     number: int
-    searches: Sequence[EmailSearch]
-    positions: tuple[int, ...]
-    key: str
+    items: tuple[T, ...]
+    digests: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return batch_key(self.digests)
 
 
-def _key(settings: str, identities: Sequence[tuple[str, str, str]]) -> str:
-    digest = hashlib.sha256(settings.encode())
-    for identity in identities:
-        digest.update(b"\x1e" + "\x1f".join(identity).encode())
-    return digest.hexdigest()[:32]
+def latest(records: Iterable[BatchRecord]) -> dict[int, BatchRecord]:
+    """The last word on each batch number; a refusal forgets the batch (nothing exists)."""
+    last: dict[int, BatchRecord] = {}
+    for record in records:
+        if record.state is RecordState.REFUSED:
+            last.pop(record.number, None)
+        elif not (
+            record.state is RecordState.POSTING
+            and record.number in last
+            and last[record.number].state is RecordState.STARTED
+        ):
+            last[record.number] = record
+    return last
 
 
-class FindPlan:
-    """The batches of a list of searches; ``duplicates`` searches are not sent at all.
+class ListPlan(Generic[T]):
+    """The plan of ``items``: ``distinct`` (first of each identity), ``duplicates`` (items
+    not sent because an identical one is), the ``started`` and ``uncertain`` batches kept
+    from ``records``, and the new ``batches`` to start (numbered after every recorded one).
 
-    ``settings`` (the options that change results, such as the country code) is part of
-    every batch's key, so a batch saved under other options does not match.
+    ``unused`` lists started batches none of whose items are in the list any more (paid
+    for, no longer needed). With ``resend_unknown``, the items of batches whose start is
+    unknown are planned again (they may be paid twice); ``retry`` (digests) plans again the
+    items of these started batches' positions that came back without a result.
     """
 
-    def __init__(self, searches: Sequence[EmailSearch], batch_size: int, settings: str) -> None:
-        firsts: dict[tuple[str, str, str], int] = {}
-        distinct: list[EmailSearch] = []
-        owner: list[int] = []  # input position -> position among the distinct searches
-        for search in searches:
-            slot = firsts.setdefault(search_identity(search), len(distinct))
+    def __init__(
+        self,
+        items: Sequence[T],
+        identity: Callable[[T], Sequence[str]],
+        *,
+        batch_size: int,
+        settings: str,
+        records: Iterable[BatchRecord] = (),
+        resend_unknown: bool = False,
+    ) -> None:
+        slot_of: dict[str, int] = {}
+        owner: list[int] = []  # input position -> slot (position among the distinct items)
+        distinct: list[T] = []
+        digests: list[str] = []
+        for item in items:
+            digest = item_digest(settings, identity(item))
+            slot = slot_of.setdefault(digest, len(distinct))
             if slot == len(distinct):
-                distinct.append(search)
+                distinct.append(item)
+                digests.append(digest)
             owner.append(slot)
-        covered: list[list[int]] = [[] for _ in range(0, len(distinct), batch_size)]
-        for position, slot in enumerate(owner):
-            covered[slot // batch_size].append(position)
-        identities = list(firsts)  # in the order of ``distinct``
-        self.searches = searches
-        self.duplicates = len(searches) - len(distinct)
-        self.batches = [
-            PlannedBatch(
-                number,
-                distinct[start : start + batch_size],
-                tuple(covered[number]),
-                _key(settings, identities[start : start + batch_size]),
-            )
-            for number, start in enumerate(range(0, len(distinct), batch_size))
-        ]
+        self.items = items
+        self.distinct = distinct
+        self.duplicates = len(items) - len(distinct)
         self._owner = owner
+        self._digests = digests
+        self._slot_of = slot_of
         self._size = batch_size
+        self._settings = settings
+        self._home: dict[int, tuple[int, int]] = {}  # slot -> (batch number, index in it)
+        self._batch_slots: dict[int, list[int | None]] = {}  # number -> slot at each index
+        recorded = latest(records)
+        self.started: list[BatchRecord] = []
+        self.uncertain: list[BatchRecord] = []
+        self.unused: list[BatchRecord] = []
+        for number in sorted(recorded):
+            record = recorded[number]
+            if record.state is RecordState.STARTED:
+                if self._adopt(record):
+                    self.started.append(record)
+                else:
+                    self.unused.append(record)
+            elif not resend_unknown and self._adopt(record):
+                self.uncertain.append(record)
+        self._next = max(recorded, default=-1) + 1
+        self.batches: list[PlannedBatch[T]] = []
+        self.add([slot for slot in range(len(distinct)) if slot not in self._home])
 
-    def resumed(self, saved: Iterable[StartedBatch]) -> dict[int, StartedBatch]:
-        """The saved batches by number, each checked against this plan (``positions``
-        recomputed); ValueError names one that does not belong to it."""
-        found: dict[int, StartedBatch] = {}
-        for batch in saved:
-            if not isinstance(batch, StartedBatch):
-                raise TypeError(f"resume takes StartedBatch records, got {type(batch).__name__}")
-            number = batch.number
-            if not 0 <= number < len(self.batches) or self.batches[number].key != batch.key:
-                raise ValueError(
-                    f"saved batch {batch.id} (number {number}) is not a batch of these searches:"
-                    " resume with the same searches, batch_size, country_code and"
-                    " retrieve_gender"
-                )
-            if number in found and found[number].id != batch.id:
-                raise ValueError(
-                    f"two saved batches for number {number}: {found[number].id}, {batch.id}"
-                )
-            found[number] = attrs.evolve(batch, positions=self.batches[number].positions)
-        return found
+    def _adopt(self, record: BatchRecord) -> bool:
+        """Home the items of ``record`` still in the list (and not homed yet) in it."""
+        slots: list[int | None] = []
+        for index, digest in enumerate(record.items):
+            slot = self._slot_of.get(digest)
+            if slot is not None and slot not in self._home:
+                self._home[slot] = (record.number, index)
+                slots.append(slot)
+            else:
+                slots.append(None)
+        self._batch_slots[record.number] = slots
+        return any(slot is not None for slot in slots)
 
-    def results(
-        self, started: Sequence[PlannedBatch], collected: Sequence[EmailResult | None]
-    ) -> list[EmailResult | None]:
-        """One result (or ``None``) per input search, from ``collected``: the results of the
-        ``started`` batches laid end to end. Each has its input position as ``index`` and
-        its own ``custom``."""
-        offsets: dict[int, int] = {}
-        offset = 0
-        for batch in started:
-            offsets[batch.number] = offset
-            offset += len(batch.searches)
-        size = self._size
-        out: list[EmailResult | None] = []
-        for position, (search, slot) in enumerate(zip(self.searches, self._owner, strict=True)):
-            number, within = divmod(slot, size)
-            base = offsets.get(number)
-            result = None if base is None else collected[base + within]
-            if result is not None and (result.index != position or result.custom != search.custom):
-                result = attrs.evolve(result, index=position, custom=search.custom)
-            out.append(result)
-        return out
+    def add(self, slots: Sequence[int]) -> list[PlannedBatch[T]]:
+        """Plan new batches for ``slots`` (distinct items), numbered after all others."""
+        added = []
+        for start in range(0, len(slots), self._size):
+            part = slots[start : start + self._size]
+            number = self._next
+            self._next += 1
+            for index, slot in enumerate(part):
+                self._home[slot] = (number, index)
+            self._batch_slots[number] = list(part)
+            added.append(
+                PlannedBatch(
+                    number,
+                    tuple(self.distinct[slot] for slot in part),
+                    tuple(self._digests[slot] for slot in part),
+                )
+            )
+        self.batches += added
+        return added
+
+    def retry(self, number: int, indexes: Iterable[int]) -> list[PlannedBatch[T]]:
+        """Plan again, in new batches, the items of batch ``number`` at ``indexes`` (which
+        came back without a result); those still homed there move to the new batches."""
+        slots = self._batch_slots.get(number, [])
+        moved = [
+            slot
+            for index in indexes
+            if 0 <= index < len(slots) and (slot := slots[index]) is not None
+        ]
+        for slot in moved:
+            del self._home[slot]
+        return self.add(moved)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def positions(self, number: int) -> tuple[int, ...]:
+        """The input positions batch ``number``'s results fill (duplicates included)."""
+        homed = {slot for slot in self._batch_slots.get(number, ()) if slot is not None}
+        return tuple(
+            p for p, slot in enumerate(self._owner) if slot in homed and self._at(slot, number)
+        )
+
+    def _at(self, slot: int, number: int) -> bool:
+        return self._home.get(slot, (None, 0))[0] == number
+
+    def owners(self, number: int) -> Mapping[int, list[int]]:
+        """Index in batch ``number`` -> the input positions its result fills."""
+        slots = self._batch_slots.get(number, [])
+        index_of = {
+            slot: index
+            for index, slot in enumerate(slots)
+            if slot is not None and self._at(slot, number)
+        }
+        owners: dict[int, list[int]] = {}
+        for position, slot in enumerate(self._owner):
+            index = index_of.get(slot)
+            if index is not None:
+                owners.setdefault(index, []).append(position)
+        return owners
+
+    def size_of(self, number: int) -> int:
+        """How many items batch ``number`` was sent with."""
+        return len(self._batch_slots.get(number, ()))
+
+    def kept(self, number: int) -> int:
+        """How many of batch ``number``'s items still serve the list."""
+        return sum(
+            slot is not None and self._at(slot, number) for slot in self._batch_slots[number]
+        )
+
+    def batch_items(self, number: int) -> list[T | None]:
+        """Batch ``number``'s items in the order sent (``None`` for one no longer listed)."""
+        return [
+            None if slot is None else self.distinct[slot]
+            for slot in self._batch_slots.get(number, ())
+        ]

@@ -29,6 +29,7 @@ __all__ = [
     "phone_single_body",
     "read_request",
     "start_request",
+    "to_addresses",
     "to_searches",
     "verify_bulk_body",
     "verify_single_body",
@@ -238,6 +239,14 @@ def _verification(item: str | Mapping[str, Any], where: str) -> dict[str, Any]:
     if item.get("custom") is not None:
         wire["custom"] = _custom(item["custom"], where)
     return wire
+
+
+def to_addresses(items: Iterable[str]) -> list[str]:
+    """Check every address to verify (stripped); the first bad one raises, naming its
+    position."""
+    if isinstance(items, str | bytes | Mapping):
+        raise TypeError("emails must be a sequence of addresses, not a single value")
+    return [_email(item, f"email {position}").strip() for position, item in enumerate(items)]
 
 
 def verify_bulk_body(

@@ -26,6 +26,7 @@ from .identity import email_identity, normalize_domain, search_identity
 from .mappings import EmailSearchDict, PhoneSearchDict, VerificationItemDict
 from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
 from .progress import JobProgress, Progress, SingleAnswer
+from .record import BatchRecord, RecordState
 from .verify import BulkVerification, EmailVerification, VerificationStats
 from .webhooks import (
     BulkPhoneSearchFinished,
@@ -42,6 +43,7 @@ from .webhooks import (
 
 __all__ = [
     "AccountInfo",
+    "BatchRecord",
     "BatchStats",
     "BatchStatus",
     "BulkJob",
@@ -67,6 +69,7 @@ __all__ = [
     "PhoneStats",
     "Progress",
     "Qualification",
+    "RecordState",
     "SingleAnswer",
     "SingleEmailResult",
     "SingleJob",

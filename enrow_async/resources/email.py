@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-import anyio
 import attrs
 
-from .._core.collect import Collector
+from .._core.collect import place_results
 from .._core.jobs import EMAIL_BULK, EMAIL_SINGLE, MAX_BATCH
-from .._core.plan import FindPlan
 from .._core.requests import check_timeout, to_searches
 from .._io.jobs import DEFAULT_TIMEOUT, JobRunner
 from .._io.waiting import JobProgressCallback, StartedCallback
-from ..errors import (
-    BatchErrors,
-    BatchTimeoutError,
-    EnrowError,
-    FindEmailsTimeoutError,
-    IncompleteResultsError,
-    OutcomeUnknownError,
-)
+from ..errors import FindEmailsTimeoutError, IncompleteResultsError
+from ..lists import GapReason, ListJob, ListKind, ListReport, Record
 from ..models import (
+    AccountInfo,
     BulkJob,
     BulkResults,
     Custom,
     EmailResult,
     EmailSearch,
     EmailSearchDict,
-    Progress,
     SingleEmailResult,
     SingleJob,
     StartedBatch,
+    search_identity,
 )
 from .base import BulkJobs, SingleJobs
 
@@ -94,12 +86,72 @@ class EmailSingle(SingleJobs[SingleEmailResult]):
 
 
 class EmailResource:
-    """``client.email``: ``bulk`` and ``single`` jobs, and ``find`` for whole lists."""
+    """``client.email``: ``bulk`` and ``single`` jobs, ``list_job`` and ``find`` for whole
+    lists."""
 
     def __init__(self, runner: JobRunner) -> None:
         self._runner = runner
         self.bulk = EmailBulk(runner, EMAIL_BULK)
         self.single = EmailSingle(runner, EMAIL_SINGLE)
+
+    def list_job(
+        self,
+        searches: Iterable[EmailSearch | EmailSearchDict],
+        *,
+        record: Record | None = None,
+        resend_unknown: bool = False,
+        resume: Iterable[StartedBatch] = (),
+        custom: Custom = None,
+        country_code: str | None = None,
+        retrieve_gender: bool = False,
+        batch_size: int = MAX_BATCH,
+    ) -> ListJob[EmailSearch, EmailResult, BulkResults]:
+        """A [ListJob][enrow_async.ListJob] over any number of searches, checked before
+        anything is sent: ``await job.estimate()``, then ``await job.run(...)``.
+
+        Identical searches ([search_identity][enrow_async.search_identity]) are sent, and
+        paid for, once; each copy gets the result with its own ``index`` (its input
+        position) and ``custom``. ``record`` keeps every start (see
+        [Record][enrow_async.Record]): a job over a record that already holds started
+        batches waits for them instead of paying again, even for an edited list. A batch
+        whose start got no answer is not sent again unless ``resend_unknown``.
+        """
+        checked = to_searches(searches)
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}, got {batch_size}")
+        runner = self._runner
+        options: dict[str, Any] = {"custom": custom, "country_code": country_code}
+        options["retrieve_gender"] = retrieve_gender
+        if checked:  # the options, checked before anything is sent
+            runner.body(EMAIL_BULK, checked[:1], **options)
+
+        async def start(items: Sequence[EmailSearch]) -> BulkJob:
+            body = runner.body(EMAIL_BULK, items, **options)
+            return await runner.send_body(EMAIL_BULK, body, BulkJob)
+
+        async def balance() -> float:
+            return (await runner.account(AccountInfo)).credits
+
+        kind = ListKind(
+            noun="search",
+            cost=1.0,
+            identity=search_identity,
+            start=start,
+            wait_many=self.bulk.wait_many,
+            place=lambda batch, items: place_results(batch.results, len(items)),
+            relabel=_relabel,
+            settled=_settled,
+            balance=balance,
+        )
+        return ListJob(
+            kind,
+            checked,
+            batch_size=batch_size,
+            settings=f"{country_code}|{retrieve_gender}",
+            record=record,
+            resend_unknown=resend_unknown,
+            resume=resume,
+        )
 
     async def find(
         self,
@@ -109,6 +161,9 @@ class EmailResource:
         on_progress: JobProgressCallback | None = None,
         on_started: StartedCallback | None = None,
         resume: Iterable[StartedBatch] = (),
+        record: Record | None = None,
+        retry_failed: bool = False,
+        max_credits: float | None = None,
         custom: Custom = None,
         country_code: str | None = None,
         retrieve_gender: bool = False,
@@ -116,14 +171,18 @@ class EmailResource:
     ) -> list[EmailResult]:
         """Find emails for any number of searches: one EmailResult per search, in input order.
 
-        Identical searches (``search_identity``) are sent, and paid for, once; each copy gets
-        the result with its own ``index`` and ``custom``. The distinct searches go in
-        batches of at most ``batch_size``, started one by one under the POST rate limit and
-        waited for on the shared scheduler. ``on_progress`` receives combined JobProgress
-        snapshots (``duplicates``: searches not sent). ``on_started`` (sync or async) gets
-        each StartedBatch as soon as its POST succeeds, before any wait: save it, and after
-        a crash pass the saved batches as ``resume`` with the same searches and options:
-        those are waited for, only the others are started.
+        The whole list is held in memory; for lists too large for that, or to stream the
+        results out as each batch finishes, drive ``client.email.list_job`` yourself.
+        Identical searches are sent, and paid for, once; each copy gets the result with its
+        own ``index`` and ``custom``. The distinct searches go in batches
+        of at most ``batch_size``, started one by one under the POST rate limit and waited
+        for on the shared scheduler. ``on_progress`` receives combined JobProgress
+        snapshots. ``on_started`` (sync or async) gets each StartedBatch as soon as its
+        POST succeeds: save it, and after a crash pass the saved batches as ``resume``
+        with the same searches and options (or keep a ``record``): those are waited for,
+        only the others are started. ``retry_failed`` sends once more, in new batches, the
+        searches whose batch failed or came back without them. ``max_credits`` caps the
+        credits reserved (SpendingRefusedError before any POST).
 
         If a start fails before any batch started (or was resumed), that error is raised as
         is. Otherwise nothing paid for is dropped: a failed start stops the starting, the
@@ -131,149 +190,85 @@ class EmailResource:
         IncompleteResultsError (FindEmailsTimeoutError at the deadline) with the results by
         input position, the started batches and the error that stopped the run.
         """
-        checked = to_searches(searches)
         seconds = check_timeout(timeout)
-        if not 1 <= batch_size <= MAX_BATCH:
-            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}, got {batch_size}")
         if on_started is not None and not callable(on_started):
             raise TypeError("on_started must be callable")
-        plan = FindPlan(checked, batch_size, f"{country_code}|{retrieve_gender}")
-        started = plan.resumed(resume)
-        if not checked:
+        job = self.list_job(
+            searches,
+            record=record,
+            resume=resume,
+            custom=custom,
+            country_code=country_code,
+            retrieve_gender=retrieve_gender,
+            batch_size=batch_size,
+        )
+        results: list[EmailResult | None] = [None] * len(job.items)
+        if not results:
             return []
-        options = {"custom": custom, "country_code": country_code}
-        bodies = {
-            batch.number: self._runner.body(
-                EMAIL_BULK, batch.searches, retrieve_gender=retrieve_gender, **options
-            )
-            for batch in plan.batches
-            if batch.number not in started
-        }
-        stopped_by: EnrowError | None = None
-        uncertain: tuple[int, ...] = ()
-        for number, body in bodies.items():
-            try:
-                job = await self._runner.send_body(EMAIL_BULK, body, BulkJob)
-            except EnrowError as exc:
-                if not started:
-                    raise
-                stopped_by = exc
-                if isinstance(exc, OutcomeUnknownError):  # it may exist, and be paid for
-                    uncertain = plan.batches[number].positions
-                break
-            planned = plan.batches[number]
-            batch = StartedBatch(
-                job.id,
-                number,
-                planned.key,
-                planned.positions,
-                job.credits_used,
-                job.estimated_duration,
-            )
-            started[number] = batch
-            if on_started is not None:
-                await _call(on_started, batch)
-        return await self._collect(plan, started, seconds, on_progress, stopped_by, uncertain)
 
-    async def _collect(
-        self,
-        plan: FindPlan,
-        started: Mapping[int, StartedBatch],
-        timeout: float | None,
-        on_progress: JobProgressCallback | None,
-        stopped_by: EnrowError | None,
-        uncertain: Sequence[int],
-    ) -> list[EmailResult]:
-        """Wait for the ``started`` batches; their results by input position, or the error
-        that says what is missing."""
-        batches = [started[number] for number in sorted(started)]
-        planned = [plan.batches[batch.number] for batch in batches]
-        collector = Collector(
-            [BulkJob(batch.id) for batch in batches],
-            [len(batch.searches) for batch in planned],
-            anyio.current_time(),
+        def keep(finished: Any) -> None:
+            for position, result in finished.results:
+                results[position] = result
+
+        report = await job.run(
+            timeout=seconds,
+            max_credits=max_credits,
+            on_batch=keep,
+            on_progress=on_progress,
+            on_started=on_started,
+            retry_failed=retry_failed,
         )
-        relay = None
-        if on_progress is not None:
-            callback = on_progress
+        if report.complete:
+            return results  # type: ignore[return-value]
+        raise _incomplete(report, results)
 
-            async def relay(progress: Progress) -> None:
-                combined = collector.combined(progress, anyio.current_time())
-                await _call(callback, attrs.evolve(combined, duplicates=plan.duplicates))
 
-        stream = self.bulk.wait_many(
-            [batch.id for batch in batches],
-            timeout=timeout,
-            on_progress=relay,
-            estimated_durations={
-                batch.id: batch.estimated_duration
-                for batch in batches
-                if batch.estimated_duration is not None
-            },
+def _relabel(result: EmailResult, position: int, search: EmailSearch) -> EmailResult:
+    if result.index == position and result.custom == search.custom:
+        return result
+    return attrs.evolve(result, index=position, custom=search.custom)
+
+
+def _settled(batch: BulkResults) -> tuple[float, float] | None:
+    cost = batch.stats.credits_cost
+    return None if cost is None else (cost.refunded, cost.final)
+
+
+def _incomplete(report: ListReport, results: list[EmailResult | None]) -> IncompleteResultsError:
+    """The error that says what is missing, with everything that arrived."""
+    failed = {
+        batch_id: detail
+        for gap in report.gaps
+        if (batch_id := gap.batch_id) is not None
+        and gap.reason in (GapReason.FAILED, GapReason.ERROR)
+        for detail in [gap.detail if gap.reason is GapReason.ERROR else "batch failed"]
+    }
+    fields: dict[str, Any] = {
+        "results": results,
+        "missing": report.missing,
+        "failed": failed,
+        "started": list(report.batches),
+        "unstarted": report.positions(GapReason.UNSENT),
+        "uncertain": report.positions(GapReason.UNKNOWN),
+        "stopped_by": report.stopped_by,
+    }
+    timed_out = report.timed_out
+    if timed_out is not None:
+        error: IncompleteResultsError = FindEmailsTimeoutError(
+            timed_out.timeout, timed_out.pending, timed_out.errors, **fields
         )
-        doubt = set(uncertain)
-        unstarted = [
-            p
-            for batch in plan.batches
-            if batch.number not in started
-            for p in batch.positions
-            if p not in doubt
-        ]
-        async with stream:
-            try:
-                try:
-                    async for result in stream:
-                        collector.add(result)
-                except BatchErrors as errors:
-                    collector.add_errors(errors)
-            except BatchTimeoutError as exc:
-                results = plan.results(planned, collector.results)
-                timed_out = FindEmailsTimeoutError(
-                    exc.timeout,
-                    exc.pending,
-                    exc.errors,
-                    results=results,
-                    missing=_missing(results),
-                    failed=collector.failed,
-                    started=batches,
-                    unstarted=unstarted,
-                    uncertain=uncertain,
-                    stopped_by=stopped_by,
-                )
-                timed_out.add_note(_started_note(batches))
-                raise timed_out from stopped_by
-            except EnrowError as exc:  # authentication, connection: the wait cannot go on
-                stopped_by = exc
-        results = plan.results(planned, collector.results)
-        missing = _missing(results)
-        if missing or collector.failed or stopped_by is not None:
-            error = IncompleteResultsError(
-                results,
-                missing,
-                collector.failed,
-                started=batches,
-                unstarted=unstarted,
-                uncertain=uncertain,
-                stopped_by=stopped_by,
-            )
-            error.add_note(_started_note(batches))
-            raise error from stopped_by
-        return results  # type: ignore[return-value]
-
-
-async def _call(callback: Callable[[Any], object], value: object) -> None:
-    outcome = callback(value)
-    if inspect.isawaitable(outcome):
-        await outcome
-
-
-def _missing(results: Sequence[EmailResult | None]) -> list[int]:
-    return [position for position, result in enumerate(results) if result is None]
+    else:
+        error = IncompleteResultsError(**fields)
+    error.add_note(_started_note(report.batches))
+    if report.stopped_by is not None:
+        error.__cause__ = report.stopped_by
+    return error
 
 
 def _started_note(batches: Sequence[StartedBatch]) -> str:
     ids = ", ".join(batch.id for batch in batches)
     return (
-        f"batches already started (and paid for): {ids}; wait for them (resume=error.started),"
-        " do not start them again"
+        f"batches already started (and paid for): {ids}; wait for them (resume=error.started,"
+        " or keep a record=), do not start them again; retry_failed=True sends again only"
+        " the searches of batches that failed"
     )

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from .._core.jobs import VERIFY_BULK, VERIFY_SINGLE
+import attrs
+
+from .._core.collect import place_verifications
+from .._core.jobs import MAX_BATCH, VERIFY_BULK, VERIFY_SINGLE
+from .._core.requests import to_addresses
 from .._io.jobs import JobRunner
+from ..lists import ListJob, ListKind, Record
 from ..models import (
+    AccountInfo,
     BulkJob,
     BulkVerification,
     Custom,
     EmailVerification,
     SingleJob,
     VerificationItemDict,
+    email_identity,
 )
 from .base import BulkJobs, SingleJobs
 
@@ -46,9 +53,70 @@ class VerifySingle(SingleJobs[EmailVerification]):
         )
 
 
+VERIFY_COST = 0.25
+"""Credits one verification reserves."""
+
+
 class VerifyResource:
-    """``client.verify``: ``bulk`` and ``single`` verifications."""
+    """``client.verify``: ``bulk`` and ``single`` verifications, ``list_job`` for lists."""
 
     def __init__(self, runner: JobRunner) -> None:
+        self._runner = runner
         self.bulk = VerifyBulk(runner, VERIFY_BULK)
         self.single = VerifySingle(runner, VERIFY_SINGLE)
+
+    def list_job(
+        self,
+        emails: Iterable[str],
+        *,
+        record: Record | None = None,
+        resend_unknown: bool = False,
+        batch_size: int = MAX_BATCH,
+    ) -> ListJob[str, EmailVerification, BulkVerification]:
+        """A [ListJob][enrow_async.ListJob] verifying any number of addresses, checked
+        before anything is sent. Identical addresses
+        ([email_identity][enrow_async.email_identity]) are verified, and paid for, once;
+        each result comes back at every input position that asked for it (its ``index``
+        is the API's own id of the check; ``custom`` is the job's and is cleared)."""
+        checked = to_addresses(emails)
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}, got {batch_size}")
+        runner = self._runner
+
+        async def start(items: Sequence[str]) -> BulkJob:
+            sent = [{"email": email, "custom": str(i)} for i, email in enumerate(items)]
+            return await runner.start(VERIFY_BULK, BulkJob, sent)
+
+        async def balance() -> float:
+            return (await runner.account(AccountInfo)).credits
+
+        kind = ListKind(
+            noun="address",
+            cost=VERIFY_COST,
+            identity=lambda email: (email_identity(email),),
+            start=start,
+            wait_many=self.bulk.wait_many,
+            place=lambda batch, items: place_verifications(
+                batch.results, [item or "" for item in items]
+            ),
+            relabel=_relabel,
+            settled=_settled,
+            balance=balance,
+        )
+        return ListJob(
+            kind,
+            checked,
+            batch_size=batch_size,
+            settings="verify",
+            record=record,
+            resend_unknown=resend_unknown,
+        )
+
+
+def _relabel(result: EmailVerification, position: int, email: str) -> EmailVerification:
+    return result if result.custom is None else attrs.evolve(result, custom=None)
+
+
+def _settled(batch: BulkVerification) -> tuple[float, float] | None:
+    cost = batch.stats.credits_cost
+    return None if cost is None else (0.0, cost)

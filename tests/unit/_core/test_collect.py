@@ -1,71 +1,71 @@
-"""find_emails' Collector: results back in input order; inconsistent answers are named."""
+"""A finished batch's results placed by index (inconsistencies named, never dropped) and
+the combined progress of many batches."""
 
 from __future__ import annotations
 
 import pytest
 
 from enrow_async import (
-    BatchStats,
     BatchStatus,
-    BulkJob,
-    BulkResults,
     EmailResult,
+    EmailVerification,
     Progress,
     Qualification,
 )
-from enrow_async._core.collect import Collector
-
-pytestmark = pytest.mark.anyio
+from enrow_async._core.collect import Combined, place_results, place_verifications
 
 
-def _batch(batch_id: str, indexes: list[int]) -> BulkResults:
-    results = tuple(EmailResult(i, Qualification.INVALID, custom=f"{batch_id}{i}") for i in indexes)
-    return BulkResults(
-        batch_id, BatchStatus.COMPLETED, BatchStats(len(indexes), len(indexes)), results
-    )
+def _results(indexes: list[int]) -> list[EmailResult]:
+    return [EmailResult(i, Qualification.INVALID, custom=f"r{i}") for i in indexes]
 
 
-async def test_results_are_renumbered_into_input_order() -> None:
-    collector = Collector([BulkJob("a"), BulkJob("b")], [2, 3], started=0.0)
-    collector.add(_batch("b", [2, 0, 1]))
-    collector.add(_batch("a", [1, 0]))
-    results = collector.results
-    assert not collector.failed
-    assert [r and r.index for r in results] == [0, 1, 2, 3, 4]
-    assert [r and r.custom for r in results] == ["a0", "a1", "b0", "b1", "b2"]
+def test_results_are_placed_by_their_index() -> None:
+    placed, problem = place_results(_results([2, 0, 1]), 3)
+    assert sorted(placed) == [0, 1, 2]
+    assert placed[2].custom == "r2"
+    assert problem == ""
 
 
-async def test_index_outside_the_batch_is_named_not_dropped() -> None:
-    collector = Collector([BulkJob("a"), BulkJob("b")], [2, 2], started=0.0)
-    collector.add(_batch("a", [0, 1]))
-    collector.add(_batch("b", [0, 1, 2, 7]))
-    assert collector.failed == {"b": "2 result(s) with an index outside 0-1: 2, 7"}
-    assert [r and r.custom for r in collector.results] == ["a0", "a1", "b0", "b1"]
+def test_an_index_outside_the_batch_is_named_not_placed() -> None:
+    placed, problem = place_results(_results([0, 5, 1]), 2)
+    assert sorted(placed) == [0, 1]
+    assert problem == "1 result(s) with an index outside 0-1: 5"
 
 
-async def test_repeated_index_leaves_a_gap_and_is_named() -> None:
-    collector = Collector([BulkJob("a")], [3], started=0.0)
-    collector.add(_batch("a", [0, 1, 1]))
-    assert [r is None for r in collector.results] == [False, False, True]
-    assert collector.failed == {"a": "index(es) given twice: 1"}
+def test_a_repeated_index_leaves_a_gap_and_is_named() -> None:
+    placed, problem = place_results(_results([0, 0, 2]), 3)
+    assert sorted(placed) == [2]  # which of the two is index 0 cannot be known
+    assert problem == "index(es) given twice: 0"
+
+
+def test_verifications_are_placed_by_custom_else_by_address() -> None:
+    results = [
+        EmailVerification("b@x.com", Qualification.VALID, "u1", custom="1"),
+        EmailVerification("A@X.com", Qualification.INVALID, "u2", custom=None),
+    ]
+    placed, problem = place_verifications(results, ["a@x.com", "b@x.com", "c@x.com"])
+    assert placed[0].index == "u2"
+    assert placed[1].index == "u1"
+    assert 2 not in placed
+    assert problem == ""
 
 
 def _running(batch_id: str, eta: float | None, taken_at: float) -> Progress:
     return Progress(batch_id, BatchStatus.ONGOING, 1, 4, eta=eta, taken_at=taken_at)
 
 
-async def test_the_job_eta_is_the_latest_batch_finish_counted_down() -> None:
-    collector = Collector([BulkJob("a"), BulkJob("b")], [4, 4], started=0.0)
-    assert collector.combined(_running("a", 30.0, 10.0), 10.0).eta is None  # b not seen yet
-    job = collector.combined(_running("b", 5.0, 20.0), 22.0)
+def test_the_job_eta_is_the_latest_batch_finish_counted_down() -> None:
+    combined = Combined({"a": 4, "b": 4}, started=0.0, duplicates=3)
+    assert combined.update(_running("a", 30.0, 10.0), 10.0).eta is None  # b not seen yet
+    job = combined.update(_running("b", 5.0, 20.0), 22.0)
     assert job.eta == pytest.approx(18.0)  # a finishes at 40: 18 s after 22
-    assert job.taken_at == 22.0
+    assert (job.taken_at, job.requested, job.duplicates) == (22.0, 8, 3)
     assert job.eta_at(30.0) == pytest.approx(10.0)
 
 
-async def test_the_job_eta_is_unknown_while_a_running_batch_has_none() -> None:
-    collector = Collector([BulkJob("a"), BulkJob("b")], [4, 4], started=0.0)
-    collector.combined(_running("a", 30.0, 10.0), 10.0)
-    assert collector.combined(_running("b", None, 12.0), 12.0).eta is None
+def test_the_job_eta_is_unknown_while_a_running_batch_has_none() -> None:
+    combined = Combined({"a": 4, "b": 4}, started=0.0)
+    combined.update(_running("a", 30.0, 10.0), 10.0)
+    assert combined.update(_running("b", None, 12.0), 12.0).eta is None
     done = Progress("b", BatchStatus.COMPLETED, 4, 4, eta=0.0, taken_at=15.0)
-    assert collector.combined(done, 15.0).eta == pytest.approx(25.0)
+    assert combined.update(done, 15.0).eta == pytest.approx(25.0)

@@ -1,15 +1,15 @@
-"""find_emails' plan: each distinct search in exactly one batch, stable keys, saved batches
-checked, and the way back to one result per input search."""
+"""A list job's plan: each distinct item in exactly one batch, stable keys, and what a
+record already started kept, whatever was edited around it."""
 
 from __future__ import annotations
 
-import attrs
-import pytest
+from collections.abc import Sequence
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enrow_async import EmailResult, EmailSearch, Qualification, StartedBatch, search_identity
-from enrow_async._core.plan import FindPlan
+from enrow_async import BatchRecord, EmailSearch, RecordState, search_identity
+from enrow_async._core.plan import ListPlan, batch_key
 
 # Few names and domains, so that lists hold duplicates (in case, spacing and URL form too).
 NAMES = st.sampled_from(["Jim Halpert", "JIM  halpert", "Pam Beesly", " pam beesly", "Oscar"])
@@ -19,13 +19,23 @@ SEARCHES = st.lists(
 )
 
 
-def _results_of(plan: FindPlan) -> list[EmailResult]:
-    """What the Collector would hold: each batch's results laid end to end, numbered in that
-    order, each carrying the custom of the search sent."""
-    sent = [search for batch in plan.batches for search in batch.searches]
+def plan_of(
+    searches: Sequence[EmailSearch], size: int, records: Sequence[BatchRecord] = (), **kw: bool
+) -> ListPlan[EmailSearch]:
+    return ListPlan(searches, search_identity, batch_size=size, settings="", records=records, **kw)
+
+
+def people(n: int, start: int = 0) -> list[EmailSearch]:
+    return [EmailSearch(f"Person {i}", f"co{i}.com") for i in range(start, start + n)]
+
+
+def started(
+    plan: ListPlan[EmailSearch], state: RecordState = RecordState.STARTED
+) -> list[BatchRecord]:
+    """What a run that started every batch of ``plan`` wrote last."""
     return [
-        EmailResult(i, Qualification.VALID, f"{search.fullname}@x", custom=search.custom)
-        for i, search in enumerate(sent)
+        BatchRecord(state, b.number, b.key, b.digests, batch_id=f"id-{b.number}")
+        for b in plan.batches
     ]
 
 
@@ -33,59 +43,98 @@ def _results_of(plan: FindPlan) -> list[EmailResult]:
 def test_every_distinct_search_is_sent_once_and_every_position_covered(
     searches: list[EmailSearch], size: int
 ) -> None:
-    plan = FindPlan(searches, size, "")
-    sent = [search for batch in plan.batches for search in batch.searches]
+    plan = plan_of(searches, size)
+    sent = [search for batch in plan.batches for search in batch.items]
     identities = [search_identity(s) for s in sent]
     assert len(set(identities)) == len(identities) == len({search_identity(s) for s in searches})
     assert plan.duplicates == len(searches) - len(sent)
-    assert all(1 <= len(batch.searches) <= size for batch in plan.batches)
-    assert [batch.number for batch in plan.batches] == list(range(len(plan.batches)))
-    covered = sorted(p for batch in plan.batches for p in batch.positions)
+    assert all(1 <= len(batch.items) <= size for batch in plan.batches)
+    covered = sorted(p for b in plan.batches for p in plan.positions(b.number))
     assert covered == list(range(len(searches)))
     for batch in plan.batches:
-        mine = {search_identity(s) for s in batch.searches}
-        assert {search_identity(searches[p]) for p in batch.positions} == mine
-
-
-@given(SEARCHES, st.integers(1, 7))
-def test_every_input_gets_its_search_result_with_its_own_index_and_custom(
-    searches: list[EmailSearch], size: int
-) -> None:
-    plan = FindPlan(searches, size, "")
-    results = plan.results(plan.batches, _results_of(plan))
-    assert len(results) == len(searches)
-    for position, (search, result) in enumerate(zip(searches, results, strict=True)):
-        assert result is not None
-        assert (result.index, result.custom) == (position, search.custom)
-        first = next(s for s in searches if search_identity(s) == search_identity(search))
-        assert result.email == f"{first.fullname}@x"
-
-
-def test_positions_of_batches_not_started_stay_empty() -> None:
-    searches = [EmailSearch(f"P {i}", "a.com") for i in range(5)] + [EmailSearch("p 0", "a.com")]
-    plan = FindPlan(searches, 2, "")
-    later = plan.batches[1:]  # batch 0 (P 0, P 1) never started
-    collected = _results_of(plan)[2:]
-    results = plan.results(later, collected)
-    assert [r is None for r in results] == [True, True, False, False, False, True]
-    assert results[4] == attrs.evolve(collected[2], index=4)
+        for index, positions in plan.owners(batch.number).items():
+            for position in positions:
+                assert search_identity(searches[position]) == search_identity(batch.items[index])
 
 
 def test_keys_depend_on_the_searches_and_the_settings_only() -> None:
-    searches = [EmailSearch(f"P {i}", "a.com", custom=i) for i in range(5)]
-    keys = [b.key for b in FindPlan(searches, 2, "fr|False").batches]
-    restyled = [attrs.evolve(s, fullname=s.fullname.upper(), custom=None) for s in searches]
-    assert [b.key for b in FindPlan(restyled, 2, "fr|False").batches] == keys
-    assert [b.key for b in FindPlan(searches, 2, "None|False").batches] != keys
-    assert len(set(keys)) == 3
+    searches = people(4)
+    restyled = [
+        EmailSearch(s.fullname.upper(), f"https://www.{s.company_domain}/") for s in searches
+    ]
+    keys = [b.key for b in plan_of(searches, 2).batches]
+    assert [b.key for b in plan_of(restyled, 2).batches] == keys
+    other = ListPlan(searches, search_identity, batch_size=2, settings="fr|False")
+    assert [b.key for b in other.batches] != keys
+    assert keys == [batch_key(b.digests) for b in plan_of(searches, 2).batches]
 
 
-def test_resumed_checks_and_fills_in_positions() -> None:
-    plan = FindPlan([EmailSearch(f"P {i}", "a.com") for i in range(5)], 2, "")
-    saved = StartedBatch("id-1", 1, plan.batches[1].key)
-    assert plan.resumed([saved, saved]) == {1: saved}
-    assert plan.resumed([saved])[1].positions == (2, 3)
-    with pytest.raises(ValueError, match="is not a batch of these searches"):
-        plan.resumed([StartedBatch("id-1", 2, plan.batches[1].key)])
-    with pytest.raises(TypeError, match="resume takes StartedBatch records"):
-        plan.resumed(["id-1"])  # type: ignore[list-item]
+@given(SEARCHES, SEARCHES, st.integers(1, 7))
+def test_a_recorded_start_is_never_planned_again_whatever_the_edit(
+    before: list[EmailSearch], after: list[EmailSearch], size: int
+) -> None:
+    first = plan_of(before, size)
+    second = plan_of(after, size, started(first))
+    recorded = {search_identity(s) for s in before}
+    again = [search_identity(s) for b in second.batches for s in b.items]
+    assert not recorded & set(again)
+    wanted = {search_identity(s) for s in after}
+    assert set(again) == wanted - recorded
+    covered = sorted(
+        p
+        for n in [*(r.number for r in second.started), *(b.number for b in second.batches)]
+        for p in second.positions(n)
+    )
+    assert covered == list(range(len(after)))
+    assert {b.number for b in second.batches}.isdisjoint(r.number for r in started(first))
+
+
+def test_an_edited_row_sends_only_that_row_and_names_the_batches_kept() -> None:
+    searches = people(10)
+    first = plan_of(searches, 5)
+    edited = [*searches[:7], EmailSearch("Someone Else", "co7.com"), *searches[8:]]
+    second = plan_of(edited, 5, started(first))
+    assert [list(b.items) for b in second.batches] == [[EmailSearch("Someone Else", "co7.com")]]
+    assert [r.number for r in second.started] == [0, 1]
+    assert [second.kept(r.number) for r in second.started] == [5, 4]
+    assert second.batches[0].number == 2
+    assert second.positions(1) == (5, 6, 8, 9)
+
+
+def test_a_started_batch_no_row_needs_is_unused() -> None:
+    first = plan_of(people(4), 2)
+    second = plan_of(people(2), 2, started(first))
+    assert [r.number for r in second.unused] == [1]
+    assert second.batches == []
+
+
+def test_unknown_starts_are_held_back_unless_resent() -> None:
+    first = plan_of(people(4), 2)
+    records = [started(first)[0], started(first, RecordState.UNKNOWN)[1]]
+    held = plan_of(people(4), 2, records)
+    assert held.batches == []
+    assert [r.number for r in held.uncertain] == [1]
+    assert held.positions(1) == (2, 3)
+    resent = plan_of(people(4), 2, records, resend_unknown=True)
+    assert [list(b.items) for b in resent.batches] == [people(2, 2)]
+
+
+def test_a_refusal_forgets_the_batch_and_a_posting_alone_is_in_doubt() -> None:
+    first = plan_of(people(4), 2)
+    posting, refused = (
+        started(first, state)[0] for state in (RecordState.POSTING, RecordState.REFUSED)
+    )
+    assert plan_of(people(4), 2, [posting, refused]).uncertain == []
+    assert [r.number for r in plan_of(people(4), 2, [posting]).uncertain] == [0]
+    done = started(first)[0]
+    assert [r.number for r in plan_of(people(4), 2, [posting, done]).started] == [0]
+
+
+def test_retry_moves_the_items_without_a_result_to_a_new_batch() -> None:
+    plan = plan_of(people(4), 2)
+    again = plan.retry(0, [1])
+    assert [list(b.items) for b in again] == [[people(4)[1]]]
+    assert again[0].number == 2
+    assert plan.positions(0) == (0,)
+    assert plan.positions(2) == (1,)
+    assert dict(plan.owners(2)) == {0: [1]}

@@ -23,7 +23,7 @@ ALL_DEFAULTS = [
 
 def test_all_is_sorted_and_complete() -> None:
     assert models.__all__ == sorted(models.__all__)
-    assert len(CLASSES) == 31
+    assert len(CLASSES) == 32
     assert set(models.__all__) <= set(enrow_async.__all__)
 
 

@@ -11,6 +11,7 @@ import anyio.lowlevel
 import pytest
 
 from enrow_async import (
+    APIError,
     AuthenticationError,
     BatchTimeoutError,
     EnrowClient,
@@ -18,6 +19,7 @@ from enrow_async import (
     IncompleteResultsError,
     InsufficientCreditsError,
     JobProgress,
+    SpendingRefusedError,
     StartedBatch,
     to_dict,
 )
@@ -142,12 +144,18 @@ async def test_a_timeout_keeps_what_arrived_by_position_and_resume_collects_the_
 async def test_a_refused_start_waits_for_the_started_batches_and_keeps_their_results(
     simulate: Simulate, connect: Connect
 ) -> None:
-    # Credits for two batches of 5: the third start is refused (402).
-    async with simulate(SimulatorConfig(credits=10, seed=2)) as sim, connect(sim) as client:
+    # The balance covers the list when the guard reads it, but another process spends
+    # 5 credits once the first batch starts: the third start is refused (402).
+    async with simulate(SimulatorConfig(credits=15, seed=2)) as sim, connect(sim) as client:
+
+        async def elsewhere(batch: StartedBatch) -> None:
+            if batch.number == 0:
+                await client.start_bulk_search(people(5))
+
         with pytest.raises(IncompleteResultsError) as info:
-            await client.find_emails(people(14), batch_size=5, timeout=20)
-        assert sim.stats.requests[POST] == 3
-        assert sim.stats.batches_created == 2
+            await client.find_emails(people(14), batch_size=5, timeout=20, on_started=elsewhere)
+        assert sim.stats.requests[POST] == 4
+        assert sim.stats.batches_created == 3
     error = info.value
     assert isinstance(error.stopped_by, InsufficientCreditsError)
     assert error.__cause__ is error.stopped_by
@@ -157,12 +165,32 @@ async def test_a_refused_start_waits_for_the_started_batches_and_keeps_their_res
     assert "stopped by InsufficientCreditsError" in str(error)
 
 
+async def test_a_balance_that_cannot_cover_the_list_is_refused_before_any_post(
+    simulate: Simulate, connect: Connect
+) -> None:
+    async with simulate(SimulatorConfig(credits=2)) as sim, connect(sim) as client:
+        with pytest.raises(SpendingRefusedError, match=r"reserve 3 credit.*has 2") as info:
+            await client.find_emails(people(3), timeout=20)
+        assert sim.stats.requests.get(POST, 0) == 0
+    assert info.value.credits == 3
+
+
+async def test_a_cap_below_the_cost_is_refused_before_any_post(
+    sim: EnrowSimulator, client: EnrowClient
+) -> None:
+    with pytest.raises(SpendingRefusedError, match="above the cap of 2"):
+        await client.email.find(people(3), max_credits=2, timeout=20)
+    assert sim.stats.requests.get(POST, 0) == 0
+
+
 async def test_a_refused_first_start_is_raised_as_it_is(
     simulate: Simulate, connect: Connect
 ) -> None:
-    async with simulate(SimulatorConfig(credits=0)) as sim, connect(sim) as client:
-        with pytest.raises(InsufficientCreditsError):
+    async with simulate(SimulatorConfig(seed=1)) as sim, connect(sim) as client:
+        sim.inject("echo_key", path="/email/find/bulk", method="POST")  # a 400: refused
+        with pytest.raises(APIError) as info:
             await client.find_emails(people(3), timeout=20)
+        assert info.value.status == 400
 
 
 # -- on_started and resume -------------------------------------------------------------------

@@ -1,0 +1,28 @@
+"""Lists of any size, run resumably: the engine every front-end drives (``ListJob``) and
+the record it keeps of every start (``Record``, ``MemoryRecord``, ``JournalFile``)."""
+
+from .engine import (
+    BatchMatch,
+    Estimate,
+    FinishedBatch,
+    Gap,
+    GapReason,
+    ListJob,
+    ListKind,
+    ListReport,
+)
+from .record import JournalFile, MemoryRecord, Record
+
+__all__ = [
+    "BatchMatch",
+    "Estimate",
+    "FinishedBatch",
+    "Gap",
+    "GapReason",
+    "JournalFile",
+    "ListJob",
+    "ListKind",
+    "ListReport",
+    "MemoryRecord",
+    "Record",
+]
