@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from ..models import BatchRecord, RecordState
+from ..models import BatchRecord, RecordState, latest_records
 
 __all__ = ["ListPlan", "PlannedBatch", "batch_key", "item_digest"]
 
@@ -47,21 +47,6 @@ class PlannedBatch(Generic[T]):
     @property
     def key(self) -> str:
         return batch_key(self.digests)
-
-
-def latest(records: Iterable[BatchRecord]) -> dict[int, BatchRecord]:
-    """The last word on each batch number; a refusal forgets the batch (nothing exists)."""
-    last: dict[int, BatchRecord] = {}
-    for record in records:
-        if record.state is RecordState.REFUSED:
-            last.pop(record.number, None)
-        elif not (
-            record.state is RecordState.POSTING
-            and record.number in last
-            and last[record.number].state is RecordState.STARTED
-        ):
-            last[record.number] = record
-    return last
 
 
 class ListPlan(Generic[T]):
@@ -106,7 +91,7 @@ class ListPlan(Generic[T]):
         self._settings = settings
         self._home: dict[int, tuple[int, int]] = {}  # slot -> (batch number, index in it)
         self._batch_slots: dict[int, list[int | None]] = {}  # number -> slot at each index
-        recorded = latest(records)
+        recorded = latest_records(records)
         self.started: list[BatchRecord] = []
         self.uncertain: list[BatchRecord] = []
         self.unused: list[BatchRecord] = []

@@ -413,8 +413,9 @@ class _Run(Generic[T, R, B]):
     # -- starting -------------------------------------------------------------------------
 
     async def start_all(self, batches: Sequence[PlannedBatch[T]]) -> None:
-        """Start ``batches`` one by one; the first failure stops the starting (an outage
-        or a refusal is no reason to post more), and the rest are left unsent."""
+        """Start ``batches`` one by one. A start without a clear answer is recorded as
+        unknown and the next goes on (it is never re-sent unasked, so it costs nothing
+        more); a refusal stops the starting (it would repeat), and the rest stay unsent."""
         for done, batch in enumerate(batches):
             if self.stopped_by is not None:
                 for rest in batches[done:]:
@@ -424,7 +425,6 @@ class _Run(Generic[T, R, B]):
             try:
                 await self._shield(functools.partial(self._start, batch))
             except OutcomeUnknownError as exc:
-                self.stopped_by = exc
                 self._gap(GapReason.UNKNOWN, batch.number, None, str(exc))
             except EnrowError as exc:
                 if not self.started:

@@ -26,7 +26,7 @@ from .identity import email_identity, normalize_domain, search_identity
 from .mappings import EmailSearchDict, PhoneSearchDict, VerificationItemDict
 from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
 from .progress import JobProgress, Progress, SingleAnswer
-from .record import BatchRecord, RecordState
+from .record import BatchRecord, RecordState, latest_records
 from .verify import BulkVerification, EmailVerification, VerificationStats
 from .webhooks import (
     BulkPhoneSearchFinished,
@@ -84,6 +84,7 @@ __all__ = [
     "WebhookPhoneResult",
     "WebhookSearchResult",
     "email_identity",
+    "latest_records",
     "normalize_domain",
     "search_identity",
     "to_dict",

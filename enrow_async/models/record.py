@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import attrs
 
-__all__ = ["BatchRecord", "RecordState"]
+__all__ = ["BatchRecord", "RecordState", "latest_records"]
 
 
 class RecordState(enum.Enum):
@@ -46,3 +47,19 @@ class BatchRecord:
     @property
     def size(self) -> int:
         return len(self.items)
+
+
+def latest_records(records: Iterable[BatchRecord]) -> dict[int, BatchRecord]:
+    """The last word on each batch number of a record; a refusal forgets the batch
+    (nothing was created), and a ``posting`` never hides an earlier ``started``."""
+    last: dict[int, BatchRecord] = {}
+    for record in records:
+        if record.state is RecordState.REFUSED:
+            last.pop(record.number, None)
+        elif not (
+            record.state is RecordState.POSTING
+            and record.number in last
+            and last[record.number].state is RecordState.STARTED
+        ):
+            last[record.number] = record
+    return last

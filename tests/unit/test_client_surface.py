@@ -106,6 +106,7 @@ EXPECTED = [
     "WebhookSource",
     "__version__",
     "email_identity",
+    "latest_records",
     "normalize_domain",
     "parse_webhook",
     "search_identity",
