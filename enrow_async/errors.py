@@ -39,7 +39,7 @@ No exception text ever contains the API key.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 if TYPE_CHECKING:
     from .models import EmailResult, Progress, StartedBatch
@@ -370,11 +370,15 @@ class FindEmailsTimeoutError(BatchTimeoutError, IncompleteResultsError):
 
 class SpendingRefusedError(EnrowError):
     """A list job's cost guard refused to spend, before any POST: the credits to reserve
-    (``credits``) exceed the cap or the balance, or the confirmation said no."""
+    (``credits``) exceed the cap (``reason`` ``"cap"``) or the balance (``"balance"``), or
+    the confirmation said no (``"not_confirmed"``)."""
 
-    def __init__(self, message: str, credits: float) -> None:
+    def __init__(
+        self, message: str, credits: float, reason: Literal["cap", "balance", "not_confirmed"]
+    ) -> None:
         super().__init__(message)
         self.credits = credits
+        self.reason = reason
 
 
 class RecordError(EnrowError):

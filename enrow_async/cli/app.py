@@ -150,6 +150,12 @@ def _add_journal(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send again the batches the journal marks as unknown (they may be charged twice)",
     )
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="send once more, in new batches, the rows whose batch failed or came back"
+        " without them (they are charged again; default: written as failed)",
+    )
 
 
 def _add_encoding(p: argparse.ArgumentParser) -> None:
@@ -373,6 +379,7 @@ def _command(
             country_code=args.country_code,
             gender=args.gender,
             resend_unknown=args.resend_unknown,
+            retry_failed=args.retry_failed,
             wait=waiting,
             sandbox=args.sandbox,
             guard=_guard(args),
@@ -396,6 +403,7 @@ def _command(
             wait=waiting,
             journal=args.journal,
             resend_unknown=args.resend_unknown,
+            retry_failed=args.retry_failed,
             sandbox=args.sandbox,
             guard=_guard(args),
             email_column=args.email_column,

@@ -1,29 +1,23 @@
 """``enrow-async find``: a CSV of people in, the same CSV with their emails out.
 
-Identical searches (``search_identity``: case, spacing and domain forms aside) are sent once
-and every row that asked for one gets its result. The cost guard shows the plan and may
-refuse before the first POST (``guard``). Distinct searches are split into batches,
-each recorded in the journal before and after its POST, then waited for together on the
-client's shared scheduler. Rows that could not be searched are written too, with a
-qualification saying why (``skipped``, ``unknown``, ``failed``, ``error``, ``pending``), so
-the output always has every input row, in order.
-
-A POST whose outcome is unknown (no clear answer) marks its searches ``unknown`` and the
-run goes on: every batch that did start is waited for and written, then the run exits 1
-saying how to send the unknown ones again. A run without ``--journal`` that leaves
-something to resume saves its journal beside the output, so the hint it prints works.
+A front-end on the library's list job (``client.email.list_job``): it reads the table,
+maps the columns, shows the plan and the guard, and writes every input row, in order,
+with the found cells. Identical searches are sent once and every row that asked for one
+gets its result. Rows that could not be searched are written too, with a qualification
+saying why (``skipped``, ``unknown``, ``failed``, ``error``, ``pending``, ``unsent``), and
+the run exits 1 saying how to go on without paying twice. A run without ``--journal``
+that leaves something to resume saves its journal beside the output, so the hint it
+prints works.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
 
-from enrow_async import BulkResults, EmailSearch, search_identity
+from enrow_async import EmailResult, EmailSearch, FinishedBatch, ListReport
 
 from .connect import Connect
 from .csvio import (
@@ -38,15 +32,14 @@ from .csvio import (
     write_xlsx,
 )
 from .errors import CliError
-from .guard import Guard, Plan, check_plan
-from .inputs import describe, find_columns, first_of_each, searches_of
+from .guard import Guard
+from .inputs import describe, find_columns, searches_of
 from .interrupt import Interrupt
-from .journal import Entry, fingerprint
-from .progress import Starting, show_progress
-from .records import FOUND_COLUMNS, added_columns, credits_text, found_cells
-from .resume import RunFiles, hints, incomplete, mark_missing, open_journal, start_recorded
+from .job import run_job
+from .records import FOUND_COLUMNS, added_columns, credits_line, credits_text, found_cells
+from .resume import RunFiles, incomplete, open_record
 from .streams import Streams
-from .waiting import Waited, WaitOptions, wait_batches
+from .waiting import WaitOptions
 
 __all__ = ["FindOptions", "find"]
 
@@ -67,6 +60,7 @@ class FindOptions:
     """Columns named on the command line, by role (``domain`` -> ``Website URL``)."""
     encoding: str | None = None
     format: str | None = None
+    retry_failed: bool = False
 
     @property
     def files(self) -> RunFiles:
@@ -74,74 +68,52 @@ class FindOptions:
 
 
 class _Cells:
-    """FOUND_COLUMNS cells for each distinct search, by position, filled batch by batch as
-    the results arrive (the results themselves are not kept)."""
+    """The FOUND_COLUMNS cells of every row, filled batch by batch as results arrive (the
+    results themselves are not kept), and a few found ones for the summary."""
 
-    def __init__(self, entries: Sequence[Entry], count: int) -> None:
-        self.cells = [found_cells(None, "error")] * count
-        self._entries = {e.batch_id: e for e in entries if e.batch_id}
+    def __init__(self, count: int, rows: Sequence[int], searches: Sequence[EmailSearch]) -> None:
+        self.cells = [found_cells(None, "skipped")] * count
+        self.shown: list[list[str]] = []
+        self._rows = rows
+        self._searches = searches
 
-    def add(self, batch: BulkResults) -> None:
-        entry = self._entries[batch.id]
-        for result in batch.results:
-            if 0 <= result.index < entry.size:
-                self.cells[entry.offset + result.index] = found_cells(result)
+    def add(self, finished: FinishedBatch[EmailResult]) -> None:
+        for position, result in finished.results:
+            cells = self.cells[self._rows[position]] = found_cells(result)
+            if cells[1] == "valid" and len(self.shown) < 5:
+                search = self._searches[position]
+                company = search.company_domain or search.company_name or ""
+                self.shown.append([_clip(search.fullname), _clip(company), _clip(cells[0])])
 
-    def finish(self, unknown: Sequence[Entry], waited: Waited[BulkResults]) -> list[list[str]]:
-        """Mark the ranges without results: their problem, or ``unknown``."""
-        mark_missing(
-            self.cells, self._entries, unknown, waited.problems, lambda why: found_cells(None, why)
-        )
-        return self.cells
-
-
-def credits_line(entries: Sequence[Entry], results: Mapping[str, BulkResults]) -> str:
-    """Credits reserved when the batches started, refunded and kept once they ended."""
-    reserved = sum(e.credits_used if e.credits_used is not None else e.size for e in entries)
-    estimated = any(e.credits_used is None for e in entries)
-    settled = [results[e.batch_id] for e in entries if e.batch_id and e.batch_id in results]
-    costs = [b.stats.credits_cost for b in settled if b.stats.credits_cost is not None]
-    refunded = sum(c.refunded for c in costs)
-    final = sum(c.final for c in costs)
-    text = f"credits: {'~' if estimated else ''}{credits_text(reserved)} reserved"
-    if len(costs) == len(entries):
-        return f"{text}, {credits_text(refunded)} refunded, {credits_text(final)} final"
-    so_far = f", {credits_text(refunded)} refunded so far" if costs else ""
-    left = len(entries) - len(costs)
-    return f"{text}{so_far}; {left} batch(es) not settled yet (refunds come when they end)"
+    def finish(self, report: ListReport) -> None:
+        """Mark the rows without a result with why."""
+        for gap in report.gaps:
+            missing = found_cells(None, gap.reason.value)
+            for position in gap.positions:
+                self.cells[self._rows[position]] = missing
 
 
 def _summary(
-    table: Table,
-    row_cells: Sequence[tuple[EmailSearch, Sequence[str]]],
-    distinct: int,
-    entries: Sequence[Entry],
-    results: Mapping[str, BulkResults],
-    output: Path,
-    streams: Streams,
+    table: Table, cells: _Cells, report: ListReport, output: Path, streams: Streams
 ) -> None:
-    found = [(s, c) for s, c in row_cells if c[1] == "valid"]
-    searched = len(row_cells)
+    searched = report.rows
+    found = sum(row[1] == "valid" for row in cells.cells)
     skipped = len(table.rows) - searched
-    share = f" ({100 * len(found) // searched}%)" if searched else ""
+    share = f" ({100 * found // searched}%)" if searched else ""
     streams.say(
-        f"searched {searched} row(s) ({distinct} distinct searches) in {len(entries)}"
-        f" batch(es): {len(found)} email(s) found{share}"
+        f"searched {searched} row(s) ({report.distinct} distinct searches) in"
+        f" {len(report.batches)} batch(es): {found} email(s) found{share}"
         + (f", {skipped} row(s) skipped" if skipped else "")
     )
-    if searched > distinct:
+    if report.duplicates:
         streams.say(
-            f"duplicates: {searched - distinct} row(s) got the result of an identical search"
-            f" sent once: {searched - distinct} credit(s) saved"
+            f"duplicates: {report.duplicates} row(s) got the result of an identical search"
+            f" sent once: {credits_text(report.saved)} credit(s) saved"
         )
-    streams.say(credits_line(entries, results))
+    streams.say(credits_line(report, refunds=True))
     streams.say(f"output: {output}")
-    if found:
-        shown = [["name", "company", "email"]]
-        shown += [
-            [_clip(s.fullname), _clip(s.company_domain or s.company_name or ""), _clip(c[0])]
-            for s, c in found[:5]
-        ]
+    if cells.shown:
+        shown = [["name", "company", "email"], *cells.shown]
         widths = [max(len(row[i]) for row in shown) for i in range(3)]
         streams.say()
         for row in shown:
@@ -150,22 +122,19 @@ def _summary(
 
 
 def _write(
-    output: Path, fmt: str, table: Table, by_row: Mapping[int, Sequence[str]], streams: Streams
+    output: Path, fmt: str, table: Table, cells: Sequence[Sequence[str]], streams: Streams
 ) -> None:
     """Every input row, in order, its cells as read, then the found cells: neutralised
     against formulas in csv and xlsx, raw in jsonl."""
-    skip = found_cells(None, "skipped")
     header = [*table.header, *added_columns(table.header, FOUND_COLUMNS)]
     if fmt == "jsonl":
         records = (
-            dict(zip(header, [*row, *by_row.get(number, skip)], strict=True))
-            for number, row in enumerate(table.rows)
+            dict(zip(header, [*row, *added], strict=True))
+            for row, added in zip(table.rows, cells, strict=True)
         )
         write_jsonl(output, records, stdout=streams.out)
         return
-    rows = (
-        [*row, *map(neutralise, by_row.get(number, skip))] for number, row in enumerate(table.rows)
-    )
+    rows = ([*row, *map(neutralise, added)] for row, added in zip(table.rows, cells, strict=True))
     if fmt == "xlsx":
         write_xlsx(output, header, rows, stdout=streams.out)
     else:
@@ -187,69 +156,39 @@ async def find(
     for line in describe(table, columns):
         streams.say(line)
     searches, rows = searches_of(table, columns)
-    distinct, slots = first_of_each(searches, search_identity)
     check_writable(options.output)
-    journal = open_journal(fingerprint, options.journal, distinct, options.files, interrupt)
+    run = await open_record(options.journal, options.files)
     skipped = len(table.rows) - len(searches)
     if skipped:
         streams.note(
             f"{skipped} row(s) without a name or a company are not sent (qualification skipped)"
         )
-    if journal.started:
-        streams.note(
-            f"resuming: {len(journal.started)} batch(es) already started, from {journal.path}"
-        )
-    todo = journal.todo(len(distinct), options.batch_size, resend_unknown=options.resend_unknown)
-    plan = Plan(
-        rows=len(table.rows),
-        sendable=len(searches),
-        distinct=len(distinct),
-        todo=sum(size for _, size in todo),
-        batches=len(todo),
-        credits=sum(size for _, size in todo),  # 1 credit per search, reserved at the start
-    )
+    cells = _Cells(len(table.rows), rows, searches)
     async with connect() as client:
-        if not await check_plan(plan, options.guard, client, streams):
-            return 0
-        starting = Starting(len(todo))
-        shown = (
-            show_progress(
-                starting, stream=streams.err, every=options.wait.progress_every, label="starting"
-            )
-            if len(todo) > 1
-            else contextlib.nullcontext()
+        job = client.email.list_job(
+            searches,
+            record=run.record,
+            resend_unknown=options.resend_unknown,
+            country_code=options.country_code,
+            retrieve_gender=options.gender,
+            batch_size=options.batch_size,
         )
-        async with shown:
-            for offset, size in todo:
-                part = distinct[offset : offset + size]
-                start = functools.partial(
-                    client.start_bulk_search,
-                    part,
-                    country_code=options.country_code,
-                    retrieve_gender=options.gender,
-                )
-                await start_recorded(journal, interrupt, offset, part, start)
-                starting.started += 1
-        entries = journal.started
-        sizes = {e.batch_id: e.size for e in entries if e.batch_id}
-        filled = _Cells(entries, len(distinct))
-        waited = await wait_batches(
-            client.email.bulk.wait_many,
-            sizes,
-            hints(entries),
-            options.wait,
-            streams,
-            on_batch=filled.add,
+        report = await run_job(
+            job,
+            run,
+            rows=len(table.rows),
+            guard=options.guard,
+            wait=options.wait,
+            retry_failed=options.retry_failed,
+            streams=streams,
+            interrupt=interrupt,
+            on_batch=cells.add,
         )
-    unknown = journal.unknown
-    cells = filled.finish(unknown, waited)
-    by_row = {row: cells[slot] for row, slot in zip(rows, slots, strict=True)}
-    _write(options.output, fmt, table, by_row, streams)
-    row_cells = [(s, cells[slot]) for s, slot in zip(searches, slots, strict=True)]
-    _summary(table, row_cells, len(distinct), entries, waited.batches, options.output, streams)
-    if waited.problems or unknown:
-        raise CliError(incomplete(waited.problems, unknown, journal, options.files))
-    lacking = sum(cells[slot][1] == "error" for slot in slots)
-    if lacking:  # a row with no result never passes as done
-        raise CliError(f"{lacking} row(s) have no result (written with qualification 'error')")
+    if report is None:
+        return 0
+    cells.finish(report)
+    _write(options.output, fmt, table, cells.cells, streams)
+    _summary(table, cells, report, options.output, streams)
+    if not report.complete:
+        raise CliError(incomplete(report, run))
     return 0

@@ -1,14 +1,16 @@
-"""The cost guard of ``find`` and ``verify``: the plan shown before anything is paid for.
+"""The cost guard of ``find`` and ``verify``, as the command line shows it.
 
-Before its first POST a command prints its ``Plan`` (rows, distinct searches, batches,
-the credits those batches reserve up front, the balance the API reports) on stderr, then:
+The library's [ListJob][enrow_async.ListJob] estimates and guards; this module prints its
+[Estimate][enrow_async.Estimate] as the plan (rows, distinct searches, batches already
+started, the credits the new batches reserve, the balance) on stderr before the first
+POST, and turns the user's options into the guard's:
 
-- refuses (exit 2) when the credits exceed ``--max-credits``;
-- refuses (exit 1) when the balance cannot cover them;
-- with ``--dry-run``, stops there: nothing is sent;
-- on a terminal (stdin and stderr both are), above ``--ask-above`` credits, asks before
-  spending unless ``--yes`` is given (anything but ``y``/``yes`` sends nothing); a
-  ``--sandbox`` run spends no credits and never asks.
+- ``--max-credits``: the job's cap (refused with exit 2);
+- a balance that cannot cover the credits: refused with exit 1;
+- ``--dry-run``: the plan alone, nothing sent;
+- on a terminal (stdin and stderr both are), above ``--ask-above`` credits, the job's
+  confirmation asks before spending unless ``--yes`` is given (anything but ``y``/``yes``
+  sends nothing); a ``--sandbox`` run spends no credits and never asks.
 
 A run that is not interactive (a script, a pipe, cron) never asks: it goes ahead when the
 credits are within the balance and ``--max-credits``, and refuses otherwise.
@@ -18,13 +20,13 @@ from __future__ import annotations
 
 import attrs
 
-from enrow_async import EnrowClient
+from enrow_async import Estimate, SpendingRefusedError
 
 from .errors import CliError
 from .records import credits_text
 from .streams import Streams
 
-__all__ = ["ASK_ABOVE", "Guard", "Plan", "check_plan"]
+__all__ = ["ASK_ABOVE", "Guard", "plan_lines", "refusal"]
 
 ASK_ABOVE = 100.0
 """Credits above which an interactive run asks before spending (``--ask-above``)."""
@@ -39,67 +41,57 @@ class Guard:
     yes: bool = False
     ask_above: float = ASK_ABOVE
 
+    def confirmed(self, estimate: Estimate, streams: Streams) -> bool:
+        """Whether to go ahead: a person at a terminal is asked above ``ask_above``."""
+        if self.yes or not streams.interactive() or estimate.credits <= self.ask_above:
+            return True
+        cost = credits_text(estimate.credits)
+        print(f"reserve {cost} credit(s) now? [y/N] ", end="", file=streams.err, flush=True)
+        return streams.inp.readline().strip().casefold() in ("y", "yes")
 
-@attrs.frozen
-class Plan:
-    """What a run is about to do, in the words of its summary."""
 
-    rows: int
-    """Input rows (data lines)."""
-    sendable: int
-    """Rows that can be sent (with a name and a company, or a valid address)."""
-    distinct: int
-    """Distinct searches among them: each is sent once."""
-    todo: int
-    """Distinct searches this run sends (fewer when a journal says some were started)."""
-    batches: int
-    """Batches this run starts."""
-    credits: float
-    """Credits those batches reserve when they start (misses are refunded later)."""
-    noun: str = "search"
-
-    def lines(self, balance: float | None) -> list[str]:
-        dupes = self.sendable - self.distinct
-        text = [
-            f"plan: {self.rows} row(s), {self.sendable} to send, {self.distinct} distinct"
-            f" {self.noun}(es)" + (f" ({dupes} duplicate(s) sent once)" if dupes else "")
-        ]
-        if self.todo != self.distinct:
-            text.append(f"plan: {self.distinct - self.todo} already started (journal)")
+def plan_lines(estimate: Estimate, rows: int) -> list[str]:
+    """The plan of a run over a table of ``rows`` data lines, in the words of its summary."""
+    noun = estimate.noun
+    dupes = estimate.duplicates
+    text = [
+        f"plan: {rows} row(s), {estimate.rows} to send, {estimate.distinct} distinct"
+        f" {noun}(es)" + (f" ({dupes} duplicate(s) sent once)" if dupes else "")
+    ]
+    if estimate.started:
+        kept = sum(match.kept for match in estimate.started)
         text.append(
-            f"plan: {self.batches} batch(es) to start, reserving {credits_text(self.credits)}"
-            " credit(s) up front"
-            + ("; misses are refunded when a batch ends" if self.noun == "search" else "")
+            f"plan: {kept} already started in {len(estimate.started)} batch(es) (journal):"
+            " waited for, not paid again"
         )
-        if balance is not None:
-            text.append(f"plan: account balance {credits_text(balance)} credit(s)")
-        return text
+    changed = [match for match in estimate.started if match.kept < match.size]
+    if changed or estimate.unused:
+        text.append(
+            f"plan: {len(changed) + len(estimate.unused)} started batch(es) hold {noun}(es)"
+            " no longer in the list (already paid; their results for those are not written)"
+        )
+    if estimate.uncertain:
+        text.append(
+            f"plan: {estimate.uncertain} {noun}(es) whose start had no answer are not sent"
+            " again (--resend-unknown)"
+        )
+    text.append(
+        f"plan: {estimate.batches} batch(es) to start, reserving"
+        f" {credits_text(estimate.credits)} credit(s) up front"
+        + ("; misses are refunded when a batch ends" if noun == "search" else "")
+    )
+    if estimate.balance is not None:
+        text.append(f"plan: account balance {credits_text(estimate.balance)} credit(s)")
+    return text
 
 
-async def check_plan(plan: Plan, guard: Guard, client: EnrowClient, streams: Streams) -> bool:
-    """Show ``plan`` and apply ``guard``; False for a dry run (send nothing), CliError for a
-    refusal, True to go ahead."""
-    balance = (await client.account.info()).credits if plan.batches else None
-    for line in plan.lines(balance):
-        streams.say(line)
-    cost = credits_text(plan.credits)
-    if guard.max_credits is not None and plan.credits > guard.max_credits:
-        raise CliError(
-            f"this run would reserve {cost} credit(s), above --max-credits"
-            f" {credits_text(guard.max_credits)}; nothing was sent",
+def refusal(error: SpendingRefusedError, guard: Guard) -> CliError:
+    """The guard's refusal as the command line says it: over ``--max-credits`` is a usage
+    limit (exit 2), anything else (the balance, no confirmation) exit 1."""
+    if error.reason == "cap" and guard.max_credits is not None:
+        return CliError(
+            f"this run would reserve {credits_text(error.credits)} credit(s), above"
+            f" --max-credits {credits_text(guard.max_credits)}; nothing was sent",
             2,
         )
-    if balance is not None and plan.credits > balance:
-        raise CliError(
-            f"this run would reserve {cost} credit(s) but the account has"
-            f" {credits_text(balance)}; nothing was sent",
-        )
-    if guard.dry_run:
-        streams.say("dry run: nothing was sent")
-        return False
-    if plan.credits > guard.ask_above and not guard.yes and streams.interactive():
-        print(f"reserve {cost} credit(s) now? [y/N] ", end="", file=streams.err, flush=True)
-        answer = streams.inp.readline().strip().casefold()
-        if answer not in ("y", "yes"):
-            raise CliError("not confirmed; nothing was sent", 1)
-    return True
+    return CliError(str(error), 1)

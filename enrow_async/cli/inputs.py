@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
 import attrs
 
@@ -21,7 +21,6 @@ from .csvio import Table, parse_table, read_text
 from .errors import CliError
 
 __all__ = [
-    "first_of_each",
     "ROLES",
     "Columns",
     "EmailList",
@@ -290,20 +289,3 @@ def read_emails(
 
 def is_email(text: str) -> bool:
     return bool(_EMAIL.fullmatch(text))
-
-
-T = TypeVar("T")
-
-
-def first_of_each(items: Iterable[T], key: Callable[[T], Hashable]) -> tuple[list[T], list[int]]:
-    """The first item of each ``key`` (in order), and for every item the position of its
-    first among them: what is sent once, and where each row finds its result."""
-    first: dict[Hashable, int] = {}
-    distinct: list[T] = []
-    slots: list[int] = []
-    for item in items:
-        slot = first.setdefault(key(item), len(distinct))
-        if slot == len(distinct):
-            distinct.append(item)
-        slots.append(slot)
-    return distinct, slots

@@ -20,15 +20,18 @@ from typing import Protocol, TextIO
 
 import anyio
 
-from enrow_async import Progress
+from enrow_async import JobProgress, Progress
 
-__all__ = ["Phase", "Starting", "Tracker", "show_progress"]
+__all__ = ["JobTracker", "Phase", "Tracker", "show_progress"]
 
 
 class Phase(Protocol):
-    """What the progress display renders."""
+    """What the progress display renders; ``said`` holds lines to print once."""
 
-    unit: str
+    said: list[str]
+
+    @property
+    def unit(self) -> str: ...
 
     @property
     def total(self) -> int: ...
@@ -41,28 +44,69 @@ class Phase(Protocol):
     def line(self) -> str: ...
 
 
-class Starting:
-    """Batches started so far, out of how many."""
+class JobTracker:
+    """A list job's progress, from the engine's callbacks: ``to_start`` batches started
+    (``start``), then the combined JobProgress of the wait (``update``) over ``batches``
+    batches of ``items`` in all."""
 
-    unit = "batches"
-
-    def __init__(self, count: int) -> None:
-        self.count = count
+    def __init__(
+        self,
+        to_start: int,
+        batches: int,
+        items: int,
+        unit: str,
+        clock: Callable[[], float] = anyio.current_time,
+    ) -> None:
+        self._to_start = to_start
+        self._zero = JobProgress(0, items, 0, batches)
+        self._unit = unit
+        self._clock = clock
         self.started = 0
+        self.job: JobProgress | None = None
+        self.said: list[str] = []
+        """Lines to print once (plain output): the ends of the starting phase."""
+
+    def start(self, _: object) -> None:
+        self.started += 1
+        if self.started == self._to_start:
+            self.said.append(f"starting batches {self.started}/{self._to_start}")
+            self.said.append(self.line())
+
+    def update(self, job: JobProgress) -> None:
+        self.job = job
+
+    @property
+    def _starting(self) -> bool:
+        return self.job is None and self.started < self._to_start
+
+    @property
+    def unit(self) -> str:
+        return "batches" if self._starting else self._unit
 
     @property
     def total(self) -> int:
-        return self.count
+        return self._to_start if self._starting else (self.job or self._zero).requested
 
     @property
     def finished(self) -> int:
-        return self.started
+        return self.started if self._starting else (self.job or self._zero).finished
 
     def detail(self) -> str:
-        return "(at most 10 a second)"
+        if self._starting:
+            return "(at most 10 a second)"
+        job = self.job or self._zero
+        text = f"batches {job.batches_done}/{job.batches} done"
+        eta = None if job.batches_done == job.batches else job.eta_at(self._clock())
+        return text if eta is None else f"{text}, eta {eta:.0f}s"
 
     def line(self) -> str:
-        return f"starting batches {self.started}/{self.count}"
+        if self._starting:
+            return f"starting batches {self.started}/{self._to_start}"
+        job = self.job or self._zero
+        done = job.batches_done == job.batches
+        percent = 100 * job.finished // job.requested if job.requested else 100 * done
+        shown = f"{job.finished}/{job.requested} {self._unit} ({percent}%)"
+        return f"progress: {shown}, {self.detail()}"
 
 
 class Tracker:
@@ -78,6 +122,7 @@ class Tracker:
         unit: str = "searches",
     ) -> None:
         self.unit = unit
+        self.said: list[str] = []
         self._clock = clock
         self._sizes = dict(sizes)
         self._finished = dict.fromkeys(self._sizes, 0)
@@ -139,6 +184,9 @@ class Tracker:
 
 def _plain(tracker: Phase, stream: TextIO, every: float) -> tuple[Callable[[], None], float]:
     def render() -> None:
+        for line in tracker.said:
+            print(line, file=stream)
+        tracker.said.clear()
         print(tracker.line(), file=stream, flush=True)
 
     return render, every
@@ -160,16 +208,22 @@ def _live(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn(f"{{task.completed}}/{{task.total}} {tracker.unit}"),
+        TextColumn("{task.completed}/{task.total} {task.fields[unit]}"),
         TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
         console=Console(file=stream),
     )
-    task = bar.add_task(label, total=tracker.total, detail=tracker.detail())
+    task = bar.add_task(label, total=tracker.total, detail=tracker.detail(), unit=tracker.unit)
     bar.start()
 
     def render() -> None:
-        bar.update(task, completed=tracker.finished, total=tracker.total, detail=tracker.detail())
+        bar.update(
+            task,
+            completed=tracker.finished,
+            total=tracker.total,
+            detail=tracker.detail(),
+            unit=tracker.unit,
+        )
 
     return render, 0.25, bar.stop
 

@@ -17,6 +17,7 @@ import functools
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -177,6 +178,8 @@ class ListReport:
     refunded: float
     final: float
     settled: int
+    saved: float = 0.0
+    """Credits the duplicates did not cost (each was sent once)."""
     gaps: tuple[Gap, ...] = ()
     stopped_by: EnrowError | None = None
     """The error that ended the run early (a refused start, a wait that could not go on)."""
@@ -340,9 +343,11 @@ class ListJob(Generic[T, R, B]):
         estimate = self._estimate or await self.estimate()
         self._estimate = None
         self._plan = None  # a later run plans again from the record
-        await self._guard(estimate.credits, estimate.balance, max_credits)
+        self.check(estimate, max_credits=max_credits)
         if confirm is not None and estimate.to_send and not await _call(confirm, estimate):
-            raise SpendingRefusedError("not confirmed; nothing was sent", estimate.credits)
+            raise SpendingRefusedError(
+                "not confirmed; nothing was sent", estimate.credits, "not_confirmed"
+            )
         run = _Run(self._kind, plan, self.record, on_batch, on_started, shield)
         deadline = None if timeout is None else anyio.current_time() + timeout
         await run.start_all(plan.batches)
@@ -353,7 +358,7 @@ class ListJob(Generic[T, R, B]):
                 credits = self._kind.cost * sum(len(batch.items) for batch in again)
                 cap = None if max_credits is None else max_credits - run.reserved_now
                 try:
-                    await self._guard(credits, await self._kind.balance(), cap)
+                    _guard(credits, await self._kind.balance(), cap)
                 except SpendingRefusedError as refused:
                     run.stopped_by = refused
                 else:
@@ -361,21 +366,27 @@ class ListJob(Generic[T, R, B]):
                     await run.wait(run.waiting_for(again), deadline, timeout, on_progress)
         return run.report()
 
-    async def _guard(
-        self, credits: float, balance: float | None, max_credits: float | None
-    ) -> None:
-        if max_credits is not None and credits > max_credits:
-            raise SpendingRefusedError(
-                f"this run would reserve {_credits(credits)} credit(s), above the cap of"
-                f" {_credits(max_credits)}; nothing was sent",
-                credits,
-            )
-        if balance is not None and credits > balance:
-            raise SpendingRefusedError(
-                f"this run would reserve {_credits(credits)} credit(s) but the account has"
-                f" {_credits(balance)}; nothing was sent",
-                credits,
-            )
+    def check(self, estimate: Estimate, *, max_credits: float | None = None) -> None:
+        """The guard ``run`` applies first: SpendingRefusedError when ``estimate``'s
+        credits exceed ``max_credits`` or its balance (check before asking a person)."""
+        _guard(estimate.credits, estimate.balance, max_credits)
+
+
+def _guard(credits: float, balance: float | None, max_credits: float | None) -> None:
+    if max_credits is not None and credits > max_credits:
+        raise SpendingRefusedError(
+            f"this run would reserve {_credits(credits)} credit(s), above the cap of"
+            f" {_credits(max_credits)}; nothing was sent",
+            credits,
+            "cap",
+        )
+    if balance is not None and credits > balance:
+        raise SpendingRefusedError(
+            f"this run would reserve {_credits(credits)} credit(s) but the account has"
+            f" {_credits(balance)}; nothing was sent",
+            credits,
+            "balance",
+        )
 
 
 class _Run(Generic[T, R, B]):
@@ -610,6 +621,7 @@ class _Run(Generic[T, R, B]):
             refunded=sum(refunded for refunded, _ in self._settled.values()),
             final=sum(final for _, final in self._settled.values()),
             settled=len(self._settled),
+            saved=cost * plan.duplicates,
             gaps=tuple(self._gaps),
             stopped_by=self.stopped_by,
             timed_out=self.timed_out,
@@ -633,4 +645,5 @@ def _reserved(batch: StartedBatch, cost: float, size: int) -> float:
 
 
 def _credits(amount: float) -> str:
-    return f"{amount:g}" if amount != int(amount) else str(int(amount))
+    """Credits exactly as counted: ``1234567``, ``0.25``, never ``1.23457e+06``."""
+    return str(int(amount)) if amount == int(amount) else format(Decimal(repr(amount)), "f")

@@ -141,7 +141,7 @@ async def test_ctrl_c_keeps_the_journal_and_the_same_command_resumes(tmp_path: P
             assert last.endswith("to resume without paying twice, run the same command again")
             assert not (tmp_path / "out.csv").exists()
             events = journal_events(tmp_path / "j.journal")
-            assert [e["event"] for e in events] == ["posting", "started"] * 3
+            assert [e["state"] for e in events] == ["posting", "started"] * 3
 
             clock.advance(10.0)
             second = await anyio.run_process(command(*args), cwd=tmp_path, env=env, check=False)

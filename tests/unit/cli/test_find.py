@@ -14,7 +14,7 @@ import orjson
 import pytest
 from cli_support import FAST, Cli, check_output, leads, read_csv, unusable, write_csv
 
-from enrow_async import EnrowClient
+from enrow_async import EnrowClient, search_identity
 from enrow_async.cli import run_async
 from enrow_async.testing import EnrowSimulator, Faults, ManualClock, SimulatorConfig
 
@@ -23,6 +23,10 @@ pytestmark = pytest.mark.anyio
 PROGRESS = re.compile(
     r"^progress: (\d+)/(\d+) searches \((\d+)%\), batches (\d+)/(\d+) done(, eta \d+s)?$"
 )
+
+
+def journal_states(path: Path) -> list[str]:
+    return [event["state"] for event in journal_events(path)]
 
 
 def journal_events(path: Path) -> list[dict[str, Any]]:
@@ -141,7 +145,7 @@ async def test_find_resumes_from_its_journal_without_starting_any_batch_twice(
         # the timeout does not hide what the started batches reserved
         assert "credits: 238 reserved; 3 batch(es) not settled yet" in first.err
         check_output(source, read_csv(tmp_path / "out.csv"), missing="pending")
-        assert [e["event"] for e in journal_events(journal)] == ["posting", "started"] * 3
+        assert journal_states(journal) == ["posting", "started"] * 3
 
         clock.advance(10.0)
         second = await cli(*args, key=sim.api_key)
@@ -151,15 +155,14 @@ async def test_find_resumes_from_its_journal_without_starting_any_batch_twice(
         assert sim.stats.requests["POST", "/email/find/bulk"] == 3
         check_output(source, read_csv(tmp_path / "out.csv"))
 
-        # the same journal with other input is refused before anything is sent
+        # an edited row: the started batches still serve every other row; only it is sent
         source[3][0] = "Someone Else"
         write_csv(tmp_path / "in.csv", source)
-        third = await cli(*args, key=sim.api_key)
-        assert third.code == 2
-        assert "journal" in third.err
-        assert third.err.splitlines()[-1].startswith("enrow-async: ")
-        assert "plan:" not in third.err  # refused before the plan
-        assert sim.stats.requests["POST", "/email/find/bulk"] == 3
+        third = await cli(*args, "--timeout", "0", key=sim.api_key)
+        assert third.code == 1
+        assert "plan: 1 batch(es) to start, reserving 1 credit(s)" in third.err
+        assert "plan: 1 started batch(es) hold search(es) no longer in the list" in third.err
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 4
 
 
 async def test_unknown_outcome_is_recorded_and_never_sent_again(tmp_path: Path, cli: Cli) -> None:
@@ -174,7 +177,7 @@ async def test_unknown_outcome_is_recorded_and_never_sent_again(tmp_path: Path, 
         assert "may or may not have started" in notes[-1]
         assert any("without a name" in note for note in notes)
         assert any("without a name" in note for note in notes)
-        assert [e["event"] for e in journal_events(journal)] == ["posting", "unknown"]
+        assert journal_states(journal) == ["posting", "unknown"]
         second = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
         assert second.code == 1
         assert "may or may not have started" in second.err
@@ -263,18 +266,20 @@ async def test_resume_with_duplicates_never_starts_a_batch_twice(tmp_path: Path,
         written = read_csv(tmp_path / "out.csv")
         for i in range(1, 91):
             assert written[i][2:] == written[(i - 1) % 30 + 1][2:]
-        # the first row of a search changed: the batches now belong to other rows, refused
+        # the first row of a search changed: only it is new, every batch still serves
         rows[1][0] = "Someone New"
         write_csv(tmp_path / "in.csv", rows)
-        third = await cli(*args, key=sim.api_key)
-        assert third.code == 2
-        assert "written for other input" in third.err
-        # a later duplicate changed: the started batches still match; only it is new
+        third = await cli(*args, "--timeout", "0", key=sim.api_key)
+        assert "plan: 1 batch(es) to start, reserving 1 credit(s)" in third.err
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 4
+        # a later duplicate changed: the started batches still serve; only it is new, and
+        # the third run's search (at another domain) is named as no longer needed
         rows[1][0], rows[45][0] = "Person 0", "Someone New"
         write_csv(tmp_path / "in.csv", rows)
         fourth = await cli(*args, "--timeout", "0", key=sim.api_key)
         assert "plan: 1 batch(es) to start, reserving 1 credit(s)" in fourth.err
-        assert sim.stats.requests["POST", "/email/find/bulk"] == 4
+        assert "plan: 1 started batch(es) hold search(es) no longer in the list" in fourth.err
+        assert sim.stats.requests["POST", "/email/find/bulk"] == 5
 
 
 async def test_failed_batches_are_written_as_failed(tmp_path: Path, cli: Cli) -> None:
@@ -285,8 +290,11 @@ async def test_failed_batches_are_written_as_failed(tmp_path: Path, cli: Cli) ->
         args = ["find", tmp_path / "in.csv", "-o", output, "--batch-size", "20"]
         done = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
     assert done.code == 1
+    saved = tmp_path / "out.csv.journal"
     assert done.err.splitlines()[-1] == (
-        "enrow-async: some rows have no result: 2 batch(es) failed"
+        f"enrow-async: {len(source) - 1 - sum(map(unusable, source[1:]))} row(s) have no"
+        " result: 2 batch(es) failed; to send only those again, run the same command again"
+        f" with --journal {saved} --retry-failed"
     )
     check_output(source, read_csv(output), missing="failed")
 
@@ -310,8 +318,8 @@ async def test_rows_a_batch_answered_no_result_for_make_the_run_fail(
 ) -> None:
     """A journalled batch of 4 rows whose server-side batch holds only 2 searches: the 2
     rows without a result are written as errors and the run exits 1, never 0."""
-    from enrow_async import BulkJob, EmailSearch
-    from enrow_async.cli.journal import Journal, fingerprint
+    from enrow_async import BatchRecord, EmailSearch, JournalFile, RecordState
+    from enrow_async._core.plan import batch_key, item_digest
 
     names = ["Jim Halpert", "Pam Beesly", "Dwight Schrute", "Oscar Martinez"]
     write_csv(
@@ -320,12 +328,15 @@ async def test_rows_a_batch_answered_no_result_for_make_the_run_fail(
     people = [EmailSearch(name, "dm.com") for name in names]
     wire = [{"fullname": p.fullname, "company_domain": p.company_domain} for p in people[:2]]
     batch_id = sim.add_batch(wire, duration=0.0)
-    journal = Journal(fingerprint, tmp_path / "j.journal")
-    journal.started_batch(journal.posting(0, people), BulkJob(batch_id))
+    digests = tuple(item_digest("None|True", search_identity(p)) for p in people)
+    journal = JournalFile(tmp_path / "j.journal", kind="find")
+    journal.append(
+        BatchRecord(RecordState.STARTED, 0, batch_key(digests), digests, batch_id=batch_id)
+    )
     args = ["find", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--journal", journal.path]
     ran = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
     assert ran.code == 1, ran.err
-    assert "2 row(s) have no result" in ran.err.splitlines()[-1]
+    assert ran.err.splitlines()[-1].startswith("enrow-async: 2 row(s) have no result")
     assert sim.stats.requests["POST", "/email/find/bulk"] == 0
 
 

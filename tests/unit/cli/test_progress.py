@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from enrow_async import BatchStatus, Progress
-from enrow_async.cli.progress import Starting, Tracker
+from enrow_async import BatchStatus, JobProgress, Progress
+from enrow_async.cli.progress import JobTracker, Tracker
 
 
 def test_the_line_adds_up_the_batches() -> None:
@@ -56,9 +56,19 @@ def test_the_eta_counts_from_when_the_snapshot_was_taken_not_when_it_arrived() -
     assert tracker.line().endswith(", eta 25s")
 
 
-def test_starting_batches_is_a_phase_of_its_own() -> None:
-    starting = Starting(139)
-    assert starting.line() == "starting batches 0/139"
-    starting.started = 12
-    assert starting.line() == "starting batches 12/139"
+def test_a_list_job_starts_its_batches_then_counts_its_items() -> None:
+    now = [100.0]
+    tracker = JobTracker(2, 3, 12, "searches", clock=lambda: now[0])
+    assert tracker.line() == "starting batches 0/2"
+    assert (tracker.unit, tracker.total, tracker.finished) == ("batches", 2, 0)
+    tracker.start(object())
+    assert tracker.line() == "starting batches 1/2"
+    tracker.start(object())  # the last start: both phases' lines are said once
+    assert tracker.said == [
+        "starting batches 2/2",
+        "progress: 0/12 searches (0%), batches 0/3 done",
+    ]
+    tracker.update(JobProgress(6, 12, 1, 3, eta=30.0, taken_at=90.0))
+    assert tracker.line() == "progress: 6/12 searches (50%), batches 1/3 done, eta 20s"
+    assert (tracker.unit, tracker.total, tracker.finished) == ("searches", 12, 6)
     assert Tracker({"a": 3}, unit="addresses").line().startswith("progress: 0/3 addresses")

@@ -67,7 +67,7 @@ MODULES = sorted(PACKAGE.glob("*.py"))
 
 
 def test_every_module_is_checked() -> None:
-    assert {path.stem for path in MODULES} >= {"__init__", "app", "find", "journal"}
+    assert {path.stem for path in MODULES} >= {"__init__", "app", "find", "job"}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
@@ -98,7 +98,7 @@ def test_the_check_sees_private_imports(source: str) -> None:
     [
         "from enrow_async import EnrowClient, MAX_BATCH_SIZE",
         "from . import commands",
-        "from .journal import Journal",
+        "from .resume import RunRecord",
         "import enrow_async.cli.app",
         "from enrow_async.testing import EnrowSimulator",
         "import anyio.lowlevel",

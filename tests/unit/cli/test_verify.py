@@ -74,7 +74,7 @@ async def test_verify_checks_each_address_once(
 
 
 def journal_events(path: Path) -> list[str]:
-    return [orjson.loads(line)["event"] for line in path.read_bytes().splitlines()]
+    return [orjson.loads(line)["state"] for line in path.read_bytes().splitlines()]
 
 
 def qualifications(path: Path) -> dict[str, str]:
@@ -127,9 +127,9 @@ async def test_verify_records_an_unknown_start_and_its_hint_sends_it_again(
     assert set(qualifications(output).values()) == {"unknown", "skipped"}
     saved = tmp_path / "out.csv.journal"
     hint = first.err.splitlines()[-1]
-    assert "may or may not have started (addresses 1-3, written as 'unknown'" in hint
+    assert "1 batch(es) may or may not have started (written as 'unknown'" in hint
     assert hint.endswith(f"run the same command again with --journal {saved} --resend-unknown")
-    assert journal_events(saved) == ["unknown"]  # saved after the run: the last word
+    assert journal_events(saved) == ["posting", "unknown"]  # saved beside the output
 
     again = await cli(*args, "--journal", saved, key=sim.api_key)
     assert again.code == 1
@@ -141,7 +141,7 @@ async def test_verify_records_an_unknown_start_and_its_hint_sends_it_again(
     assert set(qualifications(output).values()) <= {"valid", "invalid", "skipped"}
 
 
-async def test_verify_refuses_a_journal_written_for_other_input(
+async def test_verify_reuses_a_journal_for_an_edited_list(
     tmp_path: Path, sim: EnrowSimulator, cli: Cli
 ) -> None:
     (tmp_path / "list.txt").write_text("\n".join(ADDRESSES) + "\n")
@@ -151,13 +151,12 @@ async def test_verify_refuses_a_journal_written_for_other_input(
     assert done.code == 0, done.err
     (tmp_path / "list.txt").write_text("\n".join(["someone@else.com", *ADDRESSES]) + "\n")
     other = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
-    assert other.code == 2
-    assert "this journal was written for other input (addresses 1-3 differ" in other.err
-    assert "plan:" not in other.err  # refused before anything is planned or sent
+    assert other.code == 0, other.err  # the started batch still serves: only one is new
+    assert "plan: 1 batch(es) to start, reserving 0.25 credit(s) up front" in other.err
     sandbox = await cli(*args, "--sandbox")
     assert sandbox.code == 2
     assert "--sandbox cannot resume" in sandbox.err
-    assert sim.stats.requests["POST", "/email/verify/bulk"] == 1
+    assert sim.stats.requests["POST", "/email/verify/bulk"] == 2
 
 
 async def test_a_find_journal_is_refused_by_verify(
@@ -170,5 +169,5 @@ async def test_a_find_journal_is_refused_by_verify(
     assert found.code == 0, found.err
     checked = await cli("verify", tmp_path / "people.csv", *common, key=sim.api_key)
     assert checked.code == 2
-    assert "this journal was written for other input" in checked.err
+    assert "a journal of 'find', not of 'verify'" in checked.err
     assert sim.stats.requests.get(("POST", "/email/verify/bulk"), 0) == 0

@@ -1,0 +1,72 @@
+"""Running a list job from the command line: its plan and guard shown before any POST, its
+progress on stderr, each POST protected from Ctrl-C long enough for its answer to be
+recorded, and its record kept whatever way the run ends. The job itself (plan, guard,
+record, wait, retry) is the library's [ListJob][enrow_async.ListJob]."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from enrow_async import FinishedBatch, ListJob, ListReport, SpendingRefusedError
+
+from .errors import CliError
+from .guard import Guard, plan_lines, refusal
+from .interrupt import Interrupt
+from .progress import JobTracker, show_progress
+from .resume import RunRecord
+from .streams import Streams
+from .waiting import WaitOptions
+
+__all__ = ["run_job"]
+
+
+async def run_job(
+    job: ListJob[Any, Any, Any],
+    run: RunRecord,
+    *,
+    rows: int,
+    guard: Guard,
+    wait: WaitOptions,
+    retry_failed: bool,
+    streams: Streams,
+    interrupt: Interrupt,
+    on_batch: Callable[[FinishedBatch[Any]], None],
+) -> ListReport | None:
+    """Show the plan, apply the guard, run; ``None`` for a dry run (nothing sent)."""
+    estimate = await job.estimate()
+    if estimate.started:
+        streams.note(
+            f"resuming: {len(estimate.started)} batch(es) already started, from {run.path}"
+        )
+    for line in plan_lines(estimate, rows):
+        streams.say(line)
+    try:
+        job.check(estimate, max_credits=guard.max_credits)
+    except SpendingRefusedError as refused:
+        raise refusal(refused, guard) from None
+    if guard.dry_run:
+        streams.say("dry run: nothing was sent")
+        return None
+    if not guard.confirmed(estimate, streams):
+        raise CliError("not confirmed; nothing was sent", 1)
+    interrupt.hint = run.hint
+    waited = estimate.batches + len(estimate.started)
+    items = estimate.to_send + sum(match.size for match in estimate.started)
+    tracker = JobTracker(estimate.batches, waited, items, f"{estimate.noun}es")
+
+    async def shield(start: Callable[[], Awaitable[None]]) -> None:
+        await interrupt.shielded(start)
+
+    async with show_progress(
+        tracker, stream=streams.err, every=wait.progress_every, label=f"{estimate.noun}es"
+    ):
+        return await job.run(
+            timeout=wait.timeout,
+            max_credits=guard.max_credits,
+            on_batch=on_batch,
+            on_progress=tracker.update,
+            on_started=tracker.start,
+            retry_failed=retry_failed,
+            shield=shield,
+        )
