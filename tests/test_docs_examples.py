@@ -95,7 +95,10 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.mark.parametrize("source", blocks())
-def test_example_runs(source: str, served: SimulatorThread) -> None:
+def test_example_runs(
+    source: str, served: SimulatorThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # what an example writes (a database, a file) stays there
     includes = [INCLUDE.fullmatch(line) for line in source.strip().splitlines()]
     if all(includes):
         for include in includes:

@@ -13,6 +13,7 @@ batches still serve it.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Generic, TypeVar
 
@@ -71,7 +72,7 @@ class ListPlan(Generic[T]):
         resend_unknown: bool = False,
     ) -> None:
         slot_of: dict[str, int] = {}
-        owner: list[int] = []  # input position -> slot (position among the distinct items)
+        owner = array("i")  # input position -> slot (position among the distinct items)
         distinct: list[T] = []
         digests: list[str] = []
         for item in items:
@@ -86,11 +87,11 @@ class ListPlan(Generic[T]):
         self.duplicates = len(items) - len(distinct)
         self._owner = owner
         self._digests = digests
-        self._slot_of = slot_of
         self._size = batch_size
-        self._settings = settings
-        self._home: dict[int, tuple[int, int]] = {}  # slot -> (batch number, index in it)
-        self._batch_slots: dict[int, list[int | None]] = {}  # number -> slot at each index
+        # slot -> the batch number and index its result comes from (-1: none yet)
+        self._home_batch = array("i", [-1]) * len(distinct)
+        self._home_index = array("i", [-1]) * len(distinct)
+        self._batch_slots: dict[int, array[int]] = {}  # number -> slot at each index (-1)
         recorded = latest_records(records)
         self.started: list[BatchRecord] = []
         self.uncertain: list[BatchRecord] = []
@@ -98,28 +99,36 @@ class ListPlan(Generic[T]):
         for number in sorted(recorded):
             record = recorded[number]
             if record.state is RecordState.STARTED:
-                if self._adopt(record):
+                if self._adopt(record, slot_of):
                     self.started.append(record)
                 else:
                     self.unused.append(record)
-            elif not resend_unknown and self._adopt(record):
+            elif not resend_unknown and self._adopt(record, slot_of):
                 self.uncertain.append(record)
         self._next = max(recorded, default=-1) + 1
         self.batches: list[PlannedBatch[T]] = []
-        self.add([slot for slot in range(len(distinct)) if slot not in self._home])
+        home = self._home_batch
+        self.add([slot for slot in range(len(distinct)) if home[slot] < 0])
 
-    def _adopt(self, record: BatchRecord) -> bool:
+    def _home(self, slot: int, number: int, index: int) -> None:
+        self._home_batch[slot] = number
+        self._home_index[slot] = index
+
+    def _at(self, slot: int, number: int) -> bool:
+        return slot >= 0 and self._home_batch[slot] == number
+
+    def _adopt(self, record: BatchRecord, slot_of: Mapping[str, int]) -> bool:
         """Home the items of ``record`` still in the list (and not homed yet) in it."""
-        slots: list[int | None] = []
+        slots = array("i")
         for index, digest in enumerate(record.items):
-            slot = self._slot_of.get(digest)
-            if slot is not None and slot not in self._home:
-                self._home[slot] = (record.number, index)
-                slots.append(slot)
+            slot = slot_of.get(digest, -1)
+            if slot >= 0 and self._home_batch[slot] < 0:
+                self._home(slot, record.number, index)
             else:
-                slots.append(None)
+                slot = -1
+            slots.append(slot)
         self._batch_slots[record.number] = slots
-        return any(slot is not None for slot in slots)
+        return any(slot >= 0 for slot in slots)
 
     def add(self, slots: Sequence[int]) -> list[PlannedBatch[T]]:
         """Plan new batches for ``slots`` (distinct items), numbered after all others."""
@@ -129,8 +138,8 @@ class ListPlan(Generic[T]):
             number = self._next
             self._next += 1
             for index, slot in enumerate(part):
-                self._home[slot] = (number, index)
-            self._batch_slots[number] = list(part)
+                self._home(slot, number, index)
+            self._batch_slots[number] = array("i", part)
             added.append(
                 PlannedBatch(
                     number,
@@ -144,14 +153,12 @@ class ListPlan(Generic[T]):
     def retry(self, number: int, indexes: Iterable[int]) -> list[PlannedBatch[T]]:
         """Plan again, in new batches, the items of batch ``number`` at ``indexes`` (which
         came back without a result); those still homed there move to the new batches."""
-        slots = self._batch_slots.get(number, [])
+        slots = self._batch_slots.get(number, array("i"))
         moved = [
-            slot
-            for index in indexes
-            if 0 <= index < len(slots) and (slot := slots[index]) is not None
+            slot for index in indexes if 0 <= index < len(slots) and (slot := slots[index]) >= 0
         ]
         for slot in moved:
-            del self._home[slot]
+            self._home(slot, -1, -1)
         return self.add(moved)
 
     @property
@@ -160,27 +167,16 @@ class ListPlan(Generic[T]):
 
     def positions(self, number: int) -> tuple[int, ...]:
         """The input positions batch ``number``'s results fill (duplicates included)."""
-        homed = {slot for slot in self._batch_slots.get(number, ()) if slot is not None}
-        return tuple(
-            p for p, slot in enumerate(self._owner) if slot in homed and self._at(slot, number)
-        )
-
-    def _at(self, slot: int, number: int) -> bool:
-        return self._home.get(slot, (None, 0))[0] == number
+        home = self._home_batch
+        return tuple(p for p, slot in enumerate(self._owner) if home[slot] == number)
 
     def owners(self, number: int) -> Mapping[int, list[int]]:
         """Index in batch ``number`` -> the input positions its result fills."""
-        slots = self._batch_slots.get(number, [])
-        index_of = {
-            slot: index
-            for index, slot in enumerate(slots)
-            if slot is not None and self._at(slot, number)
-        }
+        home, index_of = self._home_batch, self._home_index
         owners: dict[int, list[int]] = {}
         for position, slot in enumerate(self._owner):
-            index = index_of.get(slot)
-            if index is not None:
-                owners.setdefault(index, []).append(position)
+            if home[slot] == number:
+                owners.setdefault(index_of[slot], []).append(position)
         return owners
 
     def size_of(self, number: int) -> int:
@@ -189,13 +185,10 @@ class ListPlan(Generic[T]):
 
     def kept(self, number: int) -> int:
         """How many of batch ``number``'s items still serve the list."""
-        return sum(
-            slot is not None and self._at(slot, number) for slot in self._batch_slots[number]
-        )
+        return sum(self._at(slot, number) for slot in self._batch_slots[number])
 
     def batch_items(self, number: int) -> list[T | None]:
         """Batch ``number``'s items in the order sent (``None`` for one no longer listed)."""
         return [
-            None if slot is None else self.distinct[slot]
-            for slot in self._batch_slots.get(number, ())
+            self.distinct[slot] if slot >= 0 else None for slot in self._batch_slots.get(number, ())
         ]

@@ -176,7 +176,14 @@ def to_search(item: EmailSearch | Mapping[str, Any], where: str) -> EmailSearch:
     name = _text(given.get("company_name"), where, "company_name")
     if domain is None and name is None:
         raise ValueError(f"{where}: company_domain or company_name is required")
-    return EmailSearch(full, domain, name, _custom(given.get("custom"), where))
+    custom = _custom(given.get("custom"), where)
+    if isinstance(item, EmailSearch) and (full, domain, name) == (
+        item.fullname,
+        item.company_domain,
+        item.company_name,
+    ):
+        return item  # already clean: kept, not copied (a list of 100,000 is held once)
+    return EmailSearch(full, domain, name, custom)
 
 
 def to_searches(items: Iterable[EmailSearch | Mapping[str, Any]]) -> list[EmailSearch]:

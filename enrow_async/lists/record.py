@@ -13,17 +13,15 @@ line is refused, as is a journal of another kind of job.
 
 from __future__ import annotations
 
-import enum
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-import attrs
 import orjson
 
 from ..errors import RecordError
-from ..models import BatchRecord, RecordState
+from ..models import BatchRecord, to_dict
 
 __all__ = ["JournalFile", "MemoryRecord", "Record"]
 
@@ -110,12 +108,8 @@ class JournalFile:
             if self.kind and kind and kind != self.kind:
                 raise RecordError(f"{self.path}: a journal of '{kind}', not of '{self.kind}'")
             try:
-                items = data.pop("items")
-                if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                    raise TypeError("items")
-                state = RecordState(data.pop("state"))
-                entry = BatchRecord(state, items=tuple(items), **data)
-            except (KeyError, TypeError, ValueError):
+                entry = BatchRecord.from_dict(data)
+            except (TypeError, ValueError):
                 raise RecordError(f"{self.path}: line {number} is not a journal entry") from None
             entries.append(entry)
         return entries
@@ -126,7 +120,7 @@ class JournalFile:
     def append(self, entry: BatchRecord) -> None:
         """Append ``entry`` and fsync it (and the folder, for a new file)."""
         record: dict[str, Any] = {"v": _VERSION, "kind": self.kind or None}
-        record |= attrs.asdict(entry, value_serializer=_plain)
+        record |= to_dict(entry)
         line = orjson.dumps({k: v for k, v in record.items() if v is not None}) + b"\n"
         if self._torn:  # end the line a crash cut short, so this one stays readable
             line, self._torn = b"\n" + line, False
@@ -142,10 +136,6 @@ class JournalFile:
             raise RecordError(
                 f"{self.path}: cannot write the journal ({exc.strerror or exc})"
             ) from None
-
-
-def _plain(_: object, __: object, value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -47,6 +48,16 @@ class BatchRecord:
     @property
     def size(self) -> int:
         return len(self.items)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchRecord:
+        """The entry back from what ``to_dict(entry)`` gave (what a store kept);
+        ValueError or TypeError when it is not one."""
+        fields = dict(data)
+        items = fields.pop("items", None)
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            raise TypeError("items must be a list of item digests")
+        return cls(RecordState(fields.pop("state", None)), items=tuple(items), **fields)
 
 
 def latest_records(records: Iterable[BatchRecord]) -> dict[int, BatchRecord]:
