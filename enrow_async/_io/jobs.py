@@ -20,7 +20,7 @@ from .._core.jobs import JobSpec, decode
 from .._core.requests import account_request, check_id, check_timeout, read_request, start_request
 from .._core.schedule import PollPlan, PollPolicy
 from ..errors import BatchFailedError, ResponseError
-from ..models import BatchStatus, Progress, SingleAnswer
+from ..models import AccountInfo, BatchStatus, Progress, SingleAnswer
 from .scheduler import Pollable, Scheduler
 from .sender import Sender
 from .waiting import BatchStream, ProgressCallback, WebhookSource
@@ -89,6 +89,10 @@ class JobRunner:
     async def account(self, model: type[T]) -> T:
         """``GET /account/info`` as ``model``."""
         return await self._sender.send(account_request(self._config), _reader(model))
+
+    async def balance(self) -> float:
+        """The account's credits, as ``GET /account/info`` says."""
+        return (await self.account(AccountInfo)).credits
 
     @staticmethod
     def body(spec: JobSpec[Any], *args: Any, **kwargs: Any) -> dict[str, Any]:

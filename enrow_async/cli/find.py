@@ -17,7 +17,7 @@ from pathlib import Path
 
 import attrs
 
-from enrow_async import EmailResult, EmailSearch, FinishedBatch, ListReport
+from enrow_async import MAX_BATCH_SIZE, EmailResult, EmailSearch, FinishedBatch, ListReport
 
 from .connect import Connect
 from .csvio import (
@@ -32,39 +32,24 @@ from .csvio import (
     write_xlsx,
 )
 from .errors import CliError
-from .guard import Guard
 from .inputs import describe, find_columns, searches_of
 from .interrupt import Interrupt
-from .job import run_job
+from .job import ListOptions, run_job
 from .records import FOUND_COLUMNS, added_columns, credits_line, credits_text, found_cells
-from .resume import RunFiles, incomplete, open_record
+from .resume import incomplete, open_record
 from .streams import Streams
-from .waiting import WaitOptions
 
 __all__ = ["FindOptions", "find"]
 
 
-@attrs.frozen
-class FindOptions:
-    input: Path
-    output: Path
-    journal: Path | None
-    batch_size: int
-    country_code: str | None
-    gender: bool
-    resend_unknown: bool
-    wait: WaitOptions
-    sandbox: bool = False
-    guard: Guard = attrs.Factory(Guard)
+@attrs.frozen(kw_only=True)
+class FindOptions(ListOptions):
+    batch_size: int = MAX_BATCH_SIZE
+    country_code: str | None = None
+    gender: bool = True
     columns: Mapping[str, str] = attrs.Factory(dict)
     """Columns named on the command line, by role (``domain`` -> ``Website URL``)."""
-    encoding: str | None = None
     format: str | None = None
-    retry_failed: bool = False
-
-    @property
-    def files(self) -> RunFiles:
-        return RunFiles(self.input, self.output, self.sandbox, "find")
 
 
 class _Cells:
@@ -176,10 +161,8 @@ async def find(
         report = await run_job(
             job,
             run,
+            options,
             rows=len(table.rows),
-            guard=options.guard,
-            wait=options.wait,
-            retry_failed=options.retry_failed,
             streams=streams,
             interrupt=interrupt,
             on_batch=cells.add,

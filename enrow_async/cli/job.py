@@ -6,7 +6,10 @@ record, wait, retry) is the library's [ListJob][enrow_async.ListJob]."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
+
+import attrs
 
 from enrow_async import FinishedBatch, ListJob, ListReport, SpendingRefusedError
 
@@ -14,26 +17,45 @@ from .errors import CliError
 from .guard import Guard, plan_lines, refusal
 from .interrupt import Interrupt
 from .progress import JobTracker, show_progress
-from .resume import RunRecord
+from .resume import RunFiles, RunRecord
 from .streams import Streams
 from .waiting import WaitOptions
 
-__all__ = ["run_job"]
+__all__ = ["ListOptions", "run_job"]
+
+
+@attrs.frozen(kw_only=True)
+class ListOptions:
+    """What ``find`` and ``verify`` share: files, journal, waiting and the cost guard."""
+
+    input: Path
+    output: Path
+    wait: WaitOptions
+    journal: Path | None = None
+    resend_unknown: bool = False
+    retry_failed: bool = False
+    sandbox: bool = False
+    guard: Guard = attrs.Factory(Guard)
+    encoding: str | None = None
+    command = "find"
+
+    @property
+    def files(self) -> RunFiles:
+        return RunFiles(self.input, self.output, self.sandbox, self.command)
 
 
 async def run_job(
     job: ListJob[Any, Any, Any],
     run: RunRecord,
+    options: ListOptions,
     *,
     rows: int,
-    guard: Guard,
-    wait: WaitOptions,
-    retry_failed: bool,
     streams: Streams,
     interrupt: Interrupt,
     on_batch: Callable[[FinishedBatch[Any]], None],
 ) -> ListReport | None:
     """Show the plan, apply the guard, run; ``None`` for a dry run (nothing sent)."""
+    guard, wait = options.guard, options.wait
     estimate = await job.estimate()
     if estimate.started:
         streams.note(
@@ -67,6 +89,6 @@ async def run_job(
             on_batch=on_batch,
             on_progress=tracker.update,
             on_started=tracker.start,
-            retry_failed=retry_failed,
+            retry_failed=options.retry_failed,
             shield=shield,
         )

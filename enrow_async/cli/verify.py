@@ -11,8 +11,6 @@ with why (``unknown``, ``failed``, ``pending``, ``error``, ``unsent``), and the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import attrs
 
 from enrow_async import EmailVerification, FinishedBatch
@@ -20,34 +18,20 @@ from enrow_async import EmailVerification, FinishedBatch
 from .connect import Connect
 from .csvio import check_writable, neutralise, same_file, write_rows
 from .errors import CliError
-from .guard import Guard
 from .inputs import is_email, read_emails
 from .interrupt import Interrupt
-from .job import run_job
+from .job import ListOptions, run_job
 from .records import added_columns, credits_line, credits_text
-from .resume import RunFiles, incomplete, open_record
+from .resume import incomplete, open_record
 from .streams import Streams
-from .waiting import WaitOptions
 
 __all__ = ["VerifyOptions", "verify"]
 
 
-@attrs.frozen
-class VerifyOptions:
-    input: Path
-    output: Path
-    wait: WaitOptions
-    journal: Path | None = None
-    resend_unknown: bool = False
-    sandbox: bool = False
-    guard: Guard = attrs.Factory(Guard)
+@attrs.frozen(kw_only=True)
+class VerifyOptions(ListOptions):
     email_column: str | None = None
-    encoding: str | None = None
-    retry_failed: bool = False
-
-    @property
-    def files(self) -> RunFiles:
-        return RunFiles(self.input, self.output, self.sandbox, "verify")
+    command = "verify"
 
 
 async def verify(
@@ -82,10 +66,8 @@ async def verify(
         report = await run_job(
             job,
             run,
+            options,
             rows=len(given.emails),
-            guard=options.guard,
-            wait=options.wait,
-            retry_failed=options.retry_failed,
             streams=streams,
             interrupt=interrupt,
             on_batch=add,

@@ -15,7 +15,6 @@ from .._io.waiting import JobProgressCallback, StartedCallback
 from ..errors import FindEmailsTimeoutError, IncompleteResultsError
 from ..lists import GapReason, ListJob, ListKind, ListReport, Record
 from ..models import (
-    AccountInfo,
     BulkJob,
     BulkResults,
     Custom,
@@ -129,9 +128,6 @@ class EmailResource:
             body = runner.body(EMAIL_BULK, items, **options)
             return await runner.send_body(EMAIL_BULK, body, BulkJob)
 
-        async def balance() -> float:
-            return (await runner.account(AccountInfo)).credits
-
         kind = ListKind(
             noun="search",
             cost=1.0,
@@ -141,7 +137,7 @@ class EmailResource:
             place=lambda batch, items: place_results(batch.results, len(items)),
             relabel=_relabel,
             settled=_settled,
-            balance=balance,
+            balance=runner.balance,
         )
         return ListJob(
             kind,

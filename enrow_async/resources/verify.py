@@ -12,7 +12,6 @@ from .._core.requests import to_addresses
 from .._io.jobs import JobRunner
 from ..lists import ListJob, ListKind, Record
 from ..models import (
-    AccountInfo,
     BulkJob,
     BulkVerification,
     Custom,
@@ -87,9 +86,6 @@ class VerifyResource:
             sent = [{"email": email, "custom": str(i)} for i, email in enumerate(items)]
             return await runner.start(VERIFY_BULK, BulkJob, sent)
 
-        async def balance() -> float:
-            return (await runner.account(AccountInfo)).credits
-
         kind = ListKind(
             noun="address",
             cost=VERIFY_COST,
@@ -101,7 +97,7 @@ class VerifyResource:
             ),
             relabel=_relabel,
             settled=_settled,
-            balance=balance,
+            balance=runner.balance,
         )
         return ListJob(
             kind,
