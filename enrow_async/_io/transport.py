@@ -11,7 +11,6 @@ certificate, a proxy refusing the tunnel) raise its final subclasses
 from __future__ import annotations
 
 import functools
-import ssl
 import urllib.request
 from types import TracebackType
 from typing import Protocol
@@ -149,12 +148,8 @@ class AiohttpTransport:
                 request_sent=False,
             ) from exc
         except aiohttp.ClientConnectorSSLError as exc:
-            if isinstance(exc.os_error, _CUT_SHORT):  # the connection dropped mid-handshake
-                raise TransportError(
-                    f"{request.method} {request.path}: TLS handshake with {exc.host}:{exc.port}"
-                    " cut short",
-                    request_sent=False,
-                ) from exc
+            # A handshake refused by the server's TLS (a connection dropped during the
+            # handshake is a ConnectionResetError: a transient failure, below).
             raise TLSError(
                 f"{request.method} {request.path}: no TLS connection to {exc.host}:{exc.port}"
                 f" ({exc.os_error}); retrying cannot fix this: does the server speak https on"
@@ -211,10 +206,6 @@ class AiohttpTransport:
                 raise too_large(request, resp.status, size, self._max_body)
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-_CUT_SHORT = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
-"""TLS failures that are a dropped connection, not a refusal: transient."""
 
 
 def env_proxy(url: str) -> str | None:

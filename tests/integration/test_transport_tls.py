@@ -9,6 +9,7 @@ after one attempt, from a read, a start and every kind of wait.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -17,8 +18,11 @@ import pytest
 import trustme
 
 from enrow_async import (
+    Backoff,
+    BatchTimeoutError,
     EnrowClient,
     PollPolicy,
+    RetryPolicy,
     TLSError,
     TransportError,
 )
@@ -30,6 +34,7 @@ pytestmark = pytest.mark.anyio
 
 SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 QUICK = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
+FAST_RETRY = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
 
 Call = Callable[[EnrowClient, str], Awaitable[object]]
 
@@ -133,3 +138,24 @@ def assert_names_host_and_cause(error: TLSError, relay: Relay, cause: str) -> No
     assert f"127.0.0.1:{relay.port}" in str(error)
     assert cause in str(error)
     assert type(error.__cause__).__module__.startswith("aiohttp")
+
+
+async def test_a_connection_dropped_during_the_handshake_stays_transient() -> None:
+    """An ordinary outage on https: retried by a call, polled through by a wait."""
+    accepted = 0
+
+    async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal accepted
+        accepted += 1
+        writer.close()
+
+    server = await asyncio.start_server(drop, "127.0.0.1", 0)
+    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server, EnrowClient("k", base_url=url, retry=FAST_RETRY) as client:
+        with pytest.raises(TransportError) as info:
+            await client.get_bulk_results("b")
+        assert accepted == FAST_RETRY.attempts
+        assert info.value.transient
+        assert not isinstance(info.value, TLSError)
+        with pytest.raises(BatchTimeoutError):
+            await client.wait_for_batch("b", timeout=0.5)
