@@ -4,18 +4,17 @@ The client is not on the way of a poll: scheduler -> sender -> transport -> clas
 models -> waiting -> caller. It holds one of each part, the resources (``client.email``,
 ``client.verify``, ``client.phone``, ``client.account``) and, as the design card asks, the
 email-bulk calls directly (``start_bulk_search``, ``get_bulk_results``, ``watch_batch``,
-``wait_for_batch``, ``wait_for_batches``, ``find_emails``).
+``wait_for_batch``, ``wait_for_batches``, ``find_emails``), and its lifecycle: bound to the
+event loop of its first use, closed once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-
-import anyio
-from anyio.abc import TaskGroup
 
 from ._core import options
 from ._core.http import DEFAULT_BASE_URL, ApiConfig
@@ -25,7 +24,13 @@ from ._core.schedule import PollPolicy
 from ._io.jobs import DEFAULT_TIMEOUT, JobRunner
 from ._io.scheduler import Scheduler
 from ._io.sender import Sender
-from ._io.transport import DEFAULT_MAX_BODY, AiohttpTransport, ClientSession, Transport
+from ._io.transport import (
+    DEFAULT_MAX_BODY,
+    AiohttpTransport,
+    ClientSession,
+    Transport,
+    env_proxy,
+)
 from ._io.waiting import (
     BatchStream,
     JobProgressCallback,
@@ -33,7 +38,7 @@ from ._io.waiting import (
     StartedCallback,
     WebhookSource,
 )
-from .errors import ConfigurationError
+from .errors import ClientClosedError, ConfigurationError, WrongEventLoopError
 from .models import (
     BulkJob,
     BulkResults,
@@ -57,9 +62,22 @@ class EnrowClient:
     connection pool and one polling scheduler shared by every wait, however many batches.
     ``transport`` replaces the default aiohttp transport (for example
     ``enrow_async.testing.MemoryTransport``); ``session``, ``max_connections``,
-    ``connect_timeout``, ``read_timeout`` and ``max_response_bytes`` configure the default
-    one. Each attempt of a request must be answered in full within ``connect_timeout +
-    read_timeout`` seconds. ``rand`` (floats in [0, 1)) draws every jitter.
+    ``connect_timeout``, ``read_timeout``, ``max_response_bytes`` and ``trust_env``
+    configure the default one. Each attempt of a request must be answered in full within
+    ``connect_timeout + read_timeout`` seconds. ``rand`` (floats in [0, 1)) draws every
+    jitter.
+
+    The runtime is asyncio (aiohttp runs on nothing else). Creating a client opens nothing;
+    its first call (a start, a read, a wait, ``account.info()``) or ``async with`` binds it
+    to the running event loop, and from then on every other loop is refused with
+    [WrongEventLoopError][enrow_async.WrongEventLoopError] before anything is sent: one
+    client per loop. ``aclose()`` (or leaving ``async with``) closes it from any task of
+    that loop; closing twice is harmless, and a closed client is not reopened: a call
+    raises [ClientClosedError][enrow_async.ClientClosedError].
+
+    With ``trust_env`` (the default), requests go through the proxy that ``HTTPS_PROXY``
+    (``HTTP_PROXY`` for an ``http`` base URL) names, unless ``NO_PROXY`` excludes the
+    host, as curl and urllib read them when the client is created.
     """
 
     def __init__(
@@ -77,6 +95,7 @@ class EnrowClient:
         read_timeout: float = 60.0,
         max_response_bytes: int = DEFAULT_MAX_BODY,
         allow_http: bool = False,
+        trust_env: bool = True,
         posts_per_second: int = 10,
         webhook_poll_interval: float = 60.0,
         poll_coalesce: float = 0.25,
@@ -108,6 +127,7 @@ class EnrowClient:
             max_connections=max_connections,
             connect_timeout=connect_timeout,
             max_body=max_response_bytes,
+            proxy=env_proxy(self._config.base_url) if trust_env else None,
         )
         draw = rand or random.Random().random
         self._sender = Sender(
@@ -117,6 +137,7 @@ class EnrowClient:
             rand=draw,
             posts_per_second=posts_per_second,
             timeout=connect_timeout + read_timeout,
+            enter=self._enter,
         )
         self._scheduler = Scheduler(
             self._sender.poll,
@@ -126,6 +147,7 @@ class EnrowClient:
             rand=draw,
             health=self._sender.health,
             backoff=self._sender.retry.backoff,
+            enter=self._enter,
             coalesce=poll_coalesce,
         )
         runner = JobRunner(
@@ -143,10 +165,12 @@ class EnrowClient:
         """The phone finder: ``phone.bulk`` and ``phone.single``."""
         self.account = AccountResource(runner)
         """The account: ``account.info()``."""
-        self._tg: TaskGroup | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The event loop of the first use; ``None`` until then."""
+        self._closed = False
 
     def __repr__(self) -> str:
-        state = "open" if self._tg is not None else "closed"
+        state = "closed" if self._closed else "open" if self._loop is not None else "unused"
         return f"<EnrowClient {self._config.base_url} api_key=<redacted> {state}>"
 
     @property
@@ -158,13 +182,35 @@ class EnrowClient:
         """The client-wide retry budget (tokens left in ``.tokens``)."""
         return self._sender.budget
 
+    def _enter(self) -> asyncio.AbstractEventLoop:
+        """The client's event loop, bound at the first use: a closed client and another
+        loop are refused (before the sender or the scheduler does anything)."""
+        loop = asyncio.get_running_loop()
+        if self._closed:
+            raise ClientClosedError(
+                "this EnrowClient is closed: create a new EnrowClient (a closed one is never"
+                " reopened)"
+            )
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise self._elsewhere()
+        return loop
+
+    def _elsewhere(self) -> WrongEventLoopError:
+        assert self._loop is not None
+        if self._loop.is_closed():
+            where = "an event loop that is now closed (an earlier asyncio.run?)"
+        else:
+            where = "another event loop (another thread's asyncio.run?)"
+        return WrongEventLoopError(
+            f"this EnrowClient belongs to {where}; a client serves only the event loop it was"
+            " first used on: create one EnrowClient per event loop, and close it (async with,"
+            " aclose()) on that loop"
+        )
+
     async def __aenter__(self) -> EnrowClient:
-        if self._tg is not None:
-            raise RuntimeError("this EnrowClient is already open")
-        tg = anyio.create_task_group()
-        await tg.__aenter__()
-        self._tg = tg
-        self._scheduler.attach(tg)
+        self._enter()
         return self
 
     async def __aexit__(
@@ -177,17 +223,16 @@ class EnrowClient:
 
     async def aclose(self) -> None:
         """Close the client, as leaving ``async with`` does: every running wait fails at
-        once, no poll or task is left, the connections are released. Call it from the task
-        that opened the client; closing twice is harmless."""
-        tg, self._tg = self._tg, None
-        self._scheduler.close()
-        self._scheduler.attach(None)
+        once with [ClientClosedError][enrow_async.ClientClosedError], no poll or task is
+        left, the connections are released. Call it from any task of the client's event
+        loop; closing twice is harmless."""
+        if self._closed:
+            return
+        if self._loop is not None and asyncio.get_running_loop() is not self._loop:
+            raise self._elsewhere()
+        self._closed = True
         try:
-            if tg is not None:
-                # Stop the scheduler; the body's own exception, if any, propagates unchanged
-                # (never wrapped in an ExceptionGroup): the task group is closed clean.
-                tg.cancel_scope.cancel()
-                await tg.__aexit__(None, None, None)
+            await self._scheduler.aclose()
         finally:
             await self._transport.aclose()
 

@@ -4,6 +4,8 @@
 
     EnrowError
     ├── ConfigurationError          no API key, an unsafe base_url, a bad option
+    │   └── WrongEventLoopError     used from another event loop than its own: one client per loop
+    ├── ClientClosedError           the client was closed: its waits end, it takes no new call
     ├── APIError                    the API answered with an error status (.status, .message)
     │   ├── AuthenticationError     401: missing or invalid API key
     │   ├── InsufficientCreditsError  402 / 422: not enough credits
@@ -15,7 +17,9 @@
     │   ├── InconsistentAnswerError a completed answer that contradicts itself (.problem)
     │   └── WebhookPayloadError     a webhook body that is not a documented event
     ├── TransportError              connection failure, dropped or truncated answer, read timeout
-    │   └── OutcomeUnknownError     a POST that may have started a (paid) job: never resent
+    │   ├── OutcomeUnknownError     a POST that may have started a (paid) job: never resent
+    │   ├── TLSError                certificate refused (untrusted, another host), no TLS: final
+    │   └── ProxyError              the proxy refused the tunnel (407, 403, ...): final
     ├── RetryBudgetExhaustedError   the client-wide retry budget is spent: failing fast
     ├── BatchFailedError            the batch ended with status ``failed`` (.progress)
     ├── BatchTimeoutError           deadline passed first (.progress, .pending); a TimeoutError
@@ -51,6 +55,7 @@ __all__ = [
     "BatchFailedError",
     "BatchNotFoundError",
     "BatchTimeoutError",
+    "ClientClosedError",
     "ConfigurationError",
     "EnrowError",
     "FindEmailsTimeoutError",
@@ -58,15 +63,18 @@ __all__ = [
     "InconsistentAnswerError",
     "InsufficientCreditsError",
     "OutcomeUnknownError",
+    "ProxyError",
     "RateLimitError",
     "ResponseError",
     "RetryBudgetExhaustedError",
     "RecordError",
     "ServerError",
     "SpendingRefusedError",
+    "TLSError",
     "TransportError",
     "UnreadableBodyError",
     "WebhookPayloadError",
+    "WrongEventLoopError",
 ]
 
 
@@ -81,6 +89,21 @@ class EnrowError(Exception):
 
 class ConfigurationError(EnrowError):
     """The client cannot be used as configured (no API key, unsafe base_url, ...)."""
+
+
+class WrongEventLoopError(ConfigurationError, RuntimeError):
+    """The client was used from an event loop other than the one it is bound to.
+
+    A client binds to the event loop it is first used on (its connections and its polling
+    belong to that loop) and refuses any other before sending anything: create one client
+    per event loop (per thread that runs its own ``asyncio.run``)."""
+
+
+class ClientClosedError(EnrowError, RuntimeError):
+    """The client was closed (``aclose()`` or the end of ``async with``).
+
+    Waits still running when it closes end with this error; a call made afterwards is
+    refused before anything is sent. A closed client is not reopened: create a new one."""
 
 
 class APIError(EnrowError):
@@ -216,6 +239,28 @@ class OutcomeUnknownError(TransportError):
         super().__init__(message, request_sent=request_sent)
         self.status = status
         self.body = body
+
+
+class TLSError(TransportError):
+    """No TLS connection can be made to the server: its certificate is refused (not signed
+    by a trusted authority, expired, or issued for another host), or the handshake fails
+    (no TLS on that port). Retrying cannot fix it, so calls and waits end at once; the
+    message names the host and the cause."""
+
+    transient = False
+
+
+class ProxyError(TransportError):
+    """The HTTP proxy refused to open a tunnel to the API with a 4xx answer (407: it wants
+    credentials, 403: it forbids the host). Retrying cannot fix it, so calls and waits end
+    at once; ``status`` is the proxy's answer. A proxy that cannot reach the API (5xx) is
+    an ordinary, transient TransportError."""
+
+    transient = False
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message, request_sent=False)
+        self.status = status
 
 
 class RetryBudgetExhaustedError(EnrowError):

@@ -10,6 +10,7 @@ standard one and ``sim`` stays in memory unless a module overrides ``served``.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -41,6 +42,19 @@ unless given: on virtual time a run repeats exactly."""
 
 Simulate = Callable[..., EnrowSimulator]
 """``simulate(config=None)``: an EnrowSimulator, served or in memory as ``served`` says."""
+
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients honour HTTPS_PROXY, HTTP_PROXY and NO_PROXY: a developer's own settings must
+    not send the suite's requests to 127.0.0.1 through their proxy (tests that need one set
+    it themselves)."""
+    for name in list(os.environ):
+        if name.lower() in PROXY_VARIABLES:
+            monkeypatch.delenv(name)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -161,6 +161,8 @@ def classify(
     ``now_epoch`` (Unix seconds) lets an HTTP-date ``Retry-After`` be read.
     """
     if isinstance(answer, TransportError):
+        if not answer.transient:  # a refused certificate or proxy: retrying cannot fix it
+            return Fail(answer)
         if request.idempotent or not answer.request_sent:
             return Retry(answer)
         return OutcomeUnknown(

@@ -6,7 +6,11 @@ within half a tick to at most ``max_in_flight`` workers; workers park while noth
 and exit when nothing is watched, so an idle client runs no task. A worker reads one job
 through ``fetch`` (the sender), feeds the pure ``PollPlan``, sends the waiter one ``Event``
 (``Progressed``, ``Finished`` or ``Failed``) and puts the watch back on the heap. Errors
-never escape into the client's task group: they travel to the waiter.
+never end a worker: they travel to the waiter.
+
+Workers are plain asyncio tasks of the client's event loop (aiohttp ties the client to
+asyncio), owned by the scheduler: ``aclose`` cancels and awaits them, from any task of that
+loop. ``enter`` (the client's) names the loop at each new watch, or refuses it.
 
 Polls carry no timer of their own: a watchdog, one loop timer for the oldest poll in flight,
 cuts a poll that overruns ``timeout`` (cancelling its worker's scope) and treats it as the
@@ -27,13 +31,12 @@ from typing import Any, Protocol, TypeAlias
 
 import anyio
 import attrs
-from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectSendStream
 
 from .._core.http import Request, Response
 from .._core.outage import Health
 from .._core.schedule import Backoff, PollPlan, last_call
-from ..errors import EnrowError, RateLimitError, ResponseError
+from ..errors import ClientClosedError, EnrowError, RateLimitError, ResponseError
 from ..models import BatchStatus, Progress
 
 __all__ = [
@@ -196,9 +199,11 @@ class Scheduler:
         rand: Callable[[], float],
         health: Health,
         backoff: Backoff,
+        enter: Callable[[], asyncio.AbstractEventLoop],
         coalesce: float = 0.1,
     ) -> None:
         self._fetch = fetch
+        self._enter = enter
         self._overdue = overdue
         self._timeout = timeout
         self._limit = max_in_flight
@@ -221,17 +226,11 @@ class Scheduler:
         """(deadline, poll number, watch) of each poll sent, oldest first (one timeout for
         all, so also the earliest deadline first); finished ones are dropped lazily."""
         self._watchdog: asyncio.TimerHandle | None = None
-        self._tg: TaskGroup | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        """The running workers."""
         self._loop: asyncio.AbstractEventLoop | None = None
-
-    def attach(self, tg: TaskGroup | None) -> None:
-        """Run in ``tg`` (the client's task group), or detach with ``None``.
-
-        Timing uses the running loop's own timer (``call_at``) instead of a sleeping task:
-        aiohttp ties the client to asyncio anyway, and this keeps each poll cheap."""
-        self._tg = tg
-        if tg is not None:
-            self._loop = asyncio.get_running_loop()
+        """The client's loop, once a watch was added. Timing uses its own timer
+        (``call_at``) instead of a sleeping task: this keeps each poll cheap."""
 
     @property
     def rand(self) -> Callable[[], float]:
@@ -245,9 +244,10 @@ class Scheduler:
         assert self._loop is not None
         return self._loop.time()
 
-    def close(self) -> None:
-        """The client is closing: every live wait fails at once instead of hanging."""
-        error = RuntimeError("the EnrowClient was closed while this wait was running")
+    async def aclose(self) -> None:
+        """The client is closing: every live wait fails at once instead of hanging, and
+        every worker is cancelled and awaited (from any task of the client's loop)."""
+        error = ClientClosedError("the EnrowClient was closed while this wait was running")
         for watch in list(self._live):
             self._finish(Failed(watch, error))
         self._heap.clear()
@@ -255,12 +255,21 @@ class Scheduler:
         self._release_idle()
         self._disarm()
         self._unguard()
+        workers = list(self._tasks)
+        for task in workers:
+            task.cancel()
+        if workers:
+            await asyncio.wait(workers)
 
     def add(self, watch: Watch, delay: float) -> None:
         """Start watching; the first poll comes after ``delay`` seconds (or before the
-        watch's deadline, whichever is first)."""
-        if self._tg is None:
-            raise RuntimeError("the client is not open: use 'async with EnrowClient(...)'")
+        watch's deadline, whichever is first). A watch that ``enter`` refuses (a closed
+        client, another loop) is never watched: its error is raised here."""
+        try:
+            self._loop = self._enter()
+        except BaseException:
+            watch.state = WatchState.CANCELLED
+            raise
         self._live.add(watch)
         self._push(watch, last_call(self.now(), delay, watch.deadline, first=True))
 
@@ -404,9 +413,12 @@ class Scheduler:
             if not parked.done():
                 parked.set_result(None)
                 return
-        if self._workers < self._limit and self._tg is not None:
+        if self._workers < self._limit:
+            assert self._loop is not None
             self._workers += 1
-            self._tg.start_soon(self._worker)
+            task = self._loop.create_task(self._worker())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _worker(self) -> None:
         """Poll ready watches; park while none is ready; exit when nothing is watched.

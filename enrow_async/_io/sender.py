@@ -64,11 +64,21 @@ def _extra(request: Request, error: Exception, **fields: float) -> dict[str, obj
     return extra
 
 
+def _cause(error: Exception, answer: Response | TransportError) -> BaseException | None:
+    """What ``error`` is raised from: the transport's failure behind it, or, when it is that
+    failure itself (a final one), what that failure was raised from."""
+    if error is answer:
+        return error.__cause__
+    return answer if isinstance(answer, TransportError) else None
+
+
 class Sender:
     """Sends requests with retries; shared by every call and poll of one client.
 
     ``timeout`` bounds each attempt from send to the last byte of the answer. ``wall``
-    (Unix seconds) is read only to count down an HTTP-date ``Retry-After``.
+    (Unix seconds) is read only to count down an HTTP-date ``Retry-After``. ``enter`` is
+    called before each ``send`` does anything (the client refuses there to be used from
+    another event loop, or once closed).
     """
 
     def __init__(
@@ -81,8 +91,10 @@ class Sender:
         posts_per_second: int,
         timeout: float,
         wall: Callable[[], float] = time.time,
+        enter: Callable[[], object] | None = None,
     ) -> None:
         self.transport = transport
+        self._enter = enter
         self.retry = retry
         self.budget = budget
         self.health = Health()
@@ -94,6 +106,8 @@ class Sender:
     async def send(self, request: Request, read: Callable[[Response], T]) -> T:
         """``read(answer)`` of the successful answer, or the typed error its verdict names
         once no retry is left."""
+        if self._enter is not None:
+            self._enter()
         attempt = 0
         spent = 0
         limiter = self._posts if request.action is Action.START else None
@@ -108,7 +122,7 @@ class Sender:
                 self.budget.succeeded(spent)
                 return verdict.value
             if not isinstance(verdict, Retry):
-                raise verdict.error from (answer if isinstance(answer, TransportError) else None)
+                raise verdict.error from _cause(verdict.error, answer)
             error = verdict.error
             delay = self.retry.delay(attempt, self._rand(), verdict.delay)
             if delay is None:
@@ -161,7 +175,7 @@ class Sender:
             if pause is None:
                 pause = self.retry.backoff.delay(1, self._rand())
             self.health.pause(anyio.current_time() + min(pause, self.retry.max_retry_after))
-        raise verdict.error from (answer if isinstance(answer, TransportError) else None)
+        raise verdict.error from _cause(verdict.error, answer)
 
     def overdue(self, request: Request) -> TransportError:
         """The error of a poll cut at its deadline by the caller, noted in ``health`` as

@@ -2,13 +2,16 @@
 
 A ``Transport`` makes one attempt of one request: ``send(Request) -> Response``, whole
 body read, no retries, no redirects. Connection-level failures raise
-[TransportError][enrow_async.TransportError]. ``enrow_async.testing.MemoryTransport`` is the
-in-memory one, onto the simulator.
+[TransportError][enrow_async.TransportError]; those that retrying cannot fix (a refused
+certificate, a proxy refusing the tunnel) raise its final subclasses
+[TLSError][enrow_async.TLSError] and [ProxyError][enrow_async.ProxyError].
+``enrow_async.testing.MemoryTransport`` is the in-memory one, onto the simulator.
 """
 
 from __future__ import annotations
 
 import functools
+import urllib.request
 from types import TracebackType
 from typing import Protocol
 
@@ -18,9 +21,16 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .._core.http import Request, Response
-from ..errors import ResponseError, TransportError
+from ..errors import ConfigurationError, ProxyError, ResponseError, TLSError, TransportError
 
-__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "ClientSession", "Transport", "too_large"]
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "AiohttpTransport",
+    "ClientSession",
+    "Transport",
+    "env_proxy",
+    "too_large",
+]
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 """32 MiB: a completed 5,000-result batch is about 2-3 MiB on the wire."""
@@ -49,6 +59,8 @@ class AiohttpTransport:
     creates its session with a bounded connector and a connect timeout only: the deadline
     of a whole attempt is the caller's (the sender's per call, the scheduler's watchdog per
     poll), so no read timer is armed, and re-armed at every chunk, on each request.
+    ``proxy`` (an ``http://[user:password@]host:port`` URL) carries every request, through
+    a CONNECT tunnel for ``https``; the session's own settings are not read for it.
     """
 
     def __init__(
@@ -59,8 +71,10 @@ class AiohttpTransport:
         connect_timeout: float = 10.0,
         max_body: int = DEFAULT_MAX_BODY,
         read_bufsize: int = 2**18,
+        proxy: str | None = None,
     ) -> None:
         self._session = session
+        self._proxy = None if proxy is None else URL(proxy)
         self._owns_session = session is None
         self._max_connections = max_connections
         # One timeout object for every request; reads are bounded by the caller's deadline.
@@ -117,12 +131,44 @@ class AiohttpTransport:
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
+                proxy=self._proxy,
             ) as resp:
                 length = resp.content_length
                 if length is not None and length > self._max_body:
                     raise too_large(request, resp.status, length, self._max_body)
                 body = await self._read(resp, request)
                 return Response(resp.status, resp.headers, body)
+        except aiohttp.ClientConnectorCertificateError as exc:
+            reason = exc.certificate_error
+            cause = getattr(reason, "verify_message", None) or str(reason)
+            raise TLSError(
+                f"{request.method} {request.path}: the TLS certificate of {exc.host}:{exc.port}"
+                f" is refused ({cause}); retrying cannot fix this: check base_url, or trust the"
+                " authority that signed it (session=)",
+                request_sent=False,
+            ) from exc
+        except aiohttp.ClientConnectorSSLError as exc:
+            # A handshake refused by the server's TLS (a connection dropped during the
+            # handshake is a ConnectionResetError: a transient failure, below).
+            raise TLSError(
+                f"{request.method} {request.path}: no TLS connection to {exc.host}:{exc.port}"
+                f" ({exc.os_error}); retrying cannot fix this: does the server speak https on"
+                " that port?",
+                request_sent=False,
+            ) from exc
+        except aiohttp.ClientHttpProxyError as exc:
+            if exc.status >= 500:  # the proxy cannot reach the API: an outage
+                raise TransportError(
+                    f"{request.method} {request.path}: the proxy answered {exc.status}"
+                    f" {exc.message}",
+                    request_sent=False,
+                ) from _redacted(exc)
+            raise ProxyError(
+                f"{request.method} {request.path}: the proxy refused the tunnel to"
+                f" {request.base_url}: {exc.status} {exc.message}; retrying cannot fix this:"
+                " check HTTPS_PROXY and NO_PROXY (or pass trust_env=False)",
+                status=exc.status,
+            ) from _redacted(exc)
         except aiohttp.ClientPayloadError as exc:
             raise TransportError(
                 f"{request.method} {request.path}: truncated body ({exc})"
@@ -160,6 +206,36 @@ class AiohttpTransport:
                 raise too_large(request, resp.status, size, self._max_body)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def env_proxy(url: str) -> str | None:
+    """The proxy that the environment names for ``url``, or ``None``.
+
+    ``HTTPS_PROXY`` for an ``https`` URL, ``HTTP_PROXY`` for an ``http`` one (lower case
+    first), unless ``NO_PROXY`` lists the URL's host or a domain above it (``*``: every
+    host), read by the standard library's rules (``urllib.request.getproxies``; on macOS and
+    Windows, the system's settings when no variable is set). A value without a scheme is
+    an ``http://`` proxy; one that is not an ``http(s)`` URL with a host is refused.
+    """
+    target = URL(url)
+    if target.host is None or urllib.request.proxy_bypass(target.host):
+        return None
+    proxy = urllib.request.getproxies().get(target.scheme)
+    if not proxy:
+        return None
+    if "://" not in proxy:
+        proxy = f"http://{proxy}"
+    try:
+        parsed = URL(proxy)
+        usable = parsed.scheme in ("http", "https") and bool(parsed.host)
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ConfigurationError(
+            f"the {target.scheme.upper()}_PROXY environment variable is not an http(s) proxy"
+            " URL (http://host:port): fix it, or pass trust_env=False"
+        )
+    return proxy
 
 
 def _redacted(exc: aiohttp.ClientError) -> aiohttp.ClientError:

@@ -1,7 +1,7 @@
 """After a cancel, a break, dropped connections or an exception: no task, session or
 connection left, over real HTTP.
 
-The client talks to the simulator through :class:`Relay`, a TCP relay that counts, on the
+The client talks to the simulator through ``relays.Relay``, a TCP relay that counts, on the
 server's side, the connections held open and those still waiting for an answer. Each test
 checks only public state: no task running client code is pending (``asyncio.all_tasks``),
 a client-owned session and connector are closed (``.closed``) and hold no connection to the
@@ -13,7 +13,6 @@ virtual time that cancelled waits stop polling.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import random
@@ -22,10 +21,10 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import anyio
+import anyio.to_thread
 import pytest
 
 import enrow_async
@@ -33,13 +32,17 @@ from enrow_async import (
     Backoff,
     BatchStatus,
     BatchTimeoutError,
+    ClientClosedError,
     EnrowClient,
     PollPolicy,
     RetryPolicy,
     TransportError,
+    WrongEventLoopError,
 )
 from enrow_async._io.transport import AiohttpTransport
 from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
+
+from .relays import Relay
 
 pytestmark = pytest.mark.anyio
 
@@ -50,75 +53,6 @@ SEARCHES = [
 BULK = "/email/find/bulk"
 FAST_RETRY = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
 FAST_POLLS = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
-
-
-class Relay:
-    """A TCP relay on 127.0.0.1 in front of ``target`` (an ``http://host:port`` URL).
-
-    ``open`` counts the client connections it holds to the server; ``waiting`` those whose
-    client spoke last (a request not answered yet).
-    """
-
-    def __init__(self, target: str) -> None:
-        parts = urlsplit(target)
-        assert parts.hostname is not None
-        assert parts.port is not None
-        self._target = (parts.hostname, parts.port)
-        self._waiting: dict[asyncio.StreamWriter, bool] = {}
-        self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
-        self.url = ""
-
-    @property
-    def open(self) -> int:
-        return len(self._waiting)
-
-    @property
-    def waiting(self) -> int:
-        return sum(self._waiting.values())
-
-    async def __aenter__(self) -> Relay:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in self._handlers:
-            task.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
-        await self._server.wait_closed()
-
-    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
-        server_r, server_w = await asyncio.open_connection(*self._target)
-        self._waiting[client_w] = False
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, asks: bool) -> None:
-            with contextlib.suppress(ConnectionError):
-                while data := await src.read(65536):
-                    self._waiting[client_w] = asks
-                    dst.write(data)
-                    await dst.drain()
-
-        try:
-            ups = asyncio.ensure_future(pipe(client_r, server_w, True))
-            downs = asyncio.ensure_future(pipe(server_r, client_w, False))
-            # Either side closing ends the connection, as a real server's close would.
-            await asyncio.wait([ups, downs], return_when=asyncio.FIRST_COMPLETED)
-            ups.cancel()
-            downs.cancel()
-            await asyncio.gather(ups, downs, return_exceptions=True)
-        finally:
-            del self._waiting[client_w]
-            for writer in (client_w, server_w):
-                writer.close()
-                with contextlib.suppress(ConnectionError):
-                    await writer.wait_closed()
-            self._handlers.discard(task)
 
 
 @pytest.fixture
@@ -410,3 +344,66 @@ async def test_cancelled_while_inside_the_block(
         await task
     await assert_released(relay, *sessions)
     assert_no_leaks(caplog)
+
+
+# -- a client without `async with`, and one event loop per client -------------------------------
+
+
+async def test_a_notebook_sequence_over_http_leaves_nothing_behind(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    slow = sim.add_batch(SEARCHES, duration=60.0)
+    transport = AiohttpTransport()
+    client = make_client(transport=transport)
+    await asyncio.ensure_future(client.__aenter__())  # one cell
+    job = await asyncio.ensure_future(client.start_bulk_search(SEARCHES))  # another
+    session = transport.session
+    left_running = asyncio.ensure_future(client.wait_for_batch(slow, timeout=30))
+    batch = await asyncio.ensure_future(client.wait_for_batch(job.id, timeout=30))
+    assert batch.status is BatchStatus.COMPLETED
+    await until(lambda: sim.stats.requests[("GET", BULK)] > 2)  # the slow wait polls
+    await asyncio.ensure_future(client.aclose())  # a third
+    with pytest.raises(ClientClosedError):
+        await left_running
+    await assert_released(relay, session)
+    assert_no_leaks(caplog)
+
+
+async def test_a_worker_threads_loop_is_refused_and_the_clients_own_loop_unharmed(
+    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=0.3)
+    transport = AiohttpTransport()
+    async with make_client(transport=transport) as client:
+        await client.get_bulk_results(batch_id)
+        session = transport.session
+        requests = sim.stats.requests
+
+        def worker() -> list[BaseException]:
+            refused = []
+            for call in (
+                lambda: client.wait_for_batch(batch_id, timeout=5),
+                lambda: client.get_bulk_results(batch_id),
+            ):
+                with pytest.raises(WrongEventLoopError) as info:
+                    asyncio.run(call())
+                refused.append(info.value)
+            return refused
+
+        refused = await anyio.to_thread.run_sync(worker)
+        assert all("one EnrowClient per event loop" in str(error) for error in refused)
+        assert sim.stats.requests == requests  # nothing sent from the worker
+        assert transport.session is session  # no session made on the worker's loop
+        batch = await client.wait_for_batch(batch_id, timeout=10)  # its own loop works on
+        assert batch.status is BatchStatus.COMPLETED
+    await assert_released(relay, session)
+    assert_no_leaks(caplog)
+
+
+def test_a_client_never_used_leaves_nothing_to_collect() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client = EnrowClient("k", transport=AiohttpTransport())
+        del client
+        gc.collect()
+    assert [str(w.message) for w in caught] == []

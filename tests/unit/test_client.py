@@ -7,12 +7,18 @@ a caller-owned session, a server that is not the simulator).
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import logging
 import math
-from collections.abc import Callable
+import warnings
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 import orjson
 import pytest
 
@@ -25,16 +31,19 @@ from enrow_async import (
     BatchStatus,
     BatchTimeoutError,
     BulkResults,
+    ClientClosedError,
     ConfigurationError,
     EnrowClient,
     EnrowError,
     Progress,
+    WrongEventLoopError,
 )
 from enrow_async._core.convert import structure
 from enrow_async.testing import EnrowSimulator, MemoryTransport, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
+T = TypeVar("T")
 Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
 Simulate = Callable[..., EnrowSimulator]
 
@@ -339,10 +348,152 @@ async def test_key_never_logged_or_shown(
     assert secret not in repr(info.value)
 
 
-async def test_using_a_closed_client_says_so(sim: EnrowSimulator, connect: Connect) -> None:
+# -- the lifecycle: no `async with` needed, one event loop, closed once ---------------------
+
+FIRST_CALLS: dict[str, Callable[[EnrowClient, str], Awaitable[object]]] = {
+    "start": lambda client, _: client.start_bulk_search(SEARCHES),
+    "get": lambda client, batch_id: client.get_bulk_results(batch_id),
+    "wait": lambda client, batch_id: client.wait_for_batch(batch_id, timeout=60),
+    "watch": lambda client, batch_id: collect(client.watch_batch(batch_id, timeout=60)),
+    "wait_many": lambda client, batch_id: collect(client.wait_for_batches([batch_id])),
+    "find": lambda client, _: client.find_emails(SEARCHES * 4, batch_size=5, timeout=60),
+    "account": lambda client, _: client.account.info(),
+    "verify": lambda client, _: client.verify.single.start("jim@dundermifflin.com"),
+}
+"""One of each kind of call (start, read, wait, stream, the engine, account), by name."""
+
+
+async def collect(stream: AsyncIterator[object]) -> list[object]:
+    return [item async for item in stream]
+
+
+async def in_a_task(call: Awaitable[T]) -> T:
+    """``call`` run in a task of its own, as a notebook runs each cell."""
+    return await asyncio.ensure_future(call)
+
+
+@pytest.mark.parametrize("first", sorted(FIRST_CALLS))
+async def test_a_client_opens_itself_on_its_first_call(
+    sim: EnrowSimulator, connect: Connect, first: str
+) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=0.3)
     client = connect(sim)
-    with pytest.raises(RuntimeError, match="async with"):
-        await client.wait_for_batch("b", timeout=1)
+    assert repr(client).endswith(" unused>")
+    assert await FIRST_CALLS[first](client, batch_id)
+    assert repr(client).endswith(" open>")
+    batch = await client.wait_for_batch(batch_id, timeout=60)  # and every other call after it
+    assert batch.status is BatchStatus.COMPLETED
+    await client.aclose()
+    assert repr(client).endswith(" closed>")
+    assert other_tasks() == set()
+
+
+async def test_find_emails_on_a_client_never_opened_pays_once_and_returns_all(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    people = [{"fullname": f"Person {i}", "company_domain": f"co{i}.com"} for i in range(12)]
+    client = connect(sim)
+    results = await client.find_emails(people, batch_size=5, timeout=60)
+    assert [r.index for r in results] == list(range(12))
+    assert sim.stats.created == {"/email/find/bulk": 3}
+    await client.aclose()
+    assert other_tasks() == set()
+
+
+async def test_opened_used_and_closed_from_three_tasks(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    client = connect(sim)
+    await in_a_task(client.__aenter__())
+    job = await in_a_task(client.start_bulk_search(SEARCHES))
+    batch = await in_a_task(client.wait_for_batch(job.id, timeout=60))
+    assert batch.status is BatchStatus.COMPLETED
+    await in_a_task(client.aclose())
+    assert other_tasks() == set()
+
+
+async def test_a_notebook_sequence_leaves_nothing_behind(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    slow = sim.add_batch(SEARCHES, duration=600.0)
+    client = connect(sim)
+    await in_a_task(client.__aenter__())  # cell 1
+    job = await in_a_task(client.start_bulk_search(SEARCHES))  # cell 2
+    left_running = asyncio.ensure_future(client.wait_for_batch(slow, timeout=3600))  # cell 3
+    batch = await in_a_task(client.wait_for_batch(job.id, timeout=60))  # cell 4
+    assert batch.status is BatchStatus.COMPLETED
+    await asyncio.sleep(30.0)  # virtual: the slow wait polls meanwhile
+    assert not left_running.done()
+    await in_a_task(client.aclose())  # cell 5
+    with pytest.raises(ClientClosedError, match="closed while this wait was running"):
+        await left_running
+    assert other_tasks() == set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
+
+
+async def test_a_closed_client_refuses_every_call_before_sending(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=0.3)
+    async with connect(sim) as client:
+        await client.get_bulk_results(batch_id)
+    await client.aclose()  # closing twice is harmless
+    requests = sim.stats.requests
+    for call in FIRST_CALLS.values():
+        with pytest.raises(ClientClosedError, match="create a new EnrowClient"):
+            await call(client, batch_id)
+    with pytest.raises(ClientClosedError):
+        await client.__aenter__()
+    assert sim.stats.requests == requests
+    assert isinstance(ClientClosedError("x"), RuntimeError)  # what it raised before
+
+
+async def test_another_loop_is_refused_before_anything_is_sent(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    batch_id = sim.add_batch(SEARCHES, duration=0.3)
+    client = connect(sim)
+    await client.get_bulk_results(batch_id)  # bound to this loop
+    requests = sim.stats.requests
+
+    def from_another_loop(call: Callable[[], Awaitable[object]]) -> None:
+        async def run() -> object:
+            return await call()
+
+        with pytest.raises(WrongEventLoopError, match="one EnrowClient per event loop"):
+            asyncio.run(run())
+
+    calls = [functools.partial(call, client, batch_id) for call in FIRST_CALLS.values()]
+    for call in [*calls, client.__aenter__, client.aclose]:
+        await anyio.to_thread.run_sync(from_another_loop, call)
+    assert sim.stats.requests == requests
+    batch = await client.wait_for_batch(batch_id, timeout=60)  # its own loop: unharmed
+    assert batch.status is BatchStatus.COMPLETED
+    await client.aclose()
+    assert other_tasks() == set()
+
+
+def test_a_client_whose_loop_has_ended_says_so() -> None:
+    client = EnrowClient("k", base_url="http://127.0.0.1:9")
+    asyncio.run(client.__aenter__())  # bound to a loop that then ends, never closed
+    with pytest.raises(WrongEventLoopError, match="now closed"):
+        asyncio.run(client.get_bulk_results("b"))
+    assert isinstance(WrongEventLoopError("x"), ConfigurationError)
+
+
+def test_a_client_never_used_holds_nothing() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client = EnrowClient("k")  # no event loop here, and none needed
+        assert repr(client).endswith(" unused>")
+        gone = weakref.ref(client)
+        del client
+        gc.collect()
+    assert gone() is None
+    assert [str(w.message) for w in caught] == []
 
 
 async def test_find_emails_returns_input_order(client: EnrowClient) -> None:

@@ -18,8 +18,10 @@ from enrow_async import (
     EnrowError,
     InsufficientCreditsError,
     OutcomeUnknownError,
+    ProxyError,
     RateLimitError,
     ServerError,
+    TLSError,
     TransportError,
 )
 from enrow_async._core.classify import (
@@ -363,6 +365,21 @@ def test_transport_error_after_sending_a_post_is_an_unknown_outcome(kind: JobKin
     assert str(result.error) == (
         "read timeout; the job may have been created, so it is not sent again"
     )
+
+
+FINAL_TRANSPORT_ERRORS = [
+    TLSError("the TLS certificate of api.enrow.io:443 is refused", request_sent=False),
+    ProxyError("the proxy refused the tunnel: 407", status=407),
+]
+
+
+@pytest.mark.parametrize("error", FINAL_TRANSPORT_ERRORS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("request_", [READ_BULK, START_BULK, account_request(CONFIG)])
+def test_a_transport_failure_retrying_cannot_fix_is_final(
+    error: TransportError, request_: Request
+) -> None:
+    assert not error.transient
+    assert classify(request_, error) == Fail(error)
 
 
 # -- redirects -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from enrow_async import (
     AuthenticationError,
     BatchNotFoundError,
     BatchStatus,
+    ClientClosedError,
     PollPolicy,
     RetryPolicy,
 )
@@ -66,12 +67,14 @@ async def events_until_done(receive: anyio.abc.ObjectReceiveStream[Event]) -> li
 # -- construction ----------------------------------------------------------------------------
 
 
-async def test_a_detached_scheduler_refuses_new_watches() -> None:
+async def test_a_closed_clients_scheduler_refuses_new_watches() -> None:
     async with running() as parts:
         watch = parts.watch(parts.batches(1)[0], parts.send)
-        parts.scheduler.attach(None)
-        with pytest.raises(RuntimeError, match="async with"):
-            parts.scheduler.add(watch, 1.0)
+    with pytest.raises(ClientClosedError, match="closed"):
+        parts.scheduler.add(watch, 1.0)
+    assert watch.state is WatchState.CANCELLED  # never watched: nothing to cancel later
+    assert parts.scheduler.watched == 0
+    assert workers() == 0
 
 
 # -- when polls go out -----------------------------------------------------------------------
@@ -307,7 +310,7 @@ async def test_polls_answered_in_time_are_never_cut() -> None:
         assert parts.sender.health.failures == 0
 
 
-async def test_close_fails_every_live_wait_at_once() -> None:
+async def test_aclose_fails_every_live_wait_at_once_and_stops_its_workers() -> None:
     config = SimulatorConfig(seed=3, faults=Faults(slow=1.0, slow_seconds=30.0))
     async with running(config) as parts:
         send, receive = parts.send, parts.receive
@@ -316,12 +319,14 @@ async def test_close_fails_every_live_wait_at_once() -> None:
         parts.scheduler.add(queued, 100.0)
         await anyio.sleep(1.0)
         assert polling.state is WatchState.POLLING
-        parts.scheduler.close()
+        await parts.scheduler.aclose()
+        assert workers() == 0, "the worker polling was cancelled and awaited"
+        assert parts.transport.cancelled == 1
         events = [receive.receive_nowait(), receive.receive_nowait()]
         assert {event.watch for event in events} == {polling, queued}
         for event in events:
             assert isinstance(event, Failed)
-            assert isinstance(event.error, RuntimeError)
+            assert isinstance(event.error, ClientClosedError)
             assert "closed" in str(event.error)
         assert polling.state is queued.state is WatchState.DONE
         assert parts.scheduler.watched == 0
