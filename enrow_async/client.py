@@ -39,6 +39,7 @@ from ._io.waiting import (
     WebhookSource,
 )
 from .errors import ClientClosedError, ConfigurationError, WrongEventLoopError
+from .lists import Record
 from .models import (
     BulkJob,
     BulkResults,
@@ -264,19 +265,26 @@ class EnrowClient:
         on_progress: JobProgressCallback | None = None,
         on_started: StartedCallback | None = None,
         resume: Iterable[StartedBatch] = (),
+        record: Record | None = None,
+        retry_failed: bool = False,
+        max_credits: float | None = None,
         custom: Custom = None,
         country_code: str | None = None,
         retrieve_gender: bool = False,
         batch_size: int = MAX_BATCH,
     ) -> list[EmailResult]:
         """One EmailResult per search, in input order, however many, each distinct search
-        paid for once; ``on_started`` and ``resume`` survive a crash: ``client.email.find``."""
+        paid for once; ``on_started`` and ``resume`` (or a ``record``) survive a crash:
+        ``client.email.find``. For lists too large to hold, ``client.email.list_job``."""
         return await self.email.find(
             searches,
             timeout=timeout,
             on_progress=on_progress,
             on_started=on_started,
             resume=resume,
+            record=record,
+            retry_failed=retry_failed,
+            max_credits=max_credits,
             custom=custom,
             country_code=country_code,
             retrieve_gender=retrieve_gender,
