@@ -316,3 +316,22 @@ async def test_an_error_in_on_started_ends_the_call_at_once(
         await client.find_emails(people(6), batch_size=3, on_started=broken)
     assert sim.stats.requests[POST] == 1
     assert sim.stats.requests[GET] == 0
+
+
+async def test_failed_batches_are_sent_again_only_when_asked(
+    simulate: Simulate, connect: Connect
+) -> None:
+    config = SimulatorConfig(duration=(0.2, 0.4), seed=1, fail_rate=0.5)
+    async with simulate(config) as sim, connect(sim) as client:
+        searches = people(12)
+        with pytest.raises(IncompleteResultsError) as info:
+            await client.find_emails(searches, batch_size=3, timeout=20)
+        failed = info.value.missing
+        assert failed
+        assert "retry_failed=True sends again only" in " ".join(info.value.__notes__)
+        posts = sim.stats.requests[POST]
+        again = await client.find_emails(
+            searches, batch_size=3, timeout=20, resume=info.value.started, retry_failed=True
+        )
+        assert [r.index for r in again] == list(range(12))
+        assert sim.stats.requests[POST] - posts == -(-len(failed) // 3)  # only the failed
