@@ -1,17 +1,9 @@
 """Lists of any size, run resumably: the engine every front-end drives (``ListJob``) and
 the record it keeps of every start (``Record``, ``MemoryRecord``, ``JournalFile``)."""
 
-from .engine import (
-    BatchMatch,
-    Estimate,
-    FinishedBatch,
-    Gap,
-    GapReason,
-    ListJob,
-    ListKind,
-    ListReport,
-)
+from .engine import ListJob, ListKind
 from .record import JournalFile, MemoryRecord, Record
+from .report import BatchMatch, Estimate, FinishedBatch, Gap, GapReason, ListReport
 
 __all__ = [
     "BatchMatch",
