@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Protocol
 
 import aiohttp
+import attrs
 from aiohttp import ClientSession  # re-exported: the type of EnrowClient(session=...)
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
@@ -58,7 +59,8 @@ class AiohttpTransport:
     A caller-owned ``session`` is used as is and never closed here. Otherwise the transport
     creates its session with a bounded connector and a connect timeout only: the deadline
     of a whole attempt is the caller's (the sender's per call, the scheduler's watchdog per
-    poll), so no read timer is armed, and re-armed at every chunk, on each request.
+    poll), so no read timer is armed, and re-armed at every chunk, on a poll. Only a
+    request that carries a ``read_timeout`` (a single call's) gets one (``sock_read``).
     ``proxy`` (an ``http://[user:password@]host:port`` URL) carries every request, through
     a CONNECT tunnel for ``https``; the session's own settings are not read for it.
     """
@@ -123,15 +125,22 @@ class AiohttpTransport:
         return self._session
 
     async def send(self, request: Request) -> Response:
-        """One attempt; raises TransportError or ResponseError (body over the cap)."""
+        """One attempt; raises TransportError or ResponseError (body over the cap). A
+        request's ``read_timeout`` (a single call's) becomes aiohttp's ``sock_read``."""
+        session = self.session
+        silence = request.read_timeout
+        timeout = session.timeout
+        if silence is not None:
+            timeout = attrs.evolve(timeout, sock_read=silence)
         try:
-            async with self.session.request(
+            async with session.request(
                 request.method,
                 self._url(request.url),
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
                 proxy=self._proxy,
+                timeout=timeout,
             ) as resp:
                 length = resp.content_length
                 if length is not None and length > self._max_body:
@@ -183,9 +192,12 @@ class AiohttpTransport:
                 f"{request.method} {request.path}: cannot connect{where}",
                 request_sent=False,
             ) from exc
-        except TimeoutError as exc:  # a caller-owned session's own timeouts
+        except TimeoutError as exc:  # the read timeout, or a caller-owned session's own
+            limit = "the session's timeout"
+            if silence is not None and isinstance(exc, aiohttp.SocketTimeoutError):
+                limit = f"the read timeout ({silence:g} s without a byte)"
             raise TransportError(
-                f"{request.method} {request.path}: no answer within the session's timeout"
+                f"{request.method} {request.path}: no answer within {limit}"
             ) from exc
         except aiohttp.ClientError as exc:
             raise TransportError(
