@@ -4,7 +4,10 @@ The verdict is one of ``Success``, ``Retry`` (with the server's delay hint),
 ``OutcomeUnknown`` (a request that may have acted and must not be resent),
 ``NotFound``, or ``Fail`` (a final, typed error). This is the only place where a
 status code or a transport failure becomes an exception; the sender acts on the verdict.
-The request's own fields (``action``, ``job``, ``idempotent``) say what it was for.
+The request's own fields (``action``, ``job``, ``idempotent``) say what it was for. It is
+also where an answer enters: the API key is blanked in it first (``redact.scrub``), so that
+nothing read from it can hold the key. ``classify``'s docstring states which answers to a
+start are refusals (only those that prove nothing was created).
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from enrow_async._core.http import ApiConfig, JobKind, Request, Response
 from enrow_async._core.redact import KEY_MIN, REDACTED, redact, scrub
 from enrow_async._core.requests import read_request
 
+from ..spelling import spelled
+
 KEY = 'sk_live/SECRET"é😀-123'
 
 
@@ -20,31 +22,11 @@ def request_with(key: str) -> Request:
     return read_request(config, JobKind.EMAIL_BULK, "/email/find/bulk", "b1")
 
 
-def spellings(char: str) -> list[str]:
-    """Every way a server may write ``char``: as is, JSON-escaped, percent-encoded."""
-    code = ord(char)
-    units = [code] if code < 0x10000 else [0xD800 + (code - 0x10000 >> 10), 0xDC00 + (code & 0x3FF)]
-    escaped = "".join(f"\\u{unit:04x}" for unit in units)
-    percent = "".join(f"%{byte:02x}" for byte in char.encode())
-    forms = [char, escaped, escaped.upper().replace("\\U", "\\u"), percent, percent.upper()]
-    if char in '"\\/':
-        forms.append("\\" + char)
-    return forms
-
-
 keys = st.text(
     st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp", "Cn", "Co")),
     min_size=KEY_MIN,
     max_size=24,
 ).filter(lambda key: not any(c.isspace() or not c.isprintable() for c in key))
-
-
-@st.composite
-def spelled(draw: st.DrawFn, key: str) -> str:
-    """``key``, each character in any of its spellings, the whole maybe JSON-escaped again
-    (a JSON text inside a JSON string)."""
-    spelling = "".join(draw(st.sampled_from(spellings(char))) for char in key)
-    return json.dumps(spelling)[1:-1] if draw(st.booleans()) else spelling
 
 
 @given(data=st.data(), key=keys, before=st.text(max_size=10), after=st.text(max_size=10))

@@ -19,7 +19,6 @@ from enrow_async import (
     IncompleteResultsError,
     InsufficientCreditsError,
     JobProgress,
-    OutcomeUnknownError,
     SpendingRefusedError,
     StartedBatch,
     to_dict,
