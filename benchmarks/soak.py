@@ -69,6 +69,9 @@ RATES = {
     "cut_json": 0.0,
     "inconsistent": 0.0,
     "echo_key": 0.0,
+    "bomb": 0.0,
+    "drip": 0.0,
+    "redirect": 0.0,
 }
 
 

@@ -64,9 +64,11 @@ class EnrowClient:
     ``transport`` replaces the default aiohttp transport (for example
     ``enrow_async.testing.MemoryTransport``); ``session``, ``max_connections``,
     ``connect_timeout``, ``read_timeout``, ``max_response_bytes`` and ``trust_env``
-    configure the default one. Each attempt of a request must be answered in full within
-    ``connect_timeout + read_timeout`` seconds. ``rand`` (floats in [0, 1)) draws every
-    jitter.
+    configure the default one. A single call (a start, a ``get``, ``account.info()``) gives
+    an attempt up after ``read_timeout`` seconds without a byte of the answer and ends,
+    retries included, within ``call_timeout`` seconds; every attempt, a wait's polls
+    included, must be answered in full within ``connect_timeout + read_timeout``. ``rand``
+    (floats in [0, 1)) draws every jitter.
 
     The runtime is asyncio (aiohttp runs on nothing else). Creating a client opens nothing;
     its first call (a start, a read, a wait, ``account.info()``) or ``async with`` binds it
@@ -94,6 +96,7 @@ class EnrowClient:
         retry_budget: RetryBudget | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 60.0,
+        call_timeout: float = 120.0,
         max_response_bytes: int = DEFAULT_MAX_BODY,
         allow_http: bool = False,
         trust_env: bool = True,
@@ -114,6 +117,7 @@ class EnrowClient:
         self._config = ApiConfig.create(options.api_key(key), base_url, allow_http=allow_http)
         connect_timeout = options.seconds("connect_timeout", connect_timeout)
         read_timeout = options.seconds("read_timeout", read_timeout)
+        call_timeout = options.seconds("call_timeout", call_timeout)
         webhook_poll_interval = options.seconds("webhook_poll_interval", webhook_poll_interval)
         for name, value in (
             ("max_in_flight", max_in_flight),
@@ -139,6 +143,8 @@ class EnrowClient:
             posts_per_second=posts_per_second,
             timeout=connect_timeout + read_timeout,
             enter=self._enter,
+            read_timeout=read_timeout,
+            call_timeout=call_timeout,
         )
         self._scheduler = Scheduler(
             self._sender.poll,

@@ -221,9 +221,12 @@ class TransportError(EnrowError):
 class OutcomeUnknownError(TransportError):
     """A POST that starts a paid job got no clear answer: the job may have been created.
 
-    It is never resent automatically; check your batches (or your journal) before retrying.
-    ``status`` and ``body`` keep the answer when there was one (a 5xx, or a 2xx whose body
-    is unreadable or has no id).
+    Only a 429, a connection refused before sending, or 400/401/402/422 with the API's
+    error body prove that it was not; anything else after sending lands here (a redirect,
+    a 5xx, an undocumented status, a dropped connection, a timeout). It is never resent
+    automatically; check your batches (or your journal) before retrying. ``status`` and
+    ``body`` keep the answer when there was one (a redirect, a 5xx, or a 2xx whose body is
+    unreadable or has no id).
     """
 
     transient = False
@@ -343,7 +346,7 @@ class IncompleteResultsError(EnrowError):
     batch started (or resumed), with the input positions each covers: pass them as
     ``resume=`` to wait for them again instead of paying twice. ``unstarted`` are the
     positions whose batch was certainly never started; ``uncertain`` those of the batch
-    whose start had no answer (OutcomeUnknownError: it may exist and be paid for, so
+    whose start had no clear answer (OutcomeUnknownError: it may exist and be paid for, so
     check your dashboard before a resume sends it again). ``stopped_by`` is the error that
     ended the run early (also the ``__cause__``): a start refused or of unknown outcome,
     or a wait that could not go on; ``None`` if every batch was waited for.

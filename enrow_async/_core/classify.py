@@ -4,7 +4,10 @@ The verdict is one of ``Success``, ``Retry`` (with the server's delay hint),
 ``OutcomeUnknown`` (a request that may have acted and must not be resent),
 ``NotFound``, or ``Fail`` (a final, typed error). This is the only place where a
 status code or a transport failure becomes an exception; the sender acts on the verdict.
-The request's own fields (``action``, ``job``, ``idempotent``) say what it was for.
+The request's own fields (``action``, ``job``, ``idempotent``) say what it was for. It is
+also where an answer enters: the API key is blanked in it first (``redact.scrub``), so that
+nothing read from it can hold the key. ``classify``'s docstring states which answers to a
+start are refusals (only those that prove nothing was created).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from ..errors import (
 )
 from .http import Action, Request, Response
 from .jobs import spec_for
+from .redact import redact, scrub
 
 __all__ = [
     "Fail",
@@ -41,7 +45,6 @@ __all__ = [
     "Verdict",
     "classify",
     "classify_body",
-    "redacted",
     "retry_after",
 ]
 
@@ -109,27 +112,19 @@ def retry_after(response: Response, now_epoch: float | None = None) -> float | N
     return value if math.isfinite(value) and value >= 0 else None
 
 
-_KEY_MIN = 4
-"""Shorter keys (a test's ``"k"``) are not blanked: they would blank letters of words."""
-
-
-def redacted(text: str, request: Request) -> str:
-    """``text`` without the request's API key (a server may echo what it was sent)."""
-    key = request.headers.get("x-api-key")
-    return text.replace(key, "<redacted>") if key and len(key) >= _KEY_MIN else text
-
-
-def _server_message(response: Response) -> str:
+def _server_message(response: Response) -> tuple[str, bool]:
+    """What the server said, and whether it said it in the API's error body: a JSON object
+    with a string ``message`` (or ``reason``, ``error``)."""
     try:
         data = orjson.loads(response.body)
     except orjson.JSONDecodeError:
         kind = response.headers.get("content-type", "no content type")
-        return f"non-JSON error body ({kind}, {len(response.body)} bytes)"
+        return f"non-JSON error body ({kind}, {len(response.body)} bytes)", False
     if isinstance(data, dict):
         for key in ("message", "reason", "error"):
             if isinstance(data.get(key), str):
-                return str(data[key])
-    return "error body without a message"
+                return str(data[key]), True
+    return "error body without a message", False
 
 
 def _unknown_single_id(request: Request, message: str) -> bool:
@@ -153,34 +148,68 @@ def _origin(url: str) -> str:
     return f"{target.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
+_REFUSALS = frozenset({400, 401, 402, 422})
+"""Statuses by which the API refuses a start, in its error body: nothing was created."""
+
+_MAY_EXIST = "the job may have been created, so it is not sent again"
+
+
 def classify(
     request: Request, answer: Response | TransportError, *, now_epoch: float | None = None
 ) -> Verdict:
     """The verdict on one attempt of ``request``: a response, or the transport's failure.
 
-    ``now_epoch`` (Unix seconds) lets an HTTP-date ``Retry-After`` be read.
+    The API key is blanked in the answer first, in any spelling (``redact.scrub``): nothing
+    read from the verdict holds it. ``now_epoch`` (Unix seconds) lets an HTTP-date
+    ``Retry-After`` be read.
+
+    A request that is not idempotent (a start: it creates a paid job) may be sent again only
+    when the answer proves that the API did not act, and only these do:
+
+    - nothing was sent (a transport failure with ``request_sent=False``), or 429 (the rate
+      limit answers before the API acts): ``Retry``;
+    - 400, 401, 402 or 422 with the API's error body (a JSON object with a string
+      ``message``, ``reason`` or ``error``): the API refused it, ``Fail``.
+
+    Every other answer after sending is ``OutcomeUnknown``, never resent: any redirect
+    (``303 See Other`` is how a server says "created, see there"; 307 and 308 too), any 5xx
+    (a gateway's 502 or 504 says nothing of the API behind it), a status the API does not
+    document for a start (404, 409, 413, ...), a refusal status without the API's error body
+    (a proxy's page), a dropped connection or a timeout, and a 2xx whose body cannot be read
+    (``classify_body``).
+
+    A read is retried after a transport failure, a 429 or a 5xx; its redirect is refused
+    (the key never travels to another origin); 404, or 400 ``Could not retrieve ...``, is
+    ``NotFound``.
     """
     if isinstance(answer, TransportError):
+        answer.args = tuple(redact(a, request) if isinstance(a, str) else a for a in answer.args)
         if not answer.transient:  # a refused certificate or proxy: retrying cannot fix it
             return Fail(answer)
         if request.idempotent or not answer.request_sent:
             return Retry(answer)
-        return OutcomeUnknown(
-            OutcomeUnknownError(
-                f"{answer}; the job may have been created, so it is not sent again",
-                request_sent=True,
-            )
-        )
+        return OutcomeUnknown(OutcomeUnknownError(f"{answer}; {_MAY_EXIST}", request_sent=True))
+    answer = scrub(answer, request)
     status = answer.status
     if 200 <= status < 300:
         return Success(answer)
     method, path = request.method, request.path
-    where = f"{method} {path}"
-    if 300 <= status < 400:
-        origin = redacted(_origin(answer.headers.get("location", "")), request)
-        message = f"redirect to {origin} refused: the client never follows redirects with the key"
+    redirect = 300 <= status < 400
+    if redirect:
+        message, documented = f"redirect to {_origin(answer.headers.get('location', ''))}", False
+    else:
+        message, documented = _server_message(answer)
+    if not request.idempotent and status != 429 and not (status in _REFUSALS and documented):
+        return OutcomeUnknown(
+            OutcomeUnknownError(
+                f"{method} {path}: HTTP {status} ({message}); {_MAY_EXIST}",
+                status=status,
+                body=answer.body,
+            )
+        )
+    if redirect:
+        message = f"{message} refused: the client never follows redirects with the key"
         return Fail(APIError(message, status=status, method=method, path=path))
-    message = redacted(_server_message(answer), request)
     if status == 401:
         return Fail(AuthenticationError(message, status=status, method=method, path=path))
     if status in (402, 422):
@@ -198,17 +227,7 @@ def classify(
         if reads and _unknown_single_id(request, message):
             # A 500 like an outage; once retries are spent, it says no such job.
             server = BatchNotFoundError(named, status=status, method=method, path=path)
-        if request.idempotent:
-            return Retry(server)
-        # Even a gateway's 502/504 says nothing of whether the API acted behind it.
-        return OutcomeUnknown(
-            OutcomeUnknownError(
-                f"{where}: HTTP {status} ({message}); the job may have been created, so it is"
-                " not sent again",
-                status=status,
-                body=answer.body,
-            )
-        )
+        return Retry(server)
     if status == 400:
         return Fail(APIError(message, status=status, method=method, path=path))
     return Fail(APIError(f"unexpected status: {message}", status=status, method=method, path=path))
@@ -217,16 +236,12 @@ def classify(
 def classify_body(request: Request, response: Response, error: ResponseError) -> Verdict:
     """The verdict on a 2xx answer whose body could not be read into its model (not JSON,
     the wrong shape, or inconsistent): a read is tried again; a start may have created
-    the job, so its outcome is unknown. Text built from the body never holds the key."""
-    error.args = tuple(
-        redacted(arg, request) if isinstance(arg, str) else arg for arg in error.args
-    )
+    the job, so its outcome is unknown. ``response`` is the one ``classify`` scrubbed."""
     if request.idempotent:
         return Retry(error)
     return OutcomeUnknown(
         OutcomeUnknownError(
-            f"{request.method} {request.path}: HTTP {response.status} but {error}; the job may"
-            " have been created, so it is not sent again",
+            f"{request.method} {request.path}: HTTP {response.status} but {error}; {_MAY_EXIST}",
             status=response.status,
             body=response.body,
         )

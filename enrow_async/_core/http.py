@@ -91,7 +91,9 @@ class Request:
 
     ``path`` and ``params`` (the query, not yet encoded) name it; ``action`` and ``job`` say
     what it is for; ``idempotent`` says whether sending it twice is harmless (every GET; no
-    POST that starts a paid job).
+    POST that starts a paid job). ``read_timeout`` asks the transport to give the attempt up
+    after that many seconds without a byte of the answer (``None``: the caller's deadline
+    alone bounds it, as for a poll).
     """
 
     method: str
@@ -103,6 +105,7 @@ class Request:
     params: Mapping[str, str] = attrs.field(factory=dict)
     body: bytes | None = None
     idempotent: bool = attrs.field()
+    read_timeout: float | None = None
     url: str = attrs.field(init=False, eq=False)
     """The full URL, every query value percent-encoded; built once, since a watch sends
     the same request at every poll."""

@@ -1,20 +1,23 @@
 """The sender: one request, sent through the transport, acted on by its verdict.
 
 It owns everything between "send this" and "here is the answer, read": the client-wide
-``Health`` (429 pauses, outages), the POST rate limit, a total deadline per attempt, bounded
-jittered retries and the retry budget. What each answer means is ``classify``'s decision
-(and ``classify_body``'s, for a body that cannot be read); the sender only carries it out.
+``Health`` (429 pauses, outages), the POST rate limit, the deadlines, bounded jittered
+retries and the retry budget. What each answer means is ``classify``'s decision (and
+``classify_body``'s, for a body that cannot be read); the sender only carries it out.
 
-``send`` serves single calls: bounded retries, then the typed error. ``poll`` serves the
-scheduler: one attempt; a transient failure is raised at once, and the scheduler backs off.
-A poll carries no timer of its own: the scheduler's watchdog cuts one that overruns the
-per-attempt deadline and asks ``overdue`` for its error (one timer per scheduler, not one
-per request, on the path every poll takes).
+``send`` serves single calls: bounded retries, then the typed error. Three limits bound one:
+the transport gives an attempt up after ``read_timeout`` of silence (the request carries it),
+an attempt is cut at ``timeout`` (connect + read), and the whole call, retries included, at
+``call_timeout``. ``poll`` serves the scheduler: one attempt; a transient failure is raised
+at once, and the scheduler backs off. A poll carries no timer of its own (no silence limit
+either): the scheduler's watchdog cuts one that overruns ``timeout`` and asks ``overdue``
+for its error (one timer per scheduler, not one per request, on the path every poll takes).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -35,7 +38,7 @@ from .._core.classify import (
 from .._core.http import Action, Request, Response
 from .._core.outage import Health
 from .._core.retry import RetryBudget, RetryPolicy
-from ..errors import ResponseError, RetryBudgetExhaustedError, TransportError
+from ..errors import RateLimitError, ResponseError, RetryBudgetExhaustedError, TransportError
 from .ratelimit import SlidingWindow
 from .transport import Transport
 
@@ -75,10 +78,12 @@ def _cause(error: Exception, answer: Response | TransportError) -> BaseException
 class Sender:
     """Sends requests with retries; shared by every call and poll of one client.
 
-    ``timeout`` bounds each attempt from send to the last byte of the answer. ``wall``
-    (Unix seconds) is read only to count down an HTTP-date ``Retry-After``. ``enter`` is
-    called before each ``send`` does anything (the client refuses there to be used from
-    another event loop, or once closed).
+    ``timeout`` bounds each attempt from send to the last byte of the answer;
+    ``read_timeout`` is the silence after which a single call's attempt is given up (by
+    the transport; ``None``: no such limit), ``call_timeout`` the time a single call may
+    take, retries included. ``wall`` (Unix seconds) is read only to count down an
+    HTTP-date ``Retry-After``. ``enter`` is called before each ``send`` does anything (the
+    client refuses there to be used from another event loop, or once closed).
     """
 
     def __init__(
@@ -90,6 +95,8 @@ class Sender:
         rand: Callable[[], float],
         posts_per_second: int,
         timeout: float,
+        read_timeout: float | None = None,
+        call_timeout: float = math.inf,
         wall: Callable[[], float] = time.time,
         enter: Callable[[], object] | None = None,
     ) -> None:
@@ -101,13 +108,20 @@ class Sender:
         self._rand = rand
         self._posts = SlidingWindow(posts_per_second)
         self._timeout = timeout
+        self._read_timeout = read_timeout
+        self._call_timeout = call_timeout
         self._wall = wall
 
     async def send(self, request: Request, read: Callable[[Response], T]) -> T:
         """``read(answer)`` of the successful answer, or the typed error its verdict names
-        once no retry is left."""
+        once no retry is left, or none fits before the call's deadline. The deadline counts
+        from the call's start, leaving out time queued under the POST rate limit (the
+        client's own pace, not the API's)."""
         if self._enter is not None:
             self._enter()
+        if self._read_timeout is not None:
+            request = attrs.evolve(request, read_timeout=self._read_timeout)
+        deadline = anyio.current_time() + self._call_timeout
         attempt = 0
         spent = 0
         limiter = self._posts if request.action is Action.START else None
@@ -115,8 +129,18 @@ class Sender:
             attempt += 1
             wait = self.health.paused - anyio.current_time()
             if wait > 0:
+                if anyio.current_time() + wait >= deadline:
+                    raise self._paused_past(request, wait)
                 await anyio.sleep(wait)
-            answer = await self._attempt(request, limiter)
+            if limiter is not None:
+                queued = anyio.current_time()
+                await limiter.acquire()
+                deadline += anyio.current_time() - queued
+            try:
+                answer = await self._attempt(request, deadline)
+            finally:
+                if limiter is not None:
+                    limiter.release()  # the slot's window starts at the answer, not the send
             verdict = self._judge(request, answer, read)
             if isinstance(verdict, _Read):
                 self.budget.succeeded(spent)
@@ -126,6 +150,16 @@ class Sender:
             error = verdict.error
             delay = self.retry.delay(attempt, self._rand(), verdict.delay)
             if delay is None:
+                raise error
+            now = anyio.current_time()
+            if verdict.pause_all:
+                self.health.pause(now + delay)
+            if now + delay >= deadline:
+                if now < deadline:
+                    error.add_note(
+                        f"not tried again: the call's {self._call_timeout:g} s deadline"
+                        f" (call_timeout) comes before the next try, {delay:.2f} s away"
+                    )
                 raise error
             cost = self.budget.try_spend(error)
             if cost is None:
@@ -141,8 +175,6 @@ class Sender:
                     f" is spent ({self.budget.tokens} tokens left); last failure: {error}"
                 ) from error
             spent += cost
-            if verdict.pause_all:
-                self.health.pause(anyio.current_time() + delay)
             log.info(
                 "%s %s failed (%s); retry %d in %.2f s",
                 request.method,
@@ -153,6 +185,16 @@ class Sender:
                 extra=_extra(request, error, attempt=attempt, delay=delay),
             )
             await anyio.sleep(delay)
+
+    def _paused_past(self, request: Request, wait: float) -> RateLimitError:
+        """Not sent: a 429 holds every request of the client past this call's deadline."""
+        return RateLimitError(
+            f"not sent: after a 429 the client holds every request {wait:.2f} s more, past"
+            f" this call's {self._call_timeout:g} s deadline (call_timeout)",
+            retry_after=wait,
+            method=request.method,
+            path=request.path,
+        )
 
     @property
     def timeout(self) -> float:
@@ -184,10 +226,13 @@ class Sender:
         self._note(request, error, classify(request, error))
         return error
 
-    def _no_answer(self, request: Request) -> TransportError:
-        return TransportError(
-            f"{request.method} {request.path}: no complete answer within {self._timeout:g} s"
+    def _no_answer(self, request: Request, *, call: bool = False) -> TransportError:
+        within = (
+            f"before the call's {self._call_timeout:g} s deadline (call_timeout)"
+            if call
+            else f"within {self._timeout:g} s"
         )
+        return TransportError(f"{request.method} {request.path}: no complete answer {within}")
 
     def _judge(
         self, request: Request, answer: Response | TransportError, read: Callable[[Response], T]
@@ -233,19 +278,12 @@ class Sender:
                 extra={"enrow_outage": True},
             )
 
-    async def _attempt(
-        self, request: Request, limiter: SlidingWindow | None
-    ) -> Response | TransportError:
-        """One try under the POST limit and the per-attempt deadline."""
-        if limiter is not None:
-            await limiter.acquire()
-        try:
-            with anyio.move_on_after(self._timeout):
-                try:
-                    return await self.transport.send(request)
-                except TransportError as exc:
-                    return exc
-            return self._no_answer(request)
-        finally:
-            if limiter is not None:
-                limiter.release()  # the slot's window starts at the answer, not the send
+    async def _attempt(self, request: Request, deadline: float) -> Response | TransportError:
+        """One try, cut at the per-attempt deadline or the call's, whichever comes first."""
+        left = deadline - anyio.current_time()
+        with anyio.move_on_after(min(self._timeout, left)):
+            try:
+                return await self.transport.send(request)
+            except TransportError as exc:
+                return exc
+        return self._no_answer(request, call=left < self._timeout)

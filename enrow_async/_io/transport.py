@@ -16,11 +16,13 @@ from types import TracebackType
 from typing import Protocol
 
 import aiohttp
+import attrs
 from aiohttp import ClientSession  # re-exported: the type of EnrowClient(session=...)
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .._core.http import Request, Response
+from .._core.redact import REDACTED, redact
 from ..errors import ConfigurationError, ProxyError, ResponseError, TLSError, TransportError
 
 __all__ = [
@@ -58,7 +60,8 @@ class AiohttpTransport:
     A caller-owned ``session`` is used as is and never closed here. Otherwise the transport
     creates its session with a bounded connector and a connect timeout only: the deadline
     of a whole attempt is the caller's (the sender's per call, the scheduler's watchdog per
-    poll), so no read timer is armed, and re-armed at every chunk, on each request.
+    poll), so no read timer is armed, and re-armed at every chunk, on a poll. Only a
+    request that carries a ``read_timeout`` (a single call's) gets one (``sock_read``).
     ``proxy`` (an ``http://[user:password@]host:port`` URL) carries every request, through
     a CONNECT tunnel for ``https``; the session's own settings are not read for it.
     """
@@ -123,15 +126,22 @@ class AiohttpTransport:
         return self._session
 
     async def send(self, request: Request) -> Response:
-        """One attempt; raises TransportError or ResponseError (body over the cap)."""
+        """One attempt; raises TransportError or ResponseError (body over the cap). A
+        request's ``read_timeout`` (a single call's) becomes aiohttp's ``sock_read``."""
+        session = self.session
+        silence = request.read_timeout
+        timeout = session.timeout
+        if silence is not None:
+            timeout = attrs.evolve(timeout, sock_read=silence)
         try:
-            async with self.session.request(
+            async with session.request(
                 request.method,
                 self._url(request.url),
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
                 proxy=self._proxy,
+                timeout=timeout,
             ) as resp:
                 length = resp.content_length
                 if length is not None and length > self._max_body:
@@ -162,13 +172,13 @@ class AiohttpTransport:
                     f"{request.method} {request.path}: the proxy answered {exc.status}"
                     f" {exc.message}",
                     request_sent=False,
-                ) from _redacted(exc)
+                ) from _redacted(exc, request)
             raise ProxyError(
                 f"{request.method} {request.path}: the proxy refused the tunnel to"
                 f" {request.base_url}: {exc.status} {exc.message}; retrying cannot fix this:"
                 " check HTTPS_PROXY and NO_PROXY (or pass trust_env=False)",
                 status=exc.status,
-            ) from _redacted(exc)
+            ) from _redacted(exc, request)
         except aiohttp.ClientPayloadError as exc:
             raise TransportError(
                 f"{request.method} {request.path}: truncated body ({exc})"
@@ -183,14 +193,18 @@ class AiohttpTransport:
                 f"{request.method} {request.path}: cannot connect{where}",
                 request_sent=False,
             ) from exc
-        except TimeoutError as exc:  # a caller-owned session's own timeouts
+        except TimeoutError as exc:  # the read timeout, or a caller-owned session's own
+            limit = "the session's timeout"
+            if silence is not None and isinstance(exc, aiohttp.SocketTimeoutError):
+                limit = f"the read timeout ({silence:g} s without a byte)"
             raise TransportError(
-                f"{request.method} {request.path}: no answer within the session's timeout"
+                f"{request.method} {request.path}: no answer within {limit}"
             ) from exc
         except aiohttp.ClientError as exc:
+            cause = _redacted(exc, request)
             raise TransportError(
-                f"{request.method} {request.path}: {type(exc).__name__}: {exc}"
-            ) from _redacted(exc)
+                f"{request.method} {request.path}: {type(cause).__name__}: {cause}"
+            ) from cause
 
     async def _read(self, resp: aiohttp.ClientResponse, request: Request) -> bytes:
         """The whole body, capped at ``max_body`` bytes as decoded: a compressed body is
@@ -238,19 +252,33 @@ def env_proxy(url: str) -> str | None:
     return proxy
 
 
-def _redacted(exc: aiohttp.ClientError) -> aiohttp.ClientError:
-    """Blank the API key in what aiohttp keeps of the request before the error is chained.
+def _redacted(exc: aiohttp.ClientError, request: Request) -> aiohttp.ClientError:
+    """Blank the API key in what aiohttp keeps of the request and of the answer, along the
+    whole chain, before the error is chained to ours.
 
     ``ClientResponseError`` (e.g. a malformed status line or header) holds the request's
-    headers in ``request_info`` and ``args``, so its repr would show ``x-api-key``.
+    headers in ``request_info`` and ``args``, so its repr would show ``x-api-key``; it and
+    the parser's errors behind it quote the malformed line in ``message``, where a server
+    may have put the key.
     """
-    if isinstance(exc, aiohttp.ClientResponseError) and "x-api-key" in exc.request_info.headers:
-        info = exc.request_info
-        headers = CIMultiDict(info.headers)
-        headers["x-api-key"] = "<redacted>"
-        safe = aiohttp.RequestInfo(info.url, info.method, CIMultiDictProxy(headers), info.real_url)
-        exc.request_info = safe
-        exc.args = tuple(safe if arg is info else arg for arg in exc.args)
+    seen: list[BaseException] = []
+    at: BaseException | None = exc
+    while at is not None and at not in seen:
+        seen.append(at)
+        if isinstance(at, aiohttp.ClientResponseError) and "x-api-key" in at.request_info.headers:
+            info = at.request_info
+            headers = CIMultiDict(info.headers)
+            headers["x-api-key"] = REDACTED
+            safe = aiohttp.RequestInfo(
+                info.url, info.method, CIMultiDictProxy(headers), info.real_url
+            )
+            at.request_info = safe
+            at.args = tuple(safe if arg is info else arg for arg in at.args)
+        message = getattr(at, "message", None)
+        if isinstance(message, str):
+            at.message = redact(message, request)  # type: ignore[attr-defined]
+        at.args = tuple(redact(arg, request) if isinstance(arg, str) else arg for arg in at.args)
+        at = at.__cause__ or at.__context__
     return exc
 
 

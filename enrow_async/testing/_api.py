@@ -118,6 +118,14 @@ def _inconsistent(answer: Answer) -> Answer:
     return attrs.evolve(answer, body=orjson.dumps(body))
 
 
+def _redirect(answer: Answer, path: str, status: int) -> Answer:
+    """``status`` with a ``Location`` naming the job ``answer`` created (or ``path``)."""
+    data = orjson.loads(answer.body)  # the API's answers are JSON
+    job_id = data.get("id") if isinstance(data, dict) else None
+    where = f"{path}?id={job_id}" if isinstance(job_id, str) else path
+    return Answer(status, b"", (("Location", where),))
+
+
 def _error_answer(error: ApiError) -> Answer:
     extra = tuple((error.headers or {}).items())
     return Answer.json(error.status, orjson.dumps(error.body), *extra)
@@ -212,6 +220,8 @@ class Api:
             return _bomb(answer, self.faults.faults.bomb_bytes)
         if arrival.fault == "drip":
             return Dripped(answer, self.faults.faults.drip_seconds)
+        if arrival.fault == "redirect":
+            return _redirect(answer, arrival.path, self.faults.faults.redirect_status)
         if arrival.fault == "echo_key":
             echo = {"message": f"Invalid settings payload (x-api-key {headers.get('x-api-key')})"}
             return Answer.json(400, orjson.dumps(echo))

@@ -34,13 +34,16 @@ FaultKind = Literal[
     "echo_key",
     "bomb",
     "drip",
+    "redirect",
 ]
 """``drop`` loses the request before the server acts on it, ``drop_after`` after it did;
 ``cut_json`` answers in valid framing with half the API's JSON, after it acted;
 ``inconsistent`` gives a completed bulk answer whose last result repeats the first's index;
 ``echo_key`` answers 400 with a message that quotes the request's ``x-api-key``;
 ``bomb`` sends the API's answer gzip-compressed behind ``bomb_bytes`` of padding (a small
-body that decodes huge); ``drip`` sends the answer one byte every ``drip_seconds``."""
+body that decodes huge); ``drip`` sends the answer one byte every ``drip_seconds``;
+``redirect`` lets the API act (a start creates its job), then answers ``redirect_status``
+with a ``Location`` naming the job (POST-then-redirect), in place of the API's answer."""
 
 
 def _rate(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
@@ -112,10 +115,14 @@ class Faults:
     echo_key: float = attrs.field(default=0.0, validator=_rate)
     bomb: float = attrs.field(default=0.0, validator=_rate)
     drip: float = attrs.field(default=0.0, validator=_rate)
+    redirect: float = attrs.field(default=0.0, validator=_rate)
     bomb_bytes: int = attrs.field(default=64 * 2**20, validator=attrs.validators.ge(0))
     drip_seconds: float = attrs.field(default=0.5, validator=_non_negative)
     retry_after: float = attrs.field(default=0.05, validator=_non_negative)
     slow_seconds: float = attrs.field(default=0.2, validator=_non_negative)
+    redirect_status: int = attrs.field(
+        default=303, validator=[attrs.validators.ge(300), attrs.validators.le(399)]
+    )
     methods: tuple[str, ...] = attrs.field(default=("GET",), converter=_upper)
     outages: tuple[Outage, ...] = attrs.field(default=(), converter=tuple)
     """Windows of time in which every request fails (whatever its method)."""

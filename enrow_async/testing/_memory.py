@@ -9,10 +9,16 @@ client's decisions (resend or not, outcome unknown) depend on it:
 ``drop_after``     the same (the API did act: the job exists)
 ``truncate``       TransportError ``truncated body`` (the API did act)
 ``hang``           held until the simulator closes (then as ``drop``), the caller is
-                   cancelled (the client's per-attempt deadline), or ``read_timeout``
+                   cancelled (the client's per-attempt deadline), or the read timeout
                    passes, if one is set (TransportError)
 ``slow``           held ``slow_seconds`` of the event loop's clock, then answered
+``drip``           one byte every ``drip_seconds``: the whole answer after them all, or
+                   TransportError once a gap outlasts the read timeout
 =================  ===============================================================
+
+The read timeout is the request's own (``Request.read_timeout``, which a client sets on
+its single calls) or the transport's ``read_timeout``, whichever is shorter: seconds
+without a byte of the answer.
 
 A simulator that is not running refuses the connection (``request_sent=False``), as does
 a request for another ``base_url``. Unlike aiohttp, nothing is resent behind the caller's
@@ -40,9 +46,9 @@ class MemoryTransport:
     """Sends each request straight into ``simulator``'s API, on the running event loop.
 
     ``read_timeout`` (seconds; ``None``, the default: none, like ``AiohttpTransport``,
-    whose attempts the client's deadline bounds) is a transport's own limit on the wait for
-    an answer; ``max_body`` means what it means for ``AiohttpTransport``. The simulator may
-    be served over HTTP or not (``serve=False``).
+    whose attempts the client's deadline bounds) is a transport's own limit on a silence,
+    for every request, polls included; ``max_body`` means what it means for
+    ``AiohttpTransport``. The simulator may be served over HTTP or not (``serve=False``).
 
     >>> async with EnrowSimulator(serve=False) as sim:  # doctest: +SKIP
     ...     transport = MemoryTransport(sim)
@@ -80,12 +86,13 @@ class MemoryTransport:
                 request_sent=False,
             )
         api = simulator._api
+        silence = min(_or_inf(self._read_timeout), _or_inf(request.read_timeout))
         await anyio.lowlevel.checkpoint()  # the request travels
-        with anyio.move_on_after(_or_inf(self._read_timeout)) as scope:
+        with anyio.move_on_after(silence) as scope:
             arrival = api.arrive(request.method, request.path)
             await api.hold(arrival)
         if scope.cancelled_caught:
-            raise TransportError(f"{where}: no answer within the read/connect timeout")
+            raise _silent(where, silence)
         if arrival.refused:
             raise TransportError(f"{where}: cannot connect (refused)", request_sent=False)
         reply = api.respond(
@@ -96,6 +103,9 @@ class MemoryTransport:
         )
         await anyio.lowlevel.checkpoint()  # the answer travels back
         if isinstance(reply, Dripped):  # one byte per interval: the whole of it, held
+            if reply.interval > silence:
+                await anyio.sleep(silence)
+                raise _silent(where, silence)
             await anyio.sleep(reply.interval * len(reply.answer.body))
             reply = reply.answer
         match reply:
@@ -121,6 +131,12 @@ class MemoryTransport:
         if len(decoded) > self._max_body:
             raise too_large(request, status, len(decoded), self._max_body)
         return decoded
+
+
+def _silent(where: str, silence: float) -> TransportError:
+    return TransportError(
+        f"{where}: no answer within the read timeout ({silence:g} s without a byte)"
+    )
 
 
 def _or_inf(seconds: float | None) -> float:

@@ -43,6 +43,8 @@ NOW = 1_700_000_000.0
 
 READ_BULK = read_request(CONFIG, JobKind.EMAIL_BULK, "/email/find/bulk", "b1")
 START_BULK = start_request(CONFIG, JobKind.EMAIL_BULK, "/email/find/bulk", {"searches": []})
+REFUSALS = {400, 401, 402, 422}
+"""A start answered with one of these and the API's error body was certainly not acted on."""
 SINGLE_KINDS = [kind for kind, spec in JOBS.items() if not spec.bulk]
 BULK_KINDS = [kind for kind, spec in JOBS.items() if spec.bulk]
 
@@ -146,10 +148,12 @@ def test_404_on_any_read_is_not_found(kind: JobKind) -> None:
 @pytest.mark.parametrize("status", [400, 404])
 def test_not_found_only_for_reads_by_id(status: int) -> None:
     body = {"message": "Could not retrieve anything"}
-    for request in (START_BULK, account_request(CONFIG)):
-        result = classify(request, answer(status, body))
-        assert isinstance(result, Fail)
-        assert type(result.error) is APIError
+    result = classify(account_request(CONFIG), answer(status, body))
+    assert isinstance(result, Fail)
+    assert type(result.error) is APIError
+    # A start's 400 with the API's error body is a refusal; its 404 is not documented.
+    expected = Fail if status == 400 else OutcomeUnknown
+    assert type(classify(START_BULK, answer(status, body))) is expected
 
 
 @pytest.mark.parametrize("kind", list(JobKind))
@@ -181,9 +185,11 @@ def test_error_body_shape_is_never_relied_on(body: bytes) -> None:
     kind=st.sampled_from(list(JobKind)),
 )
 def test_only_400_and_single_500_read_the_body(status: int, body: bytes, kind: JobKind) -> None:
-    """Outside the documented "Could not retrieve" quirks, the verdict and the error type
-    depend on the status and the request only."""
-    for request in (read(kind), start(kind)):
+    """Outside the documented "Could not retrieve" quirks (and a start's refusals, which
+    need the API's error body), the verdict and the error type depend on the status and the
+    request only."""
+    requests = [read(kind)] + ([] if status in REFUSALS else [start(kind)])
+    for request in requests:
         with_body = classify(request, answer(status, body), now_epoch=NOW)
         without = classify(request, answer(status, b""), now_epoch=NOW)
         assert type(with_body) is type(without)
@@ -340,6 +346,89 @@ def test_an_idempotent_post_is_retried_on_500() -> None:
     assert isinstance(classify(request, answer(500, {})), Retry)
 
 
+# -- a start: only a certain refusal is a refusal --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (400, {"message": "Missing mandatory property on search n°8 of 50"}, APIError),
+        (400, {"error": "Invalid JSON input"}, APIError),
+        (401, {"message": "This apikey is not valid"}, AuthenticationError),
+        (402, {"reason": "Insufficient credits", "success": False}, InsufficientCreditsError),
+        (422, {"message": "Insufficient balance"}, InsufficientCreditsError),
+    ],
+)
+@pytest.mark.parametrize("kind", list(JobKind))
+def test_a_start_refused_in_the_api_error_body_is_final(
+    status: int, body: Any, error: type[APIError], kind: JobKind
+) -> None:
+    result = classify(start(kind), answer(status, body))
+    assert isinstance(result, Fail)
+    assert type(result.error) is error
+    assert (result.error.status, result.error.method) == (status, "POST")
+
+
+@pytest.mark.parametrize("status", sorted(REFUSALS))
+@pytest.mark.parametrize(
+    "body", [b"", b"<html>Bad Request</html>", b"[]", b"null", b'{"message": 5}', b'{"id": "x"}']
+)
+def test_a_refusal_status_without_the_api_error_body_is_an_unknown_outcome(
+    status: int, body: bytes
+) -> None:
+    """A proxy's page, or a body the API never sends: nothing proves the job was not made."""
+    result = classify(START_BULK, answer(status, body))
+    assert isinstance(result, OutcomeUnknown)
+    assert (result.error.status, result.error.body) == (status, body)
+    assert "not sent again" in str(result.error)
+
+
+@pytest.mark.parametrize("status", [404, 405, 408, 409, 410, 413, 415, 418, 451, 499])
+def test_a_status_the_api_does_not_document_for_a_start_is_an_unknown_outcome(
+    status: int,
+) -> None:
+    result = classify(START_BULK, answer(status, {"message": "nope"}))
+    assert isinstance(result, OutcomeUnknown)
+    assert str(result.error).startswith(f"POST /email/find/bulk: HTTP {status} (nope); ")
+
+
+@given(
+    status=st.integers(100, 999).filter(lambda s: not 200 <= s < 300),
+    body=st.binary(max_size=64)
+    | st.builds(
+        orjson.dumps,
+        st.dictionaries(
+            st.sampled_from(["message", "reason", "error", "id"]),
+            st.text(max_size=20) | st.integers(-(2**63), 2**63 - 1) | st.none(),
+        ),
+    ),
+    kind=st.sampled_from(list(JobKind)),
+)
+def test_a_start_is_refused_only_when_the_answer_proves_it(
+    status: int, body: bytes, kind: JobKind
+) -> None:
+    """Retried only after a 429; final only for a documented refusal in the API's error
+    body; every other answer is an unknown outcome, never resent."""
+    result = classify(start(kind), answer(status, body), now_epoch=NOW)
+    if status == 429:
+        assert isinstance(result, Retry)
+        assert isinstance(result.error, RateLimitError)
+        return
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        data = None
+    documented = isinstance(data, dict) and any(
+        isinstance(data.get(name), str) for name in ("message", "reason", "error")
+    )
+    if status in REFUSALS and documented:
+        assert isinstance(result, Fail)
+        assert isinstance(result.error, APIError)
+    else:
+        assert isinstance(result, OutcomeUnknown)
+        assert result.error.status == status
+
+
 # -- transport failures ----------------------------------------------------------------------
 
 
@@ -385,9 +474,11 @@ def test_a_transport_failure_retrying_cannot_fix_is_final(
 # -- redirects -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-@pytest.mark.parametrize("request_", [READ_BULK, START_BULK])
-def test_redirect_is_final_and_names_the_target_origin_only(status: int, request_: Request) -> None:
+@pytest.mark.parametrize("status", range(300, 309))
+@pytest.mark.parametrize("request_", [READ_BULK, account_request(CONFIG)])
+def test_a_read_redirect_is_final_and_names_the_target_origin_only(
+    status: int, request_: Request
+) -> None:
     response = answer(status, b"", location="https://evil.example:8443/steal?k=1")
     result = classify(request_, response)
     assert isinstance(result, Fail)
@@ -396,6 +487,21 @@ def test_redirect_is_final_and_names_the_target_origin_only(status: int, request
     assert "https://evil.example:8443" in str(result.error)
     assert "steal" not in str(result.error)
     assert "k=1" not in str(result.error)
+
+
+@pytest.mark.parametrize("status", range(300, 309))
+@pytest.mark.parametrize("kind", list(JobKind))
+def test_a_start_redirect_is_an_unknown_outcome(status: int, kind: JobKind) -> None:
+    """303 See Other is how a server says "created, look there": never a refusal."""
+    response = answer(status, b"", location=f"https://api.enrow.io{JOBS[kind].path}?id=j1")
+    result = classify(start(kind), response)
+    assert isinstance(result, OutcomeUnknown)
+    assert result.error.status == status
+    assert result.error.request_sent
+    assert str(result.error) == (
+        f"POST {JOBS[kind].path}: HTTP {status} (redirect to https://api.enrow.io); the job may"
+        " have been created, so it is not sent again"
+    )
 
 
 def test_redirect_without_an_absolute_location() -> None:

@@ -13,7 +13,9 @@ from enrow_async._core.requests import email_bulk_body, to_searches
 KEY = "sk_live_SECRET"
 
 
-@pytest.mark.parametrize("name", ["connect_timeout", "read_timeout", "webhook_poll_interval"])
+@pytest.mark.parametrize(
+    "name", ["connect_timeout", "read_timeout", "call_timeout", "webhook_poll_interval"]
+)
 @pytest.mark.parametrize("value", [0, -1, -0.5, math.nan, math.inf, "10", True])
 def test_timeouts_must_be_finite_and_positive(name: str, value: Any) -> None:
     with pytest.raises(ConfigurationError, match=name) as info:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import math
 import traceback
 from collections.abc import Callable, Mapping
 from email.utils import formatdate
@@ -127,13 +128,16 @@ class Scripted:
 
 class Recorded:
     """A Transport passing each request on to ``inner``; ``log`` records, per attempt, the
-    loop time of its send and of its end, its method and path, and its status (or error)."""
+    loop time of its send and of its end, its method and path, and its status (or error);
+    ``requests`` keeps each request."""
 
     def __init__(self, inner: Transport) -> None:
         self._inner = inner
         self.log: list[tuple[float, float, str, str, int | str]] = []
+        self.requests: list[Request] = []
 
     async def send(self, request: Request) -> Response:
+        self.requests.append(request)
         sent = anyio.current_time()
         outcome: int | str = "cancelled"
         try:
@@ -214,6 +218,7 @@ def sender(
     attempts: int = 4,
     budget: RetryBudget | None = None,
     timeout: float = 60.0,
+    call_timeout: float = math.inf,
     wall: Callable[[], float] = lambda: 1_700_000_000.0,
     max_retry_after: float = 60.0,
 ) -> Sender:
@@ -229,6 +234,7 @@ def sender(
         rand=lambda: 0.5,
         posts_per_second=10,
         timeout=timeout,
+        call_timeout=call_timeout,
         wall=wall,
     )
 
@@ -509,17 +515,24 @@ async def test_simulator_outage_exhausts_the_default_budget(
     assert set(outcomes[25:]) == {RetryBudgetExhaustedError}
 
 
-# -- the per-attempt deadline and bounded waits -----------------------------------------------
+# -- deadlines: silence, attempt, call, and bounded waits --------------------------------------
 
 
 @pytest.fixture
 def unbounded(sim: EnrowSimulator) -> MemoryTransport:
-    """A MemoryTransport without a read timeout (the default, said out loud): only the
-    sender's deadline cuts a hang."""
+    """A MemoryTransport without a read timeout of its own (the default, said out loud):
+    only the client's limits cut a hang."""
     return MemoryTransport(sim, read_timeout=None)
 
 
-async def test_the_attempt_deadline_cuts_a_hung_answer_and_the_read_is_retried(
+def dripping(sim: EnrowSimulator, count: int, method: str = "GET") -> None:
+    """The next ``count`` answers come one byte every 0.5 s (``Faults.drip_seconds``): never
+    silent for a second, and minutes long for a completed batch's body."""
+    assert sim.config.faults.drip_seconds == 0.5
+    sim.inject("drip", count=count, path=BULK, method=method)
+
+
+async def test_a_silent_answer_is_given_up_after_read_timeout_and_the_read_is_retried(
     sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
@@ -528,16 +541,50 @@ async def test_the_attempt_deadline_cuts_a_hung_answer_and_the_read_is_retried(
     async with connect(sim, transport=unbounded, **options) as client:
         start = anyio.current_time()
         batch = await client.get_bulk_results(batch_id)
-        assert anyio.current_time() - start == pytest.approx(3.0 + 0.1)  # deadline + backoff
+        assert anyio.current_time() - start == pytest.approx(2.0 + 0.1)  # silence + backoff
     assert batch.status is BatchStatus.COMPLETED
     assert sim.stats.faults["hang"] == 1
     assert sim.stats.requests["GET", BULK] == 2
 
 
-async def test_hung_answers_past_every_attempt_say_what_cut_them(
+@pytest.mark.parametrize("jitter", [0.0, 0.5, 0.999])
+async def test_read_timeout_2_ends_a_read_of_a_server_that_never_answers_within_15_s(
+    sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport, jitter: float
+) -> None:
+    """Every default but ``read_timeout``: 5 attempts of 2 s of silence, and the backoff
+    between them (at most 0.2 + 0.4 + 0.8 + 1.6 s)."""
+    sim.inject("hang", count=1000, path=BULK)
+    async with connect(sim, transport=unbounded, read_timeout=2, rand=lambda: jitter) as client:
+        start = anyio.current_time()
+        with pytest.raises(TransportError, match=r"read timeout \(2 s without a byte\)") as info:
+            await client.get_bulk_results("b1")
+        took = anyio.current_time() - start
+    assert type(info.value) is TransportError
+    assert info.value.request_sent
+    assert 10.0 <= took <= 15.0
+    assert took == pytest.approx(10.0 + jitter * 3.0)
+    assert sim.stats.requests["GET", BULK] == 5
+
+
+async def test_an_answer_that_drips_is_cut_at_the_attempt_deadline_and_retried(
     sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
 ) -> None:
-    sim.inject("hang", count=100, path=BULK)
+    """Never silent for ``read_timeout``, but not complete within connect + read."""
+    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    dripping(sim, 1)
+    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "rand": lambda: 0.5}
+    async with connect(sim, transport=unbounded, **options) as client:
+        start = anyio.current_time()
+        batch = await client.get_bulk_results(batch_id)
+        assert anyio.current_time() - start == pytest.approx(3.0 + 0.1)  # deadline + backoff
+    assert batch.status is BatchStatus.COMPLETED
+    assert sim.stats.requests["GET", BULK] == 2
+
+
+async def test_drips_past_every_attempt_say_what_cut_them(
+    sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
+) -> None:
+    dripping(sim, 100)
     retry = RetryPolicy(attempts=2)
     options = {"connect_timeout": 1.0, "read_timeout": 2.0, "rand": lambda: 0.5, "retry": retry}
     async with connect(sim, transport=unbounded, **options) as client:
@@ -547,17 +594,89 @@ async def test_hung_answers_past_every_attempt_say_what_cut_them(
     assert sim.stats.requests["GET", BULK] == 2
 
 
-async def test_a_hung_start_is_an_unknown_outcome_never_resent(
+async def test_the_call_deadline_cuts_the_attempt_in_flight(
+    sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
+) -> None:
+    dripping(sim, 100)
+    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "rand": lambda: 0.5}
+    async with connect(sim, transport=unbounded, call_timeout=5.0, **options) as client:
+        start = anyio.current_time()
+        with pytest.raises(
+            TransportError, match=r"before the call's 5 s deadline \(call_timeout\)"
+        ):
+            await client.get_bulk_results("b1")
+        assert anyio.current_time() - start == pytest.approx(5.0)
+    # Cut at 3 s, tried again after 0.1 s, cut at 5 s by the call's deadline.
+    assert sim.stats.requests["GET", BULK] == 2
+
+
+async def test_no_retry_starts_that_the_call_deadline_would_cut() -> None:
+    transport = Scripted(FAILURES["500"])
+    start = anyio.current_time()
+    with pytest.raises(ServerError) as info:
+        await sender(transport, call_timeout=2.0).send(READ, as_is)
+    assert anyio.current_time() - start == pytest.approx(1.5)  # not slept to the deadline
+    assert since(start, transport.times) == [0.0, 0.5, 1.5]  # the next, at 3.5, is too late
+    assert info.value.__notes__ == [
+        "not tried again: the call's 2 s deadline (call_timeout) comes before the next try,"
+        " 2.00 s away"
+    ]
+
+
+async def test_a_429_pause_past_the_call_deadline_fails_at_once_and_sends_nothing() -> None:
+    transport = Scripted(limited("30"))
+    shared = sender(transport, call_timeout=10.0)
+    with pytest.raises(RateLimitError) as first:
+        await shared.send(READ, as_is)
+    assert first.value.__notes__[0].startswith("not tried again")
+    start = anyio.current_time()
+    with pytest.raises(RateLimitError, match="not sent: after a 429") as second:
+        await shared.send(START, as_is)
+    assert anyio.current_time() == start
+    assert second.value.retry_after == pytest.approx(30.0)
+    assert len(transport.seen) == 1  # the start never left
+
+
+async def test_time_queued_under_the_post_rate_limit_is_not_the_calls(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    async with connect(sim, posts_per_second=1, call_timeout=0.5) as client:
+        jobs = []
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+
+                async def start() -> None:
+                    jobs.append(await client.start_bulk_search(SEARCHES))
+
+                tg.start_soon(start)
+    assert len(jobs) == 3  # the third waited 2 s for its slot
+    assert sim.stats.batches_created == 3
+
+
+async def test_a_silent_start_is_an_unknown_outcome_never_resent(
     sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
 ) -> None:
     sim.inject("hang", method="POST")
     options = {"connect_timeout": 1.0, "read_timeout": 2.0}
     async with connect(sim, transport=unbounded, **options) as client:
         start = anyio.current_time()
-        with pytest.raises(OutcomeUnknownError, match="no complete answer within 3 s"):
+        with pytest.raises(OutcomeUnknownError, match="read timeout") as info:
             await client.start_bulk_search(SEARCHES)
-        assert anyio.current_time() - start == pytest.approx(3.0)
+        assert anyio.current_time() - start == pytest.approx(2.0)
+    assert "may have been created" in str(info.value)
     assert sim.stats.requests["POST", BULK] == 1
+
+
+async def test_a_start_cut_by_the_call_deadline_is_an_unknown_outcome(
+    sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
+) -> None:
+    dripping(sim, 1, method="POST")
+    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "call_timeout": 1.5}
+    async with connect(sim, transport=unbounded, **options) as client:
+        with pytest.raises(OutcomeUnknownError, match=r"call's 1\.5 s deadline"):
+            await client.start_bulk_search(SEARCHES)
+    assert sim.stats.requests["POST", BULK] == 1
+    assert sim.stats.batches_created == 1  # rightly in doubt: the API had acted
 
 
 async def test_wait_is_bounded_by_its_timeout(sim: EnrowSimulator, connect: Connect) -> None:
@@ -571,7 +690,7 @@ async def test_wait_is_bounded_by_its_timeout(sim: EnrowSimulator, connect: Conn
     assert info.value.pending == {batch_id: None}
 
 
-async def test_single_read_is_bounded_by_read_timeout(
+async def test_single_read_is_bounded_by_the_transports_read_timeout(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
@@ -599,6 +718,18 @@ async def test_hung_polls_are_cut_at_read_timeout_and_tried_again(
     assert batch == structure(sim.completed_body(batch_id), BulkResults)
     assert sim.stats.faults["hang"] == hangs
     assert sim.stats.requests["GET", BULK] == hangs + 1
+
+
+async def test_polls_carry_no_read_timeout(sim: EnrowSimulator, connect: Connect) -> None:
+    """A poll's only limit is the scheduler's watchdog: no timer of its own."""
+    batch_id = sim.add_batch(SEARCHES, duration=3.0)
+    recorded = Recorded(MemoryTransport(sim))
+    async with connect(sim, transport=recorded, poll_policy=QUICK, read_timeout=2) as client:
+        await client.wait_for_batch(batch_id, timeout=10)
+        await client.get_bulk_results(batch_id)
+    assert [request.read_timeout for request in recorded.requests] == [None] * (
+        len(recorded.requests) - 1
+    ) + [2.0]
 
 
 class Spinning(Exception):

@@ -5,18 +5,38 @@ Every fault runs in memory on the virtual clock; the simulator counts what it cr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
 from enrow_async import EnrowClient, OutcomeUnknownError
-from enrow_async.testing import EnrowSimulator, FaultKind
+from enrow_async._core.http import JobKind
+from enrow_async._core.jobs import JOBS
+from enrow_async.testing import EnrowSimulator, FaultKind, Faults, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
 Connect = Callable[..., EnrowClient]
+Simulate = Callable[..., EnrowSimulator]
 POST = ("POST", "/email/find/bulk")
 SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
+
+START: dict[JobKind, Callable[[EnrowClient], Awaitable[Any]]] = {
+    JobKind.EMAIL_BULK: lambda client: client.email.bulk.start(SEARCHES),
+    JobKind.EMAIL_SINGLE: lambda client: client.email.single.start(
+        "Jim Halpert", company_domain="dundermifflin.com"
+    ),
+    JobKind.VERIFY_BULK: lambda client: client.verify.bulk.start(["jim@dundermifflin.com"]),
+    JobKind.VERIFY_SINGLE: lambda client: client.verify.single.start("jim@dundermifflin.com"),
+    JobKind.PHONE_BULK: lambda client: client.phone.bulk.start(
+        [{"linkedin_url": "https://www.linkedin.com/in/jim"}]
+    ),
+    JobKind.PHONE_SINGLE: lambda client: client.phone.single.start(
+        linkedin_url="https://www.linkedin.com/in/jim"
+    ),
+}
+"""One start of each job kind."""
 
 
 @pytest.mark.parametrize(
@@ -58,3 +78,22 @@ async def test_a_429_is_sent_again_and_starts_one_batch(
     assert sim.stats.requests[POST] == 2
     assert sim.stats.created["/email/find/bulk"] == 1
     assert sim.batch(job.id).requested == 1
+
+
+@pytest.mark.parametrize("status", range(300, 309))
+@pytest.mark.parametrize("kind", list(JobKind))
+async def test_a_start_answered_with_a_redirect_is_an_unknown_outcome_never_resent(
+    simulate: Simulate, connect: Connect, status: int, kind: JobKind
+) -> None:
+    """The POST-then-redirect pattern (303 See Other) after creating the job, or any other
+    3xx: the job may exist, so the start is not a refusal and is never sent again."""
+    spec = JOBS[kind]
+    config = SimulatorConfig(seed=1, faults=Faults(redirect_status=status))
+    async with simulate(config) as sim, connect(sim) as client:
+        sim.inject("redirect", method="POST", path=spec.path)
+        with pytest.raises(OutcomeUnknownError, match="not sent again") as info:
+            await START[kind](client)
+    assert info.value.status == status
+    assert f"HTTP {status} (redirect to " in str(info.value)
+    assert sim.stats.requests["POST", spec.path] == 1  # never resent
+    assert sim.stats.created[spec.path] == 1  # rightly in doubt: it exists

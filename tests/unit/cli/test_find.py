@@ -165,8 +165,12 @@ async def test_find_resumes_from_its_journal_without_starting_any_batch_twice(
         assert sim.stats.requests["POST", "/email/find/bulk"] == 4
 
 
-async def test_unknown_outcome_is_recorded_and_never_sent_again(tmp_path: Path, cli: Cli) -> None:
-    config = SimulatorConfig(duration=0.0, faults=Faults(drop_after=1.0, methods=("POST",)))
+@pytest.mark.parametrize("fault", ["drop_after", "redirect"])  # redirect: a 303 See Other
+async def test_unknown_outcome_is_recorded_and_never_sent_again(
+    tmp_path: Path, cli: Cli, fault: str
+) -> None:
+    faults = Faults(**{fault: 1.0}, methods=("POST",))
+    config = SimulatorConfig(duration=0.0, faults=faults)
     async with EnrowSimulator(config, host="127.0.0.1", port=0) as sim:
         write_csv(tmp_path / "in.csv", leads(20))
         journal = tmp_path / "j.journal"
@@ -182,6 +186,7 @@ async def test_unknown_outcome_is_recorded_and_never_sent_again(tmp_path: Path, 
         assert second.code == 1
         assert "may or may not have started" in second.err
         assert sim.stats.requests["POST", "/email/find/bulk"] == 1
+        assert sim.stats.created == {"/email/find/bulk": 1}  # rightly in doubt: it exists
         rows = read_csv(tmp_path / "out.csv")
         assert {row[7] for row in rows[1:]} <= {"unknown", "skipped"}
 

@@ -23,7 +23,7 @@ from enrow_async import (
     StartedBatch,
     to_dict,
 )
-from enrow_async.testing import EnrowSimulator, SimulatorConfig
+from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -181,6 +181,34 @@ async def test_a_cap_below_the_cost_is_refused_before_any_post(
     with pytest.raises(SpendingRefusedError, match="above the cap of 2"):
         await client.email.find(people(3), max_credits=2, timeout=20)
     assert sim.stats.requests.get(POST, 0) == 0
+
+
+@pytest.mark.parametrize("status", [303, 307])
+async def test_a_start_answered_with_a_redirect_is_uncertain_not_unstarted(
+    simulate: Simulate, connect: Connect, status: int
+) -> None:
+    """The server created the second batch and answered 303 See Other (or 307): its
+    positions may be paid for, so they are ``uncertain`` (never sent again), not
+    ``unstarted``; the next batch goes on."""
+    config = SimulatorConfig(seed=2, faults=Faults(redirect_status=status))
+    async with simulate(config) as sim, connect(sim) as client:
+        batches: list[StartedBatch] = []
+
+        def started(batch: StartedBatch) -> None:
+            batches.append(batch)
+            if len(batches) == 1:
+                sim.inject("redirect", method="POST", path=POST[1])  # the next start
+
+        with pytest.raises(IncompleteResultsError) as info:
+            await client.find_emails(people(14), batch_size=5, timeout=20, on_started=started)
+        assert sim.stats.requests[POST] == 3
+        assert sim.stats.batches_created == 3
+    error = info.value
+    assert error.uncertain == error.missing == list(range(5, 10))
+    assert error.unstarted == []
+    assert [b.number for b in error.started] == [b.number for b in batches] == [0, 2]
+    found = [r.index for r in error.results if r is not None]
+    assert found == [*range(5), *range(10, 14)]
 
 
 async def test_a_refused_first_start_is_raised_as_it_is(
