@@ -54,6 +54,7 @@ from .errors import (
 )
 from .lists import (
     BatchMatch,
+    Change,
     Estimate,
     FinishedBatch,
     Gap,
@@ -63,6 +64,9 @@ from .lists import (
     ListReport,
     MemoryRecord,
     Record,
+    RowCheck,
+    SkipReason,
+    check_row,
 )
 from .models import (
     AccountInfo,
@@ -155,6 +159,7 @@ __all__ = [
     "BulkSearchFinished",
     "BulkVerification",
     "BulkVerificationFinished",
+    "Change",
     "ClientClosedError",
     "CompanyInfo",
     "ConfigurationError",
@@ -200,12 +205,14 @@ __all__ = [
     "RetryBudget",
     "RetryBudgetExhaustedError",
     "RetryPolicy",
+    "RowCheck",
     "ServerError",
     "SingleAnswer",
     "SingleEmailResult",
     "SingleJob",
     "SinglePhoneSearchFinished",
     "SingleSearchFinished",
+    "SkipReason",
     "SpendingRefusedError",
     "StartedBatch",
     "StartedCallback",
@@ -225,6 +232,7 @@ __all__ = [
     "WebhookSource",
     "WrongEventLoopError",
     "__version__",
+    "check_row",
     "email_identity",
     "latest_records",
     "normalize_domain",
