@@ -22,9 +22,50 @@ from .records import RESULT_COLUMNS, credits_text, record_cells, result_record
 from .streams import Streams
 from .waiting import WaitOptions, wait_batches
 
-__all__ = ["FORMATS", "SAMPLE", "account", "results", "sample", "sample_bytes", "serve", "wait"]
+__all__ = [
+    "FORMATS",
+    "SAMPLE",
+    "account",
+    "check_ids",
+    "results",
+    "sample",
+    "sample_bytes",
+    "serve",
+    "wait",
+]
 
 FORMATS = ("csv", "jsonl", "json")
+
+
+def _shown(batch_id: str) -> str:
+    """``batch_id`` quoted as Python writes it, a byte that is not UTF-8 as ``\\xNN``."""
+    escaped = (
+        f"\\x{ord(char) - 0xDC00:02x}" if "\udc80" <= char <= "\udcff" else repr(char)[1:-1]
+        for char in batch_id
+    )
+    return f"'{''.join(escaped)}'"
+
+
+def _id_problem(batch_id: str) -> str | None:
+    if not batch_id.strip():
+        return "it is blank" if batch_id else "it is empty"
+    for at, char in enumerate(batch_id):
+        if "\ud800" <= char <= "\udfff":  # how Python passes on a byte that is not UTF-8
+            return f"not UTF-8 text (at position {at})"
+        if char.isspace() or not char.isprintable():
+            return f"a space or control character at position {at}"
+    return None
+
+
+def check_ids(ids: Sequence[str]) -> list[str]:
+    """The distinct ``ids`` in order, or exit 2 naming the first that cannot be a batch id
+    (blank, not UTF-8, or with a space or control character in it), before anything is
+    sent."""
+    for batch_id in ids:
+        problem = _id_problem(batch_id)
+        if problem is not None:
+            raise CliError(f"batch id {_shown(batch_id)}: {problem}", 2)
+    return list(dict.fromkeys(ids))
 
 
 def _write(output: Path, fmt: str, batches: Sequence[BulkResults], streams: Streams) -> int:
@@ -52,8 +93,8 @@ async def wait(
     streams: Streams,
     interrupt: Interrupt,
 ) -> int:
+    ids = check_ids(ids)
     check_writable(output)
-    ids = list(dict.fromkeys(ids))
     interrupt.hint = lambda: (
         "interrupted; the batches keep running on the server: run the same command again"
     )
@@ -82,6 +123,7 @@ async def results(
     streams: Streams,
     interrupt: Interrupt,
 ) -> int:
+    (batch_id,) = check_ids([batch_id])
     check_writable(output)
     async with connect() as client:
         batch = await client.get_bulk_results(batch_id)

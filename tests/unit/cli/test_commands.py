@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -79,6 +80,30 @@ async def test_wait_writes_what_finished_and_names_the_rest(
     assert f"{failed}: failed" in last
     assert "nope: error: HTTP 400" in last
     assert {row[0] for row in read_csv(output)[1:]} == {done}
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown", "problem"),
+    [
+        ("", "''", "it is empty"),
+        ("   ", "' '", "it is blank"),  # stderr's one line folds the spaces
+        (os.fsdecode(b"ab\xff"), "'ab\\xff'", "not UTF-8 text (at position 2)"),
+        ("ab\ncd", "'ab\\ncd'", "a space or control character at position 2"),
+        ("ab cd", "'ab cd'", "a space or control character at position 2"),
+        ("ab\x00", "'ab\\x00'", "a space or control character at position 2"),
+    ],
+)
+async def test_a_bad_id_exits_2_before_anything_is_sent(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli, bad: str, shown: str, problem: str
+) -> None:
+    good = sim.add_batch([SEARCH])
+    url = ["--base-url", sim.base_url]
+    for argv in (["results", bad], ["wait", bad], ["wait", good, bad, "-o", tmp_path / "w.csv"]):
+        done = await cli(*argv, *url, key=sim.api_key)
+        assert (done.code, done.out) == (2, "")
+        assert done.err == f"enrow-async: batch id {shown}: {problem}\n"
+    assert sim.stats.requests.total() == 0
+    assert not (tmp_path / "w.csv").exists()
 
 
 async def test_results_of_a_failed_batch(sim: EnrowSimulator, cli: Cli) -> None:
