@@ -16,10 +16,11 @@ or usage, 1 for a failure of the API or of some batches, 130 after Ctrl-C.
 Modules: ``app`` (options, dispatch, exit statuses), ``connect`` (the client or the sandbox),
 ``find``, ``verify`` and ``commands`` (the commands), ``job`` (the library's list job with
 its plan, guard and progress shown), ``resume`` (its record and the hints), ``guard``,
-``waiting`` (``wait``'s batches, with progress), ``csvio``, ``inputs``, ``records``,
-``progress``, ``interrupt`` (Ctrl-C), ``streams`` and ``errors``. ``find`` and ``verify``
-plan, de-duplicate, batch, record and wait nothing themselves: the library's
-[ListJob][enrow_async.ListJob] does. Nothing here imports a private name of enrow_async.
+``waiting`` (``wait``'s batches, with progress), ``csvio`` (``xlsx`` reads a workbook,
+within ``limits``), ``inputs``, ``records``, ``progress``, ``interrupt`` (Ctrl-C),
+``streams`` and ``errors``. ``find`` and ``verify`` plan, de-duplicate, batch, record and
+wait nothing themselves: the library's [ListJob][enrow_async.ListJob] does. Nothing here
+imports a private name of enrow_async.
 """
 
 from .app import main, run, run_async

@@ -8,11 +8,15 @@ reads the standard input. Output is written in the dialect of the input (UTF-8 w
 when the input had a BOM or was not UTF-8), replacing the file atomically; ``-`` writes to
 the standard output. Cells the tool writes from API data are neutralised against formula
 injection (CWE-1236) in CSV and xlsx; input cells are written as they were read.
+
+Input files are read within ``limits.LIMITS`` (rows, columns, cell and row lengths, bytes):
+a file over one is refused with exit status 2 before it can make memory grow.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import os
@@ -24,6 +28,7 @@ import attrs
 import orjson
 
 from .errors import CliError
+from .limits import LIMITS, TableLimits, over_limit
 
 __all__ = [
     "FORMULA_STARTS",
@@ -115,27 +120,58 @@ _BOMS = (
 )
 
 
-def _raw(path: Path, stdin: BinaryIO | None) -> bytes:
-    if str(path) == "-":
-        if stdin is None:
-            raise CliError("-: no standard input to read", 2)
-        return stdin.read()
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO]:
+    """``path`` open for reading, or exit 2 saying why it cannot be."""
     try:
-        return path.read_bytes()
+        stream = path.open("rb")
     except FileNotFoundError:
         raise CliError(f"{path}: no such file", 2) from None
     except IsADirectoryError:
         raise CliError(f"{path}: is a directory, not a file", 2) from None
     except OSError as exc:
         raise CliError(f"{path}: cannot read it ({exc.strerror or exc})", 2) from None
+    with stream:
+        yield stream
+
+
+def _bounded(path: Path, stream: BinaryIO, limit: int) -> bytearray:
+    """All of ``stream``, or exit 2 as soon as it holds more than ``limit`` bytes."""
+    data = bytearray()
+    while chunk := stream.read(min(1 << 20, limit + 1 - len(data))):
+        data += chunk
+        if len(data) > limit:
+            raise over_limit(path, "too many bytes", limit, "bytes")
+    return data
+
+
+def _raw(path: Path, stdin: BinaryIO | None, limit: int) -> bytearray:
+    """The bytes of ``path`` (``-``: ``stdin``): a file larger than ``limit`` is refused
+    before it is read, the standard input as soon as it gives more."""
+    if str(path) == "-":
+        if stdin is None:
+            raise CliError("-: no standard input to read", 2)
+        return _bounded(path, stdin, limit)
+    with _opened(path) as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size > limit:
+            raise over_limit(path, f"{size:,} bytes", limit, "bytes")
+        try:
+            return _bounded(path, stream, limit)
+        except OSError as exc:
+            raise CliError(f"{path}: cannot read it ({exc.strerror or exc})", 2) from None
 
 
 def read_text(
-    path: Path, encoding: str | None = None, stdin: BinaryIO | None = None
+    path: Path,
+    encoding: str | None = None,
+    stdin: BinaryIO | None = None,
+    limits: TableLimits = LIMITS,
 ) -> tuple[str, bool]:
     """The text of ``path`` (``-``: ``stdin``) and whether to write a BOM back, or exit 2
-    saying why not. A BOM decides the encoding; else ``encoding``, else UTF-8."""
-    raw = _raw(path, stdin)
+    saying why not (``limits.size`` bytes at most). A BOM decides the encoding; else
+    ``encoding``, else UTF-8."""
+    raw = _raw(path, stdin, limits.size)
     chosen = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
     name = chosen or encoding or "utf-8"
     try:
@@ -165,21 +201,59 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def parse_table(path: Path, text: str, bom: bool) -> Table:
-    """``text`` read from ``path`` as a CSV table, or exit 2 saying why not. Lines before
-    the header that are blank are left out; blank lines after it are rows."""
+class _Lines:
+    """The lines of a CSV text for ``csv.reader``, refusing a row longer than ``limit``
+    characters before the reader holds it (the reader's own limit on a field,
+    ``csv.field_size_limit``, is the whole process's, and only for fields)."""
+
+    def __init__(self, path: Path, text: str, limit: int) -> None:
+        self._path = path
+        self._stream = io.StringIO(text, newline="")
+        self._limit = limit
+        self._line = 0
+        self.row = 0
+        """Characters of the row being read so far: set to 0 when the reader yields one."""
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self._stream.readline(self._limit + 1 - self.row)
+        if not line:
+            raise StopIteration
+        self._line += 1
+        self.row += len(line)
+        if self.row > self._limit:
+            what = f"line {self._line:,}: a row too long"
+            raise over_limit(self._path, what, self._limit, "characters")
+        return line
+
+
+def parse_table(path: Path, text: str, bom: bool, limits: TableLimits = LIMITS) -> Table:
+    """``text`` read from ``path`` as a CSV table, or exit 2 saying why not (``limits``:
+    rows, columns, row and cell lengths). Lines before the header that are blank are left
+    out; blank lines after it are rows."""
     stripped = text.lstrip("\r\n")
-    first = stripped.split("\n", 1)[0]
+    first = stripped[: limits.row + 1].split("\n", 1)[0]
     delimiter = _delimiter(first)
-    reader = csv.reader(io.StringIO(stripped, newline=""), delimiter=delimiter)
+    lines = _Lines(path, stripped, limits.row)
+    reader = csv.reader(lines, delimiter=delimiter)
     header: list[str] | None = None
     width = count = 0
     try:  # one pass to check the text and measure it; the rows are parsed again when read
         for row in reader:
+            size, lines.row = lines.row, 0  # no cell is longer than its row
+            if len(row) > limits.columns:
+                what = f"line {reader.line_num:,}: {len(row):,} columns"
+                raise over_limit(path, what, limits.columns, "columns")
+            if size > limits.cell and max(map(len, row)) > limits.cell:
+                what = f"line {reader.line_num:,}: a cell too long"
+                raise over_limit(path, what, limits.cell, "characters")
             if header is None:
                 header = row
-            else:
-                count += 1
+            elif (count := count + 1) > limits.rows:
+                what = f"line {reader.line_num:,}: too many rows"
+                raise over_limit(path, what, limits.rows, "rows")
             width = max(width, len(row))
     except csv.Error as exc:
         raise CliError(
@@ -193,17 +267,6 @@ def parse_table(path: Path, text: str, bom: bool) -> Table:
     return Table(path, header, rows, delimiter, ending, bom)
 
 
-def _padded(path: Path, rows: list[list[str]], delimiter: str, ending: str, bom: bool) -> Table:
-    header, body = rows[0], rows[1:]
-    width = max(len(row) for row in rows)
-    if width > len(header):
-        header = header + [""] * (width - len(header))
-    for row in body:
-        if len(row) < width:
-            row.extend([""] * (width - len(row)))
-    return Table(path, header, body, delimiter, ending, bom)
-
-
 def _xlsx() -> Any:
     try:
         import openpyxl
@@ -214,43 +277,33 @@ def _xlsx() -> Any:
     return openpyxl
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def read_xlsx(path: Path, stdin: BinaryIO | None = None, limits: TableLimits = LIMITS) -> Table:
+    """The first sheet of an ``.xlsx`` workbook as a table (cells as text), read within
+    ``limits``."""
+    _xlsx()  # without openpyxl, exit 2 naming the extra: its rules say which cells are dates
+    from .xlsx import read_sheet  # imports openpyxl
+
+    if str(path) == "-":
+        sheet = read_sheet(io.BytesIO(_raw(path, stdin, limits.size)), path, limits)
+    else:
+        with _opened(path) as stream:
+            sheet = read_sheet(stream, path, limits)
+    header = sheet.header + [""] * (sheet.width - len(sheet.header))
+    return Table(path, header, CsvRows(sheet.text, ",", sheet.width, sheet.rows), ",", "\r\n", True)
 
 
-def read_xlsx(path: Path, stdin: BinaryIO | None = None) -> Table:
-    """The first sheet of an ``.xlsx`` workbook as a table (cells as text)."""
-    openpyxl = _xlsx()
-    source: Any = io.BytesIO(_raw(path, stdin)) if str(path) == "-" else path
-    try:
-        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file", 2) from None
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
-        raise CliError(f"{path}: not a readable xlsx workbook ({exc})", 2) from None
-    try:
-        rows = [
-            [_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)
-        ]
-    finally:
-        book.close()
-    while rows and not any(rows[0]):
-        rows.pop(0)
-    if not rows:
-        raise CliError(f"{path}: the sheet is empty (expected a header line)", 2)
-    return _padded(path, rows, ",", "\r\n", True)
-
-
-def read_table(path: Path, encoding: str | None = None, stdin: BinaryIO | None = None) -> Table:
-    """A CSV or (by its ``.xlsx`` suffix) xlsx table, or exit 2 saying why not."""
+def read_table(
+    path: Path,
+    encoding: str | None = None,
+    stdin: BinaryIO | None = None,
+    limits: TableLimits = LIMITS,
+) -> Table:
+    """A CSV or (by its ``.xlsx`` suffix) xlsx table, or exit 2 saying why not (or that
+    it is over one of ``limits``)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path, stdin)
-    text, bom = read_text(path, encoding, stdin)
-    return parse_table(path, text, bom)
+        return read_xlsx(path, stdin, limits)
+    text, bom = read_text(path, encoding, stdin, limits)
+    return parse_table(path, text, bom, limits)
 
 
 def output_format(path: Path, given: str | None) -> str:

@@ -1,5 +1,6 @@
 """CSV files in and out: the dialect is kept, ``-`` is the standard output, bad paths fail
-early with exit status 2."""
+early with exit status 2, and a file over a limit is refused before memory grows (the bombs
+are read in a fresh process whose peak memory is measured)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bombs import read_in_child
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +29,7 @@ from enrow_async.cli.csvio import (
     write_xlsx,
 )
 from enrow_async.cli.errors import CliError
+from enrow_async.cli.limits import TableLimits
 
 
 @pytest.mark.parametrize(
@@ -187,3 +190,89 @@ def test_without_openpyxl_the_error_names_the_extra(
     with pytest.raises(CliError, match=r"enrow-async\[xlsx\]"):
         write_xlsx(tmp_path / "out.xlsx", ["a"], [["b"]], stdout=io.StringIO())
     assert not (tmp_path / "out.xlsx").exists()
+
+
+SMALL = TableLimits(rows=3, columns=4, cell=10, row=40, size=200)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a,b\n1,2\n1,2\n\n1,2\n", r"line 5: too many rows \(the limit is 3 rows\)"),
+        ("a,b\n1,2,3,4,5\n", r"line 2: 5 columns \(the limit is 4 columns\)"),
+        ("a;b\n12345678901;x\n", r"line 2: a cell too long \(the limit is 10 characters\)"),
+        (
+            'a,b\n"' + "x\n" * 30 + '",y\n',
+            r"line 21: a row too long \(the limit is 40 characters\)",
+        ),
+        ("a," * 30 + "\n", r"line 1: a row too long \(the limit is 40 characters\)"),
+    ],
+)
+def test_a_table_is_refused_past_each_limit(text: str, message: str) -> None:
+    field_size_limit = csv.field_size_limit()
+    with pytest.raises(CliError, match=f"^in.csv: {message}$") as caught:
+        parse_table(Path("in.csv"), text, False, SMALL)
+    assert caught.value.code == 2
+    assert csv.field_size_limit() == field_size_limit  # the process's limit is left alone
+
+
+def test_within_the_limits_a_table_is_read() -> None:
+    text = "a,b,c,d\n" + "1234567890,,,\n" * 3
+    table = parse_table(Path("in.csv"), text, False, SMALL)
+    assert table.rows == [["1234567890", "", "", ""]] * 3
+
+
+def test_a_file_or_input_over_the_size_limit(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"a\n" + b"x" * 199)
+    with pytest.raises(CliError, match=r"in.csv: 201 bytes \(the limit is 200 bytes\)$"):
+        read_text(tmp_path / "in.csv", limits=SMALL)
+    with pytest.raises(CliError, match=r"^-: too many bytes \(the limit is 200 bytes\)$"):
+        read_text(Path("-"), stdin=io.BytesIO(b"x" * 201), limits=SMALL)
+    assert read_text(Path("-"), stdin=io.BytesIO(b"x" * 200), limits=SMALL) == ("x" * 200, False)
+
+
+def test_a_million_and_one_rows(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"fullname\n" + b"\n" * 1_000_001)
+    with pytest.raises(CliError, match=r"line 1,000,002: too many rows \(the limit is 1,000,000"):
+        read_table(tmp_path / "in.csv")
+
+
+# -- bombs, read in a fresh process ------------------------------------------------------------
+
+PEAK = 300 * 1024 * 1024
+"""The most a process refusing a bomb may hold at its peak."""
+
+
+def test_one_giant_field(tmp_path: Path) -> None:
+    """2 GiB (a sparse file): refused by its size before a byte is read; 50 MB: refused
+    once 128 KiB of its row is read, before the csv module holds the field."""
+    path = tmp_path / "field.csv"
+    with path.open("wb") as stream:
+        stream.write(b'fullname,notes\nAda,"')
+        stream.seek(2 * 1024**3)
+        stream.write(b'"\n')
+    read = read_in_child(path)
+    assert (read.code, read.message) == (
+        2,
+        f"{path}: 2,147,483,650 bytes (the limit is 1,073,741,824 bytes)",
+    )
+    assert read.peak < PEAK
+
+    path.write_bytes(b'fullname,notes\nAda,"' + b"x" * 50_000_000 + b'"\n')
+    read = read_in_child(path)
+    assert (read.code, read.message) == (
+        2,
+        f"{path}: line 2: a row too long (the limit is 131,072 characters)",
+    )
+    assert read.peak < PEAK
+
+
+def test_millions_of_columns(tmp_path: Path) -> None:
+    path = tmp_path / "columns.csv"
+    path.write_bytes(b"fullname" + b"," * 3_000_000 + b"\nAda\n")
+    read = read_in_child(path)
+    assert (read.code, read.message) == (
+        2,
+        f"{path}: line 1: a row too long (the limit is 131,072 characters)",
+    )
+    assert read.peak < PEAK
