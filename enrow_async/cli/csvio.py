@@ -272,7 +272,7 @@ def _xlsx() -> Any:
         import openpyxl
     except ImportError:
         raise CliError(
-            "xlsx files need openpyxl: pip install 'enrow-async[xlsx]' (or save as CSV)", 2
+            "xlsx files need openpyxl (the xlsx extra): pip install openpyxl (or save as CSV)", 2
         ) from None
     return openpyxl
 
