@@ -20,6 +20,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO, overload
@@ -49,6 +50,14 @@ __all__ = [
 
 _DELIMITERS = ",;\t|"
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+"""A line and its ending, split as ``io.StringIO(text, newline="")`` splits them; that keeps
+a copy of its text at four bytes a character, which iterating over matches does not."""
+
+
+def _lines(text: str) -> Iterator[str]:
+    return (match.group() for match in _LINE.finditer(text))
+
 
 class CsvRows(Sequence[list[str]]):
     """The data rows of a CSV text, padded to ``width``, parsed again on each pass: a large
@@ -74,7 +83,7 @@ class CsvRows(Sequence[list[str]]):
     __hash__ = None  # type: ignore[assignment]
 
     def __iter__(self) -> Iterator[list[str]]:
-        reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self._delimiter)
+        reader = csv.reader(_lines(self._text), delimiter=self._delimiter)
         next(reader, None)  # the header
         for row in reader:
             if len(row) < self._width:
@@ -208,7 +217,8 @@ class _Lines:
 
     def __init__(self, path: Path, text: str, limit: int) -> None:
         self._path = path
-        self._stream = io.StringIO(text, newline="")
+        self._text = text
+        self._at = 0
         self._limit = limit
         self._line = 0
         self.row = 0
@@ -218,15 +228,17 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        line = self._stream.readline(self._limit + 1 - self.row)
-        if not line:
+        """The next line, looked for no further than the row's limit."""
+        line = _LINE.match(self._text, self._at, self._at + self._limit + 1 - self.row)
+        if line is None:
             raise StopIteration
+        self._at = line.end()
         self._line += 1
-        self.row += len(line)
+        self.row += line.end() - line.start()
         if self.row > self._limit:
             what = f"line {self._line:,}: a row too long"
             raise over_limit(self._path, what, self._limit, "characters")
-        return line
+        return line.group()
 
 
 def parse_table(path: Path, text: str, bom: bool, limits: TableLimits = LIMITS) -> Table:

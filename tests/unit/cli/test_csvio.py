@@ -115,6 +115,26 @@ def test_input_cells_round_trip_unchanged(rows: list[list[str]], delimiter: str,
     assert [row for row in table.rows if any(row)] == [row for row in rows if any(row)]
 
 
+@settings(max_examples=200)
+@given(st.text(alphabet='ab,"\r\n\x0b\x1c\u2028', min_size=1, max_size=40))
+def test_rows_are_what_csv_reader_makes_of_the_text(text: str) -> None:
+    """Lines end where ``io.StringIO(text, newline="")`` ends them (CR, LF, CRLF; not the
+    other breaks ``str.splitlines`` knows), whatever the quoting."""
+    try:
+        expected = list(csv.reader(io.StringIO(text.lstrip("\r\n"), newline="")))
+    except csv.Error:
+        with pytest.raises(CliError, match="not a readable CSV file"):
+            parse_table(Path("in.csv"), text, False)
+        return
+    if not expected or not any(expected[0]):
+        with pytest.raises(CliError, match="the file is empty"):
+            parse_table(Path("in.csv"), text, False)
+        return
+    table = parse_table(Path("in.csv"), text, False)
+    width = len(table.header)
+    assert [row + [""] * (width - len(row)) for row in expected[1:]] == list(table.rows)
+
+
 @given(st.text(max_size=20))
 def test_neutralise(cell: str) -> None:
     safe = neutralise(cell)
