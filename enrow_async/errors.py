@@ -28,6 +28,8 @@
     ├── IncompleteResultsError      find_emails: some searches have no result (.results,
     │                               .missing, .started, .stopped_by)
     ├── SpendingRefusedError        a list job's cost guard said no, before any POST (.credits)
+    ├── TableError                  an input table cannot be read, is over a limit, or lacks a
+    │                               column (also a ValueError)
     └── RecordError                 a list job's record cannot be read or written, or is
                                     another job's
 
@@ -70,6 +72,7 @@ __all__ = [
     "RecordError",
     "ServerError",
     "SpendingRefusedError",
+    "TableError",
     "TLSError",
     "TransportError",
     "UnreadableBodyError",
@@ -432,3 +435,8 @@ class SpendingRefusedError(EnrowError):
 class RecordError(EnrowError):
     """A list job's record (its journal) cannot be read or written, or was written for
     another kind of job: nothing is sent, so nothing can be paid twice."""
+
+
+class TableError(EnrowError, ValueError):
+    """An input table (CSV, ``.xlsx``) cannot be read, is over one of its limits, or lacks a
+    column a list needs; the message names the file and what is wrong. Nothing was sent."""

@@ -21,7 +21,14 @@ from typing import Any, TextIO
 
 import anyio
 
-from enrow_async import DEFAULT_TIMEOUT, MAX_BATCH_SIZE, ConfigurationError, EnrowClient, EnrowError
+from enrow_async import (
+    DEFAULT_TIMEOUT,
+    MAX_BATCH_SIZE,
+    ConfigurationError,
+    EnrowClient,
+    EnrowError,
+    TableError,
+)
 from enrow_async.testing import add_simulator_options, parse_duration
 
 from . import commands
@@ -467,7 +474,7 @@ def _report(
     if isinstance(error, CliError):
         print(f"enrow-async: {_one_line(error)}", file=streams.err)
         return error.code
-    if isinstance(error, ConfigurationError):
+    if isinstance(error, ConfigurationError | TableError):  # bad input: exit 2
         print(f"enrow-async: {_one_line(error)}", file=streams.err)
         return 2
     if isinstance(error, EnrowError):

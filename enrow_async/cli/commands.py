@@ -13,12 +13,13 @@ import attrs
 import orjson
 
 from enrow_async import BatchStatus, BulkResults
+from enrow_async.tables import RESULT_COLUMNS, record_cells, result_record
 
 from .connect import Connect
+from .credits import credits_text
 from .csvio import check_writable, neutralise, write_bytes, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
-from .records import RESULT_COLUMNS, credits_text, record_cells, result_record
 from .streams import Streams
 from .waiting import WaitOptions, wait_batches
 

@@ -18,24 +18,31 @@ from pathlib import Path
 import attrs
 
 from enrow_async import MAX_BATCH_SIZE, EmailResult, EmailSearch, FinishedBatch, ListReport
+from enrow_async.tables import (
+    FOUND_COLUMNS,
+    Table,
+    added_columns,
+    describe,
+    find_columns,
+    found_cells,
+    read_table,
+    searches_of,
+)
 
 from .connect import Connect
+from .credits import credits_line, credits_text
 from .csvio import (
-    Table,
     check_writable,
     neutralise,
     output_format,
-    read_table,
     same_file,
     write_jsonl,
     write_rows,
     write_xlsx,
 )
 from .errors import CliError
-from .inputs import describe, find_columns, searches_of
 from .interrupt import Interrupt
 from .job import ListOptions, run_job
-from .records import FOUND_COLUMNS, added_columns, credits_line, credits_text, found_cells
 from .resume import incomplete, open_record
 from .streams import Streams
 

@@ -22,8 +22,8 @@ import attrs
 
 from enrow_async import Estimate, SpendingRefusedError
 
+from .credits import credits_text
 from .errors import CliError
-from .records import credits_text
 from .streams import Streams
 
 __all__ = ["ASK_ABOVE", "Guard", "plan_lines", "refusal"]

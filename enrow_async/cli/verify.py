@@ -14,14 +14,14 @@ from __future__ import annotations
 import attrs
 
 from enrow_async import EmailVerification, FinishedBatch
+from enrow_async.tables import added_columns, is_email, read_emails
 
 from .connect import Connect
+from .credits import credits_line, credits_text
 from .csvio import check_writable, neutralise, same_file, write_rows
 from .errors import CliError
-from .inputs import is_email, read_emails
 from .interrupt import Interrupt
 from .job import ListOptions, run_job
-from .records import added_columns, credits_line, credits_text
 from .resume import incomplete, open_record
 from .streams import Streams
 

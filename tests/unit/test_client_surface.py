@@ -97,6 +97,7 @@ EXPECTED = [
     "StartedBatch",
     "StartedCallback",
     "TLSError",
+    "TableError",
     "TransportError",
     "UnreadableBodyError",
     "VerificationFinished",

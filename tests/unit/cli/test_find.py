@@ -20,6 +20,8 @@ from enrow_async.testing import EnrowSimulator, Faults, ManualClock, SimulatorCo
 
 pytestmark = pytest.mark.anyio
 
+EXPORTS = Path(__file__).parents[2] / "data/exports"
+
 PROGRESS = re.compile(
     r"^progress: (\d+)/(\d+) searches \((\d+)%\), batches (\d+)/(\d+) done(, eta \d+s)?$"
 )
@@ -510,3 +512,28 @@ async def test_a_sandbox_run_on_a_terminal_never_asks(tmp_path: Path) -> None:
     )
     assert code == 0, err.getvalue()
     assert "[y/N]" not in err.getvalue()
+
+
+async def test_find_prints_the_mapping_and_takes_column_options(tmp_path: Path, cli: Cli) -> None:
+    args = ["find", EXPORTS / "salesforce.csv", "-o", tmp_path / "out.csv", "--dry-run"]
+    done = await cli(*args, "--sandbox", "--company-column", "Title")
+    assert done.code == 0, done.err
+    assert (
+        "columns: name <- 'First Name' + 'Last Name'; domain <- 'Website'; company <- 'Title'"
+        in done.err
+    )
+    assert "columns: 'Website' (domain) empty in 1 of 2 row(s)" in done.err
+    (tmp_path / "people.csv").write_text("who,work\nJim,jim@dm.com\n")
+    checked = await cli(
+        "verify",
+        tmp_path / "people.csv",
+        "-o",
+        tmp_path / "v.csv",
+        "--sandbox",
+        "--sandbox-duration",
+        "0",
+        "--email-column",
+        "work",
+    )
+    assert checked.code == 0, checked.err
+    assert "columns: email <- 'work'" in checked.err

@@ -3,7 +3,8 @@ checked with ``ast``.
 
 Allowed: the standard library, anyio, attrs, orjson, rich and openpyxl (the xlsx extra); names of
 ``enrow_async.__all__``; names of ``enrow_async.testing.__all__`` (the simulator behind
-``--sandbox`` and ``simulator``, a public package); the modules of ``enrow_async.cli``.
+``--sandbox`` and ``simulator``, a public package) and of ``enrow_async.tables.__all__``
+(reading tables, finding their columns); the modules of ``enrow_async.cli``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 import enrow_async
 import enrow_async.cli
+import enrow_async.tables
 import enrow_async.testing
 
 PACKAGE = Path(enrow_async.cli.__file__).parent
@@ -24,6 +26,7 @@ THIRD_PARTY = {"anyio", "attrs", "orjson", "rich", "openpyxl"}
 PUBLIC = {
     "enrow_async": set(enrow_async.__all__),
     "enrow_async.testing": set(enrow_async.testing.__all__),
+    "enrow_async.tables": set(enrow_async.tables.__all__),
 }
 
 

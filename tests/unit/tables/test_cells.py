@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enrow_async.cli.records import FOUND_COLUMNS, added_columns, found_cells
+from enrow_async.tables import FOUND_COLUMNS, added_columns, found_cells
 
 
 def test_new_columns_never_shadow_input_columns() -> None:

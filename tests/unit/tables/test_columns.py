@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import Cli
 
-from enrow_async import EmailSearch
-from enrow_async.cli.csvio import read_table
-from enrow_async.cli.errors import CliError
-from enrow_async.cli.inputs import describe, find_columns, is_email, read_emails, searches_of
+from enrow_async import EmailSearch, TableError
+from enrow_async.tables import (
+    describe,
+    find_columns,
+    is_email,
+    read_emails,
+    read_table,
+    searches_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -58,9 +62,8 @@ def test_emails_one_per_line_or_in_a_column(tmp_path: Path) -> None:
     assert listed.emails == ["ada@x.io"]
     assert listed.table is not None
     (tmp_path / "c.csv").write_text("Name,Phone\nAda,1\n")
-    with pytest.raises(CliError, match="missing column: email") as caught:
+    with pytest.raises(TableError, match="missing column: email"):
         read_emails(tmp_path / "c.csv")
-    assert caught.value.code == 2
 
 
 @pytest.mark.parametrize(
@@ -142,32 +145,5 @@ def test_columns_named_on_the_command_line_win() -> None:
     assert describe(table, columns)[0] == (
         "columns: name <- 'Last Name'; domain <- 'Company Domain Name'; company <- 'Company Name'"
     )
-    with pytest.raises(CliError, match="no column 'Site' for the domain") as caught:
+    with pytest.raises(TableError, match="no column 'Site' for the domain"):
         find_columns(table, {"domain": "Site"})
-    assert caught.value.code == 2
-
-
-@pytest.mark.anyio
-async def test_find_prints_the_mapping_and_takes_column_options(tmp_path: Path, cli: Cli) -> None:
-    args = ["find", EXPORTS / "salesforce.csv", "-o", tmp_path / "out.csv", "--dry-run"]
-    done = await cli(*args, "--sandbox", "--company-column", "Title")
-    assert done.code == 0, done.err
-    assert (
-        "columns: name <- 'First Name' + 'Last Name'; domain <- 'Website'; company <- 'Title'"
-        in done.err
-    )
-    assert "columns: 'Website' (domain) empty in 1 of 2 row(s)" in done.err
-    (tmp_path / "people.csv").write_text("who,work\nJim,jim@dm.com\n")
-    checked = await cli(
-        "verify",
-        tmp_path / "people.csv",
-        "-o",
-        tmp_path / "v.csv",
-        "--sandbox",
-        "--sandbox-duration",
-        "0",
-        "--email-column",
-        "work",
-    )
-    assert checked.code == 0, checked.err
-    assert "columns: email <- 'work'" in checked.err

@@ -121,9 +121,10 @@ def cells(*texts: str) -> bytes:
 
 @attrs.frozen
 class Read:
-    """What a fresh process made of a file: exit status, message, peak memory (bytes)."""
+    """What a fresh process made of a file: refused (TableError) or read, the message, peak
+    memory (bytes)."""
 
-    code: int
+    refused: bool
     message: str
     peak: int
 
@@ -131,13 +132,13 @@ class Read:
 _CHILD = """
 import sys
 from pathlib import Path
-from enrow_async.cli.csvio import read_table
-from enrow_async.cli.errors import CliError
+from enrow_async import TableError
+from enrow_async.tables import read_table
 try:
     table = read_table(Path(sys.argv[1]))
     print(0, f"{len(table.rows)} rows")
-except CliError as error:
-    print(error.code, error)
+except TableError as error:
+    print(1, error)
 with open("/proc/self/status") as status:
     print(next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")))
 """
@@ -154,4 +155,4 @@ def read_in_child(path: Path) -> Read:
     )
     outcome, peak = done.stdout.splitlines()
     code, message = outcome.split(" ", 1)
-    return Read(int(code), message, int(peak))
+    return Read(code == "1", message, int(peak))

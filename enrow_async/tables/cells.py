@@ -1,21 +1,20 @@
-"""The cells the commands write: what ``find`` appends to a row, one row per result."""
+"""The cells a result becomes in a table: what a list job appends to each input row
+(``FOUND_COLUMNS``), and one row per result (``RESULT_COLUMNS``), for every front-end that
+writes tables (the CLI, the DataFrame helpers)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import orjson
 
-from enrow_async import EmailResult, ListReport
+from ..models import EmailResult
 
 __all__ = [
     "FOUND_COLUMNS",
     "RESULT_COLUMNS",
     "added_columns",
-    "credits_line",
-    "credits_text",
     "found_cells",
     "record_cells",
     "result_record",
@@ -62,29 +61,6 @@ def found_cells(result: EmailResult | None, qualification: str | None = None) ->
         (info.gender or "") if info else "",
         _company(result),
     ]
-
-
-def credits_text(amount: float) -> str:
-    """Credits exactly as counted: ``1234567``, ``0.25``, never ``1.23457e+06``."""
-    if amount == int(amount):
-        return str(int(amount))
-    return format(Decimal(repr(amount)), "f")
-
-
-def credits_line(report: ListReport, *, refunds: bool) -> str:
-    """Credits reserved when the batches started, and (``refunds``) given back and kept
-    once they ended."""
-    estimated = any(batch.credits_used is None for batch in report.batches)
-    text = f"credits: {'~' if estimated else ''}{credits_text(report.reserved)} reserved"
-    left = len(report.batches) - report.settled
-    if not left:
-        refunded = f", {credits_text(report.refunded)} refunded" if refunds else ""
-        return f"{text}{refunded}, {credits_text(report.final)} final"
-    so_far = (
-        f", {credits_text(report.refunded)} refunded so far" if refunds and report.settled else ""
-    )
-    when = " (refunds come when they end)" if refunds else ""
-    return f"{text}{so_far}; {left} batch(es) not settled yet{when}"
 
 
 def _text(value: Any) -> str:

@@ -33,7 +33,7 @@ from openpyxl.utils.datetime import (
     from_ISO8601,
 )
 
-from .errors import CliError
+from ..errors import TableError
 from .limits import TableLimits, over_limit
 
 __all__ = ["PART_LIMIT", "Sheet", "read_sheet"]
@@ -95,8 +95,8 @@ class _Workbook:
         self.path = path
         self._archive = archive
 
-    def unreadable(self, why: str) -> CliError:
-        return CliError(f"{self.path}: not a readable xlsx workbook ({why})", 2)
+    def unreadable(self, why: str) -> TableError:
+        return TableError(f"{self.path}: not a readable xlsx workbook ({why})")
 
     def has(self, part: str) -> bool:
         try:
@@ -193,6 +193,8 @@ def _styles(book: _Workbook, part: str | None) -> _Styles:
         return _Styles()
     try:
         book.parse(part, PART_LIMIT, start, end)
+    except TableError:
+        raise  # a limit, already said
     except ValueError as exc:
         raise book.unreadable(f"{part}: {exc}") from None
     codes = [formats[n] if n in formats else BUILTIN_FORMATS.get(n) for n in cells]
@@ -206,7 +208,7 @@ class _Text:
     """The text of the ``t`` elements inside an ``si`` or ``is`` element (phonetic runs
     left out), as openpyxl reads it, refused once over ``limit`` characters."""
 
-    def __init__(self, limit: int, refuse: Callable[[], CliError]) -> None:
+    def __init__(self, limit: int, refuse: Callable[[], TableError]) -> None:
         self._limit = limit
         self._refuse = refuse
         self.parts: list[str] | None = None
@@ -314,7 +316,7 @@ class _SheetReader:
         self._style = 0
         self._text = _Text(limits.cell, self._long_cell)
 
-    def _long_cell(self) -> CliError:
+    def _long_cell(self) -> TableError:
         what = f"cell {self._ref} too long" if self._ref else f"row {self._row}: a cell too long"
         return over_limit(self._book.path, what, self._limits.cell, "characters")
 
@@ -435,7 +437,7 @@ def _parts(book: _Workbook) -> _Parts:
 
 
 def read_sheet(stream: BinaryIO, path: Path, limits: TableLimits) -> Sheet:
-    """The first worksheet of the workbook in ``stream`` (read from ``path``), or exit 2
+    """The first worksheet of the workbook in ``stream`` (read from ``path``), or TableError
     saying why not: not an xlsx workbook, or over one of ``limits``."""
     directory = _directory_size(stream)
     if directory > PART_LIMIT:
@@ -444,7 +446,7 @@ def read_sheet(stream: BinaryIO, path: Path, limits: TableLimits) -> Sheet:
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise CliError(f"{path}: not a readable xlsx workbook ({exc})", 2) from None
+        raise TableError(f"{path}: not a readable xlsx workbook ({exc})") from None
     with archive:
         book = _Workbook(path, archive)
         parts = _parts(book)
@@ -452,8 +454,10 @@ def read_sheet(stream: BinaryIO, path: Path, limits: TableLimits) -> Sheet:
         reader = _SheetReader(book, strings, _styles(book, parts.styles), parts.epoch, limits)
         try:
             book.parse(parts.sheet, limits.size, reader.start, reader.end, reader.text)
+        except TableError:
+            raise  # a limit, already said
         except (ValueError, IndexError) as exc:
             raise book.unreadable(f"{parts.sheet}: {exc}") from None
     if reader.header is None:
-        raise CliError(f"{path}: the sheet is empty (expected a header line)", 2)
+        raise TableError(f"{path}: the sheet is empty (expected a header line)")
     return Sheet(reader.out.getvalue(), reader.header, reader.width, reader.rows)

@@ -15,10 +15,9 @@ from typing import BinaryIO
 
 import attrs
 
-from enrow_async import EmailSearch
-
-from .csvio import Table, parse_table, read_text
-from .errors import CliError
+from ..errors import TableError
+from ..models import EmailSearch
+from .read import Table, parse_table, read_text
 
 __all__ = [
     "ROLES",
@@ -150,14 +149,14 @@ ROLES = {
 
 def _locate(header: Sequence[str], chosen: Mapping[str, str] | None = None) -> Columns:
     """The column of each role: the one ``chosen`` names (``--domain-column`` ...), else
-    the first whose name is a known alias; exit 2 for a chosen name not in ``header``."""
+    the first whose name is a known alias; TableError for a chosen name not in ``header``."""
     keys = [_key(name) for name in header]
     found: dict[str, int] = {}
     for role, name in (chosen or {}).items():
         exact = [i for i, given in enumerate(header) if given == name]
         loose = [i for i, key in enumerate(keys) if key == _key(name)]
         if not (exact or loose):
-            raise CliError(f"no column {name!r} for the {ROLES[role]} ({_found(header)})", 2)
+            raise TableError(f"no column {name!r} for the {ROLES[role]} ({_found(header)})")
         found[role] = (exact or loose)[0]
     for role, aliases in _ALIASES.items():
         if role in found:
@@ -176,7 +175,7 @@ def _locate(header: Sequence[str], chosen: Mapping[str, str] | None = None) -> C
 
 
 def find_columns(table: Table, chosen: Mapping[str, str] | None = None) -> Columns:
-    """The person, company and custom columns, or exit 2 naming what is missing."""
+    """The person, company and custom columns, or TableError naming what is missing."""
     columns = _locate(table.header, chosen)
     missing = []
     if columns.fullname is None:
@@ -189,7 +188,7 @@ def find_columns(table: Table, chosen: Mapping[str, str] | None = None) -> Colum
     if columns.domain is None and columns.company is None:
         missing.append("a company: company_domain and/or company_name")
     if missing:
-        raise CliError(
+        raise TableError(
             f"{table.path}: missing column(s): {'; '.join(missing)} ({_found(table.header)});"
             " name them with --name-column, --domain-column, --company-column, ...",
             2,
@@ -274,13 +273,13 @@ def read_emails(
     lines = [line.strip() for line in text.splitlines()]
     first = next((line for line in lines if line), "")
     if not first:
-        raise CliError(f"{path}: the file is empty (expected email addresses)", 2)
+        raise TableError(f"{path}: the file is empty (expected email addresses)")
     if "@" in first and column is None:
         return EmailList([line for line in lines if line])
     table = parse_table(path, text, bom)
     position = _locate(table.header, {"email": column} if column else None).email
     if position is None:
-        raise CliError(
+        raise TableError(
             f"{path}: missing column: email ({_found(table.header)}); name it with --email-column",
             2,
         )

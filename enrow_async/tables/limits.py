@@ -1,4 +1,4 @@
-"""How much of an input file the command line reads before refusing it (exit status 2).
+"""How much of an input file the command line reads before refusing it (TableError).
 
 The limits are far above real lead lists, and each is checked as the file is read, before
 memory grows: a CSV file's size is known before it is read and its rows are measured
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import attrs
 
-from .errors import CliError
+from ..errors import TableError
 
 __all__ = ["LIMITS", "TableLimits", "over_limit"]
 
@@ -40,6 +40,6 @@ LIMITS = TableLimits()
 """The limits ``enrow-async`` reads its input files with."""
 
 
-def over_limit(path: Path, what: str, limit: int, unit: str) -> CliError:
-    """The error (exit status 2) for ``path`` when ``what`` goes over ``limit`` ``unit``."""
-    return CliError(f"{path}: {what} (the limit is {limit:,} {unit})", 2)
+def over_limit(path: Path, what: str, limit: int, unit: str) -> TableError:
+    """The TableError for ``path`` when ``what`` goes over ``limit`` ``unit``."""
+    return TableError(f"{path}: {what} (the limit is {limit:,} {unit})")

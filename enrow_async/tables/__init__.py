@@ -1,0 +1,66 @@
+"""Tables of people and addresses, as people export them: read (CSV, ``.xlsx``) within
+limits, their columns found by name, and the cells a result becomes, shared by every
+front-end that reads or writes tables (the CLI, the DataFrame helpers, the MCP server).
+
+``read_table`` reads a file into a ``Table``; ``find_columns`` finds which column holds
+the name, the company's domain and name, and a custom value (``describe`` says so in
+words); ``searches_of`` turns the rows into searches; ``read_emails`` reads addresses to
+verify. ``found_cells`` and ``FOUND_COLUMNS`` are what a list job appends to each row.
+A file that cannot be read, is over one of ``LIMITS`` or lacks a column raises
+[TableError][enrow_async.TableError].
+"""
+
+from .cells import (
+    FOUND_COLUMNS,
+    RESULT_COLUMNS,
+    added_columns,
+    found_cells,
+    record_cells,
+    result_record,
+)
+from .columns import (
+    ROLES,
+    Columns,
+    EmailList,
+    describe,
+    find_columns,
+    is_email,
+    read_emails,
+    searches_of,
+)
+from .limits import LIMITS, TableLimits
+from .read import (
+    CsvRows,
+    Table,
+    parse_table,
+    read_table,
+    read_text,
+    read_xlsx,
+    require_openpyxl,
+)
+
+__all__ = [
+    "FOUND_COLUMNS",
+    "LIMITS",
+    "RESULT_COLUMNS",
+    "ROLES",
+    "Columns",
+    "CsvRows",
+    "EmailList",
+    "Table",
+    "TableLimits",
+    "added_columns",
+    "describe",
+    "find_columns",
+    "found_cells",
+    "is_email",
+    "parse_table",
+    "read_emails",
+    "read_table",
+    "read_text",
+    "read_xlsx",
+    "record_cells",
+    "require_openpyxl",
+    "result_record",
+    "searches_of",
+]

@@ -1,0 +1,172 @@
+"""Tables in: CSV read in its own dialect, encodings by BOM or by name, blank lines kept,
+and a file over a limit refused before memory grows (the bombs are read in a fresh process
+whose peak memory is measured)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from bombs import read_in_child
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from enrow_async import TableError
+from enrow_async.tables import TableLimits, parse_table, read_table, read_text
+
+
+def test_short_rows_are_padded(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("a,b\n1\n1,2,3\n")
+    table = read_table(tmp_path / "in.csv")
+    assert table.header == ["a", "b", ""]
+    assert table.rows == [["1", "", ""], ["1", "2", "3"]]
+
+
+CELL = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=12,
+)
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet='ab,"\r\n\x0b\x1c\u2028', min_size=1, max_size=40))
+def test_rows_are_what_csv_reader_makes_of_the_text(text: str) -> None:
+    """Lines end where ``io.StringIO(text, newline="")`` ends them (CR, LF, CRLF; not the
+    other breaks ``str.splitlines`` knows), whatever the quoting."""
+    try:
+        expected = list(csv.reader(io.StringIO(text.lstrip("\r\n"), newline="")))
+    except csv.Error:
+        with pytest.raises(TableError, match="not a readable CSV file"):
+            parse_table(Path("in.csv"), text, False)
+        return
+    if not expected or not any(expected[0]):
+        with pytest.raises(TableError, match="the file is empty"):
+            parse_table(Path("in.csv"), text, False)
+        return
+    table = parse_table(Path("in.csv"), text, False)
+    width = len(table.header)
+    assert [row + [""] * (width - len(row)) for row in expected[1:]] == list(table.rows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cells=st.lists(
+        st.text(alphabet="abcéèçàüöß€ Œœ\u2018\u2019\u201c\u201d\u2013", min_size=1, max_size=8),
+        min_size=2,
+        max_size=2,
+    ),
+    encoding=st.sampled_from(["utf-16-le", "utf-16-be", "utf-8", "cp1252"]),
+)
+def test_encodings_by_bom_or_by_option(cells: list[str], encoding: str) -> None:
+    text = f"fullname,notes\r\n{cells[0]},{cells[1]}\r\n"
+    boms = {
+        "utf-16-le": codecs.BOM_UTF16_LE,
+        "utf-16-be": codecs.BOM_UTF16_BE,
+        "utf-8": codecs.BOM_UTF8,
+    }
+    raw = boms.get(encoding, b"") + text.encode(encoding)
+    chosen = "cp1252" if encoding == "cp1252" else None
+    read, bom = read_text(Path("-"), chosen, io.BytesIO(raw))
+    assert read == text
+    assert bom  # written back as UTF-8 with a BOM, which Excel reads
+
+
+def test_non_utf8_input_suggests_cp1252() -> None:
+    raw = "fullname,company\r\nZoë,Société\r\n".encode("cp1252")
+    with pytest.raises(TableError, match=r"not UTF-8 text .*try --encoding cp1252"):
+        read_text(Path("-"), None, io.BytesIO(raw))
+
+
+def test_blank_lines_stay_rows_in_place(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"\nfullname,company\n\nAda,x\n\n\nJim,y\n")
+    table = read_table(tmp_path / "in.csv")
+    assert table.header == ["fullname", "company"]
+    assert table.rows == [["", ""], ["Ada", "x"], ["", ""], ["", ""], ["Jim", "y"]]
+
+
+SMALL = TableLimits(rows=3, columns=4, cell=10, row=40, size=200)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a,b\n1,2\n1,2\n\n1,2\n", r"line 5: too many rows \(the limit is 3 rows\)"),
+        ("a,b\n1,2,3,4,5\n", r"line 2: 5 columns \(the limit is 4 columns\)"),
+        ("a;b\n12345678901;x\n", r"line 2: a cell too long \(the limit is 10 characters\)"),
+        (
+            'a,b\n"' + "x\n" * 30 + '",y\n',
+            r"line 21: a row too long \(the limit is 40 characters\)",
+        ),
+        ("a," * 30 + "\n", r"line 1: a row too long \(the limit is 40 characters\)"),
+    ],
+)
+def test_a_table_is_refused_past_each_limit(text: str, message: str) -> None:
+    field_size_limit = csv.field_size_limit()
+    with pytest.raises(TableError, match=f"^in.csv: {message}$"):
+        parse_table(Path("in.csv"), text, False, SMALL)
+    assert csv.field_size_limit() == field_size_limit  # the process's limit is left alone
+
+
+def test_within_the_limits_a_table_is_read() -> None:
+    text = "a,b,c,d\n" + "1234567890,,,\n" * 3
+    table = parse_table(Path("in.csv"), text, False, SMALL)
+    assert table.rows == [["1234567890", "", "", ""]] * 3
+
+
+def test_a_file_or_input_over_the_size_limit(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"a\n" + b"x" * 199)
+    with pytest.raises(TableError, match=r"in.csv: 201 bytes \(the limit is 200 bytes\)$"):
+        read_text(tmp_path / "in.csv", limits=SMALL)
+    with pytest.raises(TableError, match=r"^-: too many bytes \(the limit is 200 bytes\)$"):
+        read_text(Path("-"), stdin=io.BytesIO(b"x" * 201), limits=SMALL)
+    assert read_text(Path("-"), stdin=io.BytesIO(b"x" * 200), limits=SMALL) == ("x" * 200, False)
+
+
+def test_a_million_and_one_rows(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"fullname\n" + b"\n" * 1_000_001)
+    with pytest.raises(TableError, match=r"line 1,000,002: too many rows \(the limit is 1,000,000"):
+        read_table(tmp_path / "in.csv")
+
+
+# -- bombs, read in a fresh process ------------------------------------------------------------
+
+PEAK = 300 * 1024 * 1024
+"""The most a process refusing a bomb may hold at its peak."""
+
+
+def test_one_giant_field(tmp_path: Path) -> None:
+    """2 GiB (a sparse file): refused by its size before a byte is read; 50 MB: refused
+    once 128 KiB of its row is read, before the csv module holds the field."""
+    path = tmp_path / "field.csv"
+    with path.open("wb") as stream:
+        stream.write(b'fullname,notes\nAda,"')
+        stream.seek(2 * 1024**3)
+        stream.write(b'"\n')
+    read = read_in_child(path)
+    assert (read.refused, read.message) == (
+        True,
+        f"{path}: 2,147,483,650 bytes (the limit is 1,073,741,824 bytes)",
+    )
+    assert read.peak < PEAK
+
+    path.write_bytes(b'fullname,notes\nAda,"' + b"x" * 50_000_000 + b'"\n')
+    read = read_in_child(path)
+    assert (read.refused, read.message) == (
+        True,
+        f"{path}: line 2: a row too long (the limit is 131,072 characters)",
+    )
+    assert read.peak < PEAK
+
+
+def test_millions_of_columns(tmp_path: Path) -> None:
+    path = tmp_path / "columns.csv"
+    path.write_bytes(b"fullname" + b"," * 3_000_000 + b"\nAda\n")
+    read = read_in_child(path)
+    assert (read.refused, read.message) == (
+        True,
+        f"{path}: line 1: a row too long (the limit is 131,072 characters)",
+    )
+    assert read.peak < PEAK
