@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ._core.collect import CombinedProgress
 from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.retry import RetryBudget, RetryPolicy
 from ._core.schedule import Backoff, PollPolicy
@@ -162,6 +163,7 @@ __all__ = [
     "BulkVerificationFinished",
     "Change",
     "ClientClosedError",
+    "CombinedProgress",
     "CompanyInfo",
     "ConfigurationError",
     "ContactInfo",

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ..models import EmailResult, EmailVerification, JobProgress, Progress, email_identity
 
-__all__ = ["Combined", "place_results", "place_verifications"]
+__all__ = ["CombinedProgress", "place_results", "place_verifications"]
 
 
 def place_results(results: Iterable[EmailResult], size: int) -> tuple[dict[int, EmailResult], str]:
@@ -57,19 +57,22 @@ def place_verifications(
     return placed, ""
 
 
-class Combined:
-    """Combined progress of a job's batches (``sizes``: items per batch id), fed with
-    each batch's snapshots."""
+class CombinedProgress:
+    """The combined progress of many batches: fed each batch's Progress snapshots
+    (``update``), it gives a JobProgress over them all. ``sizes`` are the batches' sizes
+    where known (0 when not: a batch's own snapshots tell it); ``started`` is when the wait
+    began and ``duplicates`` what to report as not sent, both on the event loop's clock."""
 
-    def __init__(self, sizes: Mapping[str, int], started: float, duplicates: int = 0) -> None:
+    def __init__(self, sizes: Mapping[str, int], started: float = 0.0, duplicates: int = 0) -> None:
         self._sizes = dict(sizes)
-        self._requested = sum(self._sizes.values())
         self._progress: dict[str, Progress] = {}
         self._started = started
         self._duplicates = duplicates
 
     def update(self, progress: Progress, now: float) -> JobProgress:
         self._progress[progress.batch_id] = progress
+        if progress.requested:
+            self._sizes[progress.batch_id] = progress.requested
         snapshots = self._progress.values()
         running = [p for p in snapshots if not p.status.done]
         # The latest predicted finish, counted down to now; unknown while any batch has none.
@@ -78,7 +81,7 @@ class Combined:
         rates = [p.rate for p in running if p.rate is not None]
         return JobProgress(
             finished=sum(p.finished for p in snapshots),
-            requested=self._requested,
+            requested=sum(self._sizes.values()),
             batches_done=sum(p.status.done for p in snapshots),
             batches=len(self._sizes),
             elapsed=now - self._started,

@@ -37,9 +37,9 @@ from .errors import CliError, Interrupted
 from .find import FindOptions, find
 from .guard import ASK_ABOVE, Guard
 from .interrupt import Interrupt, run_interruptible
+from .job import WaitOptions
 from .streams import Streams
 from .verify import VerifyOptions, verify
-from .waiting import WaitOptions
 
 __all__ = ["BROKEN_PIPE", "EXAMPLE", "build_parser", "main", "run", "run_async"]
 

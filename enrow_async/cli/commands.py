@@ -12,7 +12,15 @@ import anyio
 import attrs
 import orjson
 
-from enrow_async import BatchStatus, BulkResults
+from enrow_async import (
+    BatchErrors,
+    BatchStatus,
+    BatchTimeoutError,
+    BulkResults,
+    CombinedProgress,
+    EnrowClient,
+    Progress,
+)
 from enrow_async.tables import RESULT_COLUMNS, record_cells, result_record
 
 from .connect import Connect
@@ -20,8 +28,9 @@ from .credits import credits_text
 from .csvio import check_writable, neutralise, write_bytes, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
+from .job import WaitOptions
+from .progress import JobTracker, show_progress
 from .streams import Streams
-from .waiting import WaitOptions, wait_batches
 
 __all__ = [
     "FORMATS",
@@ -85,6 +94,38 @@ def _write(output: Path, fmt: str, batches: Sequence[BulkResults], streams: Stre
     return len(records)
 
 
+async def _wait_many(
+    client: EnrowClient, ids: Sequence[str], options: WaitOptions, streams: Streams
+) -> tuple[dict[str, BulkResults], dict[str, str]]:
+    """The batches that completed, and why each other one has no results (failed, could
+    not be read, still running at the deadline), with progress shown."""
+    done: dict[str, BulkResults] = {}
+    problems: dict[str, str] = {}
+    combined = CombinedProgress(dict.fromkeys(ids, 0), anyio.current_time())
+    tracker = JobTracker(0, len(ids), 0, "searches")
+
+    def show(progress: Progress) -> None:
+        tracker.update(combined.update(progress, anyio.current_time()))
+
+    every = options.progress_every
+    async with show_progress(tracker, stream=streams.err, every=every, label="waiting"):
+        stream = client.email.bulk.wait_many(ids, timeout=options.timeout, on_progress=show)
+        async with stream:
+            try:
+                try:
+                    async for batch in stream:
+                        if batch.status is BatchStatus.FAILED:
+                            problems[batch.id] = "failed"
+                        else:
+                            done[batch.id] = batch
+                except BatchErrors as exc:
+                    problems.update({bid: f"error: {e}" for bid, e in exc.errors.items()})
+            except BatchTimeoutError as exc:
+                problems.update(dict.fromkeys(exc.pending, "pending"))
+                problems.update({bid: f"error: {e}" for bid, e in exc.errors.items()})
+    return done, problems
+
+
 async def wait(
     ids: Sequence[str],
     output: Path,
@@ -100,11 +141,8 @@ async def wait(
         "interrupted; the batches keep running on the server: run the same command again"
     )
     async with connect() as client:
-        waited = await wait_batches(
-            client.email.bulk.wait_many, dict.fromkeys(ids, 0), {}, options, streams
-        )
-    done, problems = waited.batches, waited.problems
-    batches = [done[bid] for bid in ids if bid in done and bid not in problems]
+        done, problems = await _wait_many(client, ids, options, streams)
+    batches = [done[bid] for bid in ids if bid in done]
     count = _write(output, fmt, batches, streams)
     found = sum(r.found for b in batches for r in b.results)
     streams.say(

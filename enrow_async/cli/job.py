@@ -19,9 +19,16 @@ from .interrupt import Interrupt
 from .progress import JobTracker, show_progress
 from .resume import RunFiles, RunRecord
 from .streams import Streams
-from .waiting import WaitOptions
 
-__all__ = ["ListOptions", "run_job"]
+__all__ = ["ListOptions", "WaitOptions", "run_job"]
+
+
+@attrs.frozen
+class WaitOptions:
+    """How long to wait (``--timeout``) and how often a plain progress line is printed."""
+
+    timeout: float | None
+    progress_every: float
 
 
 @attrs.frozen(kw_only=True)

@@ -14,15 +14,15 @@ the plain lines are used everywhere.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Protocol, TextIO
 
 import anyio
 
-from enrow_async import JobProgress, Progress
+from enrow_async import JobProgress
 
-__all__ = ["JobTracker", "Phase", "Tracker", "show_progress"]
+__all__ = ["JobTracker", "Phase", "show_progress"]
 
 
 class Phase(Protocol):
@@ -96,7 +96,8 @@ class JobTracker:
             return "(at most 10 a second)"
         job = self.job or self._zero
         text = f"batches {job.batches_done}/{job.batches} done"
-        eta = None if job.batches_done == job.batches else job.eta_at(self._clock())
+        running = job.eta is not None and job.batches_done < job.batches
+        eta = job.eta_at(self._clock()) if running else None
         return text if eta is None else f"{text}, eta {eta:.0f}s"
 
     def line(self) -> str:
@@ -107,79 +108,6 @@ class JobTracker:
         percent = 100 * job.finished // job.requested if job.requested else 100 * done
         shown = f"{job.finished}/{job.requested} {self._unit} ({percent}%)"
         return f"progress: {shown}, {self.detail()}"
-
-
-class Tracker:
-    """Combined progress of several batches, fed with their Progress snapshots.
-
-    ``clock`` is the clock snapshots are taken on (the event loop's); each ETA counts down
-    from its snapshot's ``taken_at``."""
-
-    def __init__(
-        self,
-        sizes: Mapping[str, int],
-        clock: Callable[[], float] = anyio.current_time,
-        unit: str = "searches",
-    ) -> None:
-        self.unit = unit
-        self.said: list[str] = []
-        self._clock = clock
-        self._sizes = dict(sizes)
-        self._finished = dict.fromkeys(self._sizes, 0)
-        self._done: set[str] = set()
-        self._eta: dict[str, Progress] = {}
-
-    def update(self, progress: Progress) -> None:
-        batch_id = progress.batch_id
-        self._finished[batch_id] = progress.finished
-        if progress.requested:
-            self._sizes[batch_id] = progress.requested
-        if progress.status.done:
-            self._done.add(batch_id)
-        elif progress.eta is not None:
-            self._eta[batch_id] = progress
-
-    def complete(self, batch_id: str) -> None:
-        self._done.add(batch_id)
-        self._finished[batch_id] = self._sizes.get(batch_id, 0)
-
-    @property
-    def total(self) -> int:
-        return sum(self._sizes.values())
-
-    @property
-    def finished(self) -> int:
-        return sum(self._finished.values())
-
-    @property
-    def batches(self) -> int:
-        return len(self._sizes)
-
-    @property
-    def batches_done(self) -> int:
-        return len(self._done)
-
-    def eta(self) -> float | None:
-        """Seconds until the last unfinished batch is predicted to finish."""
-        if not self._eta:
-            return None
-        now = self._clock()
-        left = [
-            eta
-            for batch_id, progress in self._eta.items()
-            if batch_id not in self._done and (eta := progress.eta_at(now)) is not None
-        ]
-        return max(left) if left else None
-
-    def detail(self) -> str:
-        text = f"batches {self.batches_done}/{self.batches} done"
-        eta = None if self.batches_done == self.batches else self.eta()
-        return text if eta is None else f"{text}, eta {eta:.0f}s"
-
-    def line(self) -> str:
-        total, done = self.total, self.batches_done == self.batches
-        percent = 100 * self.finished // total if total else 100 * done
-        return f"progress: {self.finished}/{total} {self.unit} ({percent}%), {self.detail()}"
 
 
 def _plain(tracker: Phase, stream: TextIO, every: float) -> tuple[Callable[[], None], float]:

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import anyio
 import attrs
 
-from .._core.collect import Combined
+from .._core.collect import CombinedProgress
 from .._core.plan import ListPlan, PlannedBatch
 from .._io.waiting import BatchStream
 from ..errors import (
@@ -395,7 +395,7 @@ class _Run(Generic[T, R, B]):
         if on_progress is not None:
             callback = on_progress
             sizes = {batch.id: self._plan.size_of(batch.number) for batch in batches}
-            combined = Combined(sizes, anyio.current_time(), self._plan.duplicates)
+            combined = CombinedProgress(sizes, anyio.current_time(), self._plan.duplicates)
 
             async def relay(progress: Progress) -> None:
                 await _call(callback, combined.update(progress, anyio.current_time()))

@@ -39,6 +39,7 @@ EXPECTED = [
     "BulkVerificationFinished",
     "Change",
     "ClientClosedError",
+    "CombinedProgress",
     "CompanyInfo",
     "ConfigurationError",
     "ContactInfo",

@@ -12,7 +12,7 @@ from enrow_async import (
     Progress,
     Qualification,
 )
-from enrow_async._core.collect import Combined, place_results, place_verifications
+from enrow_async._core.collect import CombinedProgress, place_results, place_verifications
 
 
 def _results(indexes: list[int]) -> list[EmailResult]:
@@ -55,7 +55,7 @@ def _running(batch_id: str, eta: float | None, taken_at: float) -> Progress:
 
 
 def test_the_job_eta_is_the_latest_batch_finish_counted_down() -> None:
-    combined = Combined({"a": 4, "b": 4}, started=0.0, duplicates=3)
+    combined = CombinedProgress({"a": 4, "b": 4}, started=0.0, duplicates=3)
     assert combined.update(_running("a", 30.0, 10.0), 10.0).eta is None  # b not seen yet
     job = combined.update(_running("b", 5.0, 20.0), 22.0)
     assert job.eta == pytest.approx(18.0)  # a finishes at 40: 18 s after 22
@@ -64,7 +64,7 @@ def test_the_job_eta_is_the_latest_batch_finish_counted_down() -> None:
 
 
 def test_the_job_eta_is_unknown_while_a_running_batch_has_none() -> None:
-    combined = Combined({"a": 4, "b": 4}, started=0.0)
+    combined = CombinedProgress({"a": 4, "b": 4}, started=0.0)
     combined.update(_running("a", 30.0, 10.0), 10.0)
     assert combined.update(_running("b", None, 12.0), 12.0).eta is None
     done = Progress("b", BatchStatus.COMPLETED, 4, 4, eta=0.0, taken_at=15.0)

@@ -1,19 +1,12 @@
-"""The combined progress of several batches, as the plain progress line shows it."""
+"""The progress line: a list job's starting phase, then the combined progress of its
+batches (the library's CombinedProgress), its ETA counted down between polls."""
 
 from __future__ import annotations
 
-from enrow_async import BatchStatus, JobProgress, Progress
-from enrow_async.cli.progress import JobTracker, Tracker
+from collections.abc import Callable
 
-
-def test_the_line_adds_up_the_batches() -> None:
-    tracker = Tracker({"a": 10, "b": 0})
-    assert tracker.line() == "progress: 0/10 searches (0%), batches 0/2 done"
-    tracker.update(Progress(batch_id="b", status=BatchStatus.ONGOING, finished=5, requested=30))
-    assert tracker.line() == "progress: 5/40 searches (12%), batches 0/2 done"
-    tracker.update(Progress(batch_id="a", status=BatchStatus.COMPLETED, finished=10, requested=10))
-    tracker.complete("b")
-    assert tracker.line() == "progress: 40/40 searches (100%), batches 2/2 done"
+from enrow_async import BatchStatus, CombinedProgress, JobProgress, Progress
+from enrow_async.cli.progress import JobTracker
 
 
 class FakeClock:
@@ -24,36 +17,49 @@ class FakeClock:
         return self.now
 
 
+def _fed(sizes: dict[str, int], clock: FakeClock) -> tuple[JobTracker, Callable[[Progress], None]]:
+    """A tracker of the batches ``sizes``, and what feeds it each batch's snapshot."""
+    tracker = JobTracker(0, len(sizes), sum(sizes.values()), "searches", clock=clock)
+    combined = CombinedProgress(sizes)
+    return tracker, lambda progress: tracker.update(combined.update(progress, clock.now))
+
+
+def test_the_line_adds_up_the_batches() -> None:
+    tracker, feed = _fed({"a": 10, "b": 0}, FakeClock())
+    assert tracker.line() == "progress: 0/10 searches (0%), batches 0/2 done"
+    feed(Progress(batch_id="b", status=BatchStatus.ONGOING, finished=5, requested=30))
+    assert tracker.line() == "progress: 5/40 searches (12%), batches 0/2 done"
+    feed(Progress(batch_id="a", status=BatchStatus.COMPLETED, finished=10, requested=10))
+    feed(Progress(batch_id="b", status=BatchStatus.COMPLETED, finished=30, requested=30))
+    assert tracker.line() == "progress: 40/40 searches (100%), batches 2/2 done"
+
+
 def test_the_eta_counts_down_between_polls_and_is_hidden_when_unknown() -> None:
     clock = FakeClock()
-    tracker = Tracker({"a": 100, "b": 100}, clock=clock)
+    tracker, feed = _fed({"a": 100, "b": 100}, clock)
     ongoing = BatchStatus.ONGOING
 
     def snapshot(batch_id: str, finished: int, eta: float | None = None) -> Progress:
         return Progress(batch_id, ongoing, finished, 100, eta=eta, taken_at=clock.now)
 
-    tracker.update(snapshot("a", 10))
+    feed(snapshot("a", 10))
     assert "eta" not in tracker.line()  # nothing predicted yet: no ETA shown
-    tracker.update(snapshot("a", 20, eta=30.0))
-    tracker.update(snapshot("b", 50, eta=12.0))
+    feed(snapshot("a", 20, eta=30.0))
+    feed(snapshot("b", 50, eta=12.0))
     assert tracker.line().endswith(", batches 0/2 done, eta 30s")
     clock.now += 10  # no poll in between: the ETA still moves
     assert tracker.line().endswith(", eta 20s")
     clock.now += 25
     assert tracker.line().endswith(", eta 0s")
-    tracker.update(snapshot("a", 90, eta=4.0))
+    feed(snapshot("a", 90, eta=4.0))
     assert tracker.line().endswith(", eta 4s")
-    tracker.complete("a")
-    tracker.complete("b")
-    assert tracker.line() == "progress: 200/200 searches (100%), batches 2/2 done"
 
 
 def test_the_eta_counts_from_when_the_snapshot_was_taken_not_when_it_arrived() -> None:
     clock = FakeClock()
-    tracker = Tracker({"a": 100}, clock=clock)
-    taken = Progress("a", BatchStatus.ONGOING, 50, 100, eta=30.0, taken_at=clock.now - 5.0)
-    tracker.update(taken)  # a snapshot 5 s old (the callback ran late)
-    assert tracker.line().endswith(", eta 25s")
+    tracker, feed = _fed({"a": 100}, clock)
+    feed(Progress("a", BatchStatus.ONGOING, 50, 100, eta=30.0, taken_at=clock.now - 5.0))
+    assert tracker.line().endswith(", eta 25s")  # a snapshot 5 s old (the callback ran late)
 
 
 def test_a_list_job_starts_its_batches_then_counts_its_items() -> None:
@@ -71,4 +77,4 @@ def test_a_list_job_starts_its_batches_then_counts_its_items() -> None:
     tracker.update(JobProgress(6, 12, 1, 3, eta=30.0, taken_at=90.0))
     assert tracker.line() == "progress: 6/12 searches (50%), batches 1/3 done, eta 20s"
     assert (tracker.unit, tracker.total, tracker.finished) == ("searches", 12, 6)
-    assert Tracker({"a": 3}, unit="addresses").line().startswith("progress: 0/3 addresses")
+    assert JobTracker(0, 1, 3, "addresses").line().startswith("progress: 0/3 addresses")
