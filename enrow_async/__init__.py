@@ -56,7 +56,6 @@ from .errors import (
 )
 from .lists import (
     BatchMatch,
-    Change,
     Estimate,
     FinishedBatch,
     Gap,
@@ -66,9 +65,6 @@ from .lists import (
     ListReport,
     MemoryRecord,
     Record,
-    RowCheck,
-    SkipReason,
-    check_row,
 )
 from .models import (
     AccountInfo,
@@ -118,6 +114,7 @@ from .models import (
     search_identity,
     to_dict,
 )
+from .tables.checks import Change, RowCheck, SkipReason, check_row
 from .webhooks.events import parse_webhook
 
 if TYPE_CHECKING:

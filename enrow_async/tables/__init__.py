@@ -18,10 +18,12 @@ from .cells import (
     record_cells,
     result_record,
 )
+from .checks import Change, RowCheck, SkipReason, check_row
 from .columns import (
     ROLES,
     Columns,
     EmailList,
+    check_rows,
     describe,
     find_columns,
     is_email,
@@ -40,6 +42,11 @@ from .read import (
 )
 
 __all__ = [
+    "Change",
+    "RowCheck",
+    "SkipReason",
+    "check_row",
+    "check_rows",
     "FOUND_COLUMNS",
     "LIMITS",
     "RESULT_COLUMNS",

@@ -17,12 +17,14 @@ import attrs
 
 from ..errors import TableError
 from ..models import EmailSearch
+from .checks import RowCheck, check_row
 from .read import Table, parse_table, read_text
 
 __all__ = [
     "ROLES",
     "Columns",
     "EmailList",
+    "check_rows",
     "describe",
     "find_columns",
     "is_email",
@@ -252,6 +254,24 @@ def searches_of(table: Table, columns: Columns) -> tuple[list[EmailSearch], list
         searches.append(EmailSearch(name, domain, company, custom or None))
         rows.append(number)
     return searches, rows
+
+
+def check_rows(table: Table, columns: Columns) -> list[RowCheck]:
+    """Every row's pre-flight verdict ([check_row][enrow_async.check_row]): the cleaned
+    search to send, or why not (a blank row has no name)."""
+    checks = []
+    for row in table.rows:
+        name = _cell(row, columns.fullname) or " ".join(
+            part for part in (_cell(row, columns.first), _cell(row, columns.last)) if part
+        )
+        domain = _cell(row, columns.domain)
+        for other in columns.more_domains:
+            domain = domain or _cell(row, other)
+        custom = row[columns.custom].strip() if columns.custom is not None else ""
+        email = _cell(row, columns.email) or None
+        company = _cell(row, columns.company)
+        checks.append(check_row(name, domain, company, custom=custom or None, email=email))
+    return checks
 
 
 @attrs.frozen

@@ -1,7 +1,7 @@
 """The pre-flight check of a list's rows: what is worth paying for, and what is sent.
 
-Pure code, shared by every front-end (``find_emails``' callers, the CLI, the DataFrame
-helpers): each row gets a [RowCheck][enrow_async.RowCheck], the search to send (cleaned)
+Pure code, shared by every front-end (the CLI, the DataFrame helpers, the MCP server, a
+service's own code): each row gets a [RowCheck][enrow_async.RowCheck], the search to send (cleaned)
 or the reason not to send it, and the changes made on the way. Nothing here reads or
 writes anything; the original cells stay as they were, only what is sent is cleaned.
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async import Change, EmailSearch, SkipReason, check_row, normalize_domain
-from enrow_async.lists.checks import MAX_NAME
+from enrow_async.tables import Table, check_rows, find_columns
+from enrow_async.tables.checks import MAX_NAME
 
 
 @pytest.mark.parametrize(
@@ -90,3 +93,21 @@ def test_every_row_gets_a_verdict_and_what_is_sent_is_clean(
     if search.company_domain is not None:
         assert normalize_domain(search.company_domain) == search.company_domain
         assert "." in search.company_domain
+
+
+def test_every_row_of_a_table_is_checked_with_its_columns() -> None:
+    header = ["First Name", "Last Name", "Website", "Company", "Email"]
+    rows = [
+        ["Jane", "Doe", "https://acme.com/about", "Acme", ""],
+        ["Jim", "Halpert", "dm.com", "", "jim@dm.com"],
+        ["", "", "", "", ""],
+        ["Total", "", "3 leads", "", ""],
+    ]
+    table = Table(Path("leads.csv"), header, rows)
+    checks = check_rows(table, find_columns(table))
+    assert checks[0].search == EmailSearch("Jane Doe", "acme.com", "Acme")
+    assert [c.skipped for c in checks[1:]] == [
+        SkipReason.HAS_EMAIL,
+        SkipReason.NO_NAME,
+        SkipReason.TOTALS,
+    ]
