@@ -1,7 +1,10 @@
 """Argument parsing, dispatch and exit statuses of the ``enrow-async`` command.
 
 Errors are one line on stderr (``--debug`` adds the traceback): exit status 2 for bad input
-or usage, 1 for a failure of the API or of some batches, 130 after Ctrl-C.
+or usage, 1 for a failure of the API or of some batches; 128 + the signal's number when a
+signal ends the run (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), 141 when stdout's reader went
+away. Once this run has paid for a batch, every way out also says how to resume without
+paying twice (``Interrupt.hint``; the account of rows without a result names it itself).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import functools
 import logging
 import math
 import os
-import signal
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -36,15 +38,12 @@ from .connect import SANDBOX_DURATION, ClientFactory, connector
 from .errors import CliError, Interrupted
 from .find import FindOptions, find
 from .guard import ASK_ABOVE, Guard
-from .interrupt import Interrupt, run_interruptible
+from .interrupt import BROKEN_PIPE, Interrupt, pipe_of, run_interruptible
 from .job import WaitOptions
 from .streams import Streams
 from .verify import VerifyOptions, verify
 
 __all__ = ["BROKEN_PIPE", "EXAMPLE", "build_parser", "main", "run", "run_async"]
-
-BROKEN_PIPE = 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1
-"""Exit status when stdout's reader went away (``| head``), as a shell reports SIGPIPE."""
 
 _COMMON: dict[str, Any] = {
     "base_url": None,
@@ -455,47 +454,60 @@ def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
+def _say(streams: Streams, text: str) -> None:
+    """``enrow-async: text`` on stderr, unless stderr is gone (a terminal that hung up)."""
+    with contextlib.suppress(OSError):
+        print(f"enrow-async: {text}", file=streams.err, flush=True)
+
+
 def _report(
     raised: BaseException, args: argparse.Namespace, interrupt: Interrupt, streams: Streams
 ) -> int:
-    """The exit status for ``raised``, said in one line on stderr; re-raised if it is not a
-    failure of the command (SystemExit, cancellation)."""
+    """The exit status for ``raised``, said in one line on stderr, then the resume hint if
+    this run paid for a batch; re-raised if it is not a failure of the command
+    (SystemExit, cancellation)."""
     error = _essential(raised)
     if isinstance(error, SystemExit):
         raise raised
-    if isinstance(error, BrokenPipeError):  # the reader left (``| head``): end quietly
-        return BROKEN_PIPE
     if isinstance(error, Interrupted | KeyboardInterrupt):
-        hint = str(error) if isinstance(error, Interrupted) else interrupt.hint()
-        print(f"enrow-async: {hint}", file=streams.err)
-        return 0 if args.command == "simulator" else 130
+        hint = str(error) if isinstance(error, Interrupted) else interrupt.advice()
+        reason = interrupt.reason()
+        _say(streams, f"{reason}: {hint}" if reason else hint)
+        return 0 if args.command == "simulator" else interrupt.status
+    if isinstance(error, BrokenPipeError):  # the reader left at a write (``| head``)
+        if interrupt.posts:
+            _say(streams, f"stdout closed: {interrupt.advice()}")
+        return BROKEN_PIPE
     if args.debug:
         traceback.print_exception(raised, file=streams.err)
     if isinstance(error, CliError):
-        print(f"enrow-async: {_one_line(error)}", file=streams.err)
-        return error.code
-    if isinstance(error, ConfigurationError | TableError):  # bad input: exit 2
-        print(f"enrow-async: {_one_line(error)}", file=streams.err)
-        return 2
-    if isinstance(error, EnrowError):
-        print(f"enrow-async: error: {_one_line(error)}", file=streams.err)
-        return 1
-    if not isinstance(error, Exception):
+        line, code = _one_line(error), error.code
+    elif isinstance(error, ConfigurationError | TableError):  # bad input: exit 2
+        line, code = _one_line(error), 2
+    elif isinstance(error, EnrowError):
+        line, code = f"error: {_one_line(error)}", 1
+    elif isinstance(error, Exception):
+        line = f"unexpected error: {type(error).__name__}: {_one_line(error)}"
+        line, code = line + " (run with --debug for the traceback)", 1
+    else:
         raise raised
-    print(
-        f"enrow-async: unexpected error: {type(error).__name__}: {_one_line(error)}"
-        " (run with --debug for the traceback)",
-        file=streams.err,
-    )
-    return 1
+    _say(streams, line)
+    # A CliError with status 1 is the run's own account of rows without a result, which
+    # names the journal; after any other failure (the output could not be written, an API
+    # or unexpected error) a run that paid for a batch says how to resume.
+    if interrupt.posts and not (isinstance(error, CliError) and code == 1):
+        _say(streams, interrupt.advice())
+    return code
 
 
 async def _execute(
     args: argparse.Namespace, streams: Streams, interrupt: Interrupt, client: ClientFactory
 ) -> int:
+    writes_data = str(getattr(args, "output", "")) == "-"
+    pipe = pipe_of(streams.out) if writes_data else None
     with _debug_log(args.debug, streams.err):
         try:
-            return await run_interruptible(_command(args, streams, client), interrupt)
+            return await run_interruptible(_command(args, streams, client), interrupt, pipe)
         except BaseException as raised:  # every failure becomes one line
             return _report(raised, args, interrupt, streams)
 
@@ -544,10 +556,13 @@ def _quiet_stdout() -> None:
 def main() -> None:
     """Console-script entry point."""
     code = run(sys.argv[1:])
+    gone = code == BROKEN_PIPE
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        code = BROKEN_PIPE
-    if code == BROKEN_PIPE:
+        code, gone = BROKEN_PIPE, True
+    except OSError:  # a terminal that hung up: what is left cannot be shown
+        gone = True
+    if gone:
         _quiet_stdout()
     sys.exit(code)

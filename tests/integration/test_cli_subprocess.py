@@ -2,8 +2,9 @@
 
 Only what needs a process of its own is here: the entry points, the ``--sandbox`` run a
 first-time user tries, Ctrl-C (SIGINT) and the resume after it, the simulator command, and
-what the command imports. Everything else runs in-process (tests/unit/cli). Every run gets
-``-W default``, so a leaked resource would show on stderr, and imports this checkout.
+what the command imports (every other way a run ends: test_cli_endings.py). Everything
+else runs in-process (tests/unit/cli). Every run gets ``-W default``, so a leaked resource
+would show on stderr, and imports this checkout.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import anyio
 import orjson
@@ -27,45 +27,15 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
-ROOT = Path(__file__).parents[2]
-FOUND = ["email", "qualification", "firstname", "lastname", "gender", "company"]
+from .cli_process import FOUND, ROOT, clean, command, environ, journal_events, read_csv, read_line
+
 LEADS = ROOT / "examples/leads.csv"
-
-
-def command(*args: str | Path) -> list[str]:
-    return [sys.executable, "-W", "default", "-m", "enrow_async", *map(str, args)]
-
-
-def environ(key: str | None = None) -> dict[str, str]:
-    """The test's environment, without a key unless given, importing this checkout's code."""
-    env = {k: v for k, v in os.environ.items() if k != "ENROW_API_KEY"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    if key is not None:
-        env["ENROW_API_KEY"] = key
-    return env
 
 
 def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command(*args), capture_output=True, text=True, env=environ(), cwd=cwd, timeout=60
     )
-
-
-def clean(stderr: str) -> None:
-    assert "Traceback" not in stderr
-    assert "Warning" not in stderr
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
-
-
-async def read_line(stream: BufferedByteReceiveStream) -> str:
-    return (await stream.receive_until(b"\n", 1 << 16)).decode()
-
-
-def journal_events(path: Path) -> list[dict[str, Any]]:
-    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
 
 
 def test_help_from_the_module_and_the_console_script() -> None:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import logging
+import signal
 from pathlib import Path
 
 import pytest
-from cli_support import Cli
+from cli_support import Cli, check_output, leads, write_csv
 
+from enrow_async import InsufficientCreditsError, RecordError
 from enrow_async.cli import run_async
-from enrow_async.cli.app import _COMMON, BROKEN_PIPE, EXAMPLE, build_parser
+from enrow_async.cli.app import _COMMON, BROKEN_PIPE, EXAMPLE, _parse, _report, build_parser
+from enrow_async.cli.errors import CliError, Interrupted
+from enrow_async.cli.interrupt import Interrupt
+from enrow_async.cli.streams import Streams
 from enrow_async.testing import DEFAULT_PORT, EnrowSimulator, simulator_config_from
 from enrow_async.testing import __main__ as simulator_main
 
@@ -153,3 +159,124 @@ async def test_a_closed_pipe_ends_quietly() -> None:
     code = await run_async(["sample"], stdout=out, stderr=err)
     assert code == BROKEN_PIPE == 141
     assert err.getvalue() == ""  # no traceback, no "unexpected error"
+
+
+async def test_a_closed_pipe_after_paying_keeps_the_record(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``find -o - | head -1``: the batches were paid when the write fails; the journal is
+    saved (beside the input: the output is stdout) and the hint gets the results again."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ENROW_API_KEY", sim.api_key)
+    write_csv(tmp_path / "in.csv", leads(30))
+    args = ["find", "in.csv", "-o", "-", "--base-url", sim.base_url]
+    err = io.StringIO()
+    out = io.TextIOWrapper(_ClosedPipe(), encoding="utf-8", write_through=True)
+    code = await run_async(args, stdout=out, stderr=err)
+    assert code == BROKEN_PIPE
+    assert err.getvalue().splitlines()[-1] == (
+        "enrow-async: stdout closed: interrupted; 1 batch(es) were started and keep running"
+        " (recorded in in.csv.journal); to resume without paying twice, run the same command"
+        " again with --journal in.csv.journal"
+    )
+    again = await cli(*args, "--journal", "in.csv.journal", key=sim.api_key)
+    assert again.code == 0, again.err
+    assert sim.stats.requests["POST", "/email/find/bulk"] == 1
+    check_output(leads(30), list(csv.reader(io.StringIO(again.out, newline=""))))
+
+
+def _report_of(raised: BaseException, interrupt: Interrupt, *argv: str) -> tuple[int, str]:
+    err = io.StringIO()
+    streams = Streams(io.StringIO(), err)
+    args = _parse(list(argv or ["find", "in.csv", "-o", "out.csv"]), streams)
+    assert not isinstance(args, int)
+    return _report(raised, args, interrupt, streams), err.getvalue()
+
+
+def _paid(posts: int = 1) -> Interrupt:
+    interrupt = Interrupt()
+    interrupt.posts = posts
+    interrupt.hint = lambda: "interrupted; run the same command again with --journal j"
+    return interrupt
+
+
+def test_an_error_after_a_paid_post_says_how_to_resume() -> None:
+    refused = InsufficientCreditsError("Insufficient credits", status=402)
+    assert _report_of(refused, _paid()) == (
+        1,
+        "enrow-async: error: HTTP 402: Insufficient credits\n"
+        "enrow-async: interrupted; run the same command again with --journal j\n",
+    )
+    bug = ExceptionGroup("run", [KeyError("x")])
+    code, said = _report_of(bug, _paid())
+    assert code == 1
+    assert said.endswith(
+        "(run with --debug for the traceback)\nenrow-async: interrupted;"
+        " run the same command again with --journal j\n"
+    )
+    assert _report_of(refused, _paid(0)) == (
+        1,
+        "enrow-async: error: HTTP 402: Insufficient credits\n",
+    )
+
+
+def test_the_runs_own_account_of_missing_rows_is_not_repeated() -> None:
+    """A CliError with status 1 (a timeout's "N row(s) have no result ...") names the
+    journal itself; one with status 2 after paying (the output could not be written) gets
+    the hint."""
+    own = CliError("2 row(s) have no result: ...; run the same command again with --journal j")
+    assert _report_of(own, _paid()) == (1, f"enrow-async: {own}\n")
+    unwritable = CliError("out.csv: cannot write it (No space left on device)", 2)
+    assert _report_of(unwritable, _paid()) == (
+        2,
+        f"enrow-async: {unwritable}\n"
+        "enrow-async: interrupted; run the same command again with --journal j\n",
+    )
+
+
+def test_a_record_that_cannot_be_kept_is_said_so() -> None:
+    interrupt = _paid()
+
+    def hint() -> str:
+        raise RecordError("out.csv.journal: cannot write the journal (No space left on device)")
+
+    interrupt.hint = hint
+    code, said = _report_of(KeyError("x"), interrupt)
+    assert code == 1
+    assert said.splitlines()[-1] == (
+        "enrow-async: interrupted; the run's record could not be kept (out.csv.journal: cannot"
+        " write the journal (No space left on device)): batches it started keep running, see"
+        " your Enrow dashboard before running it again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cause", "status", "line"),
+    [
+        (signal.SIGINT, 130, "enrow-async: hint\n"),
+        (signal.SIGTERM, 143, "enrow-async: SIGTERM: hint\n"),
+        (signal.SIGHUP, 129, "enrow-async: SIGHUP: hint\n"),
+        (signal.SIGPIPE, 141, "enrow-async: stdout closed: hint\n"),
+    ],
+)
+def test_an_interruption_names_its_cause(cause: signal.Signals, status: int, line: str) -> None:
+    interrupt = Interrupt()
+    interrupt.cause = cause
+    assert _report_of(Interrupted("hint"), interrupt) == (status, line)
+    assert _report_of(Interrupted("hint"), interrupt, "simulator")[0] == 0  # how it stops
+
+
+class _HungUp(io.StringIO):
+    """stderr on a terminal that is gone (an SSH session that dropped)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(5, "Input/output error")
+
+
+def test_a_terminal_that_hung_up_still_gets_the_status() -> None:
+    interrupt = Interrupt()
+    interrupt.cause = signal.SIGHUP
+    streams = Streams(io.StringIO(), _HungUp())
+    args = _parse(["find", "in.csv", "-o", "out.csv"], Streams(io.StringIO(), io.StringIO()))
+    assert not isinstance(args, int)
+    assert _report(Interrupted("hint"), args, interrupt, streams) == 129
