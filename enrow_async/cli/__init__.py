@@ -11,16 +11,17 @@
 
 The API key comes from ``ENROW_API_KEY`` or ``--key-file``, never from the command line.
 Errors are one line on stderr (``--debug`` adds the traceback): exit status 2 for bad input
-or usage, 1 for a failure of the API or of some batches, 130 after Ctrl-C.
+or usage, 1 for a failure of the API or of some batches, 128 + the signal's number after a
+signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), 141 when stdout's reader went away.
 
 Modules: ``app`` (options, dispatch, exit statuses), ``connect`` (the client or the sandbox),
 ``find``, ``verify`` and ``commands`` (the commands), ``job`` (the library's list job with
 its plan, guard and progress shown), ``resume`` (its record and the hints), ``guard``,
 ``waiting`` (``wait``'s batches, with progress), ``csvio`` (``xlsx`` reads a workbook,
-within ``limits``), ``inputs``, ``records``, ``progress``, ``interrupt`` (Ctrl-C),
-``streams`` and ``errors``. ``find`` and ``verify`` plan, de-duplicate, batch, record and
-wait nothing themselves: the library's [ListJob][enrow_async.ListJob] does. Nothing here
-imports a private name of enrow_async.
+within ``limits``), ``inputs``, ``records``, ``progress``, ``interrupt`` (signals and a
+closed stdout), ``streams`` and ``errors``. ``find`` and ``verify`` plan, de-duplicate,
+batch, record and wait nothing themselves: the library's [ListJob][enrow_async.ListJob]
+does. Nothing here imports a private name of enrow_async.
 """
 
 from .app import main, run, run_async

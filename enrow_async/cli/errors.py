@@ -14,4 +14,5 @@ class CliError(Exception):
 
 
 class Interrupted(Exception):
-    """The user pressed Ctrl-C; the message says what was kept and how to resume."""
+    """A signal (Ctrl-C, SIGTERM, SIGHUP) or a closed stdout ended the run; the message
+    says what was kept and how to resume."""
