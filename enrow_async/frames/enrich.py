@@ -1,0 +1,475 @@
+"""DataFrames in, the same DataFrames out: the command line's ``find`` and ``verify`` for a
+pandas or polars frame (any eager frame narwhals knows).
+
+A front-end on the list engine, as the CLI is: the frame's columns are found by name
+([find_columns][enrow_async.tables.find_columns], with the CLI's ``--name-column`` ...
+as keyword arguments), every row gets its pre-flight verdict
+([check_rows][enrow_async.tables.check_rows]), and ``client.email.list_job`` (or
+``client.verify.list_job``) plans, guards, records, waits and retries. What comes back is
+the caller's frame, of its own type, with the result columns appended in row order:
+``FIND_COLUMNS`` (the CLI's found cells, then ``note``) or ``VERIFY_COLUMNS``, each
+prefixed ``enrow_`` where the frame already has a column of that name. A row without a
+result says why in ``qualification`` (``skipped``, or the engine's ``pending``,
+``unknown``, ``failed``, ``error``, ``unsent``) and ``note``; empty cells are nulls.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import attrs
+
+from .._core.jobs import MAX_BATCH
+from ..client import DEFAULT_TIMEOUT, EnrowClient
+from ..errors import TableError
+from ..lists import (
+    Estimate,
+    FinishedBatch,
+    Gap,
+    GapReason,
+    JournalFile,
+    ListJob,
+    ListReport,
+    Record,
+)
+from ..models import EmailResult, EmailVerification, JobProgress
+from ..tables import (
+    FOUND_COLUMNS,
+    ROLES,
+    Table,
+    added_columns,
+    check_rows,
+    describe,
+    find_columns,
+    found_cells,
+    is_email,
+)
+from .progress import ProgressBar
+
+try:
+    import narwhals as nw
+    from narwhals.typing import IntoDataFrameT
+except ImportError as exc:  # pragma: no cover - the frames extra is missing
+    raise ImportError(
+        "enrow_async.frames needs narwhals: pip install 'enrow-async[frames]'"
+    ) from exc
+
+__all__ = ["FIND_COLUMNS", "VERIFY_COLUMNS", "find_emails_frame", "verify_emails_frame"]
+
+FIND_COLUMNS = (*FOUND_COLUMNS, "note")
+"""What ``find_emails_frame`` appends: the CLI's found cells, then ``note`` (why a row was
+skipped or has no result, or what was cleaned in what was sent)."""
+
+VERIFY_COLUMNS = ("qualification", "note")
+"""What ``verify_emails_frame`` appends."""
+
+_FRAME = Path("frame")
+"""How messages about a frame's columns name it."""
+
+_HINTS = {
+    GapReason.PENDING: "run again with the same record to collect it",
+    GapReason.UNKNOWN: "it may have started: resend_unknown=True sends it again",
+    GapReason.FAILED: "retry_failed=True sends it again",
+    GapReason.ERROR: "retry_failed=True sends it again",
+    GapReason.UNSENT: "run again to send it",
+}
+
+_EMAIL_NAMES = frozenset(
+    ["email", "emailaddress", "mail", "courriel", "workemail", "personemail", "businessemail"]
+)
+"""Names of an address column, as ``tables`` knows them for the CLI's ``verify`` (letters
+and digits only: ``E-mail`` is ``email``)."""
+
+
+class _Rows(Sequence[list[str]]):
+    """A frame's rows as a Table's: the cells of the columns read, ``""`` elsewhere."""
+
+    def __init__(self, cells: Mapping[int, list[str]], width: int, count: int) -> None:
+        self._cells = cells
+        self._width = width
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> list[str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[str]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        row = [""] * self._width
+        for position, cells in self._cells.items():
+            row[position] = cells[index]
+        return row
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return (self[i] for i in range(self._count))
+
+
+def _texts(data: nw.DataFrame[Any], position: int) -> list[str]:
+    """One column's cells as text: a null (``None``, ``NaN``, ``NA``) is ``""``."""
+    series = data.get_column(data.columns[position])
+    nulls = series.is_null().to_list()
+    return [
+        "" if null else value if isinstance(value, str) else str(value)
+        for value, null in zip(series.to_list(), nulls, strict=True)
+    ]
+
+
+def _table(data: nw.DataFrame[Any], positions: Sequence[int]) -> Table:
+    """The frame as a Table holding the cells of the columns at ``positions`` only."""
+    header = [str(name) for name in data.columns]
+    cells = {p: _texts(data, p) for p in sorted(set(positions))}
+    return Table(_FRAME, header, _Rows(cells, len(header), len(data)))
+
+
+def _names(header: Sequence[str], names: Sequence[str]) -> list[str]:
+    """``names`` prefixed as the CLI does, and again while a name is still the frame's
+    (a frame cannot hold two columns of one name)."""
+    taken = {name.strip().casefold() for name in header}
+    found = []
+    for name in added_columns(header, names):
+        while name.casefold() in taken:
+            name = f"enrow_{name}"
+        found.append(name)
+    return found
+
+
+def _appended(
+    data: nw.DataFrame[Any], names: Sequence[str], columns: Sequence[list[str | None]]
+) -> Any:
+    header = [str(name) for name in data.columns]
+    series = [
+        nw.new_series(name, values, dtype=nw.String(), backend=data.implementation)
+        for name, values in zip(_names(header, names), columns, strict=True)
+    ]
+    return data.with_columns(*series).to_native()
+
+
+def _record(record: Record | str | os.PathLike[str] | None, kind: str) -> Record | None:
+    if isinstance(record, str | os.PathLike):
+        return JournalFile(Path(record), kind=kind)
+    return record
+
+
+class _Cells:
+    """The appended columns of every row, filled batch by batch as results arrive (the
+    results themselves are not kept)."""
+
+    def __init__(self, names: Sequence[str], count: int, rows: Sequence[int]) -> None:
+        self.columns: list[list[str | None]] = [[None] * count for _ in names]
+        self._qualification = names.index("qualification")
+        self._rows = rows
+        """The frame's row of each item sent, by the item's position in the job."""
+
+    def skip(self, row: int, why: str) -> None:
+        self.columns[self._qualification][row] = "skipped"
+        self.columns[-1][row] = why
+
+    def note(self, row: int, text: str) -> None:
+        self.columns[-1][row] = text
+
+    def put(self, position: int, cells: Sequence[str]) -> None:
+        row = self._rows[position]
+        for column, cell in zip(self.columns, cells, strict=False):
+            column[row] = cell or None
+
+    def finish(self, report: ListReport) -> None:
+        """Mark the rows without a result with why, and how to go on."""
+        for gap in report.gaps:
+            note = _gap_note(gap)
+            for position in gap.positions:
+                row = self._rows[position]
+                for column in self.columns:
+                    column[row] = None
+                self.columns[self._qualification][row] = gap.reason.value
+                self.columns[-1][row] = note
+
+
+def _gap_note(gap: Gap) -> str:
+    return f"{gap.detail}: {_HINTS[gap.reason]}" if gap.detail else _HINTS[gap.reason]
+
+
+def _summary(report: ListReport, rows: int, headline: str) -> str:
+    skipped = rows - report.rows
+    parts = [headline]
+    if skipped:
+        parts.append(f"{skipped} skipped")
+    if report.duplicates:
+        parts.append(f"{report.duplicates} duplicate(s) sent once")
+    parts.append(f"credits: {report.reserved:g} reserved, {report.refunded:g} refunded")
+    if report.gaps:
+        missing = len(report.missing)
+        reasons = sorted({gap.reason.value for gap in report.gaps})
+        parts.append(
+            f"{missing} row(s) without a result ({', '.join(reasons)}): see the note column"
+        )
+    return "; ".join(parts)
+
+
+async def _drive(
+    job: ListJob[Any, Any, Any],
+    *,
+    on_batch: Callable[[FinishedBatch[Any]], None],
+    timeout: float | None,
+    max_credits: float | None,
+    confirm: Callable[[Estimate], bool | Awaitable[bool]] | None,
+    retry_failed: bool,
+    progress: bool,
+    on_progress: Callable[[JobProgress], object] | None,
+    summary: Callable[[ListReport], str],
+) -> ListReport:
+    """Plan, guard and run ``job``, its progress shown when ``progress``."""
+    estimate = await job.estimate()
+    job.check(estimate, max_credits=max_credits)  # refused before any bar is drawn
+    bar = ProgressBar(estimate) if progress else None
+
+    async def relay(job_progress: JobProgress) -> None:
+        if bar is not None:
+            bar.update(job_progress)
+        if on_progress is not None:
+            outcome = on_progress(job_progress)
+            if inspect.isawaitable(outcome):
+                await outcome
+
+    report = None
+    try:
+        report = await job.run(
+            timeout=timeout,
+            max_credits=max_credits,
+            confirm=confirm,
+            on_batch=on_batch,
+            on_progress=relay if bar is not None or on_progress is not None else None,
+            on_started=None if bar is None else bar.started,
+            retry_failed=retry_failed,
+        )
+    finally:
+        if bar is not None:
+            bar.close(None if report is None else summary(report))
+    return report
+
+
+async def find_emails_frame(
+    client: EnrowClient,
+    frame: IntoDataFrameT,
+    *,
+    name_column: str | None = None,
+    first_name_column: str | None = None,
+    last_name_column: str | None = None,
+    domain_column: str | None = None,
+    company_column: str | None = None,
+    custom_column: str | None = None,
+    email_column: str | None = None,
+    search_rows_with_email: bool = False,
+    record: Record | str | os.PathLike[str] | None = None,
+    resend_unknown: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    max_credits: float | None = None,
+    confirm: Callable[[Estimate], bool | Awaitable[bool]] | None = None,
+    retry_failed: bool = False,
+    country_code: str | None = None,
+    retrieve_gender: bool = True,
+    batch_size: int = MAX_BATCH,
+    progress: bool = True,
+    on_progress: Callable[[JobProgress], object] | None = None,
+    on_report: Callable[[ListReport], object] | None = None,
+) -> IntoDataFrameT:
+    """The emails of the people in ``frame`` (pandas, polars, any eager frame narwhals
+    knows): the same frame, of the same type, with ``FIND_COLUMNS`` appended in row order.
+
+    Columns are found by name as the CLI finds them (``Full Name``, ``First Name`` and
+    ``Last Name``, ``Website URL``, ``Company``, ...) or named by the ``*_column``
+    arguments (TableError when one is missing). Rows not worth paying for are not sent
+    (``skipped``, with the reason in ``note``): blank, totals or notes rows, names
+    missing, one-word or too long, no usable company, and rows that already have an
+    email, unless ``search_rows_with_email``. Identical searches are sent once.
+
+    The run is the engine's ([ListJob.run][enrow_async.ListJob.run]): refused with
+    SpendingRefusedError before any POST above ``max_credits``, the balance, or when
+    ``confirm(estimate)`` says no; every start kept in ``record`` (a
+    [Record][enrow_async.Record], or a path for a [JournalFile][enrow_async.JournalFile]),
+    so the same call over the same record after an interruption waits for the batches
+    already started instead of paying for them again. ``retry_failed`` sends again, once,
+    the rows whose batch failed or came back without them. The frame comes back whatever
+    way the wait ended: rows without a result say why (``pending``, ``unknown``,
+    ``failed``, ...) and how to go on, in ``note``; ``on_report`` receives the
+    [ListReport][enrow_async.ListReport]. ``progress`` draws a bar (see
+    [ProgressBar][enrow_async.frames.ProgressBar]) and a summary line below it.
+    """
+    data = nw.from_native(frame, eager_only=True)
+    chosen = {
+        role: name
+        for role, name in (
+            ("fullname", name_column),
+            ("first", first_name_column),
+            ("last", last_name_column),
+            ("domain", domain_column),
+            ("company", company_column),
+            ("custom", custom_column),
+            ("email", email_column),
+        )
+        if name is not None
+    }
+    header = [str(name) for name in data.columns]
+    try:
+        columns = find_columns(Table(_FRAME, header, []), chosen)
+    except TableError as exc:
+        exc.add_note(
+            "find_emails_frame names them with name_column=, first_name_column=,"
+            " last_name_column=, domain_column=, company_column=, custom_column="
+        )
+        raise
+    if search_rows_with_email:
+        columns = attrs.evolve(columns, email=None)
+    read = [getattr(columns, role) for role in ROLES]
+    table = _table(data, [*(p for p in read if p is not None), *columns.more_domains])
+    checks = check_rows(table, columns)
+    rows = [row for row, check in enumerate(checks) if check.search is not None]
+    cells = _Cells(FIND_COLUMNS, len(checks), rows)
+    for row, check in enumerate(checks):
+        if check.skipped is not None:
+            cells.skip(row, check.skipped.value)
+        elif check.changes:
+            cells.note(row, "; ".join(change.value for change in check.changes))
+    searches = [search for check in checks if (search := check.search) is not None]
+    del checks
+    if progress:
+        for line in describe(table, columns):
+            print(line)
+    job = client.email.list_job(
+        searches,
+        record=_record(record, "find"),
+        resend_unknown=resend_unknown,
+        country_code=country_code,
+        retrieve_gender=retrieve_gender,
+        batch_size=batch_size,
+    )
+    found = 0
+
+    def add(finished: FinishedBatch[EmailResult]) -> None:
+        nonlocal found
+        for position, result in finished.results:
+            found += result.email is not None
+            cells.put(position, found_cells(result))
+
+    report = await _drive(
+        job,
+        on_batch=add,
+        timeout=timeout,
+        max_credits=max_credits,
+        confirm=confirm,
+        retry_failed=retry_failed,
+        progress=progress,
+        on_progress=on_progress,
+        summary=lambda report: _summary(
+            report, len(table.rows), f"{found} email(s) found for {len(table.rows)} row(s)"
+        ),
+    )
+    cells.finish(report)
+    if on_report is not None:
+        on_report(report)
+    result: IntoDataFrameT = _appended(data, FIND_COLUMNS, cells.columns)
+    return result
+
+
+def _key(name: str) -> str:
+    """``"E-mail"`` -> ``"email"``, ``"Work_Email"`` -> ``"workemail"``."""
+    text = unicodedata.normalize("NFKD", name).casefold()
+    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
+
+
+def _email_column(header: Sequence[str], chosen: str | None) -> int:
+    """The position of the address column: ``chosen``, else the first named like one."""
+    if chosen is not None:
+        exact = [i for i, name in enumerate(header) if name == chosen]
+        loose = [i for i, name in enumerate(header) if _key(name) == _key(chosen)]
+        if exact or loose:
+            return (exact or loose)[0]
+        raise TableError(f"{_FRAME}: no column {chosen!r} for the email ({_found(header)})")
+    for position, name in enumerate(header):
+        if _key(name) in _EMAIL_NAMES:
+            return position
+    raise TableError(
+        f"{_FRAME}: missing column: email ({_found(header)}); name it with email_column="
+    )
+
+
+def _found(header: Sequence[str]) -> str:
+    names = [repr(name) for name in header if name.strip()]
+    return f"found: {', '.join(names)}" if names else "no columns"
+
+
+async def verify_emails_frame(
+    client: EnrowClient,
+    frame: IntoDataFrameT,
+    *,
+    email_column: str | None = None,
+    record: Record | str | os.PathLike[str] | None = None,
+    resend_unknown: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    max_credits: float | None = None,
+    confirm: Callable[[Estimate], bool | Awaitable[bool]] | None = None,
+    retry_failed: bool = False,
+    batch_size: int = MAX_BATCH,
+    progress: bool = True,
+    on_progress: Callable[[JobProgress], object] | None = None,
+    on_report: Callable[[ListReport], object] | None = None,
+) -> IntoDataFrameT:
+    """The addresses of ``frame``'s email column verified: the same frame, of the same
+    type, with ``VERIFY_COLUMNS`` appended in row order.
+
+    The column is ``email_column``, else the first named like one (``Email``,
+    ``E-mail``, ``Work Email``, ...). A cell that is not an address is not sent
+    (``skipped``); identical addresses are verified once. The run, its guard, record,
+    resume, retry and progress are those of
+    [find_emails_frame][enrow_async.frames.find_emails_frame].
+    """
+    data = nw.from_native(frame, eager_only=True)
+    header = [str(name) for name in data.columns]
+    emails = [cell.strip() for cell in _texts(data, _email_column(header, email_column))]
+    rows = [row for row, email in enumerate(emails) if is_email(email)]
+    cells = _Cells(VERIFY_COLUMNS, len(emails), rows)
+    for row, email in enumerate(emails):
+        if not is_email(email):
+            cells.skip(row, "not an address" if email else "no address")
+    job = client.verify.list_job(
+        [emails[row] for row in rows],
+        record=_record(record, "verify"),
+        resend_unknown=resend_unknown,
+        batch_size=batch_size,
+    )
+    valid = 0
+
+    def add(finished: FinishedBatch[EmailVerification]) -> None:
+        nonlocal valid
+        for position, result in finished.results:
+            valid += str(result.qualification) == "valid"
+            cells.put(position, [str(result.qualification)])
+
+    report = await _drive(
+        job,
+        on_batch=add,
+        timeout=timeout,
+        max_credits=max_credits,
+        confirm=confirm,
+        retry_failed=retry_failed,
+        progress=progress,
+        on_progress=on_progress,
+        summary=lambda report: _summary(
+            report, len(emails), f"{valid} valid address(es) in {len(emails)} row(s)"
+        ),
+    )
+    cells.finish(report)
+    if on_report is not None:
+        on_report(report)
+    result: IntoDataFrameT = _appended(data, VERIFY_COLUMNS, cells.columns)
+    return result
