@@ -79,7 +79,6 @@ class ProgressBar:
     def close(self, summary: str | None = None) -> None:
         """End the bar (drawn as it stands), then write ``summary`` below it."""
         if self._bar is not None:
-            self._bar.refresh()
             self._bar.close()
         if summary:
             from tqdm.auto import tqdm
