@@ -195,6 +195,23 @@ class _Cells:
                 self.columns[-1][row] = note
 
 
+def _credits(amount: float) -> str:
+    """``10,800``, ``0.25``: never ``1.08e+04``."""
+    return f"{amount:,.2f}".rstrip("0").rstrip(".")
+
+
+def _eager(frame: object, call: str) -> nw.DataFrame[Any]:
+    """``frame`` through narwhals, or TypeError saying what ``call`` takes."""
+    try:
+        return nw.from_native(frame, eager_only=True)
+    except TypeError:
+        raise TypeError(
+            f"{call} takes a DataFrame (pandas, polars, or any eager frame narwhals knows),"
+            f" got {type(frame).__module__}.{type(frame).__qualname__}"
+            " (a LazyFrame: .collect() it first)"
+        ) from None
+
+
 def _gap_note(gap: Gap) -> str:
     return f"{gap.detail}: {_HINTS[gap.reason]}" if gap.detail else _HINTS[gap.reason]
 
@@ -206,7 +223,9 @@ def _summary(report: ListReport, rows: int, headline: str) -> str:
         parts.append(f"{skipped} skipped")
     if report.duplicates:
         parts.append(f"{report.duplicates} duplicate(s) sent once")
-    parts.append(f"credits: {report.reserved:g} reserved, {report.refunded:g} refunded")
+    parts.append(
+        f"credits: {_credits(report.reserved)} reserved, {_credits(report.refunded)} refunded"
+    )
     if report.gaps:
         missing = len(report.missing)
         reasons = sorted({gap.reason.value for gap in report.gaps})
@@ -305,7 +324,7 @@ async def find_emails_frame(
     [ListReport][enrow_async.ListReport]. ``progress`` draws a bar (see
     [ProgressBar][enrow_async.frames.ProgressBar]) and a summary line below it.
     """
-    data = nw.from_native(frame, eager_only=True)
+    data = _eager(frame, "find_emails_frame")
     chosen = {
         role: name
         for role, name in (
@@ -433,7 +452,7 @@ async def verify_emails_frame(
     resume, retry and progress are those of
     [find_emails_frame][enrow_async.frames.find_emails_frame].
     """
-    data = nw.from_native(frame, eager_only=True)
+    data = _eager(frame, "verify_emails_frame")
     header = [str(name) for name in data.columns]
     emails = [cell.strip() for cell in _texts(data, _email_column(header, email_column))]
     rows = [row for row, email in enumerate(emails) if is_email(email)]

@@ -46,7 +46,7 @@ class ProgressBar:
 
             self._bar = tqdm(
                 total=self._items,
-                unit=f" {self._noun}",
+                unit=self._noun,
                 desc=f"{self._noun}es",
                 file=self._file,
                 dynamic_ncols=True,

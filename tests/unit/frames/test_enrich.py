@@ -186,6 +186,19 @@ async def test_result_columns_never_replace_the_frames_own(client: EnrowClient, 
     assert column(found, "enrow_note") == [None, None]
 
 
+async def test_anything_but_an_eager_frame_is_refused_before_anything_is_sent(
+    sim: EnrowSimulator, client: EnrowClient
+) -> None:
+    import polars
+
+    lazy = polars.LazyFrame(leads(2))
+    with pytest.raises(TypeError, match=r"got polars.*LazyFrame.*collect\(\) it first"):
+        await find_emails_frame(client, lazy, progress=False)
+    with pytest.raises(TypeError, match="verify_emails_frame takes a DataFrame"):
+        await verify_emails_frame(client, [{"email": "a@x.com"}], progress=False)
+    assert sim.stats.requests == {}
+
+
 async def test_an_empty_frame_sends_nothing(
     sim: EnrowSimulator, client: EnrowClient, make: Make
 ) -> None:
