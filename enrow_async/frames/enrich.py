@@ -288,7 +288,7 @@ async def find_emails_frame(
     company_column: str | None = None,
     custom_column: str | None = None,
     email_column: str | None = None,
-    search_rows_with_email: bool = False,
+    skip_with_email: bool = True,
     record: Record | str | os.PathLike[str] | None = None,
     resend_unknown: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
@@ -310,7 +310,7 @@ async def find_emails_frame(
     arguments (TableError when one is missing). Rows not worth paying for are not sent
     (``skipped``, with the reason in ``note``): blank, totals or notes rows, names
     missing, one-word or too long, no usable company, and rows that already have an
-    email, unless ``search_rows_with_email``. Identical searches are sent once.
+    email, unless ``skip_with_email=False``. Identical searches are sent once.
 
     The run is the engine's ([ListJob.run][enrow_async.ListJob.run]): refused with
     SpendingRefusedError before any POST above ``max_credits``, the balance, or when
@@ -347,7 +347,7 @@ async def find_emails_frame(
             " last_name_column=, domain_column=, company_column=, custom_column="
         )
         raise
-    if search_rows_with_email:
+    if not skip_with_email:
         columns = attrs.evolve(columns, email=None)
     read = [getattr(columns, role) for role in ROLES]
     table = _table(data, [*(p for p in read if p is not None), *columns.more_domains])

@@ -95,6 +95,7 @@ def kernel(tmp_path: Path, served: SimulatorThread) -> Iterator[Kernel]:
     env |= {"ENROW_API_KEY": served.api_key, "ENROW_BASE_URL": served.base_url}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["JUPYTER_PLATFORM_DIRS"] = "1"  # no warning about jupyter_core's old paths
+    env["IPYTHONDIR"] = str(tmp_path / "ipython")  # its history there, not in the home
     started = Kernel(tmp_path, env)
     try:
         yield started

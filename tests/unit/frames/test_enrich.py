@@ -139,9 +139,7 @@ async def test_a_pandas_index_is_kept(client: EnrowClient) -> None:
 async def test_rows_with_an_email_are_searched_when_asked(
     sim: EnrowSimulator, client: EnrowClient, make: Make
 ) -> None:
-    found = await find_emails_frame(
-        client, make(LEADS), search_rows_with_email=True, progress=False
-    )
+    found = await find_emails_frame(client, make(LEADS), skip_with_email=False, progress=False)
     assert column(found, "qualification")[5] in ANSWERED
     assert column(found, "note")[5] is None
 
