@@ -321,8 +321,8 @@ async def find_emails_frame(
     the rows whose batch failed or came back without them. The frame comes back whatever
     way the wait ended: rows without a result say why (``pending``, ``unknown``,
     ``failed``, ...) and how to go on, in ``note``; ``on_report`` receives the
-    [ListReport][enrow_async.ListReport]. ``progress`` draws a bar (see
-    [ProgressBar][enrow_async.frames.ProgressBar]) and a summary line below it.
+    [ListReport][enrow_async.ListReport]. ``progress`` prints the column mapping, draws
+    a bar (see [ProgressBar][enrow_async.frames.ProgressBar]) and a summary line below it.
     """
     data = _eager(frame, "find_emails_frame")
     chosen = {
