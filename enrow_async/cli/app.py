@@ -321,6 +321,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_guard(p)
 
     command("account", "show the credit balance and webhooks")
+
+    p = command("mcp", "serve the MCP server over stdio, for AI agents (the mcp extra)")
+    p.add_argument(
+        "--max-credits",
+        metavar="N",
+        type=_credits,
+        help="the most one tool call may reserve; no argument of the model raises it"
+        " (default 1000)",
+    )
+    p.add_argument(
+        "--ask-above",
+        metavar="N",
+        type=_credits,
+        default=0.0,
+        help="a call reserving more needs the user's approval, or a max_credits argument"
+        " covering it when the client cannot ask (default 0: any spending)",
+    )
+    p.add_argument(
+        "--dir",
+        type=Path,
+        metavar="DIR",
+        help="where jobs keep their journal and results (default ~/.enrow-async/mcp; with"
+        " --sandbox, a temporary folder)",
+    )
     command("sample", "print a small leads CSV shipped with the package (for a first try)")
 
     p = command(
@@ -416,6 +440,27 @@ def _command(
             encoding=args.encoding,
         )
         return functools.partial(verify, checks, connect, streams)
+    if name == "mcp":
+        try:
+            from enrow_async import mcp
+        except ModuleNotFoundError as missing:
+            if (missing.name or "").partition(".")[0] != "mcp":
+                raise
+            raise CliError("mcp needs the MCP SDK: pip install 'enrow-async[mcp]'", 2) from None
+        home = None if args.sandbox else Path.home() / ".enrow-async" / "mcp"
+        cap = mcp.DEFAULT_MAX_CREDITS if args.max_credits is None else args.max_credits
+        settings = mcp.McpSettings(
+            guard=mcp.Guard(cap, args.ask_above),
+            directory=args.dir or home,
+            timeout=args.timeout,
+        )
+
+        async def serve(interrupt: Interrupt) -> int:
+            interrupt.hint = lambda: "MCP server stopped"
+            await mcp.serve(connect, settings)
+            return 0
+
+        return serve
     return functools.partial(commands.account, connect, streams)
 
 
