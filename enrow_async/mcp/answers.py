@@ -191,6 +191,7 @@ def report(
         "qualifications": dict(counts),
         "credits": credit_data,
         "confirmed_by": confirmed_by,
+        "batch_ids": [started.id for started in value.batches],
         "gaps": gap_data,
         "sample": list(sample),
         "results": {"uri": uri, "file": str(file)},

@@ -91,7 +91,7 @@ class JobStore:
             "country_code": spec.country_code,
             "source": listed.source,
             "header": listed.header,
-            "rows": listed.rows,
+            "rows": list(listed.rows),
             "items": _items(spec.kind, listed.items),
             "rows_of": listed.rows_of,
             "skipped": sorted(listed.skipped.items()),
