@@ -535,15 +535,15 @@ async def _read_batch(box: Toolbox, kind: Kind, batch_id: str) -> BulkResults | 
         raise ToolError(f"batch {batch_id}: {_said(exc)}") from None
 
 
-def _batch_rows(batch: BulkResults | BulkVerification) -> tuple[list[str], list[list[str]]]:
+def _batch_rows(
+    batch: BulkResults | BulkVerification, cell: Callable[[str], str] = neutralise
+) -> tuple[list[str], list[list[str]]]:
+    """A batch's results as a header and rows, each cell passed through ``cell``
+    (neutralised for CSV by default)."""
     if isinstance(batch, BulkResults):
         records = [result_record(batch.id, result) for result in batch.results]
-        rows = [[neutralise(cell) for cell in record_cells(r)] for r in records]
-        return list(RESULT_COLUMNS), rows
-    rows = [
-        [neutralise(r.index or ""), neutralise(r.email), str(r.qualification)]
-        for r in batch.results
-    ]
+        return list(RESULT_COLUMNS), [list(map(cell, record_cells(r))) for r in records]
+    rows = [[cell(r.index or ""), cell(r.email), str(r.qualification)] for r in batch.results]
     return ["index", "email", "qualification"], rows
 
 
@@ -554,7 +554,7 @@ async def get_batch(
 ) -> CallToolResult:
     box = _box(ctx)
     batch = await _read_batch(box, kind, _batch_id(batch_id))
-    header, rows = _batch_rows(batch)
+    header, rows = _batch_rows(batch, str)  # raw values: the sample is JSON
     named = [dict(zip(header, row, strict=True)) for row in rows]
     wanted = [r for r in named if r.get("qualification") == "valid"] or named
     sample = [{k: v for k, v in r.items() if v} for r in wanted[: box.settings.sample]]
