@@ -27,6 +27,8 @@ from enrow_async.tables import (
     read_table,
 )
 
+from .words import message
+
 __all__ = ["ColumnRole", "Lead", "ListInput", "read_addresses", "read_leads"]
 
 ColumnRole = Literal["fullname", "first", "last", "domain", "company", "custom", "email"]
@@ -71,8 +73,7 @@ def _one(inline: Sequence[Any] | None, path: str | None, what: str) -> None:
 
 def _renamed(error: TableError, hint: str) -> TableError:
     """``error`` with the tool's way to name a column (it names the CLI's options)."""
-    said = error.args[0] if error.args else str(error)  # a second argument is an exit status
-    return TableError(f"{said} (with this tool: {hint})")
+    return TableError(f"{message(error)} (with this tool: {hint})")
 
 
 def read_leads(

@@ -52,7 +52,7 @@ from .guard import Approval, Guard, Verdict
 from .inputs import ColumnRole, Lead, ListInput, read_addresses, read_leads
 from .jobs import JobSpec, JobStore, Kind, job_id
 from .results import Cells, csv_bytes, neutralise
-from .words import credits_text, progress_text, refusal_hint
+from .words import credits_text, message, progress_text, refusal_hint
 
 __all__ = ["Connect", "McpSettings", "Toolbox", "build_server", "serve"]
 
@@ -127,12 +127,6 @@ def _can_ask(ctx: Context[Toolbox, Any]) -> bool:
     return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
-def _said(error: Exception) -> str:
-    """An error's message (some carry a second argument, an exit status)."""
-    first = error.args[0] if error.args else ""
-    return first if isinstance(first, str) and first else str(error)
-
-
 @attrs.frozen
 class Prepared:
     """A list read and estimated: its job's spec, the engine's job and its estimate."""
@@ -150,11 +144,8 @@ async def _prepare(
     if not job.startswith(f"{kind}-"):
         raise ValueError(f"job {job} is not a {kind} job")
     spec = JobSpec(kind, job, listed, country_code)
-    try:
-        job_of_list = box.list_job(spec)
-        return Prepared(spec, job_of_list, await job_of_list.estimate())
-    except ValueError as exc:  # a search the engine refuses, a journal of another list
-        raise ValueError(f"job {job}: {_said(exc)}") from None
+    job_of_list = box.list_job(spec)
+    return Prepared(spec, job_of_list, await job_of_list.estimate())
 
 
 async def _plan(
@@ -167,7 +158,7 @@ async def _plan(
     try:
         return await _prepare(_box(ctx), kind, read(), given, country_code)
     except (EnrowError, ValueError) as exc:
-        raise ToolError(_said(exc)) from None
+        raise ToolError(message(exc)) from None
 
 
 # -- the arguments the model gives ------------------------------------------------------
@@ -341,8 +332,8 @@ async def _run(
             on_progress=relay,
             retry_failed=retry_failed,
         )
-    except EnrowError as exc:  # a refusal, or the first start refused by the API
-        raise ToolError(f"job {spec.id}: {_said(exc)}") from None
+    except EnrowError as exc:  # the first start refused by the API: nothing started
+        raise ToolError(f"job {spec.id}: {message(exc)}") from None
     cells.finish(report)
     file = box.store.write_results(spec.id, cells.table())
     return answers.report(
@@ -503,7 +494,7 @@ async def get_job(
         try:
             estimate = await job.estimate()
         except EnrowError as exc:
-            raise ToolError(f"job {job_id}: {_said(exc)}") from None
+            raise ToolError(f"job {job_id}: {message(exc)}") from None
         if estimate.to_send:
             tool = "find_emails" if spec.kind == "find" else "verify_emails"
             return answers.unstarted(job_id, spec.input, estimate, tool)
@@ -532,7 +523,7 @@ async def _read_batch(box: Toolbox, kind: Kind, batch_id: str) -> BulkResults | 
             return await box.client.email.bulk.get(batch_id)
         return await box.client.verify.bulk.get(batch_id)
     except EnrowError as exc:
-        raise ToolError(f"batch {batch_id}: {_said(exc)}") from None
+        raise ToolError(f"batch {batch_id}: {message(exc)}") from None
 
 
 def _batch_rows(
@@ -566,7 +557,7 @@ async def get_account(ctx: Context[Toolbox, Any]) -> CallToolResult:
     try:
         info = await _box(ctx).client.account.info()
     except EnrowError as exc:
-        raise ToolError(_said(exc)) from None
+        raise ToolError(message(exc)) from None
     return answers.account(info)
 
 

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from enrow_async import Estimate, JobProgress, SpendingRefusedError
 
-__all__ = ["credits_text", "plan_text", "progress_text", "refusal_hint"]
+__all__ = ["credits_text", "message", "plan_text", "progress_text", "refusal_hint"]
+
+
+def message(error: Exception) -> str:
+    """An error's message alone (a TableError may carry a second argument, an exit
+    status, that ``str`` would show)."""
+    first = error.args[0] if error.args else ""
+    return first if isinstance(first, str) and first else str(error)
 
 
 def credits_text(amount: float) -> str:

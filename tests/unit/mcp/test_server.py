@@ -5,11 +5,14 @@ of the answer, and jobs that outlive a call and a server."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import anyio
 import openpyxl
 import pytest
+from mcp import MCPError
 
+from enrow_async.mcp import McpSettings, build_server
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 from .conftest import Serve
@@ -191,6 +194,8 @@ async def test_runs_at_or_below_ask_above_go_ahead_unasked(
 ) -> None:
     person = Person()
     async with session(serve(ask_above=5), mode, person) as client:
+        plan = await client.call_tool("estimate_list", {"kind": "find", "rows": people(5)})
+        assert "goes ahead without a confirmation" in text(plan)
         ran = await client.call_tool("find_emails", {"rows": people(5)})
     assert data(ran)["confirmed_by"] == "not needed"
     assert person.questions == []
@@ -362,16 +367,19 @@ async def test_a_job_running_now_is_not_run_twice(
     arguments = {"rows": people(8), "max_credits": 8}
     answers = {}
     async with session(serve(), mode) as client:
+        job = data(await client.call_tool("estimate_list", {"kind": "find", **arguments}))
 
-        async def call(name: str) -> None:
-            answers[name] = await client.call_tool("find_emails", arguments)
+        async def call(name: str, tool: str, given: dict[str, object]) -> None:
+            answers[name] = await client.call_tool(tool, given)
 
         async with anyio.create_task_group() as tg:
-            tg.start_soon(call, "first")
+            tg.start_soon(call, "first", "find_emails", arguments)
             await anyio.sleep(0.5)
-            tg.start_soon(call, "second")
+            tg.start_soon(call, "second", "find_emails", arguments)
+            tg.start_soon(call, "read", "get_job", {"job_id": job["job_id"]})
     assert data(answers["first"])["status"] == "complete"
     assert data(answers["second"])["status"] == "running"
+    assert data(answers["read"])["status"] == "running"
     assert started(sim) == 1
 
 
@@ -384,6 +392,7 @@ async def test_get_batch_reads_one_batch_once(serve: Serve, sim: EnrowSimulator,
         ongoing_id = sim.add_batch(people(3))
         ongoing = await client.call_tool("get_batch", {"batch_id": ongoing_id})
         missing = await client.call_tool("get_batch", {"batch_id": "no-such-batch"})
+        malformed = await client.call_tool("get_batch", {"batch_id": "../x"})
         verify = data(
             await client.call_tool("verify_emails", {"emails": ["a@b.io"], "max_credits": 1})
         )
@@ -399,6 +408,8 @@ async def test_get_batch_reads_one_batch_once(serve: Serve, sim: EnrowSimulator,
     assert data(ongoing)["status"] == "ongoing"
     assert "sample" not in data(ongoing)
     assert missing.is_error
+    assert malformed.is_error
+    assert "is not a batch id" in text(malformed)
     assert data(checked)["status"] == "completed"
     assert started(sim) == 1
 
@@ -464,3 +475,48 @@ async def test_a_file_without_the_columns_says_how_to_name_them(
         )
     assert "name them in `columns`" in text(missing)
     assert data(named)["sent"] == 1
+
+
+@pytest.mark.parametrize(
+    ("uri", "said"),
+    [
+        ("enrow://jobs/find-0123456789abcdef/results.csv", "has no results here yet"),
+        ("enrow://jobs/nope/results.csv", "is not a job id"),
+        ("enrow://batches/phone/b1/results.csv", "batches are find or verify"),
+        ("enrow://batches/find/no-such-batch/results.csv", "no-such-batch"),
+    ],
+)
+async def test_a_resource_that_cannot_be_read_says_why(
+    serve: Serve, mode: str, uri: str, said: str
+) -> None:
+    async with session(serve(), mode) as client:
+        with pytest.raises(MCPError, match=said):
+            await client.read_resource(uri)
+
+
+async def test_an_ongoing_batch_has_no_results_to_read(serve: Serve, sim: EnrowSimulator) -> None:
+    async with session(serve(), "auto") as client:
+        with pytest.raises(MCPError, match="is ongoing: no results to read"):
+            await client.read_resource(
+                f"enrow://batches/find/{sim.add_batch(people(2))}/results.csv"
+            )
+
+
+async def test_a_journal_that_cannot_be_read_is_told(serve: Serve, jobs: Path) -> None:
+    async with session(serve(), "auto") as client:
+        ran = data(await client.call_tool("find_emails", {"rows": people(2), "max_credits": 2}))
+        (jobs / ran["job_id"] / "journal.jsonl").write_text("not json\n{}\n", encoding="utf-8")
+        read = await client.call_tool("get_job", {"job_id": ran["job_id"]})
+    assert read.is_error
+    assert ran["job_id"] in text(read)
+
+
+async def test_without_a_folder_jobs_live_in_a_temporary_one(
+    connect: Any, sim: EnrowSimulator
+) -> None:
+    server = build_server(lambda: connect(sim), McpSettings())
+    async with session(server, "auto") as client:
+        ran = data(await client.call_tool("find_emails", {"rows": people(2), "max_credits": 2}))
+        file = ran["results"]["file"]
+        assert file_text(file).startswith("fullname,")
+    assert not Path(file).parent.parent.exists()  # removed with the server
