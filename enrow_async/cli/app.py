@@ -442,25 +442,23 @@ def _command(
         return functools.partial(verify, checks, connect, streams)
     if name == "mcp":
         try:
-            from enrow_async import mcp
+            from enrow_async.mcp import DEFAULT_MAX_CREDITS, Guard, McpSettings, serve
         except ModuleNotFoundError as missing:
             if (missing.name or "").partition(".")[0] != "mcp":
                 raise
             raise CliError("mcp needs the MCP SDK: pip install 'enrow-async[mcp]'", 2) from None
         home = None if args.sandbox else Path.home() / ".enrow-async" / "mcp"
-        cap = mcp.DEFAULT_MAX_CREDITS if args.max_credits is None else args.max_credits
-        settings = mcp.McpSettings(
-            guard=mcp.Guard(cap, args.ask_above),
-            directory=args.dir or home,
-            timeout=args.timeout,
+        cap = DEFAULT_MAX_CREDITS if args.max_credits is None else args.max_credits
+        settings = McpSettings(
+            guard=Guard(cap, args.ask_above), directory=args.dir or home, timeout=args.timeout
         )
 
-        async def serve(interrupt: Interrupt) -> int:
+        async def serve_mcp(interrupt: Interrupt) -> int:
             interrupt.hint = lambda: "MCP server stopped"
-            await mcp.serve(connect, settings)
+            await serve(connect, settings)
             return 0
 
-        return serve
+        return serve_mcp
     return functools.partial(commands.account, connect, streams)
 
 

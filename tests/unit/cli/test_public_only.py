@@ -3,8 +3,9 @@ checked with ``ast``.
 
 Allowed: the standard library, anyio, attrs, orjson, rich and openpyxl (the xlsx extra); names of
 ``enrow_async.__all__``; names of ``enrow_async.testing.__all__`` (the simulator behind
-``--sandbox`` and ``simulator``, a public package) and of ``enrow_async.tables.__all__``
-(reading tables, finding their columns); the modules of ``enrow_async.cli``.
+``--sandbox`` and ``simulator``, a public package), of ``enrow_async.tables.__all__``
+(reading tables, finding their columns) and of ``enrow_async.mcp.__all__`` (the server of
+``mcp``); the modules of ``enrow_async.cli``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 import enrow_async
 import enrow_async.cli
+import enrow_async.mcp
 import enrow_async.tables
 import enrow_async.testing
 
@@ -27,6 +29,7 @@ PUBLIC = {
     "enrow_async": set(enrow_async.__all__),
     "enrow_async.testing": set(enrow_async.testing.__all__),
     "enrow_async.tables": set(enrow_async.tables.__all__),
+    "enrow_async.mcp": set(enrow_async.mcp.__all__),
 }
 
 
