@@ -193,7 +193,6 @@ def find_columns(table: Table, chosen: Mapping[str, str] | None = None) -> Colum
         raise TableError(
             f"{table.path}: missing column(s): {'; '.join(missing)} ({_found(table.header)});"
             " name them with --name-column, --domain-column, --company-column, ...",
-            2,
         )
     return columns
 
@@ -301,7 +300,6 @@ def read_emails(
     if position is None:
         raise TableError(
             f"{path}: missing column: email ({_found(table.header)}); name it with --email-column",
-            2,
         )
     return EmailList([row[position].strip() for row in table.rows], table, position)
 

@@ -114,6 +114,7 @@ async def test_find_refuses_bad_input(
     done = await cli("find", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--sandbox")
     assert done.code == 2
     assert done.err.count("\n") == 1, done.err
+    assert done.err.startswith(f"enrow-async: {tmp_path / 'in.csv'}: "), done.err  # one plain line
     assert all(part in done.err for part in message), done.err
     assert not (tmp_path / "out.csv").exists()
 
