@@ -18,7 +18,7 @@ from .cells import (
     record_cells,
     result_record,
 )
-from .checks import Change, RowCheck, SkipReason, check_row
+from .checks import Change, RowCheck, SkipReason, check_row, is_trailer
 from .columns import (
     ROLES,
     Columns,
@@ -31,9 +31,12 @@ from .columns import (
     searches_of,
 )
 from .limits import LIMITS, TableLimits
+from .names import known_names
 from .read import (
+    HEADER_SEARCH,
     CsvRows,
     Table,
+    describe_table,
     parse_table,
     read_table,
     read_text,
@@ -48,6 +51,7 @@ __all__ = [
     "check_row",
     "check_rows",
     "FOUND_COLUMNS",
+    "HEADER_SEARCH",
     "LIMITS",
     "RESULT_COLUMNS",
     "ROLES",
@@ -58,9 +62,12 @@ __all__ = [
     "TableLimits",
     "added_columns",
     "describe",
+    "describe_table",
     "find_columns",
     "found_cells",
     "is_email",
+    "is_trailer",
+    "known_names",
     "parse_table",
     "read_emails",
     "read_table",

@@ -8,7 +8,6 @@ Columns are found by name whatever their spelling (``First Name``, ``first_name`
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -17,7 +16,8 @@ import attrs
 
 from ..errors import TableError
 from ..models import EmailSearch
-from .checks import RowCheck, check_row
+from .checks import RowCheck, SkipReason, check_row, is_trailer
+from .names import ALIASES, key
 from .read import Table, parse_table, read_text
 
 __all__ = [
@@ -33,86 +33,6 @@ __all__ = [
 ]
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def _key(name: str) -> str:
-    """``"Prénom"`` -> ``"prenom"``, ``"First_Name"`` -> ``"firstname"``."""
-    text = unicodedata.normalize("NFKD", name).casefold()
-    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
-
-
-_ALIASES: Mapping[str, frozenset[str]] = {
-    role: frozenset(_key(name) for name in names)
-    for role, names in {
-        "fullname": (
-            "fullname",
-            "full name",
-            "name",
-            "contact name",
-            "contact",
-            "person",
-            "person name",
-            "person - name",  # Pipedrive
-            "lead name",
-            "nom complet",
-        ),
-        "first": ("first name", "first", "given name", "forename", "prénom", "vorname", "nombre"),
-        "last": (
-            "last name",
-            "last",
-            "surname",
-            "family name",
-            "nom",
-            "nom de famille",
-            "nachname",
-            "apellido",
-            "apellidos",
-        ),
-        "domain": (
-            "company domain",
-            "company domain name",  # HubSpot
-            "domain",
-            "website",
-            "website url",  # HubSpot
-            "company website",  # Apollo, Sales Navigator
-            "organization - website",  # Pipedrive
-            "organization website",
-            "account website",
-            "web",
-            "site",
-            "url",
-            "company url",
-            "domain name",
-            "homepage",
-        ),
-        "company": (
-            "company name",
-            "company",
-            "organization - name",  # Pipedrive
-            "organization name",
-            "company name for emails",  # Apollo
-            "organization",
-            "organisation",
-            "employer",
-            "account name",
-            "entreprise",
-            "société",
-            "firma",
-            "empresa",
-        ),
-        "custom": ("custom",),
-        "email": (
-            "email",
-            "e-mail",
-            "email address",
-            "mail",
-            "courriel",
-            "work email",
-            "person - email",  # Pipedrive
-            "business email",
-        ),
-    }.items()
-}
 
 
 def _found(header: Sequence[str]) -> str:
@@ -152,26 +72,27 @@ ROLES = {
 def _locate(header: Sequence[str], chosen: Mapping[str, str] | None = None) -> Columns:
     """The column of each role: the one ``chosen`` names (``--domain-column`` ...), else
     the first whose name is a known alias; TableError for a chosen name not in ``header``."""
-    keys = [_key(name) for name in header]
+    keys = [key(name) for name in header]
     found: dict[str, int] = {}
     for role, name in (chosen or {}).items():
         exact = [i for i, given in enumerate(header) if given == name]
-        loose = [i for i, key in enumerate(keys) if key == _key(name)]
+        wanted = key(name)
+        loose = [i for i, spelled in enumerate(keys) if spelled == wanted]
         if not (exact or loose):
             raise TableError(f"no column {name!r} for the {ROLES[role]} ({_found(header)})")
         found[role] = (exact or loose)[0]
-    for role, aliases in _ALIASES.items():
+    for role, aliases in ALIASES.items():
         if role in found:
             continue
-        for position, key in enumerate(keys):
-            if key in aliases and position not in found.values():
+        for position, spelled in enumerate(keys):
+            if spelled in aliases and position not in found.values():
                 found[role] = position
                 break
     more: tuple[int, ...] = ()
     if "domain" in found and "domain" not in (chosen or {}):
         taken = set(found.values())
         more = tuple(
-            i for i, key in enumerate(keys) if key in _ALIASES["domain"] and i not in taken
+            i for i, spelled in enumerate(keys) if spelled in ALIASES["domain"] and i not in taken
         )
     return Columns(**found, more_domains=more)
 
@@ -255,11 +176,24 @@ def searches_of(table: Table, columns: Columns) -> tuple[list[EmailSearch], list
     return searches, rows
 
 
-def check_rows(table: Table, columns: Columns) -> list[RowCheck]:
+def check_rows(
+    table: Table,
+    columns: Columns,
+    *,
+    skip_with_email: bool = True,
+    as_typed: bool = False,
+) -> list[RowCheck]:
     """Every row's pre-flight verdict ([check_row][enrow_async.check_row]): the cleaned
-    search to send, or why not (a blank row has no name)."""
+    search to send, or why not. A row that holds nothing is ``BLANK``; at the end of the
+    table, a row opened by a totals or notes cell (``is_trailer``), or an unsendable row
+    of one cell (a report's footer), is ``TOTALS``. ``skip_with_email=False`` searches rows
+    that already have an email; ``as_typed`` sends every row with a name and a company as
+    it is, neither cleaned nor skipped for anything else."""
     checks = []
     for row in table.rows:
+        if not any(cell.strip() for cell in row):
+            checks.append(RowCheck(None, SkipReason.BLANK))
+            continue
         name = _cell(row, columns.fullname) or " ".join(
             part for part in (_cell(row, columns.first), _cell(row, columns.last)) if part
         )
@@ -267,10 +201,43 @@ def check_rows(table: Table, columns: Columns) -> list[RowCheck]:
         for other in columns.more_domains:
             domain = domain or _cell(row, other)
         custom = row[columns.custom].strip() if columns.custom is not None else ""
-        email = _cell(row, columns.email) or None
+        email = (_cell(row, columns.email) or None) if skip_with_email else None
         company = _cell(row, columns.company)
-        checks.append(check_row(name, domain, company, custom=custom or None, email=email))
+        if as_typed:
+            checks.append(_as_typed(name, domain, company, custom or None, email))
+        else:
+            checks.append(check_row(name, domain, company, custom=custom or None, email=email))
+    if not as_typed:
+        _trailers(table.rows, checks)
     return checks
+
+
+def _as_typed(
+    name: str, domain: str, company: str, custom: str | None, email: str | None
+) -> RowCheck:
+    if email is not None and is_email(email):
+        return RowCheck(None, SkipReason.HAS_EMAIL)
+    if not name:
+        return RowCheck(None, SkipReason.NO_NAME)
+    if not (domain or company):
+        return RowCheck(None, SkipReason.NO_COMPANY)
+    return RowCheck(EmailSearch(name, domain or None, company or None, custom))
+
+
+def _trailers(rows: Sequence[Sequence[str]], checks: list[RowCheck]) -> None:
+    """Name the totals and notes rows at the end of the table (blank rows among them)."""
+    footer = RowCheck(None, SkipReason.TOTALS)
+    for position in reversed(range(len(checks))):
+        check = checks[position]
+        filled = [cell.strip() for cell in rows[position] if cell.strip()]
+        if not filled or check.skipped is SkipReason.TOTALS:
+            continue
+        if is_trailer(filled[0]) or (
+            len(filled) == 1 and not check.sent and check.skipped is not SkipReason.HAS_EMAIL
+        ):
+            checks[position] = footer
+        else:
+            return
 
 
 @attrs.frozen

@@ -2,11 +2,19 @@
 ``LIMITS``, the way people export them.
 
 CSV input is UTF-8 unless a BOM says UTF-8 or UTF-16 (LE/BE), or ``encoding`` says otherwise
-(``cp1252`` for Excel on Windows); the delimiter is read from the header line and kept, as
-is the line ending; blank lines stay rows, so row N of the output can be row N of the
-input. ``-`` reads the standard input. A file over one of the limits (rows, columns, cell
-and row lengths, bytes) is refused with [TableError][enrow_async.TableError] before it can
-make memory grow.
+(``cp1252`` for Excel on Windows); the delimiter is Excel's ``sep=`` first line when there is
+one, else read from the header line, and kept, as is the line ending; blank lines stay
+rows, so row N of the output can be row N of the input. ``-`` reads the standard input (CSV,
+or an xlsx workbook by its bytes). An old Excel workbook (``.xls``) is named as such. A file
+over one of the limits (rows, columns, cell and row lengths, bytes) is refused with
+[TableError][enrow_async.TableError] before it can make memory grow.
+
+The header is the first row that holds anything, unless title rows stand above it (a report
+exported from Google Sheets, a sheet under merged title cells): then it is the first of the
+first ``HEADER_SEARCH`` rows that names two known columns (``names``), a guess the table
+says in words (``describe_table``); ``header_row`` says it outright. An xlsx workbook's
+first sheet is read, or, when it names no known column and another does, that one (said
+too); ``sheet`` chooses by name or number.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import codecs
 import contextlib
 import csv
 import io
+import itertools
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -25,10 +34,13 @@ import attrs
 
 from ..errors import TableError
 from .limits import LIMITS, TableLimits, over_limit
+from .names import known_names
 
 __all__ = [
+    "HEADER_SEARCH",
     "CsvRows",
     "Table",
+    "describe_table",
     "parse_table",
     "read_table",
     "read_text",
@@ -37,6 +49,17 @@ __all__ = [
 ]
 
 _DELIMITERS = ",;\t|"
+
+HEADER_SEARCH = 10
+"""Rows (from the first that holds anything) looked at for a header naming known columns."""
+
+_SEP = re.compile(r'"?sep=([^\r\n"])"?[ \t]*(?:\r\n|\r|\n|$)', re.IGNORECASE)
+"""Excel's first line naming the delimiter (``sep=;``); Excel hides it, so rows are counted
+after it."""
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""How an old Excel workbook (``.xls``, Excel 97-2003) begins."""
+_ZIP = b"PK\x03\x04"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 """A line and its ending, split as ``io.StringIO(text, newline="")`` splits them; that keeps
@@ -51,11 +74,13 @@ class CsvRows(Sequence[list[str]]):
     """The data rows of a CSV text, padded to ``width``, parsed again on each pass: a large
     file is kept as its text (a few bytes a cell), not as lists of cells (about 60)."""
 
-    def __init__(self, text: str, delimiter: str, width: int, count: int) -> None:
+    def __init__(self, text: str, delimiter: str, width: int, count: int, skip: int = 1) -> None:
         self._text = text
         self._delimiter = delimiter
         self._width = width
         self._count = count
+        self._skip = skip
+        """Rows of the text before the first data row (the header, and titles above it)."""
 
     def __len__(self) -> int:
         return self._count
@@ -72,8 +97,9 @@ class CsvRows(Sequence[list[str]]):
 
     def __iter__(self) -> Iterator[list[str]]:
         reader = csv.reader(_lines(self._text), delimiter=self._delimiter)
-        next(reader, None)  # the header
-        for row in reader:
+        for _ in range(self._skip):  # the header, and the titles above it
+            next(reader, None)
+        for row in itertools.islice(reader, self._count):
             if len(row) < self._width:
                 row.extend([""] * (self._width - len(row)))
             yield row
@@ -99,6 +125,17 @@ class Table:
     lineterminator: str = "\r\n"
     bom: bool = False
     """Written back with a BOM (UTF-8): the input had one, or was not UTF-8."""
+    sheet: str | None = None
+    """The worksheet read (an xlsx workbook)."""
+    header_row: int = 1
+    """The header's row number as a spreadsheet shows it (1: the first row; a CSV file's
+    ``sep=`` line is not counted, as Excel hides it)."""
+    above: tuple[tuple[str, ...], ...] = ()
+    """Rows above the header (titles), from the first that holds anything."""
+    sep: bool = False
+    """The CSV text began with a ``sep=`` line (written back, so Excel reads the output)."""
+    guesses: tuple[str, ...] = ()
+    """How the sheet and the header row were chosen when they were guessed, in words."""
 
 
 _BOMS = (
@@ -159,7 +196,17 @@ def read_text(
     """The text of ``path`` (``-``: ``stdin``) and whether to write a BOM back, or TableError
     saying why not (``limits.size`` bytes at most). A BOM decides the encoding; else
     ``encoding``, else UTF-8."""
-    raw = _raw(path, stdin, limits.size)
+    return _decoded(path, _raw(path, stdin, limits.size), encoding)
+
+
+def _decoded(path: Path, raw: bytes | bytearray, encoding: str | None) -> tuple[str, bool]:
+    if raw.startswith(_OLE2):
+        raise TableError(
+            f"{path}: an old Excel workbook (.xls, Excel 97-2003), which cannot be read:"
+            " open it in Excel or LibreOffice and save it as .xlsx or as CSV"
+        )
+    if raw.startswith(_ZIP):
+        raise TableError(f"{path}: a zip file, not CSV text (an xlsx workbook? name it .xlsx)")
     chosen = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
     name = chosen or encoding or "utf-8"
     try:
@@ -183,10 +230,59 @@ def read_text(
     return text, chosen is not None or not utf8
 
 
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in _DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+def _delimiter(lines: Sequence[str], at: int | None) -> str:
+    """The delimiter of the header line: line ``at`` when it is known, else the first of
+    ``lines`` that names two known columns split by one, else the first line (the one most
+    frequent on it; a comma when it has none)."""
+
+    def best(line: str) -> str:
+        counts = {d: line.count(d) for d in _DELIMITERS}
+        chosen = max(counts, key=lambda d: counts[d])
+        return chosen if counts[chosen] else ","
+
+    if at is not None and 0 <= at < len(lines):
+        return best(lines[at])
+    for line in lines[:HEADER_SEARCH]:
+        for delimiter in _DELIMITERS:
+            if known_names(line.split(delimiter)) >= 2:
+                return delimiter
+    return best(lines[0] if lines else "")
+
+
+def _header_at(
+    path: Path, first: Sequence[Sequence[str]], header_row: int | None, offset: int
+) -> tuple[int, tuple[str, ...]]:
+    """The header's index among ``first`` (the rows from the first that holds anything,
+    which is row ``offset + 1``), and the guess made, if any."""
+    if header_row is not None:
+        index = header_row - offset - 1
+        if index >= len(first):
+            raise TableError(f"{path}: --header-row {header_row}: the table ends before it")
+        if index < 0 or not any(cell.strip() for cell in first[index]):
+            raise TableError(f"{path}: --header-row {header_row}: that row is empty")
+        return index, ()
+    for index, row in enumerate(first[:HEADER_SEARCH]):
+        if known_names(row) >= 2:
+            if not index:
+                return 0, ()
+            titles = f"row {offset + 1}" if index == 1 else f"rows {offset + 1}-{offset + index}"
+            return index, (
+                f"header on row {offset + index + 1}: the first of rows {offset + 1}-"
+                f"{offset + HEADER_SEARCH} to name two known columns ({titles} above it kept"
+                " as titles; --header-row N to choose)",
+            )
+    return 0, ()
+
+
+def describe_table(table: Table) -> str:
+    """Where the table was read from, in words: the sheet, the header row, and how either
+    was guessed (the first line of the mapping ``find`` prints)."""
+    where = [f"sheet {table.sheet!r}"] if table.sheet is not None else []
+    if table.sep:
+        where.append(f"delimiter {table.delimiter!r} from its sep= line")
+    where.append(f"header on row {table.header_row}")
+    text = f"table: {', '.join(where)}"
+    return "; ".join([text, *table.guesses])
 
 
 class _Lines:
@@ -220,16 +316,35 @@ class _Lines:
         return line.group()
 
 
-def parse_table(path: Path, text: str, bom: bool, limits: TableLimits = LIMITS) -> Table:
+def _blank_lines(text: str) -> int:
+    """How many line breaks ``text`` (line breaks alone) holds: CR LF is one."""
+    return sum(1 for _ in _lines(text))
+
+
+def parse_table(
+    path: Path,
+    text: str,
+    bom: bool,
+    limits: TableLimits = LIMITS,
+    *,
+    header_row: int | None = None,
+) -> Table:
     """``text`` read from ``path`` as a CSV table, or TableError saying why not (``limits``:
-    rows, columns, row and cell lengths). Lines before the header that are blank are left
-    out; blank lines after it are rows."""
+    rows, columns, row and cell lengths). A ``sep=`` first line sets the delimiter; lines
+    before the header that are blank are left out; blank lines after it are rows. The
+    header is row ``header_row`` when given, else found (see the module's docstring)."""
+    sep = _SEP.match(text)
+    if sep is not None:
+        text = text[sep.end() :]
     stripped = text.lstrip("\r\n")
-    first = stripped[: limits.row + 1].split("\n", 1)[0]
-    delimiter = _delimiter(first)
+    leading = _blank_lines(text[: len(text) - len(stripped)])
+    window = HEADER_SEARCH if header_row is None else max(1, header_row - leading)
+    head = [line.group() for line in itertools.islice(_LINE.finditer(stripped, 0, 1 << 20), window)]
+    at = None if header_row is None else header_row - leading - 1
+    delimiter = sep.group(1) if sep is not None else _delimiter(head, at)
     lines = _Lines(path, stripped, limits.row)
     reader = csv.reader(lines, delimiter=delimiter)
-    header: list[str] | None = None
+    first: list[list[str]] = []
     width = count = 0
     try:  # one pass to check the text and measure it; the rows are parsed again when read
         for row in reader:
@@ -240,22 +355,34 @@ def parse_table(path: Path, text: str, bom: bool, limits: TableLimits = LIMITS) 
             if size > limits.cell and max(map(len, row)) > limits.cell:
                 what = f"line {reader.line_num:,}: a cell too long"
                 raise over_limit(path, what, limits.cell, "characters")
-            if header is None:
-                header = row
-            elif (count := count + 1) > limits.rows:
+            if (count := count + 1) > limits.rows + 1:  # rows after the first
                 what = f"line {reader.line_num:,}: too many rows"
                 raise over_limit(path, what, limits.rows, "rows")
+            if len(first) < window:
+                first.append(row)
             width = max(width, len(row))
     except csv.Error as exc:
         raise TableError(
             f"{path}: not a readable CSV file (line {reader.line_num}: {exc})"
         ) from None
-    if header is None or not any(header):
+    if not first or not any(first[0]):
         raise TableError(f"{path}: the file is empty (expected a header line)")
-    header = header + [""] * (width - len(header))
-    rows = CsvRows(stripped, delimiter, width, count)
-    ending = "\r\n" if first.endswith("\r") else "\n"
-    return Table(path, header, rows, delimiter, ending, bom)
+    index, guesses = _header_at(path, first, header_row, leading)
+    header = first[index] + [""] * (width - len(first[index]))
+    rows = CsvRows(stripped, delimiter, width, count - index - 1, index + 1)
+    ending = "\r\n" if head[0].endswith("\r\n") else "\n"
+    return Table(
+        path,
+        header,
+        rows,
+        delimiter,
+        ending,
+        bom,
+        header_row=leading + index + 1,
+        above=tuple(tuple(row) for row in first[:index]),
+        sep=sep is not None,
+        guesses=guesses,
+    )
 
 
 def require_openpyxl() -> Any:
@@ -269,19 +396,57 @@ def require_openpyxl() -> Any:
     return openpyxl
 
 
-def read_xlsx(path: Path, stdin: BinaryIO | None = None, limits: TableLimits = LIMITS) -> Table:
-    """The first sheet of an ``.xlsx`` workbook as a table (cells as text), read within
-    ``limits``."""
+def read_xlsx(
+    path: Path,
+    stdin: BinaryIO | None = None,
+    limits: TableLimits = LIMITS,
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+) -> Table:
+    """A sheet of an ``.xlsx`` workbook as a table (cells as text), read within ``limits``:
+    ``sheet`` by name or number (1: the first), else the first (or the first naming known
+    columns, see the module's docstring)."""
+    if str(path) == "-":
+        return _xlsx(path, io.BytesIO(_raw(path, stdin, limits.size)), limits, sheet, header_row)
+    with _opened(path) as stream:
+        return _xlsx(path, stream, limits, sheet, header_row)
+
+
+def _names_columns(rows: Sequence[Sequence[str]]) -> bool:
+    return any(known_names(row) >= 2 for row in rows[:HEADER_SEARCH])
+
+
+def _xlsx(
+    path: Path,
+    stream: BinaryIO,
+    limits: TableLimits,
+    sheet: str | int | None,
+    header_row: int | None,
+) -> Table:
     require_openpyxl()  # its rules say which cells are dates: without it, TableError
     from .xlsx import read_sheet  # imports openpyxl
 
-    if str(path) == "-":
-        sheet = read_sheet(io.BytesIO(_raw(path, stdin, limits.size)), path, limits)
-    else:
-        with _opened(path) as stream:
-            sheet = read_sheet(stream, path, limits)
-    header = sheet.header + [""] * (sheet.width - len(sheet.header))
-    return Table(path, header, CsvRows(sheet.text, ",", sheet.width, sheet.rows), ",", "\r\n", True)
+    window = HEADER_SEARCH if header_row is None else header_row
+    read = read_sheet(stream, path, limits, sheet, choose=_names_columns, window=window)
+    first = list(itertools.islice(csv.reader(_lines(read.text)), window))
+    if not first:
+        raise TableError(f"{path}: the sheet {read.name!r} is empty (expected a header line)")
+    index, guesses = _header_at(path, first, header_row, read.first_row - 1)
+    header = first[index] + [""] * (read.width - len(first[index]))
+    rows = CsvRows(read.text, ",", read.width, read.rows - index, index + 1)
+    return Table(
+        path,
+        header,
+        rows,
+        ",",
+        "\r\n",
+        True,
+        sheet=read.name,
+        header_row=read.first_row + index,
+        above=tuple(tuple(row) for row in first[:index]),
+        guesses=(*read.guesses, *guesses),
+    )
 
 
 def read_table(
@@ -289,10 +454,20 @@ def read_table(
     encoding: str | None = None,
     stdin: BinaryIO | None = None,
     limits: TableLimits = LIMITS,
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> Table:
-    """A CSV or (by its ``.xlsx`` suffix) xlsx table, or TableError saying why not (or that
-    it is over one of ``limits``)."""
+    """A CSV or xlsx table (by its ``.xlsx``/``.xlsm`` suffix, or by its bytes), or
+    TableError saying why not (or that it is over one of ``limits``). ``sheet`` (xlsx: a
+    name or a number, 1 for the first) and ``header_row`` (1 for the first row) say what
+    would otherwise be found."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path, stdin, limits)
-    text, bom = read_text(path, encoding, stdin, limits)
-    return parse_table(path, text, bom, limits)
+        return read_xlsx(path, stdin, limits, sheet=sheet, header_row=header_row)
+    raw = _raw(path, stdin, limits.size)
+    if raw.startswith(_ZIP):  # an xlsx workbook without its suffix (the standard input)
+        return _xlsx(path, io.BytesIO(raw), limits, sheet, header_row)
+    if sheet is not None:
+        raise TableError(f"{path}: --sheet {sheet}: a CSV file has no sheets")
+    text, bom = _decoded(path, raw, encoding)
+    return parse_table(path, text, bom, limits, header_row=header_row)

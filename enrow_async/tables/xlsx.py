@@ -1,4 +1,6 @@
-"""The first worksheet of an ``.xlsx`` workbook as CSV text, read within ``TableLimits``.
+"""A worksheet of an ``.xlsx`` workbook as CSV text, read within ``TableLimits``: the one
+named or numbered, else the first, or the first whose opening rows a caller's test accepts
+(``choose``: the first that names known columns).
 
 Nothing is loaded whole. The zip's directory and each part's declared size are checked
 before anything is inflated (``zipfile`` never inflates a part past its declared size),
@@ -18,7 +20,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -36,7 +38,7 @@ from openpyxl.utils.datetime import (
 from ..errors import TableError
 from .limits import TableLimits, over_limit
 
-__all__ = ["PART_LIMIT", "Sheet", "read_sheet"]
+__all__ = ["PART_LIMIT", "Sheet", "read_sheet", "sheet_part"]
 
 PART_LIMIT = 16 * 1024**2
 """Bytes of the zip's directory, and of each other part read (the workbook's list of
@@ -55,13 +57,21 @@ _END64 = struct.Struct("<4sQ2H2L4Q")  # the ZIP64 end record: its 9th field is t
 
 @attrs.frozen
 class Sheet:
-    """A worksheet as CSV text (the excel dialect): the header line, then ``rows`` rows."""
+    """A worksheet as CSV text (the excel dialect), from its first row that holds a value
+    (row ``first_row``), then ``rows`` rows."""
 
     text: str
-    header: list[str]
     width: int
     """Columns up to the last that holds a value."""
     rows: int
+    first_row: int
+    name: str
+    guesses: tuple[str, ...] = ()
+    """How the sheet was chosen, in words, when it was not the first one or the one asked."""
+
+
+class _Enough(Exception):
+    """Raised from the parser's handlers once the rows looked for are read."""
 
 
 def _directory_size(stream: BinaryIO) -> int:
@@ -303,14 +313,18 @@ class _SheetReader:
         styles: _Styles,
         epoch: datetime,
         limits: TableLimits,
+        stop: int | None = None,
     ) -> None:
         self._book, self._strings, self._styles = book, strings, styles
         self._epoch, self._limits = epoch, limits
+        self._stop = stop
+        """Rows after which to stop (raising _Enough), for a look at the sheet's first rows."""
         self.out = io.StringIO()
         self._writer = csv.writer(self.out)
-        self.header: list[str] | None = None
+        self.first_row = 0
+        """The number of the first row that holds a value (0: none yet)."""
         self.width = self.rows = 0
-        self._row = self._column = self._header_row = 0
+        self._row = self._column = 0
         self._cells: dict[int, str] = {}
         self._kind = self._ref = ""
         self._style = 0
@@ -335,7 +349,7 @@ class _SheetReader:
             number = int(attrs["r"]) if "r" in attrs else self._row + 1
             if number <= self._row:
                 raise ValueError(f"row number {number} out of order")
-            if self.header is not None and number - self._header_row > self._limits.rows:
+            if self.first_row and number - self.first_row > self._limits.rows:
                 what = f"row {number:,}: too many rows"
                 raise over_limit(self._book.path, what, self._limits.rows, "rows")
             self._blank_rows(number - self._row - 1)
@@ -382,7 +396,7 @@ class _SheetReader:
         return raw
 
     def _blank_rows(self, count: int) -> None:
-        if self.header is not None:
+        if self.first_row:
             self._writer.writerows([[]] * count)
             self.rows += count
 
@@ -392,20 +406,23 @@ class _SheetReader:
         for column, value in cells.items():
             row[column - 1] = value
         self.width = max(self.width, len(row))
-        if self.header is None:
+        if not self.first_row:
             if not row:
-                return  # a blank row before the header: left out
-            self.header, self._header_row = row, self._row
+                return  # a blank row before the first value: left out
+            self.first_row = self._row
         else:
             self.rows += 1
         self._writer.writerow(row)
+        if self._stop is not None and self.rows + 1 >= self._stop:
+            raise _Enough
 
 
 @attrs.frozen
 class _Parts:
-    """Where the first worksheet, the shared strings and the styles are; the dates' epoch."""
+    """Where the worksheets (by name, in order), the shared strings and the styles are;
+    the dates' epoch."""
 
-    sheet: str
+    sheets: tuple[tuple[str, str], ...]
     strings: str | None
     styles: str | None
     epoch: datetime
@@ -415,30 +432,89 @@ def _parts(book: _Workbook) -> _Parts:
     workbook = _of_type(book.relations(""), "/officeDocument")
     if workbook is None:
         raise book.unreadable("no workbook part")
-    order: list[str] = []
+    order: list[tuple[str, str]] = []
     epoch = [CALENDAR_WINDOWS_1900]
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         if tag == f"{_MAIN}sheet":
-            order.append(attrs.get(_RELATION_ID, ""))
+            order.append((attrs.get("name", ""), attrs.get(_RELATION_ID, "")))
         elif tag == f"{_MAIN}workbookPr" and attrs.get("date1904") in ("1", "true"):
             epoch[0] = CALENDAR_MAC_1904
 
     book.parse(workbook, PART_LIMIT, start)
     relations = book.relations(workbook)
-    sheets = (relations.get(rid, ("", "")) for rid in order)
-    sheet = next(
-        (part for type_, part in sheets if type_.endswith("/worksheet") and book.has(part)), None
+    sheets = tuple(
+        (name, part)
+        for name, (type_, part) in ((name, relations.get(rid, ("", ""))) for name, rid in order)
+        if type_.endswith("/worksheet") and book.has(part)
     )
-    if sheet is None:
+    if not sheets:
         raise book.unreadable("no worksheet")
     strings, styles = _of_type(relations, "/sharedStrings"), _of_type(relations, "/styles")
-    return _Parts(sheet, strings, styles, epoch[0])
+    return _Parts(sheets, strings, styles, epoch[0])
 
 
-def read_sheet(stream: BinaryIO, path: Path, limits: TableLimits) -> Sheet:
-    """The first worksheet of the workbook in ``stream`` (read from ``path``), or TableError
-    saying why not: not an xlsx workbook, or over one of ``limits``."""
+def sheet_part(book: _Workbook, parts: _Parts, sheet: str | int | None) -> tuple[str, str]:
+    """The worksheet asked for: its name and part; a name is matched exactly, then whatever
+    its case, then read as a number (1: the first)."""
+    names = [name for name, _ in parts.sheets]
+    if sheet is None:
+        return parts.sheets[0]
+    if isinstance(sheet, str):
+        exact = [i for i, name in enumerate(names) if name == sheet]
+        loose = [i for i, name in enumerate(names) if name.casefold() == sheet.casefold()]
+        if exact or loose:
+            return parts.sheets[(exact or loose)[0]]
+    number = sheet if isinstance(sheet, int) else int(sheet) if sheet.isdigit() else 0
+    if 1 <= number <= len(names):
+        return parts.sheets[number - 1]
+    listed = ", ".join(repr(name) for name in names)
+    raise TableError(f"{book.path}: --sheet {sheet}: no such sheet (the sheets: {listed})")
+
+
+class _Opened:
+    """A workbook open for reading its sheets: its parts, shared strings and styles read
+    once."""
+
+    def __init__(self, book: _Workbook, limits: TableLimits) -> None:
+        self.book = book
+        self.limits = limits
+        self.parts = _parts(book)
+        self.strings = _shared_strings(book, self.parts.strings, limits)
+        self.styles = _styles(book, self.parts.styles)
+
+    def read(self, part: str, stop: int | None = None) -> _SheetReader:
+        """The sheet in ``part`` read (its first ``stop`` rows holding anything, if given)."""
+        book, parts = self.book, self.parts
+        reader = _SheetReader(book, self.strings, self.styles, parts.epoch, self.limits, stop)
+        try:
+            book.parse(part, self.limits.size, reader.start, reader.end, reader.text)
+        except _Enough:
+            pass  # the rows looked for are read
+        except TableError:
+            raise  # a limit, already said
+        except (ValueError, IndexError) as exc:
+            raise book.unreadable(f"{part}: {exc}") from None
+        return reader
+
+
+def _rows(reader: _SheetReader) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(reader.out.getvalue())))
+
+
+def read_sheet(
+    stream: BinaryIO,
+    path: Path,
+    limits: TableLimits,
+    sheet: str | int | None = None,
+    *,
+    choose: Callable[[Sequence[Sequence[str]]], bool] | None = None,
+    window: int = 10,
+) -> Sheet:
+    """A worksheet of the workbook in ``stream`` (read from ``path``), or TableError saying
+    why not: not an xlsx workbook, no such sheet, or over one of ``limits``. ``sheet``
+    names or numbers it; else, with ``choose``, the first sheet whose first ``window`` rows
+    holding anything it accepts, when the first sheet's are not (else the first sheet)."""
     directory = _directory_size(stream)
     if directory > PART_LIMIT:
         what = f"a zip directory of {directory:,} bytes"
@@ -448,16 +524,21 @@ def read_sheet(stream: BinaryIO, path: Path, limits: TableLimits) -> Sheet:
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
         raise TableError(f"{path}: not a readable xlsx workbook ({exc})") from None
     with archive:
-        book = _Workbook(path, archive)
-        parts = _parts(book)
-        strings = _shared_strings(book, parts.strings, limits)
-        reader = _SheetReader(book, strings, _styles(book, parts.styles), parts.epoch, limits)
-        try:
-            book.parse(parts.sheet, limits.size, reader.start, reader.end, reader.text)
-        except TableError:
-            raise  # a limit, already said
-        except (ValueError, IndexError) as exc:
-            raise book.unreadable(f"{parts.sheet}: {exc}") from None
-    if reader.header is None:
-        raise TableError(f"{path}: the sheet is empty (expected a header line)")
-    return Sheet(reader.out.getvalue(), reader.header, reader.width, reader.rows)
+        opened = _Opened(_Workbook(path, archive), limits)
+        name, part = sheet_part(opened.book, opened.parts, sheet)
+        guesses: tuple[str, ...] = ()
+        sheets = opened.parts.sheets
+        if sheet is None and choose is not None and len(sheets) > 1:
+            for number, (other, where) in enumerate(sheets):
+                if choose(_rows(opened.read(where, window))):
+                    if number:
+                        name, part = other, where
+                        guesses = (
+                            f"sheet {other!r} ({number + 1} of {len(sheets)}): the first"
+                            " whose first rows name known columns (--sheet NAME to choose)",
+                        )
+                    break
+        reader = opened.read(part)
+    if not reader.first_row:
+        raise TableError(f"{path}: the sheet {name!r} is empty (expected a header line)")
+    return Sheet(reader.out.getvalue(), reader.width, reader.rows, reader.first_row, name, guesses)

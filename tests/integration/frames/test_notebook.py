@@ -158,6 +158,6 @@ def test_the_notebook_session_runs_and_resumes_after_an_interrupt(
         "note",
     ]
     assert {row["qualification"] for row in rows[:-2]} <= {"valid", "invalid"}
-    assert [row["note"] for row in rows[-2:]] == ["no name", "totals or notes row"]
+    assert [row["note"] for row in rows[-2:]] == ["blank row", "totals or notes row"]
     assert any(output["result"] and "valid" in output["result"] for output in outputs)
     assert served.call(lambda sim: sim.stats.requests[("POST", "/email/verify/bulk")]) >= 1

@@ -108,7 +108,7 @@ async def test_the_frame_comes_back_of_its_own_type_with_results_in_row_order(
     assert column(found, "note") == [
         None,
         "domain reduced to its host",
-        "no name",
+        "blank row",
         "totals or notes row",
         "title or suffix removed",
         "email already present",

@@ -9,13 +9,22 @@ import csv
 import io
 from pathlib import Path
 
+import exports
 import pytest
 from bombs import read_in_child
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from enrow_async import TableError
-from enrow_async.tables import TableLimits, parse_table, read_table, read_text
+from enrow_async.tables import (
+    TableLimits,
+    describe,
+    describe_table,
+    find_columns,
+    parse_table,
+    read_table,
+    read_text,
+)
 
 
 def test_short_rows_are_padded(tmp_path: Path) -> None:
@@ -170,3 +179,105 @@ def test_millions_of_columns(tmp_path: Path) -> None:
         f"{path}: line 1: a row too long (the limit is 131,072 characters)",
     )
     assert read.peak < PEAK
+
+
+# -- layouts: sep= lines, title rows above the header, old workbooks -------------------------
+
+
+@pytest.mark.parametrize("name", sorted(exports.FILES))
+def test_the_export_fixtures_are_what_their_code_makes(name: str) -> None:
+    """``python tests/unit/tables/exports.py`` writes them again, byte for byte."""
+    assert (exports.EXPORTS / name).read_bytes() == exports.FILES[name]()
+
+
+def test_excel_sep_line_cp1252_german_headers() -> None:
+    table = read_table(exports.EXPORTS / "excel_sep_de.csv", "cp1252")
+    assert (table.delimiter, table.sep, table.header_row) == (";", True, 1)
+    assert table.header == exports.EXCEL_DE[0]
+    assert list(table.rows) == exports.EXCEL_DE[1:]
+    assert describe_table(table) == "table: delimiter ';' from its sep= line, header on row 1"
+    columns = find_columns(table)
+    assert describe(table, columns)[0] == (
+        "columns: name <- 'Vorname' + 'Nachname'; domain <- 'Webseite'; company <- 'Firma'"
+    )
+    assert table.header[columns.email or 0] == "E-Mail"
+
+
+def test_a_report_with_title_rows_above_its_header() -> None:
+    table = read_table(exports.EXPORTS / "sheets_report.csv")
+    assert table.header == exports.SHEETS_HEADER
+    assert table.header_row == 3
+    assert [row[0] for row in table.above] == [
+        "Q3 Outbound \u2013 Target Accounts",
+        "Owner: Kim · updated 2024-07-01",
+    ]
+    assert list(table.rows) == exports.SHEETS_ROWS
+    assert describe_table(table) == (
+        "table: header on row 3; header on row 3: the first of rows 1-10 to name two known"
+        " columns (rows 1-2 above it kept as titles; --header-row N to choose)"
+    )
+    # said outright: no guess
+    said = read_table(exports.EXPORTS / "sheets_report.csv", header_row=3)
+    assert (said.header, said.guesses, list(said.rows)) == (table.header, (), list(table.rows))
+    # a header row named wrongly is taken as said: the columns then say what is missing
+    second = read_table(exports.EXPORTS / "sheets_report.csv", header_row=2)
+    assert second.header[0] == "Owner: Kim · updated 2024-07-01"
+    with pytest.raises(TableError, match="missing column"):
+        find_columns(second)
+
+
+@pytest.mark.parametrize(
+    ("text", "header_row", "header", "rows"),
+    [
+        # the first row names known columns: it is the header, whatever follows
+        ("name,company\nfullname,company_domain\n", None, ["name", "company"], 1),
+        # none of the first rows names two known columns: the first is the header
+        ("Report\nwho,org\nJim,dm\n", None, ["Report", ""], 2),
+        # a title without delimiters: the header line's delimiter is found
+        (
+            "Leads of the week\nName;Company;Website\nJim;DM;dm.com\n",
+            None,
+            ["Name", "Company", "Website"],
+            1,
+        ),
+        # blank lines on top are counted: row 3 is the third line
+        ("\n\nwho;org\nJim;dm\n", 3, ["who", "org"], 1),
+        # a title row beyond the ten rows looked at is not guessed
+        ("t\n" * 10 + "name,company\nJim,dm\n", None, ["t", ""], 11),
+        # "sep=" in any case, quoted, as some tools write it
+        ('"SEP=|"\r\nname|company\r\nJim|dm\r\n', None, ["name", "company"], 1),
+    ],
+)
+def test_the_header_row_found_or_said(
+    text: str, header_row: int | None, header: list[str], rows: int
+) -> None:
+    table = parse_table(Path("in.csv"), text, False, header_row=header_row)
+    assert table.header == header
+    assert len(table.rows) == len(list(table.rows)) == rows
+
+
+@pytest.mark.parametrize(
+    ("header_row", "message"),
+    [(5, "--header-row 5: the table ends before it"), (2, "--header-row 2: that row is empty")],
+)
+def test_a_header_row_that_cannot_be_one_is_refused(header_row: int, message: str) -> None:
+    with pytest.raises(TableError, match=f"^in.csv: {message}$"):
+        parse_table(Path("in.csv"), "a,b\n\n1,2\n", False, header_row=header_row)
+
+
+def test_an_old_excel_workbook_is_named_as_such(tmp_path: Path) -> None:
+    """An .xls is an OLE2 compound file: the hint is to save it again, not an encoding."""
+    path = tmp_path / "leads.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
+    for read in (lambda: read_table(path), lambda: read_text(path)):
+        with pytest.raises(TableError) as caught:
+            read()
+        assert "an old Excel workbook (.xls" in str(caught.value)
+        assert "save it as .xlsx or as CSV" in str(caught.value)
+        assert "--encoding" not in str(caught.value)
+
+
+def test_sheet_is_refused_for_a_csv_file(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("name,company\n")
+    with pytest.raises(TableError, match="--sheet Leads: a CSV file has no sheets"):
+        read_table(tmp_path / "in.csv", sheet="Leads")

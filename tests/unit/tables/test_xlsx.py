@@ -8,6 +8,7 @@ import io
 import struct
 from pathlib import Path
 
+import exports
 import pytest
 from bombs import (
     MAIN,
@@ -23,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from enrow_async import TableError
-from enrow_async.tables import LIMITS, Table, read_table, read_xlsx
+from enrow_async.tables import LIMITS, Table, describe_table, read_table, read_xlsx
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -312,3 +313,46 @@ def test_a_zip_directory_of_a_million_entries(tmp_path: Path, zip64: bool) -> No
         "a zip directory of 47,000,000 bytes (the limit is 16,777,216 bytes)"
     )
     assert read.peak < PEAK
+
+
+# -- which sheet, which header row -------------------------------------------------------------
+
+CAMPAIGN = exports.EXPORTS / "campaign.xlsx"
+
+
+def test_the_leads_on_a_second_sheet_under_merged_title_cells() -> None:
+    """The first sheet names no known column: the second does, under two merged title
+    rows and a blank one; both guesses are said."""
+    table = read_table(CAMPAIGN)
+    assert (table.sheet, table.header_row) == ("Leads", exports.XLSX_HEADER_ROW)
+    assert table.header == exports.XLSX_HEADER
+    assert [row[:1] for row in table.above] == [("Q3 Outbound \u2013 Leads",), ("Owner: Kim",), ()]
+    assert [row[:4] for row in table.rows] == [
+        [("" if cell is None else str(cell)) for cell in row[:4]] for row in exports.XLSX_ROWS
+    ] + [["Total", "", "", ""]]
+    assert table.rows[0][4:] == ["250", "2024-01-05 00:00:00"]
+    assert describe_table(table) == (
+        "table: sheet 'Leads', header on row 4; sheet 'Leads' (2 of 2): the first whose first"
+        " rows name known columns (--sheet NAME to choose); header on row 4: the first of"
+        " rows 1-10 to name two known columns (rows 1-3 above it kept as titles;"
+        " --header-row N to choose)"
+    )
+
+
+@pytest.mark.parametrize("sheet", ["Leads", "leads", "2", 2])
+def test_a_sheet_chosen_by_name_or_number(sheet: str | int) -> None:
+    table = read_table(CAMPAIGN, sheet=sheet, header_row=exports.XLSX_HEADER_ROW)
+    assert (table.sheet, table.header, table.guesses) == ("Leads", exports.XLSX_HEADER, ())
+
+
+def test_the_first_sheet_when_asked_and_no_such_sheet() -> None:
+    table = read_table(CAMPAIGN, sheet=1)
+    assert (table.sheet, table.header) == ("Campaign summary", ["Campaign", "Sent", "Replies"])
+    assert list(table.rows) == [["Q3 Outbound", "120", "14"]]
+    with pytest.raises(TableError, match=r"--sheet 3: no such sheet \(the sheets: 'Campaign"):
+        read_table(CAMPAIGN, sheet="3")
+
+
+def test_a_workbook_on_the_standard_input_is_known_by_its_bytes() -> None:
+    table = read_table(Path("-"), stdin=io.BytesIO(CAMPAIGN.read_bytes()))
+    assert (table.sheet, table.header_row) == ("Leads", exports.XLSX_HEADER_ROW)
