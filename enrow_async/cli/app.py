@@ -173,6 +173,64 @@ def _add_encoding(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_force(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the output file if it exists (default: refused, exit 2, unless"
+        " --journal resumes the run that wrote it)",
+    )
+
+
+def _add_layout(p: argparse.ArgumentParser) -> None:
+    """Which sheet and which row hold the table (find)."""
+    group = p.add_argument_group(
+        "layout",
+        "The header is the first row, unless title rows stand above it: then the first of"
+        " the first 10 rows that names two known columns. An xlsx workbook's first sheet is"
+        " read, or the first sheet that names known columns. What was used is printed.",
+    )
+    group.add_argument(
+        "--sheet",
+        metavar="NAME|N",
+        help="the xlsx sheet to read, by name or number (1: the first; default: found)",
+    )
+    group.add_argument(
+        "--header-row",
+        metavar="N",
+        type=_positive(1_000),
+        help="the row holding the column names (1: the first; a sep= line is not counted;"
+        " default: found)",
+    )
+
+
+def _add_row_checks(p: argparse.ArgumentParser) -> None:
+    """What the pre-flight check of rows skips, and the options that send it anyway."""
+    group = p.add_argument_group(
+        "row checks",
+        "Before anything is sent, every row is checked: blank rows, rows without a name or"
+        " a company, one-word or over-long names, domains that are no company's (social"
+        " networks, free mail, link shorteners) with no company name, totals and notes"
+        " rows, and rows that already have an email are skipped (written with"
+        " enrow_status skipped and the reason); titles and suffixes are taken out of the"
+        " names sent and domains reduced to their host. The counts are printed.",
+    )
+    group.add_argument(
+        "--include-rows-with-email",
+        dest="include_with_email",
+        action="store_true",
+        help="search the rows whose email column is already filled too (default: skipped)",
+    )
+    group.add_argument(
+        "--no-row-checks",
+        dest="as_typed",
+        action="store_true",
+        help="send every row with a name and a company as typed: nothing cleaned, only"
+        " blank rows, rows without a name or a company and (unless"
+        " --include-rows-with-email) rows with an email skipped",
+    )
+
+
 def _add_results_output(p: argparse.ArgumentParser, batches: str) -> None:
     """``-o`` and ``--format`` of the commands that write batches' results."""
     p.add_argument(
@@ -252,15 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=text, description=text, parents=[common])
+    def command(name: str, text: str, *, client: bool = True) -> argparse.ArgumentParser:
+        parents = [common] if client else []
+        return sub.add_parser(name, help=text, description=text, parents=parents)
 
-    p = command("find", "find the emails of the people in a CSV file")
+    p = command("find", "find the emails of the people in a CSV or xlsx file")
     p.add_argument(
         "input",
         type=Path,
-        help="CSV with fullname (or first/last name) and company domain and/or name;"
-        " '-' reads stdin (try: enrow-async sample)",
+        help="CSV or xlsx with fullname (or first/last name) and company domain and/or"
+        " name; '-' reads stdin (try: enrow-async sample)",
     )
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
     _add_journal(p)
@@ -285,10 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("csv", "jsonl", "xlsx"),
-        help="output format (default: from the output's suffix, .jsonl or .xlsx, else csv)",
+        choices=("csv", "jsonl", "json", "xlsx"),
+        help="output format (default: from the output's suffix, .jsonl, .json or .xlsx, else csv)",
     )
+    _add_force(p)
     _add_encoding(p)
+    _add_layout(p)
+    _add_row_checks(p)
     _add_guard(p)
     group = p.add_argument_group(
         "columns",
@@ -317,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the column of addresses (default: found by name: email, e-mail, ...)",
     )
     _add_journal(p)
+    _add_force(p)
     _add_encoding(p)
     _add_guard(p)
 
@@ -350,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "simulator",
         "serve the Enrow simulator until Ctrl-C (the options of python -m enrow_async.testing)",
+        client=False,
     )
     add_simulator_options(p.add_argument_group("simulator"))
     return parser
@@ -416,6 +480,11 @@ def _command(
             columns=_columns(args),
             encoding=args.encoding,
             format=args.format,
+            force=args.force,
+            sheet=args.sheet,
+            header_row=args.header_row,
+            include_with_email=args.include_with_email,
+            as_typed=args.as_typed,
         )
         return functools.partial(find, options, connect, streams)
     if name == "wait":
@@ -438,6 +507,7 @@ def _command(
             guard=_guard(args),
             email_column=args.email_column,
             encoding=args.encoding,
+            force=args.force,
         )
         return functools.partial(verify, checks, connect, streams)
     if name == "mcp":

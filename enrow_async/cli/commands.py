@@ -24,7 +24,7 @@ from enrow_async import (
 from enrow_async.tables import RESULT_COLUMNS, record_cells, result_record
 
 from .connect import Connect
-from .credits import credits_text
+from .credits import credits_text, percent
 from .csvio import check_writable, neutralise, write_bytes, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
@@ -169,7 +169,7 @@ async def results(
     stats = batch.stats
     seen = f"{stats.finished}/{stats.requested} searches done"
     if batch.status is BatchStatus.ONGOING:
-        share = 100 * stats.finished // stats.requested if stats.requested else 0
+        share = percent(stats.finished, stats.requested)
         raise CliError(
             f"batch {batch_id} is still ongoing ({seen}, {share}%); try again later, or wait"
             f" for it: enrow-async wait {batch_id} -o results.csv"

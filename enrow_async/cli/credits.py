@@ -1,4 +1,5 @@
-"""Credits as the command line counts them: exactly, reserved, refunded and kept."""
+"""Figures as the command line prints them: credits exactly (reserved, refunded and kept),
+shares as whole percents, rounded."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from decimal import Decimal
 
 from enrow_async import ListReport
 
-__all__ = ["credits_line", "credits_text"]
+__all__ = ["credits_line", "credits_text", "percent"]
 
 
 def credits_text(amount: float) -> str:
@@ -14,6 +15,17 @@ def credits_text(amount: float) -> str:
     if amount == int(amount):
         return str(int(amount))
     return format(Decimal(repr(amount)), "f")
+
+
+def percent(part: int, whole: int) -> int:
+    """``part`` of ``whole`` in percent, rounded half up (16 of 24: 67), never 100 before
+    ``part`` is ``whole`` nor 0 once it is more than 0; 0 of 0 is 0."""
+    if whole <= 0:
+        return 0
+    share = (200 * part + whole) // (2 * whole)
+    if part < whole:
+        share = min(share, 99)
+    return max(share, 1) if part > 0 else share
 
 
 def credits_line(report: ListReport, *, refunds: bool) -> str:

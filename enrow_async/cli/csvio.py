@@ -2,10 +2,13 @@
 Lines, and the checks on the output before anything is paid for.
 
 Output is written in the dialect of the input (UTF-8 with a BOM when the input had a BOM or
-was not UTF-8), replacing the file atomically; ``-`` writes to the standard output. Cells
-the tool writes from API data are neutralised against formula injection (CWE-1236) in CSV
-and xlsx; input cells are written as they were read. Reading is the library's
-(``enrow_async.tables``).
+was not UTF-8; its ``sep=`` line and the title rows above its header kept), replacing the
+file atomically; ``-`` writes to the standard output. An xlsx input is written back as the
+workbook it was, its other sheets and its cells' types kept, with the columns added
+(``write_workbook``). Cells the tool writes from API data are neutralised against formula
+injection (CWE-1236) in CSV and xlsx; input cells are written as they were read. Reading is
+the library's (``enrow_async.tables``). An existing output is replaced only when asked
+(``check_new``).
 """
 
 from __future__ import annotations
@@ -19,19 +22,22 @@ from typing import Any, TextIO
 
 import orjson
 
-from enrow_async.tables import Table, require_openpyxl
+from enrow_async.tables import Table, extend_workbook, require_openpyxl
 
 from .errors import CliError
 
 __all__ = [
     "FORMULA_STARTS",
+    "check_new",
     "check_writable",
     "neutralise",
     "output_format",
     "same_file",
     "write_bytes",
+    "write_json",
     "write_jsonl",
     "write_rows",
+    "write_workbook",
     "write_xlsx",
 ]
 
@@ -46,11 +52,13 @@ def neutralise(cell: str) -> str:
 
 
 def output_format(path: Path, given: str | None) -> str:
-    """``--format``, else what the output's suffix says (``.jsonl``, ``.xlsx``), else csv."""
+    """``--format``, else what the output's suffix says (``.jsonl``, ``.json``, ``.xlsx``),
+    else csv."""
     if given is not None:
         return given
     suffix = path.suffix.lower()
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(suffix, "csv")
+    formats = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".xlsx": "xlsx"}
+    return formats.get(suffix, "csv")
 
 
 def same_file(source: Path, output: Path) -> None:
@@ -72,15 +80,33 @@ def check_writable(path: Path) -> None:
         raise CliError(f"{path}: not writable", 2)
 
 
+def check_new(path: Path, *, force: bool, resuming: bool) -> None:
+    """Refuse (exit 2, before anything is paid for) to replace an existing output, perhaps
+    the paid results of an earlier run, unless ``force`` (``--force``) or ``resuming`` (the
+    journal given holds the earlier run's batches: its output is completed)."""
+    if str(path) == "-" or force or resuming or not path.exists():
+        return
+    raise CliError(
+        f"{path}: already exists (the results of an earlier run?); give another -o, or"
+        " --force to replace it",
+        2,
+    )
+
+
 def _write(
     stream: TextIO, header: Sequence[str], rows: Iterable[Sequence[str]], like: Table | None
 ) -> None:
+    delimiter = like.delimiter if like else ","
     writer = csv.writer(
         stream,
-        delimiter=like.delimiter if like else ",",
+        delimiter=delimiter,
         lineterminator=like.lineterminator if like else "\n",
         quoting=csv.QUOTE_MINIMAL,
     )
+    if like is not None:
+        if like.sep:
+            stream.write(f"sep={delimiter}{like.lineterminator}")
+        writer.writerows(like.above)
     writer.writerow(header)
     writer.writerows(rows)
 
@@ -94,6 +120,9 @@ def _replace(path: Path, write: Callable[[Path], object]) -> None:
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise CliError(f"{path}: cannot write it ({exc.strerror or exc})", 2) from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def write_bytes(path: Path, data: bytes, *, stdout: TextIO) -> None:
@@ -145,10 +174,58 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any]], *, stdout: TextIO
     _replace(path, write)
 
 
+def write_json(path: Path, records: Iterable[dict[str, Any]], *, stdout: TextIO) -> None:
+    """One JSON array of objects (raw values: nothing is neutralised), atomically."""
+    lines = _array(records)
+    if str(path) == "-":
+        stdout.flush()
+        for line in lines:
+            stdout.buffer.write(line)
+        stdout.flush()
+        return
+
+    def write(temp: Path) -> None:
+        with temp.open("wb") as stream:
+            stream.writelines(lines)
+
+    _replace(path, write)
+
+
+def _array(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    yield b"["
+    for number, record in enumerate(records):
+        yield (b",\n" if number else b"\n") + orjson.dumps(record)
+    yield b"\n]\n"
+
+
+def write_workbook(
+    path: Path,
+    table: Table,
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    stdout: TextIO,
+) -> None:
+    """The xlsx workbook ``table`` was read from, with ``header`` and ``rows`` added after
+    its columns (the library's ``extend_workbook``: every other part kept), atomically."""
+    if str(path) == "-":
+        data = io.BytesIO()
+        extend_workbook(table, header, rows, data)
+        write_bytes(path, data.getvalue(), stdout=stdout)
+        return
+
+    def write(temp: Path) -> None:
+        with temp.open("wb") as stream:
+            extend_workbook(table, header, rows, stream)
+
+    _replace(path, write)
+
+
 def write_xlsx(
     path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *, stdout: TextIO
 ) -> None:
-    """An ``.xlsx`` workbook of one sheet; every cell a string (never a formula)."""
+    """An ``.xlsx`` workbook of one sheet (a CSV input's); every cell a string (never a
+    formula)."""
     openpyxl = require_openpyxl()
     WriteOnlyCell = openpyxl.cell.WriteOnlyCell
 

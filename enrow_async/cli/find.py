@@ -1,43 +1,64 @@
-"""``enrow-async find``: a CSV of people in, the same CSV with their emails out.
+"""``enrow-async find``: a table of people in (CSV or xlsx), the same table with their
+emails out.
 
-A front-end on the library's list job (``client.email.list_job``): it reads the table,
-maps the columns, shows the plan and the guard, and writes every input row, in order,
-with the found cells. Identical searches are sent once and every row that asked for one
-gets its result. Rows that could not be searched are written too, with a qualification
-saying why (``skipped``, ``unknown``, ``failed``, ``error``, ``pending``, ``unsent``), and
-the run exits 1 saying how to go on without paying twice. A run without ``--journal``
-that leaves something to resume saves its journal beside the output, so the hint it
-prints works.
+A front-end on the library: it reads the table (``tables.read_table``: the sheet and the
+header row found or chosen), maps the columns, checks every row (``tables.check_rows``:
+junk, totals and rows that already have an email are not paid for; names and domains are
+cleaned in what is sent, never in the file), shows the counts, the plan and the guard, runs
+the list job (``client.email.list_job``) and writes every input row, in order, its cells
+as read, with the ``enrow_*`` columns (``tables.ADDED_COLUMNS``). Identical searches are
+sent once and every row that asked for one gets its result. Rows that were not searched
+are written too, with a status saying why (``skipped`` and its reason, ``unknown``,
+``failed``, ``error``, ``pending``, ``unsent``), and the run exits 1 saying how to go on
+without paying twice. A run without ``--journal`` that leaves something to resume saves
+its journal beside the output, so the hint it prints works.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import attrs
 
-from enrow_async import MAX_BATCH_SIZE, EmailResult, EmailSearch, FinishedBatch, ListReport
+from enrow_async import (
+    MAX_BATCH_SIZE,
+    EmailResult,
+    EmailSearch,
+    FinishedBatch,
+    GapReason,
+    ListReport,
+    RowCheck,
+    SkipReason,
+    TableError,
+)
 from enrow_async.tables import (
-    FOUND_COLUMNS,
+    ADDED_COLUMNS,
+    FOUND,
+    NOT_FOUND,
     Table,
-    added_columns,
+    added_cells,
+    added_header,
+    check_rows,
     describe,
+    describe_table,
     find_columns,
-    found_cells,
     read_table,
-    searches_of,
 )
 
 from .connect import Connect
-from .credits import credits_line, credits_text
+from .credits import credits_line, credits_text, percent
 from .csvio import (
+    check_new,
     check_writable,
     neutralise,
     output_format,
     same_file,
+    write_json,
     write_jsonl,
     write_rows,
+    write_workbook,
     write_xlsx,
 )
 from .errors import CliError
@@ -46,7 +67,7 @@ from .job import ListOptions, run_job
 from .resume import incomplete, open_record
 from .streams import Streams
 
-__all__ = ["FindOptions", "find"]
+__all__ = ["FindOptions", "check_lines", "find"]
 
 
 @attrs.frozen(kw_only=True)
@@ -57,22 +78,59 @@ class FindOptions(ListOptions):
     columns: Mapping[str, str] = attrs.Factory(dict)
     """Columns named on the command line, by role (``domain`` -> ``Website URL``)."""
     format: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    include_with_email: bool = False
+    """``--include-rows-with-email``: search the rows that already have an email too."""
+    as_typed: bool = False
+    """``--no-row-checks``: send every row with a name and a company as typed."""
+
+
+def check_lines(checks: Sequence[RowCheck], options: FindOptions) -> list[str]:
+    """The row check's counts, for stderr before the plan: what is skipped, by reason, and
+    what is cleaned in what is sent, with the options that change it."""
+    skipped = Counter(check.skipped for check in checks if check.skipped is not None)
+    changes = Counter(change for check in checks if check.sent for change in check.changes)
+    sent = len(checks) - skipped.total()
+    text = f"rows: {len(checks)} in the table, {sent} to search"
+    if skipped:
+        counts = ", ".join(f"{skipped[r]} {r.value}" for r in SkipReason if skipped[r])
+        text += f", {skipped.total()} skipped ({counts})"
+    lines = [text]
+    hints = []
+    if skipped[SkipReason.HAS_EMAIL]:
+        hints.append("--include-rows-with-email searches the rows that already have one")
+    doubtful = (SkipReason.ONE_WORD, SkipReason.TOO_LONG, SkipReason.NOT_A_COMPANY)
+    if any(skipped[reason] for reason in doubtful):
+        hints.append("--no-row-checks sends every row with a name and a company as typed")
+    if hints:
+        lines.append(f"rows: {'; '.join(hints)}")
+    if changes:
+        counts = ", ".join(f"{count} {change.value}" for change, count in changes.items())
+        lines.append(f"rows: cleaned in what is sent (the file keeps its cells): {counts}")
+    return lines
 
 
 class _Cells:
-    """The FOUND_COLUMNS cells of every row, filled batch by batch as results arrive (the
+    """The ADDED_COLUMNS cells of every row, filled batch by batch as results arrive (the
     results themselves are not kept), and a few found ones for the summary."""
 
-    def __init__(self, count: int, rows: Sequence[int], searches: Sequence[EmailSearch]) -> None:
-        self.cells = [found_cells(None, "skipped")] * count
+    def __init__(
+        self, checks: Sequence[RowCheck], rows: Sequence[int], searches: Sequence[EmailSearch]
+    ) -> None:
+        unsent = added_cells(None, GapReason.UNSENT.value)
+        self.cells = [
+            added_cells(None, reason=check.skipped.value) if check.skipped else unsent
+            for check in checks
+        ]
         self.shown: list[list[str]] = []
         self._rows = rows
         self._searches = searches
 
     def add(self, finished: FinishedBatch[EmailResult]) -> None:
         for position, result in finished.results:
-            cells = self.cells[self._rows[position]] = found_cells(result)
-            if cells[1] == "valid" and len(self.shown) < 5:
+            cells = self.cells[self._rows[position]] = added_cells(result)
+            if cells[1] == FOUND and len(self.shown) < 5:
                 search = self._searches[position]
                 company = search.company_domain or search.company_name or ""
                 self.shown.append([_clip(search.fullname), _clip(company), _clip(cells[0])])
@@ -80,7 +138,7 @@ class _Cells:
     def finish(self, report: ListReport) -> None:
         """Mark the rows without a result with why."""
         for gap in report.gaps:
-            missing = found_cells(None, gap.reason.value)
+            missing = added_cells(None, gap.reason.value, gap.detail)
             for position in gap.positions:
                 self.cells[self._rows[position]] = missing
 
@@ -89,12 +147,13 @@ def _summary(
     table: Table, cells: _Cells, report: ListReport, output: Path, streams: Streams
 ) -> None:
     searched = report.rows
-    found = sum(row[1] == "valid" for row in cells.cells)
+    found = sum(row[1] == FOUND for row in cells.cells)
+    missed = sum(row[1] == NOT_FOUND for row in cells.cells)
     skipped = len(table.rows) - searched
-    share = f" ({100 * found // searched}%)" if searched else ""
+    share = f" ({percent(found, searched)}%)" if searched else ""
     streams.say(
         f"searched {searched} row(s) ({report.distinct} distinct searches) in"
-        f" {len(report.batches)} batch(es): {found} email(s) found{share}"
+        f" {len(report.batches)} batch(es): {found} email(s) found{share}, {missed} not found"
         + (f", {skipped} row(s) skipped" if skipped else "")
     )
     if report.duplicates:
@@ -103,7 +162,7 @@ def _summary(
             f" sent once: {credits_text(report.saved)} credit(s) saved"
         )
     streams.say(credits_line(report, refunds=True))
-    streams.say(f"output: {output}")
+    streams.say(f"output: {output} (enrow_status: found, not found, skipped: see enrow_reason)")
     if cells.shown:
         shown = [["name", "company", "email"], *cells.shown]
         widths = [max(len(row[i]) for row in shown) for i in range(3)]
@@ -114,23 +173,46 @@ def _summary(
 
 
 def _write(
-    output: Path, fmt: str, table: Table, cells: Sequence[Sequence[str]], streams: Streams
+    output: Path,
+    fmt: str,
+    table: Table,
+    header: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    streams: Streams,
 ) -> None:
-    """Every input row, in order, its cells as read, then the found cells: neutralised
-    against formulas in csv and xlsx, raw in jsonl."""
-    header = [*table.header, *added_columns(table.header, FOUND_COLUMNS)]
-    if fmt == "jsonl":
+    """Every input row, in order, its cells as read, then the added cells: neutralised
+    against formulas in csv and xlsx, raw in json and jsonl; an xlsx input's workbook kept
+    whole in xlsx."""
+    if fmt in ("json", "jsonl"):
         records = (
             dict(zip(header, [*row, *added], strict=True))
             for row, added in zip(table.rows, cells, strict=True)
         )
-        write_jsonl(output, records, stdout=streams.out)
+        (write_json if fmt == "json" else write_jsonl)(output, records, stdout=streams.out)
         return
-    rows = ([*row, *map(neutralise, added)] for row, added in zip(table.rows, cells, strict=True))
-    if fmt == "xlsx":
-        write_xlsx(output, header, rows, stdout=streams.out)
-    else:
-        write_rows(output, header, rows, stdout=streams.out, like=table)
+
+    def rows() -> Iterator[list[str]]:
+        return (
+            [*row, *map(neutralise, added)] for row, added in zip(table.rows, cells, strict=True)
+        )
+
+    if fmt != "xlsx":
+        write_rows(output, header, rows(), stdout=streams.out, like=table)
+        return
+    if table.sheet is not None and str(table.path) != "-":
+        added = header[len(table.header) :]
+        try:
+            write_workbook(
+                output,
+                table,
+                added,
+                (row[len(table.header) :] for row in rows()),
+                stdout=streams.out,
+            )
+            return
+        except TableError as exc:  # the input changed since it was read: the results first
+            streams.note(f"{exc}; written as a sheet of text instead")
+    write_xlsx(output, header, rows(), stdout=streams.out)
 
 
 def _clip(text: str, width: int = 32) -> str:
@@ -142,20 +224,30 @@ async def find(
 ) -> int:
     same_file(options.input, options.output)
     stdin = getattr(streams.inp, "buffer", None)
-    table = read_table(options.input, options.encoding, stdin)
+    table = read_table(
+        options.input,
+        options.encoding,
+        stdin,
+        sheet=options.sheet,
+        header_row=options.header_row,
+    )
     fmt = output_format(options.output, options.format)
+    header = added_header(table, ADDED_COLUMNS)
     columns = find_columns(table, options.columns)
-    for line in describe(table, columns):
+    for line in [describe_table(table), *describe(table, columns)]:
         streams.say(line)
-    searches, rows = searches_of(table, columns)
+    checks = check_rows(
+        table, columns, skip_with_email=not options.include_with_email, as_typed=options.as_typed
+    )
+    for line in check_lines(checks, options):
+        streams.say(line)
     check_writable(options.output)
     run = await open_record(options.journal, options.files)
-    skipped = len(table.rows) - len(searches)
-    if skipped:
-        streams.note(
-            f"{skipped} row(s) without a name or a company are not sent (qualification skipped)"
-        )
-    cells = _Cells(len(table.rows), rows, searches)
+    check_new(options.output, force=options.force, resuming=bool(run.entries()))
+    sent = [(number, check.search) for number, check in enumerate(checks) if check.search]
+    rows = [number for number, _ in sent]
+    searches = [search for _, search in sent]
+    cells = _Cells(checks, rows, searches)
     async with connect() as client:
         job = client.email.list_job(
             searches,
@@ -177,7 +269,7 @@ async def find(
     if report is None:
         return 0
     cells.finish(report)
-    _write(options.output, fmt, table, cells.cells, streams)
+    _write(options.output, fmt, table, header, cells.cells, streams)
     _summary(table, cells, report, options.output, streams)
     if not report.complete:
         raise CliError(incomplete(report, run))

@@ -2,8 +2,8 @@
 
 The library's [ListJob][enrow_async.ListJob] estimates and guards; this module prints its
 [Estimate][enrow_async.Estimate] as the plan (rows, distinct searches, batches already
-started, the credits the new batches reserve, the balance) on stderr before the first
-POST, and turns the user's options into the guard's:
+started, the searches really sent and the credits their new batches reserve, the balance)
+on stderr before the first POST, and turns the user's options into the guard's:
 
 - ``--max-credits``: the job's cap (refused with exit 2);
 - a balance that cannot cover the credits: refused with exit 1;
@@ -54,8 +54,9 @@ def plan_lines(estimate: Estimate, rows: int) -> list[str]:
     """The plan of a run over a table of ``rows`` data lines, in the words of its summary."""
     noun = estimate.noun
     dupes = estimate.duplicates
+    verb = "search" if noun == "search" else "verify"
     text = [
-        f"plan: {rows} row(s), {estimate.rows} to send, {estimate.distinct} distinct"
+        f"plan: {rows} row(s), {estimate.rows} to {verb}: {estimate.distinct} distinct"
         f" {noun}(es)" + (f" ({dupes} duplicate(s) sent once)" if dupes else "")
     ]
     if estimate.started:
@@ -76,8 +77,8 @@ def plan_lines(estimate: Estimate, rows: int) -> list[str]:
             " again (--resend-unknown)"
         )
     text.append(
-        f"plan: {estimate.batches} batch(es) to start, reserving"
-        f" {credits_text(estimate.credits)} credit(s) up front"
+        f"plan: {estimate.to_send} {noun}(es) to send in {estimate.batches} new batch(es),"
+        f" reserving {credits_text(estimate.credits)} credit(s) up front"
         + ("; misses are refunded when a batch ends" if noun == "search" else "")
     )
     if estimate.balance is not None:

@@ -44,6 +44,8 @@ class ListOptions:
     sandbox: bool = False
     guard: Guard = attrs.Factory(Guard)
     encoding: str | None = None
+    force: bool = False
+    """``--force``: replace an existing output (else refused, unless the journal resumes)."""
     command = "find"
 
     @property

@@ -22,6 +22,8 @@ import anyio
 
 from enrow_async import JobProgress
 
+from .credits import percent
+
 __all__ = ["JobTracker", "Phase", "show_progress"]
 
 
@@ -105,8 +107,8 @@ class JobTracker:
             return f"starting batches {self.started}/{self._to_start}"
         job = self.job or self._zero
         done = job.batches_done == job.batches
-        percent = 100 * job.finished // job.requested if job.requested else 100 * done
-        shown = f"{job.finished}/{job.requested} {self._unit} ({percent}%)"
+        share = percent(job.finished, job.requested) if job.requested else 100 * done
+        shown = f"{job.finished}/{job.requested} {self._unit} ({share}%)"
         return f"progress: {shown}, {self.detail()}"
 
 

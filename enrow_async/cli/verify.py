@@ -14,11 +14,11 @@ from __future__ import annotations
 import attrs
 
 from enrow_async import EmailVerification, FinishedBatch
-from enrow_async.tables import added_columns, is_email, read_emails
+from enrow_async.tables import VERIFIED_COLUMNS, added_header, is_email, read_emails
 
 from .connect import Connect
 from .credits import credits_line, credits_text
-from .csvio import check_writable, neutralise, same_file, write_rows
+from .csvio import check_new, check_writable, neutralise, same_file, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
 from .job import ListOptions, run_job
@@ -40,7 +40,9 @@ async def verify(
     same_file(options.input, options.output)
     stdin = getattr(streams.inp, "buffer", None)
     given = read_emails(options.input, options.email_column, options.encoding, stdin)
+    header = ["email", *VERIFIED_COLUMNS]
     if given.table is not None:
+        header = added_header(given.table, VERIFIED_COLUMNS)
         column = given.table.header[given.column] if given.column is not None else "?"
         streams.say(f"columns: email <- {column!r}")
     check_writable(options.output)
@@ -51,6 +53,7 @@ async def verify(
             f"{skipped} row(s) without a valid address are not sent (qualification skipped)"
         )
     run = await open_record(options.journal, options.files)
+    check_new(options.output, force=options.force, resuming=bool(run.entries()))
     cells = ["skipped"] * len(given.emails)
 
     def add(finished: FinishedBatch[EmailVerification]) -> None:
@@ -80,13 +83,12 @@ async def verify(
     if given.table is None:
         write_rows(
             options.output,
-            ("email", "qualification"),
+            header,
             ((email, neutralise(cell)) for email, cell in zip(given.emails, cells, strict=True)),
             stdout=streams.out,
         )
     else:
         table = given.table
-        header = [*table.header, *added_columns(table.header, ["qualification"])]
         rows = ([*row, neutralise(cell)] for row, cell in zip(table.rows, cells, strict=True))
         write_rows(options.output, header, rows, stdout=streams.out, like=table)
     streams.say(

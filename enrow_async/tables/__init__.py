@@ -5,15 +5,22 @@ front-end that reads or writes tables (the CLI, the DataFrame helpers, the MCP s
 ``read_table`` reads a file into a ``Table``; ``find_columns`` finds which column holds
 the name, the company's domain and name, and a custom value (``describe`` says so in
 words); ``searches_of`` turns the rows into searches; ``read_emails`` reads addresses to
-verify. ``found_cells`` and ``FOUND_COLUMNS`` are what a list job appends to each row.
+verify. ``added_cells`` and ``ADDED_COLUMNS`` are what a list job appends to each row.
 A file that cannot be read, is over one of ``LIMITS`` or lacks a column raises
 [TableError][enrow_async.TableError].
 """
 
 from .cells import (
+    ADDED_COLUMNS,
+    FOUND,
     FOUND_COLUMNS,
+    NOT_FOUND,
     RESULT_COLUMNS,
+    SKIPPED,
+    VERIFIED_COLUMNS,
+    added_cells,
     added_columns,
+    added_header,
     found_cells,
     record_cells,
     result_record,
@@ -43,26 +50,35 @@ from .read import (
     read_xlsx,
     require_openpyxl,
 )
+from .workbook import extend_workbook
 
 __all__ = [
+    "ADDED_COLUMNS",
     "Change",
     "RowCheck",
     "SkipReason",
     "check_row",
     "check_rows",
+    "FOUND",
     "FOUND_COLUMNS",
     "HEADER_SEARCH",
     "LIMITS",
+    "NOT_FOUND",
     "RESULT_COLUMNS",
     "ROLES",
+    "SKIPPED",
+    "VERIFIED_COLUMNS",
     "Columns",
     "CsvRows",
     "EmailList",
     "Table",
     "TableLimits",
+    "added_cells",
     "added_columns",
+    "added_header",
     "describe",
     "describe_table",
+    "extend_workbook",
     "find_columns",
     "found_cells",
     "is_email",

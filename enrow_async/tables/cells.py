@@ -1,6 +1,13 @@
 """The cells a result becomes in a table: what a list job appends to each input row
-(``FOUND_COLUMNS``), and one row per result (``RESULT_COLUMNS``), for every front-end that
-writes tables (the CLI, the DataFrame helpers)."""
+(``ADDED_COLUMNS``, named the same whatever the input's own columns), and one row per result
+(``RESULT_COLUMNS``), for every front-end that writes tables (the CLI, the DataFrame
+helpers).
+
+A row's ``enrow_status`` says in words what became of it: ``found``, ``not found`` (the API
+found no address: the credit is refunded), ``skipped`` (never sent: ``enrow_reason`` says
+why, in the words of [SkipReason][enrow_async.SkipReason]), or why its batch gave no result
+(``pending``, ``unknown``, ``failed``, ``error``, ``unsent``: the words of
+[GapReason][enrow_async.GapReason], with the details in ``enrow_reason``)."""
 
 from __future__ import annotations
 
@@ -9,19 +16,47 @@ from typing import Any
 
 import orjson
 
+from ..errors import TableError
 from ..models import EmailResult
+from .read import Table
 
 __all__ = [
+    "ADDED_COLUMNS",
+    "FOUND",
     "FOUND_COLUMNS",
+    "NOT_FOUND",
     "RESULT_COLUMNS",
+    "SKIPPED",
+    "VERIFIED_COLUMNS",
+    "added_cells",
     "added_columns",
+    "added_header",
     "found_cells",
     "record_cells",
     "result_record",
 ]
 
 FOUND_COLUMNS = ("email", "qualification", "firstname", "lastname", "gender", "company")
-"""What ``find`` appends to every input row."""
+"""A result's own fields, as the API names them (``RESULT_COLUMNS``)."""
+
+ADDED_COLUMNS = (
+    "enrow_email",
+    "enrow_status",
+    "enrow_firstname",
+    "enrow_lastname",
+    "enrow_gender",
+    "enrow_company",
+    "enrow_reason",
+)
+"""What ``find`` appends to every input row, whatever the input's own columns."""
+
+VERIFIED_COLUMNS = ("enrow_qualification",)
+"""What ``verify`` appends to every input row: ``valid`` (deliverable), ``invalid``, or why
+there is none (``skipped``, ``pending``, ...)."""
+
+FOUND = "found"
+NOT_FOUND = "not found"
+SKIPPED = "skipped"
 
 RESULT_COLUMNS = (
     "batch_id",
@@ -36,9 +71,24 @@ RESULT_COLUMNS = (
 
 
 def added_columns(header: Sequence[str], names: Iterable[str]) -> list[str]:
-    """``names``, prefixed ``enrow_`` where the input already has a column of that name."""
+    """``names``, prefixed ``enrow_`` where the input already has a column of that name
+    (the DataFrame helpers' naming; the CLI's is ``ADDED_COLUMNS``, always prefixed)."""
     taken = {name.strip().casefold() for name in header}
     return [f"enrow_{name}" if name.casefold() in taken else name for name in names]
+
+
+def added_header(table: Table, names: Sequence[str]) -> list[str]:
+    """The output's header: the input's, then ``names``; TableError (exit 2, before
+    anything is sent) when the input already has one of them (an earlier output?)."""
+    taken = {name.strip().casefold() for name in table.header}
+    clash = [name for name in names if name.casefold() in taken]
+    if clash:
+        raise TableError(
+            f"{table.path}: already has the column(s) {', '.join(map(repr, clash))} that"
+            " enrow-async adds (an earlier output?): rename or remove them; to complete an"
+            " interrupted run, run it again with its --journal"
+        )
+    return [*table.header, *names]
 
 
 def _company(result: EmailResult) -> str:
@@ -61,6 +111,15 @@ def found_cells(result: EmailResult | None, qualification: str | None = None) ->
         (info.gender or "") if info else "",
         _company(result),
     ]
+
+
+def added_cells(result: EmailResult | None, status: str = SKIPPED, reason: str = "") -> list[str]:
+    """The ADDED_COLUMNS cells of one input row: its result's (``found`` or ``not found``),
+    else ``status`` and ``reason`` (why it has none)."""
+    if result is None:
+        return ["", status, "", "", "", "", reason]
+    email, qualification, *info = found_cells(result)
+    return [email, FOUND if qualification == "valid" else NOT_FOUND, *info, ""]
 
 
 def _text(value: Any) -> str:

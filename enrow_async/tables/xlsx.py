@@ -38,7 +38,7 @@ from openpyxl.utils.datetime import (
 from ..errors import TableError
 from .limits import TableLimits, over_limit
 
-__all__ = ["PART_LIMIT", "Sheet", "read_sheet", "sheet_part"]
+__all__ = ["PART_LIMIT", "Sheet", "read_sheet", "sheet_part", "worksheet_part"]
 
 PART_LIMIT = 16 * 1024**2
 """Bytes of the zip's directory, and of each other part read (the workbook's list of
@@ -470,6 +470,12 @@ def sheet_part(book: _Workbook, parts: _Parts, sheet: str | int | None) -> tuple
         return parts.sheets[number - 1]
     listed = ", ".join(repr(name) for name in names)
     raise TableError(f"{book.path}: --sheet {sheet}: no such sheet (the sheets: {listed})")
+
+
+def worksheet_part(archive: zipfile.ZipFile, path: Path, sheet: str | int | None) -> str:
+    """The part name of a worksheet of the workbook in ``archive`` (read from ``path``)."""
+    book = _Workbook(path, archive)
+    return sheet_part(book, _parts(book), sheet)[1]
 
 
 class _Opened:

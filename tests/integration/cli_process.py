@@ -14,7 +14,15 @@ import orjson
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 ROOT = Path(__file__).parents[2]
-FOUND = ["email", "qualification", "firstname", "lastname", "gender", "company"]
+FOUND = [
+    "enrow_email",
+    "enrow_status",
+    "enrow_firstname",
+    "enrow_lastname",
+    "enrow_gender",
+    "enrow_company",
+    "enrow_reason",
+]
 
 
 def command(*args: str | Path) -> list[str]:

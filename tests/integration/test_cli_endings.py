@@ -226,7 +226,7 @@ def check_found(rows: list[list[str]]) -> None:
     """Every input row, in order, with a result."""
     assert rows[0] == [*HEADER, *FOUND]
     assert [row[0] for row in rows[1:]] == [f"Person {i}" for i in range(ROWS)]
-    assert {row[len(HEADER) + 1] for row in rows[1:]} <= {"valid", "invalid"}
+    assert {row[len(HEADER) + 1] for row in rows[1:]} <= {"found", "not found"}
 
 
 def resume_hint(journal: str, prefix: str = "") -> str:
@@ -384,7 +384,7 @@ async def test_a_timeout_keeps_the_record(tmp_path: Path) -> None:
             " the deadline; to resume without paying twice, run the same command again with"
             " --journal out.csv.journal"
         )
-        assert {row[-5] for row in read_csv(tmp_path / "out.csv")[1:]} == {"pending"}
+        assert {row[-6] for row in read_csv(tmp_path / "out.csv")[1:]} == {"pending"}
         async with ticking(clock):
             second = await run(find("--journal", first.journal()), tmp_path, sim)
         assert second.code == 0, second.err

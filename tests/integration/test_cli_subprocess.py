@@ -72,7 +72,7 @@ def test_find_in_the_sandbox(tmp_path: Path) -> None:
     source, found = read_csv(LEADS), read_csv(tmp_path / "found.csv")
     assert len(found) == len(source)
     assert [row[: len(source[0])] for row in found] == source
-    assert {row[len(source[0]) + 1] for row in found[1:]} <= {"valid", "invalid", "skipped"}
+    assert {row[len(source[0]) + 1] for row in found[1:]} <= {"found", "not found", "skipped"}
 
 
 @pytest.mark.anyio

@@ -15,7 +15,15 @@ from enrow_async import PollPolicy
 FAST = PollPolicy(initial=0.01, min_interval=0.01, max_interval=0.05, spread=0.0)
 """Polls every few milliseconds: the batches of these tests finish at once."""
 
-FOUND = ["email", "qualification", "firstname", "lastname", "gender", "company"]
+FOUND = [
+    "enrow_email",
+    "enrow_status",
+    "enrow_firstname",
+    "enrow_lastname",
+    "enrow_gender",
+    "enrow_company",
+    "enrow_reason",
+]
 
 
 @attrs.frozen
@@ -69,22 +77,23 @@ def check_output(
     source: list[list[str]], output: list[list[str]], *, missing: str | None = None
 ) -> list[list[str]]:
     """Every input cell unchanged, rows in order, the found columns appended; every usable
-    row found or not, or (``missing``) written with that qualification."""
+    row found or not, or (``missing``) written with that status."""
     assert output[0] == source[0] + FOUND
     assert len(output) == len(source)
     width = len(source[0])
     for given, written in zip(source[1:], output[1:], strict=True):
         assert written[:width] == given
-        email, qualification = written[width], written[width + 1]
+        email, status = written[width], written[width + 1]
         if unusable(given):
-            assert qualification == "skipped"
+            assert status == "skipped"
+            assert written[-1] in ("no name", "no company")
             assert email == ""
         elif missing is not None:
-            assert qualification == missing
+            assert status == missing
             assert email == ""
-        elif qualification == "valid":
+        elif status == "found":
             assert "@" in email
         else:
-            assert qualification == "invalid"
+            assert status == "not found"
             assert email == ""
     return [row[width:] for row in output[1:]]

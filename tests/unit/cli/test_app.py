@@ -140,6 +140,8 @@ def test_the_simulator_has_one_command_line() -> None:
     theirs = {a.dest: a.default for a in cli_side._actions if a.dest in own}
     assert theirs == own
     assert own["port"] == DEFAULT_PORT
+    listed = {a.dest for a in cli_side._actions if a.dest != "help"}
+    assert listed == set(own)  # the simulator's options only: no --sandbox, --timeout...
     for parser in (cli_side, module_side):
         args = parser.parse_args(["--duration", "2,6", "--port", "0"])
         assert args.duration == (2.0, 6.0)
@@ -280,3 +282,12 @@ def test_a_terminal_that_hung_up_still_gets_the_status() -> None:
     args = _parse(["find", "in.csv", "-o", "out.csv"], Streams(io.StringIO(), io.StringIO()))
     assert not isinstance(args, int)
     assert _report(Interrupted("hint"), args, interrupt, streams) == 129
+
+
+async def test_simulator_help_lists_only_its_options() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = await run_async(["simulator", "--help"], stdout=out, stderr=err)
+    assert code == 0
+    for client_option in ("--sandbox", "--timeout", "--base-url", "--key-file", "--concurrency"):
+        assert client_option not in out.getvalue()
+    assert "--port" in out.getvalue()

@@ -16,11 +16,13 @@ from hypothesis import strategies as st
 from enrow_async import TableError
 from enrow_async.cli.csvio import (
     FORMULA_STARTS,
+    check_new,
     check_writable,
     neutralise,
     output_format,
     same_file,
     write_bytes,
+    write_json,
     write_rows,
     write_xlsx,
 )
@@ -126,6 +128,7 @@ def test_xlsx_needs_its_extra_or_reads_and_writes(tmp_path: Path) -> None:
 def test_output_format_from_the_suffix() -> None:
     assert output_format(Path("a.xlsx"), None) == "xlsx"
     assert output_format(Path("a.JSONL"), None) == "jsonl"
+    assert output_format(Path("a.json"), None) == "json"
     assert output_format(Path("-"), None) == "csv"
     assert output_format(Path("a.xlsx"), "csv") == "csv"
 
@@ -140,3 +143,44 @@ def test_without_openpyxl_the_error_names_the_extra(
     with pytest.raises(TableError, match=r"pip install openpyxl"):
         write_xlsx(tmp_path / "out.xlsx", ["a"], [["b"]], stdout=io.StringIO())
     assert not (tmp_path / "out.xlsx").exists()
+
+
+EXPORTS = Path(__file__).parents[2] / "data/exports"
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"), [("sheets_report.csv", None), ("excel_sep_de.csv", "cp1252")]
+)
+def test_title_rows_and_the_sep_line_are_written_back(
+    tmp_path: Path, name: str, encoding: str | None
+) -> None:
+    """The output is the input with columns added: its title rows above the header and
+    its ``sep=`` line stay (a cp1252 input is written in UTF-8, with a BOM)."""
+    table = read_table(EXPORTS / name, encoding)
+    write_rows(tmp_path / "out.csv", table.header, table.rows, stdout=io.StringIO(), like=table)
+    written = (tmp_path / "out.csv").read_bytes()
+    source = (EXPORTS / name).read_bytes()
+    if encoding is not None:
+        source = codecs.BOM_UTF8 + source.decode(encoding).encode()
+    assert written == source
+
+
+def test_an_existing_output_is_kept_unless_asked(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    check_new(path, force=False, resuming=False)  # no file yet
+    path.write_text("paid for\n")
+    with pytest.raises(CliError, match=r"already exists .* --force to replace it") as caught:
+        check_new(path, force=False, resuming=False)
+    assert caught.value.code == 2
+    check_new(path, force=True, resuming=False)
+    check_new(path, force=False, resuming=True)
+    check_new(Path("-"), force=False, resuming=False)
+
+
+def test_json_is_one_array() -> None:
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    write_json(Path("-"), iter([{"a": "=1"}, {"a": None}]), stdout=out)
+    assert raw.getvalue() == b'[\n{"a":"=1"},\n{"a":null}\n]\n'
+    write_json(Path("-"), iter([]), stdout=out)
+    assert raw.getvalue().endswith(b"[\n]\n")

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import functools
 import io
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from cli_support import FAST, Cli, check_output, leads, read_csv, unusable, write_csv
+from cli_support import (
+    FAST,
+    FOUND,
+    Cli,
+    check_output,
+    leads,
+    read_csv,
+    unusable,
+    write_csv,
+)
 
 from enrow_async import EnrowClient, search_identity
 from enrow_async.cli import run_async
@@ -47,7 +58,7 @@ async def test_find_keeps_every_row_and_cell(tmp_path: Path, sim: EnrowSimulator
     skipped = sum(unusable(row) for row in source[1:])
     assert skipped
     assert sum(row[1] == "skipped" for row in found) == skipped
-    valid = [row for row in found if row[1] == "valid"]
+    valid = [row for row in found if row[1] == "found"]
     assert valid
     assert all(row[2] and row[3] for row in valid)
     assert sim.stats.created == {"/email/find/bulk": 3}
@@ -58,12 +69,18 @@ async def test_find_keeps_every_row_and_cell(tmp_path: Path, sim: EnrowSimulator
     assert len(progress) >= 2
     assert progress[0][:2] == ("0", sent)
     assert progress[-1][:5] == (sent, sent, "100", "3", "3")
-    assert f"{skipped} row(s) without a name or a company" in done.err
+    reasons = Counter(
+        row[6] for row, given in zip(found, source[1:], strict=True) if unusable(given)
+    )
+    counts = f"{reasons['no name']} no name, {reasons['no company']} no company"
+    assert f"rows: 300 in the table, {300 - skipped} to search, {skipped} skipped ({counts})" in (
+        done.err
+    )
     assert "starting batches 3/3" in done.err.splitlines()
     # the summary, for a first-time user
     assert f"{len(valid)} email(s) found" in done.err
     assert f"credits: {300 - skipped} reserved, " in done.err
-    assert f"plan: 300 row(s), {300 - skipped} to send" in done.err
+    assert f"plan: 300 row(s), {300 - skipped} to search: {300 - skipped} distinct" in done.err
     assert f"output: {output}" in done.err
     assert valid[0][0] in done.err
     assert done.out == ""
@@ -82,17 +99,18 @@ async def test_find_keeps_dialect_and_renames_clashing_columns(
     assert done.code == 0, done.err
     raw = output.read_bytes()
     assert raw.count(b"\r\n") == 9
-    assert raw.startswith(b"Full Name;Company;Email;custom;enrow_email;qualification;")
+    assert raw.startswith(b"Full Name;Company;Email;custom;enrow_email;enrow_status;")
     assert b'"Engines 0; Ltd"' in raw
     rows = list(csv.reader(io.StringIO(raw.decode(), newline=""), delimiter=";"))
     assert [row[:4] for row in rows] == source
     assert rows[0][4:] == [
         "enrow_email",
-        "qualification",
-        "firstname",
-        "lastname",
-        "gender",
+        "enrow_status",
+        "enrow_firstname",
+        "enrow_lastname",
+        "enrow_gender",
         "enrow_company",
+        "enrow_reason",
     ]
 
 
@@ -163,7 +181,7 @@ async def test_find_resumes_from_its_journal_without_starting_any_batch_twice(
         write_csv(tmp_path / "in.csv", source)
         third = await cli(*args, "--timeout", "0", key=sim.api_key)
         assert third.code == 1
-        assert "plan: 1 batch(es) to start, reserving 1 credit(s)" in third.err
+        assert "plan: 1 search(es) to send in 1 new batch(es), reserving 1 credit(s)" in third.err
         assert "plan: 1 started batch(es) hold search(es) no longer in the list" in third.err
         assert sim.stats.requests["POST", "/email/find/bulk"] == 4
 
@@ -182,8 +200,7 @@ async def test_unknown_outcome_is_recorded_and_never_sent_again(
         assert first.code == 1
         notes = first.err.splitlines()
         assert "may or may not have started" in notes[-1]
-        assert any("without a name" in note for note in notes)
-        assert any("without a name" in note for note in notes)
+        assert any(note.startswith("rows: 20 in the table, 18 to search") for note in notes)
         assert journal_states(journal) == ["posting", "unknown"]
         second = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
         assert second.code == 1
@@ -213,7 +230,7 @@ async def test_after_an_unknown_outcome_every_started_batch_is_written_and_the_h
     qualifications = [row[7] for row in rows[1:]]
     usable = [q for row, q in zip(source[1:], qualifications, strict=True) if not unusable(row)]
     assert usable[:20] == ["unknown"] * 20
-    assert set(usable[20:]) <= {"valid", "invalid"}
+    assert set(usable[20:]) <= {"found", "not found"}
     saved = tmp_path / "out.csv.journal"
     hint = first.err.splitlines()[-1]
     assert hint.endswith(f"run the same command again with --journal {saved} --resend-unknown")
@@ -241,7 +258,9 @@ async def test_duplicates_are_sent_once_and_every_row_gets_the_result(
         "find", tmp_path / "in.csv", "-o", output, "--sandbox", "--sandbox-duration", "0"
     )
     assert done.code == 0, done.err
-    assert "plan: 5 row(s), 5 to send, 2 distinct search(es) (3 duplicate(s) sent once)" in done.err
+    assert (
+        "plan: 5 row(s), 5 to search: 2 distinct search(es) (3 duplicate(s) sent once)" in done.err
+    )
     assert "reserving 2 credit(s)" in done.err
     assert (
         "duplicates: 3 row(s) got the result of an identical search sent once: 3 credit(s)"
@@ -278,14 +297,14 @@ async def test_resume_with_duplicates_never_starts_a_batch_twice(tmp_path: Path,
         rows[1][0] = "Someone New"
         write_csv(tmp_path / "in.csv", rows)
         third = await cli(*args, "--timeout", "0", key=sim.api_key)
-        assert "plan: 1 batch(es) to start, reserving 1 credit(s)" in third.err
+        assert "plan: 1 search(es) to send in 1 new batch(es), reserving 1 credit(s)" in third.err
         assert sim.stats.requests["POST", "/email/find/bulk"] == 4
         # a later duplicate changed: the started batches still serve; only it is new, and
         # the third run's search (at another domain) is named as no longer needed
         rows[1][0], rows[45][0] = "Person 0", "Someone New"
         write_csv(tmp_path / "in.csv", rows)
         fourth = await cli(*args, "--timeout", "0", key=sim.api_key)
-        assert "plan: 1 batch(es) to start, reserving 1 credit(s)" in fourth.err
+        assert "plan: 1 search(es) to send in 1 new batch(es), reserving 1 credit(s)" in fourth.err
         assert "plan: 1 started batch(es) hold search(es) no longer in the list" in fourth.err
         assert sim.stats.requests["POST", "/email/find/bulk"] == 5
 
@@ -381,8 +400,9 @@ async def test_blank_lines_stay_in_place_and_api_cells_are_neutralised(
     records = [orjson.loads(line) for line in jsonl.read_bytes().splitlines()]
     assert len(records) == 4
     assert records[0]["notes"] == "=1+1"
-    assert records[0]["firstname"] == "=pam"  # raw in JSON Lines
-    assert records[1]["qualification"] == "skipped"
+    assert records[0]["enrow_firstname"] == "=pam"  # raw in JSON Lines
+    assert records[1]["enrow_status"] == "skipped"
+    assert records[1]["enrow_reason"] == "blank row"
 
 
 async def test_stdin_utf16_and_cp1252(tmp_path: Path, sim: EnrowSimulator) -> None:
@@ -452,10 +472,18 @@ async def test_xlsx_in_and_out(tmp_path: Path, sim: EnrowSimulator, cli: Cli) ->
     rows = [list(r) for r in got.worksheets[0].iter_rows(values_only=True)]
     got.close()
     assert rows[0][:4] == ["First Name", "Last Name", "Company Domain Name", "Notes"]
-    assert rows[0][4:] == ["email", "qualification", "firstname", "lastname", "gender", "company"]
+    assert rows[0][4:] == [
+        "enrow_email",
+        "enrow_status",
+        "enrow_firstname",
+        "enrow_lastname",
+        "enrow_gender",
+        "enrow_company",
+        "enrow_reason",
+    ]
     assert rows[1][3] == "=SUM(1,2)"  # read back as text, not run as a formula
     assert rows[2][5] == "skipped"
-    assert rows[3][3] == "42"
+    assert rows[3][3] == 42  # the input's number, still a number
     assert len(rows) == 4
 
 
@@ -538,3 +566,263 @@ async def test_find_prints_the_mapping_and_takes_column_options(tmp_path: Path, 
     )
     assert checked.code == 0, checked.err
     assert "columns: email <- 'work'" in checked.err
+
+
+# -- layouts, row checks, what is sent, output people can rely on ----------------------------
+
+SAND = ["--sandbox", "--sandbox-duration", "0"]
+
+
+async def test_an_excel_csv_with_a_sep_line_in_cp1252_with_german_headers(
+    tmp_path: Path, cli: Cli
+) -> None:
+    output = tmp_path / "out.csv"
+    args = ["find", EXPORTS / "excel_sep_de.csv", "-o", output, "--encoding", "cp1252"]
+    done = await cli(*args, *SAND)
+    assert done.code == 0, done.err
+    lines = done.err.splitlines()
+    assert lines[:2] == [
+        "table: delimiter ';' from its sep= line, header on row 1",
+        "columns: name <- 'Vorname' + 'Nachname'; domain <- 'Webseite'; company <- 'Firma'",
+    ]
+    assert (
+        "rows: 4 in the table, 2 to search, 2 skipped (1 totals or notes row, 1 email already"
+        " present)" in lines
+    )
+    assert "rows: --include-rows-with-email searches the rows that already have one" in lines
+    raw = output.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8 + b"sep=;\r\nVorname;Nachname;")  # UTF-8 now
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    source = csv.reader(
+        io.StringIO((EXPORTS / "excel_sep_de.csv").read_text("cp1252")), delimiter=";"
+    )
+    assert [row[:6] for row in rows] == list(source)  # every cell as read
+    assert {row[7] for row in rows[2:4]} <= {"found", "not found"}
+    assert [row[7] for row in rows[4:]] == ["skipped", "skipped"]
+    assert [row[-1] for row in rows[4:]] == ["email already present", "totals or notes row"]
+
+
+async def test_a_report_with_title_rows_sends_what_was_meant(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    """Two title rows above the header; every verdict of the row check; the simulator
+    receives the cleaned names and the normalised domains, the file keeps its cells."""
+    output = tmp_path / "out.csv"
+    journal = tmp_path / "j.journal"
+    args = ["find", EXPORTS / "sheets_report.csv", "-o", output, "--journal", journal]
+    done = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
+    assert done.code == 0, done.err
+    lines = done.err.splitlines()
+    assert lines[0] == (
+        "table: header on row 3; header on row 3: the first of rows 1-10 to name two known"
+        " columns (rows 1-2 above it kept as titles; --header-row N to choose)"
+    )
+    assert lines[1] == "columns: name <- 'Name'; domain <- 'Website'; company <- 'Company'"
+    assert (
+        "rows: 13 in the table, 4 to search, 9 skipped (1 blank row, 1 no name, 1 one-word"
+        " name, 1 name too long, 1 no company, 1 domain not a company's, 2 totals or notes"
+        " row, 1 email already present)"
+    ) in lines
+    assert (
+        "rows: cleaned in what is sent (the file keeps its cells): 1 title or suffix removed,"
+        " 2 domain reduced to its host, 1 domain not a company's: company name used, 1 domain"
+        " taken from an email address"
+    ) in lines
+    assert "plan: 13 row(s), 4 to search: 4 distinct search(es)" in lines
+    # what the API received: cleaned, normalised
+    started = [event["batch_id"] for event in journal_events(journal) if event.get("batch_id")]
+    received = [s for bid in started for s in sim.batch(bid).payload["searches"]]
+    assert received == [
+        {"fullname": "Jane Doe", "company_domain": "acme.com", "company_name": "Acme"},
+        {"fullname": "Sam Poe", "company_name": "Acme"},
+        {"fullname": "Ann Lee", "company_domain": "initech.com"},
+        {"fullname": "Mia Chen", "company_name": "Initech"},
+    ]
+    # the file: titles kept above the header, every cell as read, skipped rows in place
+    written = read_csv(output)
+    source = read_csv(EXPORTS / "sheets_report.csv")
+    assert [row[:6] for row in written] == source
+    assert written[2][6:] == FOUND
+    assert [row[7] for row in written[3:]] == [
+        *[written[3][7], written[4][7], written[5][7]],
+        *["skipped"] * 7,
+        written[13][7],
+        "skipped",
+        "skipped",
+    ]
+    assert {row[7] for row in written[3:6]} <= {"found", "not found"}
+    assert [row[12] for row in written[6:15]] == [
+        "domain not a company's",
+        "one-word name",
+        "name too long",
+        "no company",
+        "no name",
+        "email already present",
+        "blank row",
+        "",
+        "totals or notes row",
+    ]
+
+
+async def test_rows_with_an_email_and_rows_as_typed_are_sent_when_asked(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    args = ["find", EXPORTS / "sheets_report.csv", "--base-url", sim.base_url]
+    journal = tmp_path / "a.journal"
+    done = await cli(
+        *args,
+        "-o",
+        tmp_path / "a.csv",
+        "--journal",
+        journal,
+        "--include-rows-with-email",
+        key=sim.api_key,
+    )
+    assert done.code == 0, done.err
+    assert "rows: 13 in the table, 5 to search" in done.err
+    started = [e["batch_id"] for e in journal_events(journal) if e.get("batch_id")]
+    names = [s["fullname"] for bid in started for s in sim.batch(bid).payload["searches"]]
+    assert "Leo Park" in names
+    journal = tmp_path / "b.journal"
+    done = await cli(
+        *args, "-o", tmp_path / "b.csv", "--journal", journal, "--no-row-checks", key=sim.api_key
+    )
+    assert done.code == 0, done.err
+    assert (
+        "rows: 13 in the table, 8 to search, 5 skipped (1 blank row, 1 no name, 2 no company,"
+        " 1 email already present)" in done.err.splitlines()
+    )
+    started = [e["batch_id"] for e in journal_events(journal) if e.get("batch_id")]
+    sent = [s for bid in started for s in sim.batch(bid).payload["searches"]]
+    assert sent[0] == {
+        "fullname": "Dr. Jane Doe, PhD",
+        "company_domain": "https://www.Acme.com/pricing?utm_source=x",
+        "company_name": "Acme",
+    }
+    assert {"fullname": "Total", "company_name": "3 leads"} in sent  # as typed, as asked
+
+
+async def test_an_xlsx_with_its_leads_on_a_second_sheet_keeps_its_workbook(
+    tmp_path: Path, cli: Cli
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    output = tmp_path / "out.xlsx"
+    done = await cli("find", EXPORTS / "campaign.xlsx", "-o", output, *SAND)
+    assert done.code == 0, done.err
+    assert done.err.startswith(
+        "table: sheet 'Leads', header on row 4; sheet 'Leads' (2 of 2): the first whose first"
+        " rows name known columns (--sheet NAME to choose); header on row 4"
+    )
+    book = openpyxl.load_workbook(output)
+    assert book.sheetnames == ["Campaign summary", "Leads"]
+    summary = [list(row) for row in book["Campaign summary"].iter_rows(values_only=True)]
+    assert summary == [list(row) for row in exports_summary()]
+    leads = book["Leads"]
+    assert leads["A1"].value == "Q3 Outbound \u2013 Leads"
+    assert "A1:F1" in {str(merged) for merged in leads.merged_cells.ranges}
+    rows = [list(row) for row in leads.iter_rows(min_row=4, values_only=True)]
+    assert rows[0] == [
+        "First Name",
+        "Last Name",
+        "Company",
+        "Website",
+        "Deal size",
+        "Created",
+        *FOUND,
+    ]
+    assert rows[1][4:6] == [250, datetime.datetime(2024, 1, 5)]  # a number, a date
+    assert rows[2][4] == 99.5
+    assert rows[4][4] == "=SUM(E5:E7)"  # the formula, still one
+    assert [row[7] for row in rows[4:]] == ["skipped"]
+    assert rows[4][12] == "totals or notes row"
+    assert {row[7] for row in rows[1:4]} <= {"found", "not found"}
+    book.close()
+    wrong = await cli(
+        "find", EXPORTS / "campaign.xlsx", "-o", tmp_path / "w.csv", "--sheet", "1", *SAND
+    )
+    assert wrong.code == 2
+    assert "missing column(s)" in wrong.err
+    assert "'Campaign', 'Sent', 'Replies'" in wrong.err
+
+
+def exports_summary() -> list[tuple[object, ...]]:
+    return [("Campaign", "Sent", "Replies"), ("Q3 Outbound", 120, 14)]
+
+
+async def test_an_existing_output_is_replaced_only_when_asked(
+    tmp_path: Path, sim: EnrowSimulator, cli: Cli
+) -> None:
+    write_csv(tmp_path / "in.csv", leads(10))
+    output = tmp_path / "out.csv"
+    output.write_text("the paid results of an earlier run\n")
+    args = ["find", tmp_path / "in.csv", "-o", output, "--base-url", sim.base_url]
+    refused = await cli(*args, key=sim.api_key)
+    assert refused.code == 2
+    assert refused.err.splitlines()[-1] == (
+        f"enrow-async: {output}: already exists (the results of an earlier run?); give"
+        " another -o, or --force to replace it"
+    )
+    assert output.read_text() == "the paid results of an earlier run\n"
+    assert sim.stats.requests == {}  # nothing asked, nothing paid
+    forced = await cli(*args, "--force", key=sim.api_key)
+    assert forced.code == 0, forced.err
+    assert read_csv(output)[0][-7:] == FOUND
+    # the journal's own resume completes its output without --force
+    journal = ["--journal", tmp_path / "j.journal"]
+    first = await cli(*args, "--force", *journal, key=sim.api_key)
+    assert first.code == 0, first.err
+    again = await cli(*args, *journal, key=sim.api_key)
+    assert again.code == 0, again.err
+    assert "resuming: 1 batch(es) already started" in again.err
+
+
+async def test_find_writes_json(tmp_path: Path, cli: Cli) -> None:
+    write_csv(tmp_path / "in.csv", [["fullname", "company_domain"], ["Jim Halpert", "dm.com"], []])
+    for name, given in (("out.json", []), ("out.txt", ["--format", "json"])):
+        done = await cli("find", tmp_path / "in.csv", "-o", tmp_path / name, *given, *SAND)
+        assert done.code == 0, done.err
+        records = orjson.loads((tmp_path / name).read_bytes())
+        assert [record["fullname"] for record in records] == ["Jim Halpert", ""]
+        assert records[0]["enrow_status"] in ("found", "not found")
+        assert (records[1]["enrow_status"], records[1]["enrow_reason"]) == ("skipped", "blank row")
+        assert list(records[0]) == ["fullname", "company_domain", *FOUND]
+
+
+async def test_an_input_that_already_has_the_added_columns_is_refused(
+    tmp_path: Path, cli: Cli
+) -> None:
+    write_csv(
+        tmp_path / "in.csv", [["fullname", "company_domain", "ENROW_email"], ["A B", "x.io", ""]]
+    )
+    done = await cli("find", tmp_path / "in.csv", "-o", tmp_path / "out.csv", *SAND)
+    assert done.code == 2
+    assert "already has the column(s) 'enrow_email' that enrow-async adds" in done.err
+
+
+async def test_an_old_excel_workbook_gets_its_own_hint(tmp_path: Path, cli: Cli) -> None:
+    (tmp_path / "leads.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1000))
+    done = await cli("find", tmp_path / "leads.xls", "-o", tmp_path / "out.csv", *SAND)
+    assert done.code == 2
+    assert "an old Excel workbook (.xls, Excel 97-2003)" in done.err
+    assert "save it as .xlsx or as CSV" in done.err
+    assert "--encoding" not in done.err
+
+
+async def test_the_summary_rounds_its_share(tmp_path: Path, sim: EnrowSimulator, cli: Cli) -> None:
+    """The share of emails found is rounded, as every percentage printed (2 of 3: 67%)."""
+    rows = [["fullname", "company_domain"]] + [[f"Person Number{i}", "acme.com"] for i in range(3)]
+    write_csv(tmp_path / "in.csv", rows)
+    done = await cli(
+        "find",
+        tmp_path / "in.csv",
+        "-o",
+        tmp_path / "out.csv",
+        "--base-url",
+        sim.base_url,
+        key=sim.api_key,
+    )
+    assert done.code == 0, done.err
+    statuses = [row[3] for row in read_csv(tmp_path / "out.csv")[1:]]
+    found = statuses.count("found")
+    share = (200 * found + 3) // 6
+    assert f"{found} email(s) found ({share}%), {3 - found} not found" in done.err

@@ -36,9 +36,9 @@ async def test_dry_run_shows_the_plan_and_sends_nothing(
     assert done.code == 0, done.err
     plan = [line for line in done.err.splitlines() if line.startswith("plan: ")]
     assert plan == [
-        "plan: 120 row(s), 113 to send, 113 distinct search(es)",
-        "plan: 3 batch(es) to start, reserving 113 credit(s) up front; misses are refunded"
-        " when a batch ends",
+        "plan: 120 row(s), 113 to search: 113 distinct search(es)",
+        "plan: 113 search(es) to send in 3 new batch(es), reserving 113 credit(s) up front;"
+        " misses are refunded when a batch ends",
         "plan: account balance 1000000 credit(s)",
     ]
     assert done.err.splitlines()[-1] == "dry run: nothing was sent"
@@ -102,7 +102,7 @@ async def test_a_terminal_is_asked_above_the_threshold(
 ) -> None:
     monkeypatch.setenv("ENROW_API_KEY", sim.api_key)
     _people(tmp_path / "in.csv", 30)
-    argv = ["find", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv")]
+    argv = ["find", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), "--force"]
     argv += ["--base-url", sim.base_url, "--ask-above", "20"]
     code, err = await _run_on_terminal(argv, "n\n", sim.api_key)
     assert code == 1

@@ -28,7 +28,7 @@ def test_the_line_adds_up_the_batches() -> None:
     tracker, feed = _fed({"a": 10, "b": 0}, FakeClock())
     assert tracker.line() == "progress: 0/10 searches (0%), batches 0/2 done"
     feed(Progress(batch_id="b", status=BatchStatus.ONGOING, finished=5, requested=30))
-    assert tracker.line() == "progress: 5/40 searches (12%), batches 0/2 done"
+    assert tracker.line() == "progress: 5/40 searches (13%), batches 0/2 done"  # 12.5: rounded
     feed(Progress(batch_id="a", status=BatchStatus.COMPLETED, finished=10, requested=10))
     feed(Progress(batch_id="b", status=BatchStatus.COMPLETED, finished=30, requested=30))
     assert tracker.line() == "progress: 40/40 searches (100%), batches 2/2 done"

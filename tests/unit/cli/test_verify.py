@@ -29,10 +29,10 @@ async def test_verify_both_input_styles(tmp_path: Path, sim: EnrowSimulator, cli
         assert "verified 3 address(es)" in done.err
         assert "row(s) without a valid address are not sent" in done.err
     listed = read_csv(tmp_path / "list.txt.out.csv")
-    assert listed[0] == ["email", "qualification"]
+    assert listed[0] == ["email", "enrow_qualification"]
     assert [row[0] for row in listed[1:]] == [a for a in ADDRESSES if a]
     checked = read_csv(tmp_path / "people.csv.out.csv")
-    assert checked[0] == ["Name", "E-mail", "qualification"]
+    assert checked[0] == ["Name", "E-mail", "enrow_qualification"]
     assert [row[1] for row in checked[1:]] == ADDRESSES
     for rows in (listed, checked):
         qualifications = {row[0] if len(row) == 2 else row[1]: row[-1] for row in rows[1:]}
@@ -64,7 +64,7 @@ async def test_verify_checks_each_address_once(
     )
     assert done.code == 0, done.err
     assert (
-        "plan: 4 row(s), 4 to send, 2 distinct address(es) (2 duplicate(s) sent once)" in done.err
+        "plan: 4 row(s), 4 to verify: 2 distinct address(es) (2 duplicate(s) sent once)" in done.err
     )
     assert "reserving 0.5 credit(s)" in done.err
     assert "duplicates: 2 address(es) checked once: 0.5 credit(s) saved" in done.err
@@ -152,7 +152,10 @@ async def test_verify_reuses_a_journal_for_an_edited_list(
     (tmp_path / "list.txt").write_text("\n".join(["someone@else.com", *ADDRESSES]) + "\n")
     other = await cli(*args, "--base-url", sim.base_url, key=sim.api_key)
     assert other.code == 0, other.err  # the started batch still serves: only one is new
-    assert "plan: 1 batch(es) to start, reserving 0.25 credit(s) up front" in other.err
+    assert (
+        "plan: 1 address(es) to send in 1 new batch(es), reserving 0.25 credit(s) up front"
+        in other.err
+    )
     sandbox = await cli(*args, "--sandbox")
     assert sandbox.code == 2
     assert "--sandbox cannot resume" in sandbox.err
@@ -165,7 +168,9 @@ async def test_a_find_journal_is_refused_by_verify(
     write_csv(tmp_path / "people.csv", [["fullname", "company_domain", "email"], *PEOPLE])
     journal = tmp_path / "j.journal"
     common = ["-o", tmp_path / "out.csv", "--journal", journal, "--base-url", sim.base_url]
-    found = await cli("find", tmp_path / "people.csv", *common, key=sim.api_key)
+    found = await cli(
+        "find", tmp_path / "people.csv", *common, "--include-rows-with-email", key=sim.api_key
+    )
     assert found.code == 0, found.err
     checked = await cli("verify", tmp_path / "people.csv", *common, key=sim.api_key)
     assert checked.code == 2
