@@ -1,13 +1,17 @@
 """Tables of people and addresses, as people export them: read (CSV, ``.xlsx``) within
-limits, their columns found by name, and the cells a result becomes, shared by every
-front-end that reads or writes tables (the CLI, the DataFrame helpers, the MCP server).
+limits, their columns found by name, their rows checked, and the cells a result becomes,
+shared by every front-end that reads or writes tables (the CLI, the DataFrame helpers, the
+MCP server).
 
-``read_table`` reads a file into a ``Table``; ``find_columns`` finds which column holds
-the name, the company's domain and name, and a custom value (``describe`` says so in
-words); ``searches_of`` turns the rows into searches; ``read_emails`` reads addresses to
-verify. ``added_cells`` and ``ADDED_COLUMNS`` are what a list job appends to each row.
-A file that cannot be read, is over one of ``LIMITS`` or lacks a column raises
-[TableError][enrow_async.TableError].
+``read_table`` reads a file into a ``Table`` (the sheet and the header row found below
+title rows, or chosen: ``sheet=``, ``header_row=``; ``describe_table`` says which);
+``find_columns`` finds which column holds the name, the company's domain and name, a
+custom value and an email (``describe`` says so in words); ``check_rows`` gives each row
+its pre-flight verdict (the cleaned search to send, or why not); ``searches_of`` turns the
+rows into searches as typed; ``read_emails`` reads addresses to verify. ``added_cells``
+and ``ADDED_COLUMNS`` are what a list job appends to each row; ``extend_workbook`` writes
+an xlsx input back with them. A file that cannot be read, is over one of ``LIMITS`` or
+lacks a column raises [TableError][enrow_async.TableError].
 """
 
 from .cells import (

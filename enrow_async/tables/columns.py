@@ -156,8 +156,9 @@ def _cell(row: Sequence[str], position: int | None) -> str:
 
 
 def searches_of(table: Table, columns: Columns) -> tuple[list[EmailSearch], list[int]]:
-    """The searches to send and, for each, its row number; rows without a name or a
-    company are left out (``find`` writes them as ``skipped``)."""
+    """The searches the rows hold as typed and, for each, its row number; rows without a
+    name or a company are left out (``check_rows`` is the pre-flight check, which cleans
+    what is sent and names why a row is not)."""
     searches: list[EmailSearch] = []
     rows: list[int] = []
     for number, row in enumerate(table.rows):

@@ -20,7 +20,7 @@ __all__ = ["LIMITS", "TableLimits", "over_limit"]
 
 @attrs.frozen
 class TableLimits:
-    """The limits on one input table (CSV or the first sheet of an xlsx workbook)."""
+    """The limits on one input table (CSV, or a sheet of an xlsx workbook)."""
 
     rows: int = 1_000_000
     """Rows after the header line."""
