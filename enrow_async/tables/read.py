@@ -134,8 +134,10 @@ class Table:
     """Rows above the header (titles), from the first that holds anything."""
     sep: bool = False
     """The CSV text began with a ``sep=`` line (written back, so Excel reads the output)."""
-    guesses: tuple[str, ...] = ()
-    """How the sheet and the header row were chosen when they were guessed, in words."""
+    sheet_guess: str = ""
+    """How the sheet was chosen, in words, when it was guessed (not the first, not asked)."""
+    header_guess: str = ""
+    """How the header row was chosen, in words, when it was guessed (title rows above it)."""
 
 
 _BOMS = (
@@ -251,38 +253,40 @@ def _delimiter(lines: Sequence[str], at: int | None) -> str:
 
 def _header_at(
     path: Path, first: Sequence[Sequence[str]], header_row: int | None, offset: int
-) -> tuple[int, tuple[str, ...]]:
+) -> tuple[int, str]:
     """The header's index among ``first`` (the rows from the first that holds anything,
-    which is row ``offset + 1``), and the guess made, if any."""
+    which is row ``offset + 1``), and the guess made, in words ("" when none was)."""
     if header_row is not None:
         index = header_row - offset - 1
         if index >= len(first):
             raise TableError(f"{path}: --header-row {header_row}: the table ends before it")
         if index < 0 or not any(cell.strip() for cell in first[index]):
             raise TableError(f"{path}: --header-row {header_row}: that row is empty")
-        return index, ()
+        return index, ""
     for index, row in enumerate(first[:HEADER_SEARCH]):
         if known_names(row) >= 2:
             if not index:
-                return 0, ()
+                return 0, ""
             titles = f"row {offset + 1}" if index == 1 else f"rows {offset + 1}-{offset + index}"
             return index, (
-                f"header on row {offset + index + 1}: the first of rows {offset + 1}-"
-                f"{offset + HEADER_SEARCH} to name two known columns ({titles} above it kept"
-                " as titles; --header-row N to choose)",
+                f"guessed: the first of rows {offset + 1}-{offset + HEADER_SEARCH} to name two"
+                f" known columns; {titles} above it kept as titles; --header-row N to choose"
             )
-    return 0, ()
+    return 0, ""
 
 
 def describe_table(table: Table) -> str:
     """Where the table was read from, in words: the sheet, the header row, and how either
     was guessed (the first line of the mapping ``find`` prints)."""
-    where = [f"sheet {table.sheet!r}"] if table.sheet is not None else []
+    where = []
+    if table.sheet is not None:
+        guess = f" ({table.sheet_guess})" if table.sheet_guess else ""
+        where.append(f"sheet {table.sheet!r}{guess}")
     if table.sep:
         where.append(f"delimiter {table.delimiter!r} from its sep= line")
-    where.append(f"header on row {table.header_row}")
-    text = f"table: {', '.join(where)}"
-    return "; ".join([text, *table.guesses])
+    guess = f" ({table.header_guess})" if table.header_guess else ""
+    where.append(f"header on row {table.header_row}{guess}")
+    return f"table: {', '.join(where)}"
 
 
 class _Lines:
@@ -367,7 +371,7 @@ def parse_table(
         ) from None
     if not first or not any(first[0]):
         raise TableError(f"{path}: the file is empty (expected a header line)")
-    index, guesses = _header_at(path, first, header_row, leading)
+    index, guess = _header_at(path, first, header_row, leading)
     header = first[index] + [""] * (width - len(first[index]))
     rows = CsvRows(stripped, delimiter, width, count - index - 1, index + 1)
     ending = "\r\n" if head[0].endswith("\r\n") else "\n"
@@ -381,7 +385,7 @@ def parse_table(
         header_row=leading + index + 1,
         above=tuple(tuple(row) for row in first[:index]),
         sep=sep is not None,
-        guesses=guesses,
+        header_guess=guess,
     )
 
 
@@ -432,7 +436,7 @@ def _xlsx(
     first = list(itertools.islice(csv.reader(_lines(read.text)), window))
     if not first:
         raise TableError(f"{path}: the sheet {read.name!r} is empty (expected a header line)")
-    index, guesses = _header_at(path, first, header_row, read.first_row - 1)
+    index, guess = _header_at(path, first, header_row, read.first_row - 1)
     header = first[index] + [""] * (read.width - len(first[index]))
     rows = CsvRows(read.text, ",", read.width, read.rows - index, index + 1)
     return Table(
@@ -445,7 +449,8 @@ def _xlsx(
         sheet=read.name,
         header_row=read.first_row + index,
         above=tuple(tuple(row) for row in first[:index]),
-        guesses=(*read.guesses, *guesses),
+        sheet_guess=read.guess,
+        header_guess=guess,
     )
 
 

@@ -66,7 +66,7 @@ class Sheet:
     rows: int
     first_row: int
     name: str
-    guesses: tuple[str, ...] = ()
+    guess: str = ""
     """How the sheet was chosen, in words, when it was not the first one or the one asked."""
 
 
@@ -532,19 +532,19 @@ def read_sheet(
     with archive:
         opened = _Opened(_Workbook(path, archive), limits)
         name, part = sheet_part(opened.book, opened.parts, sheet)
-        guesses: tuple[str, ...] = ()
+        guess = ""
         sheets = opened.parts.sheets
         if sheet is None and choose is not None and len(sheets) > 1:
             for number, (other, where) in enumerate(sheets):
                 if choose(_rows(opened.read(where, window))):
                     if number:
                         name, part = other, where
-                        guesses = (
-                            f"sheet {other!r} ({number + 1} of {len(sheets)}): the first"
-                            " whose first rows name known columns (--sheet NAME to choose)",
+                        guess = (
+                            f"guessed: sheet {number + 1} of {len(sheets)}, the first whose"
+                            " first rows name known columns; --sheet NAME to choose"
                         )
                     break
         reader = opened.read(part)
     if not reader.first_row:
         raise TableError(f"{path}: the sheet {name!r} is empty (expected a header line)")
-    return Sheet(reader.out.getvalue(), reader.width, reader.rows, reader.first_row, name, guesses)
+    return Sheet(reader.out.getvalue(), reader.width, reader.rows, reader.first_row, name, guess)

@@ -614,8 +614,8 @@ async def test_a_report_with_title_rows_sends_what_was_meant(
     assert done.code == 0, done.err
     lines = done.err.splitlines()
     assert lines[0] == (
-        "table: header on row 3; header on row 3: the first of rows 1-10 to name two known"
-        " columns (rows 1-2 above it kept as titles; --header-row N to choose)"
+        "table: header on row 3 (guessed: the first of rows 1-10 to name two known columns;"
+        " rows 1-2 above it kept as titles; --header-row N to choose)"
     )
     assert lines[1] == "columns: name <- 'Name'; domain <- 'Website'; company <- 'Company'"
     assert (
@@ -710,8 +710,10 @@ async def test_an_xlsx_with_its_leads_on_a_second_sheet_keeps_its_workbook(
     done = await cli("find", EXPORTS / "campaign.xlsx", "-o", output, *SAND)
     assert done.code == 0, done.err
     assert done.err.startswith(
-        "table: sheet 'Leads', header on row 4; sheet 'Leads' (2 of 2): the first whose first"
-        " rows name known columns (--sheet NAME to choose); header on row 4"
+        "table: sheet 'Leads' (guessed: sheet 2 of 2, the first whose first rows name known"
+        " columns; --sheet NAME to choose), header on row 4 (guessed: the first of rows 1-10"
+        " to name two known columns; rows 1-3 above it kept as titles; --header-row N to"
+        " choose)"
     )
     book = openpyxl.load_workbook(output)
     assert book.sheetnames == ["Campaign summary", "Leads"]

@@ -213,12 +213,12 @@ def test_a_report_with_title_rows_above_its_header() -> None:
     ]
     assert list(table.rows) == exports.SHEETS_ROWS
     assert describe_table(table) == (
-        "table: header on row 3; header on row 3: the first of rows 1-10 to name two known"
-        " columns (rows 1-2 above it kept as titles; --header-row N to choose)"
+        "table: header on row 3 (guessed: the first of rows 1-10 to name two known columns;"
+        " rows 1-2 above it kept as titles; --header-row N to choose)"
     )
     # said outright: no guess
     said = read_table(exports.EXPORTS / "sheets_report.csv", header_row=3)
-    assert (said.header, said.guesses, list(said.rows)) == (table.header, (), list(table.rows))
+    assert (said.header, said.header_guess, list(said.rows)) == (table.header, "", list(table.rows))
     # a header row named wrongly is taken as said: the columns then say what is missing
     second = read_table(exports.EXPORTS / "sheets_report.csv", header_row=2)
     assert second.header[0] == "Owner: Kim · updated 2024-07-01"

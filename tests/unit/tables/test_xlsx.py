@@ -332,17 +332,17 @@ def test_the_leads_on_a_second_sheet_under_merged_title_cells() -> None:
     ] + [["Total", "", "", ""]]
     assert table.rows[0][4:] == ["250", "2024-01-05 00:00:00"]
     assert describe_table(table) == (
-        "table: sheet 'Leads', header on row 4; sheet 'Leads' (2 of 2): the first whose first"
-        " rows name known columns (--sheet NAME to choose); header on row 4: the first of"
-        " rows 1-10 to name two known columns (rows 1-3 above it kept as titles;"
-        " --header-row N to choose)"
+        "table: sheet 'Leads' (guessed: sheet 2 of 2, the first whose first rows name known"
+        " columns; --sheet NAME to choose), header on row 4 (guessed: the first of rows 1-10"
+        " to name two known columns; rows 1-3 above it kept as titles; --header-row N to"
+        " choose)"
     )
 
 
 @pytest.mark.parametrize("sheet", ["Leads", "leads", "2", 2])
 def test_a_sheet_chosen_by_name_or_number(sheet: str | int) -> None:
     table = read_table(CAMPAIGN, sheet=sheet, header_row=exports.XLSX_HEADER_ROW)
-    assert (table.sheet, table.header, table.guesses) == ("Leads", exports.XLSX_HEADER, ())
+    assert (table.sheet, table.header, table.sheet_guess) == ("Leads", exports.XLSX_HEADER, "")
 
 
 def test_the_first_sheet_when_asked_and_no_such_sheet() -> None:
