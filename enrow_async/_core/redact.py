@@ -77,10 +77,12 @@ class _Key:
         return self.text in text or (self.spelled is not None and self.run in text)
 
     def blank(self, data: bytes) -> bytes:
-        if self.raw in data:
-            data = data.replace(self.raw, _BLANK)
+        # Spellings first: a JSON escape before the key (``\/``) goes with it, where
+        # blanking the plain key first would leave a dangling backslash and unreadable JSON.
         if self.spelled is not None and self.run_raw in data:
             data = self.spelled.sub(_BLANK, data)
+        if self.raw in data:
+            data = data.replace(self.raw, _BLANK)
         return data
 
     def blank_text(self, text: str) -> str:

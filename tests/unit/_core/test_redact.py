@@ -76,3 +76,13 @@ def test_a_short_key_is_left_alone() -> None:
     response = Response(200, {}, b'{"name": "kkk"}')
     assert scrub(response, request_with("k")) is response
     assert redact("kkk", request_with("abc")) == "kkk"
+
+
+def test_a_key_escaped_in_json_leaves_no_dangling_backslash() -> None:
+    key = "/000"  # once found by hypothesis: the escaped slash used to stay behind
+    body = b'{"stats": {"finished": "\\/000"}, "custom": {"a": ["\\/000"]}}'
+    clean = scrub(Response(400, {}, body), request_with(key))
+    assert orjson.loads(clean.body) == {
+        "stats": {"finished": REDACTED},
+        "custom": {"a": [REDACTED]},
+    }
