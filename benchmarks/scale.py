@@ -23,11 +23,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import random
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -99,22 +104,149 @@ def figures(done: int, polls: int, spent: float, n: int) -> dict[str, float]:
     }
 
 
-async def ours(url: str, n: int, sizes: tuple[int, ...] = SIZES) -> dict[str, float]:
+def use_design(client: EnrowClient, design: str) -> None:
+    """Swap the client's poller for the design measured (``heap``: as built)."""
+    if design == "heap":
+        return
+    from enrow_async._io.poller import Poller
+
+    old = client._scheduler
+    poller = Poller(
+        old._fetch,
+        overdue=old._overdue,
+        timeout=old._timeout,
+        max_in_flight=old._limit,
+        rand=old._rand,
+        health=old._health,
+        backoff=old._backoff,
+        enter=old._enter,
+        coalesce=old._coalesce,
+    )
+    client._scheduler = poller  # type: ignore[assignment]
+    client.email._runner._scheduler = poller  # type: ignore[assignment]
+
+
+async def ours(
+    url: str, n: int, sizes: tuple[int, ...] = SIZES, design: str = "heap", inspect: str = ""
+) -> dict[str, float]:
     async with (
         aiohttp.ClientSession() as admin,
         EnrowClient(KEY, base_url=url, posts_per_second=10**6, max_in_flight=64) as client,
     ):
+        use_design(client, design)
         began = time.monotonic()
         ids = await create(client, n, sizes)
         print(f"  ({n} batches started in {time.monotonic() - began:.1f} s)", flush=True)
         before = await gets(admin, url)
+        loop = asyncio.get_running_loop()
+        seen: dict[str, float] = {}
         start = cpu()
-        done = 0
-        async for _ in client.wait_for_batches(ids, timeout=300):
-            done += 1
+        async for batch in client.wait_for_batches(ids, timeout=300):
+            seen[batch.id] = loop.time()
         spent = cpu() - start
         polls = await gets(admin, url) - before
-    return figures(done, polls, spent, n)
+        row = figures(len(seen), polls, spent, n)
+        if inspect:
+            async with admin.post(f"{inspect}/finish", data=orjson.dumps(list(seen))) as resp:
+                finish = orjson.loads(await resp.read())
+            late = [seen[batch_id] - at for batch_id, at in finish.items()]
+            row |= {"late_median": statistics.median(late), "late_p90": percentile(late, 0.9)}
+            row["late_max"] = max(late)
+    return row
+
+
+@contextlib.contextmanager
+def inspected_simulator(n: int) -> Iterator[tuple[str, str]]:
+    """``simulator_for(n)``, served by ``_simserver.py``: (base URL, inspection URL)."""
+    offset = n * CREATE_SECONDS
+    args = ["--key", KEY, "--duration", f"{2 + offset:g},{30 + offset:g}", "--curve", "random"]
+    script = str(Path(__file__).with_name("_simserver.py"))
+    proc = subprocess.Popen(
+        [sys.executable, script, "--port", "0", *args, "--post-rate-limit", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().strip(), proc.stdout.readline().strip()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def child(design: str, url: str, inspect: str, n: int, sizes: str) -> dict[str, float]:
+    """One run of ``ours`` with ``design``, in a process of its own (its own peak RSS)."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            design,
+            "--url",
+            url,
+            "--inspect",
+            inspect,
+            "--batches",
+            str(n),
+            "--sizes",
+            sizes,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def compare(designs: list[str], scales: list[int], runs: int, sizes: str) -> None:
+    """Each design at each scale, ``runs`` times, each run in its own process, the designs
+    taking turns (first, then last) on one simulator per scale; medians and ranges, and the
+    ratios of each design to the first within each run."""
+    table: dict[tuple[str, int], list[dict[str, float]]] = {}
+    ratios: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    for n in scales:
+        with inspected_simulator(n) as (url, inspect):
+            for run in range(runs):
+                order = designs if run % 2 == 0 else designs[::-1]
+                got = {design: child(design, url, inspect, n, sizes) for design in order}
+                for design, row in got.items():
+                    table.setdefault((design, n), []).append(row)
+                    first = got[designs[0]]
+                    ratios.setdefault((design, n), []).append(
+                        (
+                            row["cpu_us_per_poll"] / first["cpu_us_per_poll"],
+                            row["rss_mb"] / first["rss_mb"],
+                        )
+                    )
+                    print(
+                        f"{n} batches, run {run + 1}, {design}: {row['done']:.0f}/{n} done,"
+                        f" {row['polls']:.0f} polls, {row['cpu_us_per_poll']:.0f} us CPU/poll,"
+                        f" {row['rss_mb']:.0f} MB, lateness median {row['late_median']:.3f} s"
+                        f" p90 {row['late_p90']:.3f} s max {row['late_max']:.3f} s",
+                        flush=True,
+                    )
+
+    def spread(values: list[float], fmt: str) -> str:
+        return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+    print(f"\nmedians of {runs} runs (min-max); ratios to {designs[0]} within each run:")
+    for n in scales:
+        for design in designs:
+            rows = table[design, n]
+            cpu_ratio = [r[0] for r in ratios[design, n]]
+            rss_ratio = [r[1] for r in ratios[design, n]]
+            print(
+                f"  {n:>6} {design:>7}: {spread([r['cpu_us_per_poll'] for r in rows], '.0f')} us/poll"
+                f" (x{spread(cpu_ratio, '.2f')}), peak RSS {spread([r['rss_mb'] for r in rows], '.0f')} MB"
+                f" (x{spread(rss_ratio, '.2f')}), polls/batch {statistics.median(r['polls'] for r in rows) / n:.2f},"
+                f" lateness median {spread([r['late_median'] for r in rows], '.3f')} s,"
+                f" p90 {spread([r['late_p90'] for r in rows], '.3f')} s,"
+                f" all complete: {all(r['done'] == n for r in rows)}"
+            )
 
 
 async def baseline(
@@ -240,7 +372,22 @@ async def main() -> None:
         metavar="N",
         help="real-HTTP lateness check on N batches instead",
     )
+    parser.add_argument(
+        "--designs", default="", help="compare pollers (heap,simple), each run in its own process"
+    )
+    parser.add_argument("--child", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--url", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--inspect", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        sizes = tuple(int(size) for size in args.sizes.split(","))
+        row = await ours(args.url, int(args.batches), sizes, args.child, args.inspect)
+        print(json.dumps(row | {"rss_mb": peak_rss_mb()}))
+        return
+    if args.designs:
+        scales = [int(n) for n in args.batches.split(",")]
+        compare(args.designs.split(","), scales, args.runs, args.sizes)
+        return
     if args.lateness:
         rows = [await lateness(args.lateness, seed) for seed in range(args.runs)]
         for row in rows:

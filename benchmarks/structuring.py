@@ -190,8 +190,36 @@ def floors() -> dict[str, Callable[[Any], object]]:
     }
 
 
+def readers() -> dict[str, Callable[[Any], object]]:
+    """``--readers``: the converter as shipped against the same rules in cattrs' generated
+    hooks alone (no hand-written loop for the list of results), each after the same bare
+    GET: is a hand-written path worth its code?"""
+    import cattrs
+    from cattrs.cols import list_structure_factory
+
+    from enrow_async import BulkResults, EmailResult
+    from enrow_async._core import convert
+
+    generic = convert._configure(cattrs.Converter(detailed_validation=False))
+    generic.register_structure_hook_func(
+        lambda t: t == list[EmailResult], list_structure_factory(list[EmailResult], generic)
+    )
+    return {
+        # as get_bulk_results reads it: the decoded body handed over (the bytes are only
+        # decoded again if it is refused)
+        "shipped": lambda data: convert.structure(data, BulkResults, body=b"-", consume=True),
+        "generic": lambda data: generic.structure(data, BulkResults),
+    }
+
+
 async def measure(
-    url: str, batch_id: str, runs: int, rounds: int, keep: int, with_floors: bool = False
+    url: str,
+    batch_id: str,
+    runs: int,
+    rounds: int,
+    keep: int,
+    with_floors: bool = False,
+    with_readers: bool = False,
 ) -> tuple[list[dict[str, float]], bytes]:
     """Our client against the bare GET (and the floors), in one process; returns the
     figures and the body."""
@@ -215,6 +243,8 @@ async def measure(
         if with_floors:
             for name, then in floors().items():
                 paths[f"floor {name}"] = bare_path(session, url, batch_id, kept, then)
+        for name, then in readers().items() if with_readers else ():
+            paths[f"reader {name}"] = bare_path(session, url, batch_id, kept, then)
         return await blocks(paths, kept, runs, rounds), body
 
 
@@ -244,8 +274,12 @@ async def child(url: str, batch_id: str, args: argparse.Namespace) -> None:
     from enrow_async import BulkResults
     from enrow_async._core.convert import structure
 
-    runs, body = await measure(url, batch_id, args.runs, args.rounds, args.keep, args.floors)
+    runs, body = await measure(
+        url, batch_id, args.runs, args.rounds, args.keep, args.floors, args.readers
+    )
     figures = summarise(runs)
+    if args.readers:
+        figures["reader ratio"] = median([r["reader generic"] / r["reader shipped"] for r in runs])
     for name in ("floor records", "floor tuples") if args.floors else ():
         figures[f"{name} ratio"] = median([r[name] / r["baseline"] for r in runs])
     figures["body_mb"] = len(body) / 1e6
@@ -295,6 +329,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--keep", type=int, default=1, help="results each path keeps alive")
     parser.add_argument("--floors", action="store_true", help="also measure the floors")
+    parser.add_argument(
+        "--readers", action="store_true", help="also the generated hooks against the shipped"
+    )
     for mode in ("--child", "--clean-child"):
         parser.add_argument(mode, nargs=2, metavar=("URL", "BATCH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -306,6 +343,7 @@ def main() -> None:
         return
     options = ["--runs", str(args.runs), "--rounds", str(args.rounds), "--keep", str(args.keep)]
     options += ["--floors"] if args.floors else []
+    options += ["--readers"] if args.readers else []
     print(
         f"{args.results} results; {args.processes} processes x {args.runs} runs x {args.rounds}"
         f" rounds, {args.keep} result(s) kept alive. Client CPU per fetch, ms: mean over a"
@@ -363,6 +401,13 @@ def main() -> None:
         ratios = [f[f"floor {name} ratio"] for f in procs]
         print(
             f"  floor, {name} with no checks, against the same process:"
+            f" {median(ratios):.2f}x ({min(ratios):.2f}x to {max(ratios):.2f}x)"
+        )
+    if args.readers:
+        ratios = [f["reader ratio"] for f in procs]
+        print(
+            f"  readers after a bare GET: shipped {overall('reader shipped'):6.2f} ms,"
+            f" generated hooks only {overall('reader generic'):6.2f} ms; generated / shipped"
             f" {median(ratios):.2f}x ({min(ratios):.2f}x to {max(ratios):.2f}x)"
         )
     worse = max(ratio, clean_ratio)
