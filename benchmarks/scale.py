@@ -104,36 +104,15 @@ def figures(done: int, polls: int, spent: float, n: int) -> dict[str, float]:
     }
 
 
-def use_design(client: EnrowClient, design: str) -> None:
-    """Swap the client's poller for the design measured (``heap``: as built)."""
-    if design == "heap":
-        return
-    from enrow_async._io.poller import Poller
-
-    old = client._scheduler
-    poller = Poller(
-        old._fetch,
-        overdue=old._overdue,
-        timeout=old._timeout,
-        max_in_flight=old._limit,
-        rand=old._rand,
-        health=old._health,
-        backoff=old._backoff,
-        enter=old._enter,
-        coalesce=old._coalesce,
-    )
-    client._scheduler = poller  # type: ignore[assignment]
-    client.email._runner._scheduler = poller  # type: ignore[assignment]
-
-
 async def ours(
-    url: str, n: int, sizes: tuple[int, ...] = SIZES, design: str = "heap", inspect: str = ""
+    url: str, n: int, sizes: tuple[int, ...] = SIZES, inspect: str = ""
 ) -> dict[str, float]:
+    """Our client waiting on ``n`` batches; with ``inspect`` (``_simserver.py``'s URL), the
+    lateness of each batch too: when the caller got it, minus when it finished."""
     async with (
         aiohttp.ClientSession() as admin,
         EnrowClient(KEY, base_url=url, posts_per_second=10**6, max_in_flight=64) as client,
     ):
-        use_design(client, design)
         began = time.monotonic()
         ids = await create(client, n, sizes)
         print(f"  ({n} batches started in {time.monotonic() - began:.1f} s)", flush=True)
@@ -178,14 +157,13 @@ def inspected_simulator(n: int) -> Iterator[tuple[str, str]]:
             proc.wait(10)
 
 
-def child(design: str, url: str, inspect: str, n: int, sizes: str) -> dict[str, float]:
-    """One run of ``ours`` with ``design``, in a process of its own (its own peak RSS)."""
+def child(url: str, inspect: str, n: int, sizes: str) -> dict[str, float]:
+    """One run of ``ours`` in a process of its own (its own peak RSS)."""
     out = subprocess.run(
         [
             sys.executable,
             __file__,
             "--child",
-            design,
             "--url",
             url,
             "--inspect",
@@ -202,51 +180,39 @@ def child(design: str, url: str, inspect: str, n: int, sizes: str) -> dict[str, 
     return json.loads(out.strip().splitlines()[-1])
 
 
-def compare(designs: list[str], scales: list[int], runs: int, sizes: str) -> None:
-    """Each design at each scale, ``runs`` times, each run in its own process, the designs
-    taking turns (first, then last) on one simulator per scale; medians and ranges, and the
-    ratios of each design to the first within each run."""
-    table: dict[tuple[str, int], list[dict[str, float]]] = {}
-    ratios: dict[tuple[str, int], list[tuple[float, float]]] = {}
+def isolated(scales: list[int], runs: int, sizes: str) -> None:
+    """``--processes``: each run of ours in its own process on one simulator per scale (the
+    simulator of ``_simserver.py``): CPU per poll, peak RSS, lateness; medians and ranges.
+    (At commit 8409f14 this compared the heap scheduler with the task per batch that
+    replaced it, the designs taking turns: ``--designs heap,simple``.)"""
+    table: dict[int, list[dict[str, float]]] = {}
     for n in scales:
         with inspected_simulator(n) as (url, inspect):
             for run in range(runs):
-                order = designs if run % 2 == 0 else designs[::-1]
-                got = {design: child(design, url, inspect, n, sizes) for design in order}
-                for design, row in got.items():
-                    table.setdefault((design, n), []).append(row)
-                    first = got[designs[0]]
-                    ratios.setdefault((design, n), []).append(
-                        (
-                            row["cpu_us_per_poll"] / first["cpu_us_per_poll"],
-                            row["rss_mb"] / first["rss_mb"],
-                        )
-                    )
-                    print(
-                        f"{n} batches, run {run + 1}, {design}: {row['done']:.0f}/{n} done,"
-                        f" {row['polls']:.0f} polls, {row['cpu_us_per_poll']:.0f} us CPU/poll,"
-                        f" {row['rss_mb']:.0f} MB, lateness median {row['late_median']:.3f} s"
-                        f" p90 {row['late_p90']:.3f} s max {row['late_max']:.3f} s",
-                        flush=True,
-                    )
+                row = child(url, inspect, n, sizes)
+                table.setdefault(n, []).append(row)
+                print(
+                    f"{n} batches, run {run + 1}: {row['done']:.0f}/{n} done,"
+                    f" {row['polls']:.0f} polls, {row['cpu_us_per_poll']:.0f} us CPU/poll,"
+                    f" {row['rss_mb']:.0f} MB, lateness median {row['late_median']:.3f} s"
+                    f" p90 {row['late_p90']:.3f} s max {row['late_max']:.3f} s",
+                    flush=True,
+                )
 
     def spread(values: list[float], fmt: str) -> str:
         return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
 
-    print(f"\nmedians of {runs} runs (min-max); ratios to {designs[0]} within each run:")
+    print(f"\nmedians of {runs} runs (min-max):")
     for n in scales:
-        for design in designs:
-            rows = table[design, n]
-            cpu_ratio = [r[0] for r in ratios[design, n]]
-            rss_ratio = [r[1] for r in ratios[design, n]]
-            print(
-                f"  {n:>6} {design:>7}: {spread([r['cpu_us_per_poll'] for r in rows], '.0f')} us/poll"
-                f" (x{spread(cpu_ratio, '.2f')}), peak RSS {spread([r['rss_mb'] for r in rows], '.0f')} MB"
-                f" (x{spread(rss_ratio, '.2f')}), polls/batch {statistics.median(r['polls'] for r in rows) / n:.2f},"
-                f" lateness median {spread([r['late_median'] for r in rows], '.3f')} s,"
-                f" p90 {spread([r['late_p90'] for r in rows], '.3f')} s,"
-                f" all complete: {all(r['done'] == n for r in rows)}"
-            )
+        rows = table[n]
+        print(
+            f"  {n:>6} batches: {spread([r['cpu_us_per_poll'] for r in rows], '.0f')} us/poll,"
+            f" peak RSS {spread([r['rss_mb'] for r in rows], '.0f')} MB,"
+            f" polls/batch {statistics.median(r['polls'] for r in rows) / n:.2f},"
+            f" lateness median {spread([r['late_median'] for r in rows], '.3f')} s,"
+            f" p90 {spread([r['late_p90'] for r in rows], '.3f')} s,"
+            f" all complete: {all(r['done'] == n for r in rows)}"
+        )
 
 
 async def baseline(
@@ -373,20 +339,21 @@ async def main() -> None:
         help="real-HTTP lateness check on N batches instead",
     )
     parser.add_argument(
-        "--designs", default="", help="compare pollers (heap,simple), each run in its own process"
+        "--processes",
+        action="store_true",
+        help="ours only, each run in its own process: peak RSS and lateness too",
     )
-    parser.add_argument("--child", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
     parser.add_argument("--inspect", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sizes = tuple(int(size) for size in args.sizes.split(","))
-        row = await ours(args.url, int(args.batches), sizes, args.child, args.inspect)
+        row = await ours(args.url, int(args.batches), sizes, args.inspect)
         print(json.dumps(row | {"rss_mb": peak_rss_mb()}))
         return
-    if args.designs:
-        scales = [int(n) for n in args.batches.split(",")]
-        compare(args.designs.split(","), scales, args.runs, args.sizes)
+    if args.processes:
+        isolated([int(n) for n in args.batches.split(",")], args.runs, args.sizes)
         return
     if args.lateness:
         rows = [await lateness(args.lateness, seed) for seed in range(args.runs)]

@@ -1,11 +1,11 @@
-"""EnrowClient: wires the transport, sender, scheduler and resources together.
+"""EnrowClient: wires the transport, sender, poller and resources together.
 
-The client is not on the way of a poll: scheduler -> sender -> transport -> classify ->
-models -> waiting -> caller. It holds one of each part, the resources (``client.email``,
-``client.verify``, ``client.phone``, ``client.account``) and, as the design card asks, the
-email-bulk calls directly (``start_bulk_search``, ``get_bulk_results``, ``watch_batch``,
-``wait_for_batch``, ``wait_for_batches``, ``find_emails``), and its lifecycle: bound to the
-event loop of its first use, closed once.
+The client is not on the way of a poll: a batch's task -> sender -> transport -> classify ->
+models -> the task -> its stream -> caller. It holds one of each part, the resources
+(``client.email``, ``client.verify``, ``client.phone``, ``client.account``) and, as the
+design card asks, the email-bulk calls directly (``start_bulk_search``,
+``get_bulk_results``, ``watch_batch``, ``wait_for_batch``, ``wait_for_batches``,
+``find_emails``), and its lifecycle: bound to the event loop of its first use, closed once.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from ._core.jobs import MAX_BATCH
 from ._core.retry import RetryBudget, RetryPolicy
 from ._core.schedule import PollPolicy
 from ._io.jobs import DEFAULT_TIMEOUT, JobRunner
-from ._io.scheduler import Scheduler
 from ._io.sender import Sender
 from ._io.transport import (
     DEFAULT_MAX_BODY,
@@ -34,6 +33,7 @@ from ._io.transport import (
 from ._io.waiting import (
     BatchStream,
     JobProgressCallback,
+    Poller,
     ProgressCallback,
     StartedCallback,
     WebhookSource,
@@ -60,7 +60,7 @@ class EnrowClient:
 
     ``api_key`` defaults to the ``ENROW_API_KEY`` environment variable, ``base_url`` to
     ``ENROW_BASE_URL`` (else ``https://api.enrow.io``). One client holds one
-    connection pool and one polling scheduler shared by every wait, however many batches.
+    connection pool and one poller shared by every wait, however many batches.
     ``transport`` replaces the default aiohttp transport (for example
     ``enrow_async.testing.MemoryTransport``); ``session``, ``max_connections``,
     ``connect_timeout``, ``read_timeout``, ``max_response_bytes`` and ``trust_env``
@@ -141,26 +141,17 @@ class EnrowClient:
             budget=retry_budget or RetryBudget(),
             rand=draw,
             posts_per_second=posts_per_second,
+            max_in_flight=max_in_flight,
             timeout=connect_timeout + read_timeout,
             enter=self._enter,
             read_timeout=read_timeout,
             call_timeout=call_timeout,
         )
-        self._scheduler = Scheduler(
-            self._sender.poll,
-            overdue=self._sender.overdue,
-            timeout=self._sender.timeout,
-            max_in_flight=max_in_flight,
-            rand=draw,
-            health=self._sender.health,
-            backoff=self._sender.retry.backoff,
-            enter=self._enter,
-            coalesce=poll_coalesce,
-        )
+        self._poller = Poller(self._sender.send, rand=draw, tick=poll_coalesce, enter=self._enter)
         runner = JobRunner(
             self._config,
             self._sender,
-            self._scheduler,
+            self._poller,
             policy=poll_policy or PollPolicy(),
             webhook_poll_interval=webhook_poll_interval,
         )
@@ -191,7 +182,7 @@ class EnrowClient:
 
     def _enter(self) -> asyncio.AbstractEventLoop:
         """The client's event loop, bound at the first use: a closed client and another
-        loop are refused (before the sender or the scheduler does anything)."""
+        loop are refused (before the sender or the poller does anything)."""
         loop = asyncio.get_running_loop()
         if self._closed:
             raise ClientClosedError(
@@ -239,7 +230,7 @@ class EnrowClient:
             raise self._elsewhere()
         self._closed = True
         try:
-            await self._scheduler.aclose()
+            await self._poller.aclose()
         finally:
             await self._transport.aclose()
 

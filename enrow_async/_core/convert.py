@@ -6,15 +6,12 @@ object, ``companyInfo`` renamed, ``company_domain`` accepted for ``domain``, a b
 the phone webhook's doubly nested result, unknown keys ignored. Scalars are checked, never
 coerced with ``str()``.
 
-The converters share these rules. ``fast`` (no detailed validation: cattrs' generated
-hooks, and one loop for the large list of email results) structures every body. When it
-refuses one, ``detailed`` re-runs on the body only to build the
+One converter, ``fast`` (no detailed validation: cattrs' generated hooks, and one loop
+for the large list of email results), structures every body. When it refuses one, the same
+rules re-run with detailed validation (``detailed``) only to build the
 [ResponseError][enrow_async.ResponseError], which names the field path; a body the
 detailed converter takes but the fast one refused is a bug, and is reported as an error
 too: a body is never read by a second parser. Every model is built by its constructor.
-``consuming`` is ``fast`` for a caller that hands its decoded body over: an email bulk's
-result list is released record by record as it is read, and a refusal decodes the same
-bytes again (with the same ``orjson``) for the detailed converter.
 """
 
 from __future__ import annotations
@@ -52,7 +49,7 @@ from ..models import (
 )
 from ..models.common import BulkBase
 
-__all__ = ["consuming", "detailed", "fast", "ongoing_bulk", "structure"]
+__all__ = ["detailed", "fast", "structure"]
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -223,81 +220,69 @@ _by_index = operator.attrgetter("index")
 
 
 def _email_results(value: Any, _: object) -> list[EmailResult]:
-    return _read_email_results(value, consume=False)
-
-
-def _consume_email_results(value: Any, _: object) -> list[EmailResult]:
-    return _read_email_results(value, consume=True)
-
-
-def _read_email_results(value: Any, *, consume: bool) -> list[EmailResult]:
-    """The fast converters' hook for the one large list (5,000 results a batch): the rules
-    of the generated hooks for ``EmailResult``, ``ContactInfo`` and ``CompanyInfo``
-    inlined in one loop, each record built by its constructor. A hook call per field was
-    most of the cost of structuring. Results of one company share one ``CompanyInfo``
+    """The hook for the one large list (5,000 results a batch): the rules of the generated
+    hooks for ``EmailResult``, ``ContactInfo`` and ``CompanyInfo`` written out in one loop,
+    each record built by its constructor (``benchmarks/structuring.py --readers``: the
+    generated hooks cost about 1.36x). Results of one company share one ``CompanyInfo``
     (frozen, so sharing is invisible but to ``is``): lead lists repeat companies, and each
-    record spared is one object less for the cyclic collector to track and traverse. What
-    it refuses, the detailed converter explains; a hypothesis test holds the two
-    converters to the same answers.
-
-    With ``consume``, each wire record is dropped from ``value`` as soon as it is read, so
-    the decoded body and the models never coexist in full: the collector sees a fraction of
-    the objects it would, and the memory freed is reused at once."""
+    record spared is one object less for the cyclic collector to track and traverse. Each
+    wire record is dropped from ``value`` as soon as it is read, so the decoded body and the
+    models never coexist in full. What it refuses, the detailed converter explains; a
+    hypothesis test holds the two converters to the same answers."""
     if type(value) is not list:
         raise ValueError(f"expected a list, got {type(value).__name__}")
-    str_, dict_, qualifications = str, dict, _QUALIFICATIONS
-    result, contact, company_info = EmailResult, ContactInfo, CompanyInfo
     companies: dict[object, CompanyInfo] = {}
     out: list[EmailResult] = []
     append = out.append
     for position, item in enumerate(value):
-        if consume:
-            value[position] = None
-        if type(item) is not dict_:
+        value[position] = None
+        if type(item) is not dict:
             raise ValueError(f"expected an object, got {type(item).__name__}")
         info = item.get("info")
-        if info is not None:
-            if type(info) is not dict_:
-                raise ValueError(f"expected an object, got {type(info).__name__}")
-            company = info.get("companyInfo")
-            if company is not None:
-                if type(company) is not dict_:
-                    raise ValueError(f"expected an object, got {type(company).__name__}")
-                name = company.get("name")
-                shared = companies.get(name)
-                if shared is None:
-                    if name is not None and type(name) is not str_:
-                        raise ValueError(f"expected a string, got {name!r:.40}")
-                    shared = companies[name] = company_info(name)
-                company = shared
-            domain = info["domain"] if "domain" in info else info.get("company_domain")
-            first = info.get("firstname")
-            last = info.get("lastname")
-            full = info.get("fullname")
-            gender = info.get("gender")
-            if not (
-                (domain is None or type(domain) is str_)
-                and (first is None or type(first) is str_)
-                and (last is None or type(last) is str_)
-                and (full is None or type(full) is str_)
-                and (gender is None or type(gender) is str_)
-            ):
-                raise ValueError("expected strings in info")
-            info = contact(domain, first, last, full, gender, company)
         raw = item.get("raw_params")
         if raw is None:
             raw = {}
-        elif type(raw) is not dict_:
+        elif type(raw) is not dict:
             raise ValueError(f"expected an object, got {raw!r:.40}")
         index = item["index"]
-        if type(index) is not int:
-            index = _int(index, int)
         email = item.get("email")
-        if email is not None and type(email) is not str_:
+        if email is not None and type(email) is not str:
             raise ValueError(f"expected a string, got {email!r:.40}")
-        qualification = qualifications[item["qualification"]]
-        append(result(index, qualification, email, info, raw, item.get("custom")))
+        append(
+            EmailResult(
+                index if type(index) is int else _int(index, int),
+                _QUALIFICATIONS[item["qualification"]],
+                email,
+                None if info is None else _contact(info, companies),
+                raw,
+                item.get("custom"),
+            )
+        )
     return out
+
+
+def _contact(info: object, companies: dict[object, CompanyInfo]) -> ContactInfo:
+    """One result's ``info``, its company shared through ``companies``."""
+    if type(info) is not dict:
+        raise ValueError(f"expected an object, got {type(info).__name__}")
+    company = info.get("companyInfo")
+    if company is not None:
+        if type(company) is not dict:
+            raise ValueError(f"expected an object, got {type(company).__name__}")
+        name = company.get("name")
+        shared = companies.get(name)
+        if shared is None:
+            if name is not None and type(name) is not str:
+                raise ValueError(f"expected a string, got {name!r:.40}")
+            shared = companies[name] = CompanyInfo(name)
+        company = shared
+    domain = info["domain"] if "domain" in info else info.get("company_domain")
+    fields = (domain, info.get("firstname"), info.get("lastname"), info.get("fullname"))
+    gender = info.get("gender")
+    for field in (*fields, gender):
+        if field is not None and type(field) is not str:
+            raise ValueError("expected strings in info")
+    return ContactInfo(*fields, gender, company)
 
 
 def _phone_order(result: PhoneResult) -> int:
@@ -346,9 +331,9 @@ _OVERRIDES: dict[type, dict[str, Any]] = {
 }
 
 
-def _configure(conv: cattrs.Converter, *, consume: bool = False) -> cattrs.Converter:
+def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     """Register every rule on ``conv``; hooks are generated on first use, so every rule is
-    in place before any function that captures it. ``consume``: see ``structure``."""
+    in place before any function that captures it."""
     hook = conv.register_structure_hook
     hook(int, _int)
     hook(float, _float)
@@ -382,8 +367,7 @@ def _configure(conv: cattrs.Converter, *, consume: bool = False) -> cattrs.Conve
 
     conv.register_structure_hook_factory(attrs.has, model)
     if not conv.detailed_validation:
-        read = _consume_email_results if consume else _email_results
-        conv.register_structure_hook_func(lambda t: t == list[EmailResult], read)
+        conv.register_structure_hook_func(lambda t: t == list[EmailResult], _email_results)
     conv.register_structure_hook_factory(_is_optional, optional)
     conv.register_structure_hook_func(lambda t: t == str | None, _opt_str)
     conv.register_structure_hook_func(lambda t: t == Custom, _passthrough)
@@ -393,49 +377,11 @@ def _configure(conv: cattrs.Converter, *, consume: bool = False) -> cattrs.Conve
 
 fast = _configure(cattrs.Converter(detailed_validation=False))
 """Structures every body."""
-consuming = _configure(cattrs.Converter(detailed_validation=False), consume=True)
-"""``fast``, but reading an email bulk's results consumes them (``structure(consume=True)``)."""
 detailed = _configure(cattrs.Converter(detailed_validation=True))
-"""Re-runs on a body ``fast`` refused, to name the field path in the error."""
+"""The same rules, re-run on a body ``fast`` refused, to name the field path in the error."""
 
 
 # -- entry points ---------------------------------------------------------------------------
-
-_GENERAL_KEYS = frozenset({"id", "status", "custom"})
-_PROGRESS_KEYS = frozenset({"finished", "requested"})
-
-
-def ongoing_bulk(data: object) -> BulkResults | None:
-    """The hot path of polling: the reduced in-progress body, read without cattrs.
-
-    Only the exact documented shape (``general`` {id, status ongoing[, custom]}, ``stats``
-    {finished, requested} as ints, no ``results``) is taken, and built with the models'
-    own constructors; anything else returns ``None`` for ``structure``.
-    """
-    if type(data) is not dict or len(data) != 2:
-        return None
-    general = data.get("general")
-    stats = data.get("stats")
-    if (
-        type(general) is not dict
-        or type(stats) is not dict
-        or general.get("status") != "ongoing"
-        or not general.keys() <= _GENERAL_KEYS
-        or stats.keys() != _PROGRESS_KEYS
-    ):
-        return None
-    batch_id = general.get("id")
-    finished = stats["finished"]
-    requested = stats["requested"]
-    if type(batch_id) is not str or type(finished) is not int or type(requested) is not int:
-        return None
-    return BulkResults(
-        batch_id,
-        BatchStatus.ONGOING,
-        BatchStats(finished, requested),
-        (),
-        general.get("custom"),
-    )
 
 
 def _describe(exc: BaseException, type_: type | None) -> str:
@@ -444,23 +390,22 @@ def _describe(exc: BaseException, type_: type | None) -> str:
     return cattrs.v.format_exception(exc, type_)
 
 
-def structure(data: object, cls: type[T], *, body: bytes = b"", consume: bool = False) -> T:
-    """Structure decoded JSON into ``cls`` or raise ResponseError naming the field path.
+def structure(data: object, cls: type[T], *, body: bytes) -> T:
+    """Structure ``data``, decoded from ``body`` for this call alone, into ``cls``, or raise
+    ResponseError naming the field path.
 
-    ``consume=True`` hands ``data`` over, for a caller that decoded ``body`` for this call
-    alone: an email bulk's result list is emptied (``None`` in place of each record) as its
-    models are built, and a refusal decodes ``body`` again for the detailed converter.
+    ``data`` is handed over: an email bulk's result list is emptied (``None`` in place of
+    each record) as its models are built; a refusal decodes ``body`` again for the
+    detailed converter.
     """
-    if consume and not body:
-        raise TypeError("structure(consume=True) needs the body data was decoded from")
     if type(data) is not dict:
         raise ResponseError(
             f"expected a JSON object for {cls.__name__}, got {type(data).__name__}", body=body
         )
     try:
-        return (consuming if consume else fast).structure(data, cls)
+        return fast.structure(data, cls)
     except Exception as refused:
-        _raise_malformed(orjson.loads(body) if consume else data, cls, body, refused)
+        _raise_malformed(orjson.loads(body), cls, body, refused)
 
 
 def _raise_malformed(data: object, cls: type, body: bytes, refused: Exception) -> NoReturn:

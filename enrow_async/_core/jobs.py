@@ -28,7 +28,7 @@ from ..models import (
     SingleEmailResult,
 )
 from ..models.common import BulkBase
-from .convert import ongoing_bulk, structure
+from .convert import structure
 from .http import JobKind, Response
 from .requests import (
     email_bulk_body,
@@ -137,12 +137,6 @@ def _results_problem(results: Sequence[Any], requested: int) -> str | None:
     return None
 
 
-def _email_bulk(job_id: str, response: Response) -> BulkResults:
-    data = decode(response)
-    answer = ongoing_bulk(data) or structure(data, BulkResults, body=response.body, consume=True)
-    return check_bulk(job_id, answer, MAX_BATCH, response)
-
-
 def _bulk(model: type[B], limit: int) -> Callable[[str, Response], B]:
     def read(job_id: str, response: Response) -> B:
         answer = structure(decode(response), model, body=response.body)
@@ -170,7 +164,7 @@ EMAIL_BULK = JobSpec(
     JobKind.EMAIL_BULK,
     "/email/find/bulk",
     email_bulk_body,
-    _email_bulk,
+    _bulk(BulkResults, MAX_BATCH),
     MAX_BATCH,
     "bulk_search_finished",
 )

@@ -1,12 +1,13 @@
-"""Client-wide health: when the API is down, one probe at a time instead of a storm.
+"""Client-wide admission: when a request may be sent, for every wait of one client at once.
 
-``Health`` counts transient failures in a row across every request of one client.
-After ``threshold`` of them the API counts as down: no poll starts before ``until``, then
-a single probe goes; its success ends the outage (every held poll goes at once, at full
-precision), its failure doubles the wait, from 0.2 s up to 15 s, jittered. A 429 pauses
-every request (``pause``) for its ``Retry-After`` or a backoff, down or not. So
-during an outage a client polls about once per 15 s, however many waits it serves.
-Pure: times and random draws are passed in.
+Two things hold requests back. A 429 pauses every request, single calls too, until its
+``Retry-After`` (or a backoff) has passed (``pause``). An outage: after ``threshold``
+transient failures of reads in a row the API counts as down, and polls go one at a time,
+a probe, each failed probe holding polls back a jittered step of the client's one
+``Backoff`` longer; the first answer ends it, and every held poll goes at once. So during an
+outage a client polls about once per backoff step, however many waits it serves.
+
+Retrying is the sender's; this only says when. Pure: times and random draws are passed in.
 """
 
 from __future__ import annotations
@@ -22,36 +23,36 @@ __all__ = ["Health"]
 
 @attrs.define
 class Health:
-    """Failures in a row, and until when new polls wait (on the loop's clock)."""
+    """Failures in a row, and until when requests wait (on the loop's clock)."""
 
+    backoff: Backoff
     threshold: int = 3
-    backoff: Backoff = attrs.field(factory=lambda: Backoff(initial=0.2, factor=2.0, cap=15.0))
     failures: int = 0
-    until: float = 0.0
-    """No poll before this (a 429's pause, or the outage's backoff)."""
     paused: float = 0.0
     """No request at all before this (a 429's pause)."""
+    until: float = 0.0
+    """No poll before this (the pause, or the outage's next probe)."""
     probing: bool = False
     recoveries: int = 0
-    """Outages ended so far: a poller that sees it change polls what it held back at once."""
+    """Outages ended so far."""
 
     @property
     def down(self) -> bool:
         return self.failures >= self.threshold
 
-    def admit(self, now: float) -> float:
-        """How many polls may start at ``now``: none while paused or while a probe is out,
-        one (the probe) while down, any number otherwise."""
+    def wait(self, now: float, *, poll: bool) -> float:
+        """Seconds before a request may go at ``now``: a single call waits out a pause; a
+        poll also an outage's spacing, or ``inf`` while a probe is out (until an answer).
+        A poll told 0 while the API is down is the probe."""
+        if not poll:
+            return self.paused - now
         if now < self.until:
-            return 0
+            return self.until - now
         if self.down:
-            return 0 if self.probing else 1
-        return math.inf
-
-    def probe(self) -> None:
-        """A poll went out while the API is down: the others wait for its answer."""
-        if self.down:
+            if self.probing:
+                return math.inf
             self.probing = True
+        return 0.0
 
     def succeeded(self) -> bool:
         """An answer came; returns True when that ended an outage (held polls may go)."""
@@ -62,13 +63,13 @@ class Health:
         return ended
 
     def failed(self, now: float, rand: float) -> None:
-        """A transient failure at ``now``; once the API counts as down, new polls wait a
-        jittered backoff that grows with every failed probe."""
+        """A transient failure at ``now``; once the API counts as down, polls wait a
+        jittered step that grows with every failed probe."""
         self.failures += 1
         self.probing = False
         if self.down:
             steps = self.failures - self.threshold + 1
-            wait = self.backoff.delay(steps, 0.5 + rand / 2)
+            wait = self.backoff.ceiling(steps) * (0.5 + rand / 2)
             self.until = max(self.until, now + wait)
 
     def pause(self, until: float) -> None:

@@ -8,6 +8,8 @@ tokens, every success refills a little.
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
 from ..errors import EnrowError, TransportError
@@ -18,10 +20,12 @@ __all__ = ["RetryBudget", "RetryPolicy"]
 
 @attrs.frozen
 class RetryPolicy:
-    """Up to ``attempts`` tries per request with jittered exponential ``backoff``.
+    """Up to ``attempts`` tries per request with jittered exponential ``backoff``, waiting
+    at least the server's ``Retry-After``, capped at ``max_retry_after`` seconds.
 
     What is retried at all is the classifier's verdict (``_core.classify``); this says how
-    often and how long to wait.
+    often and how long to wait. A wait's polls are tried again after transient failures
+    beyond ``attempts``, for as long as the wait lasts, on the same backoff.
     """
 
     attempts: int = 5
@@ -31,16 +35,18 @@ class RetryPolicy:
     def __attrs_post_init__(self) -> None:
         if self.attempts < 1:
             raise ValueError(f"RetryPolicy.attempts must be >= 1, got {self.attempts}")
+        if not 0 <= self.max_retry_after < math.inf:  # also refuses NaN
+            raise ValueError(
+                f"RetryPolicy.max_retry_after must be finite and >= 0, got {self.max_retry_after}"
+            )
 
-    def delay(self, attempt: int, rand: float, hint: float | None = None) -> float | None:
-        """Seconds to wait before try ``attempt + 1``, or ``None`` when no try is left.
-
-        ``hint`` is the server's ``Retry-After`` (capped at ``max_retry_after``)."""
-        if attempt >= self.attempts:
-            return None
-        if hint is not None:
-            hint = min(hint, self.max_retry_after)
-        return self.backoff.delay(attempt, rand, hint)
+    def delay(self, attempt: int, rand: float, hint: float | None = None) -> float:
+        """Seconds to wait before try ``attempt + 1``: the backoff's, and at least ``hint``
+        (the server's ``Retry-After``, capped at ``max_retry_after``)."""
+        delay = self.backoff.delay(attempt, rand)
+        if hint is not None and hint > 0:  # False for NaN
+            delay = max(delay, min(hint, self.max_retry_after))
+        return delay
 
 
 @attrs.define

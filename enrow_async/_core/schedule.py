@@ -337,19 +337,17 @@ class Backoff:
 
     Retry ``attempt`` (1 for the first retry) waits ``rand * ceiling(attempt)``, where the
     ceiling grows as ``initial * factor ** (attempt - 1)`` up to ``cap``. A server's
-    ``retry_after`` is a floor, itself capped at ``max_retry_after``.
+    ``Retry-After`` is ``RetryPolicy``'s to apply.
     """
 
     initial: float = 0.2
     factor: float = 2.0
     cap: float = 10.0
-    max_retry_after: float = 300.0
 
     def __attrs_post_init__(self) -> None:
         _check("Backoff", "initial", self.initial, 1e-6, 1e6)
         _check("Backoff", "factor", self.factor, 1.0, 100.0)
         _check("Backoff", "cap", self.cap, self.initial, 1e6)
-        _check("Backoff", "max_retry_after", self.max_retry_after, 0.0, 1e6)
 
     def ceiling(self, attempt: int) -> float:
         """Largest delay of retry ``attempt``: non-decreasing in ``attempt``, at most ``cap``."""
@@ -358,12 +356,9 @@ class Backoff:
             return self.cap
         return min(self.cap, self.initial * self.factor**n)
 
-    def delay(self, attempt: int, rand: float, retry_after: float | None = None) -> float:
+    def delay(self, attempt: int, rand: float) -> float:
         """Seconds to wait before retry ``attempt``; ``rand`` in ``[0, 1)`` draws the jitter."""
-        delay = _unit(rand) * self.ceiling(attempt)
-        if retry_after is not None and retry_after > 0:  # False for NaN
-            delay = max(delay, min(retry_after, self.max_retry_after))
-        return delay
+        return _unit(rand) * self.ceiling(attempt)
 
 
 LAST_CALL = 0.2

@@ -1,5 +1,6 @@
-"""The thin I/O shell over the pure core: transport, sender, scheduler and waiting.
+"""The thin I/O shell over the pure core: transport, sender, waiting.
 
-Only ``transport`` touches sockets (and imports aiohttp's client); the rest sleeps and
-reads the event loop's clock through anyio, so tests drive it on a virtual clock.
+The runtime is asyncio, used plainly (aiohttp runs on nothing else): tasks, futures,
+``asyncio.timeout`` and the event loop's clock, so tests drive it on a virtual clock
+(``enrow_async.testing.VirtualClockLoop``). Only ``transport`` touches sockets.
 """

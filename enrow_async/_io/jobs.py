@@ -3,16 +3,15 @@
 Each method takes a row of the job table (``JobSpec``); the resources (``client.email``,
 ``client.verify``, ``client.phone``) are thin typed fronts on it. Starts go through the
 sender under the POST rate limit and are never resent when their outcome is unknown; every
-wait is polled by the client's shared scheduler.
+wait is a ``BatchStream`` polled by the client's ``Poller``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Protocol, TypeVar
-
-import anyio
 
 from .._core.convert import structure
 from .._core.http import ApiConfig, Request, Response
@@ -21,9 +20,8 @@ from .._core.requests import account_request, check_id, check_timeout, read_requ
 from .._core.schedule import PollPlan, PollPolicy
 from ..errors import BatchFailedError, ResponseError
 from ..models import AccountInfo, BatchStatus, Progress, SingleAnswer
-from .scheduler import Pollable, Scheduler
 from .sender import Sender
-from .waiting import BatchStream, ProgressCallback, WebhookSource
+from .waiting import BatchStream, Pollable, Poller, ProgressCallback, WebhookSource
 
 __all__ = ["DEFAULT_TIMEOUT", "JobRunner"]
 
@@ -64,20 +62,20 @@ def _started(model: type[S]) -> Callable[[Response], S]:
 
 
 class JobRunner:
-    """Drives any row of the job table through the sender and the scheduler."""
+    """Drives any row of the job table through the sender and the poller."""
 
     def __init__(
         self,
         config: ApiConfig,
         sender: Sender,
-        scheduler: Scheduler,
+        poller: Poller,
         *,
         policy: PollPolicy,
         webhook_poll_interval: float,
     ) -> None:
         self._config = config
         self._sender = sender
-        self._scheduler = scheduler
+        self._poller = poller
         self._policy = policy
         self._safety = PollPolicy(
             initial=webhook_poll_interval,
@@ -141,18 +139,18 @@ class JobRunner:
             hint = minutes.get(job_id)
             return PollPlan(
                 self._policy,
-                started_at=anyio.current_time(),
+                started_at=asyncio.get_running_loop().time(),
                 estimated_duration=None if hint is None else hint * 60.0,
             )
 
         def safety_plan(job_id: str) -> PollPlan:
-            return PollPlan(self._safety, started_at=anyio.current_time())
+            return PollPlan(self._safety, started_at=asyncio.get_running_loop().time())
 
         def request(job_id: str) -> Request:
             return read_request(config, spec.kind, spec.path, job_id)
 
         return BatchStream(
-            self._scheduler,
+            self._poller,
             ids,
             request=request,
             read=spec.read,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 from collections import deque
-
-import anyio
 
 __all__ = ["SlidingWindow"]
 
@@ -29,8 +29,8 @@ class SlidingWindow:
         self.period = period + margin
         self._sent: deque[float] = deque(maxlen=limit)
         self._held = 0
-        self._lock: anyio.Lock | None = None
-        self._released: anyio.Event | None = None
+        self._lock = asyncio.Lock()
+        self._released: asyncio.Event | None = None
 
     def delay(self, now: float) -> float:
         recent = [t for t in self._sent if t + self.period > now]
@@ -45,18 +45,18 @@ class SlidingWindow:
 
     async def acquire(self) -> None:
         """Wait for a slot and hold it; call ``release()`` once the request is over."""
-        if self._lock is None:
-            self._lock = anyio.Lock()
+        loop = asyncio.get_running_loop()
         async with self._lock:
-            while (wait := self.delay(anyio.current_time())) > 0:
-                self._released = anyio.Event()
-                with anyio.move_on_after(wait):
-                    await self._released.wait()
+            while (wait := self.delay(loop.time())) > 0:
+                self._released = asyncio.Event()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(None if wait == math.inf else wait):
+                        await self._released.wait()
             self._held += 1
 
     def release(self) -> None:
         """The request holding a slot got its answer (or failed): its window starts now."""
         self._held -= 1
-        self.record(anyio.current_time())
+        self.record(asyncio.get_running_loop().time())
         if self._released is not None:
             self._released.set()

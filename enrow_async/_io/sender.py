@@ -1,28 +1,40 @@
-"""The sender: one request, sent through the transport, acted on by its verdict.
+"""The sender: every request of one client, from "send this" to its answer read, or its error.
 
-It owns everything between "send this" and "here is the answer, read": the client-wide
-``Health`` (429 pauses, outages), the POST rate limit, the deadlines, bounded jittered
-retries and the retry budget. What each answer means is ``classify``'s decision (and
-``classify_body``'s, for a body that cannot be read); the sender only carries it out.
+It is the one place where failures are retried, with one backoff and one cap on
+``Retry-After`` (``RetryPolicy``), and where the client-wide limits hold: ``Health`` (a 429
+pauses every request; during an outage polls go one probe at a time), the POST rate limit,
+and ``max_in_flight`` polls at once. What each answer means is ``classify``'s decision
+(``classify_body``'s for a body that cannot be read); the sender carries it out.
 
-``send`` serves single calls: bounded retries, then the typed error. Three limits bound one:
-the transport gives an attempt up after ``read_timeout`` of silence (the request carries it),
-an attempt is cut at ``timeout`` (connect + read), and the whole call, retries included, at
-``call_timeout``. ``poll`` serves the scheduler: one attempt; a transient failure is raised
-at once, and the scheduler backs off. A poll carries no timer of its own (no silence limit
-either): the scheduler's watchdog cuts one that overruns ``timeout`` and asks ``overdue``
-for its error (one timer per scheduler, not one per request, on the path every poll takes).
+One loop serves two kinds of request:
+
+- a single call (a start, a ``get``, ``account.info()``) gives up after
+  ``RetryPolicy.attempts`` tries, at ``call_timeout`` (retries included), or when the
+  client-wide ``RetryBudget`` cannot pay for one more try (``RetryBudgetExhaustedError``);
+- a poll (``poll=True``, a wait's) is tried again after a transient failure for as long as
+  its wait lasts, and gives up only on a final answer, or on ``attempts`` answers in a row
+  that cannot be read.
+
+The gate and the budget have two separate jobs: the gate (``Health``) says *when* anything
+may be sent, for every request of the client, so that an outage or a 429 is met by one
+probe at a time instead of a storm; the budget says *whether* a single call may try once
+more, so that an outage turns single calls into fast failures. It never ends a wait: the
+gate already spaces polls out.
+
+Each attempt is cut at ``timeout`` (connect + read, never past the call's deadline); a
+single call's attempt also gives up after ``read_timeout`` of silence (the transport's).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-import anyio
 import attrs
 
 from .._core.classify import (
@@ -38,7 +50,13 @@ from .._core.classify import (
 from .._core.http import Action, Request, Response
 from .._core.outage import Health
 from .._core.retry import RetryBudget, RetryPolicy
-from ..errors import RateLimitError, ResponseError, RetryBudgetExhaustedError, TransportError
+from ..errors import (
+    EnrowError,
+    RateLimitError,
+    ResponseError,
+    RetryBudgetExhaustedError,
+    TransportError,
+)
 from .ratelimit import SlidingWindow
 from .transport import Transport
 
@@ -75,6 +93,20 @@ def _cause(error: Exception, answer: Response | TransportError) -> BaseException
     return answer if isinstance(answer, TransportError) else None
 
 
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+async def _wait(seconds: float, event: asyncio.Event | None) -> None:
+    """``seconds`` (``inf``: no limit), or less once ``event`` is set."""
+    if event is None:
+        await asyncio.sleep(seconds)
+        return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(None if seconds == math.inf else seconds):
+            await event.wait()
+
+
 class Sender:
     """Sends requests with retries; shared by every call and poll of one client.
 
@@ -82,8 +114,8 @@ class Sender:
     ``read_timeout`` is the silence after which a single call's attempt is given up (by
     the transport; ``None``: no such limit), ``call_timeout`` the time a single call may
     take, retries included. ``wall`` (Unix seconds) is read only to count down an
-    HTTP-date ``Retry-After``. ``enter`` is called before each ``send`` does anything (the
-    client refuses there to be used from another event loop, or once closed).
+    HTTP-date ``Retry-After``. ``enter`` is called before each single call does anything
+    (the client refuses there to be used from another event loop, or once closed).
     """
 
     def __init__(
@@ -94,6 +126,7 @@ class Sender:
         budget: RetryBudget,
         rand: Callable[[], float],
         posts_per_second: int,
+        max_in_flight: int,
         timeout: float,
         read_timeout: float | None = None,
         call_timeout: float = math.inf,
@@ -101,138 +134,166 @@ class Sender:
         enter: Callable[[], object] | None = None,
     ) -> None:
         self.transport = transport
-        self._enter = enter
         self.retry = retry
         self.budget = budget
-        self.health = Health()
+        self.health = Health(retry.backoff)
         self._rand = rand
         self._posts = SlidingWindow(posts_per_second)
+        self._polls = asyncio.Semaphore(max_in_flight)
         self._timeout = timeout
         self._read_timeout = read_timeout
         self._call_timeout = call_timeout
         self._wall = wall
+        self._enter = enter
+        self._answered: asyncio.Event | None = None
+        """Set at the next answer to a read (polls held by the gate look again)."""
+        self._recovered: asyncio.Event | None = None
+        """Set when an outage ends (polls backing off go at once)."""
 
-    async def send(self, request: Request, read: Callable[[Response], T]) -> T:
+    async def send(
+        self, request: Request, read: Callable[[Response], T], *, poll: bool = False
+    ) -> T:
         """``read(answer)`` of the successful answer, or the typed error its verdict names
-        once no retry is left, or none fits before the call's deadline. The deadline counts
-        from the call's start, leaving out time queued under the POST rate limit (the
-        client's own pace, not the API's)."""
-        if self._enter is not None:
-            self._enter()
-        if self._read_timeout is not None:
-            request = attrs.evolve(request, read_timeout=self._read_timeout)
-        deadline = anyio.current_time() + self._call_timeout
-        attempt = 0
-        spent = 0
-        limiter = self._posts if request.action is Action.START else None
+        once no retry is left (see the module's docstring for a poll's rules). A single
+        call's deadline counts from its start, leaving out time queued under the POST rate
+        limit (the client's own pace, not the API's)."""
+        if not poll:
+            if self._enter is not None:
+                self._enter()
+            if self._read_timeout is not None:
+                request = attrs.evolve(request, read_timeout=self._read_timeout)
+        deadline = math.inf if poll else _now() + self._call_timeout
+        attempt = spent = 0
         while True:
             attempt += 1
-            wait = self.health.paused - anyio.current_time()
-            if wait > 0:
-                if anyio.current_time() + wait >= deadline:
-                    raise self._paused_past(request, wait)
-                await anyio.sleep(wait)
-            if limiter is not None:
-                queued = anyio.current_time()
-                await limiter.acquire()
-                deadline += anyio.current_time() - queued
-            try:
-                answer = await self._attempt(request, deadline)
-            finally:
-                if limiter is not None:
-                    limiter.release()  # the slot's window starts at the answer, not the send
+            await self._admitted(request, poll, deadline)
+            answer, deadline = await self._through(request, poll, deadline)
             verdict = self._judge(request, answer, read)
             if isinstance(verdict, _Read):
-                self.budget.succeeded(spent)
+                if not poll:
+                    self.budget.succeeded(spent)
                 return verdict.value
             if not isinstance(verdict, Retry):
                 raise verdict.error from _cause(verdict.error, answer)
-            error = verdict.error
-            delay = self.retry.delay(attempt, self._rand(), verdict.delay)
-            if delay is None:
-                raise error
-            now = anyio.current_time()
-            if verdict.pause_all:
-                self.health.pause(now + delay)
-            if now + delay >= deadline:
-                if now < deadline:
-                    error.add_note(
-                        f"not tried again: the call's {self._call_timeout:g} s deadline"
-                        f" (call_timeout) comes before the next try, {delay:.2f} s away"
-                    )
-                raise error
-            cost = self.budget.try_spend(error)
-            if cost is None:
-                log.warning(
-                    "%s %s not retried: the retry budget is spent (%s)",
+            delay = self._delay(request, verdict, attempt, poll, deadline)
+            if poll:
+                log.debug(
+                    "%s %s failed (%s); polled again in %.2f s",
                     request.method,
                     request.path,
-                    type(error).__name__,
-                    extra=_extra(request, error, attempt=attempt),
+                    verdict.error,
+                    delay,
                 )
-                raise RetryBudgetExhaustedError(
-                    f"{request.method} {request.path}: not retried, the client-wide retry budget"
-                    f" is spent ({self.budget.tokens} tokens left); last failure: {error}"
-                ) from error
-            spent += cost
+                await _wait(delay, self._event("_recovered"))
+                continue
+            spent += self._spend(request, verdict.error, attempt)
             log.info(
                 "%s %s failed (%s); retry %d in %.2f s",
                 request.method,
                 request.path,
-                error,
+                verdict.error,
                 attempt,
                 delay,
-                extra=_extra(request, error, attempt=attempt, delay=delay),
+                extra=_extra(request, verdict.error, attempt=attempt, delay=delay),
             )
-            await anyio.sleep(delay)
+            await asyncio.sleep(delay)
 
-    def _paused_past(self, request: Request, wait: float) -> RateLimitError:
-        """Not sent: a 429 holds every request of the client past this call's deadline."""
-        return RateLimitError(
-            f"not sent: after a 429 the client holds every request {wait:.2f} s more, past"
-            f" this call's {self._call_timeout:g} s deadline (call_timeout)",
-            retry_after=wait,
-            method=request.method,
-            path=request.path,
-        )
+    async def _admitted(self, request: Request, poll: bool, deadline: float) -> None:
+        """Through the gate: at once, unless a 429's pause holds every request, or an
+        outage holds polls (one probe at a time; the others look again at each answer)."""
+        while (wait := self.health.wait(_now(), poll=poll)) > 0:
+            if not poll and _now() + wait >= deadline:
+                raise RateLimitError(
+                    f"not sent: after a 429 the client holds every request {wait:.2f} s more,"
+                    f" past this call's {self._call_timeout:g} s deadline (call_timeout)",
+                    retry_after=wait,
+                    method=request.method,
+                    path=request.path,
+                )
+            await _wait(wait, self._event("_answered") if poll else None)
 
-    @property
-    def timeout(self) -> float:
-        """Seconds each attempt has, from send to the last byte of the answer."""
-        return self._timeout
-
-    async def poll(self, request: Request, read: Callable[[Response], T]) -> T:
-        """One attempt of a poll: ``read(answer)``, or the error (transient ones included:
-        the scheduler backs off and polls again; ``health`` holds the others back). No
-        deadline here: the caller cuts an attempt that overruns ``timeout`` (``overdue``)."""
+    async def _through(
+        self, request: Request, poll: bool, deadline: float
+    ) -> tuple[Response | TransportError, float]:
+        """One attempt under its limit (``max_in_flight`` for a poll, the POST rate limit for
+        a start, whose time queued there is added to the call's deadline): the answer and
+        the deadline."""
+        if poll:
+            async with self._polls:
+                return await self._attempt(request, deadline), deadline
+        if request.action is not Action.START:
+            return await self._attempt(request, deadline), deadline
+        queued = _now()
+        await self._posts.acquire()
+        deadline += _now() - queued
         try:
-            answer: Response | TransportError = await self.transport.send(request)
+            return await self._attempt(request, deadline), deadline
+        finally:
+            self._posts.release()  # the slot's window starts at the answer, not the send
+
+    async def _attempt(self, request: Request, deadline: float) -> Response | TransportError:
+        """One try, cut at the per-attempt deadline or the call's, whichever comes first."""
+        left = deadline - _now()
+        try:
+            async with asyncio.timeout(min(self._timeout, left)):
+                return await self.transport.send(request)
         except TransportError as exc:
-            answer = exc
-        verdict = self._judge(request, answer, read)
-        if isinstance(verdict, _Read):
-            return verdict.value
-        if isinstance(verdict, Retry) and verdict.pause_all:
-            pause = verdict.delay
-            if pause is None:
-                pause = self.retry.backoff.delay(1, self._rand())
-            self.health.pause(anyio.current_time() + min(pause, self.retry.max_retry_after))
-        raise verdict.error from _cause(verdict.error, answer)
+            return exc
+        except TimeoutError:
+            call = left < self._timeout
+            within = (
+                f"before the call's {self._call_timeout:g} s deadline (call_timeout)"
+                if call
+                else f"within {self._timeout:g} s"
+            )
+            no_answer = f"{request.method} {request.path}: no complete answer {within}"
+            return TransportError(no_answer)
 
-    def overdue(self, request: Request) -> TransportError:
-        """The error of a poll cut at its deadline by the caller, noted in ``health`` as
-        the transient failure it is (as ``send`` notes its own cut attempts)."""
-        error = self._no_answer(request)
-        self._note(request, error, classify(request, error))
-        return error
+    def _delay(
+        self, request: Request, verdict: Retry, attempt: int, poll: bool, deadline: float
+    ) -> float:
+        """Seconds before the next try, or the error once none is left: after ``attempts``
+        (a poll's transient failures excepted) or past the call's deadline. A 429 pauses
+        every request of the client for as long."""
+        error = verdict.error
+        if attempt >= self.retry.attempts and not (poll and error.transient):
+            raise error
+        delay = self.retry.delay(attempt, self._rand(), verdict.delay)
+        now = _now()
+        if verdict.pause_all:
+            self.health.pause(now + delay)
+        if now + delay >= deadline:
+            if now < deadline:
+                error.add_note(
+                    f"not tried again: the call's {self._call_timeout:g} s deadline"
+                    f" (call_timeout) comes before the next try, {delay:.2f} s away"
+                )
+            raise error
+        return delay
 
-    def _no_answer(self, request: Request, *, call: bool = False) -> TransportError:
-        within = (
-            f"before the call's {self._call_timeout:g} s deadline (call_timeout)"
-            if call
-            else f"within {self._timeout:g} s"
-        )
-        return TransportError(f"{request.method} {request.path}: no complete answer {within}")
+    def _spend(self, request: Request, error: EnrowError, attempt: int) -> int:
+        """The retry budget's price for one more try of a single call, or its error."""
+        cost = self.budget.try_spend(error)
+        if cost is None:
+            log.warning(
+                "%s %s not retried: the retry budget is spent (%s)",
+                request.method,
+                request.path,
+                type(error).__name__,
+                extra=_extra(request, error, attempt=attempt),
+            )
+            raise RetryBudgetExhaustedError(
+                f"{request.method} {request.path}: not retried, the client-wide retry budget"
+                f" is spent ({self.budget.tokens} tokens left); last failure: {error}"
+            ) from error
+        return cost
+
+    def _event(self, name: str) -> asyncio.Event:
+        event: asyncio.Event | None = getattr(self, name)
+        if event is None:
+            event = asyncio.Event()
+            setattr(self, name, event)
+        return event
 
     def _judge(
         self, request: Request, answer: Response | TransportError, read: Callable[[Response], T]
@@ -248,7 +309,8 @@ class Sender:
                 done = _Read(read(response))
             except ResponseError as exc:
                 verdict = classify_body(request, response, exc)
-        self._note(request, answer, verdict)
+        if request.idempotent:
+            self._note(answer, verdict)
         if done is not None:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%r -> %d (%d bytes)", request, response.status, len(response.body))
@@ -256,34 +318,28 @@ class Sender:
         assert not isinstance(verdict, Success)
         return verdict
 
-    def _note(self, request: Request, answer: Response | TransportError, verdict: Verdict) -> None:
-        """What an attempt says of the API's health. Reads only: they are what polls send,
-        and a start answered while reads fail (a partial outage) must not release polls."""
-        if not request.idempotent:
-            return
-        was_down = self.health.down
-        if isinstance(verdict, Retry):
-            if not verdict.error.transient:
-                return  # an answer about one job (an unknown single id's 500)
-            self.health.failed(anyio.current_time(), self._rand())
-        elif isinstance(answer, TransportError) or answer.status >= 500:
-            self.health.failed(anyio.current_time(), self._rand())
-        elif self.health.succeeded():
+    def _note(self, answer: Response | TransportError, verdict: Verdict) -> None:
+        """What an answer to a read says of the API's health (starts say nothing: one
+        answered while reads fail, a partial outage, must not release polls)."""
+        health = self.health
+        was_down = health.down
+        if isinstance(verdict, Retry) and not verdict.error.transient:
+            pass  # an answer about one job (an unknown single id's 500)
+        elif (
+            isinstance(verdict, Retry) or isinstance(answer, TransportError) or answer.status >= 500
+        ):
+            health.failed(_now(), self._rand())
+            if health.down and not was_down:
+                log.info(
+                    "the API looks down (%d failures in a row): polls wait, one probe at a time",
+                    health.failures,
+                    extra={"enrow_outage": True},
+                )
+        elif health.succeeded():
             log.info("the API answers again: held polls go now", extra={"enrow_outage": False})
-            return
-        if self.health.down and not was_down:
-            log.info(
-                "the API looks down (%d failures in a row): polls wait, one probe at a time",
-                self.health.failures,
-                extra={"enrow_outage": True},
-            )
-
-    async def _attempt(self, request: Request, deadline: float) -> Response | TransportError:
-        """One try, cut at the per-attempt deadline or the call's, whichever comes first."""
-        left = deadline - anyio.current_time()
-        with anyio.move_on_after(min(self._timeout, left)):
-            try:
-                return await self.transport.send(request)
-            except TransportError as exc:
-                return exc
-        return self._no_answer(request, call=left < self._timeout)
+            if self._recovered is not None:
+                self._recovered.set()
+                self._recovered = None
+        if self._answered is not None:
+            self._answered.set()
+            self._answered = None

@@ -1,40 +1,45 @@
-"""The waiting side of the scheduler: async iterators that own a set of watches.
+"""Waiting: one asyncio task per watched job, and the async iterators that own them.
 
-A [BatchStream][enrow_async.BatchStream] registers its watches when iteration starts, turns
-the events the scheduler sends into results (or progress snapshots), calls ``on_progress``
-in order in the caller's own task, enforces the deadline, and cancels every outstanding poll
-as soon as it is closed: by ``aclose()``, ``async with``, an exception or cancellation, or
-by ``break`` (the iterator is dropped, and closed at the event loop's next turn).
+When iteration of a [BatchStream][enrow_async.BatchStream] starts, the client's ``Poller``
+starts one task per batch. Each task sleeps the delay its pure ``PollPlan`` asks for,
+rounded to the client's shared tick (polls due together wake together: one wake-up of the
+event loop serves them all), polls through the sender (which holds every client-wide limit
+and retries what is transient), feeds the plan and puts what it saw in its stream's queue.
+The stream calls ``on_progress`` in order in the caller's own task, enforces the deadline,
+and cancels its tasks as soon as it is closed: by ``aclose()``, ``async with``, an
+exception or cancellation, or by ``break`` (the iterator is dropped, and closed at the event
+loop's next turn). A webhook hint wakes a task's sleep, at most once per ``HINT_WINDOW``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import math
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
-
-import anyio
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 from .._core.http import Request, Response
-from .._core.schedule import PollPlan
-from ..errors import BatchErrors, BatchTimeoutError, EnrowError
-from ..models import JobProgress, Progress, StartedBatch
-from .scheduler import Event, Failed, Finished, Pollable, Scheduler, Watch
+from .._core.schedule import PollPlan, last_call
+from ..errors import BatchErrors, BatchTimeoutError, ClientClosedError, EnrowError
+from ..models import BatchStatus, JobProgress, Progress, StartedBatch
 
 __all__ = [
     "BatchStream",
     "JobProgressCallback",
+    "Pollable",
+    "Poller",
     "ProgressCallback",
     "StartedCallback",
     "WebhookSource",
 ]
 
-R = TypeVar("R", bound=Pollable)
-Y = TypeVar("Y")
+HINT_WINDOW = 1.0
+"""Seconds within which more webhook hints for one job add no poll."""
 
 ProgressCallback = Callable[[Progress], object]
 """``on_progress``: a plain function or a coroutine function taking a Progress; what it
@@ -48,12 +53,193 @@ StartedCallback = Callable[[StartedBatch], object]
 an exception it raises ends the call at once (no more starts, no wait)."""
 
 
+class _Counts(Protocol):
+    @property
+    def finished(self) -> int: ...
+    @property
+    def requested(self) -> int: ...
+
+
+class Pollable(Protocol):
+    """What a read must answer: a status and finished/requested counts."""
+
+    @property
+    def status(self) -> BatchStatus: ...
+    @property
+    def stats(self) -> _Counts: ...
+
+
+R = TypeVar("R", bound=Pollable)
+Y = TypeVar("Y")
+
+Send: TypeAlias = "Callable[..., Awaitable[Any]]"
+"""``Sender.send``: ``send(request, read, poll=True)`` is one poll, retries included."""
+
+
 class WebhookSource(Protocol):
     """Anything that calls back when an id's webhook arrives (e.g. WebhookReceiver)."""
 
     def subscribe(self, batch_id: str, callback: Callable[[Any], object]) -> Callable[[], None]:
         """Call ``callback(event)`` when ``batch_id``'s event arrives; return an unsubscribe."""
         ...
+
+
+class _Watch:
+    """One job watched by one stream, and its polling task."""
+
+    __slots__ = (
+        "again",
+        "hinted",
+        "job_id",
+        "last",
+        "plan",
+        "polling",
+        "read",
+        "request",
+        "task",
+        "wake",
+    )
+
+    def __init__(
+        self, job_id: str, request: Request, read: Callable[[Response], Any], plan: PollPlan
+    ) -> None:
+        self.job_id = job_id
+        self.request = request
+        self.read = read
+        self.plan = plan
+        self.last: Progress | None = None
+        self.hinted = -math.inf
+        self.again = False
+        """A hint came while a poll was out: poll again right after it."""
+        self.polling = False
+        self.wake: asyncio.Future[None] | None = None
+        self.task: asyncio.Task[None] | None = None
+
+
+_Seen: TypeAlias = tuple[_Watch, Progress | None, object]
+"""What a task tells its stream: the watch, the progress if it changed, and the final
+result, the error that ended the polling, or ``None`` (still running)."""
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class Poller:
+    """The client's waits: one task per watched job, on a shared tick of ``tick`` seconds.
+
+    ``enter`` (the client's) names the event loop when a stream starts, or refuses it;
+    ``aclose`` ends every live wait with [ClientClosedError][enrow_async.ClientClosedError]
+    and leaves no task."""
+
+    def __init__(
+        self,
+        send: Send,
+        *,
+        rand: Callable[[], float],
+        tick: float,
+        enter: Callable[[], asyncio.AbstractEventLoop],
+    ) -> None:
+        self._send = send
+        self.rand = rand
+        self._tick = tick
+        self._gap = max(tick, 1e-6)
+        """A last call closer than this to the poll just made is that poll."""
+        self._enter = enter
+        self._streams: weakref.WeakSet[BatchStream[Any, Any]] = weakref.WeakSet()
+
+    def enter(self, stream: BatchStream[Any, Any]) -> asyncio.AbstractEventLoop:
+        loop = self._enter()
+        self._streams.add(stream)
+        return loop
+
+    async def aclose(self) -> None:
+        error = ClientClosedError("the EnrowClient was closed while this wait was running")
+        tasks = [task for stream in list(self._streams) for task in stream.abort(error)]
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def polls(
+        self,
+        watch: _Watch,
+        seen: asyncio.Queue[_Seen],
+        started: float,
+        deadline: float,
+        report: bool,
+    ) -> None:
+        """Poll one job until it is done (or an error ends it); tell ``seen`` what changed.
+        With ``report``, every change, with the plan's ETA; otherwise only the end."""
+        loop = asyncio.get_running_loop()
+        rand, tick = self.rand, self._gap
+        due = last_call(started, watch.plan.first_delay(rand()), deadline, first=True)
+        try:
+            while True:
+                await self._sleep(watch, due)
+                watch.polling = True
+                result = await self._send(watch.request, watch.read, poll=True)
+                watch.polling = False
+                now = loop.time()
+                status, stats, plan = result.status, result.stats, watch.plan
+                plan.observe(now, stats.finished, stats.requested)
+                last = watch.last
+                progress = None
+                if last is None or (last.status, last.finished, last.requested) != (
+                    status,
+                    stats.finished,
+                    stats.requested,
+                ):
+                    eta = 0.0 if status.done else plan.eta(now) if report else None
+                    progress = Progress(
+                        watch.job_id,
+                        status,
+                        stats.finished,
+                        stats.requested,
+                        now - started,
+                        plan.rate,
+                        eta,
+                        now,
+                    )
+                    watch.last = progress
+                if status.done:
+                    seen.put_nowait((watch, progress, result))
+                    return
+                if progress is not None and report:
+                    seen.put_nowait((watch, progress, None))
+                if watch.again:
+                    watch.again = False
+                    due = now
+                else:  # at least a tick later: a shorter delay would land on the tick just served
+                    due = last_call(
+                        now, max(plan.next_delay(now, rand()), tick), deadline, gap=tick
+                    )
+        except Exception as exc:  # the polling ended with an error: the stream decides
+            seen.put_nowait((watch, None, exc))
+
+    async def _sleep(self, watch: _Watch, due: float) -> None:
+        """Until ``due``, on the tick grid, or a hint (``hint``), whichever is first."""
+        loop = asyncio.get_running_loop()
+        if self._tick:
+            due = round(due / self._tick) * self._tick
+        watch.wake = future = loop.create_future()
+        handle = loop.call_at(due, _wake, future)
+        try:
+            await future
+        finally:
+            handle.cancel()
+            watch.wake = None
+
+    def hint(self, watch: _Watch) -> None:
+        """Poll ``watch`` now (a webhook said it finished): at most one extra poll per
+        ``HINT_WINDOW``, and one right after a poll that is out."""
+        now = asyncio.get_running_loop().time()
+        if now - watch.hinted < HINT_WINDOW:
+            return
+        watch.hinted = now
+        if watch.polling:
+            watch.again = True
+        elif watch.wake is not None:
+            _wake(watch.wake)
 
 
 class BatchStream(Generic[R, Y]):
@@ -68,7 +254,7 @@ class BatchStream(Generic[R, Y]):
 
     def __init__(
         self,
-        scheduler: Scheduler,
+        poller: Poller,
         ids: Iterable[str],
         *,
         request: Callable[[str], Request],
@@ -82,7 +268,7 @@ class BatchStream(Generic[R, Y]):
         hinted_plan: Callable[[str], PollPlan] | None = None,
         event: str | None = None,
     ) -> None:
-        self._scheduler = scheduler
+        self._poller = poller
         self._ids = list(dict.fromkeys(ids))
         self._request = request
         self._read = read
@@ -95,11 +281,10 @@ class BatchStream(Generic[R, Y]):
         self._hinted_plan = hinted_plan or plan
         self._event = event
         self._unsubscribe: list[Callable[[], None]] = []
-        self._switched: set[str] = set()
-        self._pending: dict[str, Watch] = {}
-        self._watches: dict[str, Watch] = {}
+        self._pending: dict[str, _Watch] = {}
+        self._watches: dict[str, _Watch] = {}
         self._errors: dict[str, EnrowError] = {}
-        self._send, self._receive = anyio.create_memory_object_stream[Event](math.inf)
+        self._seen: asyncio.Queue[_Seen] = asyncio.Queue()
         self._deadline = math.inf
         self._loop: asyncio.AbstractEventLoop | None = None
         """The loop iteration started on (``None`` until then)."""
@@ -120,41 +305,32 @@ class BatchStream(Generic[R, Y]):
         self.close()
 
     def _start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        now = anyio.current_time()
+        poller = self._poller
+        self._loop = loop = poller.enter(self)
+        now = loop.time()
         if self._timeout is not None:
             self._deadline = now + self._timeout
-        yield_progress_or_callback = self._yield_progress or self._on_progress is not None
+        report = self._yield_progress or self._on_progress is not None
         for batch_id in self._ids:
-            plan = self._plan(batch_id)
-            watch = Watch(
-                batch_id,
-                self._request(batch_id),
-                self._read,
-                plan,
-                self._send,
-                now,
-                self._deadline,
-                report=yield_progress_or_callback,
-            )
-            self._pending[batch_id] = watch
-            self._watches[batch_id] = watch
-            self._scheduler.add(watch, plan.first_delay(self._scheduler.rand()))
+            read = functools.partial(self._read, batch_id)
+            watch = _Watch(batch_id, self._request(batch_id), read, self._plan(batch_id))
+            self._pending[batch_id] = self._watches[batch_id] = watch
+            polls = poller.polls(watch, self._seen, now, self._deadline, report)
+            watch.task = loop.create_task(polls)
             if self._webhook is not None:
                 hinted = functools.partial(self._hinted, watch)
                 self._unsubscribe.append(self._webhook.subscribe(batch_id, hinted))
 
-    def _hinted(self, watch: Watch, event: object) -> None:
-        """A webhook says the batch finished: read it now, then poll normally if it is not.
-
-        Only the event of this job's kind counts (``event``, from the job table)."""
+    def _hinted(self, watch: _Watch, event: object) -> None:
+        """A webhook says the batch finished: read it now; from the first hint on, the
+        normal plan instead of the safety net (more hints only add polls). Only the event
+        of this job's kind counts (``event``, from the job table)."""
         if self._event is not None and getattr(event, "event", self._event) != self._event:
             return
-        if watch.live:
-            if watch.job_id not in self._switched:  # the first hint: the normal schedule
-                self._switched.add(watch.job_id)  # from now on (more only add polls)
+        if watch.job_id in self._pending:
+            if watch.hinted == -math.inf:
                 watch.plan = self._hinted_plan(watch.job_id)
-            self._scheduler.poll_now(watch)
+            self._poller.hint(watch)
 
     async def __anext__(self) -> Y:
         if self._closed:
@@ -163,31 +339,29 @@ class BatchStream(Generic[R, Y]):
             self._start()
         try:
             while self._pending:
-                event = await self._next_event()
-                batch_id = event.watch.job_id
+                watch, progress, outcome = await self._next()
+                batch_id = watch.job_id
                 if batch_id not in self._pending:
                     continue
-                progress = None if isinstance(event, Failed) else event.progress
                 if progress is not None and self._on_progress is not None:
-                    outcome = self._on_progress(progress)
-                    if inspect.isawaitable(outcome):
-                        await outcome
-                if isinstance(event, Failed):
-                    del self._pending[batch_id]
-                    failure = event.error
-                    one_job = isinstance(failure, EnrowError) and failure.concerns_one_job
-                    if not (self._collect_errors and one_job):
-                        raise failure
-                    assert isinstance(failure, EnrowError)
-                    self._errors[batch_id] = failure
-                    continue
-                if isinstance(event, Finished):
-                    del self._pending[batch_id]
+                    called = self._on_progress(progress)
+                    if inspect.isawaitable(called):
+                        await called
+                if outcome is None:
                     if self._yield_progress:
-                        return progress if progress is not None else event.watch.last  # type: ignore[return-value]
-                    return event.result  # type: ignore[no-any-return]
+                        return progress  # type: ignore[return-value]
+                    continue
+                del self._pending[batch_id]
+                if isinstance(outcome, Exception):
+                    one_job = isinstance(outcome, EnrowError) and outcome.concerns_one_job
+                    if not (self._collect_errors and one_job):
+                        raise outcome
+                    assert isinstance(outcome, EnrowError)
+                    self._errors[batch_id] = outcome
+                    continue
                 if self._yield_progress:
-                    return progress  # type: ignore[return-value]
+                    return progress or watch.last  # type: ignore[return-value]
+                return outcome  # type: ignore[return-value]
         except BaseException:
             self.close()
             raise
@@ -196,27 +370,32 @@ class BatchStream(Generic[R, Y]):
             raise BatchErrors(self._errors)
         raise StopAsyncIteration
 
-    async def _next_event(self) -> Event:
-        try:
-            return self._receive.receive_nowait()
-        except anyio.WouldBlock:
-            pass
-        remaining = self._deadline - anyio.current_time()
-        if remaining > 0:
-            if remaining == math.inf:
-                return await self._receive.receive()
-            with anyio.move_on_after(remaining):
-                return await self._receive.receive()
-        try:
-            return self._receive.receive_nowait()
-        except anyio.WouldBlock:
+    async def _next(self) -> _Seen:
+        seen = self._seen
+        if seen.empty() and self._deadline > asyncio.get_running_loop().time():
+            deadline = None if self._deadline == math.inf else self._deadline
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout_at(deadline):
+                    return await seen.get()
+        if seen.empty():
             pending = {bid: watch.last for bid, watch in self._pending.items()}
-            raise BatchTimeoutError(self._timeout or 0.0, pending, self._errors) from None
+            raise BatchTimeoutError(self._timeout or 0.0, pending, self._errors)
+        return seen.get_nowait()
 
     def last(self, batch_id: str) -> Progress | None:
         """The last progress snapshot seen for ``batch_id``."""
         watch = self._watches.get(batch_id)
         return None if watch is None else watch.last
+
+    def abort(self, error: Exception) -> list[asyncio.Task[None]]:
+        """The client is closing: every pending batch gets ``error``; returns the tasks,
+        cancelled."""
+        tasks = [watch.task for watch in self._pending.values() if watch.task is not None]
+        for watch in self._pending.values():
+            self._seen.put_nowait((watch, None, error))
+        for task in tasks:
+            task.cancel()
+        return tasks
 
     def close(self) -> None:
         """Stop every outstanding poll of this stream at once (idempotent, synchronous)."""
@@ -226,23 +405,19 @@ class BatchStream(Generic[R, Y]):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         for watch in self._pending.values():
-            self._scheduler.cancel(watch)
-        self._send.close()
-        self._receive.close()
+            if watch.task is not None:
+                watch.task.cancel()
 
     async def aclose(self) -> None:
         self.close()
 
     def __del__(self) -> None:
         """Dropped unclosed (``break`` out of ``async for``): closed at the loop's next
-        turn, never from inside whatever code the garbage collector interrupted (the
-        scheduler's own, it may be)."""
+        turn, never from inside whatever code the garbage collector interrupted."""
         if getattr(self, "_closed", True):
             return
-        self._receive.close()  # nobody reads it any more: the scheduler's sends stop now
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self.close)
         else:  # never started (nothing is watched), or its loop is gone (nothing runs)
             self._closed = True
-            self._send.close()

@@ -7,8 +7,7 @@ from typing import Generic, TypeVar
 
 from .._core.jobs import JobSpec
 from .._io.jobs import DEFAULT_TIMEOUT, JobRunner
-from .._io.scheduler import Pollable
-from .._io.waiting import BatchStream, ProgressCallback, WebhookSource
+from .._io.waiting import BatchStream, Pollable, ProgressCallback, WebhookSource
 from ..models import Progress, SingleAnswer
 
 __all__ = ["BulkJobs", "SingleJobs"]

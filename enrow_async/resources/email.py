@@ -172,7 +172,7 @@ class EmailResource:
         Identical searches are sent, and paid for, once; each copy gets the result with its
         own ``index`` and ``custom``. The distinct searches go in batches
         of at most ``batch_size``, started one by one under the POST rate limit and waited
-        for on the shared scheduler. ``on_progress`` receives combined JobProgress
+        for on the shared poller. ``on_progress`` receives combined JobProgress
         snapshots. ``on_started`` (sync or async) gets each StartedBatch as soon as its
         POST succeeds: save it, and after a crash pass the saved batches as ``resume``
         with the same searches and options (or keep a ``record``): those are waited for,

@@ -4,23 +4,43 @@ What is retried at all is the classifier's verdict (tests/unit/_core/test_classi
 
 from __future__ import annotations
 
-import pytest
+import math
 
-from enrow_async import RetryBudget, RetryPolicy, ServerError, TransportError
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from enrow_async import Backoff, RetryBudget, RetryPolicy, ServerError, TransportError
 from enrow_async._io.ratelimit import SlidingWindow
 
 
-def test_attempts_bound_the_tries() -> None:
-    policy = RetryPolicy(attempts=3)
-    assert policy.delay(1, 0.5) is not None
-    assert policy.delay(2, 0.5) is not None
-    assert policy.delay(3, 0.5) is None
-
-
-def test_retry_after_is_honoured_and_capped() -> None:
-    policy = RetryPolicy(max_retry_after=5.0)
+def test_retry_after_is_a_floor_with_one_cap() -> None:
+    policy = RetryPolicy(backoff=Backoff(initial=0.2), max_retry_after=5.0)
     assert policy.delay(1, 0.0, 2.0) == 2.0
+    assert policy.delay(1, 0.9, 0.01) == pytest.approx(0.9 * 0.2)  # the jitter is larger
     assert policy.delay(1, 0.0, 3600.0) == 5.0
+    for bad in (None, 0.0, -1.0, math.nan):
+        assert policy.delay(1, 0.5, bad) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("bad", [-1.0, math.inf, math.nan])
+def test_a_cap_that_is_no_cap_is_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="max_retry_after"):
+        RetryPolicy(max_retry_after=bad)
+
+
+@given(
+    attempt=st.integers(-3, 10**6),
+    rand=st.floats(0.0, 1.0),
+    hint=st.none() | st.floats(allow_nan=True, allow_infinity=True),
+)
+def test_a_delay_is_finite_and_bounded(attempt: int, rand: float, hint: float | None) -> None:
+    policy = RetryPolicy()
+    delay = policy.delay(attempt, rand, hint)
+    assert math.isfinite(delay)
+    assert 0.0 <= delay <= max(policy.backoff.cap, policy.max_retry_after)
+    if hint is not None and hint > 0:
+        assert delay >= min(hint, policy.max_retry_after)
 
 
 def test_budget_spends_and_fails_when_empty() -> None:

@@ -465,38 +465,13 @@ def test_backoff_is_full_jitter_under_the_ceiling() -> None:
     assert b.delay(30, 0.999) < b.cap
 
 
-def test_backoff_honours_retry_after_as_a_floor_capped() -> None:
-    b = Backoff(max_retry_after=30.0)
-    assert b.delay(1, 0.0, retry_after=2.5) == 2.5
-    assert b.delay(1, 0.9, retry_after=0.01) == pytest.approx(0.9 * 0.2)  # jitter is larger
-    assert b.delay(1, 0.5, retry_after=3600.0) == 30.0
-    for bad in (None, 0.0, -1.0, math.nan):
-        assert b.delay(1, 0.5, retry_after=bad) == pytest.approx(0.1)
-
-
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("initial", 0.0), ("factor", 0.5), ("cap", 0.1), ("max_retry_after", -1.0)],
+    [("initial", 0.0), ("factor", 0.5), ("cap", 0.1)],
 )
 def test_backoff_rejects_bad_values_naming_the_field(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=f"Backoff.{field} "):
         Backoff(**{field: value})
-
-
-@given(
-    attempt=st.integers(-3, 10**6),
-    rand=st.floats(0.0, 1.0),
-    retry_after=st.none() | st.floats(allow_nan=True, allow_infinity=True),
-)
-def test_backoff_delay_is_finite_and_bounded(
-    attempt: int, rand: float, retry_after: float | None
-) -> None:
-    b = Backoff()
-    delay = b.delay(attempt, rand, retry_after)
-    assert math.isfinite(delay)
-    assert 0.0 <= delay <= max(b.cap, b.max_retry_after)
-    if retry_after is not None and retry_after > 0:
-        assert delay >= min(retry_after, b.max_retry_after)
 
 
 # --- last call before a deadline -----------------------------------------------------------

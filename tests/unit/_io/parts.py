@@ -1,32 +1,29 @@
 """The real polling parts, wired as the client wires them, for the ``_io`` unit tests.
 
 A simulator in memory, a :class:`Recorder` around its MemoryTransport (when each request
-was sent, its answer, how many were in flight), and the Sender and Scheduler of an open
-EnrowClient on it, all on the virtual clock of ``tests/unit``. The tests drive the
-scheduler and waiting directly, not through the client's calls.
+was sent, its answer, how many were in flight), and a Sender and a Poller on it, all on the
+virtual clock of ``tests/unit``. The tests drive the poller and its streams directly, not
+through the client's calls.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import random
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import anyio
 import attrs
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from enrow_async import EnrowClient, PollPolicy, RetryPolicy
+from enrow_async import ClientClosedError, PollPolicy, RetryBudget, RetryPolicy
 from enrow_async._core.http import ApiConfig, Request, Response
 from enrow_async._core.jobs import EMAIL_BULK, JobSpec
 from enrow_async._core.requests import read_request
 from enrow_async._core.schedule import PollPlan
-from enrow_async._io.scheduler import Event, Scheduler, Watch
 from enrow_async._io.sender import Sender
-from enrow_async._io.waiting import BatchStream
+from enrow_async._io.waiting import BatchStream, Poller
 from enrow_async.testing import EnrowSimulator, MemoryTransport, SimulatorConfig
 
 POLICY = PollPolicy(initial=1.0, min_interval=0.25, max_interval=2.0)
@@ -87,18 +84,12 @@ class Recorder:
         return first
 
 
-def workers() -> int:
-    """Scheduler worker tasks alive on this loop (anyio wraps each task's coroutine in its
-    own: the chain of awaited coroutines is searched)."""
-    count = 0
-    for task in asyncio.all_tasks():
-        coro: Any = task.get_coro()
-        while getattr(coro, "cr_code", None) is not None:
-            if coro.cr_code.co_qualname == "Scheduler._worker":
-                count += 1
-                break
-            coro = coro.cr_await
-    return count
+def polling() -> int:
+    """Polling tasks alive on this loop (one per watched job), not being cancelled."""
+    return sum(
+        getattr(task.get_coro(), "__qualname__", "") == "Poller.polls" and not task.cancelling()
+        for task in asyncio.all_tasks()
+    )
 
 
 def instant(at: float) -> float:
@@ -111,12 +102,10 @@ class Parts:
     sim: EnrowSimulator
     transport: Recorder
     sender: Sender
-    scheduler: Scheduler
+    poller: Poller
     config: ApiConfig
-    send: MemoryObjectSendStream[Event]
-    """Where the watches of a test send their events (closed with the parts)."""
-    receive: MemoryObjectReceiveStream[Event]
-    """Where the test reads them."""
+    closed: bool = False
+    """Once set, the poller refuses new streams, as a closed client's does."""
 
     def batches(self, n: int, *, duration: float = LONG, **options: Any) -> list[str]:
         """``n`` new email batches of 3 searches each on the simulator."""
@@ -129,41 +118,26 @@ class Parts:
     def plan(self, policy: PollPolicy = POLICY) -> PollPlan:
         return PollPlan(policy, started_at=anyio.current_time())
 
-    def watch(
-        self,
-        job_id: str,
-        sink: MemoryObjectSendStream[Event],
-        *,
-        policy: PollPolicy = POLICY,
-        deadline: float = math.inf,
-        report: bool = True,
-    ) -> Watch:
-        """A watch of an email batch, not yet added."""
-        now = anyio.current_time()
-        plan = self.plan(policy)
-        read = EMAIL_BULK.read
-        return Watch(job_id, self.request(job_id), read, plan, sink, now, deadline, report)
-
     def stream(
         self,
         ids: Iterable[str],
         *,
         spec: JobSpec[Any] = EMAIL_BULK,
-        policy: PollPolicy = POLICY,
+        policy: PollPolicy | Callable[[str], PollPolicy] = POLICY,
         timeout: float | None = None,
         on_progress: Any = None,
         hinted: PollPolicy | None = None,
         **options: Any,
     ) -> BatchStream[Any, Any]:
-        """A BatchStream over ``ids`` as the JobRunner builds one (``hinted``: the plan once
-        a webhook said the job finished)."""
-        plan: Callable[[str], PollPlan] = lambda _: self.plan(policy)  # noqa: E731
+        """A BatchStream over ``ids`` as the JobRunner builds one (``policy``: one for all,
+        or one per id; ``hinted``: the plan once a webhook said the job finished)."""
+        policy_of = policy if callable(policy) else (lambda _: policy)
         return BatchStream(
-            self.scheduler,
+            self.poller,
             ids,
             request=lambda job_id: self.request(job_id, spec),
             read=spec.read,
-            plan=plan,
+            plan=lambda job_id: self.plan(policy_of(job_id)),
             timeout=timeout,
             on_progress=on_progress,
             hinted_plan=None if hinted is None else (lambda _: self.plan(hinted)),
@@ -178,35 +152,40 @@ async def running(
     *,
     key: str | None = None,
     max_in_flight: int = 64,
-    coalesce: float = 0.1,
+    tick: float = 0.1,
     retry: RetryPolicy | None = None,
     seed: int = 0,
-    **client_options: Any,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 60.0,
 ) -> AsyncIterator[Parts]:
-    """Open parts onto a new simulator, wired (and closed) by an EnrowClient: the one place
-    that wires them, so these tests follow its wiring (``client_options``: more of its
-    keyword arguments)."""
+    """Open parts onto a new simulator, wired as ``EnrowClient`` wires them (its
+    ``poll_coalesce`` is the poller's ``tick``), closed as it closes them."""
     async with EnrowSimulator(config or SimulatorConfig(seed=3), serve=False) as sim:
         transport = Recorder(MemoryTransport(sim))
-        client = EnrowClient(
-            key or sim.api_key,
-            base_url=sim.base_url,
-            transport=transport,
-            rand=random.Random(seed).random,
-            max_in_flight=max_in_flight,
-            poll_coalesce=coalesce,
+        rand = random.Random(seed).random
+        sender = Sender(
+            transport,
             retry=retry or RetryPolicy(),
-            **client_options,
+            budget=RetryBudget(),
+            rand=rand,
+            posts_per_second=10,
+            max_in_flight=max_in_flight,
+            timeout=connect_timeout + read_timeout,
+            read_timeout=read_timeout,
+            call_timeout=120.0,
         )
-        send, receive = anyio.create_memory_object_stream[Event](math.inf)
-        async with client:
-            with send, receive:
-                yield Parts(
-                    sim,
-                    transport,
-                    client._sender,
-                    client._scheduler,
-                    client._config,
-                    send,
-                    receive,
-                )
+        config_ = ApiConfig.create(key or sim.api_key, sim.base_url)
+
+        def enter() -> asyncio.AbstractEventLoop:
+            if parts.closed:
+                raise ClientClosedError("these parts are closed")
+            return asyncio.get_running_loop()
+
+        poller = Poller(sender.send, rand=rand, tick=tick, enter=enter)
+        parts = Parts(sim, transport, sender, poller, config_)
+        try:
+            yield parts
+        finally:
+            parts.closed = True
+            await poller.aclose()
+            await transport.aclose()

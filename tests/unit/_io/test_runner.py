@@ -23,7 +23,7 @@ from enrow_async._core.requests import to_searches
 from enrow_async._io.jobs import JobRunner
 from enrow_async.testing import SimulatorConfig
 
-from .parts import POLICY, Parts, running
+from .parts import POLICY, Parts, polling, running
 
 pytestmark = pytest.mark.anyio
 
@@ -52,7 +52,7 @@ def runner(parts: Parts, *, policy: PollPolicy = POLICY, webhook_poll: float = 6
     return JobRunner(
         parts.config,
         parts.sender,
-        parts.scheduler,
+        parts.poller,
         policy=policy,
         webhook_poll_interval=webhook_poll,
     )
@@ -105,7 +105,7 @@ async def test_a_failed_bulk_raises_batch_failed(parts: Parts, kind: Any) -> Non
     assert info.value.batch_id == batch_id
     assert info.value.progress.status is BatchStatus.FAILED
     assert info.value.progress.requested == 4
-    assert parts.scheduler.watched == 0
+    assert polling() == 0
 
 
 async def test_a_wait_times_out_as_asked(parts: Parts) -> None:

@@ -1,15 +1,20 @@
-"""BatchStream: results as batches finish, progress callbacks, the deadline, errors, leaving.
+"""Waiting: the Poller's task per batch (when polls go out, what the waiter is told, the
+client-wide limits it meets through the sender) and BatchStream (results as batches finish,
+progress callbacks, the deadline, errors, leaving).
 
-Real parts (simulator in memory, MemoryTransport, Sender, Scheduler) on the virtual clock; a
-Recorder around the transport tells when each GET went out.
+Real parts (simulator in memory, MemoryTransport, Sender, Poller) on the virtual clock; a
+Recorder around the transport tells when each GET went out and how many were in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import random
 import warnings
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -25,14 +30,19 @@ from enrow_async import (
     BatchNotFoundError,
     BatchStatus,
     BatchTimeoutError,
+    ClientClosedError,
     PollPolicy,
     Progress,
+    RetryPolicy,
     WebhookEvent,
     parse_webhook,
 )
 from enrow_async._core.jobs import EMAIL_BULK, JOBS, PHONE_BULK, VERIFY_BULK, JobSpec
+from enrow_async._core.schedule import LAST_CALL, PollPlan
+from enrow_async._io.waiting import BatchStream
+from enrow_async.testing import Faults, SimulatorConfig
 
-from .parts import LONG, Parts, instant, running, workers
+from .parts import LONG, Parts, instant, polling, running
 
 pytestmark = pytest.mark.anyio
 
@@ -121,7 +131,7 @@ async def test_a_raising_callback_ends_the_wait_and_every_poll() -> None:
         gets = len(parts.transport.gets())
         await anyio.sleep(600.0)
         assert len(parts.transport.gets()) == gets
-        assert parts.scheduler.watched == 0
+        assert polling() == 0
 
 
 # -- the deadline ----------------------------------------------------------------------------
@@ -197,7 +207,7 @@ async def test_without_collect_errors_an_unknown_id_ends_the_wait() -> None:
         with pytest.raises(BatchNotFoundError):
             async for _ in parts.stream(ids):
                 pass
-        assert parts.scheduler.watched == 0
+        assert polling() == 0
 
 
 async def test_a_client_wide_error_ends_the_wait_at_once() -> None:
@@ -210,7 +220,7 @@ async def test_a_client_wide_error_ends_the_wait_at_once() -> None:
         gets = parts.transport.gets()
         await anyio.sleep(600.0)
         assert parts.transport.gets() == gets
-        assert parts.scheduler.watched == 0
+        assert polling() == 0
     assert instant(raised) == instant(gets[0]), "at the first answer, not after the others"
 
 
@@ -242,8 +252,7 @@ async def test_leaving_stops_every_poll(how: str) -> None:
                 await stream.__anext__()
         assert batch.id == quick[0]
         await anyio.wait_all_tasks_blocked()
-        assert parts.scheduler.watched == 0
-        assert workers() == 0
+        assert polling() == 0
         gets = len(parts.transport.gets())
         await anyio.sleep(600.0)
         assert len(parts.transport.gets()) == gets
@@ -259,13 +268,13 @@ async def test_a_stream_collected_in_a_cycle_is_closed_at_the_next_turn() -> Non
         stream.cycle = stream  # type: ignore[attr-defined]
         del stream
         gc.collect()
-        assert parts.scheduler.watched == 3, "not closed from inside the collector"
+        assert polling() == 3, "not closed from inside the collector"
         await anyio.lowlevel.checkpoint()
-        assert parts.scheduler.watched == 0
+        assert polling() == 0
         gets = len(parts.transport.gets())
         await anyio.sleep(600.0)
         assert len(parts.transport.gets()) == gets
-        assert workers() == 0
+        assert polling() == 0
 
 
 async def test_a_stream_never_started_is_dropped_without_a_warning() -> None:
@@ -276,7 +285,7 @@ async def test_a_stream_never_started_is_dropped_without_a_warning() -> None:
             del stream
             gc.collect()
         assert [w for w in seen if issubclass(w.category, ResourceWarning)] == []
-        assert parts.scheduler.watched == 0
+        assert polling() == 0
 
 
 async def test_duplicate_ids_are_waited_once() -> None:
@@ -363,3 +372,287 @@ async def test_an_early_webhook_switches_to_the_normal_plan() -> None:
         gets = parts.transport.gets()
     assert len(gets) >= 3, "polled again on the normal plan, not after an hour"
     assert gets[-1] < 60.0
+
+
+# -- the poller: when polls go out -----------------------------------------------------------
+
+
+def tick(due: float, size: float) -> float:
+    """Where a poll due at ``due`` wakes: the nearest tick of the shared grid."""
+    return round(due / size) * size if size else due
+
+
+def at_once(seconds: float) -> PollPolicy:
+    """A plan whose first poll comes after exactly ``seconds``."""
+    return PollPolicy(initial=seconds, min_interval=min(seconds, 0.25), spread=0.0)
+
+
+@contextlib.asynccontextmanager
+async def waited(stream: BatchStream[Any, Any]) -> AsyncIterator[list[Any]]:
+    """``stream`` iterated by a task of its own while the block runs: what it yielded."""
+    got: list[Any] = []
+
+    async def wait() -> None:
+        got.extend([item async for item in stream])
+
+    async with stream, anyio.create_task_group() as tg:
+        tg.start_soon(wait)
+        yield got
+        tg.cancel_scope.cancel()
+
+
+async def test_a_closed_poller_refuses_a_new_stream_before_polling() -> None:
+    async with running() as parts:
+        stream = parts.stream(parts.batches(1))
+        parts.closed = True
+        with pytest.raises(ClientClosedError, match="closed"):
+            await stream.__anext__()
+        assert polling() == 0
+        assert parts.transport.gets() == []
+
+
+@settings(max_examples=8)
+@given(seed=st.integers(0, 2**32 - 1))
+async def test_first_polls_are_spread_over_the_window(seed: int) -> None:
+    # Each first poll after plan.first_delay(rand), so that a wait on many batches does not
+    # read them all at once.
+    policy = PollPolicy(initial=2.0, spread=0.5, min_interval=0.25, max_interval=5.0)
+    async with running(seed=seed) as parts:
+        ids = parts.batches(40)
+        draws = random.Random(seed)  # the parts' rand: the same draws, in the same order
+        start = anyio.current_time()
+        plan = PollPlan(policy, started_at=start)
+        expected = {
+            job_id: instant(tick(start + plan.first_delay(draws.random()), 0.1)) for job_id in ids
+        }
+        async with parts.stream(ids, policy=policy) as stream:
+            with anyio.move_on_after(3.2):
+                await stream.__anext__()
+        first = {job_id: instant(at) for job_id, at in parts.transport.first_gets().items()}
+    assert first == expected
+    assert all(start + 0.95 <= at <= start + 3.05 for at in first.values())
+    assert len(set(first.values())) >= 10, "40 first polls over 21 ticks of 0.1 s"
+
+
+@settings(max_examples=15)
+@given(
+    delays=st.lists(st.floats(0.25, 4.0), min_size=1, max_size=12),
+    size=st.sampled_from([0.0, 0.05, 0.1, 0.25]),
+)
+async def test_polls_due_in_one_tick_wake_together(delays: list[float], size: float) -> None:
+    async with running(tick=size) as parts:
+        ids = parts.batches(len(delays))
+        first_delay = dict(zip(ids, delays, strict=True))
+        now = anyio.current_time()
+        async with waited(parts.stream(ids, policy=lambda job_id: at_once(first_delay[job_id]))):
+            await anyio.sleep(max(delays) + size + 0.01)
+        first = parts.transport.first_gets()
+    expected = {job_id: tick(now + d, size) for job_id, d in first_delay.items()}
+    assert first.keys() == expected.keys()
+    for job_id, at in first.items():
+        assert at == pytest.approx(expected[job_id], abs=1e-6)
+        assert abs(at - (now + first_delay[job_id])) <= size / 2 + 1e-6
+
+
+async def test_the_first_poll_comes_before_the_deadline() -> None:
+    async with running() as parts:
+        now = anyio.current_time()
+        with pytest.raises(BatchTimeoutError):
+            await parts.stream(parts.batches(1), policy=at_once(10.0), timeout=1.0).__anext__()
+        assert parts.transport.gets() == [pytest.approx(tick(now + 1.0 - LAST_CALL, 0.1))]
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10])
+async def test_max_in_flight_bounds_concurrent_gets(limit: int) -> None:
+    config = SimulatorConfig(seed=3, faults=Faults(slow=1.0, slow_seconds=5.0))
+    async with running(config, max_in_flight=limit) as parts:
+        ids = parts.batches(10)
+        start = anyio.current_time()
+        async with waited(parts.stream(ids, policy=at_once(1.0))):
+            await anyio.sleep(60.0)
+        first = parts.transport.first_gets()
+        assert parts.transport.peak == limit
+        assert first.keys() == set(ids)
+    # Polls waiting for a slot go in turn: waves of `limit` GETs, 5 s (one slow answer) apart.
+    waves = Counter(instant(at - start) for at in first.values())
+    expected = Counter(instant(1.0 + 5.0 * (n // limit)) for n in range(10))
+    assert waves == expected
+
+
+async def test_a_429_pauses_every_poll() -> None:
+    config = SimulatorConfig(seed=3, faults=Faults(retry_after=5.0))
+    async with running(config) as parts:
+        ids = parts.batches(5)
+        policy = PollPolicy(initial=0.3, min_interval=0.25, max_interval=0.5)
+        async with waited(parts.stream(ids, policy=policy)):
+            await anyio.sleep(3.0)
+            parts.sim.inject("rate_limited", method="GET")
+            await anyio.sleep(0.6)  # every batch polls at least every 0.5 s: one got the 429
+            limited = next(s for s in parts.transport.sent if s.status == 429)
+            await anyio.sleep(limited.at + 15.0 - anyio.current_time())
+        sent = parts.transport.sent
+    during = [s for s in sent if limited.at < s.at < limited.at + 5.0]
+    assert during == [], "no GET of any batch while the 429 pause lasts"
+    after = {s.job_id for s in sent if s.at >= limited.at + 5.0}
+    assert after == set(ids), "every batch is polled again once it is over"
+
+
+# -- the poller: leaving and closing ---------------------------------------------------------
+
+
+async def test_closing_stops_a_poll_in_flight_and_the_others_go_on() -> None:
+    config = SimulatorConfig(seed=3, faults=Faults(slow=1.0, slow_seconds=30.0))
+    async with running(config, max_in_flight=1) as parts:
+        first_id, second_id = parts.batches(2)
+        first = parts.stream([first_id], policy=at_once(0.25))
+        async with waited(first), waited(parts.stream([second_id], policy=at_once(0.5))):
+            await anyio.sleep(1.0)
+            assert parts.transport.in_flight == 1
+            first.close()
+            await anyio.sleep(1.0)
+            assert parts.transport.cancelled == 1
+            assert parts.transport.in_flight == 1, "the slot went to the other batch"
+            await anyio.sleep(60.0)
+            assert len(parts.transport.gets(first_id)) == 1
+            assert len(parts.transport.gets(second_id)) >= 2
+    assert polling() == 0
+
+
+async def test_a_hung_poll_is_cut_at_the_attempt_deadline_and_polled_again() -> None:
+    """One deadline per attempt: a poll still out after connect + read timeout is cut,
+    counted as a transient failure (the API's health too), and polled again."""
+    async with running(connect_timeout=1.0, read_timeout=2.0) as parts:
+        (job_id,) = parts.batches(1, duration=0.0)
+        parts.sim.inject("hang", count=2, method="GET")
+        start = anyio.current_time()
+        stream = parts.stream([job_id], policy=at_once(1.0))
+        with anyio.fail_after(600.0):
+            batch = await stream.__anext__()
+        gets = [at - start for at in parts.transport.gets()]
+    assert batch.status is BatchStatus.COMPLETED
+    assert parts.transport.cancelled == 2
+    assert len(gets) == 3
+    assert gets[0] == pytest.approx(1.0)
+    assert 3.0 <= gets[1] - gets[0] <= 3.0 + 0.5, "cut at 3 s, then a backoff of at most 0.4 s"
+    assert 3.0 <= gets[2] - gets[1] <= 3.0 + 0.9
+    assert parts.sender.health.failures == 0
+
+
+async def test_polls_answered_in_time_are_never_cut() -> None:
+    config = SimulatorConfig(seed=3, faults=Faults(slow=1.0, slow_seconds=2.9))
+    async with running(config, connect_timeout=1.0, read_timeout=2.0) as parts:
+        ids = parts.batches(20, duration=30.0)
+        with anyio.fail_after(600.0):
+            got = [batch async for batch in parts.stream(ids, policy=at_once(0.5))]
+        assert len(got) == 20
+        assert parts.transport.cancelled == 0
+        assert parts.sender.health.failures == 0
+
+
+async def test_aclose_fails_every_live_wait_at_once_and_leaves_no_task() -> None:
+    config = SimulatorConfig(seed=3, faults=Faults(slow=1.0, slow_seconds=30.0))
+    async with running(config) as parts:
+        polled, waiting = parts.batches(2)
+        stream = parts.stream(
+            [polled, waiting], policy=lambda i: at_once(0.25 if i == polled else 100.0)
+        )
+        failures: list[BaseException] = []
+
+        async def wait() -> None:
+            with pytest.raises(ClientClosedError) as info:
+                await stream.__anext__()
+            failures.append(info.value)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(wait)
+            await anyio.sleep(1.0)
+            assert parts.transport.in_flight == 1
+            await parts.poller.aclose()
+        assert polling() == 0, "every task was cancelled and awaited"
+        assert parts.transport.cancelled == 1
+        assert "closed" in str(failures[0])
+        await anyio.sleep(200.0)
+        assert len(parts.transport.gets()) == 1, "nothing more is polled"
+
+
+async def test_no_task_is_left_once_every_batch_is_done() -> None:
+    async with running() as parts:
+        stream = parts.stream(parts.batches(4, duration=3.0), policy=at_once(1.0))
+        assert polling() == 0
+        got = [await stream.__anext__()]
+        assert 0 < polling() <= 3
+        got += [batch async for batch in stream]
+        await anyio.wait_all_tasks_blocked()
+        assert polling() == 0
+        gets = len(parts.transport.gets())
+        await anyio.sleep(600.0)
+        assert len(parts.transport.gets()) == gets
+    assert len(got) == 4
+
+
+# -- the poller: what the waiter is told -----------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [None, "wrong-key"])
+async def test_a_final_error_ends_the_polling_at_once(key: str | None) -> None:
+    async with running(key=key) as parts:
+        job_id = "no-such-batch" if key is None else parts.batches(1)[0]
+        expected = BatchNotFoundError if key is None else AuthenticationError
+        with pytest.raises(expected):
+            await parts.stream([job_id], policy=at_once(1.0)).__anext__()
+        await anyio.sleep(60.0)
+        assert len(parts.transport.gets()) == 1
+
+
+@pytest.mark.parametrize("failures", [1, 5])
+async def test_transient_failures_never_end_a_wait(failures: int) -> None:
+    """Failures beyond ``RetryPolicy.attempts`` (here 1): a poll is tried again for as long
+    as its wait lasts."""
+    async with running(retry=RetryPolicy(attempts=1)) as parts:
+        (job_id,) = parts.batches(1, duration=2.0)
+        parts.sim.inject("server_error", count=failures, method="GET")
+        with anyio.fail_after(600.0):
+            batch = await parts.stream([job_id], policy=at_once(1.0)).__anext__()
+        gets = parts.transport.gets()
+    assert batch.status is BatchStatus.COMPLETED
+    assert len(gets) >= failures + 1
+
+
+async def test_progress_carries_the_fit_eta_and_when_it_was_taken() -> None:
+    async with running() as parts:
+        people = [{"fullname": f"P {i}", "company_domain": "co.com"} for i in range(200)]
+        job_id = parts.sim.add_batch(people, duration=40.0, curve="linear")
+        start = anyio.current_time()
+        progressed = [p async for p in parts.stream([job_id], yield_progress=True)]
+    finish = parts.sim.batch(job_id).finish_at
+    progressed = progressed[:-1]  # the last one is the completed batch
+    assert all(p.taken_at is not None and start < p.taken_at < finish for p in progressed)
+    late = [p for p in progressed if p.fraction >= 0.5 and p.eta is not None]
+    assert late, "progress seen past half way"
+    for p in late:  # the fit's finish, within a quarter of the time left
+        assert p.finish_at is not None
+        assert abs(p.finish_at - finish) <= 0.25 * (finish - p.taken_at) + 0.5
+
+
+async def test_without_a_listener_a_plan_is_not_asked_for_an_eta() -> None:
+    async with running() as parts:
+        job_id = linear(parts, 20.0)
+        stream = parts.stream([job_id])
+        batch = await stream.__anext__()
+        last = stream.last(job_id)
+    assert batch.status is BatchStatus.COMPLETED
+    assert last is not None
+    assert last.eta == 0.0  # done; the snapshots before it carried none (nobody read them)
+
+
+async def test_a_hint_reads_a_sleeping_batch_within_half_a_tick() -> None:
+    hooks = Hooks()
+    async with running(tick=0.1) as parts:
+        (job_id,) = parts.batches(1)
+        async with waited(parts.stream([job_id], policy=at_once(100.0), webhook=hooks)):
+            await anyio.sleep(1.23)
+            asked = anyio.current_time()
+            hooks.deliver("bulk_search_finished", job_id)
+            await anyio.sleep(1.0)
+        (at,) = parts.transport.gets()
+    assert 0 <= at - asked <= 0.05 + 1e-6
