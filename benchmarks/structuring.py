@@ -301,7 +301,7 @@ async def child(url: str, batch_id: str, args: argparse.Namespace) -> None:
             body,
             {
                 "probe": orjson.loads,
-                "decode + structure": lambda b: structure(orjson.loads(b), BulkResults),
+                "decode + structure": lambda b: structure(orjson.loads(b), BulkResults, body=b),
             },
         )
     )

@@ -16,13 +16,7 @@ from ._core.collect import CombinedProgress
 from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.retry import RetryBudget, RetryPolicy
 from ._core.schedule import Backoff, PollPolicy
-from ._io.waiting import (
-    BatchStream,
-    JobProgressCallback,
-    ProgressCallback,
-    StartedCallback,
-    WebhookSource,
-)
+from ._io.waiting import BatchStream, ProgressCallback, WebhookSource
 from ._version import __version__
 from .client import DEFAULT_TIMEOUT, EnrowClient
 from .errors import (
@@ -114,6 +108,7 @@ from .models import (
     search_identity,
     to_dict,
 )
+from .resources.email import JobProgressCallback, StartedCallback
 from .tables.checks import Change, RowCheck, SkipReason, check_row
 from .webhooks.events import parse_webhook
 

@@ -30,14 +30,7 @@ from ._io.transport import (
     Transport,
     env_proxy,
 )
-from ._io.waiting import (
-    BatchStream,
-    JobProgressCallback,
-    Poller,
-    ProgressCallback,
-    StartedCallback,
-    WebhookSource,
-)
+from ._io.waiting import BatchStream, Poller, ProgressCallback, WebhookSource
 from .errors import ClientClosedError, ConfigurationError, WrongEventLoopError
 from .lists import Record
 from .models import (
@@ -51,6 +44,7 @@ from .models import (
     StartedBatch,
 )
 from .resources import AccountResource, EmailResource, PhoneResource, VerifyResource
+from .resources.email import JobProgressCallback, StartedCallback
 
 __all__ = ["DEFAULT_TIMEOUT", "EnrowClient"]
 

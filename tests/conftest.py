@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from helpers import Connect, Simulate
 from hypothesis import HealthCheck, settings
 
 from enrow_async import EnrowClient
@@ -34,14 +35,6 @@ settings.register_profile(
     "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("shared-machine")
-
-Connect = Callable[..., EnrowClient]
-"""``connect(simulator, key=None, **options)``: an EnrowClient onto ``simulator`` (not yet
-entered), with the simulator's key unless ``key`` is given, and seeded jitter (``rand``)
-unless given: on virtual time a run repeats exactly."""
-
-Simulate = Callable[..., EnrowSimulator]
-"""``simulate(config=None)``: an EnrowSimulator, served or in memory as ``served`` says."""
 
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")

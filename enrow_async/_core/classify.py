@@ -183,31 +183,40 @@ def classify(
     ``NotFound``.
     """
     if isinstance(answer, TransportError):
-        answer.args = tuple(redact(a, request) if isinstance(a, str) else a for a in answer.args)
-        if not answer.transient:  # a refused certificate or proxy: retrying cannot fix it
-            return Fail(answer)
-        if request.idempotent or not answer.request_sent:
-            return Retry(answer)
-        return OutcomeUnknown(OutcomeUnknownError(f"{answer}; {_MAY_EXIST}", request_sent=True))
+        return _failed(request, answer)
     answer = scrub(answer, request)
     status = answer.status
     if 200 <= status < 300:
         return Success(answer)
-    method, path = request.method, request.path
-    redirect = 300 <= status < 400
-    if redirect:
+    if 300 <= status < 400:
         message, documented = f"redirect to {_origin(answer.headers.get('location', ''))}", False
     else:
         message, documented = _server_message(answer)
     if not request.idempotent and status != 429 and not (status in _REFUSALS and documented):
         return OutcomeUnknown(
             OutcomeUnknownError(
-                f"{method} {path}: HTTP {status} ({message}); {_MAY_EXIST}",
+                f"{request.method} {request.path}: HTTP {status} ({message}); {_MAY_EXIST}",
                 status=status,
                 body=answer.body,
             )
         )
-    if redirect:
+    return _refused(request, answer, message, now_epoch)
+
+
+def _failed(request: Request, failure: TransportError) -> Verdict:
+    """The verdict on a transport failure (its text blanked of the key)."""
+    failure.args = tuple(redact(a, request) if isinstance(a, str) else a for a in failure.args)
+    if not failure.transient:  # a refused certificate or proxy: retrying cannot fix it
+        return Fail(failure)
+    if request.idempotent or not failure.request_sent:
+        return Retry(failure)
+    return OutcomeUnknown(OutcomeUnknownError(f"{failure}; {_MAY_EXIST}", request_sent=True))
+
+
+def _refused(request: Request, answer: Response, message: str, now_epoch: float | None) -> Verdict:
+    """The verdict on an error status that says the request did nothing (or a read's)."""
+    status, method, path = answer.status, request.method, request.path
+    if 300 <= status < 400:
         message = f"{message} refused: the client never follows redirects with the key"
         return Fail(APIError(message, status=status, method=method, path=path))
     if status == 401:

@@ -167,7 +167,7 @@ class Sender:
         while True:
             attempt += 1
             await self._admitted(request, poll, deadline)
-            answer, deadline = await self._through(request, poll, deadline)
+            answer, deadline = await self._attempt(request, poll, deadline)
             verdict = self._judge(request, answer, read)
             if isinstance(verdict, _Read):
                 if not poll:
@@ -212,42 +212,35 @@ class Sender:
                 )
             await _wait(wait, self._event("_answered") if poll else None)
 
-    async def _through(
+    async def _attempt(
         self, request: Request, poll: bool, deadline: float
     ) -> tuple[Response | TransportError, float]:
-        """One attempt under its limit (``max_in_flight`` for a poll, the POST rate limit for
-        a start, whose time queued there is added to the call's deadline): the answer and
-        the deadline."""
-        if poll:
-            async with self._polls:
-                return await self._attempt(request, deadline), deadline
-        if request.action is not Action.START:
-            return await self._attempt(request, deadline), deadline
-        queued = _now()
-        await self._posts.acquire()
-        deadline += _now() - queued
-        try:
-            return await self._attempt(request, deadline), deadline
-        finally:
-            self._posts.release()  # the slot's window starts at the answer, not the send
-
-    async def _attempt(self, request: Request, deadline: float) -> Response | TransportError:
-        """One try, cut at the per-attempt deadline or the call's, whichever comes first."""
+        """One try under its limit (``max_in_flight`` for a poll, the POST rate limit for a
+        start), cut at ``timeout`` or the call's deadline, whichever comes first: the answer
+        (or the failure), and the deadline, pushed back by the time queued for a POST slot."""
+        posts = self._posts if request.action is Action.START else None
+        if posts is not None:
+            queued = _now()
+            await posts.acquire()
+            deadline += _now() - queued
         left = deadline - _now()
         try:
-            async with asyncio.timeout(min(self._timeout, left)):
-                return await self.transport.send(request)
+            async with self._polls if poll else contextlib.nullcontext():
+                async with asyncio.timeout(min(self._timeout, left)):
+                    return await self.transport.send(request), deadline
         except TransportError as exc:
-            return exc
+            return exc, deadline
         except TimeoutError:
-            call = left < self._timeout
             within = (
                 f"before the call's {self._call_timeout:g} s deadline (call_timeout)"
-                if call
+                if left < self._timeout
                 else f"within {self._timeout:g} s"
             )
             no_answer = f"{request.method} {request.path}: no complete answer {within}"
-            return TransportError(no_answer)
+            return TransportError(no_answer), deadline
+        finally:
+            if posts is not None:
+                posts.release()  # the slot's window starts at the answer, not the send
 
     def _delay(
         self, request: Request, verdict: Retry, attempt: int, poll: bool, deadline: float

@@ -148,63 +148,9 @@ class AiohttpTransport:
                     raise too_large(request, resp.status, length, self._max_body)
                 body = await self._read(resp, request)
                 return Response(resp.status, resp.headers, body)
-        except aiohttp.ClientConnectorCertificateError as exc:
-            reason = exc.certificate_error
-            cause = getattr(reason, "verify_message", None) or str(reason)
-            raise TLSError(
-                f"{request.method} {request.path}: the TLS certificate of {exc.host}:{exc.port}"
-                f" is refused ({cause}); retrying cannot fix this: check base_url, or trust the"
-                " authority that signed it (session=)",
-                request_sent=False,
-            ) from exc
-        except aiohttp.ClientConnectorSSLError as exc:
-            # A handshake refused by the server's TLS (a connection dropped during the
-            # handshake is a ConnectionResetError: a transient failure, below).
-            raise TLSError(
-                f"{request.method} {request.path}: no TLS connection to {exc.host}:{exc.port}"
-                f" ({exc.os_error}); retrying cannot fix this: does the server speak https on"
-                " that port?",
-                request_sent=False,
-            ) from exc
-        except aiohttp.ClientHttpProxyError as exc:
-            if exc.status >= 500:  # the proxy cannot reach the API: an outage
-                raise TransportError(
-                    f"{request.method} {request.path}: the proxy answered {exc.status}"
-                    f" {exc.message}",
-                    request_sent=False,
-                ) from _redacted(exc, request)
-            raise ProxyError(
-                f"{request.method} {request.path}: the proxy refused the tunnel to"
-                f" {request.base_url}: {exc.status} {exc.message}; retrying cannot fix this:"
-                " check HTTPS_PROXY and NO_PROXY (or pass trust_env=False)",
-                status=exc.status,
-            ) from _redacted(exc, request)
-        except aiohttp.ClientPayloadError as exc:
-            raise TransportError(
-                f"{request.method} {request.path}: truncated body ({exc})"
-            ) from exc
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            where = (
-                f" to {exc.host}:{exc.port}"
-                if isinstance(exc, aiohttp.ClientConnectorError)
-                else ""
-            )
-            raise TransportError(
-                f"{request.method} {request.path}: cannot connect{where}",
-                request_sent=False,
-            ) from exc
-        except TimeoutError as exc:  # the read timeout, or a caller-owned session's own
-            limit = "the session's timeout"
-            if silence is not None and isinstance(exc, aiohttp.SocketTimeoutError):
-                limit = f"the read timeout ({silence:g} s without a byte)"
-            raise TransportError(
-                f"{request.method} {request.path}: no answer within {limit}"
-            ) from exc
-        except aiohttp.ClientError as exc:
-            cause = _redacted(exc, request)
-            raise TransportError(
-                f"{request.method} {request.path}: {type(cause).__name__}: {cause}"
-            ) from cause
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            error, cause = _failure(exc, request)
+            raise error from cause
 
     async def _read(self, resp: aiohttp.ClientResponse, request: Request) -> bytes:
         """The whole body, capped at ``max_body`` bytes as decoded: a compressed body is
@@ -250,6 +196,52 @@ def env_proxy(url: str) -> str | None:
             " URL (http://host:port): fix it, or pass trust_env=False"
         )
     return proxy
+
+
+def _failure(
+    exc: aiohttp.ClientError | TimeoutError, request: Request
+) -> tuple[TransportError, BaseException]:
+    """aiohttp's failure as ours, and what it is raised from (the key blanked in it)."""
+    where = f"{request.method} {request.path}"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        reason = exc.certificate_error
+        cause = getattr(reason, "verify_message", None) or str(reason)
+        return TLSError(
+            f"{where}: the TLS certificate of {exc.host}:{exc.port} is refused ({cause});"
+            " retrying cannot fix this: check base_url, or trust the authority that signed it"
+            " (session=)",
+            request_sent=False,
+        ), exc
+    if isinstance(exc, aiohttp.ClientConnectorSSLError):
+        # A handshake refused by the server's TLS (a connection dropped during the
+        # handshake is a ConnectionResetError: a transient failure, below).
+        return TLSError(
+            f"{where}: no TLS connection to {exc.host}:{exc.port} ({exc.os_error}); retrying"
+            " cannot fix this: does the server speak https on that port?",
+            request_sent=False,
+        ), exc
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        said = f"{exc.status} {exc.message}"
+        if exc.status >= 500:  # the proxy cannot reach the API: an outage
+            error = TransportError(f"{where}: the proxy answered {said}", request_sent=False)
+            return error, _redacted(exc, request)
+        return ProxyError(
+            f"{where}: the proxy refused the tunnel to {request.base_url}: {said}; retrying"
+            " cannot fix this: check HTTPS_PROXY and NO_PROXY (or pass trust_env=False)",
+            status=exc.status,
+        ), _redacted(exc, request)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return TransportError(f"{where}: truncated body ({exc})"), exc
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        to = f" to {exc.host}:{exc.port}" if isinstance(exc, aiohttp.ClientConnectorError) else ""
+        return TransportError(f"{where}: cannot connect{to}", request_sent=False), exc
+    if isinstance(exc, TimeoutError):  # the read timeout, or a caller-owned session's own
+        limit = "the session's timeout"
+        if request.read_timeout is not None and isinstance(exc, aiohttp.SocketTimeoutError):
+            limit = f"the read timeout ({request.read_timeout:g} s without a byte)"
+        return TransportError(f"{where}: no answer within {limit}"), exc
+    cause = _redacted(exc, request)
+    return TransportError(f"{where}: {type(cause).__name__}: {cause}"), cause
 
 
 def _redacted(exc: aiohttp.ClientError, request: Request) -> aiohttp.ClientError:

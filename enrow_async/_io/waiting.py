@@ -26,17 +26,9 @@ from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 from .._core.http import Request, Response
 from .._core.schedule import PollPlan, last_call
 from ..errors import BatchErrors, BatchTimeoutError, ClientClosedError, EnrowError
-from ..models import BatchStatus, JobProgress, Progress, StartedBatch
+from ..models import BatchStatus, Progress
 
-__all__ = [
-    "BatchStream",
-    "JobProgressCallback",
-    "Pollable",
-    "Poller",
-    "ProgressCallback",
-    "StartedCallback",
-    "WebhookSource",
-]
+__all__ = ["BatchStream", "Pollable", "Poller", "ProgressCallback", "WebhookSource"]
 
 HINT_WINDOW = 1.0
 """Seconds within which more webhook hints for one job add no poll."""
@@ -44,13 +36,6 @@ HINT_WINDOW = 1.0
 ProgressCallback = Callable[[Progress], object]
 """``on_progress``: a plain function or a coroutine function taking a Progress; what it
 returns is ignored (an awaitable is awaited), so ``tqdm.update``-style callbacks fit."""
-
-JobProgressCallback = Callable[[JobProgress], object]
-"""``find_emails``' ``on_progress``: the same, taking a JobProgress."""
-
-StartedCallback = Callable[[StartedBatch], object]
-"""``find_emails``' ``on_started``: the same, taking each StartedBatch as its POST succeeds;
-an exception it raises ends the call at once (no more starts, no wait)."""
 
 
 class _Counts(Protocol):
@@ -114,6 +99,24 @@ class _Watch:
         self.polling = False
         self.wake: asyncio.Future[None] | None = None
         self.task: asyncio.Task[None] | None = None
+
+    def saw(self, result: Pollable, now: float, elapsed: float, eta: bool) -> Progress | None:
+        """Feed the plan what a poll read at ``now``: the new progress if it changed (with
+        the plan's ETA if asked for), else ``None``."""
+        status, stats = result.status, result.stats
+        self.plan.observe(now, stats.finished, stats.requested)
+        last = self.last
+        if last is not None and (last.status, last.finished, last.requested) == (
+            status,
+            stats.finished,
+            stats.requested,
+        ):
+            return None
+        left = 0.0 if status.done else self.plan.eta(now) if eta else None
+        self.last = Progress(
+            self.job_id, status, stats.finished, stats.requested, elapsed, self.plan.rate, left, now
+        )
+        return self.last
 
 
 _Seen: TypeAlias = tuple[_Watch, Progress | None, object]
@@ -180,28 +183,8 @@ class Poller:
                 result = await self._send(watch.request, watch.read, poll=True)
                 watch.polling = False
                 now = loop.time()
-                status, stats, plan = result.status, result.stats, watch.plan
-                plan.observe(now, stats.finished, stats.requested)
-                last = watch.last
-                progress = None
-                if last is None or (last.status, last.finished, last.requested) != (
-                    status,
-                    stats.finished,
-                    stats.requested,
-                ):
-                    eta = 0.0 if status.done else plan.eta(now) if report else None
-                    progress = Progress(
-                        watch.job_id,
-                        status,
-                        stats.finished,
-                        stats.requested,
-                        now - started,
-                        plan.rate,
-                        eta,
-                        now,
-                    )
-                    watch.last = progress
-                if status.done:
+                progress = watch.saw(result, now, now - started, report)
+                if result.status.done:
                     seen.put_nowait((watch, progress, result))
                     return
                 if progress is not None and report:
@@ -210,9 +193,8 @@ class Poller:
                     watch.again = False
                     due = now
                 else:  # at least a tick later: a shorter delay would land on the tick just served
-                    due = last_call(
-                        now, max(plan.next_delay(now, rand()), tick), deadline, gap=tick
-                    )
+                    delay = max(watch.plan.next_delay(now, rand()), tick)
+                    due = last_call(now, delay, deadline, gap=tick)
         except Exception as exc:  # the polling ended with an error: the stream decides
             seen.put_nowait((watch, None, exc))
 
@@ -339,29 +321,9 @@ class BatchStream(Generic[R, Y]):
             self._start()
         try:
             while self._pending:
-                watch, progress, outcome = await self._next()
-                batch_id = watch.job_id
-                if batch_id not in self._pending:
-                    continue
-                if progress is not None and self._on_progress is not None:
-                    called = self._on_progress(progress)
-                    if inspect.isawaitable(called):
-                        await called
-                if outcome is None:
-                    if self._yield_progress:
-                        return progress  # type: ignore[return-value]
-                    continue
-                del self._pending[batch_id]
-                if isinstance(outcome, Exception):
-                    one_job = isinstance(outcome, EnrowError) and outcome.concerns_one_job
-                    if not (self._collect_errors and one_job):
-                        raise outcome
-                    assert isinstance(outcome, EnrowError)
-                    self._errors[batch_id] = outcome
-                    continue
-                if self._yield_progress:
-                    return progress or watch.last  # type: ignore[return-value]
-                return outcome  # type: ignore[return-value]
+                taken = await self._take(*await self._next())
+                if taken:
+                    return taken[0]
         except BaseException:
             self.close()
             raise
@@ -369,6 +331,26 @@ class BatchStream(Generic[R, Y]):
         if self._errors:
             raise BatchErrors(self._errors)
         raise StopAsyncIteration
+
+    async def _take(self, watch: _Watch, progress: Progress | None, outcome: object) -> list[Y]:
+        """What a task saw, told (``on_progress``) and taken: ``[item]`` to yield, or ``[]``
+        to read on; an error that concerns every batch (or any, unless collected) is raised."""
+        batch_id = watch.job_id
+        if batch_id not in self._pending:
+            return []
+        if progress is not None and self._on_progress is not None:
+            called = self._on_progress(progress)
+            if inspect.isawaitable(called):
+                await called
+        if outcome is None:  # still running
+            return [progress] if self._yield_progress else []  # type: ignore[list-item]
+        del self._pending[batch_id]
+        if isinstance(outcome, EnrowError) and outcome.concerns_one_job and self._collect_errors:
+            self._errors[batch_id] = outcome
+            return []
+        if isinstance(outcome, Exception):
+            raise outcome
+        return [progress or watch.last] if self._yield_progress else [outcome]  # type: ignore[list-item]
 
     async def _next(self) -> _Seen:
         seen = self._seen

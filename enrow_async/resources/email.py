@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -11,7 +11,6 @@ from .._core.collect import place_results
 from .._core.jobs import EMAIL_BULK, EMAIL_SINGLE, MAX_BATCH
 from .._core.requests import check_timeout, to_searches
 from .._io.jobs import DEFAULT_TIMEOUT, JobRunner
-from .._io.waiting import JobProgressCallback, StartedCallback
 from ..errors import FindEmailsTimeoutError, IncompleteResultsError
 from ..lists import GapReason, ListJob, ListKind, ListReport, Record
 from ..models import (
@@ -21,6 +20,7 @@ from ..models import (
     EmailResult,
     EmailSearch,
     EmailSearchDict,
+    JobProgress,
     SingleEmailResult,
     SingleJob,
     StartedBatch,
@@ -28,7 +28,21 @@ from ..models import (
 )
 from .base import BulkJobs, SingleJobs
 
-__all__ = ["EmailBulk", "EmailResource", "EmailSingle"]
+__all__ = [
+    "EmailBulk",
+    "EmailResource",
+    "EmailSingle",
+    "JobProgressCallback",
+    "StartedCallback",
+]
+
+JobProgressCallback = Callable[[JobProgress], object]
+"""``find_emails``' ``on_progress``: a plain function or a coroutine function taking a
+JobProgress; what it returns is ignored (an awaitable is awaited)."""
+
+StartedCallback = Callable[[StartedBatch], object]
+"""``find_emails``' ``on_started``: the same, taking each StartedBatch as its POST succeeds;
+an exception it raises ends the call at once (no more starts, no wait)."""
 
 
 class EmailBulk(BulkJobs[BulkResults]):

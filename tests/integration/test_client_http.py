@@ -7,11 +7,10 @@ simulator.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import aiohttp
 import pytest
 from aiohttp import web
+from helpers import Connect
 
 from enrow_async import (
     Backoff,
@@ -27,7 +26,6 @@ from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]
 
 SEARCHES = [
     {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},

@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 import orjson
 import pytest
+from helpers import BULK
 
 from enrow_async._core.http import Action, Request
 from enrow_async._io.transport import AiohttpTransport
@@ -20,7 +21,6 @@ from enrow_async.testing import EnrowSimulator, Faults, MemoryTransport, Simulat
 
 pytestmark = pytest.mark.anyio
 
-BULK = "/email/find/bulk"
 SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 
 

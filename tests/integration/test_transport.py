@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 import pytest
 from aiohttp import ClientSession, web
+from helpers import BULK, Connect, Simulate
 
 from enrow_async import (
     APIError,
@@ -46,11 +47,8 @@ from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-BULK = "/email/find/bulk"
 SEARCHES = [
     {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"},
     {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},

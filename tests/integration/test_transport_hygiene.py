@@ -26,6 +26,7 @@ import aiohttp
 import anyio
 import anyio.to_thread
 import pytest
+from helpers import BULK
 
 import enrow_async
 from enrow_async import (
@@ -50,7 +51,6 @@ SEARCHES = [
     {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"},
     {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
 ]
-BULK = "/email/find/bulk"
 FAST_RETRY = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
 FAST_POLLS = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
 

@@ -21,6 +21,7 @@ import anyio
 import anyio.to_thread
 import orjson
 import pytest
+from helpers import Connect, Simulate
 
 import enrow_async
 from enrow_async import (
@@ -44,8 +45,6 @@ from enrow_async.testing import EnrowSimulator, MemoryTransport, SimulatorConfig
 pytestmark = pytest.mark.anyio
 
 T = TypeVar("T")
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
 
 SEARCHES = [
     {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},

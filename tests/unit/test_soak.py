@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Callable
 
 import anyio
 import attrs
 import pytest
+from helpers import BULK, Connect, Simulate
 
 from enrow_async import (
     BulkResults,
@@ -35,10 +35,6 @@ from enrow_async.testing import (
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
-
-BULK = "/email/find/bulk"
 
 FAULTS = Faults(
     server_error=0.08,

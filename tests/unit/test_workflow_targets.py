@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 import pytest
+from helpers import BULK, Connect, Simulate
 
 from enrow_async import (
     EnrowClient,
@@ -31,12 +31,8 @@ from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
 
-BULK = "/email/find/bulk"
 POST = ("POST", BULK)
-GET = ("GET", BULK)
 
 
 def people(n: int) -> list[dict[str, Any]]:

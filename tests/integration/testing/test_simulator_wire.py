@@ -7,12 +7,12 @@ import asyncio
 
 import aiohttp
 import pytest
+from helpers import BULK
 
 from enrow_async.testing import EnrowSimulator
 
 pytestmark = pytest.mark.anyio
 
-BULK = "/email/find/bulk"
 SEARCHES = {"searches": [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]}
 
 

@@ -4,18 +4,16 @@ budget at WARNING; each with structured ``extra`` fields and never the key."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import pytest
+from helpers import BULK, Connect
 
-from enrow_async import EnrowClient, RetryBudget, RetryBudgetExhaustedError
+from enrow_async import RetryBudget, RetryBudgetExhaustedError
 from enrow_async.testing import EnrowSimulator
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]
 SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
-BULK = "/email/find/bulk"
 
 
 async def test_retries_and_an_outage_are_logged_at_info_once_each(

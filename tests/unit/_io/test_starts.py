@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from helpers import Connect, Simulate
 
 from enrow_async import EnrowClient, OutcomeUnknownError
 from enrow_async._core.http import JobKind
@@ -17,8 +18,6 @@ from enrow_async.testing import EnrowSimulator, FaultKind, Faults, SimulatorConf
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]
-Simulate = Callable[..., EnrowSimulator]
 POST = ("POST", "/email/find/bulk")
 SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 

@@ -21,6 +21,7 @@ import anyio
 import anyio.lowlevel
 import orjson
 import pytest
+from helpers import GET_BULK, Connect
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +41,7 @@ from enrow_async import (
 from enrow_async._core.jobs import EMAIL_BULK, JOBS, PHONE_BULK, VERIFY_BULK, JobSpec
 from enrow_async._core.schedule import LAST_CALL, PollPlan
 from enrow_async._io.waiting import BatchStream
-from enrow_async.testing import Faults, SimulatorConfig
+from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 
 from .parts import LONG, Parts, instant, polling, running
 
@@ -656,3 +657,53 @@ async def test_a_hint_reads_a_sleeping_batch_within_half_a_tick() -> None:
             await anyio.sleep(1.0)
         (at,) = parts.transport.gets()
     assert 0 <= at - asked <= 0.05 + 1e-6
+
+
+# -- webhook hints through the client (issue 12, rule 7): however many arrive for one batch,
+# at most one extra GET a second, and never a lasting chain of polls
+
+JIM = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
+
+
+async def test_a_flood_of_events_for_an_ongoing_batch_adds_a_few_gets_not_a_chain(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    batch_id = sim.add_batch(JIM, duration=120.0)
+    hooks = Hooks()
+    async with connect(sim, webhook_poll_interval=3600.0) as client:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: client.wait_for_batch(batch_id, timeout=600, webhook=hooks))
+            await anyio.sleep(1.0)
+            before = sim.stats.requests[GET_BULK]
+            for _ in range(10):  # 2,000 forged events over 10 s
+                for _ in range(200):
+                    hooks.deliver("bulk_search_finished", batch_id)
+                await anyio.sleep(1.0)
+            flood = sim.stats.requests[GET_BULK] - before
+            await anyio.sleep(60.0)
+            after = sim.stats.requests[GET_BULK] - before - flood
+            tg.cancel_scope.cancel()
+    assert flood <= 11  # at most one per second of flood
+    # No chain left: one schedule polls on, the normal one (a hint switches the wait from
+    # the hourly safety net to it, since the API may lag behind its own notification);
+    # its waits here grow with the time since the first hint: a handful, not 2,000.
+    assert after <= 8
+
+
+async def test_an_event_during_a_poll_is_answered_right_after_it(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    batch_id = sim.add_batch(JIM, duration=5.0)
+    hooks = Hooks()
+    async with connect(sim, webhook_poll_interval=3600.0) as client:
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as tg:
+
+                async def finish_later() -> None:
+                    await anyio.sleep(5.0)
+                    hooks.deliver("bulk_search_finished", batch_id)
+
+                tg.start_soon(finish_later)
+                batch = await client.wait_for_batch(batch_id, timeout=600, webhook=hooks)
+    assert batch.status.done
+    assert anyio.current_time() < 60  # woken by the hint, not the hourly safety net

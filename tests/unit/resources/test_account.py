@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from helpers import Connect, Simulate
 
 from enrow_async import AccountInfo, AuthenticationError, EnrowClient
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
-
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
 
 
 async def test_account_info(client: EnrowClient) -> None:

@@ -6,12 +6,12 @@ The email-bulk calls kept on the client (``wait_for_batch`` and the rest) are te
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 import anyio.lowlevel
 import pytest
+from helpers import Connect, Simulate
 
 from enrow_async import (
     BatchNotFoundError,
@@ -26,8 +26,6 @@ from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
 
 SEARCHES = [
     {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},

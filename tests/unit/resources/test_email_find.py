@@ -3,12 +3,12 @@ kept on every failure, ``on_started`` and resuming after a crash; in memory, vir
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 import anyio.lowlevel
 import pytest
+from helpers import GET_BULK, Connect, Simulate
 
 from enrow_async import (
     APIError,
@@ -27,11 +27,8 @@ from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
 
 POST = ("POST", "/email/find/bulk")
-GET = ("GET", "/email/find/bulk")
 
 
 def people(n: int) -> list[dict[str, Any]]:
@@ -231,7 +228,7 @@ async def test_on_started_gets_each_batch_before_any_wait(
 
     async def save(batch: StartedBatch) -> bool:
         await anyio.lowlevel.checkpoint()
-        seen.append((batch, sim.stats.requests[GET]))
+        seen.append((batch, sim.stats.requests[GET_BULK]))
         return True  # whatever it returns is ignored
 
     await client.find_emails(people(7), batch_size=3, timeout=20, on_started=save)
@@ -343,7 +340,7 @@ async def test_an_error_in_on_started_ends_the_call_at_once(
     with pytest.raises(RuntimeError, match="could not save"):
         await client.find_emails(people(6), batch_size=3, on_started=broken)
     assert sim.stats.requests[POST] == 1
-    assert sim.stats.requests[GET] == 0
+    assert sim.stats.requests[GET_BULK] == 0
 
 
 async def test_failed_batches_are_sent_again_only_when_asked(

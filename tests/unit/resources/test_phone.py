@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from helpers import Connect, Simulate
 
 from enrow_async import (
     BatchFailedError,
@@ -19,8 +19,6 @@ from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
 
 LINKEDIN = "https://www.linkedin.com/in/dwight-schrute"
 PEOPLE = [

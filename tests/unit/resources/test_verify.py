@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 import pytest
+from helpers import Connect, Simulate
 
 from enrow_async import (
     BatchFailedError,
@@ -21,8 +21,6 @@ from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
 
 EMAILS = ["dwight@dundermifflin.com", {"email": "jim@dundermifflin.com", "custom": "r1"}]
 

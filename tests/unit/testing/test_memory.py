@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 import orjson
 import pytest
+from helpers import BULK
 
 from enrow_async import EnrowClient
 from enrow_async._core.http import Action, Request, Response
@@ -23,7 +24,6 @@ from enrow_async.testing import (
 
 pytestmark = pytest.mark.anyio
 
-BULK = "/email/find/bulk"
 SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from helpers import BULK, Connect
 
-from enrow_async import BatchStatus, EnrowClient, ResponseError
+from enrow_async import BatchStatus, ResponseError
 from enrow_async.testing import EnrowSimulator, Faults, MemoryTransport, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]
 SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
-BULK = "/email/find/bulk"
 
 
 @pytest.mark.parametrize(("padding", "refused"), [(4 * 2**20, True), (1000, False)])

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+from helpers import BULK
 
 from enrow_async._core.http import Action, Request
 from enrow_async.testing import EnrowSimulator, ManualClock, MemoryTransport, SimulatorConfig
@@ -15,7 +16,6 @@ from .simulator_calls import Call, caller
 
 pytestmark = pytest.mark.anyio
 
-BULK = "/email/find/bulk"
 SEED_SEARCHES = [
     {"company_domain": "dundermifflin.com", "fullname": "Dwight Schrute", "custom": "lead_001"},
     {"company_domain": "dundermifflin.com", "fullname": "Jim Halpert", "custom": "lead_002"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import anyio
 import pytest
+from helpers import BULK
 
 from enrow_async.errors import TransportError
 from enrow_async.testing import EnrowSimulator, Faults, MemoryTransport, SimulatorConfig
@@ -13,7 +14,6 @@ from .simulator_calls import Call, caller, request_to
 
 pytestmark = pytest.mark.anyio
 
-BULK = "/email/find/bulk"
 SEARCHES = {"searches": [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]}
 
 

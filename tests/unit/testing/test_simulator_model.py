@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import BULK
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,7 +19,6 @@ from enrow_async.testing import (
 from enrow_async.testing._jobs import ENDPOINTS, Job
 from enrow_async.testing._results import normalise_domain
 
-BULK = "/email/find/bulk"
 SEARCH = {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}
 
 

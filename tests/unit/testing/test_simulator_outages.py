@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import anyio
 import orjson
 import pytest
+from helpers import GET_BULK, Connect
 
 from enrow_async import (
     APIError,
     BatchStatus,
-    EnrowClient,
     InconsistentAnswerError,
     ServerError,
     TransportError,
@@ -20,9 +18,7 @@ from enrow_async.testing import EnrowSimulator, Faults, Outage, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]
 SEARCHES = [{"fullname": f"Person {i}", "company_domain": "dundermifflin.com"} for i in range(3)]
-GET = ("GET", "/email/find/bulk")
 
 
 def test_an_outage_must_make_sense() -> None:
@@ -74,7 +70,7 @@ async def test_an_inconsistent_answer_is_read_again_and_the_wait_goes_on(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
-    sim.inject("inconsistent", count=2, path=GET[1])
+    sim.inject("inconsistent", count=2, path=GET_BULK[1])
     async with connect(sim) as client:
         batch = await client.wait_for_batch(batch_id, timeout=60)
     assert [r.index for r in batch.results] == [0, 1, 2]
@@ -85,7 +81,7 @@ async def test_an_answer_inconsistent_every_time_is_raised_naming_the_problem(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
-    sim.inject("inconsistent", count=100, path=GET[1])
+    sim.inject("inconsistent", count=100, path=GET_BULK[1])
     async with connect(sim) as client:
         with pytest.raises(InconsistentAnswerError, match="given twice: 0") as info:
             await client.wait_for_batch(batch_id, timeout=60)
