@@ -96,7 +96,6 @@ class EnrowClient:
         trust_env: bool = True,
         posts_per_second: int = 10,
         webhook_poll_interval: float = 60.0,
-        poll_coalesce: float = 0.25,
         rand: Callable[[], float] | None = None,
         transport: Transport | None = None,
     ) -> None:
@@ -120,7 +119,6 @@ class EnrowClient:
             ("posts_per_second", posts_per_second),
         ):
             options.count(name, value)
-        poll_coalesce = options.within("poll_coalesce", poll_coalesce, 0.0, 1.0)
         self._transport: Transport = transport or AiohttpTransport(
             session=session,
             max_connections=max_connections,
@@ -141,12 +139,13 @@ class EnrowClient:
             read_timeout=read_timeout,
             call_timeout=call_timeout,
         )
-        self._poller = Poller(self._sender.send, rand=draw, tick=poll_coalesce, enter=self._enter)
+        policy = poll_policy or PollPolicy()
+        self._poller = Poller(self._sender.send, rand=draw, tick=policy.tick, enter=self._enter)
         runner = JobRunner(
             self._config,
             self._sender,
             self._poller,
-            policy=poll_policy or PollPolicy(),
+            policy=policy,
             webhook_poll_interval=webhook_poll_interval,
         )
         self.email = EmailResource(runner)

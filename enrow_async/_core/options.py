@@ -10,7 +10,7 @@ import math
 
 from ..errors import ConfigurationError
 
-__all__ = ["api_key", "count", "seconds", "within"]
+__all__ = ["api_key", "count", "seconds"]
 
 
 def seconds(name: str, value: object) -> float:
@@ -19,13 +19,6 @@ def seconds(name: str, value: object) -> float:
         raise ConfigurationError(f"{name} must be a number of seconds, got {value!r}")
     if not math.isfinite(value) or value <= 0:
         raise ConfigurationError(f"{name} must be finite and > 0 seconds, got {value!r}")
-    return float(value)
-
-
-def within(name: str, value: object, low: float, high: float) -> float:
-    """A number of seconds from ``low`` to ``high``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ConfigurationError(f"{name} must be within [{low:g}, {high:g}] s, got {value!r}")
     return float(value)
 
 

@@ -192,10 +192,9 @@ class JobRunner:
         *,
         timeout: float | None,
         webhook: WebhookSource | None,
-    ) -> R:
-        """A single job's result once it is done."""
+    ) -> SingleAnswer[R]:
+        """A single job once it is done, with its result."""
         stream = self.stream(spec, [job_id], timeout, None, webhook=webhook)
         async with stream:
             answer: SingleAnswer[R] = await stream.__anext__()
-        assert answer.result is not None
-        return answer.result
+        return answer

@@ -107,7 +107,8 @@ class SingleJobs(Generic[R]):
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         webhook: WebhookSource | None = None,
-    ) -> R:
-        """The job's result once it is done (BatchTimeoutError at the deadline; with a
-        ``webhook`` source the wait is woken by the notification)."""
+    ) -> SingleAnswer[R]:
+        """The job once it is done, as ``get`` reads it, with its ``result``
+        (BatchTimeoutError at the deadline; with a ``webhook`` source the wait is woken by
+        the notification)."""
         return await self._runner.wait_single(self._spec, job_id, timeout=timeout, webhook=webhook)

@@ -76,18 +76,14 @@ class EmailSingle(SingleJobs[SingleEmailResult]):
 
     async def start(
         self,
-        fullname: str,
+        search: EmailSearch | EmailSearchDict,
         *,
-        company_domain: str | None = None,
-        company_name: str | None = None,
-        custom: Custom = None,
         webhook: str | None = None,
         country_code: str | None = None,
         retrieve_gender: bool = False,
     ) -> SingleJob:
-        """Start one search: a full name and a company domain and/or name."""
-        search: dict[str, Any] = {"fullname": fullname, "company_domain": company_domain}
-        search |= {"company_name": company_name, "custom": custom}
+        """Start one search, as one item of ``bulk.start``: ``fullname`` and a company
+        domain and/or name (its ``custom`` comes back with the result)."""
         return await self._runner.start(
             self._spec,
             SingleJob,

@@ -42,21 +42,10 @@ class PhoneSingle(SingleJobs[PhoneResult]):
     """Single phone searches: one person."""
 
     async def start(
-        self,
-        *,
-        linkedin_url: str | None = None,
-        firstname: str | None = None,
-        lastname: str | None = None,
-        company_domain: str | None = None,
-        company_name: str | None = None,
-        custom: Custom = None,
-        webhook: str | None = None,
+        self, search: PhoneSearch | PhoneSearchDict, *, webhook: str | None = None
     ) -> SingleJob:
-        """Start one search: ``linkedin_url``, or ``firstname`` + ``lastname`` + a company
-        domain or name."""
-        search = PhoneSearch(
-            linkedin_url, firstname, lastname, company_domain, company_name, custom
-        )
+        """Start one search, as one item of ``bulk.start``: ``linkedin_url``, or
+        ``firstname`` + ``lastname`` + a company domain or name."""
         return await self._runner.start(self._spec, SingleJob, search, webhook=webhook)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import orjson
 import pytest
-from helpers import BULK
+from helpers import BULK, JIM
 
 from enrow_async._core.http import Action, Request
 from enrow_async._io.transport import AiohttpTransport
@@ -21,14 +21,12 @@ from enrow_async.testing import EnrowSimulator, Faults, MemoryTransport, Simulat
 
 pytestmark = pytest.mark.anyio
 
-SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
-
 
 def request(sim: EnrowSimulator, method: str, batch_id: str) -> Request:
     headers = {"x-api-key": sim.api_key, "accept": "application/json"}
     if method == "GET":
         return Request("GET", sim.base_url, BULK, headers, Action.READ, params={"id": batch_id})
-    body = orjson.dumps({"searches": SEARCHES})
+    body = orjson.dumps({"searches": JIM})
     return Request("POST", sim.base_url, BULK, headers, Action.START, body=body)
 
 
@@ -45,7 +43,7 @@ def reason(message: str) -> str:
 
 
 async def outcome(transport: Any, sim: EnrowSimulator, method: str, kind: Any) -> Any:
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(JIM, duration=0.0)
     if kind is not None:
         sim.inject(kind, method=method)
     try:

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 import pytest
 from aiohttp import ClientSession, web
-from helpers import BULK, Connect, Simulate
+from helpers import BULK, COMPLETED, SEARCHES, Connect, Simulate
 
 from enrow_async import (
     APIError,
@@ -49,27 +49,6 @@ pytestmark = pytest.mark.anyio
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-SEARCHES = [
-    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"},
-    {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
-]
-COMPLETED: dict[str, Any] = {
-    "general": {"id": "b1", "status": "completed"},
-    "stats": {
-        "finished": 1,
-        "requested": 1,
-        "valid": 1,
-        "credits_cost": {"initial": 1, "refunded": 0, "final": 1},
-    },
-    "results": [
-        {
-            "index": "0",
-            "qualification": "valid",
-            "email": "jim@dundermifflin.com",
-            "raw_params": {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
-        }
-    ],
-}
 SECRET = "sk-live-0123456789abcdef-SECRET"
 QUICK = PollPolicy(initial=0.01, min_interval=0.01, max_interval=0.1)
 """A first poll at once (the default waits about 1.5 s): for waits whose pace is not the point."""

@@ -26,7 +26,7 @@ import aiohttp
 import anyio
 import anyio.to_thread
 import pytest
-from helpers import BULK
+from helpers import BULK, SEARCHES
 
 import enrow_async
 from enrow_async import (
@@ -47,10 +47,6 @@ from .relays import Relay
 
 pytestmark = pytest.mark.anyio
 
-SEARCHES = [
-    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"},
-    {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
-]
 FAST_RETRY = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
 FAST_POLLS = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
 
@@ -186,7 +182,7 @@ async def test_cancel_many_waits_mid_flight(
     done: list[str] = []
     connector = aiohttp.TCPConnector(limit=8)
     async with aiohttp.ClientSession(connector=connector) as own:
-        async with make_client(session=own, poll_coalesce=0.0) as client:
+        async with make_client(session=own, poll_policy=PollPolicy(tick=0.0)) as client:
 
             async def many() -> None:
                 async for batch in client.wait_for_batches([*slow[:20], *quick], timeout=30):
@@ -293,7 +289,7 @@ async def test_exception_in_the_block_with_polls_in_flight(
     ids = [sim.add_batch(SEARCHES, duration=60.0) for _ in range(6)]
     sim.inject("hang", count=3, path=BULK)
     transport = AiohttpTransport()
-    client = make_client(transport=transport, poll_coalesce=0.0)
+    client = make_client(transport=transport, poll_policy=PollPolicy(tick=0.0))
     tasks: list[asyncio.Future[object]] = []
     with pytest.raises(RuntimeError, match="boom"):
         async with client:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 import trustme
+from helpers import JIM
 
 from enrow_async import BatchStatus, EnrowClient, PollPolicy, ProxyError, TransportError
 from enrow_async.testing import EnrowSimulator
@@ -25,7 +26,6 @@ from .relays import Proxy, Relay
 
 pytestmark = pytest.mark.anyio
 
-SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 QUICK = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
 HOST = "enrow.test"
 """Resolves nowhere: reached through the proxy's tunnel or not at all."""
@@ -66,7 +66,7 @@ async def test_https_goes_through_the_proxy_that_https_proxy_names(
         async with EnrowClient(
             sim.api_key, base_url=f"https://{HOST}", session=trusting, poll_policy=QUICK
         ) as client:
-            job = await client.start_bulk_search(SEARCHES)
+            job = await client.start_bulk_search(JIM)
             batch = await client.wait_for_batch(job.id, timeout=30)
             assert batch.status is BatchStatus.COMPLETED
     assert proxy.tunnels
@@ -96,7 +96,7 @@ async def test_http_proxy_and_no_proxy(
         for name, value in variables.items():
             monkeypatch.setenv(name, value.format(proxy=proxy.url))
         async with EnrowClient(sim.api_key, base_url=sim.base_url) as client:
-            job = await client.start_bulk_search(SEARCHES)
+            job = await client.start_bulk_search(JIM)
             await client.get_bulk_results(job.id)
     carried = [line.split(" ")[:2] for line in proxy.forwarded]
     if proxied:
@@ -125,7 +125,7 @@ async def test_a_proxy_refusing_the_tunnel_ends_calls_and_waits_at_once(
     monkeypatch: pytest.MonkeyPatch,
     status: int,
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.1)
+    batch_id = sim.add_batch(JIM, duration=0.1)
     async with Proxy(refuse=status) as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         async with EnrowClient(
@@ -138,7 +138,7 @@ async def test_a_proxy_refusing_the_tunnel_ends_calls_and_waits_at_once(
                 await client.wait_for_batch(batch_id)  # a 1 h deadline: not waited for
             assert len(proxy.tunnels) == 2
             with pytest.raises(ProxyError):
-                await client.start_bulk_search(SEARCHES)
+                await client.start_bulk_search(JIM)
             assert len(proxy.tunnels) == 3
     error = read.value
     assert isinstance(error, TransportError)

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 import pytest
 import trustme
+from helpers import JIM
 
 from enrow_async import (
     Backoff,
@@ -32,7 +33,6 @@ from .relays import Relay
 
 pytestmark = pytest.mark.anyio
 
-SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 QUICK = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
 FAST_RETRY = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
 
@@ -48,8 +48,8 @@ CALLS: dict[str, Call] = {
     "wait_for_batch": lambda client, batch_id: client.wait_for_batch(batch_id),  # 1 h deadline
     "wait_for_batches": lambda client, batch_id: each(client.wait_for_batches([batch_id])),
     "watch_batch": lambda client, batch_id: each(client.watch_batch(batch_id)),
-    "start_bulk_search": lambda client, _: client.start_bulk_search(SEARCHES),
-    "find_emails": lambda client, _: client.find_emails(SEARCHES),
+    "start_bulk_search": lambda client, _: client.start_bulk_search(JIM),
+    "find_emails": lambda client, _: client.find_emails(JIM),
 }
 
 
@@ -75,7 +75,7 @@ async def test_a_trusted_certificate_for_the_host_works(
     sim: EnrowSimulator, ca: trustme.CA
 ) -> None:
     """The control: the same relay, trusted and rightly named, serves every call."""
-    batch_id = sim.add_batch(SEARCHES, duration=0.1)
+    batch_id = sim.add_batch(JIM, duration=0.1)
     async with (
         Relay(sim.base_url, tls=serving(ca, "127.0.0.1")) as relay,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trusting(ca))) as own,
@@ -90,7 +90,7 @@ async def test_a_trusted_certificate_for_the_host_works(
 async def test_an_untrusted_certificate_ends_every_call_at_once(
     sim: EnrowSimulator, ca: trustme.CA, call: str
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.1)
+    batch_id = sim.add_batch(JIM, duration=0.1)
     async with Relay(sim.base_url, tls=serving(ca, "127.0.0.1")) as relay:
         client = EnrowClient(sim.api_key, base_url=relay.url, poll_policy=QUICK)
         async with client:  # the system's authorities only: trustme's CA is not one
@@ -105,7 +105,7 @@ async def test_an_untrusted_certificate_ends_every_call_at_once(
 async def test_a_certificate_for_another_host_ends_every_call_at_once(
     sim: EnrowSimulator, ca: trustme.CA, call: str
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.1)
+    batch_id = sim.add_batch(JIM, duration=0.1)
     async with (
         Relay(sim.base_url, tls=serving(ca, "api.enrow.io")) as relay,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trusting(ca))) as own,
@@ -121,7 +121,7 @@ async def test_a_certificate_for_another_host_ends_every_call_at_once(
 
 
 async def test_a_server_without_tls_on_an_https_url_is_final(sim: EnrowSimulator) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.1)
+    batch_id = sim.add_batch(JIM, duration=0.1)
     url = sim.base_url.replace("http://", "https://")  # the simulator speaks plain HTTP
     async with EnrowClient(sim.api_key, base_url=url, poll_policy=QUICK) as client:
         with pytest.raises(TLSError, match="does the server speak https") as info:

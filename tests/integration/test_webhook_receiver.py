@@ -303,11 +303,12 @@ async def test_webhook_wakes_verify_and_phone_waits(sim: EnrowSimulator, connect
     linkedin = "https://www.linkedin.com/in/dwight-schrute"
     async with WebhookReceiver() as hooks, connect(sim, webhook_poll_interval=30.0) as client:
         bulk_job = await client.verify.bulk.start(emails, webhook=hooks.url)
-        single = await client.phone.single.start(linkedin_url=linkedin, webhook=hooks.url)
+        single = await client.phone.single.start({"linkedin_url": linkedin}, webhook=hooks.url)
         batch = await client.verify.bulk.wait(bulk_job.id, timeout=5, webhook=hooks)
         phone = await client.phone.single.wait(single.id, timeout=5, webhook=hooks)
     assert batch.status is BatchStatus.COMPLETED
-    assert phone.params["linkedin_url"] == linkedin
+    assert phone.result is not None
+    assert phone.result.params["linkedin_url"] == linkedin
     assert sim.stats.webhooks_delivered == 2
 
 

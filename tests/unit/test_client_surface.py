@@ -183,7 +183,6 @@ CONSTRUCTOR = {
     "allow_http": False,
     "posts_per_second": 10,
     "webhook_poll_interval": 60.0,
-    "poll_coalesce": 0.25,
     "rand": None,
 }
 """The constructor options users set before the redesign, with their defaults."""

@@ -160,7 +160,9 @@ STARTS: dict[str, tuple[str, Call]] = {
     "email bulk": ("/email/find/bulk", lambda c: c.email.bulk.start(SEARCHES)),
     "email single": (
         "/email/find/single",
-        lambda c: c.email.single.start("Jim Halpert", company_domain="dundermifflin.com"),
+        lambda c: c.email.single.start(
+            {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}
+        ),
     ),
     "verify bulk": ("/email/verify/bulk", lambda c: c.verify.bulk.start(["jim@dunder.com"])),
     "verify single": ("/email/verify/single", lambda c: c.verify.single.start("jim@dunder.com")),
@@ -170,7 +172,7 @@ STARTS: dict[str, tuple[str, Call]] = {
     ),
     "phone single": (
         "/phone/single",
-        lambda c: c.phone.single.start(linkedin_url="https://www.linkedin.com/in/jim"),
+        lambda c: c.phone.single.start({"linkedin_url": "https://www.linkedin.com/in/jim"}),
     ),
 }
 READS: dict[str, Callable[[EnrowClient, str], Awaitable[Any]]] = {

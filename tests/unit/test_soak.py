@@ -141,7 +141,7 @@ def test_a_429_pause_ending_between_ticks_does_not_spin() -> None:
                 base_url=sim.base_url,
                 transport=MemoryTransport(sim),
                 rand=random.Random(1).random,
-                poll_coalesce=0.1,
+                poll_policy=PollPolicy(tick=0.1),
             )
             async with client:
                 return len([batch async for batch in client.wait_for_batches(ids, timeout=60)])

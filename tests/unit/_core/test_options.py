@@ -33,12 +33,6 @@ def test_sizes_and_limits_must_be_whole_and_positive(name: str, value: Any) -> N
     assert repr(value) in str(info.value)
 
 
-@pytest.mark.parametrize("value", [-0.1, 1.5, math.nan, True])
-def test_poll_coalesce_within_a_second(value: Any) -> None:
-    with pytest.raises(ConfigurationError, match="poll_coalesce"):
-        EnrowClient(KEY, poll_coalesce=value)
-
-
 @pytest.mark.parametrize("key", [KEY + "\n", " " + KEY, "sk live", KEY + "\x00", KEY + "\t"])
 def test_a_key_with_whitespace_or_control_characters_is_refused_without_showing_it(
     key: str,

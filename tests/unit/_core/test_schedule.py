@@ -72,6 +72,9 @@ def test_default_policy_is_valid_and_ordered() -> None:
         ("approach", 1.5),
         ("horizon", 0.0),
         ("caution", -1.0),
+        ("tick", -0.1),
+        ("tick", 1.5),
+        ("tick", math.nan),
     ],
 )
 def test_policy_rejects_bad_values_naming_the_field(field: str, value: float) -> None:

@@ -159,7 +159,7 @@ async def running(
     read_timeout: float = 60.0,
 ) -> AsyncIterator[Parts]:
     """Open parts onto a new simulator, wired as ``EnrowClient`` wires them (its
-    ``poll_coalesce`` is the poller's ``tick``), closed as it closes them."""
+    its ``PollPolicy.tick`` is the poller's ``tick``), closed as it closes them."""
     async with EnrowSimulator(config or SimulatorConfig(seed=3), serve=False) as sim:
         transport = Recorder(MemoryTransport(sim))
         rand = random.Random(seed).random

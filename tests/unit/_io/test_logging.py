@@ -6,21 +6,19 @@ from __future__ import annotations
 import logging
 
 import pytest
-from helpers import BULK, Connect
+from helpers import BULK, JIM, Connect
 
 from enrow_async import RetryBudget, RetryBudgetExhaustedError
 from enrow_async.testing import EnrowSimulator
 
 pytestmark = pytest.mark.anyio
 
-SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
-
 
 async def test_retries_and_an_outage_are_logged_at_info_once_each(
     sim: EnrowSimulator, connect: Connect, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="enrow_async")
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(JIM, duration=0.0)
     sim.inject("server_error", count=1, path=BULK)
     async with connect(sim) as client:
         await client.get_bulk_results(batch_id)  # one retry
@@ -43,7 +41,7 @@ async def test_a_spent_budget_is_a_warning(
     sim: EnrowSimulator, connect: Connect, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="enrow_async")
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(JIM, duration=0.0)
     sim.inject("server_error", count=10, path=BULK)
     async with connect(sim, retry_budget=RetryBudget(capacity=5, retry_cost=5)) as client:
         with pytest.raises(RetryBudgetExhaustedError):

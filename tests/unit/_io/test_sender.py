@@ -24,9 +24,10 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
+import attrs
 import orjson
 import pytest
-from helpers import BULK, Connect, Simulate
+from helpers import BULK, COMPLETED, JIM, SEARCHES, Connect, Simulate
 from multidict import CIMultiDict, CIMultiDictProxy
 
 import enrow_async
@@ -62,27 +63,6 @@ from enrow_async.testing import EnrowSimulator, Faults, MemoryTransport, Simulat
 pytestmark = pytest.mark.anyio
 
 
-SEARCHES = [
-    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"},
-    {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
-]
-COMPLETED: dict[str, Any] = {
-    "general": {"id": "b1", "status": "completed"},
-    "stats": {
-        "finished": 1,
-        "requested": 1,
-        "valid": 1,
-        "credits_cost": {"initial": 1, "refunded": 0, "final": 1},
-    },
-    "results": [
-        {
-            "index": "0",
-            "qualification": "valid",
-            "email": "jim@dundermifflin.com",
-            "raw_params": {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
-        }
-    ],
-}
 URL = "https://enrow.test"
 CONFIG = ApiConfig.create("k", URL)
 READ = read_request(CONFIG, JobKind.EMAIL_BULK, BULK, "b1")
@@ -1104,7 +1084,7 @@ async def test_cancelling_many_waits_mid_flight_stops_every_poll(
     quick = [sim.add_batch(SEARCHES, duration=0.1) for _ in range(5)]
     sim.inject("hang", count=8, path=BULK)
     done: list[str] = []
-    async with connect(sim, poll_policy=QUICK, poll_coalesce=0.0) as client:
+    async with connect(sim, poll_policy=attrs.evolve(QUICK, tick=0.0)) as client:
         with anyio.move_on_after(5) as scope:
             async with anyio.create_task_group() as tg:
 
@@ -1126,8 +1106,6 @@ async def test_cancelling_many_waits_mid_flight_stops_every_poll(
 
 
 # -- waits outlive outages (issue 12, rule 1): the gate holds polls, one probe at a time
-
-JIM = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 
 
 class Outage:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from helpers import Connect, Simulate
+from helpers import JIM, Connect, Simulate
 
 from enrow_async import EnrowClient, OutcomeUnknownError
 from enrow_async._core.http import JobKind
@@ -19,20 +19,17 @@ from enrow_async.testing import EnrowSimulator, FaultKind, Faults, SimulatorConf
 pytestmark = pytest.mark.anyio
 
 POST = ("POST", "/email/find/bulk")
-SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 
 START: dict[JobKind, Callable[[EnrowClient], Awaitable[Any]]] = {
-    JobKind.EMAIL_BULK: lambda client: client.email.bulk.start(SEARCHES),
-    JobKind.EMAIL_SINGLE: lambda client: client.email.single.start(
-        "Jim Halpert", company_domain="dundermifflin.com"
-    ),
+    JobKind.EMAIL_BULK: lambda client: client.email.bulk.start(JIM),
+    JobKind.EMAIL_SINGLE: lambda client: client.email.single.start(JIM[0]),
     JobKind.VERIFY_BULK: lambda client: client.verify.bulk.start(["jim@dundermifflin.com"]),
     JobKind.VERIFY_SINGLE: lambda client: client.verify.single.start("jim@dundermifflin.com"),
     JobKind.PHONE_BULK: lambda client: client.phone.bulk.start(
         [{"linkedin_url": "https://www.linkedin.com/in/jim"}]
     ),
     JobKind.PHONE_SINGLE: lambda client: client.phone.single.start(
-        linkedin_url="https://www.linkedin.com/in/jim"
+        {"linkedin_url": "https://www.linkedin.com/in/jim"}
     ),
 }
 """One start of each job kind."""
@@ -47,7 +44,7 @@ async def test_an_answer_after_sending_is_an_unknown_outcome_never_resent(
     sim.inject(kind, count=1, method="POST")
     async with connect(sim) as client:
         with pytest.raises(OutcomeUnknownError, match="not sent again") as info:
-            await client.start_bulk_search(SEARCHES)
+            await client.start_bulk_search(JIM)
     assert sim.stats.requests[POST] == 1  # never resent
     error = info.value
     assert error.request_sent
@@ -62,7 +59,7 @@ async def test_a_2xx_without_a_readable_id_keeps_status_and_body(
     sim.inject("cut_json", count=1, method="POST")
     async with connect(sim) as client:
         with pytest.raises(OutcomeUnknownError) as info:
-            await client.start_bulk_search(SEARCHES)
+            await client.start_bulk_search(JIM)
     assert info.value.status == 201
     assert info.value.body.startswith(b'{"message"')
     assert sim.stats.created["/email/find/bulk"] == 1  # the batch exists: it was paid for
@@ -73,7 +70,7 @@ async def test_a_429_is_sent_again_and_starts_one_batch(
 ) -> None:
     sim.inject("rate_limited", count=1, method="POST")
     async with connect(sim) as client:
-        job = await client.start_bulk_search(SEARCHES)
+        job = await client.start_bulk_search(JIM)
     assert sim.stats.requests[POST] == 2
     assert sim.stats.created["/email/find/bulk"] == 1
     assert sim.batch(job.id).requested == 1

@@ -21,7 +21,7 @@ import anyio
 import anyio.lowlevel
 import orjson
 import pytest
-from helpers import GET_BULK, Connect
+from helpers import GET_BULK, JIM, Connect
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -661,8 +661,6 @@ async def test_a_hint_reads_a_sleeping_batch_within_half_a_tick() -> None:
 
 # -- webhook hints through the client (issue 12, rule 7): however many arrive for one batch,
 # at most one extra GET a second, and never a lasting chain of polls
-
-JIM = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 
 
 async def test_a_flood_of_events_for_an_ongoing_batch_adds_a_few_gets_not_a_chain(

@@ -35,25 +35,28 @@ SEARCHES = [
 
 async def test_single_end_to_end(client: EnrowClient) -> None:
     job = await client.email.single.start(
-        "Jim Halpert", company_domain="dundermifflin.com", custom={"crm": 1}
+        {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com", "custom": {"crm": 1}}
     )
     answer = await client.email.single.get(job.id)
     assert answer.status is BatchStatus.ONGOING
     assert answer.result is None
-    result = await client.email.single.wait(job.id, timeout=10)
+    done = await client.email.single.wait(job.id, timeout=10)
+    assert done.status is BatchStatus.COMPLETED
+    result = done.result
+    assert result is not None
     assert result.qualification in Qualification
     assert result.custom == {"crm": 1}
     if result.found:
         assert result.email
         assert result.info is not None
-    done = await client.email.single.get(job.id)
-    assert done.status is BatchStatus.COMPLETED
-    assert done.result == result
+    assert await client.email.single.get(job.id) == done
 
 
 async def test_single_wait_deadline_stops_polling(simulate: Simulate, connect: Connect) -> None:
     async with simulate(SimulatorConfig(duration=60.0)) as sim, connect(sim) as client:
-        job = await client.email.single.start("Jim Halpert", company_name="Dunder Mifflin")
+        job = await client.email.single.start(
+            {"fullname": "Jim Halpert", "company_name": "Dunder Mifflin"}
+        )
         with pytest.raises(BatchTimeoutError) as info:
             await client.email.single.wait(job.id, timeout=0.3)
         assert info.value.progress is not None
@@ -102,8 +105,8 @@ async def test_unknown_ids_are_batch_not_found(client: EnrowClient) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda c: c.email.single.start("Jim", company_domain=" "),
-        lambda c: c.email.single.start("", company_domain="dundermifflin.com"),
+        lambda c: c.email.single.start({"fullname": "Jim", "company_domain": " "}),
+        lambda c: c.email.single.start({"fullname": "", "company_domain": "dundermifflin.com"}),
         lambda c: c.email.single.get(""),
         lambda c: c.email.single.wait("j", timeout=-1),
         lambda c: c.email.bulk.start([]),

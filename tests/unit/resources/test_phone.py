@@ -47,18 +47,20 @@ async def test_bulk_end_to_end(client: EnrowClient) -> None:
 
 async def test_single_end_to_end(client: EnrowClient) -> None:
     job = await client.phone.single.start(
-        firstname="Jim", lastname="Halpert", company_domain="dundermifflin.com", custom="lead"
+        PhoneSearch(firstname="Jim", lastname="Halpert", company_domain="dm.com", custom="lead")
     )
     assert (await client.phone.single.get(job.id)).status is BatchStatus.ONGOING
-    result = await client.phone.single.wait(job.id, timeout=10)
-    assert result.qualification in PhoneQualification
-    assert result.custom == "lead"
-    assert (await client.phone.single.get(job.id)).result == result
+    done = await client.phone.single.wait(job.id, timeout=10)
+    assert done.result is not None
+    assert done.result.qualification in PhoneQualification
+    assert done.result.custom == "lead"
+    assert await client.phone.single.get(job.id) == done
 
 
 async def test_single_by_linkedin_url(client: EnrowClient) -> None:
-    job = await client.phone.single.start(linkedin_url=LINKEDIN)
-    result = await client.phone.single.wait(job.id, timeout=10)
+    job = await client.phone.single.start({"linkedin_url": LINKEDIN})
+    result = (await client.phone.single.wait(job.id, timeout=10)).result
+    assert result is not None
     assert result.params["linkedin_url"] == LINKEDIN
 
 
@@ -105,8 +107,8 @@ async def test_failed_bulk_raises_with_progress(simulate: Simulate, connect: Con
         lambda c: c.phone.bulk.start([]),
         lambda c: c.phone.bulk.start([{"firstname": "Jim"}]),
         lambda c: c.phone.bulk.start(["https://www.linkedin.com/in/x"]),
-        lambda c: c.phone.single.start(),
-        lambda c: c.phone.single.start(firstname="Jim", lastname="Halpert"),
+        lambda c: c.phone.single.start({}),
+        lambda c: c.phone.single.start({"firstname": "Jim", "lastname": "Halpert"}),
         lambda c: c.phone.bulk.wait(3, timeout=1),
         lambda c: c.phone.single.get(""),
     ],

@@ -52,13 +52,13 @@ async def test_single_end_to_end(client: EnrowClient) -> None:
     answer = await client.verify.single.get(job.id)
     assert answer.id == job.id
     assert answer.status is BatchStatus.ONGOING
-    result = await client.verify.single.wait(job.id, timeout=10)
+    done = await client.verify.single.wait(job.id, timeout=10)
+    result = done.result
+    assert result is not None
     assert result.email == "dwight@dundermifflin.com"
     assert result.custom == "c1"
     assert result.qualification in Qualification
-    done = await client.verify.single.get(job.id)
-    assert done.status is BatchStatus.COMPLETED
-    assert done.result == result
+    assert await client.verify.single.get(job.id) == done
 
 
 async def test_watch_streams_progress_until_done(client: EnrowClient, sim: EnrowSimulator) -> None:

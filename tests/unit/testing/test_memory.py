@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 import orjson
 import pytest
-from helpers import BULK
+from helpers import BULK, JIM
 
 from enrow_async import EnrowClient
 from enrow_async._core.http import Action, Request, Response
@@ -23,8 +23,6 @@ from enrow_async.testing import (
 )
 
 pytestmark = pytest.mark.anyio
-
-SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 
 
 @pytest.fixture
@@ -55,7 +53,7 @@ def post(sim: EnrowSimulator, payload: Any = None, path: str = BULK) -> Request:
         path,
         {"x-api-key": sim.api_key, "content-type": "application/json"},
         Action.START,
-        body=orjson.dumps({"searches": SEARCHES} if payload is None else payload),
+        body=orjson.dumps({"searches": JIM} if payload is None else payload),
     )
 
 
@@ -68,7 +66,7 @@ async def test_in_memory_simulator_has_the_memory_base_url(sim: EnrowSimulator) 
 async def test_answers_whole_with_case_insensitive_headers(
     sim: EnrowSimulator, transport: MemoryTransport
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(JIM, duration=0.0)
     response = await transport.send(get(sim, batch_id))
     assert isinstance(response, Response)
     assert response.status == 200
@@ -82,7 +80,7 @@ async def test_answers_whole_with_case_insensitive_headers(
 async def test_progress_follows_the_loop_clock(
     sim: EnrowSimulator, transport: MemoryTransport
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES * 4, duration=10.0)
+    batch_id = sim.add_batch(JIM * 4, duration=10.0)
     seen = []
     for _ in range(3):
         body = orjson.loads((await transport.send(get(sim, batch_id))).body)
@@ -94,7 +92,7 @@ async def test_progress_follows_the_loop_clock(
 async def test_a_manual_clock_still_rules_progress() -> None:
     clock = ManualClock()
     async with EnrowSimulator(SimulatorConfig(clock=clock), serve=False) as sim:
-        batch_id = sim.add_batch(SEARCHES, duration=1.0)
+        batch_id = sim.add_batch(JIM, duration=1.0)
         await anyio.sleep(60)
         response = await MemoryTransport(sim).send(get(sim, batch_id))
         assert orjson.loads(response.body)["general"]["status"] == "ongoing"
@@ -141,7 +139,7 @@ async def test_answering_faults_are_answers(
     sim: EnrowSimulator, transport: MemoryTransport, kind: Any, status: Any, content_type: str
 ) -> None:
     sim.inject(kind)
-    response = await transport.send(get(sim, sim.add_batch(SEARCHES)))
+    response = await transport.send(get(sim, sim.add_batch(JIM)))
     assert response.status in status
     assert response.headers["content-type"] == content_type
     if kind == "rate_limited":
@@ -174,7 +172,7 @@ async def test_a_truncated_body_is_a_transport_error_after_acting(
 async def test_slow_answers_after_slow_seconds_of_loop_time(
     sim: EnrowSimulator, transport: MemoryTransport
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(JIM, duration=0.0)
     sim.inject("slow")
     start = anyio.current_time()
     response = await transport.send(get(sim, batch_id))
@@ -254,7 +252,7 @@ async def test_another_base_url_is_refused_before_sending(
 
 
 async def test_a_body_over_max_body_is_a_response_error(sim: EnrowSimulator) -> None:
-    batch_id = sim.add_batch(SEARCHES * 50, duration=0.0)
+    batch_id = sim.add_batch(JIM * 50, duration=0.0)
     with pytest.raises(ResponseError, match="exceeds the 1000-byte cap") as info:
         await MemoryTransport(sim, max_body=1000).send(get(sim, batch_id))
     assert info.value.status == 200
@@ -264,7 +262,7 @@ async def test_each_send_lets_other_tasks_run(
     sim: EnrowSimulator, transport: MemoryTransport
 ) -> None:
     # A loop of in-memory sends must stay cancellable and fair, as over a socket.
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(JIM, duration=0.0)
     ticks = 0
 
     async def ticker() -> None:
@@ -293,7 +291,7 @@ async def test_a_client_waits_for_a_batch_in_virtual_time(
     served_client: tuple[EnrowSimulator, EnrowClient],
 ) -> None:
     sim, client = served_client
-    batch_id = sim.add_batch(SEARCHES * 3, duration=600.0)
+    batch_id = sim.add_batch(JIM * 3, duration=600.0)
     start = anyio.current_time()
     batch = await client.wait_for_batch(batch_id, timeout=3600)
     assert len(batch.results) == 3

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from helpers import BULK, Connect
+from helpers import BULK, JIM, Connect
 
 from enrow_async import BatchStatus, ResponseError
 from enrow_async.testing import EnrowSimulator, Faults, MemoryTransport, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
-
-SEARCHES = [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]
 
 
 @pytest.mark.parametrize(("padding", "refused"), [(4 * 2**20, True), (1000, False)])
@@ -19,7 +17,7 @@ async def test_a_gzip_bomb_is_capped_on_its_decoded_size(
 ) -> None:
     config = SimulatorConfig(faults=Faults(bomb_bytes=padding), duration=0.0)
     async with EnrowSimulator(config, serve=False) as sim:
-        batch_id = sim.add_batch(SEARCHES)
+        batch_id = sim.add_batch(JIM)
         sim.inject("bomb", count=1, path=BULK)
         transport = MemoryTransport(sim, max_body=256 * 1024)
         async with connect(sim, transport=transport) as client:
@@ -36,7 +34,7 @@ async def test_a_dripping_answer_is_cut_by_the_attempt_deadline_and_tried_again(
 ) -> None:
     config = SimulatorConfig(faults=Faults(drip_seconds=1.0), duration=0.0)
     async with EnrowSimulator(config, serve=False) as sim:
-        batch_id = sim.add_batch(SEARCHES)
+        batch_id = sim.add_batch(JIM)
         sim.inject("drip", count=1, path=BULK)
         async with connect(sim, connect_timeout=1.0, read_timeout=2.0) as client:
             batch = await client.wait_for_batch(batch_id, timeout=60)
