@@ -238,7 +238,8 @@ class EnrowClient:
         country_code: str | None = None,
         retrieve_gender: bool = False,
     ) -> BulkJob:
-        """Start one batch of 1 to 5,000 searches: ``client.email.bulk.start``."""
+        """Start one batch of 1 to 5,000 searches: the same as
+        [client.email.bulk.start][enrow_async.resources.email.EmailBulk.start], which says more."""
         return await self.email.bulk.start(
             searches,
             custom=custom,
@@ -265,7 +266,9 @@ class EnrowClient:
     ) -> list[EmailResult]:
         """One EmailResult per search, in input order, however many, each distinct search
         paid for once; ``on_started`` and ``resume`` (or a ``record``) survive a crash:
-        ``client.email.find``. For lists too large to hold, ``client.email.list_job``."""
+        the same as [client.email.find][enrow_async.resources.email.EmailResource.find], which
+        says more. For lists too large to hold,
+        [client.email.list_job][enrow_async.resources.email.EmailResource.list_job]."""
         return await self.email.find(
             searches,
             timeout=timeout,
@@ -282,13 +285,15 @@ class EnrowClient:
         )
 
     async def get_bulk_results(self, batch_id: str) -> BulkResults:
-        """One read of a batch: ``client.email.bulk.get``."""
+        """One read of a batch: the same as
+        [client.email.bulk.get][enrow_async.resources.email.EmailBulk.get]."""
         return await self.email.bulk.get(batch_id)
 
     def watch_batch(
         self, batch_id: str, *, timeout: float | None = DEFAULT_TIMEOUT
     ) -> BatchStream[BulkResults, Progress]:
-        """Progress snapshots of one batch until it is done: ``client.email.bulk.watch``."""
+        """Progress snapshots of one batch until it is done: the same as
+        [client.email.bulk.watch][enrow_async.resources.email.EmailBulk.watch]."""
         return self.email.bulk.watch(batch_id, timeout=timeout)
 
     async def wait_for_batch(
@@ -300,7 +305,8 @@ class EnrowClient:
         estimated_duration: float | None = None,
         webhook: WebhookSource | None = None,
     ) -> BulkResults:
-        """The completed batch with all its results: ``client.email.bulk.wait``."""
+        """The completed batch with all its results: the same as
+        [client.email.bulk.wait][enrow_async.resources.email.EmailBulk.wait], which says more."""
         return await self.email.bulk.wait(
             batch_id,
             timeout=timeout,
@@ -318,7 +324,9 @@ class EnrowClient:
         estimated_durations: Mapping[str, float] | None = None,
         webhook: WebhookSource | None = None,
     ) -> BatchStream[BulkResults, BulkResults]:
-        """Each batch once, as soon as it finishes: ``client.email.bulk.wait_many``."""
+        """Each batch once, as soon as it finishes: the same as
+        [client.email.bulk.wait_many][enrow_async.resources.email.EmailBulk.wait_many],
+        which says more."""
         return self.email.bulk.wait_many(
             batch_ids,
             timeout=timeout,
