@@ -183,7 +183,7 @@ def child(url: str, inspect: str, n: int, sizes: str) -> dict[str, float]:
 def isolated(scales: list[int], runs: int, sizes: str) -> None:
     """``--processes``: each run of ours in its own process on one simulator per scale (the
     simulator of ``_simserver.py``): CPU per poll, peak RSS, lateness; medians and ranges.
-    (At commit 8409f14 this compared the heap scheduler with the task per batch that
+    (At commit 7f407e3 this compared the heap scheduler with the task per batch that
     replaced it, the designs taking turns: ``--designs heap,simple``.)"""
     table: dict[int, list[dict[str, float]]] = {}
     for n in scales:

@@ -302,3 +302,23 @@ def test_base_url_comes_from_the_environment_when_not_given(
     monkeypatch.delenv("ENROW_BASE_URL")
     assert enrow_async.EnrowClient("key").base_url == "https://api.enrow.io"
     assert enrow_async.EnrowClient("key", base_url="https://x.test").base_url == "https://x.test"
+
+
+def test_every_public_name_is_in_the_api_reference() -> None:
+    """The reference lists each public name under ``enrow_async.NAME`` (so that docstrings'
+    ``[X][enrow_async.X]`` links resolve), grouped by page, the client first."""
+    from pathlib import Path
+
+    reference = Path(__file__).parents[2] / "docs" / "reference"
+    pages = {
+        name: (reference / f"{name}.md").read_text() for name in ("client", "models", "errors")
+    }
+    listed = {
+        line.removeprefix("::: enrow_async.").strip()
+        for text in pages.values()
+        for line in text.splitlines()
+        if line.startswith("::: enrow_async.")
+    }
+    assert set(EXPECTED) - {"__version__"} <= listed
+    first = next(line for line in pages["client"].splitlines() if line.startswith(":::"))
+    assert first == "::: enrow_async.EnrowClient"
