@@ -5,7 +5,7 @@ A [ListJob][enrow_async.ListJob] plans (``estimate``: distinct items, duplicates
 started batches a record already holds, batches and credits to reserve, the balance),
 guards (a credit cap, the balance, an optional confirmation: a refusal is raised before
 any POST), records every start before and after its POST (so a start without an answer
-is known as uncertain, never re-sent unasked), waits on the client's shared scheduler,
+is known as uncertain, never re-sent unasked), waits on the client (a poll task per batch),
 hands each finished batch's results over by input position, and reports exact figures.
 Every front-end (``find_emails``, the CLI, the DataFrame helpers) drives this one engine.
 """
