@@ -21,7 +21,6 @@ from xml.sax.saxutils import escape
 from ..errors import TableError
 from .limits import LIMITS, TableLimits, over_limit
 from .read import Table
-from .xlsx import worksheet_part
 
 __all__ = ["extend_workbook"]
 
@@ -249,6 +248,8 @@ def extend_workbook(
         if declared > 2 * limits.size:
             what = f"its parts are {declared:,} bytes uncompressed"
             raise over_limit(table.path, what, 2 * limits.size, "bytes")
+        from .xlsx import worksheet_part  # imports openpyxl: only when a workbook is written
+
         part = worksheet_part(source, table.path, table.sheet)
         column = len(table.header) + 1
         end = (column + len(header) - 1, table.header_row + len(table.rows))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import exports
@@ -281,3 +283,14 @@ def test_sheet_is_refused_for_a_csv_file(tmp_path: Path) -> None:
     (tmp_path / "in.csv").write_text("name,company\n")
     with pytest.raises(TableError, match="--sheet Leads: a CSV file has no sheets"):
         read_table(tmp_path / "in.csv", sheet="Leads")
+
+
+def test_the_package_imports_without_openpyxl() -> None:
+    """openpyxl is the xlsx extra: ``import enrow_async`` (and its tables) must not need it."""
+    code = (
+        "import sys; sys.modules['openpyxl'] = None\n"
+        "import enrow_async, enrow_async.tables, enrow_async.lists\n"
+        "print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "ok", done.stderr
