@@ -59,6 +59,7 @@ from .lists import (
     ListReport,
     MemoryRecord,
     Record,
+    credits_text,
 )
 from .models import (
     AccountInfo,
@@ -229,6 +230,7 @@ __all__ = [
     "WrongEventLoopError",
     "__version__",
     "check_row",
+    "credits_text",
     "email_identity",
     "latest_records",
     "normalize_domain",

@@ -21,11 +21,11 @@ from enrow_async import (
     EnrowClient,
     Progress,
 )
-from enrow_async.tables import RESULT_COLUMNS, record_cells, result_record
+from enrow_async.tables import RESULT_COLUMNS, neutralise, record_cells, result_record
 
 from .connect import Connect
 from .credits import credits_text, percent
-from .csvio import check_writable, neutralise, write_bytes, write_rows
+from .csvio import check_writable, write_bytes, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
 from .job import WaitOptions

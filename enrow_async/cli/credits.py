@@ -3,18 +3,9 @@ shares as whole percents, rounded."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from enrow_async import ListReport
+from enrow_async import ListReport, credits_text
 
 __all__ = ["credits_line", "credits_text", "percent"]
-
-
-def credits_text(amount: float) -> str:
-    """Credits exactly as counted: ``1234567``, ``0.25``, never ``1.23457e+06``."""
-    if amount == int(amount):
-        return str(int(amount))
-    return format(Decimal(repr(amount)), "f")
 
 
 def percent(part: int, whole: int) -> int:

@@ -27,10 +27,8 @@ from enrow_async.tables import Table, extend_workbook, require_openpyxl
 from .errors import CliError
 
 __all__ = [
-    "FORMULA_STARTS",
     "check_new",
     "check_writable",
-    "neutralise",
     "output_format",
     "same_file",
     "write_bytes",
@@ -40,15 +38,6 @@ __all__ = [
     "write_workbook",
     "write_xlsx",
 ]
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What makes a spreadsheet read a cell as a formula (CWE-1236)."""
-
-
-def neutralise(cell: str) -> str:
-    """``cell`` with a ``'`` in front when a spreadsheet would run it as a formula."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def output_format(path: Path, given: str | None) -> str:

@@ -44,6 +44,7 @@ from enrow_async.tables import (
     describe,
     describe_table,
     find_columns,
+    neutralise,
     read_table,
 )
 
@@ -52,7 +53,6 @@ from .credits import credits_line, credits_text, percent
 from .csvio import (
     check_new,
     check_writable,
-    neutralise,
     output_format,
     same_file,
     write_json,

@@ -14,11 +14,17 @@ from __future__ import annotations
 import attrs
 
 from enrow_async import EmailVerification, FinishedBatch
-from enrow_async.tables import VERIFIED_COLUMNS, added_header, is_email, read_emails
+from enrow_async.tables import (
+    VERIFIED_COLUMNS,
+    added_header,
+    is_email,
+    neutralise,
+    read_emails,
+)
 
 from .connect import Connect
 from .credits import credits_line, credits_text
-from .csvio import check_new, check_writable, neutralise, same_file, write_rows
+from .csvio import check_new, check_writable, same_file, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
 from .job import ListOptions, run_job

@@ -3,7 +3,15 @@ the record it keeps of every start (``Record``, ``MemoryRecord``, ``JournalFile`
 
 from .engine import ListJob, ListKind
 from .record import JournalFile, MemoryRecord, Record
-from .report import BatchMatch, Estimate, FinishedBatch, Gap, GapReason, ListReport
+from .report import (
+    BatchMatch,
+    Estimate,
+    FinishedBatch,
+    Gap,
+    GapReason,
+    ListReport,
+    credits_text,
+)
 
 __all__ = [
     "BatchMatch",
@@ -17,4 +25,5 @@ __all__ = [
     "ListReport",
     "MemoryRecord",
     "Record",
+    "credits_text",
 ]

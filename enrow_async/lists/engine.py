@@ -16,7 +16,6 @@ import functools
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -43,7 +42,15 @@ from ..models import (
 )
 from ..models.common import BulkBase
 from .record import MemoryRecord, Record
-from .report import BatchMatch, Estimate, FinishedBatch, Gap, GapReason, ListReport
+from .report import (
+    BatchMatch,
+    Estimate,
+    FinishedBatch,
+    Gap,
+    GapReason,
+    ListReport,
+    credits_text,
+)
 
 __all__ = ["ListJob", "ListKind"]
 
@@ -256,15 +263,15 @@ class ListJob(Generic[T, R, B]):
 def _guard(credits: float, balance: float | None, max_credits: float | None) -> None:
     if max_credits is not None and credits > max_credits:
         raise SpendingRefusedError(
-            f"this run would reserve {_credits(credits)} credit(s), above the cap of"
-            f" {_credits(max_credits)}; nothing was sent",
+            f"this run would reserve {credits_text(credits)} credit(s), above the cap of"
+            f" {credits_text(max_credits)}; nothing was sent",
             credits,
             "cap",
         )
     if balance is not None and credits > balance:
         raise SpendingRefusedError(
-            f"this run would reserve {_credits(credits)} credit(s) but the account has"
-            f" {_credits(balance)}; nothing was sent",
+            f"this run would reserve {credits_text(credits)} credit(s) but the account has"
+            f" {credits_text(balance)}; nothing was sent",
             credits,
             "balance",
         )
@@ -523,8 +530,3 @@ def _started_batch(entry: BatchRecord, plan: ListPlan[Any]) -> StartedBatch:
 
 def _reserved(batch: StartedBatch, cost: float, size: int) -> float:
     return batch.credits_used if batch.credits_used is not None else cost * size
-
-
-def _credits(amount: float) -> str:
-    """Credits exactly as counted: ``1234567``, ``0.25``, never ``1.23457e+06``."""
-    return str(int(amount)) if amount == int(amount) else format(Decimal(repr(amount)), "f")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Generic, TypeVar
 
 import attrs
@@ -12,7 +13,22 @@ import attrs
 from ..errors import BatchTimeoutError, EnrowError
 from ..models import StartedBatch
 
-__all__ = ["BatchMatch", "Estimate", "FinishedBatch", "Gap", "GapReason", "ListReport"]
+__all__ = [
+    "BatchMatch",
+    "Estimate",
+    "FinishedBatch",
+    "Gap",
+    "GapReason",
+    "ListReport",
+    "credits_text",
+]
+
+
+def credits_text(amount: float) -> str:
+    """Credits exactly as counted, for people: ``1234567``, ``0.25``, never ``1.23457e+06``
+    (the CLI, the DataFrame helpers and the MCP server all say credits this way)."""
+    return str(int(amount)) if amount == int(amount) else format(Decimal(repr(amount)), "f")
+
 
 R = TypeVar("R")
 

@@ -24,10 +24,11 @@ from enrow_async import (
     JobProgress,
     ListReport,
     SpendingRefusedError,
+    credits_text,
 )
 
 from .inputs import ListInput
-from .words import credits_text, plan_text, progress_text
+from .words import plan_text, progress_text
 
 __all__ = [
     "account",

@@ -21,9 +21,9 @@ from typing import Any, Literal
 import attrs
 from pydantic import BaseModel, Field
 
-from enrow_async import Estimate, ListJob, SpendingRefusedError
+from enrow_async import Estimate, ListJob, SpendingRefusedError, credits_text
 
-from .words import credits_text, plan_text
+from .words import plan_text
 
 __all__ = ["DEFAULT_MAX_CREDITS", "Approval", "Guard", "Verdict", "question"]
 

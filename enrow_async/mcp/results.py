@@ -17,18 +17,11 @@ from collections import Counter
 from typing import Any
 
 from enrow_async import EmailResult, EmailVerification, FinishedBatch, ListReport
-from enrow_async.tables import FOUND_COLUMNS, added_columns, found_cells
+from enrow_async.tables import FOUND_COLUMNS, added_columns, found_cells, neutralise
 
 from .inputs import ListInput
 
-__all__ = ["Cells", "csv_bytes", "neutralise"]
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """``cell`` with a ``'`` in front when a spreadsheet would run it as a formula."""
-    return f"'{cell}" if cell.startswith(_FORMULA) else cell
+__all__ = ["Cells", "csv_bytes"]
 
 
 def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:

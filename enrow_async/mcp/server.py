@@ -44,15 +44,16 @@ from enrow_async import (
     ListJob,
     ListReport,
     __version__,
+    credits_text,
 )
-from enrow_async.tables import RESULT_COLUMNS, record_cells, result_record
+from enrow_async.tables import RESULT_COLUMNS, neutralise, record_cells, result_record
 
 from . import answers
 from .guard import Approval, Guard, Verdict
 from .inputs import ColumnRole, Lead, ListInput, read_addresses, read_leads
 from .jobs import JobSpec, JobStore, Kind, job_id
-from .results import Cells, csv_bytes, neutralise
-from .words import credits_text, message, progress_text, refusal_hint
+from .results import Cells, csv_bytes
+from .words import message, progress_text, refusal_hint
 
 __all__ = ["Connect", "McpSettings", "Toolbox", "build_server", "serve"]
 

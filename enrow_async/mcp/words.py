@@ -3,11 +3,9 @@ progress, and what to do after a refusal."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from enrow_async import Estimate, JobProgress, SpendingRefusedError, credits_text
 
-from enrow_async import Estimate, JobProgress, SpendingRefusedError
-
-__all__ = ["credits_text", "message", "plan_text", "progress_text", "refusal_hint"]
+__all__ = ["message", "plan_text", "progress_text", "refusal_hint"]
 
 
 def message(error: Exception) -> str:
@@ -15,13 +13,6 @@ def message(error: Exception) -> str:
     status, that ``str`` would show)."""
     first = error.args[0] if error.args else ""
     return first if isinstance(first, str) and first else str(error)
-
-
-def credits_text(amount: float) -> str:
-    """Credits exactly as counted: ``1234567``, ``0.25``, never ``1.23457e+06``."""
-    if amount == int(amount):
-        return str(int(amount))
-    return format(Decimal(repr(amount)), "f")
 
 
 def plan_text(estimate: Estimate) -> str:

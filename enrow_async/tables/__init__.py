@@ -16,6 +16,7 @@ lacks a column raises [TableError][enrow_async.TableError].
 
 from .cells import (
     ADDED_COLUMNS,
+    FORMULA_STARTS,
     FOUND,
     FOUND_COLUMNS,
     NOT_FOUND,
@@ -26,6 +27,7 @@ from .cells import (
     added_columns,
     added_header,
     found_cells,
+    neutralise,
     record_cells,
     result_record,
 )
@@ -57,6 +59,8 @@ from .read import (
 from .workbook import extend_workbook
 
 __all__ = [
+    "FORMULA_STARTS",
+    "neutralise",
     "ADDED_COLUMNS",
     "Change",
     "RowCheck",

@@ -21,6 +21,8 @@ from ..models import EmailResult
 from .read import Table
 
 __all__ = [
+    "FORMULA_STARTS",
+    "neutralise",
     "ADDED_COLUMNS",
     "FOUND",
     "FOUND_COLUMNS",
@@ -35,6 +37,16 @@ __all__ = [
     "record_cells",
     "result_record",
 ]
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (CWE-1236)."""
+
+
+def neutralise(cell: str) -> str:
+    """``cell`` with a ``'`` in front when a spreadsheet would run it as a formula: what a
+    front-end does to every cell it writes from API data into CSV or xlsx."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
 
 FOUND_COLUMNS = ("email", "qualification", "firstname", "lastname", "gender", "company")
 """A result's own fields, as the API names them (``RESULT_COLUMNS``)."""

@@ -115,6 +115,7 @@ EXPECTED = [
     "WrongEventLoopError",
     "__version__",
     "check_row",
+    "credits_text",
     "email_identity",
     "latest_records",
     "normalize_domain",

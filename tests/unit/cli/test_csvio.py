@@ -15,10 +15,8 @@ from hypothesis import strategies as st
 
 from enrow_async import TableError
 from enrow_async.cli.csvio import (
-    FORMULA_STARTS,
     check_new,
     check_writable,
-    neutralise,
     output_format,
     same_file,
     write_bytes,
@@ -27,7 +25,7 @@ from enrow_async.cli.csvio import (
     write_xlsx,
 )
 from enrow_async.cli.errors import CliError
-from enrow_async.tables import parse_table, read_table
+from enrow_async.tables import FORMULA_STARTS, neutralise, parse_table, read_table
 
 CELL = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),

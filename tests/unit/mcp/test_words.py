@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enrow_async import Estimate, JobProgress, SpendingRefusedError
-from enrow_async.mcp.words import credits_text, plan_text, progress_text, refusal_hint
+from enrow_async import Estimate, JobProgress, SpendingRefusedError, credits_text
+from enrow_async.mcp.words import plan_text, progress_text, refusal_hint
 
 
 @given(st.integers(0, 10**9), st.sampled_from([0, 0.25, 0.5, 0.75]))
