@@ -92,6 +92,7 @@ class ListPlan(Generic[T]):
         self._home_batch = array("i", [-1]) * len(distinct)
         self._home_index = array("i", [-1]) * len(distinct)
         self._batch_slots: dict[int, array[int]] = {}  # number -> slot at each index (-1)
+        self._filled: dict[int, list[int]] | None = None
         recorded = latest_records(records)
         self.started: list[BatchRecord] = []
         self.uncertain: list[BatchRecord] = []
@@ -113,6 +114,18 @@ class ListPlan(Generic[T]):
     def _home(self, slot: int, number: int, index: int) -> None:
         self._home_batch[slot] = number
         self._home_index[slot] = index
+        self._filled = None  # the positions by batch are made again when next asked
+
+    def _positions_by_batch(self) -> dict[int, list[int]]:
+        """Batch number -> the input positions it fills: one pass over the list, kept until
+        a home changes (not one pass per batch: a list of many small batches stays linear)."""
+        if self._filled is None:
+            home = self._home_batch
+            filled: dict[int, list[int]] = {}
+            for position, slot in enumerate(self._owner):
+                filled.setdefault(home[slot], []).append(position)
+            self._filled = filled
+        return self._filled
 
     def _at(self, slot: int, number: int) -> bool:
         return slot >= 0 and self._home_batch[slot] == number
@@ -167,16 +180,14 @@ class ListPlan(Generic[T]):
 
     def positions(self, number: int) -> tuple[int, ...]:
         """The input positions batch ``number``'s results fill (duplicates included)."""
-        home = self._home_batch
-        return tuple(p for p, slot in enumerate(self._owner) if home[slot] == number)
+        return tuple(self._positions_by_batch().get(number, ()))
 
     def owners(self, number: int) -> Mapping[int, list[int]]:
         """Index in batch ``number`` -> the input positions its result fills."""
-        home, index_of = self._home_batch, self._home_index
+        owner, index_of = self._owner, self._home_index
         owners: dict[int, list[int]] = {}
-        for position, slot in enumerate(self._owner):
-            if home[slot] == number:
-                owners.setdefault(index_of[slot], []).append(position)
+        for position in self._positions_by_batch().get(number, ()):
+            owners.setdefault(index_of[owner[position]], []).append(position)
         return owners
 
     def size_of(self, number: int) -> int:

@@ -146,9 +146,8 @@ def write_rows(
     _replace(path, write)
 
 
-def write_jsonl(path: Path, records: Iterable[dict[str, Any]], *, stdout: TextIO) -> None:
-    """One JSON object a line (raw values: nothing is neutralised), atomically."""
-    lines: Iterator[bytes] = (orjson.dumps(record) + b"\n" for record in records)
+def _write_lines(path: Path, lines: Iterable[bytes], stdout: TextIO) -> None:
+    """``lines`` to ``path`` atomically, or to the standard output's bytes for ``-``."""
     if str(path) == "-":
         stdout.flush()
         for line in lines:
@@ -161,23 +160,16 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any]], *, stdout: TextIO
             stream.writelines(lines)
 
     _replace(path, write)
+
+
+def write_jsonl(path: Path, records: Iterable[dict[str, Any]], *, stdout: TextIO) -> None:
+    """One JSON object a line (raw values: nothing is neutralised), atomically."""
+    _write_lines(path, (orjson.dumps(record) + b"\n" for record in records), stdout)
 
 
 def write_json(path: Path, records: Iterable[dict[str, Any]], *, stdout: TextIO) -> None:
     """One JSON array of objects (raw values: nothing is neutralised), atomically."""
-    lines = _array(records)
-    if str(path) == "-":
-        stdout.flush()
-        for line in lines:
-            stdout.buffer.write(line)
-        stdout.flush()
-        return
-
-    def write(temp: Path) -> None:
-        with temp.open("wb") as stream:
-            stream.writelines(lines)
-
-    _replace(path, write)
+    _write_lines(path, _array(records), stdout)
 
 
 def _array(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
