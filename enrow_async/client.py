@@ -14,7 +14,6 @@ import asyncio
 import os
 import random
 from collections.abc import Callable, Iterable, Mapping
-from types import TracebackType
 
 from ._core import options
 from ._core.http import DEFAULT_BASE_URL, ApiConfig
@@ -204,12 +203,7 @@ class EnrowClient:
         self._enter()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:

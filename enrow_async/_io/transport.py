@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import urllib.request
-from types import TracebackType
 from typing import Protocol
 
 import aiohttp
@@ -92,12 +91,7 @@ class AiohttpTransport:
         self.open()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     def open(self) -> None:

@@ -20,7 +20,6 @@ import inspect
 import math
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from types import TracebackType
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 from .._core.http import Request, Response
@@ -278,12 +277,7 @@ class BatchStream(Generic[R, Y]):
     async def __aenter__(self) -> BatchStream[R, Y]:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         self.close()
 
     def _start(self) -> None:

@@ -25,7 +25,6 @@ import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
-from types import TracebackType
 from typing import Self
 
 import anyio
@@ -172,12 +171,7 @@ class WebhookReceiver:
         await self.start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     def subscribe(self, batch_id: str, callback: WebhookCallback) -> Callable[[], None]:
