@@ -35,7 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from enrow_async._core.schedule import PollPlan, PollPolicy
+from enrow_async._core.policy import PollPolicy
+from enrow_async._core.schedule import PollPlan
 
 TARGET_POLLS = 8.0
 TARGET_MEDIAN_LATE = 0.3

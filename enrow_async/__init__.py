@@ -14,8 +14,8 @@ import attrs
 
 from ._core.collect import CombinedProgress
 from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
-from ._core.retry import RetryBudget, RetryPolicy
-from ._core.schedule import Backoff, PollPolicy
+from ._core.policy import PollPolicy
+from ._core.retry import Backoff, RetryBudget, RetryPolicy
 from ._io.waiting import BatchStream, ProgressCallback, WebhookSource
 from ._version import __version__
 from .client import DEFAULT_TIMEOUT, EnrowClient

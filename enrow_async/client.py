@@ -16,10 +16,10 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 
 from ._core import options
-from ._core.http import DEFAULT_BASE_URL, ApiConfig
+from ._core.config import DEFAULT_BASE_URL, ApiConfig
 from ._core.jobs import MAX_BATCH
+from ._core.policy import PollPolicy
 from ._core.retry import RetryBudget, RetryPolicy
-from ._core.schedule import PollPolicy
 from ._io.jobs import DEFAULT_TIMEOUT, JobRunner
 from ._io.sender import Sender
 from ._io.transport import (

@@ -16,7 +16,7 @@ import math
 
 import attrs
 
-from .schedule import Backoff
+from .retry import Backoff
 
 __all__ = ["Health"]
 

@@ -16,7 +16,8 @@ import attrs
 import orjson
 
 from ..models import Custom, EmailSearch, PhoneSearch
-from .http import Action, ApiConfig, JobKind, Request
+from .config import ApiConfig
+from .http import Action, JobKind, Request
 
 __all__ = [
     "ACCOUNT_PATH",

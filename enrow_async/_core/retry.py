@@ -13,9 +13,39 @@ import math
 import attrs
 
 from ..errors import EnrowError, TransportError
-from .schedule import Backoff
+from .policy import check_range, draw
 
-__all__ = ["RetryBudget", "RetryPolicy"]
+__all__ = ["Backoff", "RetryBudget", "RetryPolicy"]
+
+
+@attrs.frozen
+class Backoff:
+    """Delays between retries of one request after transient errors ("full jitter").
+
+    Retry ``attempt`` (1 for the first retry) waits ``rand * ceiling(attempt)``, where the
+    ceiling grows as ``initial * factor ** (attempt - 1)`` up to ``cap``. A server's
+    ``Retry-After`` is ``RetryPolicy``'s to apply.
+    """
+
+    initial: float = 0.2
+    factor: float = 2.0
+    cap: float = 10.0
+
+    def __attrs_post_init__(self) -> None:
+        check_range("Backoff", "initial", self.initial, 1e-6, 1e6)
+        check_range("Backoff", "factor", self.factor, 1.0, 100.0)
+        check_range("Backoff", "cap", self.cap, self.initial, 1e6)
+
+    def ceiling(self, attempt: int) -> float:
+        """Largest delay of retry ``attempt``: non-decreasing in ``attempt``, at most ``cap``."""
+        n = max(0, attempt - 1)
+        if self.factor > 1.0 and n >= math.log(self.cap / self.initial, self.factor):
+            return self.cap
+        return min(self.cap, self.initial * self.factor**n)
+
+    def delay(self, attempt: int, rand: float) -> float:
+        """Seconds to wait before retry ``attempt``; ``rand`` in ``[0, 1)`` draws the jitter."""
+        return draw(rand) * self.ceiling(attempt)
 
 
 @attrs.frozen

@@ -1,4 +1,4 @@
-"""Pure scheduling: when to poll a batch next, and how long to wait before a retry.
+"""Pure scheduling: when to poll a batch next, and the last call before a deadline.
 
 Nothing here sleeps, reads a clock or draws a random number: times and ``rand`` (a float
 in ``[0, 1)``) are passed in, so every decision is reproducible and testable. The defaults
@@ -12,7 +12,9 @@ from typing import NamedTuple
 
 import attrs
 
-__all__ = ["LAST_CALL", "Backoff", "PollPlan", "PollPolicy", "last_call"]
+from .policy import PollPolicy, draw
+
+__all__ = ["LAST_CALL", "PollPlan", "last_call"]
 
 _HISTORY = 4  # progress changes kept for the fit
 _PRIOR = 1.0  # weight of the prior "progress is linear" against the observed counts
@@ -28,74 +30,6 @@ class _Curve(NamedTuple):
     my: float  # weighted mean of log(done)
     sxx: float  # weighted spread of log(elapsed)
     q: float  # not yet clamped to the plausible range
-
-
-def _check(owner: str, name: str, value: float, low: float, high: float = math.inf) -> None:
-    if not low <= value <= high:  # also rejects NaN
-        raise ValueError(f"{owner}.{name} must be in [{low}, {high}], got {value!r}")
-
-
-@attrs.frozen
-class PollPolicy:
-    """Knobs of ``PollPlan`` (seconds unless said otherwise).
-
-    - ``initial``: first poll after ``initial * (1 +/- spread)``; base of the backoff.
-    - ``factor``: growth of the waits before any progress: ``initial * factor ** n``.
-    - ``stall``: while nothing moves, wait at least this share of the time since the last
-      change (a stalled batch is polled less and less often).
-    - ``min_interval`` / ``max_interval``: bounds of every wait. ``max_interval`` is only an
-      absolute ceiling now (30 min by default, it was 20 s): the scale-free bound is
-      ``horizon``.
-    - ``horizon``: never wait more than ``horizon`` times the time since the start; this
-      bounds the worst-case lateness (see ``PollPlan``).
-    - ``jitter``: relative spread of waits far from the finish.
-    - ``margin`` / ``near``: a predicted finish closer than ``near`` (or ``precision`` of
-      the elapsed time) is polled ``margin`` plus ``precision / 16`` of it after it.
-    - ``precision``: share of the elapsed time that a batch's finish is aimed within; a
-      quarter of it is the shortest wait (an hour-long batch is not polled every second).
-    - ``approach``: far from the finish, wait this share of the time to the earliest
-      plausible finish, then look again.
-    - ``caution``: the earliest plausible finish is the fit shifted this many standard
-      errors early; higher means more polls and less lateness.
-    - ``noise``: the same for the counts: the time left is shortened by ``noise`` relative
-      standard errors of a rate measured on ``done`` searches with ``left`` to come.
-    - ``tick``: polls due within the same ``tick`` (0-1 s) wake together, in one turn of
-      the event loop, which costs less CPU per poll; a poll moves by at most half a tick.
-      The client's poller reads it from the client's ``poll_policy``; 0 keeps exact times.
-    """
-
-    initial: float = 1.5
-    factor: float = 2.0
-    max_interval: float = 1800.0
-    min_interval: float = 0.25
-    jitter: float = 0.1
-    spread: float = 0.5
-    margin: float = 0.1
-    near: float = 1.0
-    approach: float = 0.9
-    horizon: float = 2.0
-    caution: float = 1.9
-    stall: float = 0.35
-    precision: float = 0.02
-    noise: float = 3.0
-    tick: float = 0.25
-
-    def __attrs_post_init__(self) -> None:
-        _check("PollPolicy", "min_interval", self.min_interval, 1e-3, 1e6)
-        _check("PollPolicy", "max_interval", self.max_interval, self.min_interval, 1e6)
-        _check("PollPolicy", "initial", self.initial, self.min_interval, self.max_interval)
-        _check("PollPolicy", "factor", self.factor, 1.0, 10.0)
-        _check("PollPolicy", "jitter", self.jitter, 0.0, 0.5)
-        _check("PollPolicy", "spread", self.spread, 0.0, 0.9)
-        _check("PollPolicy", "margin", self.margin, 0.0, 1e6)
-        _check("PollPolicy", "near", self.near, 0.0, 1e6)
-        _check("PollPolicy", "approach", self.approach, 0.05, 1.0)
-        _check("PollPolicy", "horizon", self.horizon, 0.05, 100.0)
-        _check("PollPolicy", "caution", self.caution, 0.0, 10.0)
-        _check("PollPolicy", "stall", self.stall, 0.0, 10.0)
-        _check("PollPolicy", "precision", self.precision, 0.0, 0.5)
-        _check("PollPolicy", "noise", self.noise, 0.0, 100.0)
-        _check("PollPolicy", "tick", self.tick, 0.0, 1.0)
 
 
 @attrs.define(slots=True, init=False)
@@ -282,12 +216,12 @@ class PollPlan:
     def first_delay(self, rand: float) -> float:
         """Delay of the first poll: ``initial * (1 +/- spread)``, spread by ``rand``."""
         p = self.policy
-        return self._clamp(p.initial * (1.0 + p.spread * (2.0 * _unit(rand) - 1.0)))
+        return self._clamp(p.initial * (1.0 + p.spread * (2.0 * draw(rand) - 1.0)))
 
     def next_delay(self, now: float, rand: float) -> float:
         """Seconds from ``now`` to the next poll, in ``[min_interval, max_interval]``."""
         p = self.policy
-        rand = _unit(rand)
+        rand = draw(rand)
         if not math.isfinite(now):
             return p.max_interval
         hint = math.inf
@@ -329,41 +263,6 @@ class PollPlan:
         if not math.isfinite(delay):
             return p.max_interval
         return min(max(delay, p.min_interval), p.max_interval)
-
-
-def _unit(rand: float) -> float:
-    """``rand`` if it is in ``[0, 1)``, else 0.5: a bad draw never breaks a schedule."""
-    return rand if 0.0 <= rand < 1.0 else 0.5
-
-
-@attrs.frozen
-class Backoff:
-    """Delays between retries of one request after transient errors ("full jitter").
-
-    Retry ``attempt`` (1 for the first retry) waits ``rand * ceiling(attempt)``, where the
-    ceiling grows as ``initial * factor ** (attempt - 1)`` up to ``cap``. A server's
-    ``Retry-After`` is ``RetryPolicy``'s to apply.
-    """
-
-    initial: float = 0.2
-    factor: float = 2.0
-    cap: float = 10.0
-
-    def __attrs_post_init__(self) -> None:
-        _check("Backoff", "initial", self.initial, 1e-6, 1e6)
-        _check("Backoff", "factor", self.factor, 1.0, 100.0)
-        _check("Backoff", "cap", self.cap, self.initial, 1e6)
-
-    def ceiling(self, attempt: int) -> float:
-        """Largest delay of retry ``attempt``: non-decreasing in ``attempt``, at most ``cap``."""
-        n = max(0, attempt - 1)
-        if self.factor > 1.0 and n >= math.log(self.cap / self.initial, self.factor):
-            return self.cap
-        return min(self.cap, self.initial * self.factor**n)
-
-    def delay(self, attempt: int, rand: float) -> float:
-        """Seconds to wait before retry ``attempt``; ``rand`` in ``[0, 1)`` draws the jitter."""
-        return _unit(rand) * self.ceiling(attempt)
 
 
 LAST_CALL = 0.2

@@ -13,11 +13,13 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Protocol, TypeVar
 
+from .._core.config import ApiConfig
 from .._core.convert import structure
-from .._core.http import ApiConfig, Request, Response
+from .._core.http import Request, Response
 from .._core.jobs import JobSpec, decode
+from .._core.policy import PollPolicy
 from .._core.requests import account_request, check_id, check_timeout, read_request, start_request
-from .._core.schedule import PollPlan, PollPolicy
+from .._core.schedule import PollPlan
 from ..errors import BatchFailedError, ResponseError
 from ..models import AccountInfo, BatchStatus, Progress, SingleAnswer
 from .sender import Sender

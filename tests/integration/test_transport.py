@@ -40,7 +40,8 @@ from enrow_async import (
     RetryPolicy,
     TransportError,
 )
-from enrow_async._core.http import ApiConfig, JobKind
+from enrow_async._core.config import ApiConfig
+from enrow_async._core.http import JobKind
 from enrow_async._core.requests import read_request
 from enrow_async._io.transport import DEFAULT_MAX_BODY, AiohttpTransport
 from enrow_async.testing import EnrowSimulator, SimulatorConfig

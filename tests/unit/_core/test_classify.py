@@ -33,7 +33,8 @@ from enrow_async._core.classify import (
     classify,
     retry_after,
 )
-from enrow_async._core.http import ApiConfig, JobKind, Request, Response
+from enrow_async._core.config import ApiConfig
+from enrow_async._core.http import JobKind, Request, Response
 from enrow_async._core.jobs import JOBS
 from enrow_async._core.requests import account_request, read_request, start_request
 

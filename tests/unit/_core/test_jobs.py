@@ -37,8 +37,9 @@ from enrow_async import (
     VerificationFinished,
 )
 from enrow_async._core.classify import Success, classify
+from enrow_async._core.config import ApiConfig
 from enrow_async._core.convert import structure
-from enrow_async._core.http import ApiConfig, JobKind, Response
+from enrow_async._core.http import JobKind, Response
 from enrow_async._core.jobs import (
     EMAIL_BULK,
     EMAIL_SINGLE,

@@ -8,7 +8,8 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enrow_async._core.http import ApiConfig, JobKind, Request, Response
+from enrow_async._core.config import ApiConfig
+from enrow_async._core.http import JobKind, Request, Response
 from enrow_async._core.redact import KEY_MIN, REDACTED, redact, scrub
 from enrow_async._core.requests import read_request
 

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async import EmailSearch, PhoneSearch
-from enrow_async._core.http import Action, ApiConfig, JobKind, Request
+from enrow_async._core.config import ApiConfig
+from enrow_async._core.http import Action, JobKind, Request
 from enrow_async._core.jobs import JOBS, MAX_BATCH
 from enrow_async._core.requests import (
     account_request,

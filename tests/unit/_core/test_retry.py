@@ -74,3 +74,33 @@ def test_sliding_window_is_pure_given_times() -> None:
     assert window.delay(1.5) == 0.0
     window.record(1.0)
     assert window.delay(1.0) == pytest.approx(0.1)
+
+
+# --- retry backoff ------------------------------------------------------------------------
+
+
+def test_backoff_ceiling_grows_then_stays_at_the_cap() -> None:
+    b = Backoff(initial=0.2, factor=2.0, cap=10.0)
+    ceilings = [b.ceiling(n) for n in range(1, 40)]
+    assert ceilings[:4] == pytest.approx([0.2, 0.4, 0.8, 1.6])
+    assert ceilings == sorted(ceilings)
+    assert max(ceilings) == 10.0
+    assert b.ceiling(10**9) == 10.0  # no overflow
+    assert b.ceiling(0) == b.ceiling(-3) == 0.2
+
+
+def test_backoff_is_full_jitter_under_the_ceiling() -> None:
+    b = Backoff()
+    assert b.delay(3, 0.0) == 0.0
+    assert b.delay(3, 0.5) == pytest.approx(0.5 * b.ceiling(3))
+    assert b.delay(3, 0.25) == b.delay(3, 0.25)
+    assert b.delay(30, 0.999) < b.cap
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("initial", 0.0), ("factor", 0.5), ("cap", 0.1)],
+)
+def test_backoff_rejects_bad_values_naming_the_field(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=f"Backoff.{field} "):
+        Backoff(**{field: value})

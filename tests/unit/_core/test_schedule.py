@@ -1,4 +1,4 @@
-"""The pure poll schedule, retry backoff and last call, driven by a fake clock (no event loop)."""
+"""The pure poll schedule and last call, driven by a fake clock (no event loop)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enrow_async._core.schedule import LAST_CALL, Backoff, PollPlan, PollPolicy, last_call
+from enrow_async._core.policy import PollPolicy
+from enrow_async._core.schedule import LAST_CALL, PollPlan, last_call
 
 EXACT = PollPolicy(jitter=0.0)  # no jitter far from the finish: delays are exact
 
@@ -42,44 +43,6 @@ def curve(requested: int, finish: float, shape: Callable[[float], float]) -> Cal
         return min(requested, math.floor(requested * shape(x) + 1e-9))
 
     return done_at
-
-
-# --- policy -------------------------------------------------------------------------------
-
-
-def test_default_policy_is_valid_and_ordered() -> None:
-    p = PollPolicy()
-    assert p.min_interval <= p.initial <= p.max_interval
-    assert p.factor > 1.0
-    assert 0.0 <= p.jitter < 1.0
-
-
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        ("initial", 0.0),
-        ("initial", 4000.0),  # above max_interval
-        ("factor", 0.5),
-        ("max_interval", 0.1),  # below min_interval
-        ("min_interval", 0.0),
-        ("min_interval", math.nan),
-        ("jitter", -0.1),
-        ("jitter", 0.9),
-        ("spread", 1.0),
-        ("margin", -1.0),
-        ("near", math.inf),
-        ("approach", 0.0),
-        ("approach", 1.5),
-        ("horizon", 0.0),
-        ("caution", -1.0),
-        ("tick", -0.1),
-        ("tick", 1.5),
-        ("tick", math.nan),
-    ],
-)
-def test_policy_rejects_bad_values_naming_the_field(field: str, value: float) -> None:
-    with pytest.raises(ValueError, match=f"PollPolicy.{field} "):
-        PollPolicy(**{field: value})
 
 
 # --- first poll ---------------------------------------------------------------------------
@@ -445,36 +408,6 @@ def test_any_observations_give_a_bounded_finite_delay(
         rate = plan.rate
         assert rate is None or (math.isfinite(rate) and rate >= 0.0)
     assert plan.polls == len(seen)
-
-
-# --- retry backoff ------------------------------------------------------------------------
-
-
-def test_backoff_ceiling_grows_then_stays_at_the_cap() -> None:
-    b = Backoff(initial=0.2, factor=2.0, cap=10.0)
-    ceilings = [b.ceiling(n) for n in range(1, 40)]
-    assert ceilings[:4] == pytest.approx([0.2, 0.4, 0.8, 1.6])
-    assert ceilings == sorted(ceilings)
-    assert max(ceilings) == 10.0
-    assert b.ceiling(10**9) == 10.0  # no overflow
-    assert b.ceiling(0) == b.ceiling(-3) == 0.2
-
-
-def test_backoff_is_full_jitter_under_the_ceiling() -> None:
-    b = Backoff()
-    assert b.delay(3, 0.0) == 0.0
-    assert b.delay(3, 0.5) == pytest.approx(0.5 * b.ceiling(3))
-    assert b.delay(3, 0.25) == b.delay(3, 0.25)
-    assert b.delay(30, 0.999) < b.cap
-
-
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [("initial", 0.0), ("factor", 0.5), ("cap", 0.1)],
-)
-def test_backoff_rejects_bad_values_naming_the_field(field: str, value: float) -> None:
-    with pytest.raises(ValueError, match=f"Backoff.{field} "):
-        Backoff(**{field: value})
 
 
 # --- last call before a deadline -----------------------------------------------------------

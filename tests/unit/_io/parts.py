@@ -18,7 +18,8 @@ import anyio
 import attrs
 
 from enrow_async import ClientClosedError, PollPolicy, RetryBudget, RetryPolicy
-from enrow_async._core.http import ApiConfig, Request, Response
+from enrow_async._core.config import ApiConfig
+from enrow_async._core.http import Request, Response
 from enrow_async._core.jobs import EMAIL_BULK, JobSpec
 from enrow_async._core.requests import read_request
 from enrow_async._core.schedule import PollPlan

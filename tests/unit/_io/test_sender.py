@@ -53,8 +53,9 @@ from enrow_async import (
     TransportError,
     UnreadableBodyError,
 )
+from enrow_async._core.config import ApiConfig
 from enrow_async._core.convert import structure
-from enrow_async._core.http import ApiConfig, JobKind, Request, Response
+from enrow_async._core.http import JobKind, Request, Response
 from enrow_async._core.requests import account_request, read_request, start_request
 from enrow_async._io.sender import Sender
 from enrow_async._io.transport import Transport
