@@ -21,14 +21,9 @@ from ._core.jobs import MAX_BATCH
 from ._core.policy import PollPolicy
 from ._core.retry import RetryBudget, RetryPolicy
 from ._io.jobs import DEFAULT_TIMEOUT, JobRunner
+from ._io.proxy import env_proxy
 from ._io.sender import Sender
-from ._io.transport import (
-    DEFAULT_MAX_BODY,
-    AiohttpTransport,
-    ClientSession,
-    Transport,
-    env_proxy,
-)
+from ._io.transport import DEFAULT_MAX_BODY, AiohttpTransport, ClientSession, Transport
 from ._io.waiting import BatchStream, Poller, ProgressCallback, WebhookSource
 from .errors import ClientClosedError, ConfigurationError, WrongEventLoopError
 from .lists import Record

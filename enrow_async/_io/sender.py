@@ -145,10 +145,10 @@ class Sender:
         self._call_timeout = call_timeout
         self._wall = wall
         self._enter = enter
-        self._answered: asyncio.Event | None = None
-        """Set at the next answer to a read (polls held by the gate look again)."""
-        self._recovered: asyncio.Event | None = None
-        """Set when an outage ends (polls backing off go at once)."""
+        self._answered = asyncio.Event()
+        """Set (and replaced) at each answer to a read: polls held by the gate look again."""
+        self._recovered = asyncio.Event()
+        """Set (and replaced) when an outage ends: polls backing off go at once."""
 
     async def send(
         self, request: Request, read: Callable[[Response], T], *, poll: bool = False
@@ -184,7 +184,7 @@ class Sender:
                     verdict.error,
                     delay,
                 )
-                await _wait(delay, self._event("_recovered"))
+                await _wait(delay, self._recovered)
                 continue
             spent += self._spend(request, verdict.error, attempt)
             log.info(
@@ -210,7 +210,7 @@ class Sender:
                     method=request.method,
                     path=request.path,
                 )
-            await _wait(wait, self._event("_answered") if poll else None)
+            await _wait(wait, self._answered if poll else None)
 
     async def _attempt(
         self, request: Request, poll: bool, deadline: float
@@ -281,13 +281,6 @@ class Sender:
             ) from error
         return cost
 
-    def _event(self, name: str) -> asyncio.Event:
-        event: asyncio.Event | None = getattr(self, name)
-        if event is None:
-            event = asyncio.Event()
-            setattr(self, name, event)
-        return event
-
     def _judge(
         self, request: Request, answer: Response | TransportError, read: Callable[[Response], T]
     ) -> _Read[T] | Retry | OutcomeUnknown | NotFound | Fail:
@@ -330,9 +323,7 @@ class Sender:
                 )
         elif health.succeeded():
             log.info("the API answers again: held polls go now", extra={"enrow_outage": False})
-            if self._recovered is not None:
-                self._recovered.set()
-                self._recovered = None
-        if self._answered is not None:
-            self._answered.set()
-            self._answered = None
+            self._recovered.set()
+            self._recovered = asyncio.Event()
+        self._answered.set()
+        self._answered = asyncio.Event()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from enrow_async import ConfigurationError, EnrowClient
-from enrow_async._io.transport import env_proxy
+from enrow_async._io.proxy import env_proxy
 
 PROXY = "http://proxy.corp:3128"
 
