@@ -15,10 +15,10 @@ from __future__ import annotations
 import math
 from email.utils import parsedate_to_datetime
 from typing import TypeAlias
-from urllib.parse import urlsplit
 
 import attrs
 import orjson
+from yarl import URL
 
 from ..errors import (
     APIError,
@@ -136,16 +136,10 @@ def _unknown_single_id(request: Request, message: str) -> bool:
 
 def _origin(url: str) -> str:
     """``scheme://host[:port]`` of ``url``, never its userinfo, path or query."""
-    target = urlsplit(url)
-    host = target.hostname
-    if not host:
-        return "the same origin"
     try:
-        port = target.port
-    except ValueError:
-        port = None
-    host = f"[{host}]" if ":" in host else host
-    return f"{target.scheme}://{host}" + (f":{port}" if port is not None else "")
+        return str(URL(url).origin())
+    except ValueError:  # relative (the same origin), or unreadable
+        return "the same origin"
 
 
 _REFUSALS = frozenset({400, 401, 402, 422})
