@@ -1,18 +1,34 @@
 """Names the test modules share (importable as ``helpers``: ``tests/`` is on the path).
 
-The fixtures themselves are in ``tests/conftest.py``; these are their types and the paths
-the tests count requests by.
+The fixtures themselves are in ``tests/conftest.py``; these are their types, the paths
+the tests count requests by, and the checks many tests make: tasks left behind, everything
+an exception shows, and waiting for what another task does.
 """
 
 from __future__ import annotations
 
+import asyncio
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import enrow_async
 from enrow_async import EnrowClient
 from enrow_async.testing import EnrowSimulator
 
-__all__ = ["BULK", "COMPLETED", "GET_BULK", "JIM", "SEARCHES", "Connect", "Simulate"]
+__all__ = [
+    "BULK",
+    "COMPLETED",
+    "GET_BULK",
+    "JIM",
+    "SEARCHES",
+    "Connect",
+    "Simulate",
+    "all_text",
+    "client_tasks",
+    "until",
+]
 
 Connect = Callable[..., EnrowClient]
 """The ``connect`` fixture: ``connect(simulator, key=None, **options)``, an EnrowClient onto
@@ -56,3 +72,38 @@ COMPLETED: dict[str, Any] = {
     ],
 }
 """A completed batch ``b1`` of one result, as the API sends it."""
+
+
+def client_tasks() -> set[str]:
+    """Tasks still running code of the client (the simulator's own tasks excluded)."""
+    package = Path(enrow_async.__file__).parent
+    left = set()
+    for task in asyncio.all_tasks():
+        if task is asyncio.current_task() or task.done():
+            continue
+        code = getattr(task.get_coro(), "cr_code", None)
+        if code is None:
+            continue
+        where = Path(code.co_filename)
+        if package in where.parents and (package / "testing") not in where.parents:
+            left.add(code.co_qualname)
+    return left
+
+
+def all_text(exc: BaseException) -> str:
+    """Everything an exception can show: str, repr and the whole chained traceback."""
+    parts = ["".join(traceback.format_exception(exc))]
+    seen: BaseException | None = exc
+    while seen is not None:
+        parts += [str(seen), repr(seen), repr(seen.args)]
+        seen = seen.__cause__ or seen.__context__
+    return "\n".join(parts)
+
+
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for what another task or the server side does (a guard, not a measure)."""
+    for _ in range(int(timeout / 0.005)):
+        if check():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"still false after {timeout} s")

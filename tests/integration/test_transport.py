@@ -17,14 +17,13 @@ import contextlib
 import gzip
 import logging
 import socket
-import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 import pytest
 from aiohttp import ClientSession, web
-from helpers import BULK, COMPLETED, SEARCHES, Connect, Simulate
+from helpers import BULK, COMPLETED, SEARCHES, Connect, Simulate, all_text
 
 from enrow_async import (
     APIError,
@@ -112,16 +111,6 @@ def json_response(body: Any, status: int = 200) -> web.Response:
 
 def completed(batch_id: str) -> dict[str, Any]:
     return {**COMPLETED, "general": {"id": batch_id, "status": "completed"}}
-
-
-def all_text(exc: BaseException) -> str:
-    """Everything an exception can show: str, repr and the whole chained traceback."""
-    parts = ["".join(traceback.format_exception(exc))]
-    seen: BaseException | None = exc
-    while seen is not None:
-        parts += [str(seen), repr(seen), repr(seen.args)]
-        seen = seen.__cause__ or seen.__context__
-    return "\n".join(parts)
 
 
 # -- body size ---------------------------------------------------------------------------------

@@ -19,16 +19,14 @@ import random
 import warnings
 from collections.abc import AsyncIterator, Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import anyio
 import anyio.to_thread
 import pytest
-from helpers import BULK, SEARCHES
+from helpers import BULK, SEARCHES, client_tasks, until
 
-import enrow_async
 from enrow_async import (
     Backoff,
     BatchStatus,
@@ -76,31 +74,6 @@ def make_client(sim: EnrowSimulator, relay: Relay) -> Make:
         return EnrowClient(sim.api_key, base_url=relay.url, **options)
 
     return make
-
-
-def client_tasks() -> set[str]:
-    """Tasks still running code of the client (the simulator's own tasks excluded)."""
-    package = Path(enrow_async.__file__).parent
-    left = set()
-    for task in asyncio.all_tasks():
-        if task is asyncio.current_task() or task.done():
-            continue
-        code = getattr(task.get_coro(), "cr_code", None)
-        if code is None:
-            continue
-        where = Path(code.co_filename)
-        if package in where.parents and (package / "testing") not in where.parents:
-            left.add(code.co_qualname)
-    return left
-
-
-async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait for what another task or the server side does (a guard, not a measure)."""
-    for _ in range(int(timeout / 0.005)):
-        if check():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"still false after {timeout} s")
 
 
 async def assert_released(relay: Relay, *sessions: aiohttp.ClientSession) -> None:

@@ -14,16 +14,14 @@ import math
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
 import orjson
 import pytest
-from helpers import Connect, Simulate
+from helpers import Connect, Simulate, client_tasks
 
-import enrow_async
 from enrow_async import (
     AuthenticationError,
     BatchErrors,
@@ -56,20 +54,6 @@ SEARCHES = [
 @pytest.fixture
 def sim_config() -> SimulatorConfig:
     return SimulatorConfig(duration=(0.2, 0.4), seed=7)
-
-
-def other_tasks() -> set[str]:
-    """Tasks still running code of the client (the simulator's own tasks excluded)."""
-    package = Path(enrow_async.__file__).parent
-    left = set()
-    for task in asyncio.all_tasks():
-        code = getattr(task.get_coro(), "cr_code", None)
-        if code is None:
-            continue
-        where = Path(code.co_filename)
-        if package in where.parents and (package / "testing") not in where.parents:
-            left.add(code.co_qualname)
-    return left
 
 
 async def test_no_key_says_how_to_provide_one(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -294,7 +278,7 @@ async def test_break_stops_polling_and_leaves_no_task(
         break
     for _ in range(5):
         await asyncio.sleep(0.01)
-    assert other_tasks() == set()
+    assert client_tasks() == set()
     requests = sim.stats.requests
     await asyncio.sleep(600)  # virtual: ten minutes without a poll
     assert sim.stats.requests == requests
@@ -311,7 +295,7 @@ async def test_cancelling_a_wait_leaves_nothing_behind(
         await task
     for _ in range(5):
         await asyncio.sleep(0.01)
-    assert other_tasks() == set()
+    assert client_tasks() == set()
 
 
 async def test_client_exit_through_exception_closes_everything(
@@ -326,7 +310,7 @@ async def test_client_exit_through_exception_closes_everything(
             raise RuntimeError("boom")
     with pytest.raises(RuntimeError, match="closed while this wait was running"):
         await task
-    assert other_tasks() == set()
+    assert client_tasks() == set()
 
 
 async def test_key_never_logged_or_shown(
@@ -384,7 +368,7 @@ async def test_a_client_opens_itself_on_its_first_call(
     assert batch.status is BatchStatus.COMPLETED
     await client.aclose()
     assert repr(client).endswith(" closed>")
-    assert other_tasks() == set()
+    assert client_tasks() == set()
 
 
 async def test_find_emails_on_a_client_never_opened_pays_once_and_returns_all(
@@ -396,7 +380,7 @@ async def test_find_emails_on_a_client_never_opened_pays_once_and_returns_all(
     assert [r.index for r in results] == list(range(12))
     assert sim.stats.created == {"/email/find/bulk": 3}
     await client.aclose()
-    assert other_tasks() == set()
+    assert client_tasks() == set()
 
 
 async def test_opened_used_and_closed_from_three_tasks(
@@ -408,7 +392,7 @@ async def test_opened_used_and_closed_from_three_tasks(
     batch = await in_a_task(client.wait_for_batch(job.id, timeout=60))
     assert batch.status is BatchStatus.COMPLETED
     await in_a_task(client.aclose())
-    assert other_tasks() == set()
+    assert client_tasks() == set()
 
 
 async def test_a_notebook_sequence_leaves_nothing_behind(
@@ -426,7 +410,7 @@ async def test_a_notebook_sequence_leaves_nothing_behind(
     await in_a_task(client.aclose())  # cell 5
     with pytest.raises(ClientClosedError, match="closed while this wait was running"):
         await left_running
-    assert other_tasks() == set()
+    assert client_tasks() == set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         gc.collect()
@@ -472,7 +456,7 @@ async def test_another_loop_is_refused_before_anything_is_sent(
     batch = await client.wait_for_batch(batch_id, timeout=60)  # its own loop: unharmed
     assert batch.status is BatchStatus.COMPLETED
     await client.aclose()
-    assert other_tasks() == set()
+    assert client_tasks() == set()
 
 
 def test_a_client_whose_loop_has_ended_says_so() -> None:

@@ -11,15 +11,12 @@ never gives (a ``Retry-After`` date, a broken body, a key echoed back) come from
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 import math
-import traceback
 from collections.abc import Callable, Mapping
 from email.utils import formatdate
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -27,10 +24,9 @@ import anyio.lowlevel
 import attrs
 import orjson
 import pytest
-from helpers import BULK, COMPLETED, JIM, SEARCHES, Connect, Simulate
+from helpers import BULK, COMPLETED, JIM, SEARCHES, Connect, Simulate, all_text, client_tasks
 from multidict import CIMultiDict, CIMultiDictProxy
 
-import enrow_async
 from enrow_async import (
     APIError,
     AuthenticationError,
@@ -221,22 +217,6 @@ def sender(
 
 def since(start: float, times: list[float]) -> list[float]:
     return [round(at - start, 9) for at in times]
-
-
-def client_tasks() -> set[str]:
-    """Tasks still running code of the client (the simulator's own tasks excluded)."""
-    package = Path(enrow_async.__file__).parent
-    left = set()
-    for task in asyncio.all_tasks():
-        if task is asyncio.current_task() or task.done():
-            continue
-        code = getattr(task.get_coro(), "cr_code", None)
-        if code is None:
-            continue
-        where = Path(code.co_filename)
-        if package in where.parents and (package / "testing") not in where.parents:
-            left.add(code.co_qualname)
-    return left
 
 
 # -- retries per verdict -----------------------------------------------------------------------
@@ -920,16 +900,6 @@ async def test_broken_answer_is_a_typed_error_saying_what_is_wrong(case: str) ->
 # -- the key's safety --------------------------------------------------------------------------
 
 SECRET = "sk-live-0123456789abcdef-SECRET"
-
-
-def all_text(exc: BaseException) -> str:
-    """Everything an exception can show: str, repr and the whole chained traceback."""
-    parts = ["".join(traceback.format_exception(exc))]
-    seen: BaseException | None = exc
-    while seen is not None:
-        parts += [str(seen), repr(seen), repr(seen.args)]
-        seen = seen.__cause__ or seen.__context__
-    return "\n".join(parts)
 
 
 async def test_key_is_redacted_everywhere(
