@@ -301,17 +301,6 @@ async def test_a_start_whose_answer_is_lost_is_never_resent(
     assert sim.stats.batches_created == created
 
 
-async def test_a_start_refused_by_a_429_is_resent_and_created_once(
-    sim: EnrowSimulator, connect: Connect
-) -> None:
-    sim.inject("rate_limited", count=2, method="POST")
-    async with connect(sim) as client:
-        job = await client.start_bulk_search(SEARCHES)
-    assert sim.batch(job.id)
-    assert sim.stats.requests["POST", BULK] == 3
-    assert sim.stats.batches_created == 1
-
-
 # -- Retry-After -------------------------------------------------------------------------------
 
 

@@ -68,10 +68,10 @@ async def test_a_2xx_without_a_readable_id_keeps_status_and_body(
 async def test_a_429_is_sent_again_and_starts_one_batch(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
-    sim.inject("rate_limited", count=1, method="POST")
+    sim.inject("rate_limited", count=2, method="POST")
     async with connect(sim) as client:
         job = await client.start_bulk_search(JIM)
-    assert sim.stats.requests[POST] == 2
+    assert sim.stats.requests[POST] == 3
     assert sim.stats.created["/email/find/bulk"] == 1
     assert sim.batch(job.id).requested == 1
 
