@@ -38,7 +38,7 @@ import aiohttp
 import orjson
 from _common import cpu, peak_rss_mb, percentile, simulator_process
 
-from enrow_async import EnrowClient
+from enrow_async import AiohttpTransport, EnrowClient
 from enrow_async._core.http import Response
 from enrow_async._core.jobs import EMAIL_BULK
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
@@ -278,7 +278,9 @@ async def lateness(n: int, seed: int) -> dict[str, float]:
     async with (
         EnrowSimulator(config) as sim,
         aiohttp.ClientSession(trace_configs=[trace]) as session,
-        EnrowClient(sim.api_key, base_url=sim.base_url, session=session) as client,
+        EnrowClient(
+            sim.api_key, base_url=sim.base_url, transport=AiohttpTransport(session=session)
+        ) as client,
     ):
         loop = asyncio.get_running_loop()
 

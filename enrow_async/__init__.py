@@ -16,6 +16,7 @@ from ._core.collect import CombinedProgress
 from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.policy import PollPolicy
 from ._core.retry import Backoff, RetryBudget, RetryPolicy
+from ._io.transport import AiohttpTransport
 from ._io.waiting import BatchStream, ProgressCallback, WebhookSource
 from ._version import __version__
 from .client import DEFAULT_TIMEOUT, EnrowClient
@@ -136,6 +137,7 @@ __all__ = [
     "MAX_BATCH_SIZE",
     "APIError",
     "AccountInfo",
+    "AiohttpTransport",
     "AuthenticationError",
     "Backoff",
     "BatchErrors",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from ._core import options
 from ._core.config import DEFAULT_BASE_URL, ApiConfig
@@ -23,7 +23,7 @@ from ._core.retry import RetryBudget, RetryPolicy
 from ._io.jobs import DEFAULT_TIMEOUT, JobRunner
 from ._io.proxy import env_proxy
 from ._io.sender import Sender
-from ._io.transport import DEFAULT_MAX_BODY, AiohttpTransport, ClientSession, Transport
+from ._io.transport import DEFAULT_MAX_BODY, AiohttpTransport, Transport
 from ._io.waiting import BatchStream, Poller, ProgressCallback, WebhookSource
 from .errors import ClientClosedError, ConfigurationError, WrongEventLoopError
 from .lists import Record
@@ -49,14 +49,14 @@ class EnrowClient:
     ``api_key`` defaults to the ``ENROW_API_KEY`` environment variable, ``base_url`` to
     ``ENROW_BASE_URL`` (else ``https://api.enrow.io``). One client holds one
     connection pool and one poller shared by every wait, however many batches.
-    ``transport`` replaces the default aiohttp transport (for example
-    ``enrow_async.testing.MemoryTransport``); ``session``, ``max_connections``,
-    ``connect_timeout``, ``read_timeout``, ``max_response_bytes`` and ``trust_env``
-    configure the default one. A single call (a start, a ``get``, ``account.info()``) gives
-    an attempt up after ``read_timeout`` seconds without a byte of the answer and ends,
-    retries included, within ``call_timeout`` seconds; every attempt, a wait's polls
-    included, must be answered in full within ``connect_timeout + read_timeout``. ``rand``
-    (floats in [0, 1)) draws every jitter.
+    ``transport`` replaces the default aiohttp transport: an
+    [AiohttpTransport][enrow_async.AiohttpTransport] of your own (over your own aiohttp
+    session, say), or ``enrow_async.testing.MemoryTransport``; ``max_connections``,
+    ``connect_timeout``, ``max_response_bytes`` and ``trust_env`` configure the default one.
+    A single call (a start, a ``get``, ``account.info()``) gives an attempt up after
+    ``read_timeout`` seconds without a byte of the answer and ends, retries included, within
+    ``call_timeout`` seconds; every attempt, a wait's polls included, must be answered in
+    full within ``connect_timeout + read_timeout``.
 
     The runtime is asyncio (aiohttp runs on nothing else). Creating a client opens nothing;
     its first call (a start, a read, a wait, ``account.info()``) or ``async with`` binds it
@@ -76,7 +76,6 @@ class EnrowClient:
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        session: ClientSession | None = None,
         max_in_flight: int = 64,
         max_connections: int = 100,
         poll_policy: PollPolicy | None = None,
@@ -90,7 +89,6 @@ class EnrowClient:
         trust_env: bool = True,
         posts_per_second: int = 10,
         webhook_poll_interval: float = 60.0,
-        rand: Callable[[], float] | None = None,
         transport: Transport | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("ENROW_API_KEY")
@@ -114,18 +112,19 @@ class EnrowClient:
         ):
             options.count(name, value)
         self._transport: Transport = transport or AiohttpTransport(
-            session=session,
             max_connections=max_connections,
             connect_timeout=connect_timeout,
             max_body=max_response_bytes,
             proxy=env_proxy(self._config.base_url) if trust_env else None,
         )
-        draw = rand or random.Random().random
+        retry = retry or RetryPolicy()
+        policy = poll_policy or PollPolicy()
+        draw = random.Random().random
         self._sender = Sender(
             self._transport,
-            retry=retry or RetryPolicy(),
+            retry=retry,
             budget=retry_budget or RetryBudget(),
-            rand=draw,
+            rand=retry.rand or draw,
             posts_per_second=posts_per_second,
             max_in_flight=max_in_flight,
             timeout=connect_timeout + read_timeout,
@@ -133,8 +132,8 @@ class EnrowClient:
             read_timeout=read_timeout,
             call_timeout=call_timeout,
         )
-        policy = poll_policy or PollPolicy()
-        self._poller = Poller(self._sender.send, rand=draw, tick=policy.tick, enter=self._enter)
+        rand = policy.rand or draw
+        self._poller = Poller(self._sender.send, rand=rand, tick=policy.tick, enter=self._enter)
         runner = JobRunner(
             self._config,
             self._sender,
@@ -142,13 +141,13 @@ class EnrowClient:
             policy=policy,
             webhook_poll_interval=webhook_poll_interval,
         )
-        self.email = EmailResource(runner)
+        self.email: EmailResource = EmailResource(runner)
         """The email finder: ``email.bulk``, ``email.single`` and ``email.find``."""
-        self.verify = VerifyResource(runner)
+        self.verify: VerifyResource = VerifyResource(runner)
         """The email verifier: ``verify.bulk`` and ``verify.single``."""
-        self.phone = PhoneResource(runner)
+        self.phone: PhoneResource = PhoneResource(runner)
         """The phone finder: ``phone.bulk`` and ``phone.single``."""
-        self.account = AccountResource(runner)
+        self.account: AccountResource = AccountResource(runner)
         """The account: ``account.info()``."""
         self._loop: asyncio.AbstractEventLoop | None = None
         """The event loop of the first use; ``None`` until then."""

@@ -16,12 +16,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import orjson
 import pytest
 from helpers import Connect, Simulate
 from hypothesis import HealthCheck, settings
 
-from enrow_async import EnrowClient
+from enrow_async import EnrowClient, PollPolicy, RetryPolicy
 from enrow_async.testing import EnrowSimulator, MemoryTransport, SimulatorConfig
 
 pytest_plugins = ["enrow_async.testing.pytest_plugin"]  # the fixtures users opt into
@@ -88,7 +89,10 @@ def connect(served: bool) -> Connect:
     def connect(simulator: EnrowSimulator, key: str | None = None, **options: Any) -> EnrowClient:
         if not served:
             options.setdefault("transport", MemoryTransport(simulator))
-        options.setdefault("rand", random.Random(0).random)
+        draw = random.Random(0).random  # reproducible jitter, unless a test sets its own
+        for name, default in (("retry", RetryPolicy()), ("poll_policy", PollPolicy())):
+            policy = options.get(name) or default
+            options[name] = policy if policy.rand else attrs.evolve(policy, rand=draw)
         return EnrowClient(key or simulator.api_key, base_url=simulator.base_url, **options)
 
     return connect

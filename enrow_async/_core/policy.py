@@ -7,6 +7,7 @@ What users tune is kept apart from what the schedule computes with it (``PollPla
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import attrs
 
@@ -45,6 +46,8 @@ class PollPolicy:
     - ``tick``: polls due within the same ``tick`` (0-1 s) wake together, in one turn of
       the event loop, which costs less CPU per poll; a poll moves by at most half a tick.
       The client's poller reads it from the client's ``poll_policy``; 0 keeps exact times.
+    - ``rand``: draws every poll's jitter (floats in [0, 1)); ``None``, the client's own
+      ``random.Random()``. A seam for tests: a constant makes the waits exact.
     """
 
     initial: float = 1.5
@@ -62,6 +65,7 @@ class PollPolicy:
     precision: float = 0.02
     noise: float = 3.0
     tick: float = 0.25
+    rand: Callable[[], float] | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         bounds = {

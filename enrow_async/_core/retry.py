@@ -9,6 +9,7 @@ tokens, every success refills a little.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import attrs
 
@@ -55,12 +56,15 @@ class RetryPolicy:
 
     What is retried at all is the classifier's verdict (``_core.classify``); this says how
     often and how long to wait. A wait's polls are tried again after transient failures
-    beyond ``attempts``, for as long as the wait lasts, on the same backoff.
+    beyond ``attempts``, for as long as the wait lasts, on the same backoff. ``rand`` draws
+    the jitter (floats in [0, 1)); ``None``, the client's own ``random.Random()``. A seam
+    for tests: a constant makes every delay exact.
     """
 
     attempts: int = 5
     backoff: Backoff = attrs.field(factory=Backoff)
     max_retry_after: float = 60.0
+    rand: Callable[[], float] | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.attempts < 1:

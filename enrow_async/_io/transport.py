@@ -15,7 +15,6 @@ from typing import Protocol
 
 import aiohttp
 import attrs
-from aiohttp import ClientSession  # re-exported: the type of EnrowClient(session=...)
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -26,7 +25,6 @@ from ..errors import ProxyError, ResponseError, TLSError, TransportError
 __all__ = [
     "DEFAULT_MAX_BODY",
     "AiohttpTransport",
-    "ClientSession",
     "Transport",
     "too_large",
 ]
@@ -52,7 +50,9 @@ class Transport(Protocol):
 
 
 class AiohttpTransport:
-    """Sends requests over one long-lived ``aiohttp.ClientSession``.
+    """Sends requests over one long-lived ``aiohttp.ClientSession``: pass it to
+    ``EnrowClient(transport=...)`` to use a session of your own (your trusted authorities,
+    say) or to tune the transport.
 
     A caller-owned ``session`` is used as is and never closed here. Otherwise the transport
     creates its session with a bounded connector and a connect timeout only: the deadline
@@ -171,7 +171,7 @@ def _failure(
         return TLSError(
             f"{where}: the TLS certificate of {exc.host}:{exc.port} is refused ({cause});"
             " retrying cannot fix this: check base_url, or trust the authority that signed it"
-            " (session=)",
+            " (AiohttpTransport(session=...))",
             request_sent=False,
         ), exc
     if isinstance(exc, aiohttp.ClientConnectorSSLError):

@@ -13,6 +13,7 @@ from aiohttp import web
 from helpers import Connect
 
 from enrow_async import (
+    AiohttpTransport,
     Backoff,
     BatchStatus,
     BulkResults,
@@ -89,8 +90,9 @@ async def test_html_200_is_a_response_error_with_raw_body() -> None:
 
 async def test_caller_owned_session_is_left_open(sim: EnrowSimulator, connect: Connect) -> None:
     async with aiohttp.ClientSession() as session:
-        async with connect(sim, session=session) as client:
+        async with connect(sim, transport=AiohttpTransport(session=session)) as client:
             job = await client.start_bulk_search(SEARCHES)
         assert not session.closed
-        async with connect(sim, session=session, poll_policy=QUICK) as client:
+        transport = AiohttpTransport(session=session)
+        async with connect(sim, transport=transport, poll_policy=QUICK) as client:
             await client.wait_for_batch(job.id, timeout=10)

@@ -24,10 +24,12 @@ from typing import Any
 import aiohttp
 import anyio
 import anyio.to_thread
+import attrs
 import pytest
 from helpers import BULK, SEARCHES, client_tasks, until
 
 from enrow_async import (
+    AiohttpTransport,
     Backoff,
     BatchStatus,
     BatchTimeoutError,
@@ -38,7 +40,6 @@ from enrow_async import (
     TransportError,
     WrongEventLoopError,
 )
-from enrow_async._io.transport import AiohttpTransport
 from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 
 from .relays import Relay
@@ -68,9 +69,9 @@ def make_client(sim: EnrowSimulator, relay: Relay) -> Make:
     """A client of ``sim`` through ``relay`` with quick retries and polls."""
 
     def make(**options: Any) -> EnrowClient:
-        options.setdefault("retry", FAST_RETRY)
-        options.setdefault("poll_policy", FAST_POLLS)
-        options.setdefault("rand", random.Random(0).random)
+        draw = random.Random(0).random  # the jitter of retries and polls, reproducible
+        options.setdefault("retry", attrs.evolve(FAST_RETRY, rand=draw))
+        options.setdefault("poll_policy", attrs.evolve(FAST_POLLS, rand=draw))
         return EnrowClient(sim.api_key, base_url=relay.url, **options)
 
     return make
@@ -135,7 +136,7 @@ async def test_cancel_scope_around_a_wait(
     batch_id = sim.add_batch(SEARCHES, duration=60.0)
     sim.inject("hang", count=1, path=BULK)
     async with aiohttp.ClientSession() as own:
-        async with make_client(session=own) as client:
+        async with make_client(transport=AiohttpTransport(session=own)) as client:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(partial(client.wait_for_batch, batch_id, timeout=30))
                 await until(lambda: sim.stats.faults["hang"] == 1)
@@ -155,7 +156,9 @@ async def test_cancel_many_waits_mid_flight(
     done: list[str] = []
     connector = aiohttp.TCPConnector(limit=8)
     async with aiohttp.ClientSession(connector=connector) as own:
-        async with make_client(session=own, poll_policy=PollPolicy(tick=0.0)) as client:
+        async with make_client(
+            transport=AiohttpTransport(session=own), poll_policy=PollPolicy(tick=0.0)
+        ) as client:
 
             async def many() -> None:
                 async for batch in client.wait_for_batches([*slow[:20], *quick], timeout=30):
@@ -220,7 +223,7 @@ async def test_after_dropped_connections_the_wait_completes_cleanly(
     ids = [sim.add_batch(SEARCHES, duration=0.1) for _ in range(4)]
     sim.inject(kind, count=3, path=BULK)  # short of an outage: each poll backs off alone
     async with aiohttp.ClientSession() as own:
-        async with make_client(session=own) as client:
+        async with make_client(transport=AiohttpTransport(session=own)) as client:
             got = [b.id async for b in client.wait_for_batches(ids, timeout=20)]
             assert sorted(got) == sorted(ids)
             await assert_nothing_waits(relay, own)
@@ -284,7 +287,7 @@ async def test_exception_inside_iteration_with_caller_session(
     sim.inject("slow", count=20, path=BULK)
     async with aiohttp.ClientSession() as own:
         with pytest.raises(KeyError):
-            async with make_client(session=own) as client:
+            async with make_client(transport=AiohttpTransport(session=own)) as client:
                 async for _ in client.wait_for_batches(ids, timeout=30):
                     raise KeyError("boom")
         await assert_nothing_waits(relay, own)

@@ -19,7 +19,15 @@ import pytest
 import trustme
 from helpers import JIM
 
-from enrow_async import BatchStatus, EnrowClient, PollPolicy, ProxyError, TransportError
+from enrow_async import (
+    AiohttpTransport,
+    BatchStatus,
+    EnrowClient,
+    PollPolicy,
+    ProxyError,
+    TransportError,
+)
+from enrow_async._io.proxy import env_proxy
 from enrow_async.testing import EnrowSimulator
 
 from .relays import Proxy, Relay
@@ -63,8 +71,11 @@ async def test_https_goes_through_the_proxy_that_https_proxy_names(
     async with Proxy(("127.0.0.1", tls_end.port)) as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url.replace("http://", "http://jim:pam@"))
         monkeypatch.setenv("NO_PROXY", "localhost,.example.com")  # not this host
+        # A session of one's own (trusting the test CA) goes with the proxy the environment
+        # names, as the client's default transport would find it.
+        transport = AiohttpTransport(session=trusting, proxy=env_proxy(f"https://{HOST}"))
         async with EnrowClient(
-            sim.api_key, base_url=f"https://{HOST}", session=trusting, poll_policy=QUICK
+            sim.api_key, base_url=f"https://{HOST}", transport=transport, poll_policy=QUICK
         ) as client:
             job = await client.start_bulk_search(JIM)
             batch = await client.wait_for_batch(job.id, timeout=30)
@@ -128,8 +139,9 @@ async def test_a_proxy_refusing_the_tunnel_ends_calls_and_waits_at_once(
     batch_id = sim.add_batch(JIM, duration=0.1)
     async with Proxy(refuse=status) as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        transport = AiohttpTransport(session=trusting, proxy=proxy.url)
         async with EnrowClient(
-            sim.api_key, base_url=f"https://{HOST}", session=trusting, poll_policy=QUICK
+            sim.api_key, base_url=f"https://{HOST}", transport=transport, poll_policy=QUICK
         ) as client:
             with pytest.raises(ProxyError) as read:
                 await client.get_bulk_results(batch_id)

@@ -19,6 +19,7 @@ import trustme
 from helpers import JIM
 
 from enrow_async import (
+    AiohttpTransport,
     Backoff,
     BatchTimeoutError,
     EnrowClient,
@@ -79,7 +80,12 @@ async def test_a_trusted_certificate_for_the_host_works(
     async with (
         Relay(sim.base_url, tls=serving(ca, "127.0.0.1")) as relay,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trusting(ca))) as own,
-        EnrowClient(sim.api_key, base_url=relay.url, session=own, poll_policy=QUICK) as client,
+        EnrowClient(
+            sim.api_key,
+            base_url=relay.url,
+            transport=AiohttpTransport(session=own),
+            poll_policy=QUICK,
+        ) as client,
     ):
         for call in CALLS.values():
             assert await call(client, batch_id)
@@ -111,7 +117,10 @@ async def test_a_certificate_for_another_host_ends_every_call_at_once(
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trusting(ca))) as own,
     ):
         async with EnrowClient(
-            sim.api_key, base_url=relay.url, session=own, poll_policy=QUICK
+            sim.api_key,
+            base_url=relay.url,
+            transport=AiohttpTransport(session=own),
+            poll_policy=QUICK,
         ) as client:
             with pytest.raises(TLSError) as info:
                 await CALLS[call](client, batch_id)

@@ -34,7 +34,9 @@ from enrow_async import (
     ConfigurationError,
     EnrowClient,
     EnrowError,
+    PollPolicy,
     Progress,
+    RetryPolicy,
     WrongEventLoopError,
 )
 from enrow_async._core.convert import structure
@@ -228,6 +230,22 @@ async def test_transient_faults_in_a_row_are_retried_within_the_attempts(
     batch = await client.get_bulk_results(batch_id)
     assert batch.status is BatchStatus.COMPLETED
     assert sim.stats.requests["GET", "/email/find/bulk"] == 5
+
+
+@pytest.mark.parametrize(("draw", "first_poll"), [(0.0, 1.0), (0.5, 2.0), (0.75, 2.5)])
+async def test_each_policys_rand_draws_its_jitter(
+    sim: EnrowSimulator, connect: Connect, draw: float, first_poll: float
+) -> None:
+    """``PollPolicy.rand`` spreads the first poll (``initial * (1 +/- spread)``) and
+    ``RetryPolicy.rand`` the retry after a fault (``rand * 0.2 s``)."""
+    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    sim.inject("server_error")
+    polls = PollPolicy(initial=2.0, spread=0.5, tick=0.0, rand=lambda: draw)
+    retries = RetryPolicy(rand=lambda: draw)
+    async with connect(sim, poll_policy=polls, retry=retries) as client:
+        start = anyio.current_time()
+        await client.wait_for_batch(batch_id, timeout=60)
+        assert anyio.current_time() - start == pytest.approx(first_poll + draw * 0.2)
 
 
 async def test_wait_for_batches_yields_each_once_and_reports_errors(

@@ -23,6 +23,7 @@ from enrow_async import (
     EnrowError,
     PollPolicy,
     RetryBudget,
+    RetryPolicy,
 )
 from enrow_async._core.convert import structure
 from enrow_async.testing import (
@@ -136,12 +137,13 @@ def test_a_429_pause_ending_between_ticks_does_not_spin() -> None:
         faults = Faults(rate_limited=0.5, retry_after=0.37)
         async with EnrowSimulator(SimulatorConfig(seed=1, faults=faults), serve=False) as sim:
             ids = [sim.add_batch(searches(random.Random(1), 1, b), duration=5.0) for b in range(3)]
+            draw = random.Random(1).random
             client = EnrowClient(
                 sim.api_key,
                 base_url=sim.base_url,
                 transport=MemoryTransport(sim),
-                rand=random.Random(1).random,
-                poll_policy=PollPolicy(tick=0.1),
+                retry=RetryPolicy(rand=draw),
+                poll_policy=PollPolicy(tick=0.1, rand=draw),  # one stream, as before
             )
             async with client:
                 return len([batch async for batch in client.wait_for_batches(ids, timeout=60)])

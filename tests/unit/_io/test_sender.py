@@ -391,12 +391,10 @@ async def test_outage_drains_the_budget_then_calls_fail_fast_and_successes_refil
     # retries twice, then finds the budget empty. The 503s of the outage are the first 8
     # GETs; the simulator answers normally after them.
     budget = RetryBudget(capacity=10, retry_cost=5, refill=1)
-    retry = RetryPolicy(attempts=5, backoff=Backoff(initial=0.5, cap=0.5))
+    retry = RetryPolicy(attempts=5, backoff=Backoff(initial=0.5, cap=0.5), rand=lambda: 0.999)
     sim.inject("server_error", count=8, path=BULK)
     ids = [sim.add_batch(SEARCHES, duration=0.0) for _ in range(8)]
-    async with connect(
-        sim, retry=retry, retry_budget=budget, rand=lambda: 0.999, poll_policy=QUICK
-    ) as client:
+    async with connect(sim, retry=retry, retry_budget=budget, poll_policy=QUICK) as client:
         assert client.retry_budget is budget
         start = anyio.current_time()
         with pytest.raises(RetryBudgetExhaustedError, match="retry budget is spent") as info:
@@ -486,7 +484,7 @@ async def test_a_silent_answer_is_given_up_after_read_timeout_and_the_read_is_re
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
     sim.inject("hang", path=BULK)
-    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "rand": lambda: 0.5}
+    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "retry": RetryPolicy(rand=lambda: 0.5)}
     async with connect(sim, transport=unbounded, **options) as client:
         start = anyio.current_time()
         batch = await client.get_bulk_results(batch_id)
@@ -503,7 +501,8 @@ async def test_read_timeout_2_ends_a_read_of_a_server_that_never_answers_within_
     """Every default but ``read_timeout``: 5 attempts of 2 s of silence, and the backoff
     between them (at most 0.2 + 0.4 + 0.8 + 1.6 s)."""
     sim.inject("hang", count=1000, path=BULK)
-    async with connect(sim, transport=unbounded, read_timeout=2, rand=lambda: jitter) as client:
+    retry = RetryPolicy(rand=lambda: jitter)
+    async with connect(sim, transport=unbounded, read_timeout=2, retry=retry) as client:
         start = anyio.current_time()
         with pytest.raises(TransportError, match=r"read timeout \(2 s without a byte\)") as info:
             await client.get_bulk_results("b1")
@@ -521,7 +520,7 @@ async def test_an_answer_that_drips_is_cut_at_the_attempt_deadline_and_retried(
     """Never silent for ``read_timeout``, but not complete within connect + read."""
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
     dripping(sim, 1)
-    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "rand": lambda: 0.5}
+    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "retry": RetryPolicy(rand=lambda: 0.5)}
     async with connect(sim, transport=unbounded, **options) as client:
         start = anyio.current_time()
         batch = await client.get_bulk_results(batch_id)
@@ -534,8 +533,8 @@ async def test_drips_past_every_attempt_say_what_cut_them(
     sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
 ) -> None:
     dripping(sim, 100)
-    retry = RetryPolicy(attempts=2)
-    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "rand": lambda: 0.5, "retry": retry}
+    retry = RetryPolicy(attempts=2, rand=lambda: 0.5)
+    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "retry": retry}
     async with connect(sim, transport=unbounded, **options) as client:
         with pytest.raises(TransportError, match="no complete answer within 3 s") as info:
             await client.get_bulk_results("b1")
@@ -547,7 +546,7 @@ async def test_the_call_deadline_cuts_the_attempt_in_flight(
     sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
 ) -> None:
     dripping(sim, 100)
-    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "rand": lambda: 0.5}
+    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "retry": RetryPolicy(rand=lambda: 0.5)}
     async with connect(sim, transport=unbounded, call_timeout=5.0, **options) as client:
         start = anyio.current_time()
         with pytest.raises(
@@ -644,9 +643,9 @@ async def test_single_read_is_bounded_by_the_transports_read_timeout(
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
     sim.inject("hang", count=1000, path=BULK)
-    retry = RetryPolicy(attempts=2, backoff=Backoff(initial=0.01, cap=0.01))
+    retry = RetryPolicy(attempts=2, backoff=Backoff(initial=0.01, cap=0.01), rand=lambda: 0.5)
     transport = MemoryTransport(sim, read_timeout=0.3)
-    async with connect(sim, transport=transport, retry=retry, rand=lambda: 0.5) as client:
+    async with connect(sim, transport=transport, retry=retry) as client:
         start = anyio.current_time()
         with pytest.raises(TransportError, match=r"[Tt]imeout") as info:
             await client.get_bulk_results(batch_id)
