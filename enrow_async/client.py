@@ -290,7 +290,7 @@ class EnrowClient:
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
-        estimated_duration: float | None = None,
+        estimated_minutes: float | None = None,
         webhook: WebhookSource | None = None,
     ) -> BulkResults:
         """The completed batch with all its results: the same as
@@ -299,7 +299,7 @@ class EnrowClient:
             batch_id,
             timeout=timeout,
             on_progress=on_progress,
-            estimated_duration=estimated_duration,
+            estimated_minutes=estimated_minutes,
             webhook=webhook,
         )
 
@@ -309,7 +309,7 @@ class EnrowClient:
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
-        estimated_durations: Mapping[str, float] | None = None,
+        estimated_minutes: Mapping[str, float] | None = None,
         webhook: WebhookSource | None = None,
     ) -> BatchStream[BulkResults, BulkResults]:
         """Each batch once, as soon as it finishes: the same as
@@ -319,6 +319,6 @@ class EnrowClient:
             batch_ids,
             timeout=timeout,
             on_progress=on_progress,
-            estimated_durations=estimated_durations,
+            estimated_minutes=estimated_minutes,
             webhook=webhook,
         )

@@ -173,11 +173,11 @@ class JobRunner:
         *,
         timeout: float | None,
         on_progress: ProgressCallback | None,
-        estimated_duration: float | None,
+        estimated_minutes: float | None,
         webhook: WebhookSource | None,
     ) -> B:
         """The completed batch; BatchFailedError if it failed."""
-        hints = None if estimated_duration is None else {batch_id: estimated_duration}
+        hints = None if estimated_minutes is None else {batch_id: estimated_minutes}
         stream = self.stream(spec, [batch_id], timeout, on_progress, hints=hints, webhook=webhook)
         async with stream:
             result: B = await stream.__anext__()

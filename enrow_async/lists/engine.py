@@ -409,7 +409,7 @@ class _Run(Generic[T, R, B]):
 
         seconds = None if deadline is None else max(0.0, deadline - anyio.current_time())
         stream = self._kind.wait_many(
-            list(by_id), timeout=seconds, on_progress=relay, estimated_durations=hints
+            list(by_id), timeout=seconds, on_progress=relay, estimated_minutes=hints
         )
         done: set[str] = set()
         async with stream:

@@ -42,24 +42,24 @@ class BulkJobs(Generic[B]):
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
-        estimated_duration: float | None = None,
+        estimated_minutes: float | None = None,
         webhook: WebhookSource | None = None,
     ) -> B:
         """Wait until the batch is completed and return all its results.
 
         Raises BatchFailedError if it fails and BatchTimeoutError (carrying the last
-        progress) if ``timeout`` seconds pass first. ``estimated_duration`` (minutes, from
-        the start's answer) sharpens the polling schedule. With a ``webhook`` (a
-        WebhookReceiver whose URL the batch was started with), the wait is woken by the
-        notification and only polls every ``webhook_poll_interval`` seconds as a safety net;
-        results are still read with GET.
+        progress) if ``timeout`` seconds pass first. ``estimated_minutes`` (the start's
+        ``estimated_duration``, in minutes as the API gives it) sharpens the polling
+        schedule. With a ``webhook`` (a WebhookReceiver whose URL the batch was started
+        with), the wait is woken by the notification and only polls every
+        ``webhook_poll_interval`` seconds as a safety net; results are still read with GET.
         """
         return await self._runner.wait_bulk(
             self._spec,
             batch_id,
             timeout=timeout,
             on_progress=on_progress,
-            estimated_duration=estimated_duration,
+            estimated_minutes=estimated_minutes,
             webhook=webhook,
         )
 
@@ -69,7 +69,7 @@ class BulkJobs(Generic[B]):
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
-        estimated_durations: Mapping[str, float] | None = None,
+        estimated_minutes: Mapping[str, float] | None = None,
         webhook: WebhookSource | None = None,
     ) -> BatchStream[B, B]:
         """Yield each batch once, completed or failed, as soon as it finishes.
@@ -78,13 +78,15 @@ class BulkJobs(Generic[B]):
         they are raised together as BatchErrors after the rest. Authentication, credit and
         connection failures end the iteration at once. At the deadline, finished batches are
         yielded first, then BatchTimeoutError names the unfinished ones.
+        ``estimated_minutes`` maps batch ids to their start's ``estimated_duration``
+        (minutes), as ``wait`` takes one.
         """
         return self._runner.stream(
             self._spec,
             batch_ids,
             timeout,
             on_progress,
-            hints=estimated_durations,
+            hints=estimated_minutes,
             collect_errors=True,
             webhook=webhook,
         )

@@ -143,14 +143,14 @@ DESIGN_CARD = {
         ("batch_id", "POSITIONAL_OR_KEYWORD", inspect.Parameter.empty),
         ("timeout", "KEYWORD_ONLY", 3600.0),
         ("on_progress", "KEYWORD_ONLY", None),
-        ("estimated_duration", "KEYWORD_ONLY", None),
+        ("estimated_minutes", "KEYWORD_ONLY", None),
         ("webhook", "KEYWORD_ONLY", None),
     ],
     "wait_for_batches": [
         ("batch_ids", "POSITIONAL_OR_KEYWORD", inspect.Parameter.empty),
         ("timeout", "KEYWORD_ONLY", 3600.0),
         ("on_progress", "KEYWORD_ONLY", None),
-        ("estimated_durations", "KEYWORD_ONLY", None),
+        ("estimated_minutes", "KEYWORD_ONLY", None),
         ("webhook", "KEYWORD_ONLY", None),
     ],
     "find_emails": [

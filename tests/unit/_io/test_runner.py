@@ -78,7 +78,7 @@ async def test_every_row_starts_reads_and_waits(parts: Parts, spec: JobSpec[Any]
             started.id,
             timeout=600,
             on_progress=seen.append,
-            estimated_duration=started.estimated_duration,
+            estimated_minutes=started.estimated_duration,
             webhook=None,
         )
         assert batch.status is BatchStatus.COMPLETED
@@ -99,7 +99,7 @@ async def test_a_failed_bulk_raises_batch_failed(parts: Parts, kind: Any) -> Non
     batch_id = parts.sim.add_batch(items * 4, kind=kind, duration=10.0, fail=True)
     with pytest.raises(BatchFailedError) as info:
         await runner(parts).wait_bulk(
-            spec, batch_id, timeout=600, on_progress=None, estimated_duration=None, webhook=None
+            spec, batch_id, timeout=600, on_progress=None, estimated_minutes=None, webhook=None
         )
     assert info.value.batch_id == batch_id
     assert info.value.progress.status is BatchStatus.FAILED
@@ -116,7 +116,7 @@ async def test_a_wait_times_out_as_asked(parts: Parts) -> None:
             batch_id,
             timeout=30,
             on_progress=None,
-            estimated_duration=None,
+            estimated_minutes=None,
             webhook=None,
         )
     assert anyio.current_time() == pytest.approx(start + 30)  # virtual seconds
@@ -124,7 +124,7 @@ async def test_a_wait_times_out_as_asked(parts: Parts) -> None:
 
 async def test_the_hint_in_minutes_bounds_the_wait_for_the_first_change(parts: Parts) -> None:
     # Progress in quarter steps: nothing moves for the first 22.5 s. Without a hint the waits
-    # grow 1, 10, 100 s; with estimated_duration=1 (minute), a poll comes at the hinted end.
+    # grow 1, 10, 100 s; with estimated_minutes=1, a poll comes at the hinted end.
     slow = PollPolicy(
         initial=1.0, factor=10.0, max_interval=1000.0, horizon=10.0, jitter=0.0, spread=0.0
     )
@@ -146,7 +146,7 @@ async def _wait(jobs: JobRunner, batch_id: str, minutes: float | None) -> None:
         batch_id,
         timeout=600,
         on_progress=None,
-        estimated_duration=minutes,
+        estimated_minutes=minutes,
         webhook=None,
     )
 
@@ -163,7 +163,7 @@ async def test_with_a_webhook_source_the_safety_net_polls_every_interval(parts: 
         batch_id,
         timeout=600,
         on_progress=None,
-        estimated_duration=None,
+        estimated_minutes=None,
         webhook=Silent(),
     )
     assert batch.status is BatchStatus.COMPLETED

@@ -68,7 +68,7 @@ async def test_single_wait_deadline_stops_polling(simulate: Simulate, connect: C
 
 async def test_bulk_through_the_resource(client: EnrowClient) -> None:
     job = await client.email.bulk.start(SEARCHES, custom="q2", country_code="fr")
-    batch = await client.email.bulk.wait(job.id, timeout=10, estimated_duration=1)
+    batch = await client.email.bulk.wait(job.id, timeout=10, estimated_minutes=1)
     assert batch.status is BatchStatus.COMPLETED
     assert batch.custom == "q2"
     assert [r.index for r in batch.results] == [0, 1]

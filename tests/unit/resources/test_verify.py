@@ -95,7 +95,7 @@ async def test_bulk_wire_variants(
         job = await client.verify.bulk.start(EMAILS)
         assert (await client.verify.bulk.get(job.id)).status is BatchStatus.ONGOING
         done = await client.verify.bulk.wait(
-            job.id, timeout=10, estimated_duration=job.estimated_duration
+            job.id, timeout=10, estimated_minutes=job.estimated_duration
         )
         assert done.stats.finished == 2
         with pytest.raises(BatchNotFoundError) as info:
