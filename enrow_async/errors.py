@@ -317,8 +317,8 @@ class BatchTimeoutError(EnrowError, TimeoutError):
             self, f"{len(pending)} batch(es) unfinished after {timeout:g} s: {ids}{shown}"
         )
         self.timeout = timeout
-        self.pending = dict(pending)
-        self.errors = dict(errors or {})
+        self.pending: dict[str, Progress | None] = dict(pending)
+        self.errors: dict[str, EnrowError] = dict(errors or {})
 
     @property
     def progress(self) -> Progress | None:
@@ -337,7 +337,7 @@ class BatchErrors(EnrowError):
         lines = "; ".join(f"{bid}: {err}" for bid, err in list(errors.items())[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(f"{len(errors)} batch(es) could not be read: {lines}{more}")
-        self.errors = dict(errors)
+        self.errors: dict[str, EnrowError] = dict(errors)
 
 
 class IncompleteResultsError(EnrowError):
@@ -386,12 +386,12 @@ class IncompleteResultsError(EnrowError):
         uncertain: Sequence[int],
         stopped_by: EnrowError | None,
     ) -> None:
-        self.results = list(results)
-        self.missing = list(missing)
-        self.failed = dict(failed)
-        self.started = list(started)
-        self.unstarted = list(unstarted)
-        self.uncertain = list(uncertain)
+        self.results: list[EmailResult | None] = list(results)
+        self.missing: list[int] = list(missing)
+        self.failed: dict[str, str] = dict(failed)
+        self.started: list[StartedBatch] = list(started)
+        self.unstarted: list[int] = list(unstarted)
+        self.uncertain: list[int] = list(uncertain)
         self.stopped_by = stopped_by
 
 

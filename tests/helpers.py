@@ -33,7 +33,8 @@ __all__ = [
 Connect = Callable[..., EnrowClient]
 """The ``connect`` fixture: ``connect(simulator, key=None, **options)``, an EnrowClient onto
 ``simulator`` (not yet entered), with the simulator's key unless ``key`` is given, and
-seeded jitter (``rand``) unless given: on virtual time a run repeats exactly."""
+seeded jitter (the policies' ``rand``) unless given: on virtual time a run repeats
+exactly."""
 
 Simulate = Callable[..., EnrowSimulator]
 """The ``simulate`` fixture: ``simulate(config=None)``, an EnrowSimulator, served or in

@@ -33,7 +33,6 @@ from ..errors import (
     TransportError,
 )
 from .http import Action, Request, Response
-from .jobs import spec_for
 from .redact import redact, scrub
 
 __all__ = [
@@ -129,7 +128,7 @@ def _server_message(response: Response) -> tuple[str, bool]:
 
 def _unknown_single_id(request: Request, message: str) -> bool:
     """Single jobs answer an unknown id with 500 ``Could not retrieve ...`` (newest pages)."""
-    if request.job is None or not spec_for(request.job).unknown_id_is_500:
+    if request.job is None or request.job.bulk:
         return False
     return "could not retrieve" in message.lower()
 

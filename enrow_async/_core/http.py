@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import attrs
 
-__all__ = ["Action", "JobKind", "Request", "Response"]
+if TYPE_CHECKING:
+    from .jobs import JobSpec
 
-
-class JobKind(enum.Enum):
-    """The six kinds of Enrow job; each is one row of the job table (``_core.jobs``)."""
-
-    EMAIL_BULK = "email bulk"
-    EMAIL_SINGLE = "email single"
-    VERIFY_BULK = "verify bulk"
-    VERIFY_SINGLE = "verify single"
-    PHONE_BULK = "phone bulk"
-    PHONE_SINGLE = "phone single"
+__all__ = ["Action", "Request", "Response"]
 
 
 class Action(enum.Enum):
@@ -52,7 +45,7 @@ class Request:
     path: str
     headers: Mapping[str, str]
     action: Action
-    job: JobKind | None = None
+    job: JobSpec[Any] | None = None
     params: Mapping[str, str] = attrs.field(factory=dict)
     body: bytes | None = None
     idempotent: bool = attrs.field()

@@ -1,10 +1,10 @@
 """Jobs are data: every Enrow job kind is one row of ``JOBS``.
 
-A row names the endpoint's path, the body builder, the model a read is structured into,
-the size limit, the not-found quirk and the webhook event that says it finished. One
+A row names the endpoint's path, the model a read is structured into, the body builder,
+the webhook event that says it finished, the size limit and the price of an item. One
 generic machinery (``_io.jobs.JobRunner``) starts, reads, watches and waits on every row,
-and ``read_answer`` turns any job's answer into its model, so a new endpoint is a row
-and a model.
+the resources front it, and the simulator (``enrow_async.testing``) serves every row: a
+new endpoint is a row and a model.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..models.common import BulkBase
 from .convert import structure
-from .http import JobKind, Response
+from .http import Response
 from .requests import (
     email_bulk_body,
     email_single_body,
@@ -49,8 +49,9 @@ __all__ = [
     "VERIFY_BULK",
     "VERIFY_SINGLE",
     "JobSpec",
+    "bulk_job",
     "decode",
-    "spec_for",
+    "single_job",
 ]
 
 A = TypeVar("A")
@@ -63,22 +64,27 @@ MAX_BATCH = 5000
 class JobSpec(Generic[A]):
     """One kind of job. ``A`` is what a read returns: the bulk model, or a SingleAnswer.
 
+    - ``name``: the family, then ``bulk`` or ``single`` (``"email bulk"``);
     - ``path``: ``POST path`` starts it, ``GET path?id=`` reads it;
+    - ``model``: a bulk's model, or the result of a single job;
     - ``build``: the checked request body from the caller's arguments;
-    - ``read``: a successful read (job id, answer) structured into ``A``;
-    - ``limit``: items one request may carry (1 for a single job);
     - ``event``: the webhook event sent when it finishes;
-    - ``unknown_id_is_500``: the API answers an unknown id with 500 ``Could not retrieve``
-      (single jobs, newest pages) instead of 400/404.
+    - ``limit``: items one request may carry (1 for a single job);
+    - ``price``: credits one item reserves;
+    - ``read``: a successful read (job id, answer) structured into ``A``.
+
+    A single job's unknown id is answered 500 ``Could not retrieve`` (the newest pages),
+    a bulk's 400 or 404.
     """
 
-    kind: JobKind
+    name: str
     path: str
-    build: Callable[..., dict[str, Any]]
-    read: Callable[[str, Response], A]
-    limit: int
+    model: type[Any]
+    build: Callable[..., dict[str, Any]] = attrs.field(repr=False)
     event: str
-    unknown_id_is_500: bool = False
+    limit: int
+    price: float
+    read: Callable[[str, Response], A] = attrs.field(repr=False)
 
     @property
     def bulk(self) -> bool:
@@ -137,16 +143,36 @@ def _results_problem(results: Sequence[Any], requested: int) -> str | None:
     return None
 
 
-def _bulk(model: type[B], limit: int) -> Callable[[str, Response], B]:
+def bulk_job(
+    name: str,
+    path: str,
+    model: type[B],
+    build: Callable[..., dict[str, Any]],
+    event: str,
+    *,
+    limit: int,
+    price: float = 1.0,
+) -> JobSpec[B]:
+    """The row of a bulk job: a read is ``model``, checked against the request."""
+
     def read(job_id: str, response: Response) -> B:
         answer = structure(decode(response), model, body=response.body)
         return check_bulk(job_id, answer, limit, response)
 
-    return read
+    return JobSpec(name, path, model, build, event, limit, price, read)
 
 
-def _single(model: type[M]) -> Callable[[str, Response], SingleAnswer[M]]:
-    """Ongoing (202, or ``qualification: ongoing``) with no result, or completed with it."""
+def single_job(
+    name: str,
+    path: str,
+    model: type[M],
+    build: Callable[..., dict[str, Any]],
+    event: str,
+    *,
+    price: float = 1.0,
+) -> JobSpec[SingleAnswer[M]]:
+    """The row of a single job: a read is ongoing (202, or ``qualification: ongoing``) with
+    no result, or completed with its ``model``."""
 
     def read(job_id: str, response: Response) -> SingleAnswer[M]:
         if response.status == 202:
@@ -157,67 +183,34 @@ def _single(model: type[M]) -> Callable[[str, Response], SingleAnswer[M]]:
         result = structure(data, model, body=response.body)
         return SingleAnswer(job_id, BatchStatus.COMPLETED, result)
 
-    return read
+    return JobSpec(name, path, model, build, event, 1, price, read)
 
 
-EMAIL_BULK = JobSpec(
-    JobKind.EMAIL_BULK,
-    "/email/find/bulk",
-    email_bulk_body,
-    _bulk(BulkResults, MAX_BATCH),
-    MAX_BATCH,
-    "bulk_search_finished",
-)
-EMAIL_SINGLE = JobSpec(
-    JobKind.EMAIL_SINGLE,
-    "/email/find/single",
-    email_single_body,
-    _single(SingleEmailResult),
-    1,
+EMAIL_BULK = bulk_job(
+    "email bulk", "/email/find/bulk", BulkResults, email_bulk_body, "bulk_search_finished",
+    limit=MAX_BATCH,
+)  # fmt: skip
+EMAIL_SINGLE = single_job(
+    "email single", "/email/find/single", SingleEmailResult, email_single_body,
     "single_search_finished",
-    unknown_id_is_500=True,
-)
-VERIFY_BULK = JobSpec(
-    JobKind.VERIFY_BULK,
-    "/email/verify/bulk",
-    verify_bulk_body,
-    _bulk(BulkVerification, 5000),
-    5000,
-    "bulk_verification_finished",
-)
-VERIFY_SINGLE = JobSpec(
-    JobKind.VERIFY_SINGLE,
-    "/email/verify/single",
-    verify_single_body,
-    _single(EmailVerification),
-    1,
-    "verification_finished",
-    unknown_id_is_500=True,
-)
-PHONE_BULK = JobSpec(
-    JobKind.PHONE_BULK,
-    "/phone/bulk",
-    phone_bulk_body,
-    _bulk(BulkPhoneResults, 5000),
-    5000,  # the older pages' limit; the newest say 3,000
-    "bulk_phone_search_finished",
-)
-PHONE_SINGLE = JobSpec(
-    JobKind.PHONE_SINGLE,
-    "/phone/single",
-    phone_single_body,
-    _single(PhoneResult),
-    1,
-    "single_phone_search_finished",
-    unknown_id_is_500=True,
-)
+)  # fmt: skip
+VERIFY_BULK = bulk_job(
+    "verify bulk", "/email/verify/bulk", BulkVerification, verify_bulk_body,
+    "bulk_verification_finished", limit=5000, price=0.25,
+)  # fmt: skip
+VERIFY_SINGLE = single_job(
+    "verify single", "/email/verify/single", EmailVerification, verify_single_body,
+    "verification_finished", price=0.25,
+)  # fmt: skip
+PHONE_BULK = bulk_job(
+    "phone bulk", "/phone/bulk", BulkPhoneResults, phone_bulk_body,
+    "bulk_phone_search_finished", limit=5000, price=40,  # the newest pages say 3,000
+)  # fmt: skip
+PHONE_SINGLE = single_job(
+    "phone single", "/phone/single", PhoneResult, phone_single_body,
+    "single_phone_search_finished", price=40,
+)  # fmt: skip
 
-JOBS: dict[JobKind, JobSpec[Any]] = {
-    spec.kind: spec
-    for spec in (EMAIL_BULK, EMAIL_SINGLE, VERIFY_BULK, VERIFY_SINGLE, PHONE_BULK, PHONE_SINGLE)
-}
-
-
-def spec_for(kind: JobKind) -> JobSpec[Any]:
-    """The row of ``kind``."""
-    return JOBS[kind]
+JOBS: tuple[JobSpec[Any], ...] = (
+    EMAIL_BULK, EMAIL_SINGLE, VERIFY_BULK, VERIFY_SINGLE, PHONE_BULK, PHONE_SINGLE
+)  # fmt: skip

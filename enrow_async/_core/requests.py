@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import attrs
@@ -17,7 +17,10 @@ import orjson
 
 from ..models import Custom, EmailSearch, PhoneSearch
 from .config import ApiConfig
-from .http import Action, JobKind, Request
+from .http import Action, Request
+
+if TYPE_CHECKING:
+    from .jobs import JobSpec
 
 __all__ = [
     "ACCOUNT_PATH",
@@ -331,25 +334,25 @@ def phone_single_body(
 # -- requests --------------------------------------------------------------------------------
 
 
-def start_request(config: ApiConfig, kind: JobKind, path: str, body: dict[str, Any]) -> Request:
-    """``POST path`` starting a job: never idempotent (a resend may pay twice)."""
+def start_request(config: ApiConfig, job: JobSpec[Any], body: dict[str, Any]) -> Request:
+    """``POST`` to the job's path, starting one: never idempotent (a resend may pay twice)."""
     headers = {**config.headers, "content-type": "application/json"}
     return Request(
         "POST",
         config.base_url,
-        path,
+        job.path,
         headers,
         Action.START,
-        kind,
+        job,
         body=orjson.dumps(body),
         idempotent=False,
     )
 
 
-def read_request(config: ApiConfig, kind: JobKind, path: str, job_id: str) -> Request:
+def read_request(config: ApiConfig, job: JobSpec[Any], job_id: str) -> Request:
     """``GET path?id=...``: read one job."""
     params = {"id": check_id(job_id)}
-    return Request("GET", config.base_url, path, config.headers, Action.READ, kind, params)
+    return Request("GET", config.base_url, job.path, config.headers, Action.READ, job, params)
 
 
 def account_request(config: ApiConfig) -> Request:

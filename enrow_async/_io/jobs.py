@@ -107,12 +107,12 @@ class JobRunner:
 
     async def send_body(self, spec: JobSpec[Any], body: dict[str, Any], started: type[S]) -> S:
         """POST a start whose body is already built (and checked)."""
-        request = start_request(self._config, spec.kind, spec.path, body)
+        request = start_request(self._config, spec, body)
         return await self._sender.send(request, _started(started))
 
     async def get(self, spec: JobSpec[A], job_id: str) -> A:
         """One read of a job: its progress while ongoing, its results once done."""
-        request = read_request(self._config, spec.kind, spec.path, job_id)
+        request = read_request(self._config, spec, job_id)
         return await self._sender.send(request, functools.partial(spec.read, job_id))
 
     def stream(
@@ -149,7 +149,7 @@ class JobRunner:
             return PollPlan(self._safety, started_at=asyncio.get_running_loop().time())
 
         def request(job_id: str) -> Request:
-            return read_request(config, spec.kind, spec.path, job_id)
+            return read_request(config, spec, job_id)
 
         return BatchStream(
             self._poller,

@@ -136,7 +136,7 @@ class Sender:
         self.transport = transport
         self.retry = retry
         self.budget = budget
-        self.health = Health(retry.backoff)
+        self.health: Health = Health(retry.backoff)
         self._rand = rand
         self._posts = SlidingWindow(posts_per_second)
         self._polls = asyncio.Semaphore(max_in_flight)

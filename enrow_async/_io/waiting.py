@@ -87,15 +87,15 @@ class _Watch:
     def __init__(
         self, job_id: str, request: Request, read: Callable[[Response], Any], plan: PollPlan
     ) -> None:
-        self.job_id = job_id
-        self.request = request
-        self.read = read
-        self.plan = plan
+        self.job_id: str = job_id
+        self.request: Request = request
+        self.read: Callable[[Response], Any] = read
+        self.plan: PollPlan = plan
         self.last: Progress | None = None
-        self.hinted = -math.inf
-        self.again = False
+        self.hinted: float = -math.inf
+        self.again: bool = False
         """A hint came while a poll was out: poll again right after it."""
-        self.polling = False
+        self.polling: bool = False
         self.wake: asyncio.Future[None] | None = None
         self.task: asyncio.Task[None] | None = None
 

@@ -52,7 +52,7 @@ class Interrupt:
 
     def __init__(self) -> None:
         self.cause: signal.Signals | None = None
-        self.posts = 0
+        self.posts: int = 0
         self.scope: anyio.CancelScope | None = None
         self.hint: Callable[[], str] = lambda: "nothing was started"
         self._guards: set[anyio.CancelScope] = set()

@@ -63,7 +63,7 @@ class JobTracker:
         self._zero = JobProgress(0, items, 0, batches)
         self._unit = unit
         self._clock = clock
-        self.started = 0
+        self.started: int = 0
         self.job: JobProgress | None = None
         self.said: list[str] = []
         """Lines to print once (plain output): the ends of the starting phase."""

@@ -46,7 +46,7 @@ class RunRecord:
 
     def __init__(self, path: Path | None, files: RunFiles) -> None:
         self.files = files
-        self.given = path is not None
+        self.given: bool = path is not None
         self.record: Record = (
             JournalFile(path, kind=files.command) if path is not None else MemoryRecord()
         )

@@ -54,10 +54,10 @@ from .progress import ProgressBar
 try:
     import narwhals as nw
     from narwhals.typing import IntoDataFrameT
-except ImportError as exc:  # pragma: no cover - the frames extra is missing
+except ImportError as _missing:  # pragma: no cover - the frames extra is missing
     raise ImportError(
         "enrow_async.frames needs narwhals: pip install 'enrow-async[frames]'"
-    ) from exc
+    ) from _missing
 
 __all__ = ["FIND_COLUMNS", "VERIFY_COLUMNS", "find_emails_frame", "verify_emails_frame"]
 

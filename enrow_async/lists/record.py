@@ -46,7 +46,7 @@ class MemoryRecord:
     saves ``entries`` itself. ``save(path)`` writes them to a new journal file."""
 
     def __init__(self, entries: Sequence[BatchRecord] = ()) -> None:
-        self.entries = list(entries)
+        self.entries: list[BatchRecord] = list(entries)
 
     async def load(self) -> Sequence[BatchRecord]:
         return list(self.entries)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,7 +38,7 @@ ColumnRole = Literal["fullname", "first", "last", "domain", "company", "custom",
 class Lead(BaseModel):
     """One person to find, as an agent passes it inline."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
 
     fullname: str | None = Field(None, description="full name (or first_name and last_name)")
     first_name: str | None = None

@@ -39,7 +39,7 @@ class Cells:
     def __init__(self, listed: ListInput, *, find: bool, sample: int) -> None:
         self.listed = listed
         self.find = find
-        self.names = list(FOUND_COLUMNS) if find else ["qualification"]
+        self.names: list[str] = list(FOUND_COLUMNS) if find else ["qualification"]
         self.added: list[list[str]] = [self._empty("") for _ in listed.rows]
         for row in listed.skipped:
             self.added[row] = self._empty("skipped")

@@ -100,8 +100,8 @@ class EmailResource:
 
     def __init__(self, runner: JobRunner) -> None:
         self._runner = runner
-        self.bulk = EmailBulk(runner, EMAIL_BULK)
-        self.single = EmailSingle(runner, EMAIL_SINGLE)
+        self.bulk: EmailBulk = EmailBulk(runner, EMAIL_BULK)
+        self.single: EmailSingle = EmailSingle(runner, EMAIL_SINGLE)
 
     def list_job(
         self,
@@ -140,7 +140,7 @@ class EmailResource:
 
         kind = ListKind(
             noun="search",
-            cost=1.0,
+            cost=EMAIL_BULK.price,
             identity=search_identity,
             start=start,
             wait_many=self.bulk.wait_many,

@@ -53,5 +53,5 @@ class PhoneResource:
     """``client.phone``: ``bulk`` and ``single`` phone searches."""
 
     def __init__(self, runner: JobRunner) -> None:
-        self.bulk = PhoneBulk(runner, PHONE_BULK)
-        self.single = PhoneSingle(runner, PHONE_SINGLE)
+        self.bulk: PhoneBulk = PhoneBulk(runner, PHONE_BULK)
+        self.single: PhoneSingle = PhoneSingle(runner, PHONE_SINGLE)

@@ -52,17 +52,13 @@ class VerifySingle(SingleJobs[EmailVerification]):
         )
 
 
-VERIFY_COST = 0.25
-"""Credits one verification reserves."""
-
-
 class VerifyResource:
     """``client.verify``: ``bulk`` and ``single`` verifications, ``list_job`` for lists."""
 
     def __init__(self, runner: JobRunner) -> None:
         self._runner = runner
-        self.bulk = VerifyBulk(runner, VERIFY_BULK)
-        self.single = VerifySingle(runner, VERIFY_SINGLE)
+        self.bulk: VerifyBulk = VerifyBulk(runner, VERIFY_BULK)
+        self.single: VerifySingle = VerifySingle(runner, VERIFY_SINGLE)
 
     def list_job(
         self,
@@ -88,7 +84,7 @@ class VerifyResource:
 
         kind = ListKind(
             noun="address",
-            cost=VERIFY_COST,
+            cost=VERIFY_BULK.price,
             identity=lambda email: (email_identity(email),),
             start=start,
             wait_many=self.bulk.wait_many,

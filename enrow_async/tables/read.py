@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, overload
+from typing import Any, BinaryIO, ClassVar, overload
 
 import attrs
 
@@ -93,7 +93,7 @@ class CsvRows(Sequence[list[str]]):
             mine == list(theirs) for mine, theirs in zip(self, other, strict=True)
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __iter__(self) -> Iterator[list[str]]:
         reader = csv.reader(_lines(self._text), delimiter=self._delimiter)

@@ -25,7 +25,7 @@ from ._config import FaultKind
 from ._faults import Answer, FaultPicker
 from ._jobs import ENDPOINTS, Endpoint, number
 from ._state import Simulation
-from ._validate import ApiError, items_of, parse_payload
+from ._validate import ApiError, parse_payload
 
 __all__ = [
     "ACCOUNT_PATH",
@@ -277,7 +277,7 @@ class Api:
             retry_after = f"{math.ceil(wait * 1000) / 1000:.3f}"
             raise ApiError(429, "Rate limit exceeded", headers={"Retry-After": retry_after})
         payload = parse_payload(raw)
-        job = self.state.create(endpoint.path, payload, items_of(endpoint.path, payload))
+        job = self.state.create(endpoint.path, payload, endpoint.family.items(endpoint, payload))
         self.state.stats.created[endpoint.path] += 1
         body = {
             "message": endpoint.started,

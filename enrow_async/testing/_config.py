@@ -210,7 +210,7 @@ class ManualClock:
     """
 
     def __init__(self, start: float = 0.0) -> None:
-        self.now = start
+        self.now: float = start
 
     def __call__(self) -> float:
         return self.now

@@ -1,31 +1,27 @@
 """One job on the simulated server: its progress over time and every body it answers with.
 
-Progress is computed from the clock when asked (no timer per job). Results are drawn from
-the job's items and seed when needed (the same every time), not kept: only their count of
-hits is, and the final body once it has been serialised.
+The simulator serves every row of the client's job table (``_core.jobs.JOBS``) at the
+row's path, with its limit, price and webhook event, in the API's words for its family
+(``_families``); ``QUIRKS`` says where the API departs from those for one row. Progress is
+computed from the clock when asked (no timer per job). Results are drawn from the job's
+items and seed when needed (the same every time), not kept: only their count of hits is,
+and the final body once it has been serialised.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Literal
 
 import attrs
 import orjson
 
+from .._core.jobs import JOBS, JobSpec
 from ._config import Curve, SimulatorConfig
-from ._results import find_person, phone_result, uuid_from, verify_qualification
+from ._families import FAMILIES, Family, number
 
-__all__ = [
-    "EMAIL_BULK",
-    "ENDPOINTS",
-    "Endpoint",
-    "Job",
-    "Status",
-    "build_results",
-    "number",
-]
+__all__ = ["ENDPOINTS", "QUIRKS", "Endpoint", "Job", "Status", "endpoint", "number"]
 
 Status = Literal["ongoing", "completed", "failed"]
 
@@ -40,171 +36,53 @@ _JUST_BEFORE_END = math.nextafter(1.0, 0.0)
 
 @attrs.frozen(kw_only=True)
 class Endpoint:
-    """What differs between the job endpoints: names, messages, limits and prices."""
+    """One row of the job table as the simulator serves it: the row, its family, and the
+    API's words and numbers for it."""
 
-    path: str
-    bulk: bool
-    event: str
+    spec: JobSpec[Any]
+    family: Family
+    limit: int
     started: str
     unknown_id: str
-    unknown_id_404: str = ""
+    unknown_id_404: str
     missing_id: str = "Missing id in the query params"
     created_status: int = 201
-    price: float = 1.0
-    refunds: bool = True
+
+    @property
+    def path(self) -> str:
+        return self.spec.path
+
+    @property
+    def bulk(self) -> bool:
+        return self.spec.bulk
 
 
-EMAIL_BULK = "/email/find/bulk"
-ENDPOINTS = {
-    e.path: e
-    for e in (
-        Endpoint(
-            path=EMAIL_BULK,
-            bulk=True,
-            event="bulk_search_finished",
-            started="Bulk search operating",
-            unknown_id="Could not retrieve bulk search results",
-            unknown_id_404="Bulk search not found",
-        ),
-        Endpoint(
-            path="/email/verify/bulk",
-            bulk=True,
-            event="bulk_verification_finished",
-            started="Bulk verification operating",
-            unknown_id="Could not retrieve bulk verification results",
-            unknown_id_404="Bulk verification not found",
-            price=0.25,
-            refunds=False,
-        ),
-        Endpoint(
-            path="/phone/bulk",
-            bulk=True,
-            event="bulk_phone_search_finished",
-            started="Bulk phone search operating",
-            unknown_id="Could not retrieve bulk phone search results",
-            unknown_id_404="Bulk phone search not found",
-            price=40,
-        ),
-        Endpoint(
-            path="/email/find/single",
-            bulk=False,
-            event="single_search_finished",
-            started="Search operating",
-            unknown_id="Could not retrieve single search results",
-            created_status=200,
-        ),
-        Endpoint(
-            path="/email/verify/single",
-            bulk=False,
-            event="verification_finished",
-            started="Verification operating",
-            unknown_id="Could not retrieve single verification results",
-            missing_id="The single verif id is missing in the URL query string",
-            created_status=200,
-            price=0.25,
-            refunds=False,
-        ),
-        Endpoint(
-            path="/phone/single",
-            bulk=False,
-            event="single_phone_search_finished",
-            started="Phone search operating",
-            unknown_id="Could not retrieve single phone search results",
-            price=40,
-        ),
-    )
+QUIRKS: dict[str, dict[str, Any]] = {
+    "email single": {"created_status": 200},
+    "verify single": {
+        "created_status": 200,
+        "missing_id": "The single verif id is missing in the URL query string",
+    },
+    "phone bulk": {"limit": 3000},  # the newest pages; the client sends up to the older 5,000
 }
+"""Where the API departs, for one row (by name), from what its row and family say."""
 
 
-def number(value: float) -> float:
-    """Whole credit amounts go on the wire as integers, like the documented examples."""
-    return int(value) if value == int(value) else value
-
-
-def _with_custom(body: dict[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
-    if "custom" in source:
-        body["custom"] = source["custom"]
-    return body
-
-
-def _params(search: Mapping[str, Any]) -> dict[str, Any]:
-    """The search as sent, without what is not a search parameter."""
-    return {key: value for key, value in search.items() if key not in ("custom", "settings")}
-
-
-def _email_result(
-    index: int | str, search: Mapping[str, Any], country: str, gender: bool, config: SimulatorConfig
-) -> dict[str, Any]:
-    raw = _params(search)
-    person = find_person(raw, country, config.seed, config.valid_rate)
-    if person is None:
-        body = {"index": index, "qualification": "invalid", "email": None, "raw_params": raw}
-        return _with_custom(body, search)
-    info: dict[str, Any] = {
-        "domain": person.domain,
-        "firstname": person.firstname,
-        "lastname": person.lastname,
-        "fullname": person.fullname,
+def endpoint(spec: JobSpec[Any]) -> Endpoint:
+    """How the simulator serves ``spec``: its family's words, and the row's quirks."""
+    family = FAMILIES[spec.name.split()[0]]
+    noun, size = family.noun, "bulk" if spec.bulk else "single"
+    words: dict[str, Any] = {
+        "limit": spec.limit,
+        "started": f"Bulk {noun} operating" if spec.bulk else f"{noun.capitalize()} operating",
+        "unknown_id": f"Could not retrieve {size} {noun} results",
+        "unknown_id_404": f"Bulk {noun} not found",
     }
-    if gender:
-        info["gender"] = person.gender
-    info["companyInfo"] = {"name": person.company}
-    body = {
-        "index": index,
-        "qualification": "valid",
-        "email": person.email,
-        "info": info,
-        "raw_params": raw,
-    }
-    return _with_custom(body, search)
+    return Endpoint(spec=spec, family=family, **(words | QUIRKS.get(spec.name, {})))
 
 
-def _single_email(found: dict[str, Any], payload: Mapping[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = {"email": found["email"], "qualification": found["qualification"]}
-    if "info" in found:
-        info = dict(found["info"])
-        info["company_domain"] = info.pop("domain")
-        del info["companyInfo"]
-        body["info"] = info
-    return _with_custom(body, payload)
-
-
-def build_results(
-    path: str, payload: Mapping[str, Any], items: list[Any], job_id: str, config: SimulatorConfig
-) -> list[dict[str, Any]]:
-    """Wire-form results of a job: one per item for bulk jobs, the whole body for singles."""
-    seed, rate = config.seed, config.valid_rate
-    settings: Mapping[str, Any] = payload.get("settings") or {}
-    country = str(settings.get("country_code") or "US").upper()
-    gender = settings.get("retrieve_gender") is True
-    if path == EMAIL_BULK:
-        as_int = config.index_as == "int"
-        return [
-            _email_result(i if as_int else str(i), search, country, gender, config)
-            for i, search in enumerate(items)
-        ]
-    if path == "/email/verify/bulk":
-        return [
-            {
-                "email": email,
-                "index": uuid_from(seed, job_id, i),
-                "qualification": verify_qualification(email, seed, rate),
-            }
-            for i, email in enumerate(items)
-        ]
-    if path == "/phone/bulk":
-        return [
-            {"index": i, "params": search, **phone_result(search, country, seed, rate)}
-            for i, search in enumerate(items)
-        ]
-    if path == "/email/find/single":
-        return [_single_email(_email_result(0, payload, country, gender, config), payload)]
-    if path == "/email/verify/single":
-        email = payload["email"]
-        body = {"email": email, "qualification": verify_qualification(email, seed, rate)}
-        return [_with_custom(body, payload)]
-    params = _params(payload)
-    return [_with_custom({"params": params}, payload) | phone_result(params, country, seed, rate)]
+ENDPOINTS = {spec.path: endpoint(spec) for spec in JOBS}
+"""Every row of the job table, by path."""
 
 
 @attrs.define(eq=False)
@@ -230,7 +108,10 @@ class Job:
     @property
     def results(self) -> list[dict[str, Any]]:
         """The wire-form results, drawn anew on each call (identical every time)."""
-        return build_results(self.path, self.payload, self.items, self.id, self.config)
+        settings: dict[str, Any] = self.payload.get("settings") or {}
+        country = str(settings.get("country_code") or "US").upper()
+        gender = settings.get("retrieve_gender") is True
+        return self.endpoint.family.results(self, country, gender)
 
     @property
     def path(self) -> str:
@@ -252,16 +133,16 @@ class Job:
 
     @property
     def credits_initial(self) -> float:
-        return self.requested * self.endpoint.price
+        return self.requested * self.endpoint.spec.price
 
     @property
     def credits_refunded(self) -> float:
         """Failed jobs are refunded in full; verifications are never refunded."""
         if self.fail:
             return self.credits_initial
-        if not self.endpoint.refunds:
+        if not self.endpoint.family.refunds:
             return 0.0
-        return (self.requested - self.found) * self.endpoint.price
+        return (self.requested - self.found) * self.endpoint.spec.price
 
     def status(self, now: float) -> Status:
         if now < self.finish_at:
@@ -297,39 +178,15 @@ class Job:
             return self.results[0]
         if self.fail:
             return self.progress_body(self.finish_at)
-        general = _with_custom({"id": self.id, "status": "completed"}, self.payload)
+        general: dict[str, Any] = {"id": self.id, "status": "completed"}
+        if "custom" in self.payload:
+            general["custom"] = self.payload["custom"]
         stats: dict[str, Any] = {"finished": self.requested, "requested": self.requested}
-        initial, refunded = self.credits_initial, self.credits_refunded
-        final = number(initial - refunded)
-        if self.path == EMAIL_BULK:
-            stats["valid"] = self.found
-            stats["credits_cost"] = {
-                "initial": number(initial),
-                "refunded": number(refunded),
-                "final": final,
-            }
-        elif self.path == "/phone/bulk":
-            stats |= {
-                "found": self.found,
-                "credits_cost": final,
-                "credits_to_refund": number(refunded),
-            }
-        else:
-            stats |= {"valid": self.found, "credits_cost": final}
+        stats |= self.endpoint.family.stats(self, self.credits_initial, self.credits_refunded)
         return {"general": general, "stats": stats, "results": self.results}
 
     def webhook_event(self) -> dict[str, Any]:
         """The documented payload POSTed to ``settings.webhook`` when the job is over."""
-        event: dict[str, Any] = {"event": self.endpoint.event, "id": self.id}
+        event: dict[str, Any] = {"event": self.endpoint.spec.event, "id": self.id}
         cost = {"cost": number(self.credits_initial - self.credits_refunded)}
-        if not self.endpoint.bulk:
-            [single] = self.results
-            if self.path == "/email/verify/single":
-                return event | single
-            if self.path == "/phone/single":
-                result = {key: single[key] for key in ("number", "params", "qualification")}
-                return event | {"credits": cost, "result": event | {"result": result}}
-            return event | {"credits": cost, "result": single}
-        if self.path == "/phone/bulk":
-            return event
-        return event | {"credits": cost}
+        return self.endpoint.family.event(self, event, cost)

@@ -13,10 +13,11 @@ from aiohttp import web
 from ._api import Api
 from ._app import web_application
 from ._config import Curve, FaultKind, SimulatorConfig
+from ._families import FAMILIES
 from ._faults import FaultPicker
-from ._jobs import Job
+from ._jobs import ENDPOINTS, Job
 from ._state import Simulation, SimulatorStats
-from ._validate import ApiError, items_of
+from ._validate import ApiError
 from ._webhooks import WebhookSender
 
 __all__ = ["MEMORY_BASE_URL", "EnrowSimulator"]
@@ -25,8 +26,8 @@ MEMORY_BASE_URL = "https://enrow-simulator.invalid"
 """``base_url`` of a simulator kept in memory: reachable through MemoryTransport only (the
 ``.invalid`` domain never resolves, so no other transport can reach anything with it)."""
 
-_KINDS = {"email": "/email/find/bulk", "verify": "/email/verify/bulk", "phone": "/phone/bulk"}
-_ITEMS_KEY = {"email": "searches", "verify": "verifications", "phone": "searches"}
+_BULKS = {e.family: e for e in ENDPOINTS.values() if e.bulk}
+"""The bulk endpoint of each family, for ``add_batch``."""
 
 
 class EnrowSimulator:
@@ -52,7 +53,7 @@ class EnrowSimulator:
         port: int = 0,
         serve: bool = True,
     ) -> None:
-        self.config = config or SimulatorConfig()
+        self.config: SimulatorConfig = config or SimulatorConfig()
         self._host, self._port, self._serve = host, port, serve
         self._state = Simulation(self.config, on_webhook_job=self._schedule_webhook)
         self._faults = FaultPicker(self.config.faults, self.config.seed)
@@ -151,18 +152,19 @@ class EnrowSimulator:
         ``custom=None`` sends no custom. Invalid searches raise ``ValueError`` with the
         API's message.
         """
-        payload: dict[str, Any] = {_ITEMS_KEY[kind]: list(searches)}
+        endpoint = _BULKS[FAMILIES[kind]]
+        payload: dict[str, Any] = {endpoint.family.key: list(searches)}
         if custom is not None:
             payload["custom"] = custom
         if settings is not None:
             payload["settings"] = settings
         payload = orjson.loads(orjson.dumps(payload))
         try:
-            items = items_of(_KINDS[kind], payload)
+            items = endpoint.family.items(endpoint, payload)
         except ApiError as error:
             raise ValueError(str(error)) from None
         job = self._state.create(
-            _KINDS[kind], payload, items, charge=False, duration=duration, curve=curve, fail=fail
+            endpoint.path, payload, items, charge=False, duration=duration, curve=curve, fail=fail
         )
         return job.id
 

@@ -1,4 +1,5 @@
-"""Check the body of a POST the way the API does, with its documented messages."""
+"""Check the body of a POST the way the API does, with its documented messages (each
+family's items: ``_families``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ApiError", "items_of", "parse_payload"]
+__all__ = ["ApiError", "batch", "email_search", "parse_payload", "phone_search", "text"]
 
 _LINKEDIN = re.compile(r"^(https?://)?([a-z]{2,3}\.)?linkedin\.com/in/[^/?#\s]+/?$", re.IGNORECASE)
 
@@ -47,33 +48,38 @@ def parse_payload(raw: bytes) -> dict[str, Any]:
     return payload
 
 
-def _text(search: Mapping[str, Any], *keys: str) -> bool:
+def text(search: Mapping[str, Any], *keys: str) -> bool:
+    """Whether one of ``keys`` holds a non-blank string."""
     return any(isinstance(search.get(k), str) and search[k].strip() for k in keys)
 
 
-def _email_search(search: Any) -> bool:
+def email_search(search: Any) -> bool:
+    """An email search the API accepts: a full name and a company domain or name."""
     return (
         isinstance(search, dict)
-        and _text(search, "fullname")
-        and _text(search, "company_domain", "company_name")
+        and text(search, "fullname")
+        and text(search, "company_domain", "company_name")
     )
 
 
-def _phone_search(search: Any) -> bool:
+def phone_search(search: Any) -> bool:
+    """A phone search the API accepts: a LinkedIn profile URL, or names and a company."""
     if not isinstance(search, dict):
         return False
-    if _text(search, "linkedin_url"):
+    if text(search, "linkedin_url"):
         return bool(_LINKEDIN.match(search["linkedin_url"].strip()))
     return (
-        _text(search, "firstname", "first_name")
-        and _text(search, "lastname", "last_name")
-        and _text(search, "company_domain", "company_name")
+        text(search, "firstname", "first_name")
+        and text(search, "lastname", "last_name")
+        and text(search, "company_domain", "company_name")
     )
 
 
-def _batch(
+def batch(
     items: Any, what: str, limit: int, ok: Callable[[Any], bool], noun: str = "search"
 ) -> list[Any]:
+    """``items`` if they are a list of 1 to ``limit`` that ``ok`` accepts, else the API's
+    400 naming the first it refuses."""
     if not isinstance(items, list) or not items:
         raise ApiError(400, f"Missing {what} payload")
     if len(items) > limit:
@@ -84,38 +90,3 @@ def _batch(
                 400, f"Missing mandatory property on {noun} n°{position} of {len(items)}"
             )
     return items
-
-
-def _verifications(payload: Mapping[str, Any]) -> list[str]:
-    """Addresses under ``verifications`` ([{"email"}] or [str]) or ``emails`` ([str])."""
-    items = payload.get("verifications", payload.get("emails"))
-    items = _batch(
-        items,
-        "verifications",
-        5000,
-        lambda v: isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("email"), str)),
-        "verification",
-    )
-    return [v if isinstance(v, str) else v["email"] for v in items]
-
-
-def items_of(path: str, payload: Mapping[str, Any]) -> list[Any]:
-    """What the job will work through, one item per result; raises ``ApiError``."""
-    if path == "/email/find/bulk":
-        return _batch(payload.get("searches"), "searches", 5000, _email_search)
-    if path == "/phone/bulk":
-        return _batch(payload.get("searches"), "searches", 3000, _phone_search)
-    if path == "/email/verify/bulk":
-        return _verifications(payload)
-    if path == "/email/find/single":
-        if not _email_search(payload):
-            raise ApiError(400, "Missing fullname, or company_domain or company_name")
-    elif path == "/email/verify/single":
-        email = payload.get("email")
-        if not isinstance(email, str) or "@" not in email.strip(" @"):
-            raise ApiError(400, "invalid email format")
-    elif not _phone_search(payload):
-        if _text(payload, "linkedin_url"):
-            raise ApiError(400, "Invalid linkedin_url")
-        raise ApiError(400, "Missing linkedin_url, or firstname, lastname and company")
-    return [payload]

@@ -39,7 +39,7 @@ __all__ = ["WebhookCallback", "WebhookReceiver"]
 WebhookCallback = Callable[[WebhookEvent], object]
 """A synchronous callable taking the event; its return value is ignored."""
 
-logger = logging.getLogger("enrow_async.webhooks")
+logger: logging.Logger = logging.getLogger("enrow_async.webhooks")
 
 _NOT_FOUND = "404: Not Found"
 _SECRET_RE = re.compile(r"[A-Za-z0-9._~-]{1,256}")
@@ -78,16 +78,16 @@ class WebhookReceiver:
         if public_url is not None and not public_url.startswith(("https://", "http://")):
             raise ValueError("public_url must start with https:// (or http://)")
         self.host = host
-        self.port = port
+        self.port: int = port
         self.path = path
         self.max_body = max_body
         self.read_timeout = read_timeout
         self.remember = remember
-        self.events_received = 0
+        self.events_received: int = 0
         """Valid events accepted (answered 200), including those nobody waited for."""
-        self.ignored = 0
+        self.ignored: int = 0
         """Accepted events whose id had no subscriber when they arrived."""
-        self.rejected = 0
+        self.rejected: int = 0
         """Requests answered 400 (bad or oversized body), 404 (wrong or missing secret) or
         408 (a body slower than ``read_timeout``); each is logged at DEBUG only."""
         self._secret = secret

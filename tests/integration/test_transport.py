@@ -40,7 +40,7 @@ from enrow_async import (
     TransportError,
 )
 from enrow_async._core.config import ApiConfig
-from enrow_async._core.http import JobKind
+from enrow_async._core.jobs import EMAIL_BULK
 from enrow_async._core.requests import read_request
 from enrow_async._io.transport import DEFAULT_MAX_BODY, AiohttpTransport
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
@@ -197,7 +197,7 @@ async def test_a_chunked_answer_under_the_cap_is_read_whole(gzipped: bool) -> No
         serve(pieces(body, gzipped=gzipped)) as url,
         AiohttpTransport(max_body=len(body)) as transport,
     ):
-        request = read_request(ApiConfig.create("k", url), JobKind.EMAIL_BULK, BULK, "b1")
+        request = read_request(ApiConfig.create("k", url), EMAIL_BULK, "b1")
         response = await transport.send(request)
     assert (response.status, response.body) == (200, body)
 
@@ -273,7 +273,8 @@ async def test_a_silent_read_is_ended_by_the_read_timeout(
     options: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 0.1, "retry": TWO_TRIES}
     async with contextlib.AsyncExitStack() as stack:
         if own_session:
-            options["session"] = await stack.enter_async_context(ClientSession())
+            session = await stack.enter_async_context(ClientSession())
+            options["transport"] = AiohttpTransport(session=session)
         client = await stack.enter_async_context(EnrowClient("sim-key", base_url=url, **options))
         with pytest.raises(TransportError, match=r"read timeout \(0\.1 s without a byte\)") as info:
             await client.get_bulk_results("b1")
@@ -385,7 +386,8 @@ async def test_a_key_the_server_puts_in_a_count_is_in_no_error(own_session: bool
         url = await stack.enter_async_context(serve(echo))
         options: dict[str, Any] = {"retry": TWO_TRIES}
         if own_session:
-            options["session"] = await stack.enter_async_context(ClientSession())
+            session = await stack.enter_async_context(ClientSession())
+            options["transport"] = AiohttpTransport(session=session)
         client = await stack.enter_async_context(EnrowClient(SECRET, base_url=url, **options))
         with pytest.raises(ResponseError, match="got '<redacted>'") as info:
             await client.get_bulk_results("b1")

@@ -248,8 +248,9 @@ async def run_shape(
     config = SimulatorConfig(api_key=KEY, duration=DURATION, seed=3, **shape.config)
     async with EnrowSimulator(config, serve=False) as sim:
         transport = Planting(sim, data)
-        options = {"transport": transport, "poll_policy": FAST, "rand": lambda: 0.5}
-        retry = RetryPolicy(attempts=3)
+        polls = attrs.evolve(FAST, rand=lambda: 0.5)
+        options = {"transport": transport, "poll_policy": polls}
+        retry = RetryPolicy(attempts=3, rand=lambda: 0.5)
         async with EnrowClient(shape.key, base_url=sim.base_url, retry=retry, **options) as client:
             prepared = None if shape.setup is None else await shape.setup(client)
             if shape.inject is not None:

@@ -34,20 +34,20 @@ from enrow_async._core.classify import (
     retry_after,
 )
 from enrow_async._core.config import ApiConfig
-from enrow_async._core.http import JobKind, Request, Response
-from enrow_async._core.jobs import JOBS
+from enrow_async._core.http import Request, Response
+from enrow_async._core.jobs import EMAIL_BULK, JOBS, PHONE_SINGLE, JobSpec
 from enrow_async._core.requests import account_request, read_request, start_request
 
 KEY = "sk_live_SECRET_123"
 CONFIG = ApiConfig.create(KEY, "https://api.enrow.io")
 NOW = 1_700_000_000.0
 
-READ_BULK = read_request(CONFIG, JobKind.EMAIL_BULK, "/email/find/bulk", "b1")
-START_BULK = start_request(CONFIG, JobKind.EMAIL_BULK, "/email/find/bulk", {"searches": []})
+READ_BULK = read_request(CONFIG, EMAIL_BULK, "b1")
+START_BULK = start_request(CONFIG, EMAIL_BULK, {"searches": []})
 REFUSALS = {400, 401, 402, 422}
 """A start answered with one of these and the API's error body was certainly not acted on."""
-SINGLE_KINDS = [kind for kind, spec in JOBS.items() if not spec.bulk]
-BULK_KINDS = [kind for kind, spec in JOBS.items() if spec.bulk]
+SINGLE_KINDS = [spec for spec in JOBS if not spec.bulk]
+BULK_KINDS = [spec for spec in JOBS if spec.bulk]
 
 
 def answer(status: int, body: Any = None, **headers: str) -> Response:
@@ -59,12 +59,12 @@ def http_date(epoch: float) -> str:
     return email.utils.format_datetime(datetime.fromtimestamp(epoch, UTC), usegmt=True)
 
 
-def read(kind: JobKind) -> Request:
-    return read_request(CONFIG, kind, JOBS[kind].path, "j1")
+def read(kind: JobSpec[Any]) -> Request:
+    return read_request(CONFIG, kind, "j1")
 
 
-def start(kind: JobKind) -> Request:
-    return start_request(CONFIG, kind, JOBS[kind].path, {})
+def start(kind: JobSpec[Any]) -> Request:
+    return start_request(CONFIG, kind, {})
 
 
 def error_text(error: BaseException) -> str:
@@ -139,11 +139,11 @@ def test_non_json_error_body_names_its_type_and_size() -> None:
     assert "non-JSON error body (text/html, 17 bytes)" in str(result.error)
 
 
-@pytest.mark.parametrize("kind", list(JobKind))
-def test_404_on_any_read_is_not_found(kind: JobKind) -> None:
+@pytest.mark.parametrize("kind", list(JOBS))
+def test_404_on_any_read_is_not_found(kind: JobSpec[Any]) -> None:
     result = classify(read(kind), answer(404, {"message": "not found"}))
     assert isinstance(result, NotFound)
-    assert result.error.path == JOBS[kind].path
+    assert result.error.path == kind.path
 
 
 @pytest.mark.parametrize("status", [400, 404])
@@ -157,8 +157,8 @@ def test_not_found_only_for_reads_by_id(status: int) -> None:
     assert type(classify(START_BULK, answer(status, body))) is expected
 
 
-@pytest.mark.parametrize("kind", list(JobKind))
-def test_a_start_refused_for_credits_is_final(kind: JobKind) -> None:
+@pytest.mark.parametrize("kind", list(JOBS))
+def test_a_start_refused_for_credits_is_final(kind: JobSpec[Any]) -> None:
     body = {"reason": "Insufficient credits", "success": False}
     result = classify(start(kind), answer(402, body))
     assert isinstance(result, Fail)
@@ -183,9 +183,11 @@ def test_error_body_shape_is_never_relied_on(body: bytes) -> None:
 @given(
     status=st.integers(100, 599).filter(lambda s: s != 400),
     body=st.binary(max_size=64) | st.builds(orjson.dumps, st.dictionaries(st.text(), st.text())),
-    kind=st.sampled_from(list(JobKind)),
+    kind=st.sampled_from(list(JOBS)),
 )
-def test_only_400_and_single_500_read_the_body(status: int, body: bytes, kind: JobKind) -> None:
+def test_only_400_and_single_500_read_the_body(
+    status: int, body: bytes, kind: JobSpec[Any]
+) -> None:
     """Outside the documented "Could not retrieve" quirks (and a start's refusals, which
     need the API's error body), the verdict and the error type depend on the status and the
     request only."""
@@ -194,7 +196,7 @@ def test_only_400_and_single_500_read_the_body(status: int, body: bytes, kind: J
         with_body = classify(request, answer(status, body), now_epoch=NOW)
         without = classify(request, answer(status, b""), now_epoch=NOW)
         assert type(with_body) is type(without)
-        if isinstance(with_body, Success) or (status == 500 and not JOBS[kind].bulk):
+        if isinstance(with_body, Success) or (status == 500 and not kind.bulk):
             continue
         assert type(with_body.error) is type(without.error)  # type: ignore[union-attr]
 
@@ -295,9 +297,7 @@ def test_retry_after_is_none_or_a_finite_non_negative_number(header: str, now: f
 
 
 @pytest.mark.parametrize("status", [500, 501, 502, 503, 504, 599])
-@pytest.mark.parametrize(
-    "request_", [READ_BULK, read(JobKind.PHONE_SINGLE), account_request(CONFIG)]
-)
+@pytest.mark.parametrize("request_", [READ_BULK, read(PHONE_SINGLE), account_request(CONFIG)])
 def test_5xx_on_a_get_is_retried(status: int, request_: Request) -> None:
     result = classify(request_, answer(status, {"message": "Internal error"}))
     assert isinstance(result, Retry)
@@ -307,8 +307,8 @@ def test_5xx_on_a_get_is_retried(status: int, request_: Request) -> None:
 
 
 @pytest.mark.parametrize("kind", SINGLE_KINDS)
-def test_single_unknown_id_as_500_is_retried_then_not_found(kind: JobKind) -> None:
-    body = {"message": f"Could not retrieve {kind.value} results"}
+def test_single_unknown_id_as_500_is_retried_then_not_found(kind: JobSpec[Any]) -> None:
+    body = {"message": f"Could not retrieve {kind.name} results"}
     result = classify(read(kind), answer(500, body))
     assert isinstance(result, Retry)
     assert type(result.error) is BatchNotFoundError
@@ -317,15 +317,15 @@ def test_single_unknown_id_as_500_is_retried_then_not_found(kind: JobKind) -> No
 
 
 @pytest.mark.parametrize("kind", BULK_KINDS)
-def test_bulk_500_could_not_retrieve_is_an_outage(kind: JobKind) -> None:
+def test_bulk_500_could_not_retrieve_is_an_outage(kind: JobSpec[Any]) -> None:
     result = classify(read(kind), answer(500, {"message": "Could not retrieve results"}))
     assert isinstance(result, Retry)
     assert type(result.error) is ServerError
 
 
 @pytest.mark.parametrize("status", [500, 501, 502, 503, 504, 507, 599])
-@pytest.mark.parametrize("kind", list(JobKind))
-def test_every_5xx_on_a_post_is_an_unknown_outcome(status: int, kind: JobKind) -> None:
+@pytest.mark.parametrize("kind", list(JOBS))
+def test_every_5xx_on_a_post_is_an_unknown_outcome(status: int, kind: JobSpec[Any]) -> None:
     """Even a gateway's 502/504 says nothing of whether the API acted behind it."""
     body = {"message": "Could not retrieve single search results"}  # no not-found on a POST
     result = classify(start(kind), answer(status, body))
@@ -335,7 +335,7 @@ def test_every_5xx_on_a_post_is_an_unknown_outcome(status: int, kind: JobKind) -
     assert result.error.status == status
     assert result.error.body == orjson.dumps(body)
     text = str(result.error)
-    assert f"POST {JOBS[kind].path}: HTTP {status}" in text
+    assert f"POST {kind.path}: HTTP {status}" in text
     assert "not sent again" in text
     assert KEY not in error_text(result.error)
 
@@ -360,9 +360,9 @@ def test_an_idempotent_post_is_retried_on_500() -> None:
         (422, {"message": "Insufficient balance"}, InsufficientCreditsError),
     ],
 )
-@pytest.mark.parametrize("kind", list(JobKind))
+@pytest.mark.parametrize("kind", list(JOBS))
 def test_a_start_refused_in_the_api_error_body_is_final(
-    status: int, body: Any, error: type[APIError], kind: JobKind
+    status: int, body: Any, error: type[APIError], kind: JobSpec[Any]
 ) -> None:
     result = classify(start(kind), answer(status, body))
     assert isinstance(result, Fail)
@@ -403,10 +403,10 @@ def test_a_status_the_api_does_not_document_for_a_start_is_an_unknown_outcome(
             st.text(max_size=20) | st.integers(-(2**63), 2**63 - 1) | st.none(),
         ),
     ),
-    kind=st.sampled_from(list(JobKind)),
+    kind=st.sampled_from(list(JOBS)),
 )
 def test_a_start_is_refused_only_when_the_answer_proves_it(
-    status: int, body: bytes, kind: JobKind
+    status: int, body: bytes, kind: JobSpec[Any]
 ) -> None:
     """Retried only after a 429; final only for a documented refusal in the API's error
     body; every other answer is an unknown outcome, never resent."""
@@ -440,14 +440,14 @@ def test_transport_error_on_a_get_is_retried(sent: bool, request_: Request) -> N
     assert classify(request_, error) == Retry(error)
 
 
-@pytest.mark.parametrize("kind", list(JobKind))
-def test_transport_error_before_sending_a_post_is_retried(kind: JobKind) -> None:
+@pytest.mark.parametrize("kind", list(JOBS))
+def test_transport_error_before_sending_a_post_is_retried(kind: JobSpec[Any]) -> None:
     error = TransportError("connection refused", request_sent=False)
     assert classify(start(kind), error) == Retry(error)
 
 
-@pytest.mark.parametrize("kind", list(JobKind))
-def test_transport_error_after_sending_a_post_is_an_unknown_outcome(kind: JobKind) -> None:
+@pytest.mark.parametrize("kind", list(JOBS))
+def test_transport_error_after_sending_a_post_is_an_unknown_outcome(kind: JobSpec[Any]) -> None:
     error = TransportError("read timeout", request_sent=True)
     result = classify(start(kind), error)
     assert isinstance(result, OutcomeUnknown)
@@ -491,16 +491,16 @@ def test_a_read_redirect_is_final_and_names_the_target_origin_only(
 
 
 @pytest.mark.parametrize("status", range(300, 309))
-@pytest.mark.parametrize("kind", list(JobKind))
-def test_a_start_redirect_is_an_unknown_outcome(status: int, kind: JobKind) -> None:
+@pytest.mark.parametrize("kind", list(JOBS))
+def test_a_start_redirect_is_an_unknown_outcome(status: int, kind: JobSpec[Any]) -> None:
     """303 See Other is how a server says "created, look there": never a refusal."""
-    response = answer(status, b"", location=f"https://api.enrow.io{JOBS[kind].path}?id=j1")
+    response = answer(status, b"", location=f"https://api.enrow.io{kind.path}?id=j1")
     result = classify(start(kind), response)
     assert isinstance(result, OutcomeUnknown)
     assert result.error.status == status
     assert result.error.request_sent
     assert str(result.error) == (
-        f"POST {JOBS[kind].path}: HTTP {status} (redirect to https://api.enrow.io); the job may"
+        f"POST {kind.path}: HTTP {status} (redirect to https://api.enrow.io); the job may"
         " have been created, so it is not sent again"
     )
 
@@ -543,8 +543,8 @@ bodies = st.binary(max_size=200) | st.builds(
         st.text(max_size=40) | st.integers(-(2**63), 2**63 - 1) | st.none(),
     ),
 )
-requests = st.sampled_from([account_request(CONFIG)] + [read(k) for k in JobKind]) | (
-    st.sampled_from([start(k) for k in JobKind])
+requests = st.sampled_from([account_request(CONFIG)] + [read(k) for k in JOBS]) | (
+    st.sampled_from([start(k) for k in JOBS])
 )
 
 

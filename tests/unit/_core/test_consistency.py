@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async import BulkResults, InconsistentAnswerError
-from enrow_async._core.http import JobKind, Response
-from enrow_async._core.jobs import JOBS
+from enrow_async._core.http import Response
+from enrow_async._core.jobs import EMAIL_BULK
 
-EMAIL = JOBS[JobKind.EMAIL_BULK]
+EMAIL = EMAIL_BULK
 
 
 def completed(

@@ -6,16 +6,15 @@ import attrs
 import pytest
 
 from enrow_async._core.config import ApiConfig
-from enrow_async._core.http import Action, JobKind, Request, Response
+from enrow_async._core.http import Action, Request, Response
+from enrow_async._core.jobs import EMAIL_BULK
 
 KEY = "sk_live_SECRET_123"
 CONFIG = ApiConfig.create(KEY, "https://api.enrow.io")
 
 
 def get(path: str = "/email/find/bulk", **params: str) -> Request:
-    return Request(
-        "GET", CONFIG.base_url, path, CONFIG.headers, Action.READ, JobKind.EMAIL_BULK, params
-    )
+    return Request("GET", CONFIG.base_url, path, CONFIG.headers, Action.READ, EMAIL_BULK, params)
 
 
 # -- Request ---------------------------------------------------------------------------------

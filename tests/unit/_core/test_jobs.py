@@ -39,7 +39,7 @@ from enrow_async import (
 from enrow_async._core.classify import Success, classify
 from enrow_async._core.config import ApiConfig
 from enrow_async._core.convert import structure
-from enrow_async._core.http import JobKind, Response
+from enrow_async._core.http import Response
 from enrow_async._core.jobs import (
     EMAIL_BULK,
     EMAIL_SINGLE,
@@ -49,8 +49,8 @@ from enrow_async._core.jobs import (
     PHONE_SINGLE,
     VERIFY_BULK,
     VERIFY_SINGLE,
+    JobSpec,
     decode,
-    spec_for,
 )
 from enrow_async._core.requests import (
     account_request,
@@ -75,7 +75,9 @@ def answer(status: int, body: Any, **headers: str) -> Response:
     return Response(status, {k.replace("_", "-"): v for k, v in headers.items()}, raw)
 
 
-def read(kind: JobKind, status: int, body: Any, job_id: str | None = None, **headers: str) -> Any:
+def read(
+    kind: JobSpec[Any], status: int, body: Any, job_id: str | None = None, **headers: str
+) -> Any:
     """One read of job ``job_id`` answered with ``status`` and ``body``, as the sender would
     see it on its last attempt: the verdict's error is raised unless it is a Success.
 
@@ -84,17 +86,17 @@ def read(kind: JobKind, status: int, body: Any, job_id: str | None = None, **hea
         general = body.get("general") if isinstance(body, dict) else None
         given = general.get("id") if isinstance(general, dict) else None
         job_id = given if isinstance(given, str) else "j/1"
-    spec = JOBS[kind]
-    request = read_request(CONFIG, kind, spec.path, job_id)
+    spec = kind
+    request = read_request(CONFIG, kind, job_id)
     verdict = classify(request, answer(status, body, **headers))
     if not isinstance(verdict, Success):
         raise verdict.error
     return spec.read(job_id, verdict.response)
 
 
-def started(kind: JobKind, status: int, body: Any) -> SingleJob:
+def started(kind: JobSpec[Any], status: int, body: Any) -> SingleJob:
     """The answer to a start, as ``JobRunner.start`` structures it."""
-    request = start_request(CONFIG, kind, JOBS[kind].path, {})
+    request = start_request(CONFIG, kind, {})
     verdict = classify(request, answer(status, body))
     if not isinstance(verdict, Success):
         raise verdict.error
@@ -112,81 +114,73 @@ def account(status: int, body: Any) -> AccountInfo:
 
 
 def test_one_row_per_job_kind() -> None:
-    assert list(JOBS) == list(JobKind)
-    assert all(spec.kind is kind for kind, spec in JOBS.items())
-    assert all(spec_for(kind) is JOBS[kind] for kind in JobKind)
-    assert len({spec.path for spec in JOBS.values()}) == len(JobKind)
+    assert [spec.name for spec in JOBS] == [
+        f"{family} {size}" for family in ("email", "verify", "phone") for size in ("bulk", "single")
+    ]
+    assert len({spec.path for spec in JOBS}) == len({spec.event for spec in JOBS}) == len(JOBS)
 
 
 @pytest.mark.parametrize(
-    ("spec", "kind", "path", "event", "limit", "build", "quirk"),
+    ("spec", "path", "model", "event", "limit", "price", "build"),
     [
-        (
-            EMAIL_BULK,
-            JobKind.EMAIL_BULK,
-            "/email/find/bulk",
-            BulkSearchFinished,
-            5000,
-            email_bulk_body,
-            False,
-        ),
+        (EMAIL_BULK, "/email/find/bulk", BulkResults, BulkSearchFinished, 5000, 1, email_bulk_body),
         (
             EMAIL_SINGLE,
-            JobKind.EMAIL_SINGLE,
             "/email/find/single",
+            SingleEmailResult,
             SingleSearchFinished,
             1,
+            1,
             email_single_body,
-            True,
         ),
         (
             VERIFY_BULK,
-            JobKind.VERIFY_BULK,
             "/email/verify/bulk",
+            BulkVerification,
             BulkVerificationFinished,
             5000,
+            0.25,
             verify_bulk_body,
-            False,
         ),
         (
             VERIFY_SINGLE,
-            JobKind.VERIFY_SINGLE,
             "/email/verify/single",
+            EmailVerification,
             VerificationFinished,
             1,
+            0.25,
             verify_single_body,
-            True,
         ),
         (
             PHONE_BULK,
-            JobKind.PHONE_BULK,
             "/phone/bulk",
+            BulkPhoneResults,
             BulkPhoneSearchFinished,
             5000,
+            40,
             phone_bulk_body,
-            False,
         ),
         (
             PHONE_SINGLE,
-            JobKind.PHONE_SINGLE,
             "/phone/single",
+            PhoneResult,
             SinglePhoneSearchFinished,
             1,
+            40,
             phone_single_body,
-            True,
         ),
     ],
+    ids=lambda value: value.name if isinstance(value, JobSpec) else None,
 )
 def test_each_row_is_as_documented(
-    spec: Any, kind: JobKind, path: str, event: Any, limit: int, build: Any, quirk: bool
+    spec: JobSpec[Any], path: str, model: type, event: Any, limit: int, price: float, build: Any
 ) -> None:
-    assert JOBS[kind] is spec
     assert spec.path == path
+    assert spec.model is model
     assert spec.event == event.event  # the webhook event the parser knows for it
-    assert spec.limit == limit
+    assert (spec.limit, spec.price) == (limit, price)
     assert spec.bulk is (limit > 1)
     assert spec.build is build
-    assert spec.unknown_id_is_500 is quirk  # single jobs only
 
 
 def test_email_batch_limit() -> None:
@@ -211,7 +205,7 @@ def test_decode_keeps_the_raw_body_of_a_non_json_answer() -> None:
 @pytest.mark.parametrize("status", [200, 202])
 def test_ongoing_with_200_or_202(status: int) -> None:
     body = {"general": {"id": "b1", "status": "ongoing"}, "stats": {"finished": 2, "requested": 9}}
-    batch = read(JobKind.EMAIL_BULK, status, body, "b1")
+    batch = read(EMAIL_BULK, status, body, "b1")
     assert isinstance(batch, BulkResults)
     assert batch.status is BatchStatus.ONGOING
     assert (batch.stats.finished, batch.stats.requested) == (2, 9)
@@ -219,7 +213,7 @@ def test_ongoing_with_200_or_202(status: int) -> None:
 
 
 def test_completed_email_bulk_is_the_seed_example(seed_body: bytes) -> None:
-    batch = read(JobKind.EMAIL_BULK, 200, seed_body, "3d4cb64e-i64d-41e8-a686-736751004a32")
+    batch = read(EMAIL_BULK, 200, seed_body, "3d4cb64e-i64d-41e8-a686-736751004a32")
     assert batch.status is BatchStatus.COMPLETED
     assert batch.done
     assert (batch.stats.finished, batch.stats.requested, batch.stats.valid) == (3, 3, 2)
@@ -230,7 +224,7 @@ def test_completed_email_bulk_is_the_seed_example(seed_body: bytes) -> None:
 def test_html_200_is_a_response_error() -> None:
     body = b"<html><body>Gateway</body></html>"
     with pytest.raises(ResponseError, match="not JSON") as info:
-        read(JobKind.EMAIL_BULK, 200, body, content_type="text/html")
+        read(EMAIL_BULK, 200, body, content_type="text/html")
     assert info.value.body == body
     assert info.value.status == 200
 
@@ -246,7 +240,7 @@ def test_html_200_is_a_response_error() -> None:
 )
 def test_email_bulk_read_errors(status: int, body: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
-        read(JobKind.EMAIL_BULK, status, body)
+        read(EMAIL_BULK, status, body)
 
 
 def test_malformed_large_body_names_the_result() -> None:
@@ -259,10 +253,10 @@ def test_malformed_large_body_names_the_result() -> None:
             for i in range(size)
         ],
     }
-    assert len(read(JobKind.EMAIL_BULK, 200, data).results) == size
+    assert len(read(EMAIL_BULK, 200, data).results) == size
     data["results"][1500]["qualification"] = "maybe"
     with pytest.raises(ResponseError, match=r"results.*1500"):
-        read(JobKind.EMAIL_BULK, 200, data)
+        read(EMAIL_BULK, 200, data)
 
 
 # -- POST /email/find/single and GET /account/info ------------------------------------------
@@ -276,7 +270,7 @@ def test_malformed_large_body_names_the_result() -> None:
     ],
 )
 def test_single_job(body: dict[str, Any]) -> None:
-    job = started(JobKind.EMAIL_SINGLE, 200, body)
+    job = started(EMAIL_SINGLE, 200, body)
     assert job.id == "j1"
     assert job.credits_used == body.get("credits_used")
 
@@ -284,7 +278,7 @@ def test_single_job(body: dict[str, Any]) -> None:
 def test_single_402_reason_body() -> None:
     body = {"reason": "Insufficient credits", "success": False}
     with pytest.raises(InsufficientCreditsError, match="Insufficient credits"):
-        started(JobKind.EMAIL_SINGLE, 402, body)
+        started(EMAIL_SINGLE, 402, body)
 
 
 @pytest.mark.parametrize(
@@ -317,7 +311,7 @@ def test_account_info_malformed(body: Any) -> None:
     ("status", "body"), [(202, {"qualification": "ongoing"}), (200, {"qualification": "ongoing"})]
 )
 def test_ongoing_is_an_answer(status: int, body: Any) -> None:
-    single = read(JobKind.EMAIL_SINGLE, status, body)
+    single = read(EMAIL_SINGLE, status, body)
     assert isinstance(single, SingleAnswer)
     assert single.id == "j/1"
     assert single.status is BatchStatus.ONGOING
@@ -326,17 +320,15 @@ def test_ongoing_is_an_answer(status: int, body: Any) -> None:
     assert (single.stats.finished, single.stats.requested) == (0, 1)
 
 
-@pytest.mark.parametrize(
-    "kind", [JobKind.EMAIL_SINGLE, JobKind.VERIFY_SINGLE, JobKind.PHONE_SINGLE]
-)
-def test_202_body_is_not_read(kind: JobKind) -> None:
+@pytest.mark.parametrize("kind", [EMAIL_SINGLE, VERIFY_SINGLE, PHONE_SINGLE])
+def test_202_body_is_not_read(kind: JobSpec[Any]) -> None:
     assert read(kind, 202, b"").status is BatchStatus.ONGOING
     assert read(kind, 202, b"<html>").status is BatchStatus.ONGOING
 
 
 def test_completed_valid_with_company_domain_info() -> None:
     single = read(
-        JobKind.EMAIL_SINGLE,
+        EMAIL_SINGLE,
         200,
         {
             "email": "jim.halpert@dundermifflin.com",
@@ -364,7 +356,7 @@ def test_completed_valid_with_company_domain_info() -> None:
 
 def test_completed_invalid() -> None:
     body = {"email": None, "qualification": "invalid", "custom": "c"}
-    result = read(JobKind.EMAIL_SINGLE, 200, body).result
+    result = read(EMAIL_SINGLE, 200, body).result
     assert result.qualification is Qualification.INVALID
     assert not result.found
     assert (result.email, result.info, result.custom) == (None, None, "c")
@@ -384,7 +376,7 @@ def test_completed_invalid() -> None:
 )
 def test_read_errors(status: int, body: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
-        read(JobKind.EMAIL_SINGLE, status, body)
+        read(EMAIL_SINGLE, status, body)
 
 
 # -- GET /email/verify/bulk ------------------------------------------------------------------
@@ -392,7 +384,7 @@ def test_read_errors(status: int, body: Any, error: type[Exception]) -> None:
 
 def test_completed_verify_bulk() -> None:
     batch = read(
-        JobKind.VERIFY_BULK,
+        VERIFY_BULK,
         200,
         {
             "general": {"id": "v1", "status": "completed", "custom": "batch-1", "extra": 1},
@@ -420,7 +412,7 @@ def test_completed_verify_bulk() -> None:
 
 def test_completed_verify_bulk_without_finished_counts_all_requested() -> None:
     batch = read(
-        JobKind.VERIFY_BULK,
+        VERIFY_BULK,
         200,
         {
             "general": {"id": "v1", "status": "completed"},
@@ -436,7 +428,7 @@ def test_completed_verify_bulk_without_finished_counts_all_requested() -> None:
 )
 def test_verify_bulk_ongoing(stats: dict[str, int], finished: int) -> None:
     body = {"general": {"id": "v1", "status": "ongoing"}, "stats": stats}
-    batch = read(JobKind.VERIFY_BULK, 200, body)
+    batch = read(VERIFY_BULK, 200, body)
     assert batch.status is BatchStatus.ONGOING
     assert not batch.done
     assert (batch.stats.finished, batch.stats.requested) == (finished, 9)
@@ -446,7 +438,7 @@ def test_verify_bulk_ongoing(stats: dict[str, int], finished: int) -> None:
 
 def test_unknown_verify_bulk_id() -> None:
     with pytest.raises(BatchNotFoundError, match="Could not retrieve bulk verification"):
-        read(JobKind.VERIFY_BULK, 400, {"message": "Could not retrieve bulk verification results"})
+        read(VERIFY_BULK, 400, {"message": "Could not retrieve bulk verification results"})
 
 
 @pytest.mark.parametrize(
@@ -475,7 +467,7 @@ def test_unknown_verify_bulk_id() -> None:
 )
 def test_malformed_verify_bulk_names_the_field(body: Any, path: str) -> None:
     with pytest.raises(ResponseError) as info:
-        read(JobKind.VERIFY_BULK, 200, body)
+        read(VERIFY_BULK, 200, body)
     assert info.value.path == path
 
 
@@ -484,14 +476,14 @@ def test_malformed_verify_bulk_names_the_field(body: Any, path: str) -> None:
 
 @pytest.mark.parametrize("status", [200, 202])
 def test_verify_single_ongoing(status: int) -> None:
-    single = read(JobKind.VERIFY_SINGLE, status, {"qualification": "ongoing"}, "s 1")
+    single = read(VERIFY_SINGLE, status, {"qualification": "ongoing"}, "s 1")
     assert (single.id, single.status, single.result) == ("s 1", BatchStatus.ONGOING, None)
     assert (single.stats.finished, single.stats.requested) == (0, 1)
 
 
 def test_verify_single_completed() -> None:
     body = {"email": "a@x.com", "qualification": "invalid", "custom": "c"}
-    single = read(JobKind.VERIFY_SINGLE, 200, body)
+    single = read(VERIFY_SINGLE, 200, body)
     assert single.done
     assert (single.stats.finished, single.stats.requested) == (1, 1)
     assert single.result == EmailVerification("a@x.com", Qualification.INVALID, custom="c")
@@ -500,7 +492,7 @@ def test_verify_single_completed() -> None:
 def test_verify_single_unknown_id_as_500() -> None:
     with pytest.raises(BatchNotFoundError) as info:
         read(
-            JobKind.VERIFY_SINGLE,
+            VERIFY_SINGLE,
             500,
             {"message": "Could not retrieve single verification results"},
         )
@@ -530,7 +522,7 @@ RESULTS = [
 
 def test_phone_bulk_completed_newest_stats() -> None:
     batch = read(
-        JobKind.PHONE_BULK,
+        PHONE_BULK,
         200,
         {
             "general": {"id": "p1", "status": "completed", "custom": {"campaign": 7}},
@@ -563,7 +555,7 @@ def test_phone_bulk_completed_newest_stats() -> None:
 
 def test_phone_bulk_completed_older_stats_read_valid_as_found() -> None:
     batch = read(
-        JobKind.PHONE_BULK,
+        PHONE_BULK,
         200,
         {
             "general": {"id": "p1", "status": "completed"},
@@ -579,7 +571,7 @@ def test_phone_bulk_completed_older_stats_read_valid_as_found() -> None:
 @pytest.mark.parametrize("status", [200, 202])
 def test_phone_bulk_ongoing(status: int) -> None:
     body = {"general": {"id": "p1", "status": "ongoing"}, "stats": {"finished": 3, "requested": 8}}
-    batch = read(JobKind.PHONE_BULK, status, body)
+    batch = read(PHONE_BULK, status, body)
     assert batch.status is BatchStatus.ONGOING
     assert (batch.stats.finished, batch.stats.requested, batch.stats.found) == (3, 8, None)
     assert batch.results == ()
@@ -587,7 +579,7 @@ def test_phone_bulk_ongoing(status: int) -> None:
 
 def test_phone_bulk_failed_status() -> None:
     body = {"general": {"id": "p1", "status": "failed"}, "stats": {"requested": 8}}
-    batch = read(JobKind.PHONE_BULK, 200, body)
+    batch = read(PHONE_BULK, 200, body)
     assert batch.status is BatchStatus.FAILED
     assert batch.done
     assert batch.stats.finished == 0
@@ -595,19 +587,19 @@ def test_phone_bulk_failed_status() -> None:
 
 def test_unknown_phone_bulk_id() -> None:
     with pytest.raises(BatchNotFoundError):
-        read(JobKind.PHONE_BULK, 400, {"message": "Could not retrieve bulk phone results"})
+        read(PHONE_BULK, 400, {"message": "Could not retrieve bulk phone results"})
     with pytest.raises(BatchNotFoundError):
-        read(JobKind.PHONE_BULK, 404, {"message": "Bulk search not found"})
+        read(PHONE_BULK, 404, {"message": "Bulk search not found"})
 
 
 # -- GET /phone/single -----------------------------------------------------------------------
 
 
 def test_phone_single_ongoing_and_completed() -> None:
-    ongoing = read(JobKind.PHONE_SINGLE, 202, {"qualification": "ongoing"})
+    ongoing = read(PHONE_SINGLE, 202, {"qualification": "ongoing"})
     assert ongoing.status is BatchStatus.ONGOING
     single = read(
-        JobKind.PHONE_SINGLE,
+        PHONE_SINGLE,
         200,
         {
             "params": {"linkedin_url": LINKEDIN},
@@ -625,9 +617,9 @@ def test_phone_single_ongoing_and_completed() -> None:
 
 def test_phone_single_errors() -> None:
     with pytest.raises(BatchNotFoundError):
-        read(JobKind.PHONE_SINGLE, 500, {"message": "Could not retrieve single phone results"})
+        read(PHONE_SINGLE, 500, {"message": "Could not retrieve single phone results"})
     with pytest.raises(ServerError):
-        read(JobKind.PHONE_SINGLE, 500, {"message": "Internal error"})
+        read(PHONE_SINGLE, 500, {"message": "Internal error"})
 
 
 # -- properties: any body gives a model or a ResponseError -----------------------------------
@@ -644,14 +636,14 @@ json_values = st.recursive(
     max_leaves=20,
 )
 RESULT_KEYS = {
-    JobKind.EMAIL_BULK: ["index", "qualification", "email", "info", "raw_params", "custom"],
-    JobKind.VERIFY_BULK: ["index", "qualification", "email", "custom"],
-    JobKind.PHONE_BULK: ["index", "qualification", "number", "country", "params", "custom"],
+    EMAIL_BULK: ["index", "qualification", "email", "info", "raw_params", "custom"],
+    VERIFY_BULK: ["index", "qualification", "email", "custom"],
+    PHONE_BULK: ["index", "qualification", "number", "country", "params", "custom"],
 }
 STAT_KEYS = ["finished", "requested", "valid", "found", "credits_cost", "credits_to_refund"]
 
 
-def plausible_bulk(kind: JobKind) -> st.SearchStrategy[Any]:
+def plausible_bulk(kind: JobSpec[Any]) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries(
         {
             "general": st.fixed_dictionaries(
@@ -678,26 +670,30 @@ documents = st.one_of(
 )
 
 
-def expected_model(kind: JobKind) -> type:
+def expected_model(kind: JobSpec[Any]) -> type:
     bulk = {
-        JobKind.EMAIL_BULK: BulkResults,
-        JobKind.VERIFY_BULK: BulkVerification,
-        JobKind.PHONE_BULK: BulkPhoneResults,
+        EMAIL_BULK: BulkResults,
+        VERIFY_BULK: BulkVerification,
+        PHONE_BULK: BulkPhoneResults,
     }
     return bulk.get(kind, SingleAnswer)
 
 
-def read_any(kind: JobKind, status: int, body: bytes) -> None:
+def read_any(kind: JobSpec[Any], status: int, body: bytes) -> None:
     with contextlib.suppress(ResponseError):
-        model = JOBS[kind].read("j1", Response(status, {}, body))
+        model = kind.read("j1", Response(status, {}, body))
         assert isinstance(model, expected_model(kind))
 
 
-@given(st.sampled_from(list(JobKind)), st.sampled_from([200, 201, 202]), st.binary(max_size=300))
-def test_any_bytes_give_a_model_or_response_error(kind: JobKind, status: int, body: bytes) -> None:
+@given(st.sampled_from(list(JOBS)), st.sampled_from([200, 201, 202]), st.binary(max_size=300))
+def test_any_bytes_give_a_model_or_response_error(
+    kind: JobSpec[Any], status: int, body: bytes
+) -> None:
     read_any(kind, status, body)
 
 
-@given(st.sampled_from(list(JobKind)), st.sampled_from([200, 202]), documents)
-def test_any_json_gives_a_model_or_response_error(kind: JobKind, status: int, data: Any) -> None:
+@given(st.sampled_from(list(JOBS)), st.sampled_from([200, 202]), documents)
+def test_any_json_gives_a_model_or_response_error(
+    kind: JobSpec[Any], status: int, data: Any
+) -> None:
     read_any(kind, status, orjson.dumps(data))

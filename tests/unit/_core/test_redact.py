@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async._core.config import ApiConfig
-from enrow_async._core.http import JobKind, Request, Response
+from enrow_async._core.http import Request, Response
+from enrow_async._core.jobs import EMAIL_BULK
 from enrow_async._core.redact import KEY_MIN, REDACTED, redact, scrub
 from enrow_async._core.requests import read_request
 
@@ -20,7 +21,7 @@ KEY = 'sk_live/SECRET"é😀-123'
 
 def request_with(key: str) -> Request:
     config = ApiConfig.create(key, "https://api.enrow.io")
-    return read_request(config, JobKind.EMAIL_BULK, "/email/find/bulk", "b1")
+    return read_request(config, EMAIL_BULK, "b1")
 
 
 keys = st.text(

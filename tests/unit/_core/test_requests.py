@@ -13,8 +13,18 @@ from hypothesis import strategies as st
 
 from enrow_async import EmailSearch, PhoneSearch
 from enrow_async._core.config import ApiConfig
-from enrow_async._core.http import Action, JobKind, Request
-from enrow_async._core.jobs import JOBS, MAX_BATCH
+from enrow_async._core.http import Action, Request
+from enrow_async._core.jobs import (
+    EMAIL_BULK,
+    EMAIL_SINGLE,
+    JOBS,
+    MAX_BATCH,
+    PHONE_BULK,
+    PHONE_SINGLE,
+    VERIFY_BULK,
+    VERIFY_SINGLE,
+    JobSpec,
+)
 from enrow_async._core.requests import (
     account_request,
     check_id,
@@ -35,8 +45,8 @@ CONFIG = ApiConfig.create(KEY, "https://api.enrow.io")
 LINKEDIN = "https://www.linkedin.com/in/jim-halpert"
 
 
-def post(kind: JobKind, body: dict[str, Any]) -> Request:
-    return start_request(CONFIG, kind, JOBS[kind].path, body)
+def post(kind: JobSpec[Any], body: dict[str, Any]) -> Request:
+    return start_request(CONFIG, kind, body)
 
 
 def sent(request: Request) -> Any:
@@ -86,11 +96,11 @@ def test_timeout_values() -> None:
 # -- requests --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", list(JobKind))
-def test_start_request_is_a_json_post_never_resent(kind: JobKind) -> None:
+@pytest.mark.parametrize("kind", list(JOBS))
+def test_start_request_is_a_json_post_never_resent(kind: JobSpec[Any]) -> None:
     request = post(kind, {"k": [1, "é"]})
     assert request.method == "POST"
-    assert request.url == "https://api.enrow.io" + JOBS[kind].path
+    assert request.url == "https://api.enrow.io" + kind.path
     assert (request.action, request.job) == (Action.START, kind)
     assert not request.idempotent
     assert request.headers["content-type"] == "application/json"
@@ -99,11 +109,11 @@ def test_start_request_is_a_json_post_never_resent(kind: JobKind) -> None:
     assert KEY not in repr(request)
 
 
-@pytest.mark.parametrize("kind", list(JobKind))
-def test_read_request_asks_for_one_id(kind: JobKind) -> None:
-    request = read_request(CONFIG, kind, JOBS[kind].path, "a&b")
+@pytest.mark.parametrize("kind", list(JOBS))
+def test_read_request_asks_for_one_id(kind: JobSpec[Any]) -> None:
+    request = read_request(CONFIG, kind, "a&b")
     assert (request.method, request.action, request.job) == ("GET", Action.READ, kind)
-    assert request.url == f"https://api.enrow.io{JOBS[kind].path}?id=a%26b"
+    assert request.url == f"https://api.enrow.io{kind.path}?id=a%26b"
     assert request.job_id == "a&b"
     assert request.idempotent
     assert request.body is None
@@ -113,7 +123,7 @@ def test_read_request_asks_for_one_id(kind: JobKind) -> None:
 @pytest.mark.parametrize(("bad", "error"), [("", ValueError), (" ", ValueError), (7, TypeError)])
 def test_read_request_checks_the_id(bad: Any, error: type[Exception]) -> None:
     with pytest.raises(error, match="batch id"):
-        read_request(CONFIG, JobKind.EMAIL_BULK, "/email/find/bulk", bad)
+        read_request(CONFIG, EMAIL_BULK, bad)
 
 
 def test_account_request() -> None:
@@ -203,7 +213,7 @@ def test_bulk_body_carries_settings_and_custom() -> None:
         country_code="fr",
         retrieve_gender=True,
     )
-    request = post(JobKind.EMAIL_BULK, body)
+    request = post(EMAIL_BULK, body)
     assert request.url == "https://api.enrow.io/email/find/bulk"
     assert request.headers["content-type"] == "application/json"
     assert sent(request) == {
@@ -260,7 +270,7 @@ def test_find_body_with_every_option() -> None:
         country_code="fr",
         retrieve_gender=True,
     )
-    request = post(JobKind.EMAIL_SINGLE, body)
+    request = post(EMAIL_SINGLE, body)
     assert request.method == "POST"
     assert request.url == "https://api.enrow.io/email/find/single"
     assert sent(request) == {
@@ -326,7 +336,7 @@ def test_find_checks_the_search_itself(search: Any, error: type[Exception], matc
 
 
 def verify_bulk(emails: Any, **kwargs: Any) -> dict[str, Any]:
-    return verify_bulk_body(emails, limit=JOBS[JobKind.VERIFY_BULK].limit, **kwargs)
+    return verify_bulk_body(emails, limit=VERIFY_BULK.limit, **kwargs)
 
 
 def test_bulk_body_sends_objects_under_verifications() -> None:
@@ -335,7 +345,7 @@ def test_bulk_body_sends_objects_under_verifications() -> None:
         custom="batch-1",
         webhook="https://hooks.example/v",
     )
-    request = post(JobKind.VERIFY_BULK, body)
+    request = post(VERIFY_BULK, body)
     assert request.method == "POST"
     assert request.url == "https://api.enrow.io/email/verify/bulk"
     assert request.headers["content-type"] == "application/json"
@@ -405,7 +415,7 @@ def test_bad_webhook_refused(webhook: Any) -> None:
 
 def test_single_verification_body() -> None:
     body = verify_single_body(" a@x.com", custom={"k": 1}, webhook="https://h.example")
-    assert post(JobKind.VERIFY_SINGLE, body).url.endswith("/email/verify/single")
+    assert post(VERIFY_SINGLE, body).url.endswith("/email/verify/single")
     assert body == {
         "email": "a@x.com",
         "custom": {"k": 1},
@@ -422,7 +432,7 @@ def test_single_verification_body() -> None:
 
 
 def phone_bulk(searches: Any, **kwargs: Any) -> dict[str, Any]:
-    return phone_bulk_body(searches, limit=JOBS[JobKind.PHONE_BULK].limit, **kwargs)
+    return phone_bulk_body(searches, limit=PHONE_BULK.limit, **kwargs)
 
 
 def test_phone_bulk_body() -> None:
@@ -435,7 +445,7 @@ def test_phone_bulk_body() -> None:
         custom={"campaign": 7},
         webhook="https://hooks.example/p",
     )
-    request = post(JobKind.PHONE_BULK, body)
+    request = post(PHONE_BULK, body)
     assert request.method == "POST"
     assert request.url == "https://api.enrow.io/phone/bulk"
     assert sent(request) == {
@@ -500,7 +510,7 @@ def test_phone_bulk_bad_webhook() -> None:
 
 def test_single_phone_body_puts_custom_top_level() -> None:
     body = phone_single_body(PhoneSearch(LINKEDIN, custom="lead-9"), webhook="https://h.example")
-    assert post(JobKind.PHONE_SINGLE, body).url.endswith("/phone/single")
+    assert post(PHONE_SINGLE, body).url.endswith("/phone/single")
     assert body == {
         "linkedin_url": LINKEDIN,
         "custom": "lead-9",

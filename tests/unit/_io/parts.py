@@ -114,7 +114,7 @@ class Parts:
         return [self.sim.add_batch(people, duration=duration, **options) for _ in range(n)]
 
     def request(self, job_id: str, spec: JobSpec[Any] = EMAIL_BULK) -> Request:
-        return read_request(self.config, spec.kind, spec.path, job_id)
+        return read_request(self.config, spec, job_id)
 
     def plan(self, policy: PollPolicy = POLICY) -> PollPlan:
         return PollPlan(policy, started_at=anyio.current_time())

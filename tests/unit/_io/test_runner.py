@@ -17,8 +17,16 @@ from enrow_async import (
     Progress,
     SingleJob,
 )
-from enrow_async._core.http import JobKind
-from enrow_async._core.jobs import EMAIL_BULK, JOBS, JobSpec
+from enrow_async._core.jobs import (
+    EMAIL_BULK,
+    EMAIL_SINGLE,
+    JOBS,
+    PHONE_BULK,
+    PHONE_SINGLE,
+    VERIFY_BULK,
+    VERIFY_SINGLE,
+    JobSpec,
+)
 from enrow_async._core.requests import to_searches
 from enrow_async._io.jobs import JobRunner
 from enrow_async.testing import SimulatorConfig
@@ -29,13 +37,13 @@ pytestmark = pytest.mark.anyio
 
 JIM = {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}
 PHONE = {"firstname": "Jim", "lastname": "Halpert", "company_domain": "dundermifflin.com"}
-STARTS: dict[JobKind, tuple[Any, ...]] = {
-    JobKind.EMAIL_BULK: (to_searches([JIM, {"fullname": "Pam Beesly", "company_name": "DM"}]),),
-    JobKind.EMAIL_SINGLE: (JIM,),
-    JobKind.VERIFY_BULK: (["jim@dundermifflin.com", "pam@dundermifflin.com"],),
-    JobKind.VERIFY_SINGLE: ("jim@dundermifflin.com",),
-    JobKind.PHONE_BULK: ([PHONE, {"linkedin_url": "https://www.linkedin.com/in/pam"}],),
-    JobKind.PHONE_SINGLE: (PHONE,),
+STARTS: dict[JobSpec[Any], tuple[Any, ...]] = {
+    EMAIL_BULK: (to_searches([JIM, {"fullname": "Pam Beesly", "company_name": "DM"}]),),
+    EMAIL_SINGLE: (JIM,),
+    VERIFY_BULK: (["jim@dundermifflin.com", "pam@dundermifflin.com"],),
+    VERIFY_SINGLE: ("jim@dundermifflin.com",),
+    PHONE_BULK: ([PHONE, {"linkedin_url": "https://www.linkedin.com/in/pam"}],),
+    PHONE_SINGLE: (PHONE,),
 }
 """What each row's start is built from: a new row of the table needs a line here."""
 
@@ -62,10 +70,10 @@ def test_every_row_has_a_sample() -> None:
     assert set(STARTS) == set(JOBS)
 
 
-@pytest.mark.parametrize("spec", JOBS.values(), ids=lambda spec: spec.kind.name)
+@pytest.mark.parametrize("spec", JOBS, ids=lambda spec: spec.name)
 async def test_every_row_starts_reads_and_waits(parts: Parts, spec: JobSpec[Any]) -> None:
     jobs = runner(parts)
-    started = await jobs.start(spec, BulkJob if spec.bulk else SingleJob, *STARTS[spec.kind])
+    started = await jobs.start(spec, BulkJob if spec.bulk else SingleJob, *STARTS[spec])
     assert started.id
     assert parts.sim.stats.created == {spec.path: 1}
     assert parts.sim.batch(started.id).path == spec.path
@@ -82,7 +90,7 @@ async def test_every_row_starts_reads_and_waits(parts: Parts, spec: JobSpec[Any]
             webhook=None,
         )
         assert batch.status is BatchStatus.COMPLETED
-        assert batch.stats.finished == batch.stats.requested == len(STARTS[spec.kind][0])
+        assert batch.stats.finished == batch.stats.requested == len(STARTS[spec][0])
         assert seen[-1].status is BatchStatus.COMPLETED
         assert await jobs.get(spec, started.id) == batch
     else:
@@ -94,7 +102,7 @@ async def test_every_row_starts_reads_and_waits(parts: Parts, spec: JobSpec[Any]
 
 @pytest.mark.parametrize("kind", list(BULKS))
 async def test_a_failed_bulk_raises_batch_failed(parts: Parts, kind: Any) -> None:
-    (spec,) = [spec for spec in JOBS.values() if spec.path == BULKS[kind]]
+    (spec,) = [spec for spec in JOBS if spec.path == BULKS[kind]]
     items = {"email": [JIM], "verify": ["jim@dundermifflin.com"], "phone": [PHONE]}[kind]
     batch_id = parts.sim.add_batch(items * 4, kind=kind, duration=10.0, fail=True)
     with pytest.raises(BatchFailedError) as info:

@@ -51,7 +51,8 @@ from enrow_async import (
 )
 from enrow_async._core.config import ApiConfig
 from enrow_async._core.convert import structure
-from enrow_async._core.http import JobKind, Request, Response
+from enrow_async._core.http import Request, Response
+from enrow_async._core.jobs import EMAIL_BULK
 from enrow_async._core.requests import account_request, read_request, start_request
 from enrow_async._io.sender import Sender
 from enrow_async._io.transport import Transport
@@ -62,8 +63,8 @@ pytestmark = pytest.mark.anyio
 
 URL = "https://enrow.test"
 CONFIG = ApiConfig.create("k", URL)
-READ = read_request(CONFIG, JobKind.EMAIL_BULK, BULK, "b1")
-START = start_request(CONFIG, JobKind.EMAIL_BULK, BULK, {"searches": SEARCHES})
+READ = read_request(CONFIG, EMAIL_BULK, "b1")
+START = start_request(CONFIG, EMAIL_BULK, {"searches": SEARCHES})
 QUICK = PollPolicy(initial=0.05, min_interval=0.05, max_interval=0.5)
 
 
@@ -904,7 +905,7 @@ async def test_key_is_redacted_everywhere(
             api_config = ApiConfig.create(SECRET, sim.base_url)
             assert SECRET not in repr(api_config)
             assert SECRET not in str(api_config)
-            request = read_request(api_config, JobKind.EMAIL_BULK, BULK, "b1")
+            request = read_request(api_config, EMAIL_BULK, "b1")
             assert SECRET not in repr(request)
             assert SECRET not in str(request)
             # A run with retries of every kind.
@@ -1005,7 +1006,7 @@ async def test_a_cancelled_send_leaves_no_task_and_gives_its_slot_back(
     sim.inject("hang", count=10, method="POST")
     config = ApiConfig.create(sim.api_key, sim.base_url)
     shared = sender(unbounded)
-    request = start_request(config, JobKind.EMAIL_BULK, BULK, {"searches": SEARCHES})
+    request = start_request(config, EMAIL_BULK, {"searches": SEARCHES})
     with anyio.move_on_after(5) as scope:
         async with anyio.create_task_group() as tg:
             for _ in range(10):  # ten hung starts hold every slot of the POST limit

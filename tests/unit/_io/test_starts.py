@@ -12,23 +12,31 @@ import pytest
 from helpers import JIM, Connect, Simulate
 
 from enrow_async import EnrowClient, OutcomeUnknownError
-from enrow_async._core.http import JobKind
-from enrow_async._core.jobs import JOBS
+from enrow_async._core.jobs import (
+    EMAIL_BULK,
+    EMAIL_SINGLE,
+    JOBS,
+    PHONE_BULK,
+    PHONE_SINGLE,
+    VERIFY_BULK,
+    VERIFY_SINGLE,
+    JobSpec,
+)
 from enrow_async.testing import EnrowSimulator, FaultKind, Faults, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
 POST = ("POST", "/email/find/bulk")
 
-START: dict[JobKind, Callable[[EnrowClient], Awaitable[Any]]] = {
-    JobKind.EMAIL_BULK: lambda client: client.email.bulk.start(JIM),
-    JobKind.EMAIL_SINGLE: lambda client: client.email.single.start(JIM[0]),
-    JobKind.VERIFY_BULK: lambda client: client.verify.bulk.start(["jim@dundermifflin.com"]),
-    JobKind.VERIFY_SINGLE: lambda client: client.verify.single.start("jim@dundermifflin.com"),
-    JobKind.PHONE_BULK: lambda client: client.phone.bulk.start(
+START: dict[JobSpec[Any], Callable[[EnrowClient], Awaitable[Any]]] = {
+    EMAIL_BULK: lambda client: client.email.bulk.start(JIM),
+    EMAIL_SINGLE: lambda client: client.email.single.start(JIM[0]),
+    VERIFY_BULK: lambda client: client.verify.bulk.start(["jim@dundermifflin.com"]),
+    VERIFY_SINGLE: lambda client: client.verify.single.start("jim@dundermifflin.com"),
+    PHONE_BULK: lambda client: client.phone.bulk.start(
         [{"linkedin_url": "https://www.linkedin.com/in/jim"}]
     ),
-    JobKind.PHONE_SINGLE: lambda client: client.phone.single.start(
+    PHONE_SINGLE: lambda client: client.phone.single.start(
         {"linkedin_url": "https://www.linkedin.com/in/jim"}
     ),
 }
@@ -77,13 +85,13 @@ async def test_a_429_is_sent_again_and_starts_one_batch(
 
 
 @pytest.mark.parametrize("status", range(300, 309))
-@pytest.mark.parametrize("kind", list(JobKind))
+@pytest.mark.parametrize("kind", list(JOBS))
 async def test_a_start_answered_with_a_redirect_is_an_unknown_outcome_never_resent(
-    simulate: Simulate, connect: Connect, status: int, kind: JobKind
+    simulate: Simulate, connect: Connect, status: int, kind: JobSpec[Any]
 ) -> None:
     """The POST-then-redirect pattern (303 See Other) after creating the job, or any other
     3xx: the job may exist, so the start is not a refusal and is never sent again."""
-    spec = JOBS[kind]
+    spec = kind
     config = SimulatorConfig(seed=1, faults=Faults(redirect_status=status))
     async with simulate(config) as sim, connect(sim) as client:
         sim.inject("redirect", method="POST", path=spec.path)

@@ -332,7 +332,7 @@ KINDS: dict[str, tuple[JobSpec[Any], str, list[Any]]] = {
 @pytest.mark.parametrize("kind", list(KINDS))
 async def test_a_webhook_wakes_a_wait_only_with_its_own_event(kind: str) -> None:
     spec, sim_kind, items = KINDS[kind]
-    others = sorted({row.event for row in JOBS.values()} - {spec.event})
+    others = sorted({row.event for row in JOBS} - {spec.event})
     hooks = Hooks()
     got: list[Any] = []
     async with running() as parts:
