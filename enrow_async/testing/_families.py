@@ -7,6 +7,7 @@ a known family is served as it stands; a new family is the simulator's fake of a
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ def _params(search: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in search.items() if key not in ("custom", "settings")}
 
 
-class Family:
+class Family(abc.ABC):
     """The API's ways with one family: ``noun`` (its messages: ``Bulk search operating``),
     ``key`` (where a bulk start carries its items), ``refunds`` (misses are credited back)."""
 
@@ -43,13 +44,13 @@ class Family:
     key = "searches"
     refunds = True
 
+    @abc.abstractmethod
     def items(self, endpoint: Endpoint, payload: Mapping[str, Any]) -> list[Any]:
         """What the job works through, one item per result; raises ``ApiError``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def results(self, job: Job, country: str, gender: bool) -> list[dict[str, Any]]:
         """Wire-form results: one per item for a bulk, the whole body for a single job."""
-        raise NotImplementedError
 
     def stats(self, job: Job, initial: float, refunded: float) -> dict[str, Any]:
         """A completed bulk's ``stats`` beyond ``finished`` and ``requested``."""
