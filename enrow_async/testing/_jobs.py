@@ -41,20 +41,14 @@ class Endpoint:
 
     spec: JobSpec[Any]
     family: Family
+    path: str
+    bulk: bool
     limit: int
     started: str
     unknown_id: str
     unknown_id_404: str
     missing_id: str = "Missing id in the query params"
     created_status: int = 201
-
-    @property
-    def path(self) -> str:
-        return self.spec.path
-
-    @property
-    def bulk(self) -> bool:
-        return self.spec.bulk
 
 
 QUIRKS: dict[str, dict[str, Any]] = {
@@ -73,6 +67,8 @@ def endpoint(spec: JobSpec[Any]) -> Endpoint:
     family = FAMILIES[spec.name.split()[0]]
     noun, size = family.noun, "bulk" if spec.bulk else "single"
     words: dict[str, Any] = {
+        "path": spec.path,
+        "bulk": spec.bulk,
         "limit": spec.limit,
         "started": f"Bulk {noun} operating" if spec.bulk else f"{noun.capitalize()} operating",
         "unknown_id": f"Could not retrieve {size} {noun} results",
