@@ -56,9 +56,9 @@ class AiohttpTransport:
 
     A caller-owned ``session`` is used as is and never closed here. Otherwise the transport
     creates its session with a bounded connector and a connect timeout only: the deadline
-    of a whole attempt is the caller's (the sender's per call, the scheduler's watchdog per
-    poll), so no read timer is armed, and re-armed at every chunk, on a poll. Only a
-    request that carries a ``read_timeout`` (a single call's) gets one (``sock_read``).
+    of a whole attempt is the sender's (``timeout``, never past a call's deadline), so no
+    read timer is armed, and re-armed at every chunk, on a poll. Only a request that
+    carries a ``read_timeout`` (a single call's) gets one (``sock_read``).
     ``proxy`` (an ``http://[user:password@]host:port`` URL) carries every request, through
     a CONNECT tunnel for ``https``; the session's own settings are not read for it.
     """

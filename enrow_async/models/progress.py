@@ -105,5 +105,5 @@ class SingleAnswer(Generic[T]):
 
     @property
     def stats(self) -> BatchStats:
-        """0 of 1 finished while ongoing, 1 of 1 once completed (for the scheduler)."""
+        """0 of 1 finished while ongoing, 1 of 1 once completed (what a wait's plan reads)."""
         return BatchStats(int(self.status.done), 1)
