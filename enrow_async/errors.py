@@ -28,8 +28,8 @@
     ├── IncompleteResultsError      find_emails: some searches have no result (.results,
     │                               .missing, .started, .stopped_by)
     ├── SpendingRefusedError        a list job's cost guard said no, before any POST (.credits)
-    ├── TableError                  an input table cannot be read, is over a limit, or lacks a
-    │                               column (also a ValueError)
+    ├── TableError                  a table cannot be read or written, is over a limit, or
+    │                               lacks a column (also a ValueError)
     └── RecordError                 a list job's record cannot be read or written, or is
                                     another job's
 
@@ -439,4 +439,5 @@ class RecordError(EnrowError):
 
 class TableError(EnrowError, ValueError):
     """An input table (CSV, ``.xlsx``) cannot be read, is over one of its limits, or lacks a
-    column a list needs; the message names the file and what is wrong. Nothing was sent."""
+    column a list needs, or an output cannot be written; the message names the file and
+    what is wrong. An input refused sends nothing."""

@@ -6,10 +6,8 @@ import argparse
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import anyio
-import attrs
 import orjson
 
 from enrow_async import (
@@ -20,16 +18,16 @@ from enrow_async import (
     CombinedProgress,
     EnrowClient,
     Progress,
+    credits_text,
+    percent,
 )
-from enrow_async.tables import RESULT_COLUMNS, neutralise, record_cells, result_record
+from enrow_async.tables import check_writable, write_bytes, write_results
 
 from .connect import Connect
-from .credits import credits_text, percent
-from .csvio import check_writable, write_bytes, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
 from .job import WaitOptions
-from .progress import JobTracker, show_progress
+from .progress import Tracker, show_progress
 from .streams import Streams
 
 __all__ = [
@@ -78,22 +76,6 @@ def check_ids(ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _write(output: Path, fmt: str, batches: Sequence[BulkResults], streams: Streams) -> int:
-    """Write the results of ``batches`` as csv, jsonl or json; return how many."""
-    records = [result_record(b.id, r) for b in batches for r in b.results]
-    if fmt == "csv":
-        rows = ([neutralise(cell) for cell in record_cells(r)] for r in records)
-        write_rows(output, RESULT_COLUMNS, rows, stdout=streams.out)
-    elif fmt == "jsonl":
-        data = b"".join(orjson.dumps(r) + b"\n" for r in records)
-        write_bytes(output, data, stdout=streams.out)
-    else:
-        batch_data: list[dict[str, Any]] = [attrs.asdict(b) for b in batches]
-        shown = batch_data[0] if len(batch_data) == 1 else batch_data
-        write_bytes(output, orjson.dumps(shown) + b"\n", stdout=streams.out)
-    return len(records)
-
-
 async def _wait_many(
     client: EnrowClient, ids: Sequence[str], options: WaitOptions, streams: Streams
 ) -> tuple[dict[str, BulkResults], dict[str, str]]:
@@ -102,7 +84,7 @@ async def _wait_many(
     done: dict[str, BulkResults] = {}
     problems: dict[str, str] = {}
     combined = CombinedProgress(dict.fromkeys(ids, 0), anyio.current_time())
-    tracker = JobTracker(0, len(ids), 0, "searches")
+    tracker = Tracker(0, len(ids), 0)
 
     def show(progress: Progress) -> None:
         tracker.update(combined.update(progress, anyio.current_time()))
@@ -143,7 +125,7 @@ async def wait(
     async with connect() as client:
         done, problems = await _wait_many(client, ids, options, streams)
     batches = [done[bid] for bid in ids if bid in done]
-    count = _write(output, fmt, batches, streams)
+    count = write_results(output, batches, format=fmt, stdout=streams.out)
     found = sum(r.found for b in batches for r in b.results)
     streams.say(
         f"{len(batches)} batch(es), {count} result(s), {found} email(s) found; output: {output}"
@@ -176,7 +158,7 @@ async def results(
         )
     if batch.status is BatchStatus.FAILED:
         raise CliError(f"batch {batch_id} failed ({seen})")
-    _write(output, fmt, [batch], streams)
+    write_results(output, [batch], format=fmt, stdout=streams.out)
     return 0
 
 

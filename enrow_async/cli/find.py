@@ -17,7 +17,7 @@ its journal beside the output, so the hint it prints works.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -31,7 +31,9 @@ from enrow_async import (
     ListReport,
     RowCheck,
     SkipReason,
-    TableError,
+    credits_line,
+    credits_text,
+    percent,
 )
 from enrow_async.tables import (
     ADDED_COLUMNS,
@@ -40,27 +42,19 @@ from enrow_async.tables import (
     Table,
     added_cells,
     added_header,
+    check_new,
     check_rows,
+    check_writable,
     describe,
     describe_table,
     find_columns,
-    neutralise,
+    output_format,
     read_table,
+    same_file,
+    write_table,
 )
 
 from .connect import Connect
-from .credits import credits_line, credits_text, percent
-from .csvio import (
-    check_new,
-    check_writable,
-    output_format,
-    same_file,
-    write_json,
-    write_jsonl,
-    write_rows,
-    write_workbook,
-    write_xlsx,
-)
 from .errors import CliError
 from .interrupt import Interrupt
 from .job import ListOptions, run_job
@@ -172,49 +166,6 @@ def _summary(
             streams.say(f"  {line}".rstrip())
 
 
-def _write(
-    output: Path,
-    fmt: str,
-    table: Table,
-    header: Sequence[str],
-    cells: Sequence[Sequence[str]],
-    streams: Streams,
-) -> None:
-    """Every input row, in order, its cells as read, then the added cells: neutralised
-    against formulas in csv and xlsx, raw in json and jsonl; an xlsx input's workbook kept
-    whole in xlsx."""
-    if fmt in ("json", "jsonl"):
-        records = (
-            dict(zip(header, [*row, *added], strict=True))
-            for row, added in zip(table.rows, cells, strict=True)
-        )
-        (write_json if fmt == "json" else write_jsonl)(output, records, stdout=streams.out)
-        return
-
-    def rows() -> Iterator[list[str]]:
-        return (
-            [*row, *map(neutralise, added)] for row, added in zip(table.rows, cells, strict=True)
-        )
-
-    if fmt != "xlsx":
-        write_rows(output, header, rows(), stdout=streams.out, like=table)
-        return
-    if table.sheet is not None and str(table.path) != "-":
-        added = header[len(table.header) :]
-        try:
-            write_workbook(
-                output,
-                table,
-                added,
-                (row[len(table.header) :] for row in rows()),
-                stdout=streams.out,
-            )
-            return
-        except TableError as exc:  # the input changed since it was read: the results first
-            streams.note(f"{exc}; written as a sheet of text instead")
-    write_xlsx(output, header, rows(), stdout=streams.out)
-
-
 def _clip(text: str, width: int = 32) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -269,7 +220,9 @@ async def find(
     if report is None:
         return 0
     cells.finish(report)
-    _write(options.output, fmt, table, header, cells.cells, streams)
+    note = write_table(options.output, table, header, cells.cells, format=fmt, stdout=streams.out)
+    if note:
+        streams.note(note)
     _summary(table, cells, report, options.output, streams)
     if not report.complete:
         raise CliError(incomplete(report, run))

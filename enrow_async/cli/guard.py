@@ -1,9 +1,10 @@
 """The cost guard of ``find`` and ``verify``, as the command line shows it.
 
-The library's [ListJob][enrow_async.ListJob] estimates and guards; this module prints its
-[Estimate][enrow_async.Estimate] as the plan (rows, distinct searches, batches already
-started, the searches really sent and the credits their new batches reserve, the balance)
-on stderr before the first POST, and turns the user's options into the guard's:
+The library's [ListJob][enrow_async.ListJob] estimates and guards, and says its
+[Estimate][enrow_async.Estimate] as the plan (``plan_lines``: rows, distinct searches,
+batches already started, the searches really sent and the credits their new batches
+reserve, the balance), printed on stderr before the first POST; this module turns the
+user's options into the guard's:
 
 - ``--max-credits``: the job's cap (refused with exit 2);
 - a balance that cannot cover the credits: refused with exit 1;
@@ -20,13 +21,12 @@ from __future__ import annotations
 
 import attrs
 
-from enrow_async import Estimate, SpendingRefusedError
+from enrow_async import Estimate, SpendingRefusedError, credits_text
 
-from .credits import credits_text
 from .errors import CliError
 from .streams import Streams
 
-__all__ = ["ASK_ABOVE", "Guard", "plan_lines", "refusal"]
+__all__ = ["ASK_ABOVE", "Guard", "refusal"]
 
 ASK_ABOVE = 100.0
 """Credits above which an interactive run asks before spending (``--ask-above``)."""
@@ -48,42 +48,6 @@ class Guard:
         cost = credits_text(estimate.credits)
         print(f"reserve {cost} credit(s) now? [y/N] ", end="", file=streams.err, flush=True)
         return streams.inp.readline().strip().casefold() in ("y", "yes")
-
-
-def plan_lines(estimate: Estimate, rows: int) -> list[str]:
-    """The plan of a run over a table of ``rows`` data lines, in the words of its summary."""
-    noun = estimate.noun
-    dupes = estimate.duplicates
-    verb = "search" if noun == "search" else "verify"
-    text = [
-        f"plan: {rows} row(s), {estimate.rows} to {verb}: {estimate.distinct} distinct"
-        f" {noun}(es)" + (f" ({dupes} duplicate(s) sent once)" if dupes else "")
-    ]
-    if estimate.started:
-        kept = sum(match.kept for match in estimate.started)
-        text.append(
-            f"plan: {kept} already started in {len(estimate.started)} batch(es) (journal):"
-            " waited for, not paid again"
-        )
-    changed = [match for match in estimate.started if match.kept < match.size]
-    if changed or estimate.unused:
-        text.append(
-            f"plan: {len(changed) + len(estimate.unused)} started batch(es) hold {noun}(es)"
-            " no longer in the list (already paid; their results for those are not written)"
-        )
-    if estimate.uncertain:
-        text.append(
-            f"plan: {estimate.uncertain} {noun}(es) whose start had no answer are not sent"
-            " again (--resend-unknown)"
-        )
-    text.append(
-        f"plan: {estimate.to_send} {noun}(es) to send in {estimate.batches} new batch(es),"
-        f" reserving {credits_text(estimate.credits)} credit(s) up front"
-        + ("; misses are refunded when a batch ends" if noun == "search" else "")
-    )
-    if estimate.balance is not None:
-        text.append(f"plan: account balance {credits_text(estimate.balance)} credit(s)")
-    return text
 
 
 def refusal(error: SpendingRefusedError, guard: Guard) -> CliError:

@@ -11,12 +11,12 @@ from typing import Any
 
 import attrs
 
-from enrow_async import FinishedBatch, ListJob, ListReport, SpendingRefusedError
+from enrow_async import FinishedBatch, ListJob, ListReport, SpendingRefusedError, plan_lines
 
 from .errors import CliError
-from .guard import Guard, plan_lines, refusal
+from .guard import Guard, refusal
 from .interrupt import Interrupt
-from .progress import JobTracker, show_progress
+from .progress import Tracker, show_progress
 from .resume import RunFiles, RunRecord
 from .streams import Streams
 
@@ -70,8 +70,8 @@ async def run_job(
         streams.note(
             f"resuming: {len(estimate.started)} batch(es) already started, from {run.path}"
         )
-    for line in plan_lines(estimate, rows):
-        streams.say(line)
+    for line in plan_lines(estimate, rows, resend="--resend-unknown"):
+        streams.say(f"plan: {line}")
     try:
         job.check(estimate, max_credits=guard.max_credits)
     except SpendingRefusedError as refused:
@@ -82,9 +82,7 @@ async def run_job(
     if not guard.confirmed(estimate, streams):
         raise CliError("not confirmed; nothing was sent", 1)
     interrupt.hint = run.hint
-    waited = estimate.batches + len(estimate.started)
-    items = estimate.to_send + sum(match.size for match in estimate.started)
-    tracker = JobTracker(estimate.batches, waited, items, f"{estimate.noun}es")
+    tracker = Tracker.of(estimate)
 
     async def shield(start: Callable[[], Awaitable[None]]) -> None:
         await interrupt.shielded(start)

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import attrs
 
-from enrow_async import EmailVerification, FinishedBatch
+from enrow_async import EmailVerification, FinishedBatch, credits_line, credits_text
 from enrow_async.tables import (
     VERIFIED_COLUMNS,
+    Table,
     added_header,
+    check_new,
+    check_writable,
     is_email,
-    neutralise,
     read_emails,
+    same_file,
+    write_table,
 )
 
 from .connect import Connect
-from .credits import credits_line, credits_text
-from .csvio import check_new, check_writable, same_file, write_rows
 from .errors import CliError
 from .interrupt import Interrupt
 from .job import ListOptions, run_job
@@ -46,10 +48,12 @@ async def verify(
     same_file(options.input, options.output)
     stdin = getattr(streams.inp, "buffer", None)
     given = read_emails(options.input, options.email_column, options.encoding, stdin)
-    header = ["email", *VERIFIED_COLUMNS]
+    table = given.table or Table(  # one address a line: written as a column of its own
+        options.input, ["email"], [[e] for e in given.emails], lineterminator="\n"
+    )
+    header = added_header(table, VERIFIED_COLUMNS)
     if given.table is not None:
-        header = added_header(given.table, VERIFIED_COLUMNS)
-        column = given.table.header[given.column] if given.column is not None else "?"
+        column = table.header[given.column] if given.column is not None else "?"
         streams.say(f"columns: email <- {column!r}")
     check_writable(options.output)
     usable = [i for i, e in enumerate(given.emails) if is_email(e)]
@@ -86,17 +90,7 @@ async def verify(
     for gap in report.gaps:
         for position in gap.positions:
             cells[usable[position]] = gap.reason.value
-    if given.table is None:
-        write_rows(
-            options.output,
-            header,
-            ((email, neutralise(cell)) for email, cell in zip(given.emails, cells, strict=True)),
-            stdout=streams.out,
-        )
-    else:
-        table = given.table
-        rows = ([*row, neutralise(cell)] for row, cell in zip(table.rows, cells, strict=True))
-        write_rows(options.output, header, rows, stdout=streams.out, like=table)
+    write_table(options.output, table, header, [[cell] for cell in cells], stdout=streams.out)
     streams.say(
         f"verified {len(usable)} address(es) ({report.distinct} distinct) in"
         f" {len(report.batches)} batch(es): {cells.count('valid')} valid,"

@@ -1,17 +1,13 @@
-"""Lists of any size, run resumably: the engine every front-end drives (``ListJob``) and
-the record it keeps of every start (``Record``, ``MemoryRecord``, ``JournalFile``)."""
+"""Lists of any size, run resumably: the engine every front-end drives (``ListJob``), the
+record it keeps of every start (``Record``, ``MemoryRecord``, ``JournalFile``), and what
+every front-end says of a run: its progress (``ListProgress``) and its figures in words
+(``plan_lines``, ``credits_line``, ``credits_text``, ``percent``)."""
 
 from .engine import ListJob, ListKind
+from .progress import ListProgress
 from .record import JournalFile, MemoryRecord, Record
-from .report import (
-    BatchMatch,
-    Estimate,
-    FinishedBatch,
-    Gap,
-    GapReason,
-    ListReport,
-    credits_text,
-)
+from .report import BatchMatch, Estimate, FinishedBatch, Gap, GapReason, ListReport
+from .words import credits_line, credits_text, percent, plan_lines
 
 __all__ = [
     "BatchMatch",
@@ -22,8 +18,12 @@ __all__ = [
     "JournalFile",
     "ListJob",
     "ListKind",
+    "ListProgress",
     "ListReport",
     "MemoryRecord",
     "Record",
+    "credits_line",
     "credits_text",
+    "percent",
+    "plan_lines",
 ]

@@ -49,8 +49,8 @@ from .report import (
     Gap,
     GapReason,
     ListReport,
-    credits_text,
 )
+from .words import credits_text
 
 __all__ = ["ListJob", "ListKind"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Generic, TypeVar
 
 import attrs
@@ -20,14 +19,7 @@ __all__ = [
     "Gap",
     "GapReason",
     "ListReport",
-    "credits_text",
 ]
-
-
-def credits_text(amount: float) -> str:
-    """Credits exactly as counted, for people: ``1234567``, ``0.25``, never ``1.23457e+06``
-    (the CLI, the DataFrame helpers and the MCP server all say credits this way)."""
-    return str(int(amount)) if amount == int(amount) else format(Decimal(repr(amount)), "f")
 
 
 R = TypeVar("R")

@@ -9,9 +9,12 @@ title rows, or chosen: ``sheet=``, ``header_row=``; ``describe_table`` says whic
 custom value and an email (``describe`` says so in words); ``check_rows`` gives each row
 its pre-flight verdict (the cleaned search to send, or why not); ``searches_of`` turns the
 rows into searches as typed; ``read_emails`` reads addresses to verify. ``added_cells``
-and ``ADDED_COLUMNS`` are what a list job appends to each row; ``extend_workbook`` writes
-an xlsx input back with them. A file that cannot be read, is over one of ``LIMITS`` or
-lacks a column raises [TableError][enrow_async.TableError].
+and ``ADDED_COLUMNS`` are what a list job appends to each row; ``write_table`` writes a
+table back with them (CSV in its dialect, JSON, or an xlsx input's workbook kept whole:
+``extend_workbook``), ``write_results`` batches' results one row each, atomically, after
+``check_writable`` and ``check_new`` refused what cannot or should not be replaced. A file
+that cannot be read or written, is over one of ``LIMITS`` or lacks a column raises
+[TableError][enrow_async.TableError].
 """
 
 from .cells import (
@@ -57,6 +60,16 @@ from .read import (
     require_openpyxl,
 )
 from .workbook import extend_workbook
+from .write import (
+    check_new,
+    check_writable,
+    output_format,
+    same_file,
+    write_bytes,
+    write_results,
+    write_rows,
+    write_table,
+)
 
 __all__ = [
     "FORMULA_STARTS",
@@ -101,4 +114,12 @@ __all__ = [
     "require_openpyxl",
     "result_record",
     "searches_of",
+    "check_new",
+    "check_writable",
+    "output_format",
+    "same_file",
+    "write_bytes",
+    "write_results",
+    "write_rows",
+    "write_table",
 ]

@@ -1,5 +1,5 @@
-"""CSV files out: the dialect of the input is kept, ``-`` is the standard output, bad
-output paths fail early with exit status 2, and cells from API data are neutralised."""
+"""Tables out: the dialect of the input is kept, ``-`` is the standard output, bad output
+paths are refused early (TableError), and cells from API data are neutralised."""
 
 from __future__ import annotations
 
@@ -14,18 +14,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from enrow_async import TableError
-from enrow_async.cli.csvio import (
+from enrow_async.tables import (
+    FORMULA_STARTS,
+    Table,
     check_new,
     check_writable,
+    neutralise,
     output_format,
+    parse_table,
+    read_table,
     same_file,
     write_bytes,
-    write_json,
     write_rows,
-    write_xlsx,
+    write_table,
 )
-from enrow_async.cli.errors import CliError
-from enrow_async.tables import FORMULA_STARTS, neutralise, parse_table, read_table
 
 CELL = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
@@ -71,12 +73,11 @@ def test_outputs_that_cannot_be_written_are_refused_early(tmp_path: Path) -> Non
         (tmp_path, "is a directory"),
         (tmp_path / "missing" / "out.csv", "does not exist"),
     ):
-        with pytest.raises(CliError, match=message) as caught:
+        with pytest.raises(TableError, match=message):
             check_writable(path)
-        assert caught.value.code == 2
     (tmp_path / "in.csv").write_text("a\n")
     same_file(tmp_path / "in.csv", Path("-"))
-    with pytest.raises(CliError, match="would replace the input"):
+    with pytest.raises(TableError, match="would replace the input"):
         same_file(tmp_path / "in.csv", tmp_path / "." / "in.csv")
 
 
@@ -110,17 +111,28 @@ def test_neutralise(cell: str) -> None:
     assert safe == cell or (safe == "'" + cell and cell.startswith(FORMULA_STARTS))
 
 
-def test_xlsx_needs_its_extra_or_reads_and_writes(tmp_path: Path) -> None:
+def test_a_csv_table_as_xlsx_is_a_sheet_of_text(tmp_path: Path) -> None:
     pytest.importorskip("openpyxl")
-    write_xlsx(
-        tmp_path / "t.xlsx",
-        ["fullname", "notes"],
-        [["Ada", "=1+1"], ["", ""]],
-        stdout=io.StringIO(),
-    )
-    table = read_table(tmp_path / "t.xlsx")
-    assert table.header == ["fullname", "notes"]
-    assert table.rows == [["Ada", "=1+1"], ["", ""]]  # a string, never a formula
+    table = Table(Path("in.csv"), ["fullname"], [["Ada"], [""]])
+    header = ["fullname", "notes"]
+    note = write_table(tmp_path / "t.xlsx", table, header, [["=1+1"], [""]], format="xlsx")
+    assert note is None
+    again = read_table(tmp_path / "t.xlsx")
+    assert again.header == header
+    assert again.rows == [["Ada", "'=1+1"], ["", ""]]  # a string, never a formula
+
+
+def test_a_workbook_that_changed_is_written_as_a_sheet_of_text(tmp_path: Path) -> None:
+    """The xlsx input cannot be read again (gone since it was read): the results first, as
+    a sheet of text, and a note saying so."""
+    pytest.importorskip("openpyxl")
+    table = Table(tmp_path / "gone.xlsx", ["fullname"], [["Ada"]], sheet="Leads")
+    header = ["fullname", "enrow_email"]
+    note = write_table(tmp_path / "out.xlsx", table, header, [["ada@x.io"]], format="xlsx")
+    assert note is not None
+    assert note.startswith(f"{tmp_path / 'gone.xlsx'}: cannot read the workbook again")
+    assert note.endswith("; written as a sheet of text instead")
+    assert read_table(tmp_path / "out.xlsx").rows == [["Ada", "ada@x.io"]]
 
 
 def test_output_format_from_the_suffix() -> None:
@@ -139,7 +151,9 @@ def test_without_openpyxl_the_error_names_the_extra(
     with pytest.raises(TableError, match=r"need openpyxl \(the xlsx extra\): pip install openpyxl"):
         read_table(tmp_path / "in.xlsx")
     with pytest.raises(TableError, match=r"pip install openpyxl"):
-        write_xlsx(tmp_path / "out.xlsx", ["a"], [["b"]], stdout=io.StringIO())
+        write_table(
+            tmp_path / "out.xlsx", Table(Path("in.csv"), ["a"], [[]]), ["a"], [["b"]], format="xlsx"
+        )
     assert not (tmp_path / "out.xlsx").exists()
 
 
@@ -167,18 +181,22 @@ def test_an_existing_output_is_kept_unless_asked(tmp_path: Path) -> None:
     path = tmp_path / "out.csv"
     check_new(path, force=False, resuming=False)  # no file yet
     path.write_text("paid for\n")
-    with pytest.raises(CliError, match=r"already exists .* --force to replace it") as caught:
+    with pytest.raises(TableError, match=r"already exists .* --force to replace it"):
         check_new(path, force=False, resuming=False)
-    assert caught.value.code == 2
     check_new(path, force=True, resuming=False)
     check_new(path, force=False, resuming=True)
     check_new(Path("-"), force=False, resuming=False)
 
 
-def test_json_is_one_array() -> None:
+def test_json_is_one_array_and_json_lines_one_object_a_line() -> None:
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    write_json(Path("-"), iter([{"a": "=1"}, {"a": None}]), stdout=out)
-    assert raw.getvalue() == b'[\n{"a":"=1"},\n{"a":null}\n]\n'
-    write_json(Path("-"), iter([]), stdout=out)
+    table = Table(Path("in.csv"), ["a"], [["=1"], [""]])
+    write_table(Path("-"), table, ["a", "b"], [["=2"], [""]], format="json", stdout=out)
+    assert raw.getvalue() == b'[\n{"a":"=1","b":"=2"},\n{"a":"","b":""}\n]\n'  # raw
+    write_table(Path("-"), Table(Path("in.csv"), ["a"], []), ["a"], [], format="json", stdout=out)
     assert raw.getvalue().endswith(b"[\n]\n")
+    lines = io.BytesIO()
+    out = io.TextIOWrapper(lines, encoding="utf-8", newline="")
+    write_table(Path("-"), table, ["a", "b"], [["=2"], [""]], format="jsonl", stdout=out)
+    assert lines.getvalue() == b'{"a":"=1","b":"=2"}\n{"a":"","b":""}\n'
