@@ -19,9 +19,10 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import anyio
+import attrs
 
 from enrow_async import (
     DEFAULT_TIMEOUT,
@@ -30,11 +31,12 @@ from enrow_async import (
     EnrowClient,
     EnrowError,
     TableError,
+    __version__,
 )
 from enrow_async.testing import add_simulator_options, parse_duration
 
 from . import commands
-from .connect import SANDBOX_DURATION, ClientFactory, connector
+from .connect import SANDBOX_DURATION, ClientFactory, Connect, connector
 from .errors import CliError, Interrupted
 from .find import FindOptions, find
 from .guard import ASK_ABOVE, Guard
@@ -44,6 +46,8 @@ from .streams import Streams
 from .verify import VerifyOptions, verify
 
 __all__ = ["BROKEN_PIPE", "EXAMPLE", "build_parser", "main", "run", "run_async"]
+
+A = TypeVar("A", bound=attrs.AttrsInstance)
 
 _COMMON: dict[str, Any] = {
     "base_url": None,
@@ -244,13 +248,11 @@ def _add_results_output(p: argparse.ArgumentParser, batches: str) -> None:
     )
 
 
-def _guard(args: argparse.Namespace) -> Guard:
-    return Guard(
-        max_credits=args.max_credits,
-        dry_run=args.dry_run,
-        yes=args.yes or args.sandbox,  # the sandbox spends no credits: never asks
-        ask_above=args.ask_above,
-    )
+def _fields(cls: type[A], args: argparse.Namespace, **given: Any) -> A:
+    """``cls`` (options of attrs) with ``given``, and each other field the option of its
+    name."""
+    named = {field.name for field in attrs.fields(cls)} - given.keys()
+    return cls(**{name: getattr(args, name) for name in named}, **given)
 
 
 def _common() -> argparse.ArgumentParser:
@@ -307,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"The API key comes from ENROW_API_KEY or --key-file. Try: {EXAMPLE}",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, text: str, *, client: bool = True) -> argparse.ArgumentParser:
@@ -419,15 +421,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("enrow-async")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def _parse(argv: Sequence[str] | None, streams: Streams) -> argparse.Namespace | int:
     """The options, or the exit status of ``--help``, ``--version`` or a usage error."""
     parser = build_parser()
@@ -444,6 +437,27 @@ def _parse(argv: Sequence[str] | None, streams: Streams) -> argparse.Namespace |
         if not hasattr(args, name):
             setattr(args, name, default)
     return args
+
+
+def _mcp(args: argparse.Namespace, connect: Connect) -> Callable[[Interrupt], Awaitable[int]]:
+    try:
+        from enrow_async.mcp import DEFAULT_MAX_CREDITS, McpSettings, serve
+        from enrow_async.mcp import Guard as McpGuard
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").partition(".")[0] != "mcp":
+            raise
+        raise CliError("mcp needs the MCP SDK: pip install 'enrow-async[mcp]'", 2) from None
+    home = None if args.sandbox else Path.home() / ".enrow-async" / "mcp"
+    cap = DEFAULT_MAX_CREDITS if args.max_credits is None else args.max_credits
+    guard = McpGuard(cap, args.ask_above)
+    settings = McpSettings(guard=guard, directory=args.dir or home, timeout=args.timeout)
+
+    async def serve_mcp(interrupt: Interrupt) -> int:
+        interrupt.hint = lambda: "MCP server stopped"
+        await serve(connect, settings)
+        return 0
+
+    return serve_mcp
 
 
 def _command(
@@ -464,71 +478,23 @@ def _command(
         client=client,
     )
     waiting = WaitOptions(timeout=args.timeout, progress_every=max(0.1, args.progress_every))
-    if name == "find":
-        options = FindOptions(
-            input=args.input,
-            output=args.output,
-            journal=args.journal,
-            batch_size=args.batch_size,
-            country_code=args.country_code,
-            gender=args.gender,
-            resend_unknown=args.resend_unknown,
-            retry_failed=args.retry_failed,
-            wait=waiting,
-            sandbox=args.sandbox,
-            guard=_guard(args),
-            columns=_columns(args),
-            encoding=args.encoding,
-            format=args.format,
-            force=args.force,
-            sheet=args.sheet,
-            header_row=args.header_row,
-            include_with_email=args.include_with_email,
-            as_typed=args.as_typed,
-        )
+    if name in ("find", "verify"):
+        guard = _fields(Guard, args, yes=args.yes or args.sandbox)  # the sandbox never asks
+        if name == "verify":
+            checks = _fields(VerifyOptions, args, wait=waiting, guard=guard)
+            return functools.partial(verify, checks, connect, streams)
+        options = _fields(FindOptions, args, wait=waiting, guard=guard, columns=_columns(args))
         return functools.partial(find, options, connect, streams)
     if name == "wait":
+        wait = commands.wait
         return functools.partial(
-            commands.wait, args.ids, args.output, args.format, waiting, connect, streams
+            wait, args.ids, args.output, args.format, waiting, connect, streams
         )
     if name == "results":
-        return functools.partial(
-            commands.results, args.id, args.output, args.format, connect, streams
-        )
-    if name == "verify":
-        checks = VerifyOptions(
-            input=args.input,
-            output=args.output,
-            wait=waiting,
-            journal=args.journal,
-            resend_unknown=args.resend_unknown,
-            retry_failed=args.retry_failed,
-            sandbox=args.sandbox,
-            guard=_guard(args),
-            email_column=args.email_column,
-            encoding=args.encoding,
-            force=args.force,
-        )
-        return functools.partial(verify, checks, connect, streams)
+        results = commands.results
+        return functools.partial(results, args.id, args.output, args.format, connect, streams)
     if name == "mcp":
-        try:
-            from enrow_async.mcp import DEFAULT_MAX_CREDITS, Guard, McpSettings, serve
-        except ModuleNotFoundError as missing:
-            if (missing.name or "").partition(".")[0] != "mcp":
-                raise
-            raise CliError("mcp needs the MCP SDK: pip install 'enrow-async[mcp]'", 2) from None
-        home = None if args.sandbox else Path.home() / ".enrow-async" / "mcp"
-        cap = DEFAULT_MAX_CREDITS if args.max_credits is None else args.max_credits
-        settings = McpSettings(
-            guard=Guard(cap, args.ask_above), directory=args.dir or home, timeout=args.timeout
-        )
-
-        async def serve_mcp(interrupt: Interrupt) -> int:
-            interrupt.hint = lambda: "MCP server stopped"
-            await serve(connect, settings)
-            return 0
-
-        return serve_mcp
+        return _mcp(args, connect)
     return functools.partial(commands.account, connect, streams)
 
 

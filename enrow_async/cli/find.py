@@ -26,8 +26,6 @@ from enrow_async import (
     MAX_BATCH_SIZE,
     EmailResult,
     EmailSearch,
-    FinishedBatch,
-    GapReason,
     ListReport,
     RowCheck,
     SkipReason,
@@ -39,7 +37,7 @@ from enrow_async.tables import (
     ADDED_COLUMNS,
     FOUND,
     NOT_FOUND,
-    Table,
+    RowCells,
     added_cells,
     added_header,
     check_new,
@@ -51,6 +49,7 @@ from enrow_async.tables import (
     output_format,
     read_table,
     same_file,
+    searches_to_send,
     write_table,
 )
 
@@ -105,45 +104,17 @@ def check_lines(checks: Sequence[RowCheck], options: FindOptions) -> list[str]:
     return lines
 
 
-class _Cells:
-    """The ADDED_COLUMNS cells of every row, filled batch by batch as results arrive (the
-    results themselves are not kept), and a few found ones for the summary."""
-
-    def __init__(
-        self, checks: Sequence[RowCheck], rows: Sequence[int], searches: Sequence[EmailSearch]
-    ) -> None:
-        unsent = added_cells(None, GapReason.UNSENT.value)
-        self.cells = [
-            added_cells(None, reason=check.skipped.value) if check.skipped else unsent
-            for check in checks
-        ]
-        self.shown: list[list[str]] = []
-        self._rows = rows
-        self._searches = searches
-
-    def add(self, finished: FinishedBatch[EmailResult]) -> None:
-        for position, result in finished.results:
-            cells = self.cells[self._rows[position]] = added_cells(result)
-            if cells[1] == FOUND and len(self.shown) < 5:
-                search = self._searches[position]
-                company = search.company_domain or search.company_name or ""
-                self.shown.append([_clip(search.fullname), _clip(company), _clip(cells[0])])
-
-    def finish(self, report: ListReport) -> None:
-        """Mark the rows without a result with why."""
-        for gap in report.gaps:
-            missing = added_cells(None, gap.reason.value, gap.detail)
-            for position in gap.positions:
-                self.cells[self._rows[position]] = missing
-
-
 def _summary(
-    table: Table, cells: _Cells, report: ListReport, output: Path, streams: Streams
+    cells: RowCells[EmailResult],
+    searches: Sequence[EmailSearch],
+    report: ListReport,
+    output: Path,
+    streams: Streams,
 ) -> None:
     searched = report.rows
-    found = sum(row[1] == FOUND for row in cells.cells)
-    missed = sum(row[1] == NOT_FOUND for row in cells.cells)
-    skipped = len(table.rows) - searched
+    counts = cells.counts(1)
+    found, missed = counts[FOUND], counts[NOT_FOUND]
+    skipped = len(cells.rows) - searched
     share = f" ({percent(found, searched)}%)" if searched else ""
     streams.say(
         f"searched {searched} row(s) ({report.distinct} distinct searches) in"
@@ -158,7 +129,12 @@ def _summary(
     streams.say(credits_line(report, refunds=True))
     streams.say(f"output: {output} (enrow_status: found, not found, skipped: see enrow_reason)")
     if cells.shown:
-        shown = [["name", "company", "email"], *cells.shown]
+        shown = [["name", "company", "email"]]
+        for position in cells.shown:
+            search = searches[position]
+            company = search.company_domain or search.company_name or ""
+            email = cells.rows[cells.sent[position]][0]
+            shown.append([_clip(search.fullname), _clip(company), _clip(email)])
         widths = [max(len(row[i]) for row in shown) for i in range(3)]
         streams.say()
         for row in shown:
@@ -195,10 +171,16 @@ async def find(
     check_writable(options.output)
     run = await open_record(options.journal, options.files)
     check_new(options.output, force=options.force, resuming=bool(run.entries()))
-    sent = [(number, check.search) for number, check in enumerate(checks) if check.search]
-    rows = [number for number, _ in sent]
-    searches = [search for _, search in sent]
-    cells = _Cells(checks, rows, searches)
+    searches, rows, skipped = searches_to_send(checks)
+    cells = RowCells[EmailResult](
+        len(checks),
+        rows,
+        lambda _, result: added_cells(result),
+        lambda status, reason: added_cells(None, status, reason),
+        skipped=skipped,
+        sample=5,
+        wanted=lambda result: result.found,
+    )
     async with connect() as client:
         job = client.email.list_job(
             searches,
@@ -220,10 +202,10 @@ async def find(
     if report is None:
         return 0
     cells.finish(report)
-    note = write_table(options.output, table, header, cells.cells, format=fmt, stdout=streams.out)
+    note = write_table(options.output, table, header, cells.rows, format=fmt, stdout=streams.out)
     if note:
         streams.note(note)
-    _summary(table, cells, report, options.output, streams)
+    _summary(cells, searches, report, options.output, streams)
     if not report.complete:
         raise CliError(incomplete(report, run))
     return 0

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import attrs
 
-from enrow_async import EmailVerification, FinishedBatch, credits_line, credits_text
+from enrow_async import EmailVerification, credits_line, credits_text
 from enrow_async.tables import (
     VERIFIED_COLUMNS,
+    RowCells,
     Table,
     added_header,
+    addresses_to_send,
     check_new,
     check_writable,
-    is_email,
     read_emails,
     same_file,
     write_table,
@@ -56,25 +57,23 @@ async def verify(
         column = table.header[given.column] if given.column is not None else "?"
         streams.say(f"columns: email <- {column!r}")
     check_writable(options.output)
-    usable = [i for i, e in enumerate(given.emails) if is_email(e)]
-    skipped = len(given.emails) - len(usable)
+    addresses, rows, skipped = addresses_to_send(given.emails)
     if skipped:
         streams.note(
-            f"{skipped} row(s) without a valid address are not sent (qualification skipped)"
+            f"{len(skipped)} row(s) without a valid address are not sent (qualification skipped)"
         )
     run = await open_record(options.journal, options.files)
     check_new(options.output, force=options.force, resuming=bool(run.entries()))
-    cells = ["skipped"] * len(given.emails)
-
-    def add(finished: FinishedBatch[EmailVerification]) -> None:
-        for position, result in finished.results:
-            cells[usable[position]] = str(result.qualification)
-
+    cells = RowCells[EmailVerification](
+        len(given.emails),
+        rows,
+        lambda _, result: [str(result.qualification)],
+        lambda status, _: [status],
+        skipped=skipped,
+    )
     async with connect() as client:
         job = client.verify.list_job(
-            [given.emails[i] for i in usable],
-            record=run.record,
-            resend_unknown=options.resend_unknown,
+            addresses, record=run.record, resend_unknown=options.resend_unknown
         )
         report = await run_job(
             job,
@@ -83,18 +82,16 @@ async def verify(
             rows=len(given.emails),
             streams=streams,
             interrupt=interrupt,
-            on_batch=add,
+            on_batch=cells.add,
         )
     if report is None:
         return 0
-    for gap in report.gaps:
-        for position in gap.positions:
-            cells[usable[position]] = gap.reason.value
-    write_table(options.output, table, header, [[cell] for cell in cells], stdout=streams.out)
+    cells.finish(report)
+    write_table(options.output, table, header, cells.rows, stdout=streams.out)
+    counts = cells.counts(0)
     streams.say(
-        f"verified {len(usable)} address(es) ({report.distinct} distinct) in"
-        f" {len(report.batches)} batch(es): {cells.count('valid')} valid,"
-        f" {cells.count('invalid')} invalid"
+        f"verified {len(addresses)} address(es) ({report.distinct} distinct) in"
+        f" {len(report.batches)} batch(es): {counts['valid']} valid, {counts['invalid']} invalid"
     )
     if report.duplicates:
         saved = credits_text(report.saved)

@@ -11,14 +11,18 @@ why, in the words of [SkipReason][enrow_async.SkipReason]), or why its batch gav
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 import orjson
 
 from ..errors import TableError
+from ..lists import FinishedBatch, GapReason, ListReport
 from ..models import EmailResult
 from .read import Table
+
+R = TypeVar("R")
 
 __all__ = [
     "FORMULA_STARTS",
@@ -30,6 +34,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "SKIPPED",
     "VERIFIED_COLUMNS",
+    "RowCells",
     "added_cells",
     "added_columns",
     "added_header",
@@ -160,3 +165,56 @@ def result_record(batch_id: str, result: EmailResult) -> dict[str, Any]:
 
 def record_cells(record: Mapping[str, Any]) -> list[str]:
     return [_text(record[name]) for name in RESULT_COLUMNS]
+
+
+class RowCells(Generic[R]):
+    """The cells a list job adds to each of ``count`` rows of a table, filled batch by batch
+    as its results arrive (the results themselves are not kept).
+
+    ``sent`` is the row of each item the job was given, by the item's position; a result
+    becomes ``cells(position, result)`` on its row. Every other row is
+    ``missing(status, reason)``: ``skipped`` and the reason ``skipped`` gives it (rows not
+    sent), ``unsent`` until its result arrives, and after ``finish`` the gap's reason
+    (``pending``, ``failed``...) and detail. ``shown`` keeps the positions of the first
+    ``sample`` results ``wanted``, in the order they arrived."""
+
+    def __init__(
+        self,
+        count: int,
+        sent: Sequence[int],
+        cells: Callable[[int, R], list[str]],
+        missing: Callable[[str, str], list[str]],
+        *,
+        skipped: Mapping[int, str] | None = None,
+        sample: int = 0,
+        wanted: Callable[[R], bool] = lambda _: True,
+    ) -> None:
+        reasons = skipped or {}
+        unsent = missing(GapReason.UNSENT.value, "")
+        self.rows = [
+            missing(SKIPPED, reasons[row]) if row in reasons else unsent for row in range(count)
+        ]
+        self.sent = sent
+        self.shown: list[int] = []
+        self._cells = cells
+        self._missing = missing
+        self._sample = sample
+        self._wanted = wanted
+
+    def add(self, finished: FinishedBatch[R]) -> None:
+        """One finished batch's results (the engine's ``on_batch``)."""
+        for position, result in finished.results:
+            self.rows[self.sent[position]] = self._cells(position, result)
+            if len(self.shown) < self._sample and self._wanted(result):
+                self.shown.append(position)
+
+    def finish(self, report: ListReport) -> None:
+        """Mark each row without a result with why (its gap's reason and detail)."""
+        for gap in report.gaps:
+            cells = self._missing(gap.reason.value, gap.detail)
+            for position in gap.positions:
+                self.rows[self.sent[position]] = cells
+
+    def counts(self, column: int) -> Counter[str]:
+        """How many rows hold each value of ``column`` (a status: ``found``, ``valid``...)."""
+        return Counter(row[column] for row in self.rows)

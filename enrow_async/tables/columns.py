@@ -30,6 +30,8 @@ __all__ = [
     "is_email",
     "read_emails",
     "searches_of",
+    "searches_to_send",
+    "addresses_to_send",
 ]
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -213,6 +215,23 @@ def check_rows(
     return checks
 
 
+def searches_to_send(
+    checks: Sequence[RowCheck],
+) -> tuple[list[EmailSearch], list[int], dict[int, str]]:
+    """What ``checks`` send: the searches, the row of each, and why each other row is not
+    sent (the words of its [SkipReason][enrow_async.SkipReason]), by row."""
+    searches: list[EmailSearch] = []
+    rows: list[int] = []
+    skipped: dict[int, str] = {}
+    for row, check in enumerate(checks):
+        if check.search is not None:
+            searches.append(check.search)
+            rows.append(row)
+        else:
+            skipped[row] = check.skipped.value if check.skipped else "not sent"
+    return searches, rows, skipped
+
+
 def _as_typed(
     name: str, domain: str, company: str, custom: str | None, email: str | None
 ) -> RowCheck:
@@ -274,3 +293,19 @@ def read_emails(
 
 def is_email(text: str) -> bool:
     return bool(_EMAIL.fullmatch(text))
+
+
+def addresses_to_send(cells: Sequence[str]) -> tuple[list[str], list[int], dict[int, str]]:
+    """What a column of addresses sends: the addresses (stripped), the row of each, and
+    why each other row is not sent (``no address``, ``not an email address``), by row."""
+    addresses: list[str] = []
+    rows: list[int] = []
+    skipped: dict[int, str] = {}
+    for row, cell in enumerate(cells):
+        address = cell.strip()
+        if is_email(address):
+            addresses.append(address)
+            rows.append(row)
+        else:
+            skipped[row] = "not an email address" if address else "no address"
+    return addresses, rows, skipped
