@@ -63,6 +63,7 @@ from .lists import (
     Record,
     credits_line,
     credits_text,
+    gap_lines,
     percent,
     plan_lines,
 )
@@ -240,6 +241,7 @@ __all__ = [
     "credits_line",
     "credits_text",
     "email_identity",
+    "gap_lines",
     "latest_records",
     "normalize_domain",
     "parse_webhook",

@@ -16,7 +16,6 @@ its journal beside the output, so the hint it prints works.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -44,6 +43,7 @@ from enrow_async.tables import (
     check_rows,
     check_writable,
     describe,
+    describe_checks,
     describe_table,
     find_columns,
     output_format,
@@ -60,7 +60,7 @@ from .job import ListOptions, run_job
 from .resume import incomplete, open_record
 from .streams import Streams
 
-__all__ = ["FindOptions", "check_lines", "find"]
+__all__ = ["FindOptions", "find"]
 
 
 @attrs.frozen(kw_only=True)
@@ -79,29 +79,16 @@ class FindOptions(ListOptions):
     """``--no-row-checks``: send every row with a name and a company as typed."""
 
 
-def check_lines(checks: Sequence[RowCheck], options: FindOptions) -> list[str]:
-    """The row check's counts, for stderr before the plan: what is skipped, by reason, and
-    what is cleaned in what is sent, with the options that change it."""
-    skipped = Counter(check.skipped for check in checks if check.skipped is not None)
-    changes = Counter(change for check in checks if check.sent for change in check.changes)
-    sent = len(checks) - skipped.total()
-    text = f"rows: {len(checks)} in the table, {sent} to search"
-    if skipped:
-        counts = ", ".join(f"{skipped[r]} {r.value}" for r in SkipReason if skipped[r])
-        text += f", {skipped.total()} skipped ({counts})"
-    lines = [text]
+def _hints(checks: Sequence[RowCheck]) -> list[str]:
+    """The options that send rows the checks skipped, if they skipped any."""
+    skipped = {check.skipped for check in checks}
     hints = []
-    if skipped[SkipReason.HAS_EMAIL]:
+    if SkipReason.HAS_EMAIL in skipped:
         hints.append("--include-rows-with-email searches the rows that already have one")
-    doubtful = (SkipReason.ONE_WORD, SkipReason.TOO_LONG, SkipReason.NOT_A_COMPANY)
-    if any(skipped[reason] for reason in doubtful):
+    doubtful = {SkipReason.ONE_WORD, SkipReason.TOO_LONG, SkipReason.NOT_A_COMPANY}
+    if doubtful & skipped:
         hints.append("--no-row-checks sends every row with a name and a company as typed")
-    if hints:
-        lines.append(f"rows: {'; '.join(hints)}")
-    if changes:
-        counts = ", ".join(f"{count} {change.value}" for change, count in changes.items())
-        lines.append(f"rows: cleaned in what is sent (the file keeps its cells): {counts}")
-    return lines
+    return [f"rows: {'; '.join(hints)}"] if hints else []
 
 
 def _summary(
@@ -166,7 +153,8 @@ async def find(
     checks = check_rows(
         table, columns, skip_with_email=not options.include_with_email, as_typed=options.as_typed
     )
-    for line in check_lines(checks, options):
+    counts, *cleaned = describe_checks(checks)
+    for line in [counts, *_hints(checks), *cleaned]:
         streams.say(line)
     check_writable(options.output)
     run = await open_record(options.journal, options.files)

@@ -9,7 +9,6 @@ a hint has to name it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -23,6 +22,7 @@ from enrow_async import (
     Record,
     RecordError,
     RecordState,
+    gap_lines,
     latest_records,
 )
 
@@ -141,44 +141,24 @@ async def open_record(path: Path | None, files: RunFiles) -> RunRecord:
     return run
 
 
-def _count(report: ListReport, reason: GapReason) -> int:
-    return len({gap.batch_id or id(gap) for gap in report.gaps if gap.reason is reason})
-
-
 def incomplete(report: ListReport, run: RunRecord, unit: str = "row") -> str:
     """Why some rows have no result (the run exits 1 with it), and how to go on."""
-    parts = []
-    pending = _count(report, GapReason.PENDING)
-    if pending:
-        parts.append(f"{pending} batch(es) still running at the deadline")
-    failed = _count(report, GapReason.FAILED)
-    if failed:
-        parts.append(f"{failed} batch(es) failed")
-    errors: Sequence[str] = [g.detail for g in report.gaps if g.reason is GapReason.ERROR]
-    if errors:
-        parts.append(f"{len(errors)} batch(es) came back without every result ({errors[0]})")
-    unknown = _count(report, GapReason.UNKNOWN)
-    if unknown:
-        parts.append(
-            f"{unknown} batch(es) may or may not have started (written as 'unknown'; check"
-            " your Enrow dashboard)"
-        )
-    if report.stopped_by is not None:
-        parts.append(f"stopped by {report.stopped_by}")
+    pending, unsent, unknown = (
+        bool(report.positions(reason))
+        for reason in (GapReason.PENDING, GapReason.UNSENT, GapReason.UNKNOWN)
+    )
+    failed = bool(report.positions(GapReason.FAILED) or report.positions(GapReason.ERROR))
     if run.files.sandbox:
         then = "; the sandbox's batches ended with its simulator: run the command again" + (
             " with a longer --timeout" if pending else ""
         )
-    elif pending or unknown or report.positions(GapReason.UNSENT):
-        steps = run.next_steps(
-            resume=bool(pending or report.positions(GapReason.UNSENT)), resend=bool(unknown)
-        )
-        then = "; " + steps
-    elif failed or errors:
+    elif pending or unknown or unsent:
+        then = "; " + run.next_steps(resume=pending or unsent, resend=unknown)
+    elif failed:
         then = "; " + _retry_hint(run)
     else:
         then = ""
-    return f"{len(report.missing)} {unit}(s) have no result: " + "; ".join(parts) + then
+    return f"{len(report.missing)} {unit}(s) have no result: " + "; ".join(gap_lines(report)) + then
 
 
 def _retry_hint(run: RunRecord) -> str:

@@ -1,15 +1,15 @@
 """A list job's figures in words, the same in every front-end (the CLI, the DataFrame
 helpers, the MCP server): credits exactly as counted, shares in whole percents, the plan
-of an [Estimate][enrow_async.Estimate] and the credits of a
+of an [Estimate][enrow_async.Estimate], and the credits and gaps of a
 [ListReport][enrow_async.ListReport]."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from .report import Estimate, ListReport
+from .report import Estimate, GapReason, ListReport
 
-__all__ = ["credits_line", "credits_text", "percent", "plan_lines"]
+__all__ = ["credits_line", "credits_text", "gap_lines", "percent", "plan_lines"]
 
 
 def credits_text(amount: float) -> str:
@@ -85,3 +85,26 @@ def credits_line(report: ListReport, *, refunds: bool = True) -> str:
     )
     when = " (refunds come when they end)" if refunds else ""
     return f"{text}{so_far}; {left} batch(es) not settled yet{when}"
+
+
+def gap_lines(report: ListReport) -> list[str]:
+    """Why items have no result, a phrase per cause: batches still running at the
+    deadline, failed, come back without every result (the first problem said), whose
+    start had no answer; and what stopped the run early."""
+
+    def batches(reason: GapReason) -> int:
+        return len({gap.batch_id or id(gap) for gap in report.gaps if gap.reason is reason})
+
+    errors = [gap.detail for gap in report.gaps if gap.reason is GapReason.ERROR]
+    said = {
+        "still running at the deadline": batches(GapReason.PENDING),
+        "failed": batches(GapReason.FAILED),
+        f"came back without every result ({errors[0] if errors else ''})": len(errors),
+        "may or may not have started (written as 'unknown'; check your Enrow dashboard)": (
+            batches(GapReason.UNKNOWN)
+        ),
+    }
+    parts = [f"{count} batch(es) {what}" for what, count in said.items() if count]
+    if report.stopped_by is not None:
+        parts.append(f"stopped by {report.stopped_by}")
+    return parts

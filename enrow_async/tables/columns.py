@@ -8,6 +8,7 @@ Columns are found by name whatever their spelling (``First Name``, ``first_name`
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -26,6 +27,7 @@ __all__ = [
     "EmailList",
     "check_rows",
     "describe",
+    "describe_checks",
     "find_columns",
     "is_email",
     "read_emails",
@@ -148,6 +150,22 @@ def describe(table: Table, columns: Columns) -> list[str]:
         if empty:
             named = " and ".join(repr(header[i]) for i in where)
             lines.append(f"columns: {named} ({ROLES[role]}) empty in {empty} of {len(rows)} row(s)")
+    return lines
+
+
+def describe_checks(checks: Sequence[RowCheck]) -> list[str]:
+    """The row checks' counts, for people: the rows searched and those skipped, by
+    reason; then, if any, what was cleaned in what is sent."""
+    skipped = Counter(check.skipped for check in checks if check.skipped is not None)
+    changes = Counter(change for check in checks if check.sent for change in check.changes)
+    text = f"rows: {len(checks)} in the table, {len(checks) - skipped.total()} to search"
+    if skipped:
+        counts = ", ".join(f"{skipped[r]} {r.value}" for r in SkipReason if skipped[r])
+        text += f", {skipped.total()} skipped ({counts})"
+    lines = [text]
+    if changes:
+        counts = ", ".join(f"{count} {change.value}" for change, count in changes.items())
+        lines.append(f"rows: cleaned in what is sent (the file keeps its cells): {counts}")
     return lines
 
 

@@ -120,6 +120,7 @@ EXPECTED = [
     "credits_line",
     "credits_text",
     "email_identity",
+    "gap_lines",
     "latest_records",
     "normalize_domain",
     "parse_webhook",
