@@ -16,11 +16,11 @@ signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), 141 when stdout's reader went away
 
 Modules: ``app`` (options, dispatch, exit statuses), ``connect`` (the client or the sandbox),
 ``find``, ``verify`` and ``commands`` (the commands), ``job`` (the library's list job with
-its plan, guard and progress shown), ``resume`` (its record and the hints), ``guard``,
-``credits``, ``csvio`` (tables out; tables in are the library's ``enrow_async.tables``),
+its plan, cost guard and progress shown), ``resume`` (its record and the hints),
 ``progress``, ``interrupt`` (signals and a closed stdout), ``streams`` and ``errors``.
-``find`` and ``verify`` plan, de-duplicate, batch, record and wait nothing themselves: the
-library's [ListJob][enrow_async.ListJob] does. Nothing here imports a private name of enrow_async.
+``find`` and ``verify`` plan, de-duplicate, batch, record, wait, word their figures and
+write tables nothing themselves: the library's [ListJob][enrow_async.ListJob],
+``enrow_async.tables`` and its words do. Nothing here imports a private name of enrow_async.
 """
 
 from .app import main, run, run_async

@@ -39,9 +39,8 @@ from . import commands
 from .connect import SANDBOX_DURATION, ClientFactory, Connect, connector
 from .errors import CliError, Interrupted
 from .find import FindOptions, find
-from .guard import ASK_ABOVE, Guard
 from .interrupt import BROKEN_PIPE, Interrupt, pipe_of, run_interruptible
-from .job import WaitOptions
+from .job import ASK_ABOVE, Guard, WaitOptions
 from .streams import Streams
 from .verify import VerifyOptions, verify
 

@@ -1,4 +1,4 @@
-"""The cost guard of ``find`` and ``verify`` (``cli/guard.py``): the plan before any POST,
+"""The cost guard of ``find`` and ``verify`` (``cli/job.py``): the plan before any POST,
 --max-credits, the balance, --dry-run, and the question asked only on a terminal."""
 
 from __future__ import annotations
