@@ -66,6 +66,7 @@ from .lists import (
     gap_lines,
     percent,
     plan_lines,
+    report_lines,
 )
 from .models import (
     AccountInfo,
@@ -247,6 +248,7 @@ __all__ = [
     "parse_webhook",
     "percent",
     "plan_lines",
+    "report_lines",
     "search_identity",
     "to_dict",
 ]

@@ -28,9 +28,7 @@ from enrow_async import (
     ListReport,
     RowCheck,
     SkipReason,
-    credits_line,
-    credits_text,
-    percent,
+    report_lines,
 )
 from enrow_async.tables import (
     ADDED_COLUMNS,
@@ -98,22 +96,9 @@ def _summary(
     output: Path,
     streams: Streams,
 ) -> None:
-    searched = report.rows
     counts = cells.counts(1)
-    found, missed = counts[FOUND], counts[NOT_FOUND]
-    skipped = len(cells.rows) - searched
-    share = f" ({percent(found, searched)}%)" if searched else ""
-    streams.say(
-        f"searched {searched} row(s) ({report.distinct} distinct searches) in"
-        f" {len(report.batches)} batch(es): {found} email(s) found{share}, {missed} not found"
-        + (f", {skipped} row(s) skipped" if skipped else "")
-    )
-    if report.duplicates:
-        streams.say(
-            f"duplicates: {report.duplicates} row(s) got the result of an identical search"
-            f" sent once: {credits_text(report.saved)} credit(s) saved"
-        )
-    streams.say(credits_line(report, refunds=True))
+    for line in report_lines(report, counts[FOUND], counts[NOT_FOUND], rows=len(cells.rows)):
+        streams.say(line)
     streams.say(f"output: {output} (enrow_status: found, not found, skipped: see enrow_reason)")
     if cells.shown:
         shown = [["name", "company", "email"]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import attrs
 
-from enrow_async import EmailVerification, credits_line, credits_text
+from enrow_async import EmailVerification, report_lines
 from enrow_async.tables import (
     VERIFIED_COLUMNS,
     RowCells,
@@ -89,16 +89,8 @@ async def verify(
     cells.finish(report)
     write_table(options.output, table, header, cells.rows, stdout=streams.out)
     counts = cells.counts(0)
-    streams.say(
-        f"verified {len(addresses)} address(es) ({report.distinct} distinct) in"
-        f" {len(report.batches)} batch(es): {counts['valid']} valid, {counts['invalid']} invalid"
-    )
-    if report.duplicates:
-        saved = credits_text(report.saved)
-        streams.say(
-            f"duplicates: {report.duplicates} address(es) checked once: {saved} credit(s) saved"
-        )
-    streams.say(credits_line(report, refunds=False))
+    for line in report_lines(report, counts["valid"], counts["invalid"], noun="address"):
+        streams.say(line)
     streams.say(f"output: {options.output}")
     if not report.complete:
         raise CliError(incomplete(report, run, "address"))

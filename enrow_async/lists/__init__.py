@@ -7,7 +7,14 @@ from .engine import ListJob, ListKind
 from .progress import ListProgress
 from .record import JournalFile, MemoryRecord, Record
 from .report import BatchMatch, Estimate, FinishedBatch, Gap, GapReason, ListReport
-from .words import credits_line, credits_text, gap_lines, percent, plan_lines
+from .words import (
+    credits_line,
+    credits_text,
+    gap_lines,
+    percent,
+    plan_lines,
+    report_lines,
+)
 
 __all__ = [
     "BatchMatch",
@@ -27,4 +34,5 @@ __all__ = [
     "gap_lines",
     "percent",
     "plan_lines",
+    "report_lines",
 ]

@@ -9,7 +9,14 @@ from decimal import Decimal
 
 from .report import Estimate, GapReason, ListReport
 
-__all__ = ["credits_line", "credits_text", "gap_lines", "percent", "plan_lines"]
+__all__ = [
+    "credits_line",
+    "credits_text",
+    "gap_lines",
+    "percent",
+    "plan_lines",
+    "report_lines",
+]
 
 
 def credits_text(amount: float) -> str:
@@ -85,6 +92,35 @@ def credits_line(report: ListReport, *, refunds: bool = True) -> str:
     )
     when = " (refunds come when they end)" if refunds else ""
     return f"{text}{so_far}; {left} batch(es) not settled yet{when}"
+
+
+def report_lines(
+    report: ListReport, found: int, not_found: int, *, noun: str = "search", rows: int | None = None
+) -> list[str]:
+    """How a run went, a line per point: the items run (among the list's ``rows``), the
+    distinct ones and the batches, how many were ``found`` (valid) and not; the duplicates
+    and the credits they saved; the credits (``credits_line``, refunds for searches)."""
+    sent, batches = report.rows, len(report.batches)
+    if noun == "search":
+        share = f" ({percent(found, sent)}%)" if sent else ""
+        skipped = (sent if rows is None else rows) - sent
+        text = (
+            f"searched {sent} row(s) ({report.distinct} distinct searches) in {batches}"
+            f" batch(es): {found} email(s) found{share}, {not_found} not found"
+            + (f", {skipped} row(s) skipped" if skipped else "")
+        )
+        copies = "row(s) got the result of an identical search sent once"
+    else:
+        text = (
+            f"verified {sent} {noun}(es) ({report.distinct} distinct) in {batches} batch(es):"
+            f" {found} valid, {not_found} invalid"
+        )
+        copies = f"{noun}(es) checked once"
+    lines = [text]
+    if report.duplicates:
+        saved = credits_text(report.saved)
+        lines.append(f"duplicates: {report.duplicates} {copies}: {saved} credit(s) saved")
+    return [*lines, credits_line(report, refunds=noun == "search")]
 
 
 def gap_lines(report: ListReport) -> list[str]:

@@ -126,6 +126,7 @@ EXPECTED = [
     "parse_webhook",
     "percent",
     "plan_lines",
+    "report_lines",
     "search_identity",
     "to_dict",
 ]
