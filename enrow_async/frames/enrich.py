@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import unicodedata
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -30,24 +29,29 @@ from ..errors import TableError
 from ..lists import (
     Estimate,
     FinishedBatch,
-    Gap,
     GapReason,
     JournalFile,
     ListJob,
     ListReport,
     Record,
+    gap_lines,
+    report_lines,
 )
 from ..models import EmailResult, EmailVerification, JobProgress
 from ..tables import (
     FOUND_COLUMNS,
     ROLES,
+    RowCells,
     Table,
     added_columns,
+    addresses_to_send,
     check_rows,
     describe,
+    describe_checks,
     find_columns,
+    find_email_column,
     found_cells,
-    is_email,
+    searches_to_send,
 )
 from .progress import ProgressBar
 
@@ -72,18 +76,13 @@ _FRAME = Path("frame")
 """How messages about a frame's columns name it."""
 
 _HINTS = {
-    GapReason.PENDING: "run again with the same record to collect it",
-    GapReason.UNKNOWN: "it may have started: resend_unknown=True sends it again",
-    GapReason.FAILED: "retry_failed=True sends it again",
-    GapReason.ERROR: "retry_failed=True sends it again",
-    GapReason.UNSENT: "run again to send it",
+    GapReason.PENDING.value: "run again with the same record to collect it",
+    GapReason.UNKNOWN.value: "it may have started: resend_unknown=True sends it again",
+    GapReason.FAILED.value: "retry_failed=True sends it again",
+    GapReason.ERROR.value: "retry_failed=True sends it again",
+    GapReason.UNSENT.value: "run again to send it",
 }
-
-_EMAIL_NAMES = frozenset(
-    ["email", "emailaddress", "mail", "courriel", "workemail", "personemail", "businessemail"]
-)
-"""Names of an address column, as ``tables`` knows them for the CLI's ``verify`` (letters
-and digits only: ``E-mail`` is ``email``)."""
+"""How to go on with a row without a result, by the reason it has none."""
 
 
 class _Rows(Sequence[list[str]]):
@@ -161,43 +160,23 @@ def _record(record: Record | str | os.PathLike[str] | None, kind: str) -> Record
     return record
 
 
-class _Cells:
-    """The appended columns of every row, filled batch by batch as results arrive (the
-    results themselves are not kept)."""
+def _missing(names: Sequence[str]) -> Callable[[str, str], list[str]]:
+    """The cells of a row without a result: why in ``qualification`` and in ``note`` (the
+    last of ``names``), with how to go on; the others empty."""
 
-    def __init__(self, names: Sequence[str], count: int, rows: Sequence[int]) -> None:
-        self.columns: list[list[str | None]] = [[None] * count for _ in names]
-        self._qualification = names.index("qualification")
-        self._rows = rows
-        """The frame's row of each item sent, by the item's position in the job."""
+    def cells(status: str, detail: str) -> list[str]:
+        hint = _HINTS.get(status, "")
+        row = [""] * len(names)
+        row[names.index("qualification")] = status
+        row[-1] = f"{detail}: {hint}" if detail and hint else detail or hint
+        return row
 
-    def skip(self, row: int, why: str) -> None:
-        self.columns[self._qualification][row] = "skipped"
-        self.columns[-1][row] = why
-
-    def note(self, row: int, text: str) -> None:
-        self.columns[-1][row] = text
-
-    def put(self, position: int, cells: Sequence[str]) -> None:
-        row = self._rows[position]
-        for column, cell in zip(self.columns, cells, strict=False):
-            column[row] = cell or None
-
-    def finish(self, report: ListReport) -> None:
-        """Mark the rows without a result with why, and how to go on."""
-        for gap in report.gaps:
-            note = _gap_note(gap)
-            for position in gap.positions:
-                row = self._rows[position]
-                for column in self.columns:
-                    column[row] = None
-                self.columns[self._qualification][row] = gap.reason.value
-                self.columns[-1][row] = note
+    return cells
 
 
-def _credits(amount: float) -> str:
-    """``10,800``, ``0.25``: never ``1.08e+04``."""
-    return f"{amount:,.2f}".rstrip("0").rstrip(".")
+def _columns(rows: Sequence[Sequence[str]], width: int) -> list[list[str | None]]:
+    """Rows of cells as columns, an empty cell as a null."""
+    return [[row[column] or None for row in rows] for column in range(width)]
 
 
 def _eager(frame: object, call: str) -> nw.DataFrame[Any]:
@@ -212,27 +191,13 @@ def _eager(frame: object, call: str) -> nw.DataFrame[Any]:
         ) from None
 
 
-def _gap_note(gap: Gap) -> str:
-    return f"{gap.detail}: {_HINTS[gap.reason]}" if gap.detail else _HINTS[gap.reason]
-
-
-def _summary(report: ListReport, rows: int, headline: str) -> str:
-    skipped = rows - report.rows
-    parts = [headline]
-    if skipped:
-        parts.append(f"{skipped} skipped")
-    if report.duplicates:
-        parts.append(f"{report.duplicates} duplicate(s) sent once")
-    parts.append(
-        f"credits: {_credits(report.reserved)} reserved, {_credits(report.refunded)} refunded"
-    )
+def _summary(report: ListReport, counts: Mapping[str, int], noun: str, rows: int) -> str:
+    """The run in one line (``report_lines``), and why rows have no result (``gap_lines``)."""
+    said = report_lines(report, counts["valid"], counts["invalid"], noun=noun, rows=rows)
     if report.gaps:
-        missing = len(report.missing)
-        reasons = sorted({gap.reason.value for gap in report.gaps})
-        parts.append(
-            f"{missing} row(s) without a result ({', '.join(reasons)}): see the note column"
-        )
-    return "; ".join(parts)
+        said += [f"{len(report.missing)} row(s) without a result (see the note column)"]
+        said += gap_lines(report)
+    return "; ".join(said)
 
 
 async def _drive(
@@ -352,18 +317,19 @@ async def find_emails_frame(
     read = [getattr(columns, role) for role in ROLES]
     table = _table(data, [*(p for p in read if p is not None), *columns.more_domains])
     checks = check_rows(table, columns)
-    rows = [row for row, check in enumerate(checks) if check.search is not None]
-    cells = _Cells(FIND_COLUMNS, len(checks), rows)
-    for row, check in enumerate(checks):
-        if check.skipped is not None:
-            cells.skip(row, check.skipped.value)
-        elif check.changes:
-            cells.note(row, "; ".join(change.value for change in check.changes))
-    searches = [search for check in checks if (search := check.search) is not None]
-    del checks
+    searches, rows, skipped = searches_to_send(checks)
+    changes = ["; ".join(c.value for c in checks[row].changes) for row in rows]
+    cells = RowCells[EmailResult](
+        len(checks),
+        rows,
+        lambda position, result: [*found_cells(result), changes[position]],
+        _missing(FIND_COLUMNS),
+        skipped=skipped,
+    )
     if progress:
-        for line in describe(table, columns):
+        for line in [*describe(table, columns), *describe_checks(checks)]:
             print(line)
+    del checks
     job = client.email.list_job(
         searches,
         record=_record(record, "find"),
@@ -372,59 +338,22 @@ async def find_emails_frame(
         retrieve_gender=retrieve_gender,
         batch_size=batch_size,
     )
-    found = 0
-
-    def add(finished: FinishedBatch[EmailResult]) -> None:
-        nonlocal found
-        for position, result in finished.results:
-            found += result.email is not None
-            cells.put(position, found_cells(result))
-
     report = await _drive(
         job,
-        on_batch=add,
+        on_batch=cells.add,
         timeout=timeout,
         max_credits=max_credits,
         confirm=confirm,
         retry_failed=retry_failed,
         progress=progress,
         on_progress=on_progress,
-        summary=lambda report: _summary(
-            report, len(table.rows), f"{found} email(s) found for {len(table.rows)} row(s)"
-        ),
+        summary=lambda report: _summary(report, cells.counts(1), "search", len(table.rows)),
     )
     cells.finish(report)
     if on_report is not None:
         on_report(report)
-    result: IntoDataFrameT = _appended(data, FIND_COLUMNS, cells.columns)
+    result: IntoDataFrameT = _appended(data, FIND_COLUMNS, _columns(cells.rows, len(FIND_COLUMNS)))
     return result
-
-
-def _key(name: str) -> str:
-    """``"E-mail"`` -> ``"email"``, ``"Work_Email"`` -> ``"workemail"``."""
-    text = unicodedata.normalize("NFKD", name).casefold()
-    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
-
-
-def _email_column(header: Sequence[str], chosen: str | None) -> int:
-    """The position of the address column: ``chosen``, else the first named like one."""
-    if chosen is not None:
-        exact = [i for i, name in enumerate(header) if name == chosen]
-        loose = [i for i, name in enumerate(header) if _key(name) == _key(chosen)]
-        if exact or loose:
-            return (exact or loose)[0]
-        raise TableError(f"{_FRAME}: no column {chosen!r} for the email ({_found(header)})")
-    for position, name in enumerate(header):
-        if _key(name) in _EMAIL_NAMES:
-            return position
-    raise TableError(
-        f"{_FRAME}: missing column: email ({_found(header)}); name it with email_column="
-    )
-
-
-def _found(header: Sequence[str]) -> str:
-    names = [repr(name) for name in header if name.strip()]
-    return f"found: {', '.join(names)}" if names else "no columns"
 
 
 async def verify_emails_frame(
@@ -454,41 +383,39 @@ async def verify_emails_frame(
     """
     data = _eager(frame, "verify_emails_frame")
     header = [str(name) for name in data.columns]
-    emails = [cell.strip() for cell in _texts(data, _email_column(header, email_column))]
-    rows = [row for row, email in enumerate(emails) if is_email(email)]
-    cells = _Cells(VERIFY_COLUMNS, len(emails), rows)
-    for row, email in enumerate(emails):
-        if not is_email(email):
-            cells.skip(row, "not an address" if email else "no address")
+    try:
+        position = find_email_column(Table(_FRAME, header, []), email_column)
+    except TableError as exc:
+        exc.add_note("verify_emails_frame names it with email_column=")
+        raise
+    emails, rows, skipped = addresses_to_send(_texts(data, position))
+    cells = RowCells[EmailVerification](
+        len(data),
+        rows,
+        lambda _, result: [str(result.qualification), ""],
+        _missing(VERIFY_COLUMNS),
+        skipped=skipped,
+    )
     job = client.verify.list_job(
-        [emails[row] for row in rows],
+        emails,
         record=_record(record, "verify"),
         resend_unknown=resend_unknown,
         batch_size=batch_size,
     )
-    valid = 0
-
-    def add(finished: FinishedBatch[EmailVerification]) -> None:
-        nonlocal valid
-        for position, result in finished.results:
-            valid += str(result.qualification) == "valid"
-            cells.put(position, [str(result.qualification)])
-
     report = await _drive(
         job,
-        on_batch=add,
+        on_batch=cells.add,
         timeout=timeout,
         max_credits=max_credits,
         confirm=confirm,
         retry_failed=retry_failed,
         progress=progress,
         on_progress=on_progress,
-        summary=lambda report: _summary(
-            report, len(emails), f"{valid} valid address(es) in {len(emails)} row(s)"
-        ),
+        summary=lambda report: _summary(report, cells.counts(0), "address", len(data)),
     )
     cells.finish(report)
     if on_report is not None:
         on_report(report)
-    result: IntoDataFrameT = _appended(data, VERIFY_COLUMNS, cells.columns)
+    columns = _columns(cells.rows, len(VERIFY_COLUMNS))
+    result: IntoDataFrameT = _appended(data, VERIFY_COLUMNS, columns)
     return result

@@ -1,7 +1,7 @@
 """A list job's progress as one bar that renders in a notebook and in a terminal alike.
 
 [ProgressBar][enrow_async.frames.ProgressBar] is fed by the engine's ``on_started`` and
-``on_progress`` callbacks: batches started first (``started 3/20 batches``), then the
+``on_progress`` callbacks: batches started first (``starting batches 3/20``), then the
 items finished out of those sent (``4500/10000 search``, ``batches 1/2 done, eta 25s``).
 It draws with ``tqdm.auto`` (the ``frames`` extra): in Jupyter a widget when ipywidgets is
 installed (else text, with tqdm's hint to install it), in a terminal or a log a text bar
@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-import anyio
-
-from ..lists import Estimate
+from ..lists import Estimate, ListProgress
 from ..models import JobProgress, StartedBatch
 
 __all__ = ["ProgressBar"]
@@ -29,51 +27,44 @@ class ProgressBar:
     """The progress of one run of a list job planned as ``estimate``: pass ``started``
     as ``on_started`` and ``update`` as ``on_progress``, and ``close`` it at the end. The
     bar is drawn at the first call (nothing shows for a run refused by its guard);
-    ``file`` is where a text bar is written (default: stderr)."""
+    ``file`` is where a text bar is written (default: stderr). Its figures are the
+    library's [ListProgress][enrow_async.ListProgress]."""
 
     def __init__(self, estimate: Estimate, *, file: TextIO | None = None) -> None:
-        self._to_start = estimate.batches
-        self._batches = estimate.batches + len(estimate.started)
-        self._items = estimate.to_send + sum(match.size for match in estimate.started)
-        self._noun = estimate.noun
+        self.progress = ListProgress.of(estimate)
         self._file = file
-        self._started = 0
         self._bar: Any = None
 
     def _shown(self) -> Any:
         if self._bar is None:
             from tqdm.auto import tqdm
 
+            noun = self.progress.noun
             self._bar = tqdm(
-                total=self._items,
-                unit=self._noun,
-                desc=f"{self._noun}es",
+                total=self.progress.items,
+                unit=noun,
+                desc=f"{noun}es",
                 file=self._file,
                 dynamic_ncols=True,
             )
-            self._bar.set_postfix_str(self._waiting(None), refresh=False)
+            self._bar.set_postfix_str(self._postfix(), refresh=False)
         return self._bar
 
-    def _waiting(self, job: JobProgress | None) -> str:
-        if self._started < self._to_start and job is None:
-            return f"started {self._started}/{self._to_start} batches"
-        done = 0 if job is None else job.batches_done
-        total = self._batches if job is None else job.batches
-        text = f"batches {done}/{total} done"
-        eta = None if job is None or done == total else job.eta_at(anyio.current_time())
-        return text if eta is None else f"{text}, eta {eta:.0f}s"
+    def _postfix(self) -> str:
+        """The batches started (``starting batches 3/20``), then done, with the ETA."""
+        return self.progress.line() if self.progress.starting else self.progress.detail()
 
-    def started(self, _: StartedBatch) -> None:
+    def started(self, batch: StartedBatch) -> None:
         """One batch started (the engine's ``on_started``)."""
-        self._started += 1
-        bar = self._shown()
-        bar.set_postfix_str(self._waiting(None))
+        self.progress.start(batch)
+        self._shown().set_postfix_str(self._postfix())
 
     def update(self, job: JobProgress) -> None:
         """The combined progress of the wait (the engine's ``on_progress``)."""
+        self.progress.update(job)
         bar = self._shown()
         bar.total = job.requested
-        bar.set_postfix_str(self._waiting(job), refresh=False)
+        bar.set_postfix_str(self._postfix(), refresh=False)
         bar.update(job.finished - bar.n)
 
     def close(self, summary: str | None = None) -> None:

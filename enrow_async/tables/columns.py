@@ -29,6 +29,7 @@ __all__ = [
     "describe",
     "describe_checks",
     "find_columns",
+    "find_email_column",
     "is_email",
     "read_emails",
     "searches_of",
@@ -301,12 +302,20 @@ def read_emails(
     if "@" in first and column is None:
         return EmailList([line for line in lines if line])
     table = parse_table(path, text, bom)
-    position = _locate(table.header, {"email": column} if column else None).email
+    position = find_email_column(table, column)
+    return EmailList([row[position].strip() for row in table.rows], table, position)
+
+
+def find_email_column(table: Table, chosen: str | None = None) -> int:
+    """The position of the address column: the one ``chosen`` names, else the first named
+    like one (``Email``, ``E-mail``, ``Work Email``, ...); TableError when there is none."""
+    position = _locate(table.header, {"email": chosen} if chosen else None).email
     if position is None:
         raise TableError(
-            f"{path}: missing column: email ({_found(table.header)}); name it with --email-column",
+            f"{table.path}: missing column: email ({_found(table.header)}); name it with"
+            " --email-column",
         )
-    return EmailList([row[position].strip() for row in table.rows], table, position)
+    return position
 
 
 def is_email(text: str) -> bool:

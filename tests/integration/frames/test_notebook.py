@@ -141,8 +141,9 @@ def test_the_notebook_session_runs_and_resumes_after_an_interrupt(
     resumed = outputs[enrich + 1]
     assert resumed["stdout"].startswith("columns: name <- 'First Name' + 'Last Name'")
     summary = resumed["stdout"].splitlines()[-1]
-    assert f"for {ROWS} row(s); 2 skipped; " in summary
-    assert "credits: 10,800 reserved" in summary
+    assert summary.startswith(f"searched {ROWS - 2} row(s) (")  # the CLI's words
+    assert ", 2 row(s) skipped; " in summary
+    assert "credits: 10800 reserved" in summary
     assert "searches: 100%" in resumed["stderr"]  # the bar, as text (no ipywidgets here)
 
     with (tmp_path / "found.csv").open(encoding="utf-8", newline="") as stream:

@@ -327,7 +327,7 @@ async def test_addresses_are_verified_in_row_order(
     assert qualifications[1:3] == ["skipped", "skipped"]
     assert qualifications[0] == qualifications[3]  # the same address, checked once
     assert answered([qualifications[0], qualifications[4]])
-    assert column(checked, "note") == [None, "not an address", "no address", None, None]
+    assert column(checked, "note") == [None, "not an email address", "no address", None, None]
     assert (reports[0].distinct, reports[0].duplicates) == (2, 1)
     assert posts(sim, VERIFY) == 1
 

@@ -37,8 +37,8 @@ async def test_the_bar_counts_starts_then_items_to_the_end(client: EnrowClient) 
 
     report = await job.run(timeout=60, on_started=started, on_progress=bar.update)
     bar.close(f"{report.found} found")
-    assert "started 1/4 batches" in drawn[0]
-    assert "started 3/4 batches" in drawn[-2]
+    assert "starting batches 1/4" in drawn[0]
+    assert "starting batches 3/4" in drawn[-2]
     assert "0/10" in drawn[-1]
     assert "batches 0/4 done" in drawn[-1]  # all started: the wait begins
     bar_line, summary = screen(stream.getvalue())
@@ -72,6 +72,13 @@ async def test_a_frame_run_shows_its_columns_bar_and_summary(
     lines = out.splitlines()
     assert lines[0] == "columns: name <- 'Full Name'; domain <- 'Website'"
     assert lines[1] == "columns: 'Website' (domain) empty in 1 of 3 row(s)"
-    assert lines[-1].startswith("2 email(s) found for 4 row(s); 2 skipped; 1 duplicate(s)")
-    assert "credits: 1 reserved" in lines[-1]
+    assert (
+        lines[2]
+        == "rows: 4 in the table, 2 to search, 2 skipped (1 blank row, 1 totals or notes row)"
+    )
+    assert lines[-1].startswith(  # the CLI's words (lists.report_lines), on one line
+        "searched 2 row(s) (1 distinct searches) in 1 batch(es): 2 email(s) found (100%),"
+        " 0 not found, 2 row(s) skipped; duplicates: 1 row(s) got the result of an identical"
+        " search sent once: 1 credit(s) saved; credits: 1 reserved"
+    )
     assert screen(err)[-1].startswith("searches: 100%")
