@@ -21,14 +21,15 @@ from enrow_async import (
     BulkVerification,
     Estimate,
     GapReason,
-    JobProgress,
+    ListProgress,
     ListReport,
     SpendingRefusedError,
+    credits_line,
     credits_text,
 )
 
 from .inputs import ListInput
-from .words import plan_text, progress_text
+from .words import plan_text
 
 __all__ = [
     "account",
@@ -104,16 +105,6 @@ def refused(
 
 
 def _credits(value: ListReport) -> tuple[str, dict[str, Any]]:
-    guessed = any(batch.credits_used is None for batch in value.batches)
-    text = f"credits: {'~' if guessed else ''}{credits_text(value.reserved)} reserved"
-    left = len(value.batches) - value.settled
-    if left:
-        text += (
-            f", {credits_text(value.refunded)} refunded so far; {left} batch(es) not settled"
-            " yet (refunds come when they end)"
-        )
-    else:
-        text += f", {credits_text(value.refunded)} refunded, {credits_text(value.final)} final"
     data = {
         "reserved": value.reserved,
         "refunded": value.refunded,
@@ -122,7 +113,7 @@ def _credits(value: ListReport) -> tuple[str, dict[str, Any]]:
         "settled": value.settled,
         "saved_by_duplicates": value.saved,
     }
-    return text, data
+    return credits_line(value), data
 
 
 _NEXT = {
@@ -204,9 +195,9 @@ def _line(entry: Mapping[str, Any]) -> str:
     return "; ".join(f"{name} {value}" for name, value in entry.items())
 
 
-def running(job: str, progress: JobProgress | None, noun: str) -> CallToolResult:
+def running(job: str, progress: ListProgress | None) -> CallToolResult:
     """A job another call of this server is running now."""
-    where = progress_text(progress, noun) if progress is not None else "starting"
+    where = progress.line() if progress is not None else "starting"
     lines = [
         f"job {job}: running in this server now ({where}); nothing more was sent.",
         "call get_job with this job_id later for its results.",

@@ -17,14 +17,15 @@ from typing import Any, ClassVar, Literal
 import attrs
 from pydantic import BaseModel, ConfigDict, Field
 
-from enrow_async import EmailSearch, TableError
+from enrow_async import TableError
 from enrow_async.tables import (
     Table,
+    addresses_to_send,
     check_rows,
     find_columns,
-    is_email,
     read_emails,
     read_table,
+    searches_to_send,
 )
 
 from .words import message
@@ -97,15 +98,7 @@ def read_leads(
         found = find_columns(table, {str(role): name for role, name in (columns or {}).items()})
     except TableError as exc:
         raise _renamed(exc, 'name them in `columns`, e.g. {"fullname": "Contact"}') from None
-    items: list[EmailSearch] = []
-    rows_of: list[int] = []
-    skipped: dict[int, str] = {}
-    for number, check in enumerate(check_rows(table, found)):
-        if check.search is None:
-            skipped[number] = check.skipped.value if check.skipped else "not sent"
-        else:
-            items.append(check.search)
-            rows_of.append(number)
+    items, rows_of, skipped = searches_to_send(check_rows(table, found))
     return ListInput(source, table.header, table.rows, items, rows_of, skipped)
 
 
@@ -129,14 +122,5 @@ def read_addresses(
             header, rows = ["email"], [[e] for e in given]
         else:
             header, rows = listed.table.header, listed.table.rows
-    items: list[str] = []
-    rows_of: list[int] = []
-    skipped: dict[int, str] = {}
-    for number, address in enumerate(given):
-        text = address.strip()
-        if is_email(text):
-            items.append(text)
-            rows_of.append(number)
-        else:
-            skipped[number] = "no address" if not text else "not an email address"
+    items, rows_of, skipped = addresses_to_send(given)
     return ListInput(source, header, rows, items, rows_of, skipped)

@@ -15,7 +15,6 @@ instead of paying for them again.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ import attrs
 import orjson
 
 from enrow_async import EmailSearch, JournalFile, to_dict
+from enrow_async.tables import write_bytes
 
 from .inputs import ListInput
 
@@ -53,13 +53,6 @@ def job_id(kind: Kind, items: Sequence[Any], country_code: str | None = None) ->
     """The id of the job that sends ``items``: ``find-`` or ``verify-`` and 16 hex digits."""
     body = orjson.dumps([kind, country_code, _items(kind, items)], option=orjson.OPT_SORT_KEYS)
     return f"{kind}-{hashlib.sha256(body).hexdigest()[:16]}"
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` at once: a reader never sees half a file."""
-    part = path.with_name(f".{path.name}.part")
-    part.write_bytes(data)
-    os.replace(part, path)
 
 
 class JobStore:
@@ -96,7 +89,7 @@ class JobStore:
             "rows_of": listed.rows_of,
             "skipped": sorted(listed.skipped.items()),
         }
-        _write(folder / "job.json", orjson.dumps(data))
+        write_bytes(folder / "job.json", orjson.dumps(data))  # a reader never sees half
 
     def load(self, job: str) -> JobSpec | None:
         """The job saved as ``job``, or None when this server has none by that id."""
@@ -115,8 +108,3 @@ class JobStore:
             dict(data["skipped"]),
         )
         return JobSpec(kind, job, listed, data["country_code"])
-
-    def write_results(self, job: str, data: bytes) -> Path:
-        path = self.results(job)
-        _write(path, data)
-        return path

@@ -39,9 +39,9 @@ from enrow_async import (
     EnrowClient,
     EnrowError,
     Estimate,
-    FinishedBatch,
     JobProgress,
     ListJob,
+    ListProgress,
     ListReport,
     __version__,
     credits_text,
@@ -53,7 +53,7 @@ from .guard import Approval, Guard, Verdict
 from .inputs import ColumnRole, Lead, ListInput, read_addresses, read_leads
 from .jobs import JobSpec, JobStore, Kind, job_id
 from .results import Cells, csv_bytes
-from .words import message, progress_text, refusal_hint
+from .words import message, refusal_hint
 
 __all__ = ["Connect", "McpSettings", "Toolbox", "build_server", "serve"]
 
@@ -82,7 +82,7 @@ class Toolbox:
         self.client = client
         self.settings = settings
         self.store = store
-        self.running: dict[str, JobProgress | None] = {}
+        self.running: dict[str, ListProgress | None] = {}
 
     def list_job(self, spec: JobSpec) -> ListJob[Any, Any, Any]:
         """The engine's job over ``spec``'s list and journal."""
@@ -281,23 +281,25 @@ async def approve_verify(
 
 class _Relay:
     """The engine's progress as MCP progress notifications (each one further than the
-    last, as the protocol wants), and as the job's last progress for other calls."""
+    last, as the protocol wants) in the library's words (``ListProgress``), and as the
+    job's last progress for other calls."""
 
-    def __init__(self, ctx: Context[Toolbox, Any], job: str, noun: str) -> None:
+    def __init__(self, ctx: Context[Toolbox, Any], job: str, progress: ListProgress) -> None:
         self._ctx = ctx
         self._job = job
-        self._noun = noun
+        self._progress = progress
         self._sent = -1
 
-    async def start(self, total: int, text: str) -> None:
+    async def start(self, text: str) -> None:
         self._sent = 0
-        await self._ctx.report_progress(0, total or None, text)
+        await self._ctx.report_progress(0, self._progress.items or None, text)
 
     async def __call__(self, progress: JobProgress) -> None:
-        _box(self._ctx).running[self._job] = progress
+        self._progress.update(progress)
+        _box(self._ctx).running[self._job] = self._progress
         if progress.finished > self._sent:
             self._sent = progress.finished
-            text = progress_text(progress, self._noun)
+            text = self._progress.line()
             await self._ctx.report_progress(progress.finished, progress.requested, text)
 
 
@@ -314,29 +316,25 @@ async def _run(
     box = _box(ctx)
     spec, estimate = prepared.spec, prepared.estimate
     cells = Cells(spec.input, find=spec.kind == "find", sample=box.settings.sample)
-    relay = _Relay(ctx, spec.id, estimate.noun)
-    waited = estimate.to_send + sum(match.size for match in estimate.started)
+    relay = _Relay(ctx, spec.id, ListProgress.of(estimate))
     await relay.start(
-        waited,
         f"{estimate.batches} batch(es) to start, reserving {credits_text(estimate.credits)}"
         f" credit(s); {len(estimate.started)} started earlier",
     )
-
-    def add(finished: FinishedBatch[Any]) -> None:
-        cells.add(finished)
 
     try:
         report: ListReport = await prepared.job.run(
             timeout=box.timeout(timeout),
             max_credits=cap,
-            on_batch=add,
+            on_batch=cells.add,
             on_progress=relay,
             retry_failed=retry_failed,
         )
     except EnrowError as exc:  # the first start refused by the API: nothing started
         raise ToolError(f"job {spec.id}: {message(exc)}") from None
     cells.finish(report)
-    file = box.store.write_results(spec.id, cells.table())
+    file = box.store.results(spec.id)
+    cells.write(file)
     return answers.report(
         spec.id,
         spec.input,
@@ -370,7 +368,7 @@ async def _spend(
         return answers.refused(spec.id, spec.input, prepared.estimate, verdict.refusal, hint)
     with box.claim(spec.id) as claimed:
         if not claimed:
-            return answers.running(spec.id, box.running[spec.id], prepared.estimate.noun)
+            return answers.running(spec.id, box.running[spec.id])
         box.store.save(spec)
         return await _run(
             ctx,
@@ -487,10 +485,9 @@ async def get_job(
         raise ToolError(str(exc)) from None
     if spec is None:
         raise ToolError(f"no job {job_id} in this server's directory ({box.store.root})")
-    noun = "search" if spec.kind == "find" else "address"
     with box.claim(job_id) as claimed:
         if not claimed:
-            return answers.running(job_id, box.running[job_id], noun)
+            return answers.running(job_id, box.running[job_id])
         job = box.list_job(spec)
         try:
             estimate = await job.estimate()

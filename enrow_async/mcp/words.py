@@ -1,11 +1,11 @@
-"""How the MCP server puts figures into words: credits exactly as counted, a plan, a run's
-progress, and what to do after a refusal."""
+"""How the MCP server puts figures into words: the library's words for a plan
+(``plan_lines``), and what to do after a refusal."""
 
 from __future__ import annotations
 
-from enrow_async import Estimate, JobProgress, SpendingRefusedError, credits_text
+from enrow_async import Estimate, SpendingRefusedError, credits_text, plan_lines
 
-__all__ = ["message", "plan_text", "progress_text", "refusal_hint"]
+__all__ = ["message", "plan_text", "refusal_hint"]
 
 
 def message(error: Exception) -> str:
@@ -16,35 +16,8 @@ def message(error: Exception) -> str:
 
 
 def plan_text(estimate: Estimate) -> str:
-    """One sentence: what a run would send, reuse and reserve, and the balance."""
-    noun = estimate.noun
-    parts = [f"{estimate.rows} {noun}(es) to run, {estimate.distinct} distinct"]
-    if estimate.duplicates:
-        parts.append(f"{estimate.duplicates} duplicate(s) sent once")
-    if estimate.reused:
-        parts.append(f"{estimate.reused} already started earlier (waited for, not paid again)")
-    if estimate.uncertain:
-        parts.append(f"{estimate.uncertain} whose start had no answer (not sent again)")
-    reserve = (
-        f"{estimate.batches} batch(es) to start reserving {credits_text(estimate.credits)}"
-        " credit(s)"
-    )
-    if noun == "search" and estimate.to_send:
-        reserve += " (misses are refunded when a batch ends)"
-    parts.append(reserve)
-    if estimate.balance is not None:
-        parts.append(f"balance {credits_text(estimate.balance)} credit(s)")
-    return ", ".join(parts)
-
-
-def progress_text(progress: JobProgress, noun: str) -> str:
-    text = (
-        f"{progress.finished}/{progress.requested} {noun}(es) done,"
-        f" {progress.batches_done}/{progress.batches} batch(es)"
-    )
-    if progress.eta is not None and progress.finished < progress.requested:
-        text += f", about {max(0, round(progress.eta))} s left"
-    return text
+    """The plan in one sentence: the library's words (``plan_lines``), joined."""
+    return "; ".join(plan_lines(estimate))
 
 
 def refusal_hint(

@@ -40,9 +40,8 @@ def test_a_spec_is_read_back_as_saved(tmp_path: Path) -> None:
     assert store.load(spec.id) == spec
     assert store.journal(spec).path == tmp_path / "jobs" / spec.id / "journal.jsonl"
     assert store.load(job_id("verify", ["a@b.io"])) is None
-    path = store.write_results(spec.id, b"a,b\r\n")
-    assert path.read_bytes() == b"a,b\r\n"
-    assert sorted(p.name for p in path.parent.iterdir()) == ["job.json", "results.csv"]
+    assert store.results(spec.id) == tmp_path / "jobs" / spec.id / "results.csv"
+    assert sorted(p.name for p in (tmp_path / "jobs" / spec.id).iterdir()) == ["job.json"]
 
 
 @given(st.text(max_size=40))

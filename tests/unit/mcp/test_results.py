@@ -3,6 +3,8 @@ neutralised against spreadsheet formulas, rows without a result marked with why.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from enrow_async import (
     EmailResult,
     EmailSearch,
@@ -23,7 +25,14 @@ def report(*gaps: Gap) -> ListReport:
     return ListReport(3, 3, 0, 1, (), 1.0, 0.0, 1.0, 0, gaps=gaps)
 
 
-def test_found_cells_gaps_and_formulas() -> None:
+def written(cells: Cells, path: Path) -> str:
+    cells.write(path)
+    data = path.read_bytes()
+    assert data.count(b"\r\n") == len(cells.listed.rows) + 1  # CRLF, header first
+    return data.decode()
+
+
+def test_found_cells_gaps_and_formulas(tmp_path: Path) -> None:
     listed = ListInput(
         "rows",
         ["name", "email"],
@@ -40,7 +49,7 @@ def test_found_cells_gaps_and_formulas() -> None:
     found = EmailResult(0, Qualification.VALID, "=cmd@ae.com")
     cells.add(FinishedBatch("b1", 0, [(0, found)]))
     cells.finish(report(Gap(GapReason.PENDING, (1,), "b2"), Gap(GapReason.FAILED, (2,), "b3")))
-    table = read_csv(cells.table().decode())
+    table = read_csv(written(cells, tmp_path / "results.csv"))
     assert table[0] == ["name", "email", "enrow_email", "qualification", "firstname",
                         "lastname", "gender", "company"]  # fmt: skip
     assert table[1][:4] == ["=Ada", "", "'=cmd@ae.com", "valid"]  # the input as read
@@ -52,14 +61,14 @@ def test_found_cells_gaps_and_formulas() -> None:
     ]  # fmt: skip
 
 
-def test_verifications_and_a_sample_that_stops() -> None:
+def test_verifications_and_a_sample_that_stops(tmp_path: Path) -> None:
     emails = [f"p{i}@x.io" for i in range(4)]
     listed = ListInput("emails", ["email"], [[e] for e in emails], emails, [0, 1, 2, 3])
     cells = Cells(listed, find=False, sample=2)
     results = [(i, EmailVerification(e, Qualification.INVALID)) for i, e in enumerate(emails)]
     cells.add(FinishedBatch("b1", 0, results))
     cells.finish(report())
-    assert read_csv(cells.table().decode())[1] == ["p0@x.io", "invalid"]
+    assert read_csv(written(cells, tmp_path / "results.csv"))[1] == ["p0@x.io", "invalid"]
     assert cells.shown == [  # JSON keeps raw values
         {"row": 1, "email": "p0@x.io", "qualification": "invalid"},
         {"row": 2, "email": "p1@x.io", "qualification": "invalid"},
