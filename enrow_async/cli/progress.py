@@ -11,22 +11,22 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TextIO
+from typing import TextIO
 
 import anyio
+import attrs
 
 from enrow_async import ListProgress
 
 __all__ = ["Tracker", "show_progress"]
 
 
+@attrs.define
 class Tracker(ListProgress):
     """The library's ListProgress, and the lines a plain display says once: the end of
     the starting phase, as it happens."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.said: list[str] = []
+    said: list[str] = attrs.field(factory=list, init=False)
 
     def start(self, batch: object) -> None:
         super().start(batch)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Self
 
 import anyio
+import attrs
 
 from ..models import JobProgress
 from .report import Estimate
@@ -22,6 +23,7 @@ from .words import percent
 __all__ = ["ListProgress"]
 
 
+@attrs.define
 class ListProgress:
     """The figures of one run: ``to_start`` batches started (``start``: pass it as the
     engine's ``on_started``), then the combined JobProgress of the wait (``update``: its
@@ -29,22 +31,15 @@ class ListProgress:
     ``search`` or ``address``). ``of`` takes them from the run's
     [Estimate][enrow_async.Estimate]."""
 
-    def __init__(
-        self,
-        to_start: int,
-        batches: int,
-        items: int,
-        noun: str = "search",
-        clock: Callable[[], float] = anyio.current_time,
-    ) -> None:
-        self.to_start = to_start
-        self.batches = batches
-        self.items = items
-        self.noun = noun
-        self._clock = clock
-        self.started = 0
-        self.job: JobProgress | None = None
-        """The last combined progress of the wait (``None`` before the first)."""
+    to_start: int
+    batches: int
+    items: int
+    noun: str = "search"
+    _clock: Callable[[], float] = attrs.field(default=anyio.current_time, repr=False)
+    started: int = attrs.field(default=0, init=False)
+    """Batches started so far."""
+    job: JobProgress | None = attrs.field(default=None, init=False)
+    """The last combined progress of the wait (``None`` before the first)."""
 
     @classmethod
     def of(cls, estimate: Estimate, clock: Callable[[], float] = anyio.current_time) -> Self:

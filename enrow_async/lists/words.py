@@ -9,14 +9,7 @@ from decimal import Decimal
 
 from .report import Estimate, GapReason, ListReport
 
-__all__ = [
-    "credits_line",
-    "credits_text",
-    "gap_lines",
-    "percent",
-    "plan_lines",
-    "report_lines",
-]
+__all__ = ["credits_line", "credits_text", "gap_lines", "percent", "plan_lines", "report_lines"]
 
 
 def credits_text(amount: float) -> str:
