@@ -167,21 +167,19 @@ def _add_journal(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_encoding(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--encoding",
-        metavar="NAME",
-        help="encoding of a CSV input without a BOM, e.g. cp1252 for Excel on Windows"
-        " (default: utf-8; a UTF-8 or UTF-16 BOM always wins)",
-    )
-
-
-def _add_force(p: argparse.ArgumentParser) -> None:
+def _add_files(p: argparse.ArgumentParser) -> None:
+    """``--force`` and ``--encoding`` of the commands that read a table and write it back."""
     p.add_argument(
         "--force",
         action="store_true",
         help="replace the output file if it exists (default: refused, exit 2, unless"
         " --journal resumes the run that wrote it)",
+    )
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="encoding of a CSV input without a BOM, e.g. cp1252 for Excel on Windows"
+        " (default: utf-8; a UTF-8 or UTF-16 BOM always wins)",
     )
 
 
@@ -348,8 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("csv", "jsonl", "json", "xlsx"),
         help="output format (default: from the output's suffix, .jsonl, .json or .xlsx, else csv)",
     )
-    _add_force(p)
-    _add_encoding(p)
+    _add_files(p)
     _add_layout(p)
     _add_row_checks(p)
     _add_guard(p)
@@ -380,8 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the column of addresses (default: found by name: email, e-mail, ...)",
     )
     _add_journal(p)
-    _add_force(p)
-    _add_encoding(p)
+    _add_files(p)
     _add_guard(p)
 
     command("account", "show the credit balance and webhooks")
