@@ -15,6 +15,7 @@ import attrs
 from ._core.collect import CombinedProgress
 from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.policy import PollPolicy
+from ._core.requests import check_batch_id
 from ._core.retry import Backoff, RetryBudget, RetryPolicy
 from ._io.transport import AiohttpTransport
 from ._io.waiting import BatchStream, ProgressCallback, WebhookSource
@@ -238,6 +239,7 @@ __all__ = [
     "WebhookSource",
     "WrongEventLoopError",
     "__version__",
+    "check_batch_id",
     "check_row",
     "credits_line",
     "credits_text",

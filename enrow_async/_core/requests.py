@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCOUNT_PATH",
     "account_request",
+    "check_batch_id",
     "check_id",
     "check_timeout",
     "email_bulk_body",
@@ -57,6 +58,36 @@ def check_id(job_id: object) -> str:
     if not job_id.strip():
         raise ValueError("batch id must be a non-empty string")
     return job_id
+
+
+def _shown(batch_id: str) -> str:
+    """``batch_id`` quoted as Python writes it, a byte that is not UTF-8 as ``\\xNN``."""
+    escaped = (
+        f"\\x{ord(char) - 0xDC00:02x}" if "\udc80" <= char <= "\udcff" else repr(char)[1:-1]
+        for char in batch_id
+    )
+    return f"'{''.join(escaped)}'"
+
+
+def _id_problem(batch_id: str) -> str | None:
+    if not batch_id.strip():
+        return "it is blank" if batch_id else "it is empty"
+    for at, char in enumerate(batch_id):
+        if "\ud800" <= char <= "\udfff":  # how Python passes on a byte that is not UTF-8
+            return f"not UTF-8 text (at position {at})"
+        if char.isspace() or not char.isprintable():
+            return f"a space or control character at position {at}"
+    return None
+
+
+def check_batch_id(batch_id: str) -> str:
+    """``batch_id`` if it can be a batch id, else ValueError saying why not (blank, not
+    UTF-8 text, a space or control character in it), before anything is sent: for ids a
+    person typed or pasted (a command line, a form)."""
+    problem = _id_problem(batch_id)
+    if problem is not None:
+        raise ValueError(f"batch id {_shown(batch_id)}: {problem}")
+    return batch_id
 
 
 def check_timeout(timeout: object) -> float | None:

@@ -18,6 +18,7 @@ from enrow_async import (
     CombinedProgress,
     EnrowClient,
     Progress,
+    check_batch_id,
     credits_text,
     percent,
 )
@@ -45,35 +46,13 @@ __all__ = [
 FORMATS = ("csv", "jsonl", "json")
 
 
-def _shown(batch_id: str) -> str:
-    """``batch_id`` quoted as Python writes it, a byte that is not UTF-8 as ``\\xNN``."""
-    escaped = (
-        f"\\x{ord(char) - 0xDC00:02x}" if "\udc80" <= char <= "\udcff" else repr(char)[1:-1]
-        for char in batch_id
-    )
-    return f"'{''.join(escaped)}'"
-
-
-def _id_problem(batch_id: str) -> str | None:
-    if not batch_id.strip():
-        return "it is blank" if batch_id else "it is empty"
-    for at, char in enumerate(batch_id):
-        if "\ud800" <= char <= "\udfff":  # how Python passes on a byte that is not UTF-8
-            return f"not UTF-8 text (at position {at})"
-        if char.isspace() or not char.isprintable():
-            return f"a space or control character at position {at}"
-    return None
-
-
 def check_ids(ids: Sequence[str]) -> list[str]:
     """The distinct ``ids`` in order, or exit 2 naming the first that cannot be a batch id
-    (blank, not UTF-8, or with a space or control character in it), before anything is
-    sent."""
-    for batch_id in ids:
-        problem = _id_problem(batch_id)
-        if problem is not None:
-            raise CliError(f"batch id {_shown(batch_id)}: {problem}", 2)
-    return list(dict.fromkeys(ids))
+    (the library's ``check_batch_id``), before anything is sent."""
+    try:
+        return list(dict.fromkeys(map(check_batch_id, ids)))
+    except ValueError as error:
+        raise CliError(str(error), 2) from None
 
 
 async def _wait_many(

@@ -116,6 +116,7 @@ EXPECTED = [
     "WebhookSource",
     "WrongEventLoopError",
     "__version__",
+    "check_batch_id",
     "check_row",
     "credits_line",
     "credits_text",

@@ -27,6 +27,7 @@ from enrow_async._core.jobs import (
 )
 from enrow_async._core.requests import (
     account_request,
+    check_batch_id,
     check_id,
     check_timeout,
     email_bulk_body,
@@ -71,6 +72,28 @@ def test_non_string_id_refused(bad: object) -> None:
 
 def test_id_is_returned_unchanged() -> None:
     assert check_id(" b 1 ") == " b 1 "
+
+
+@pytest.mark.parametrize(
+    ("bad", "said"),
+    [
+        ("", "batch id '': it is empty"),
+        ("   ", "batch id '   ': it is blank"),
+        ("ab\udcff", "batch id 'ab\\xff': not UTF-8 text (at position 2)"),
+        ("ab\ncd", "batch id 'ab\\ncd': a space or control character at position 2"),
+        ("ab cd", "batch id 'ab cd': a space or control character at position 2"),
+        ("ab\x00", "batch id 'ab\\x00': a space or control character at position 2"),
+    ],
+)
+def test_a_typed_batch_id_is_refused_saying_why(bad: str, said: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        check_batch_id(bad)
+    assert str(caught.value) == said
+
+
+@given(st.text(st.characters(categories=["L", "N", "Pd"]), min_size=1))
+def test_a_batch_id_of_letters_digits_and_dashes_passes(batch_id: str) -> None:
+    assert check_batch_id(batch_id) == batch_id
 
 
 @pytest.mark.parametrize("bad", [-1, -0.001, math.nan, -math.inf])
