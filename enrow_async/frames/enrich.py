@@ -160,7 +160,7 @@ def _record(record: Record | str | os.PathLike[str] | None, kind: str) -> Record
     return record
 
 
-def _missing(names: Sequence[str]) -> Callable[[str, str], list[str]]:
+def _no_result(names: Sequence[str]) -> Callable[[str, str], list[str]]:
     """The cells of a row without a result: why in ``qualification`` and in ``note`` (the
     last of ``names``), with how to go on; the others empty."""
 
@@ -323,7 +323,7 @@ async def find_emails_frame(
         len(checks),
         rows,
         lambda position, result: [*found_cells(result), changes[position]],
-        _missing(FIND_COLUMNS),
+        _no_result(FIND_COLUMNS),
         skipped=skipped,
     )
     if progress:
@@ -393,7 +393,7 @@ async def verify_emails_frame(
         len(data),
         rows,
         lambda _, result: [str(result.qualification), ""],
-        _missing(VERIFY_COLUMNS),
+        _no_result(VERIFY_COLUMNS),
         skipped=skipped,
     )
     job = client.verify.list_job(

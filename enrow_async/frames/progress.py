@@ -31,7 +31,7 @@ class ProgressBar:
     library's [ListProgress][enrow_async.ListProgress]."""
 
     def __init__(self, estimate: Estimate, *, file: TextIO | None = None) -> None:
-        self.progress = ListProgress.of(estimate)
+        self.progress: ListProgress = ListProgress.of(estimate)
         self._file = file
         self._bar: Any = None
 

@@ -191,10 +191,10 @@ class RowCells(Generic[R]):
     ) -> None:
         reasons = skipped or {}
         unsent = missing(GapReason.UNSENT.value, "")
-        self.rows = [
+        self.rows: list[list[str]] = [
             missing(SKIPPED, reasons[row]) if row in reasons else unsent for row in range(count)
         ]
-        self.sent = sent
+        self.sent: Sequence[int] = sent
         self.shown: list[int] = []
         self._cells = cells
         self._missing = missing

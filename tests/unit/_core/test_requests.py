@@ -86,7 +86,7 @@ def test_id_is_returned_unchanged() -> None:
     ],
 )
 def test_a_typed_batch_id_is_refused_saying_why(bad: str, said: str) -> None:
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match=r"^batch id ") as caught:
         check_batch_id(bad)
     assert str(caught.value) == said
 
