@@ -1,5 +1,5 @@
-"""A list job's figures in words: credits exactly, shares rounded, the plan of an estimate
-and the credits of a report, as every front-end says them."""
+"""A list job's figures in words: credits exactly, shares rounded, the plan of an estimate,
+how a run went, its credits and its gaps, as every front-end says them."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from hypothesis import strategies as st
 from enrow_async import (
     BatchMatch,
     Estimate,
+    Gap,
+    GapReason,
     ListReport,
+    SpendingRefusedError,
     StartedBatch,
     credits_line,
     credits_text,
+    gap_lines,
     percent,
     plan_lines,
+    report_lines,
 )
 
 
@@ -99,3 +104,39 @@ def test_credits_say_what_is_settled_and_what_is_not_yet() -> None:
     assert credits_line(_report(*both, settled=0), refunds=False) == (
         "credits: ~10 reserved; 2 batch(es) not settled yet"
     )
+
+
+def test_a_report_says_what_was_found_duplicates_and_credits() -> None:
+    batch = (StartedBatch("a", 0, "k", credits_used=8.0),)
+    searched = ListReport(10, 8, 2, 10, batch, 8.0, 3.0, 5.0, 1, saved=2.0)
+    assert report_lines(searched, 5, 3, rows=12) == [
+        "searched 10 row(s) (8 distinct searches) in 1 batch(es): 5 email(s) found (50%),"
+        " 3 not found, 2 row(s) skipped",
+        "duplicates: 2 row(s) got the result of an identical search sent once: 2 credit(s) saved",
+        "credits: 8 reserved, 3 refunded, 5 final",
+    ]
+    verified = ListReport(3, 3, 0, 3, batch, 0.75, 0.0, 0.75, 1)
+    assert report_lines(verified, 2, 1, noun="address") == [
+        "verified 3 address(es) (3 distinct) in 1 batch(es): 2 valid, 1 invalid",
+        "credits: 0.75 reserved, 0.75 final",
+    ]
+
+
+def test_the_gaps_say_why_by_cause() -> None:
+    gaps = (
+        Gap(GapReason.PENDING, (0, 1), "b1"),
+        Gap(GapReason.PENDING, (2,), "b2"),
+        Gap(GapReason.ERROR, (3,), "b3", "HTTP 500"),
+        Gap(GapReason.UNKNOWN, (4,)),
+        Gap(GapReason.UNSENT, (5,)),
+    )
+    refused = SpendingRefusedError("no", 1.0, "balance")
+    report = ListReport(6, 6, 0, 0, (), 0.0, 0.0, 0.0, 0, gaps=gaps, stopped_by=refused)
+    assert gap_lines(report) == [
+        "2 batch(es) still running at the deadline",
+        "1 batch(es) came back without every result (HTTP 500)",
+        "1 batch(es) may or may not have started (written as 'unknown'; check your Enrow"
+        " dashboard)",
+        "stopped by no",
+    ]
+    assert gap_lines(ListReport(1, 1, 0, 1, (), 1.0, 0.0, 1.0, 0)) == []

@@ -1,4 +1,5 @@
-"""Reading the input table: column spellings, unusable rows, addresses for ``verify``."""
+"""Reading the input table: column spellings, unusable rows, addresses for ``verify``, and
+what the rows send."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ import pytest
 
 from enrow_async import EmailSearch, TableError
 from enrow_async.tables import (
+    Table,
+    addresses_to_send,
+    check_rows,
     describe,
+    describe_checks,
     find_columns,
+    find_email_column,
     is_email,
     read_emails,
     read_table,
     searches_of,
+    searches_to_send,
 )
 
 
@@ -147,3 +154,38 @@ def test_columns_named_on_the_command_line_win() -> None:
     )
     with pytest.raises(TableError, match="no column 'Site' for the domain"):
         find_columns(table, {"domain": "Site"})
+
+
+def test_the_address_column_is_named_or_found_by_name() -> None:
+    table = Table(Path("in.csv"), ["id", "Work E-mail", "other"], [])
+    assert find_email_column(table) == 1
+    assert find_email_column(table, "OTHER") == 2  # a name as typed, any case
+    with pytest.raises(TableError, match="no column 'nope' for the email"):
+        find_email_column(table, "nope")
+    with pytest.raises(TableError, match=r"in\.csv: missing column: email \(found: 'id'"):
+        find_email_column(Table(Path("in.csv"), ["id", "phone"], []))
+
+
+def test_what_rows_send_and_why_the_others_do_not() -> None:
+    table = Table(
+        Path("in.csv"),
+        ["fullname", "company_domain"],
+        [["Ada Lovelace", "https://www.x.io/about"], ["", ""], ["Bob", "y.io"], ["Total", "3"]],
+    )
+    checks = check_rows(table, find_columns(table))
+    assert searches_to_send(checks) == (
+        [EmailSearch("Ada Lovelace", "x.io")],
+        [0],
+        {1: "blank row", 2: "one-word name", 3: "totals or notes row"},
+    )
+    assert describe_checks(checks) == [
+        "rows: 4 in the table, 1 to search, 3 skipped (1 blank row, 1 one-word name,"
+        " 1 totals or notes row)",
+        "rows: cleaned in what is sent (the file keeps its cells): 1 domain reduced to its host",
+    ]
+    addresses = [" ada@x.io ", "", "not one", "bob@y.io"]
+    assert addresses_to_send(addresses) == (
+        ["ada@x.io", "bob@y.io"],
+        [0, 3],
+        {1: "no address", 2: "not an email address"},
+    )

@@ -9,13 +9,22 @@ import io
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enrow_async import TableError
+from enrow_async import (
+    BatchStats,
+    BatchStatus,
+    BulkResults,
+    EmailResult,
+    Qualification,
+    TableError,
+)
 from enrow_async.tables import (
     FORMULA_STARTS,
+    RESULT_COLUMNS,
     Table,
     check_new,
     check_writable,
@@ -25,6 +34,7 @@ from enrow_async.tables import (
     read_table,
     same_file,
     write_bytes,
+    write_results,
     write_rows,
     write_table,
 )
@@ -200,3 +210,23 @@ def test_json_is_one_array_and_json_lines_one_object_a_line() -> None:
     out = io.TextIOWrapper(lines, encoding="utf-8", newline="")
     write_table(Path("-"), table, ["a", "b"], [["=2"], [""]], format="jsonl", stdout=out)
     assert lines.getvalue() == b'{"a":"=1","b":"=2"}\n{"a":"","b":""}\n'
+
+
+def test_results_are_a_row_each_or_the_batches_themselves() -> None:
+    found = EmailResult(
+        0, Qualification.VALID, "=x@y.io", raw_params={"fullname": "Ada"}, custom="c1"
+    )
+    batch = BulkResults("b1", BatchStatus.COMPLETED, BatchStats(1, 1, 1), (found,))
+
+    def written(format: str) -> bytes:
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=True)
+        assert write_results(Path("-"), [batch], format=format, stdout=out) == 1
+        return raw.getvalue()
+
+    rows = list(csv.reader(io.StringIO(written("csv").decode())))
+    assert rows[0] == list(RESULT_COLUMNS)
+    assert rows[1][:6] == ["b1", "0", "Ada", "", "", "c1"]
+    assert rows[1][6:8] == ["'=x@y.io", "valid"]  # neutralised in CSV
+    assert orjson.loads(written("jsonl"))["email"] == "=x@y.io"  # raw in JSON Lines
+    assert orjson.loads(written("json"))["id"] == "b1"  # one batch: one object
