@@ -20,9 +20,9 @@ through elicitation where the client supports it, otherwise a ``max_credits`` ar
 that covers the estimate.
 """
 
-from .guard import DEFAULT_MAX_CREDITS, Guard
-from .inputs import Lead
-from .server import Connect, McpSettings, build_server, serve
+from ._guard import DEFAULT_MAX_CREDITS, Guard
+from ._inputs import Lead
+from ._server import Connect, McpSettings, build_server, serve
 
 __all__ = [
     "DEFAULT_MAX_CREDITS",

@@ -13,7 +13,7 @@ import pytest
 from mcp.server.mcpserver import MCPServer
 
 from enrow_async.mcp import Guard, McpSettings, build_server
-from enrow_async.mcp.server import Toolbox
+from enrow_async.mcp._server import Toolbox
 from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 Serve = Callable[..., MCPServer[Toolbox]]

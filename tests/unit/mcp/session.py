@@ -15,7 +15,7 @@ from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, ElicitResult, ReadResourceResult, TextResourceContents
 
-from enrow_async.mcp.server import Toolbox
+from enrow_async.mcp._server import Toolbox
 from enrow_async.testing import EnrowSimulator
 
 Action = Literal["accept", "decline", "cancel"]

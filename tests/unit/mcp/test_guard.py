@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async import EmailSearch, EnrowClient, Estimate
-from enrow_async.mcp.guard import Approval, Guard, Verdict, question
+from enrow_async.mcp._guard import Approval, Guard, Verdict, question
 
 JOB = EnrowClient("sk_test", base_url="http://127.0.0.1:9").email.list_job(
     [EmailSearch("Ann Lee", "acme.com")]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from enrow_async import EmailSearch, TableError
-from enrow_async.mcp.inputs import Lead, read_addresses, read_leads
+from enrow_async.mcp._inputs import Lead, read_addresses, read_leads
 
 from .session import write_csv
 

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async import EmailSearch
-from enrow_async.mcp.inputs import ListInput
-from enrow_async.mcp.jobs import JobSpec, JobStore, job_id
+from enrow_async.mcp._inputs import ListInput
+from enrow_async.mcp._jobs import JobSpec, JobStore, job_id
 
 SEARCHES = [EmailSearch("Ada Lovelace", "ae.com", custom="1"), EmailSearch("Alan Turing", "b.org")]
 

@@ -15,8 +15,8 @@ from enrow_async import (
     ListReport,
     Qualification,
 )
-from enrow_async.mcp.inputs import ListInput
-from enrow_async.mcp.results import Cells
+from enrow_async.mcp._inputs import ListInput
+from enrow_async.mcp._results import Cells
 
 from .session import read_csv
 

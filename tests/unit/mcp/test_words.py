@@ -4,7 +4,7 @@ refusal."""
 from __future__ import annotations
 
 from enrow_async import Estimate, SpendingRefusedError
-from enrow_async.mcp.words import plan_text, refusal_hint
+from enrow_async.mcp._words import plan_text, refusal_hint
 
 
 def test_a_plan_says_what_is_sent_reused_and_paid() -> None:

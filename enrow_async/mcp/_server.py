@@ -48,12 +48,12 @@ from enrow_async import (
 )
 from enrow_async.tables import RESULT_COLUMNS, neutralise, record_cells, result_record
 
-from . import answers
-from .guard import Approval, Guard, Verdict
-from .inputs import ColumnRole, Lead, ListInput, read_addresses, read_leads
-from .jobs import JobSpec, JobStore, Kind, job_id
-from .results import Cells, csv_bytes
-from .words import message, refusal_hint
+from . import _answers as answers
+from ._guard import Approval, Guard, Verdict
+from ._inputs import ColumnRole, Lead, ListInput, read_addresses, read_leads
+from ._jobs import JobSpec, JobStore, Kind, job_id
+from ._results import Cells, csv_bytes
+from ._words import message, refusal_hint
 
 __all__ = ["Connect", "McpSettings", "Toolbox", "build_server", "serve"]
 

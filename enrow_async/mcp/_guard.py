@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from enrow_async import Estimate, ListJob, SpendingRefusedError, credits_text
 
-from .words import plan_text
+from ._words import plan_text
 
 __all__ = ["DEFAULT_MAX_CREDITS", "Approval", "Guard", "Verdict", "question"]
 

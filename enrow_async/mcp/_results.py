@@ -27,7 +27,7 @@ from enrow_async.tables import (
     write_table,
 )
 
-from .inputs import ListInput
+from ._inputs import ListInput
 
 __all__ = ["Cells", "csv_bytes"]
 

@@ -28,7 +28,7 @@ from enrow_async.tables import (
     searches_to_send,
 )
 
-from .words import message
+from ._words import message
 
 __all__ = ["ColumnRole", "Lead", "ListInput", "read_addresses", "read_leads"]
 

@@ -28,8 +28,8 @@ from enrow_async import (
     credits_text,
 )
 
-from .inputs import ListInput
-from .words import plan_text
+from ._inputs import ListInput
+from ._words import plan_text
 
 __all__ = [
     "account",

@@ -26,7 +26,7 @@ import orjson
 from enrow_async import EmailSearch, JournalFile, to_dict
 from enrow_async.tables import write_bytes
 
-from .inputs import ListInput
+from ._inputs import ListInput
 
 __all__ = ["JobSpec", "JobStore", "Kind", "job_id"]
 
