@@ -4,14 +4,12 @@ Wire quirks are absorbed here: ``index`` as ``"0"`` or ``0``, ``custom`` as a st
 object, ``companyInfo`` renamed, ``company_domain`` accepted for ``domain``, a bulk's
 ``general`` flattened, ``finished`` left out by some endpoints, phone's older ``valid``,
 the phone webhook's doubly nested result, unknown keys ignored. Scalars are checked, never
-coerced with ``str()``.
+coerced with ``str()``. Every model is built by its constructor.
 
-One converter, ``fast`` (no detailed validation: cattrs' generated hooks, and one loop
-for the large list of email results), structures every body. When it refuses one, the same
-rules re-run with detailed validation (``detailed``) only to build the
-[ResponseError][enrow_async.ResponseError], which names the field path; a body the
-detailed converter takes but the fast one refused is a bug, and is reported as an error
-too: a body is never read by a second parser. Every model is built by its constructor.
+One converter, ``fast`` (cattrs' generated hooks, and one loop for the large list of email
+results), structures every body. The same rules with detailed validation (``detailed``)
+re-run only on a body it refused, to name the field path in the
+[ResponseError][enrow_async.ResponseError] (if they take it, that bug is the error).
 """
 
 from __future__ import annotations
@@ -91,10 +89,6 @@ def _opt_str(value: object, _: object) -> str | None:
     raise ValueError(f"expected a string, got {value!r:.40}")
 
 
-def _passthrough(value: Any, _: object) -> Any:
-    return value
-
-
 def _mapping(value: object, _: object) -> Mapping[str, Any]:
     if value is None:
         return {}
@@ -138,15 +132,11 @@ def _is_optional(type_: Any) -> bool:
     return get_origin(type_) in (Union, types.UnionType) and len(args) == 2 and _NONE in args
 
 
-def _model(
-    make: Hook, *, optional: bool, objects_only: bool, prepare: Callable[[Any], Any] | None
-) -> Hook:
-    """``make`` (a generated hook) in one call with what comes before it: ``None`` for an
-    optional field, the check that the value is a JSON object, the wire's fix-up."""
+def _model(make: Hook, *, objects_only: bool, prepare: Callable[[Any], Any] | None) -> Hook:
+    """``make`` (a generated hook) in one call with what comes before it: the check that
+    the value is a JSON object, the wire's fix-up."""
 
     def structure(value: Any, cls: Any) -> Any:
-        if optional and value is None:
-            return None
         if objects_only and type(value) is not dict:
             raise ValueError(f"expected an object, got {type(value).__name__}")
         return make(value if prepare is None else prepare(value), cls)
@@ -238,23 +228,17 @@ def _email_results(value: Any, _: object) -> list[EmailResult]:
         value[position] = None
         if type(item) is not dict:
             raise ValueError(f"expected an object, got {type(item).__name__}")
-        info = item.get("info")
-        raw = item.get("raw_params")
-        if raw is None:
-            raw = {}
-        elif type(raw) is not dict:
-            raise ValueError(f"expected an object, got {raw!r:.40}")
+        info, raw, email = item.get("info"), item.get("raw_params"), item.get("email")
+        if not (raw is None or type(raw) is dict) or not (email is None or type(email) is str):
+            raise ValueError("expected an object as raw_params and a string as email")
         index = item["index"]
-        email = item.get("email")
-        if email is not None and type(email) is not str:
-            raise ValueError(f"expected a string, got {email!r:.40}")
         append(
             EmailResult(
                 index if type(index) is int else _int(index, int),
                 _QUALIFICATIONS[item["qualification"]],
                 email,
                 None if info is None else _contact(info, companies),
-                raw,
+                {} if raw is None else raw,
                 item.get("custom"),
             )
         )
@@ -277,12 +261,12 @@ def _contact(info: object, companies: dict[object, CompanyInfo]) -> ContactInfo:
             shared = companies[name] = CompanyInfo(name)
         company = shared
     domain = info["domain"] if "domain" in info else info.get("company_domain")
-    fields = (domain, info.get("firstname"), info.get("lastname"), info.get("fullname"))
-    gender = info.get("gender")
-    for field in (*fields, gender):
+    names = (info.get("firstname"), info.get("lastname"), info.get("fullname"))
+    fields = (domain, *names, info.get("gender"))
+    for field in fields:
         if field is not None and type(field) is not str:
             raise ValueError("expected strings in info")
-    return ContactInfo(*fields, gender, company)
+    return ContactInfo(*fields, company)
 
 
 def _phone_order(result: PhoneResult) -> int:
@@ -341,7 +325,7 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     for enum_cls in (BatchStatus, Qualification, PhoneQualification):
         hook(enum_cls, _enum_hook(enum_cls))
 
-    def model(cls: type, *, optional: bool = False) -> Hook:
+    def model(cls: type) -> Hook:
         if cls in _BULKS:
             made = _bulk_hook(conv, cls)
         else:
@@ -355,14 +339,12 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
         required = any(f.default is attrs.NOTHING for f in attrs.fields(cls))
         objects_only = conv.detailed_validation or not required
         prepare = _domain_alias if cls is ContactInfo else None
-        if not (optional or objects_only or prepare):
+        if not (objects_only or prepare):
             return made
-        return _model(made, optional=optional, objects_only=objects_only, prepare=prepare)
+        return _model(made, objects_only=objects_only, prepare=prepare)
 
     def optional(type_: Any) -> Hook:
         (inner,) = (arg for arg in get_args(type_) if arg is not _NONE)
-        if attrs.has(inner):
-            return model(inner, optional=True)
         return _optional(conv.get_structure_hook(inner))
 
     conv.register_structure_hook_factory(attrs.has, model)
@@ -370,7 +352,7 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
         conv.register_structure_hook_func(lambda t: t == list[EmailResult], _email_results)
     conv.register_structure_hook_factory(_is_optional, optional)
     conv.register_structure_hook_func(lambda t: t == str | None, _opt_str)
-    conv.register_structure_hook_func(lambda t: t == Custom, _passthrough)
+    conv.register_structure_hook_func(lambda t: t == Custom, lambda value, _: value)
     conv.register_structure_hook_func(lambda t: t == Mapping[str, Any], _mapping)
     return conv
 

@@ -59,6 +59,7 @@ from ..errors import (
 )
 from .ratelimit import SlidingWindow
 from .transport import Transport
+from .turns import BIG, Turns
 
 __all__ = ["Sender"]
 
@@ -140,6 +141,7 @@ class Sender:
         self._rand = rand
         self._posts = SlidingWindow(posts_per_second)
         self._polls = asyncio.Semaphore(max_in_flight)
+        self._turns = Turns()
         self._timeout = timeout
         self._read_timeout = read_timeout
         self._call_timeout = call_timeout
@@ -227,7 +229,10 @@ class Sender:
         try:
             async with self._polls if poll else contextlib.nullcontext():
                 async with asyncio.timeout(min(self._timeout, left)):
-                    return await self.transport.send(request), deadline
+                    answer = await self.transport.send(request)
+                if len(answer.body) >= BIG:  # read in a loop iteration of its own
+                    await self._turns.take()
+                return answer, deadline
         except TransportError as exc:
             return exc, deadline
         except TimeoutError:

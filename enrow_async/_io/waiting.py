@@ -1,14 +1,16 @@
-"""Waiting: one asyncio task per watched job, and the async iterators that own them.
+"""Waiting: one asyncio task per watched job, shared by every wait on it, and the async
+iterators that wait.
 
-When iteration of a [BatchStream][enrow_async.BatchStream] starts, the client's ``Poller``
-starts one task per batch. Each task sleeps the delay its pure ``PollPlan`` asks for,
-rounded to the client's shared tick (polls due together wake together: one wake-up of the
-event loop serves them all), polls through the sender (which holds every client-wide limit
-and retries what is transient), feeds the plan and puts what it saw in its stream's queue.
-The stream calls ``on_progress`` in order in the caller's own task, enforces the deadline,
-and cancels its tasks as soon as it is closed: by ``aclose()``, ``async with``, an
-exception or cancellation, or by ``break`` (the iterator is dropped, and closed at the event
-loop's next turn). A webhook hint wakes a task's sleep, at most once per ``HINT_WINDOW``.
+A [BatchStream][enrow_async.BatchStream] joins the client's ``Poller`` on each of its jobs
+when iteration starts: the first wait on a job (its path and id) starts the task that polls
+it, later ones share it. The task sleeps what its pure ``PollPlan`` asks, on the client's
+shared tick (polls due together wake together), never past a last call before the nearest
+deadline of its waits, polls through the sender (every client-wide limit, the retries) and
+tells its waits what it saw. A stream calls ``on_progress`` in order in the caller's task,
+enforces its own deadline and leaves its jobs once closed (``aclose()``, ``async with``, an
+exception, cancellation, or ``break``: dropped, it closes at the loop's next turn); a job's
+task stops when its last wait leaves. A webhook hint wakes a task, at most once per
+``HINT_WINDOW``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import contextlib
 import functools
 import inspect
 import math
-import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Generic, Protocol, TypeAlias, TypeVar
+from types import TracebackType
+from typing import Any, Generic, NamedTuple, Protocol, TypeAlias, TypeVar
+
+import attrs
 
 from .._core.http import Request, Response
 from .._core.schedule import PollPlan, last_call
@@ -68,72 +72,75 @@ class WebhookSource(Protocol):
         ...
 
 
+class _Waiter(NamedTuple):
+    """One stream, as the watches it joined see it."""
+
+    seen: asyncio.Queue[_Seen]
+    deadline: float
+    listens: bool
+    started: float
+
+
+@attrs.define(eq=False)
 class _Watch:
-    """One job watched by one stream, and its polling task."""
+    """One job, polled by one task for every stream that waits on it."""
 
-    __slots__ = (
-        "again",
-        "hinted",
-        "job_id",
-        "last",
-        "plan",
-        "polling",
-        "read",
-        "request",
-        "task",
-        "wake",
-    )
+    job_id: str
+    request: Request
+    read: Callable[[Response], Any]
+    plan: PollPlan
+    started: float
+    safety: bool
+    """Polled on a webhook's safety net (until a hint, or a wait without a webhook)."""
+    waiters: list[_Waiter] = attrs.Factory(list)
+    last: Progress | None = None
+    hinted: float = -math.inf
+    again: bool = False
+    """A hint came while a poll was out: poll again right after it."""
+    due: float = math.inf
+    wake: asyncio.Future[None] | None = None
+    timer: asyncio.TimerHandle = attrs.field(init=False)
+    task: asyncio.Task[None] = attrs.field(init=False)
+    trace: TracebackType | None = None  # of the error that ended the polling
 
-    def __init__(
-        self, job_id: str, request: Request, read: Callable[[Response], Any], plan: PollPlan
-    ) -> None:
-        self.job_id: str = job_id
-        self.request: Request = request
-        self.read: Callable[[Response], Any] = read
-        self.plan: PollPlan = plan
-        self.last: Progress | None = None
-        self.hinted: float = -math.inf
-        self.again: bool = False
-        """A hint came while a poll was out: poll again right after it."""
-        self.polling: bool = False
-        self.wake: asyncio.Future[None] | None = None
-        self.task: asyncio.Task[None] | None = None
+    @property
+    def deadline(self) -> float:
+        """The nearest deadline of its waits."""
+        return min((waiter.deadline for waiter in self.waiters), default=math.inf)
 
-    def saw(self, result: Pollable, now: float, elapsed: float, eta: bool) -> Progress | None:
-        """Feed the plan what a poll read at ``now``: the new progress if it changed (with
-        the plan's ETA if asked for), else ``None``."""
-        status, stats = result.status, result.stats
+    def saw(self, result: Pollable, now: float) -> Progress | None:
+        """Feed the plan a poll read at ``now``; the progress if it changed (ETA if listened to)."""
+        status, stats, last = result.status, result.stats, self.last
+        eta = any(waiter.listens for waiter in self.waiters)
         self.plan.observe(now, stats.finished, stats.requested)
-        last = self.last
-        if last is not None and (last.status, last.finished, last.requested) == (
-            status,
-            stats.finished,
-            stats.requested,
-        ):
+        seen = (status, stats.finished, stats.requested)
+        if last is not None and (last.status, last.finished, last.requested) == seen:
             return None
         left = 0.0 if status.done else self.plan.eta(now) if eta else None
-        self.last = Progress(
-            self.job_id, status, stats.finished, stats.requested, elapsed, self.plan.rate, left, now
-        )
+        self.last = Progress(self.job_id, *seen, now - self.started, self.plan.rate, left, now)
         return self.last
+
+    def tell(self, progress: Progress | None, outcome: object) -> None:
+        """Every wait the end (``outcome``: a result or an error), or a change if it listens."""
+        for waiter in self.waiters:
+            if outcome is not None or waiter.listens:
+                waiter.seen.put_nowait((self, progress, outcome))
 
 
 _Seen: TypeAlias = tuple[_Watch, Progress | None, object]
-"""What a task tells its stream: the watch, the progress if it changed, and the final
-result, the error that ended the polling, or ``None`` (still running)."""
+"""What a watch tells a stream: itself, a changed progress, the end (result or error) or None."""
 
 
-def _wake(future: asyncio.Future[None]) -> None:
-    if not future.done():
+def _wake(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
         future.set_result(None)
 
 
 class Poller:
-    """The client's waits: one task per watched job, on a shared tick of ``tick`` seconds.
-
-    ``enter`` (the client's) names the event loop when a stream starts, or refuses it;
-    ``aclose`` ends every live wait with [ClientClosedError][enrow_async.ClientClosedError]
-    and leaves no task."""
+    """The client's waits: one task per watched job (keyed by its URL: kind and id), on a
+    shared tick of ``tick`` seconds. ``enter`` (the client's) names the event loop when a
+    stream starts, or refuses it; ``aclose`` ends every live wait with
+    [ClientClosedError][enrow_async.ClientClosedError] and leaves no task."""
 
     def __init__(
         self,
@@ -148,67 +155,95 @@ class Poller:
         self._tick = tick
         self._gap = max(tick, 1e-6)
         """A last call closer than this to the poll just made is that poll."""
-        self._enter = enter
-        self._streams: weakref.WeakSet[BatchStream[Any, Any]] = weakref.WeakSet()
-
-    def enter(self, stream: BatchStream[Any, Any]) -> asyncio.AbstractEventLoop:
-        loop = self._enter()
-        self._streams.add(stream)
-        return loop
+        self.enter = enter
+        self._watches: dict[str, _Watch] = {}
 
     async def aclose(self) -> None:
         error = ClientClosedError("the EnrowClient was closed while this wait was running")
-        tasks = [task for stream in list(self._streams) for task in stream.abort(error)]
-        if tasks:
-            await asyncio.wait(tasks)
+        watches, self._watches = self._watches, {}
+        for watch in watches.values():
+            watch.tell(None, error)
+            watch.task.cancel()
+        if watches:
+            await asyncio.wait([watch.task for watch in watches.values()])
 
-    async def polls(
-        self,
-        watch: _Watch,
-        seen: asyncio.Queue[_Seen],
-        started: float,
-        deadline: float,
-        report: bool,
-    ) -> None:
-        """Poll one job until it is done (or an error ends it); tell ``seen`` what changed.
-        With ``report``, every change, with the plan's ETA; otherwise only the end."""
+    def join(self, waiter: _Waiter, watch: _Watch) -> _Watch:
+        """The running watch of ``watch``'s job, joined by ``waiter`` (told at once its last
+        progress), or ``watch``, started. It polls on its first wait's plan; a wait without
+        a webhook ends its safety net; a deadline brings its next poll to its last call."""
+        loop = asyncio.get_running_loop()
+        running = self._watches.setdefault(watch.request.url, watch)
+        running.waiters.append(waiter)
+        if running is watch:
+            watch.task = loop.create_task(self.polls(watch))
+            return watch
+        if waiter.listens and running.last is not None:
+            waiter.seen.put_nowait((running, running.last, None))
+        now = loop.time()
+        due = last_call(now, running.due - now, waiter.deadline, first=True)
+        if running.safety and not watch.safety:
+            running.plan, running.safety = watch.plan, False
+            due = min(due, now + watch.plan.first_delay(self.rand()))
+        if running.wake is not None and due < running.due:
+            running.timer.cancel()
+            self._arm(running, due)
+        return running
+
+    def leave(self, watch: _Watch, waiter: _Waiter) -> None:
+        """``waiter`` waits no more; the last to leave a watch stops its polling."""
+        watch.waiters.remove(waiter)
+        if not watch.waiters:
+            watch.task.cancel()
+            self._drop(watch)
+
+    def _drop(self, watch: _Watch) -> None:
+        if self._watches.get(watch.request.url) is watch:
+            del self._watches[watch.request.url]
+
+    async def polls(self, watch: _Watch) -> None:
+        """Poll one job until it is done (or an error ends it); tell its waits what changed."""
         loop = asyncio.get_running_loop()
         rand, tick = self.rand, self._gap
-        due = last_call(started, watch.plan.first_delay(rand()), deadline, first=True)
+        due = last_call(watch.started, watch.plan.first_delay(rand()), watch.deadline, first=True)
         try:
             while True:
                 await self._sleep(watch, due)
-                watch.polling = True
                 result = await self._send(watch.request, watch.read, poll=True)
-                watch.polling = False
                 now = loop.time()
-                progress = watch.saw(result, now, now - started, report)
+                progress = watch.saw(result, now)
                 if result.status.done:
-                    seen.put_nowait((watch, progress, result))
+                    watch.tell(progress, result)
                     return
-                if progress is not None and report:
-                    seen.put_nowait((watch, progress, None))
+                if progress is not None:
+                    watch.tell(progress, None)
                 if watch.again:
                     watch.again = False
                     due = now
                 else:  # at least a tick later: a shorter delay would land on the tick just served
                     delay = max(watch.plan.next_delay(now, rand()), tick)
-                    due = last_call(now, delay, deadline, gap=tick)
-        except Exception as exc:  # the polling ended with an error: the stream decides
-            seen.put_nowait((watch, None, exc))
+                    due = last_call(now, delay, watch.deadline, gap=tick)
+        except Exception as exc:  # the polling ended with an error: every wait is told
+            watch.trace = exc.__traceback__
+            watch.tell(None, exc)
+        finally:
+            self._drop(watch)
 
     async def _sleep(self, watch: _Watch, due: float) -> None:
-        """Until ``due``, on the tick grid, or a hint (``hint``), whichever is first."""
-        loop = asyncio.get_running_loop()
+        """Until ``due`` (or earlier, if a wait joins: ``_arm``), or a hint (``hint``)."""
+        watch.wake = asyncio.get_running_loop().create_future()
+        self._arm(watch, due)
+        try:
+            await watch.wake
+        finally:
+            watch.wake = None
+            watch.timer.cancel()
+
+    def _arm(self, watch: _Watch, due: float) -> None:
+        """Wake ``watch`` at ``due``, on the tick grid."""
         if self._tick:
             due = round(due / self._tick) * self._tick
-        watch.wake = future = loop.create_future()
-        handle = loop.call_at(due, _wake, future)
-        try:
-            await future
-        finally:
-            handle.cancel()
-            watch.wake = None
+        watch.due = due
+        watch.timer = asyncio.get_running_loop().call_at(due, _wake, watch.wake)
 
     def hint(self, watch: _Watch) -> None:
         """Poll ``watch`` now (a webhook said it finished): at most one extra poll per
@@ -217,12 +252,11 @@ class Poller:
         if now - watch.hinted < HINT_WINDOW:
             return
         watch.hinted = now
-        if watch.polling:
-            watch.again = True
-        elif watch.wake is not None:
-            _wake(watch.wake)
+        watch.again = watch.wake is None  # a poll is out: another right after it
+        _wake(watch.wake)
 
 
+@attrs.define(slots=False, eq=False, repr=False)
 class BatchStream(Generic[R, Y]):
     """Async iterator over batches as they finish (or over progress, for ``watch_batch``).
 
@@ -233,43 +267,26 @@ class BatchStream(Generic[R, Y]):
     first, then [BatchTimeoutError][enrow_async.BatchTimeoutError] names the rest.
     """
 
-    def __init__(
-        self,
-        poller: Poller,
-        ids: Iterable[str],
-        *,
-        request: Callable[[str], Request],
-        read: Callable[[str, Response], R],
-        plan: Callable[[str], PollPlan],
-        timeout: float | None,
-        on_progress: ProgressCallback | None,
-        yield_progress: bool = False,
-        collect_errors: bool = False,
-        webhook: WebhookSource | None = None,
-        hinted_plan: Callable[[str], PollPlan] | None = None,
-        event: str | None = None,
-    ) -> None:
-        self._poller = poller
-        self._ids = list(dict.fromkeys(ids))
-        self._request = request
-        self._read = read
-        self._plan = plan
-        self._timeout = timeout
-        self._on_progress = on_progress
-        self._yield_progress = yield_progress
-        self._collect_errors = collect_errors
-        self._webhook = webhook
-        self._hinted_plan = hinted_plan or plan
-        self._event = event
-        self._unsubscribe: list[Callable[[], None]] = []
-        self._pending: dict[str, _Watch] = {}
-        self._watches: dict[str, _Watch] = {}
-        self._errors: dict[str, EnrowError] = {}
-        self._seen: asyncio.Queue[_Seen] = asyncio.Queue()
-        self._deadline = math.inf
-        self._loop: asyncio.AbstractEventLoop | None = None
-        """The loop iteration started on (``None`` until then)."""
-        self._closed = False
+    _poller: Poller
+    _ids: Iterable[str]
+    _request: Callable[[str], Request] = attrs.field(kw_only=True)
+    _read: Callable[[str, Response], R] = attrs.field(kw_only=True)
+    _plan: Callable[[str], PollPlan] = attrs.field(kw_only=True)
+    _timeout: float | None = attrs.field(kw_only=True)
+    _on_progress: ProgressCallback | None = attrs.field(kw_only=True)
+    _yield_progress: bool = attrs.field(default=False, kw_only=True)
+    _collect_errors: bool = attrs.field(default=False, kw_only=True)
+    _webhook: WebhookSource | None = attrs.field(default=None, kw_only=True)
+    _hinted_plan: Callable[[str], PollPlan] | None = attrs.field(default=None, kw_only=True)
+    _event: str | None = attrs.field(default=None, kw_only=True)
+    _unsubscribe: list[Callable[[], None]] = attrs.field(init=False, factory=list)
+    _pending: dict[str, _Watch] = attrs.field(init=False, factory=dict)
+    _watches: dict[str, _Watch] = attrs.field(init=False, factory=dict)
+    _errors: dict[str, EnrowError] = attrs.field(init=False, factory=dict)
+    _waiter: _Waiter = attrs.field(init=False)
+    _loop: asyncio.AbstractEventLoop | None = attrs.field(init=False, default=None)
+    """The loop iteration started on (``None`` until then)."""
+    _closed: bool = attrs.field(init=False, default=False)
 
     def __aiter__(self) -> BatchStream[R, Y]:
         return self
@@ -282,30 +299,29 @@ class BatchStream(Generic[R, Y]):
 
     def _start(self) -> None:
         poller = self._poller
-        self._loop = loop = poller.enter(self)
+        self._loop = loop = poller.enter()
         now = loop.time()
-        if self._timeout is not None:
-            self._deadline = now + self._timeout
+        deadline = math.inf if self._timeout is None else now + self._timeout
         report = self._yield_progress or self._on_progress is not None
-        for batch_id in self._ids:
+        self._waiter = waiter = _Waiter(asyncio.Queue(), deadline, report, now)
+        for batch_id in dict.fromkeys(self._ids):
             read = functools.partial(self._read, batch_id)
-            watch = _Watch(batch_id, self._request(batch_id), read, self._plan(batch_id))
+            request, plan = self._request(batch_id), self._plan(batch_id)
+            watch = _Watch(batch_id, request, read, plan, now, self._webhook is not None)
+            watch = poller.join(waiter, watch)
             self._pending[batch_id] = self._watches[batch_id] = watch
-            polls = poller.polls(watch, self._seen, now, self._deadline, report)
-            watch.task = loop.create_task(polls)
             if self._webhook is not None:
                 hinted = functools.partial(self._hinted, watch)
                 self._unsubscribe.append(self._webhook.subscribe(batch_id, hinted))
 
     def _hinted(self, watch: _Watch, event: object) -> None:
-        """A webhook says the batch finished: read it now; from the first hint on, the
-        normal plan instead of the safety net (more hints only add polls). Only the event
-        of this job's kind counts (``event``, from the job table)."""
+        """A webhook says the batch finished: read it now, and on the normal plan from then
+        on, not the safety net. Only the event of this job's kind counts (``event``)."""
         if self._event is not None and getattr(event, "event", self._event) != self._event:
             return
         if watch.job_id in self._pending:
-            if watch.hinted == -math.inf:
-                watch.plan = self._hinted_plan(watch.job_id)
+            if watch.safety:
+                watch.plan, watch.safety = (self._hinted_plan or self._plan)(watch.job_id), False
             self._poller.hint(watch)
 
     async def __anext__(self) -> Y:
@@ -327,11 +343,13 @@ class BatchStream(Generic[R, Y]):
         raise StopAsyncIteration
 
     async def _take(self, watch: _Watch, progress: Progress | None, outcome: object) -> list[Y]:
-        """What a task saw, told (``on_progress``) and taken: ``[item]`` to yield, or ``[]``
-        to read on; an error that concerns every batch (or any, unless collected) is raised."""
+        """What a watch saw, told (``on_progress``) and taken: ``[item]`` to yield, or
+        ``[]`` to read on; an error that concerns every batch (or any, unless collected) is
+        raised."""
         batch_id = watch.job_id
         if batch_id not in self._pending:
             return []
+        progress = self._own(watch, progress)
         if progress is not None and self._on_progress is not None:
             called = self._on_progress(progress)
             if inspect.isawaitable(called):
@@ -343,46 +361,40 @@ class BatchStream(Generic[R, Y]):
             self._errors[batch_id] = outcome
             return []
         if isinstance(outcome, Exception):
-            raise outcome
-        return [progress or watch.last] if self._yield_progress else [outcome]  # type: ignore[list-item]
+            raise outcome.with_traceback(watch.trace)  # not via other waits' frames
+        return [progress or self.last(batch_id)] if self._yield_progress else [outcome]  # type: ignore[list-item]
 
     async def _next(self) -> _Seen:
-        seen = self._seen
-        if seen.empty() and self._deadline > asyncio.get_running_loop().time():
-            deadline = None if self._deadline == math.inf else self._deadline
+        seen, deadline = self._waiter.seen, self._waiter.deadline
+        if seen.empty() and deadline > asyncio.get_running_loop().time():
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout_at(deadline):
+                async with asyncio.timeout_at(None if deadline == math.inf else deadline):
                     return await seen.get()
         if seen.empty():
-            pending = {bid: watch.last for bid, watch in self._pending.items()}
+            pending = {batch_id: self.last(batch_id) for batch_id in self._pending}
             raise BatchTimeoutError(self._timeout or 0.0, pending, self._errors)
         return seen.get_nowait()
+
+    def _own(self, watch: _Watch, progress: Progress | None) -> Progress | None:
+        """``progress``, its ``elapsed`` counted from this wait's start (not the watch's)."""
+        if progress is None or watch.started == (started := self._waiter.started):
+            return progress
+        return attrs.evolve(progress, elapsed=max(0.0, progress.elapsed + watch.started - started))
 
     def last(self, batch_id: str) -> Progress | None:
         """The last progress snapshot seen for ``batch_id``."""
         watch = self._watches.get(batch_id)
-        return None if watch is None else watch.last
-
-    def abort(self, error: Exception) -> list[asyncio.Task[None]]:
-        """The client is closing: every pending batch gets ``error``; returns the tasks,
-        cancelled."""
-        tasks = [watch.task for watch in self._pending.values() if watch.task is not None]
-        for watch in self._pending.values():
-            self._seen.put_nowait((watch, None, error))
-        for task in tasks:
-            task.cancel()
-        return tasks
+        return None if watch is None else self._own(watch, watch.last)
 
     def close(self) -> None:
-        """Stop every outstanding poll of this stream at once (idempotent, synchronous)."""
+        """Leave every job at once (idempotent, synchronous): unshared, its polling stops."""
         if self._closed:
             return
         self._closed = True
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         for watch in self._pending.values():
-            if watch.task is not None:
-                watch.task.cancel()
+            self._poller.leave(watch, self._waiter)
 
     async def aclose(self) -> None:
         self.close()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import itertools
 import random
+import traceback
 import warnings
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -19,9 +21,10 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
+import attrs
 import orjson
 import pytest
-from helpers import GET_BULK, JIM, Connect
+from helpers import GET_BULK, JIM, Connect, Simulate, client_tasks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,10 +43,11 @@ from enrow_async import (
 )
 from enrow_async._core.jobs import EMAIL_BULK, JOBS, PHONE_BULK, VERIFY_BULK, JobSpec
 from enrow_async._core.schedule import LAST_CALL, PollPlan
+from enrow_async._io.turns import BIG, REST
 from enrow_async._io.waiting import BatchStream
 from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 
-from .parts import LONG, Parts, instant, polling, running
+from .parts import LONG, POLICY, Parts, instant, polling, running
 
 pytestmark = pytest.mark.anyio
 
@@ -705,3 +709,214 @@ async def test_an_event_during_a_poll_is_answered_right_after_it(
                 batch = await client.wait_for_batch(batch_id, timeout=600, webhook=hooks)
     assert batch.status.done
     assert anyio.current_time() < 60  # woken by the hint, not the hourly safety net
+
+
+# -- big answers arriving together (issue 27): read one per turn of the event loop -----------
+
+
+@pytest.mark.parametrize("results", [200, 3])
+async def test_big_answers_polled_together_are_read_in_iterations_of_their_own(
+    results: int,
+) -> None:
+    """Ten completed batches polled at one instant. Of 200 results (45 KB answers), each
+    answer is read into models in a loop iteration no other read shares, with the loop's own
+    iterations between two (counted by a callback that schedules itself again); of 3
+    results (small answers), all in one iteration, as they come."""
+    count = 0
+    reads: list[int] = []
+    sizes: list[int] = []
+
+    def tick() -> None:
+        nonlocal count
+        count += 1
+        if len(reads) < 10:
+            asyncio.get_running_loop().call_soon(tick)
+
+    def read(job_id: str, response: Any) -> Any:
+        if not reads:  # the answers are in: count iterations from here
+            asyncio.get_running_loop().call_soon(tick)
+        reads.append(count)
+        sizes.append(len(response.body))
+        return EMAIL_BULK.read(job_id, response)
+
+    people = [{"fullname": f"P {i}", "company_domain": f"co{i}.com"} for i in range(results)]
+    async with running() as parts:
+        ids = [parts.sim.add_batch(people, duration=0.0) for _ in range(10)]
+        spec = attrs.evolve(EMAIL_BULK, read=read)
+        got = [batch async for batch in parts.stream(ids, spec=spec, policy=at_once(1.0))]
+        assert len({instant(at) for at in parts.transport.gets()}) == 1, "polled together"
+    assert sorted(batch.id for batch in got) == sorted(ids)
+    assert len(sizes) == 10
+    if results == 200:
+        assert min(sizes) >= BIG
+        assert all(b - a >= REST for a, b in itertools.pairwise(reads)), reads
+    else:
+        assert max(sizes) < BIG
+        assert reads == [0] * 10
+
+
+# -- waits on one job share its watch (issue 27): one poll stream, however many wait ----------
+
+TEN_PEOPLE = [{"fullname": f"P {i}", "company_domain": "co.com"} for i in range(10)]
+
+
+async def gets_of_waits(simulate: Simulate, connect: Connect, waits: int) -> tuple[int, list[Any]]:
+    """``waits`` tasks waiting on one 30 s batch, on a fresh simulator: the GETs it served
+    and what each wait got."""
+    async with simulate(SimulatorConfig(seed=3)) as sim:
+        batch_id = sim.add_batch(TEN_PEOPLE, duration=30.0)
+        async with connect(sim) as client:
+            got = await asyncio.gather(*(client.wait_for_batch(batch_id) for _ in range(waits)))
+        return sim.stats.requests[GET_BULK], got
+
+
+async def test_a_hundred_waits_on_one_batch_make_the_gets_of_one(
+    simulate: Simulate, connect: Connect
+) -> None:
+    alone, (batch,) = await gets_of_waits(simulate, connect, 1)
+    shared, got = await gets_of_waits(simulate, connect, 100)
+    assert shared == alone
+    assert alone >= 3, "polled a few times over 30 s"
+    assert all(result is got[0] for result in got), "every wait gets the same result"
+    assert got[0] == batch
+
+
+async def test_waits_that_leave_do_not_stop_the_others(
+    simulate: Simulate, connect: Connect
+) -> None:
+    alone, _ = await gets_of_waits(simulate, connect, 1)
+    async with simulate(SimulatorConfig(seed=3)) as sim:
+        batch_id = sim.add_batch(TEN_PEOPLE, duration=30.0)
+        async with connect(sim) as client:
+            tasks = [asyncio.create_task(client.wait_for_batch(batch_id)) for _ in range(100)]
+            await anyio.sleep(10.0)
+            for task in tasks[::2]:  # half of them leave midway, the first one among them
+                task.cancel()
+            await asyncio.wait(tasks)
+        stayed = [task.result() for task in tasks[1::2]]
+        assert all(task.cancelled() for task in tasks[::2])
+        assert sim.stats.requests[GET_BULK] == alone
+    assert all(batch is stayed[0] for batch in stayed)
+    assert stayed[0].status is BatchStatus.COMPLETED
+
+
+async def test_a_wait_that_joins_with_a_nearer_deadline_gets_its_last_call() -> None:
+    """The watch sleeps 100 s; a wait joining at 1 s with a 5 s deadline brings the next
+    poll forward to its last call, times out alone, and the first wait goes on."""
+    async with running() as parts:
+        (job_id,) = parts.batches(1, duration=30.0)
+        async with waited(parts.stream([job_id], policy=at_once(100.0))) as got:
+            await anyio.sleep(1.0)
+            with pytest.raises(BatchTimeoutError) as info:
+                await parts.stream([job_id], policy=POLICY, timeout=5.0).__anext__()
+            assert parts.transport.gets(job_id) == [pytest.approx(6.0 - LAST_CALL)]
+            assert polling() == 1, "the first wait still polls"
+            await anyio.sleep(3600.0)
+    last = info.value.pending[job_id]
+    assert last is not None
+    assert last.taken_at == pytest.approx(6.0 - LAST_CALL)
+    assert last.elapsed == pytest.approx(5.0 - LAST_CALL), "from the joining wait's start"
+    assert [batch.status for batch in got] == [BatchStatus.COMPLETED]
+
+
+async def test_the_last_wait_to_leave_stops_the_polling(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    batch_id = sim.add_batch(TEN_PEOPLE, duration=LONG)
+    async with connect(sim) as client:
+        tasks = [asyncio.create_task(client.wait_for_batch(batch_id)) for _ in range(10)]
+        await anyio.sleep(20.0)
+        polled = sim.stats.requests[GET_BULK]
+        assert polled >= 2
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        await anyio.wait_all_tasks_blocked()
+        assert client_tasks() == set(), "no task left behind"
+        await anyio.sleep(600.0)
+        assert sim.stats.requests[GET_BULK] == polled
+        with pytest.raises(BatchTimeoutError):  # a new wait: a new watch, polling again
+            await client.wait_for_batch(batch_id, timeout=5.0)
+        assert sim.stats.requests[GET_BULK] > polled
+
+
+async def test_every_wait_gets_the_same_error_with_its_own_traceback(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    errors: list[BaseException] = []
+    depths: list[int] = []
+
+    async def wait() -> None:
+        try:
+            await client.wait_for_batch("no-such-batch")
+        except BatchNotFoundError as exc:
+            errors.append(exc)
+            depths.append(len(traceback.extract_tb(exc.__traceback__)))
+
+    async with connect(sim) as client:
+        await asyncio.gather(*(wait() for _ in range(20)))
+    assert len(errors) == 20
+    assert all(error is errors[0] for error in errors)
+    assert len(set(depths)) == 1, "each wait's frames, not the others' before it"
+    assert sim.stats.requests[GET_BULK] == 1
+
+
+async def test_every_wait_is_told_the_progress_from_its_own_start(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    people = [{"fullname": f"P {i}", "company_domain": "co.com"} for i in range(100)]
+    batch_id = sim.add_batch(people, duration=40.0, curve="linear")
+    seen: dict[str, list[Progress]] = {"first": [], "late": []}
+    async with connect(sim) as client:
+        first = asyncio.create_task(
+            client.wait_for_batch(batch_id, on_progress=seen["first"].append)
+        )
+        await anyio.sleep(10.0)
+        joined = anyio.current_time()
+        gets = sim.stats.requests[GET_BULK]
+        late = asyncio.create_task(client.wait_for_batch(batch_id, on_progress=seen["late"].append))
+        await anyio.wait_all_tasks_blocked()
+        assert len(seen["late"]) == 1, "told the last progress at once"
+        assert sim.stats.requests[GET_BULK] == gets, "without a GET of its own"
+        assert await first is await late
+    told_late = seen["late"]
+    assert told_late[0].elapsed == 0.0
+    assert told_late[0].finished == seen["first"][len(seen["first"]) - len(told_late)].finished
+    for mine, theirs in zip(told_late, seen["first"][-len(told_late) :], strict=True):
+        assert (mine.finished, mine.status, mine.taken_at) == (
+            theirs.finished,
+            theirs.status,
+            theirs.taken_at,
+        )
+        if mine is not told_late[0]:
+            assert mine.elapsed == pytest.approx(theirs.elapsed - joined)
+
+
+async def test_a_wait_without_a_webhook_ends_the_safety_net(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    batch_id = sim.add_batch(TEN_PEOPLE, duration=20.0)
+    hooks = Hooks()
+    async with connect(sim, webhook_poll_interval=3600.0) as client:
+        hooked = asyncio.create_task(client.wait_for_batch(batch_id, webhook=hooks))
+        await anyio.sleep(5.0)
+        assert sim.stats.requests[GET_BULK] == 0, "on the hourly safety net"
+        with anyio.fail_after(60.0):
+            plain = await client.wait_for_batch(batch_id)
+        assert await hooked is plain
+    assert sim.stats.requests[GET_BULK] >= 2, "polled on the normal plan"
+
+
+async def test_waits_on_the_same_id_of_two_kinds_do_not_share(
+    sim: EnrowSimulator, connect: Connect
+) -> None:
+    async with connect(sim) as client:
+        results = await asyncio.gather(
+            client.wait_for_batch("no-such-batch"),
+            client.verify.bulk.wait("no-such-batch"),
+            return_exceptions=True,
+        )
+    assert all(isinstance(error, BatchNotFoundError) for error in results)
+    assert results[0] is not results[1]
+    assert sim.stats.requests[GET_BULK] == 1
+    assert sim.stats.requests["GET", "/email/verify/bulk"] == 1
