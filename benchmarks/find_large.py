@@ -1,7 +1,7 @@
 """``enrow-async find`` on a large leads file in the sandbox: wall time and peak RSS.
 
 Generates a CSV of ``--rows`` people (a share of them duplicates, in other spellings and
-domain forms), then runs ``python -m enrow_async find big.csv -o found.csv --sandbox --yes``
+domain forms), then runs ``python -m enrow_async find big.csv -o found.csv --sandbox --yes --force``
 in a subprocess ``--runs`` times; reports each run's wall time and the child's peak RSS
 (``getrusage``: the CLI and its in-process simulator together), then the medians and spread.
 Exit status 0 when the median peak RSS is within ``--max-rss`` MB.
@@ -64,7 +64,7 @@ def run_once(
     else:
         command += ["--base-url", base_url]
         env["ENROW_API_KEY"] = "sim-key"
-    command += ["--yes", "--progress-every", "60"]
+    command += ["--yes", "--force", "--progress-every", "60"]  # each run replaces the last output
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _WRAP, *command],
