@@ -105,9 +105,9 @@ class RunRecord:
                 "interrupted; the sandbox's batches ended with its simulator (no credits were"
                 " spent): run the command again to start over"
             )
-        last = latest_records(self.entries()).values()
-        started = sum(entry.state is RecordState.STARTED for entry in last)
-        unknown = len(last) - started
+        states = [entry.state for entry in latest_records(self.entries()).values()]
+        started = states.count(RecordState.STARTED)
+        unknown = states.count(RecordState.UNKNOWN) + states.count(RecordState.POSTING)
         if not started and not unknown:
             return "interrupted; no batch was started"
         steps = self.next_steps(resume=True, resend=False)

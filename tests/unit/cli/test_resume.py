@@ -37,6 +37,26 @@ async def test_the_ctrl_c_hint_names_the_journal_and_the_batches_in_doubt(
     assert RunRecord(None, files).hint() == "interrupted; no batch was started"
 
 
+async def test_a_refused_start_is_not_counted_among_the_batches_in_doubt(tmp_path: Path) -> None:
+    """A refusal proves nothing was created: only a start without a clear answer (unknown,
+    or posting with no later word) may have started."""
+    path = tmp_path / "f.journal"
+    run = await open_record(path, RunFiles(tmp_path / "in.csv", tmp_path / "out.csv"))
+    for entry in (
+        _entry(RecordState.STARTED, 0),
+        _entry(RecordState.REFUSED, 1),
+        _entry(RecordState.POSTING, 2),
+    ):
+        await run.record.write(entry)
+    assert run.hint() == (
+        f"interrupted; 1 batch(es) were started and keep running (recorded in {path});"
+        " 1 batch(es) may have started (no answer came): recorded as unknown, see"
+        " --resend-unknown; to resume without paying twice, run the same command again"
+    )
+    await run.record.write(_entry(RecordState.REFUSED, 2))
+    assert "may have started" not in run.hint()
+
+
 async def test_a_record_kept_in_memory_is_saved_beside_the_output_for_the_hint(
     tmp_path: Path,
 ) -> None:
