@@ -14,7 +14,6 @@ re-run only on a body it refused, to name the field path in the
 
 from __future__ import annotations
 
-import operator
 import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, NoReturn, TypeVar, Union, get_args, get_origin
@@ -27,22 +26,14 @@ from cattrs.gen import make_dict_structure_fn, override
 from ..errors import ResponseError
 from ..models import (
     AccountInfo,
-    BatchStats,
     BatchStatus,
-    BulkPhoneResults,
-    BulkResults,
-    BulkVerification,
     CompanyInfo,
     ContactInfo,
     Custom,
     EmailResult,
-    EmailVerification,
     PhoneQualification,
-    PhoneResult,
-    PhoneStats,
     Qualification,
     SinglePhoneSearchFinished,
-    VerificationStats,
     WebhookPhoneResult,
 )
 from ..models.common import BulkBase
@@ -206,7 +197,6 @@ def _phone_event_result(conv: cattrs.Converter) -> Hook:
 
 
 _QUALIFICATIONS = {q.value: q for q in Qualification}
-_by_index = operator.attrgetter("index")
 
 
 def _email_results(value: Any, _: object) -> list[EmailResult]:
@@ -269,21 +259,19 @@ def _contact(info: object, companies: dict[object, CompanyInfo]) -> ContactInfo:
     return ContactInfo(*fields, company)
 
 
-def _phone_order(result: PhoneResult) -> int:
-    return -1 if result.index is None else result.index
+def _by_position(result: Any) -> int:
+    return -1 if result.index is None else int(result.index)
 
 
-_BULKS: dict[type[BulkBase[Any, Any]], tuple[type, type, Callable[[Any], Any] | None, bool]] = {
-    BulkResults: (BatchStats, EmailResult, _by_index, False),
-    BulkVerification: (VerificationStats, EmailVerification, None, True),
-    BulkPhoneResults: (PhoneStats, PhoneResult, _phone_order, True),
-}
-"""Each bulk: its stats and result models, the order of its results (the API promises
-none; verify keeps the wire's), whether its stats take the wire defaults."""
+def _parts(cls: type[BulkBase[Any, Any]]) -> tuple[type, type]:
+    """A bulk model's stats and result models: the arguments of its ``BulkBase[...]``."""
+    (base,) = (b for b in getattr(cls, "__orig_bases__", ()) if get_origin(b) is BulkBase)
+    stats, result = get_args(base)
+    return stats, result
 
 
 def _bulk_hook(conv: cattrs.Converter, cls: type[BulkBase[Any, Any]]) -> Hook:
-    stats, result, order, defaults = _BULKS[cls]
+    stats, result = _parts(cls)
     items = conv.get_structure_hook(list[result])  # type: ignore[valid-type]
 
     def results(value: Any, _: object) -> tuple[Any, ...]:
@@ -292,15 +280,15 @@ def _bulk_hook(conv: cattrs.Converter, cls: type[BulkBase[Any, Any]]) -> Hook:
         if type(value) is not list:
             raise ValueError(f"expected a list of results, got {type(value).__name__}")
         read = items(value, list[result])  # type: ignore[valid-type]
-        if order is not None:
-            read.sort(key=order)
+        if cls.by_index:
+            read.sort(key=_by_position)
         return tuple(read)
 
     wire_type = _BulkWire[stats, result]  # type: ignore[valid-type]
     wire_hook = make_dict_structure_fn(wire_type, conv, results=override(struct_hook=results))
 
     def structure(value: Any, _: object) -> BulkBase[Any, Any]:
-        wire = wire_hook(_stats_defaults(value) if defaults else value, wire_type)
+        wire = wire_hook(_stats_defaults(value), wire_type)
         general = wire.general
         return cls(general.id, general.status, wire.stats, wire.results, general.custom)
 
@@ -326,7 +314,7 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
         hook(enum_cls, _enum_hook(enum_cls))
 
     def model(cls: type) -> Hook:
-        if cls in _BULKS:
+        if issubclass(cls, BulkBase):
             made = _bulk_hook(conv, cls)
         else:
             overrides = dict(_OVERRIDES.get(cls, {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import attr  # its asdict turns tuples into lists (attrs.asdict keeps them)
 import attrs
@@ -72,6 +72,9 @@ class BulkBase(Generic[StatsT, ResultT]):
     stats: StatsT
     results: Sequence[ResultT] = ()
     custom: Custom = attrs.field(default=None, hash=False)
+    by_index: ClassVar[bool] = True
+    """Whether ``results`` are sorted by their ``index`` (the API promises no order), as
+    they are unless the model says otherwise."""
 
     @property
     def done(self) -> bool:

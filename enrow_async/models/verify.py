@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import attrs
 
 from .common import BulkBase, Custom, Qualification
@@ -43,4 +45,6 @@ class VerificationStats:
 @attrs.frozen(repr=False)  # BulkBase's short repr
 class BulkVerification(BulkBase[VerificationStats, EmailVerification]):
     """A bulk verification as read from ``GET /email/verify/bulk``; ``results`` keep the
-    order the API sent."""
+    order the API sent (their ``index`` is an id, not a position)."""
+
+    by_index: ClassVar[bool] = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any, TypeVar
 
+import attrs
 import orjson
 import pytest
 from hypothesis import given
@@ -24,6 +25,7 @@ from enrow_async import (
     ResponseError,
 )
 from enrow_async._core.convert import _raise_malformed, detailed, fast, structure
+from enrow_async.models.common import BulkBase
 
 T = TypeVar("T")
 
@@ -561,3 +563,37 @@ def test_a_body_only_the_detailed_converter_takes_is_reported_as_a_bug() -> None
         _raise_malformed(body, BulkResults, b"raw", KeyError("x"))
     assert info.value.body == b"raw"
     assert isinstance(info.value.__cause__, KeyError)
+
+
+# -- a new bulk is a model: the converter lists no endpoint -------------------------------------
+
+
+@attrs.frozen
+class _CountStats:
+    requested: int
+    finished: int = 0
+
+
+@attrs.frozen
+class _Count:
+    index: int
+    value: str
+
+
+@attrs.frozen(repr=False)
+class _BulkCounts(BulkBase[_CountStats, _Count]):
+    """A bulk the package does not know: only its model."""
+
+
+def test_a_new_bulk_model_is_read_with_nothing_listed_for_it() -> None:
+    body = {
+        "general": {"id": "c1", "status": "completed", "custom": "x"},
+        "stats": {"requested": 2},  # ``finished`` left out: requested, once completed
+        "results": [{"index": 1, "value": "b"}, {"index": "0", "value": "a"}],
+    }
+    batch = read(body, _BulkCounts)
+    assert batch == _BulkCounts(
+        "c1", BatchStatus.COMPLETED, _CountStats(2, 2), (_Count(0, "a"), _Count(1, "b")), "x"
+    )
+    with pytest.raises(ResponseError, match=r"\$\.results\[0\]\.value"):
+        read({**body, "results": [{"index": 0, "value": 5}]}, _BulkCounts)
