@@ -6,23 +6,19 @@ The email-bulk calls kept on the client (``wait_for_batch`` and the rest) are te
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio
 import anyio.lowlevel
 import pytest
-from helpers import Connect, Simulate
 
 from enrow_async import (
     BatchNotFoundError,
     BatchStatus,
-    BatchTimeoutError,
     EnrowClient,
     JobProgress,
     Progress,
     Qualification,
 )
-from enrow_async.testing import EnrowSimulator, SimulatorConfig
+from enrow_async.testing import EnrowSimulator
 
 pytestmark = pytest.mark.anyio
 
@@ -52,20 +48,6 @@ async def test_single_end_to_end(client: EnrowClient) -> None:
     assert await client.email.single.get(job.id) == done
 
 
-async def test_single_wait_deadline_stops_polling(simulate: Simulate, connect: Connect) -> None:
-    async with simulate(SimulatorConfig(duration=60.0)) as sim, connect(sim) as client:
-        job = await client.email.single.start(
-            {"fullname": "Jim Halpert", "company_name": "Dunder Mifflin"}
-        )
-        with pytest.raises(BatchTimeoutError) as info:
-            await client.email.single.wait(job.id, timeout=0.3)
-        assert info.value.progress is not None
-        assert info.value.progress.status is BatchStatus.ONGOING
-        polls = sim.stats.requests
-        await anyio.sleep(600)
-        assert sim.stats.requests == polls, "a timed-out wait must stop polling"
-
-
 async def test_bulk_through_the_resource(client: EnrowClient) -> None:
     job = await client.email.bulk.start(SEARCHES, custom="q2", country_code="fr")
     batch = await client.email.bulk.wait(job.id, timeout=10, estimated_minutes=1)
@@ -91,37 +73,6 @@ async def test_find_returns_input_order_with_combined_progress(client: EnrowClie
     assert seen[-1].batches == 3
     assert seen[-1].requested == 7
     assert await client.email.find([]) == []
-
-
-async def test_unknown_ids_are_batch_not_found(client: EnrowClient) -> None:
-    with pytest.raises(BatchNotFoundError):
-        await client.email.single.get("nope")
-    with pytest.raises(BatchNotFoundError):
-        await client.email.single.wait("nope", timeout=5)
-    with pytest.raises(BatchNotFoundError):
-        await client.email.bulk.get("nope")
-
-
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda c: c.email.single.start({"fullname": "Jim", "company_domain": " "}),
-        lambda c: c.email.single.start({"fullname": "", "company_domain": "dundermifflin.com"}),
-        lambda c: c.email.single.get(""),
-        lambda c: c.email.single.wait("j", timeout=-1),
-        lambda c: c.email.bulk.start([]),
-        lambda c: c.email.bulk.start([{"fullname": "Jim"}]),
-        lambda c: c.email.find(SEARCHES, batch_size=0),
-        lambda c: c.email.find([{"fullname": "Jim"}]),
-    ],
-)
-async def test_bad_input_refused_before_any_request(
-    client: EnrowClient, sim: EnrowSimulator, call: Any
-) -> None:
-    before = sim.stats.requests
-    with pytest.raises((ValueError, TypeError)):
-        await call(client)
-    assert sim.stats.requests == before
 
 
 async def test_a_not_found_error_names_the_id(client: EnrowClient) -> None:

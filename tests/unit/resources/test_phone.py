@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from helpers import Connect, Simulate
 
 from enrow_async import (
-    BatchFailedError,
-    BatchNotFoundError,
     BatchStatus,
     EnrowClient,
     PhoneQualification,
     PhoneSearch,
 )
-from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -62,61 +56,3 @@ async def test_single_by_linkedin_url(client: EnrowClient) -> None:
     result = (await client.phone.single.wait(job.id, timeout=10)).result
     assert result is not None
     assert result.params["linkedin_url"] == LINKEDIN
-
-
-async def test_unknown_ids_are_batch_not_found(client: EnrowClient) -> None:
-    with pytest.raises(BatchNotFoundError):
-        await client.phone.bulk.get("nope")
-    with pytest.raises(BatchNotFoundError):
-        await client.phone.bulk.wait("nope", timeout=5)
-    with pytest.raises(BatchNotFoundError):
-        await client.phone.single.get("nope")
-    with pytest.raises(BatchNotFoundError):
-        await client.phone.single.wait("nope", timeout=5)
-
-
-@pytest.mark.parametrize(("ongoing", "missing"), [(200, 400), (202, 404)])
-async def test_bulk_wire_variants(
-    simulate: Simulate, connect: Connect, ongoing: int, missing: int
-) -> None:
-    config = SimulatorConfig(ongoing_status=ongoing, not_found_status=missing, duration=0.4)
-    async with simulate(config) as sim, connect(sim) as client:
-        job = await client.phone.bulk.start(PEOPLE)
-        assert (await client.phone.bulk.get(job.id)).status is BatchStatus.ONGOING
-        assert (await client.phone.bulk.wait(job.id, timeout=10)).stats.finished == 3
-        with pytest.raises(BatchNotFoundError) as info:
-            await client.phone.bulk.get("nope")
-        assert info.value.status == missing
-
-
-async def test_failed_bulk_raises_with_progress(simulate: Simulate, connect: Connect) -> None:
-    async with (
-        simulate(SimulatorConfig(fail_rate=1.0, duration=0.2)) as sim,
-        connect(sim) as client,
-    ):
-        job = await client.phone.bulk.start(PEOPLE)
-        with pytest.raises(BatchFailedError) as failed:
-            await client.phone.bulk.wait(job.id, timeout=10)
-    assert failed.value.batch_id == job.id
-    assert failed.value.progress.status is BatchStatus.FAILED
-
-
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda c: c.phone.bulk.start([]),
-        lambda c: c.phone.bulk.start([{"firstname": "Jim"}]),
-        lambda c: c.phone.bulk.start(["https://www.linkedin.com/in/x"]),
-        lambda c: c.phone.single.start({}),
-        lambda c: c.phone.single.start({"firstname": "Jim", "lastname": "Halpert"}),
-        lambda c: c.phone.bulk.wait(3, timeout=1),
-        lambda c: c.phone.single.get(""),
-    ],
-)
-async def test_bad_input_refused_before_any_request(
-    client: EnrowClient, sim: EnrowSimulator, call: Any
-) -> None:
-    before = sim.stats.requests
-    with pytest.raises((ValueError, TypeError)):
-        await call(client)
-    assert sim.stats.requests == before

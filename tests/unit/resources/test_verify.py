@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import anyio
 import pytest
-from helpers import Connect, Simulate
 
 from enrow_async import (
-    BatchFailedError,
-    BatchNotFoundError,
     BatchStatus,
-    BatchTimeoutError,
     EnrowClient,
     Progress,
     Qualification,
 )
-from enrow_async.testing import EnrowSimulator, SimulatorConfig
+from enrow_async.testing import EnrowSimulator
 
 pytestmark = pytest.mark.anyio
 
@@ -73,76 +66,3 @@ async def test_wait_many_yields_each_batch_once(client: EnrowClient, sim: EnrowS
     ids = [sim.add_batch(["a@b.co"] * n, kind="verify", duration=n * 20.0) for n in (3, 1, 2)]
     seen = [batch.id async for batch in client.verify.bulk.wait_many(ids, timeout=600)]
     assert seen == [ids[1], ids[2], ids[0]]
-
-
-async def test_unknown_ids_are_batch_not_found(client: EnrowClient) -> None:
-    with pytest.raises(BatchNotFoundError):
-        await client.verify.bulk.get("nope")
-    with pytest.raises(BatchNotFoundError):
-        await client.verify.bulk.wait("nope", timeout=5)
-    with pytest.raises(BatchNotFoundError):
-        await client.verify.single.get("nope")
-    with pytest.raises(BatchNotFoundError):
-        await client.verify.single.wait("nope", timeout=5)
-
-
-@pytest.mark.parametrize(("ongoing", "missing"), [(200, 400), (202, 404)])
-async def test_bulk_wire_variants(
-    simulate: Simulate, connect: Connect, ongoing: int, missing: int
-) -> None:
-    config = SimulatorConfig(ongoing_status=ongoing, not_found_status=missing, duration=0.4)
-    async with simulate(config) as sim, connect(sim) as client:
-        job = await client.verify.bulk.start(EMAILS)
-        assert (await client.verify.bulk.get(job.id)).status is BatchStatus.ONGOING
-        done = await client.verify.bulk.wait(
-            job.id, timeout=10, estimated_minutes=job.estimated_duration
-        )
-        assert done.stats.finished == 2
-        with pytest.raises(BatchNotFoundError) as info:
-            await client.verify.bulk.get("nope")
-        assert info.value.status == missing
-
-
-async def test_failed_bulk_raises_with_progress(simulate: Simulate, connect: Connect) -> None:
-    async with (
-        simulate(SimulatorConfig(fail_rate=1.0, duration=0.2)) as sim,
-        connect(sim) as client,
-    ):
-        job = await client.verify.bulk.start(EMAILS)
-        with pytest.raises(BatchFailedError) as failed:
-            await client.verify.bulk.wait(job.id, timeout=10)
-    assert failed.value.batch_id == job.id
-    assert failed.value.progress.status is BatchStatus.FAILED
-
-
-async def test_bulk_wait_deadline_stops_polling(simulate: Simulate, connect: Connect) -> None:
-    async with simulate(SimulatorConfig(duration=60.0)) as sim, connect(sim) as client:
-        job = await client.verify.bulk.start(["a@b.co"])
-        with pytest.raises(BatchTimeoutError) as info:
-            await client.verify.bulk.wait(job.id, timeout=0.3)
-        assert info.value.progress is not None
-        assert info.value.progress.status is BatchStatus.ONGOING
-        polls = sim.stats.requests
-        await anyio.sleep(600)
-        assert sim.stats.requests == polls, "a timed-out wait must stop polling"
-
-
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda c: c.verify.bulk.start([]),
-        lambda c: c.verify.bulk.start(["ok@x.com", "nope"]),
-        lambda c: c.verify.bulk.start([{"email": "ok@x.com", "extra": 1}]),
-        lambda c: c.verify.single.start("nope"),
-        lambda c: c.verify.single.get(""),
-        lambda c: c.verify.bulk.wait(3, timeout=1),
-        lambda c: c.verify.single.wait("j", timeout=-1),
-    ],
-)
-async def test_bad_input_refused_before_any_request(
-    client: EnrowClient, sim: EnrowSimulator, call: Any
-) -> None:
-    before = sim.stats.requests
-    with pytest.raises((ValueError, TypeError)):
-        await call(client)
-    assert sim.stats.requests == before
