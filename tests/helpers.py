@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import enrow_async
-from enrow_async import EnrowClient
+from enrow_async import Backoff, EnrowClient, PollPolicy, RetryPolicy
 from enrow_async.testing import EnrowSimulator
 
 __all__ = [
@@ -22,6 +22,9 @@ __all__ = [
     "COMPLETED",
     "GET_BULK",
     "JIM",
+    "LEADS",
+    "QUICK_POLLS",
+    "QUICK_RETRY",
     "SEARCHES",
     "Connect",
     "Simulate",
@@ -54,6 +57,20 @@ SEARCHES = [
     {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
 ]
 """Two searches."""
+
+LEADS = [
+    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},
+    {"fullname": "Jim Halpert", "company_domain": "https://www.dundermifflin.com"},
+    {"fullname": "Ryan Howard", "company_name": "Dunder Mifflin", "custom": {"crm": 3}},
+]
+"""Three searches as users write them: a custom value of each kind, a URL for a domain, a
+company name instead of a domain."""
+
+QUICK_POLLS = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
+"""Polls close together, for tests in real time (``tests/integration``)."""
+
+QUICK_RETRY = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
+"""Retries close together, for tests in real time (``tests/integration``)."""
 
 COMPLETED: dict[str, Any] = {
     "general": {"id": "b1", "status": "completed"},

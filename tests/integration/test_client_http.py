@@ -10,7 +10,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 from aiohttp import web
-from helpers import Connect
+from helpers import LEADS, QUICK_POLLS, QUICK_RETRY, Connect
 
 from enrow_async import (
     AiohttpTransport,
@@ -18,7 +18,6 @@ from enrow_async import (
     BatchStatus,
     BulkResults,
     EnrowClient,
-    PollPolicy,
     ResponseError,
     RetryPolicy,
 )
@@ -28,14 +27,6 @@ from enrow_async.testing import EnrowSimulator, SimulatorConfig
 pytestmark = pytest.mark.anyio
 
 
-SEARCHES = [
-    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},
-    {"fullname": "Jim Halpert", "company_domain": "https://www.dundermifflin.com"},
-]
-QUICK = PollPolicy(initial=0.05, min_interval=0.05, max_interval=0.2)
-"""Polls close together: real time is what these tests spend."""
-
-
 @pytest.fixture
 def sim_config() -> SimulatorConfig:
     return SimulatorConfig(duration=0.1, seed=7)
@@ -43,8 +34,8 @@ def sim_config() -> SimulatorConfig:
 
 async def test_start_and_wait_over_http(sim: EnrowSimulator, connect: Connect) -> None:
     assert sim.base_url.startswith("http://127.0.0.1:")
-    async with connect(sim, poll_policy=QUICK) as client:
-        job = await client.start_bulk_search(SEARCHES, custom="campaign_q2")
+    async with connect(sim, poll_policy=QUICK_POLLS) as client:
+        job = await client.start_bulk_search(LEADS, custom="campaign_q2")
         batch = await client.wait_for_batch(job.id, timeout=10)
     assert batch.status is BatchStatus.COMPLETED
     assert batch == structure(sim.completed_body(job.id), BulkResults, body=b"{}")
@@ -55,11 +46,10 @@ async def test_transient_faults_on_the_wire_are_retried(
 ) -> None:
     # aiohttp resends a GET once by itself when a kept-alive connection drops, so the
     # client sees four of these five faults: within its five attempts.
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(LEADS, duration=0.0)
     for kind in ("server_error", "rate_limited", "drop", "truncate", "html_502"):
         sim.inject(kind, count=1)
-    retry = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
-    async with connect(sim, retry=retry) as client:
+    async with connect(sim, retry=QUICK_RETRY) as client:
         batch = await client.get_bulk_results(batch_id)
     assert batch.status is BatchStatus.COMPLETED
     assert sum(sim.stats.faults.values()) == 5
@@ -91,8 +81,8 @@ async def test_html_200_is_a_response_error_with_raw_body() -> None:
 async def test_caller_owned_session_is_left_open(sim: EnrowSimulator, connect: Connect) -> None:
     async with aiohttp.ClientSession() as session:
         async with connect(sim, transport=AiohttpTransport(session=session)) as client:
-            job = await client.start_bulk_search(SEARCHES)
+            job = await client.start_bulk_search(LEADS)
         assert not session.closed
         transport = AiohttpTransport(session=session)
-        async with connect(sim, transport=transport, poll_policy=QUICK) as client:
+        async with connect(sim, transport=transport, poll_policy=QUICK_POLLS) as client:
             await client.wait_for_batch(job.id, timeout=10)

@@ -26,17 +26,15 @@ import anyio
 import anyio.to_thread
 import attrs
 import pytest
-from helpers import BULK, SEARCHES, client_tasks, until
+from helpers import BULK, QUICK_POLLS, QUICK_RETRY, SEARCHES, client_tasks, until
 
 from enrow_async import (
     AiohttpTransport,
-    Backoff,
     BatchStatus,
     BatchTimeoutError,
     ClientClosedError,
     EnrowClient,
     PollPolicy,
-    RetryPolicy,
     TransportError,
     WrongEventLoopError,
 )
@@ -45,9 +43,6 @@ from enrow_async.testing import EnrowSimulator, Faults, SimulatorConfig
 from .relays import Relay
 
 pytestmark = pytest.mark.anyio
-
-FAST_RETRY = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
-FAST_POLLS = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
 
 
 @pytest.fixture
@@ -70,8 +65,8 @@ def make_client(sim: EnrowSimulator, relay: Relay) -> Make:
 
     def make(**options: Any) -> EnrowClient:
         draw = random.Random(0).random  # the jitter of retries and polls, reproducible
-        options.setdefault("retry", attrs.evolve(FAST_RETRY, rand=draw))
-        options.setdefault("poll_policy", attrs.evolve(FAST_POLLS, rand=draw))
+        options.setdefault("retry", attrs.evolve(QUICK_RETRY, rand=draw))
+        options.setdefault("poll_policy", attrs.evolve(QUICK_POLLS, rand=draw))
         return EnrowClient(sim.api_key, base_url=relay.url, **options)
 
     return make

@@ -17,13 +17,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 import trustme
-from helpers import JIM
+from helpers import JIM, QUICK_POLLS
 
 from enrow_async import (
     AiohttpTransport,
     BatchStatus,
     EnrowClient,
-    PollPolicy,
     ProxyError,
     TransportError,
 )
@@ -34,7 +33,6 @@ from .relays import Proxy, Relay
 
 pytestmark = pytest.mark.anyio
 
-QUICK = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
 HOST = "enrow.test"
 """Resolves nowhere: reached through the proxy's tunnel or not at all."""
 
@@ -75,7 +73,7 @@ async def test_https_goes_through_the_proxy_that_https_proxy_names(
         # names, as the client's default transport would find it.
         transport = AiohttpTransport(session=trusting, proxy=env_proxy(f"https://{HOST}"))
         async with EnrowClient(
-            sim.api_key, base_url=f"https://{HOST}", transport=transport, poll_policy=QUICK
+            sim.api_key, base_url=f"https://{HOST}", transport=transport, poll_policy=QUICK_POLLS
         ) as client:
             job = await client.start_bulk_search(JIM)
             batch = await client.wait_for_batch(job.id, timeout=30)
@@ -141,7 +139,7 @@ async def test_a_proxy_refusing_the_tunnel_ends_calls_and_waits_at_once(
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         transport = AiohttpTransport(session=trusting, proxy=proxy.url)
         async with EnrowClient(
-            sim.api_key, base_url=f"https://{HOST}", transport=transport, poll_policy=QUICK
+            sim.api_key, base_url=f"https://{HOST}", transport=transport, poll_policy=QUICK_POLLS
         ) as client:
             with pytest.raises(ProxyError) as read:
                 await client.get_bulk_results(batch_id)

@@ -16,15 +16,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 import pytest
 import trustme
-from helpers import JIM
+from helpers import JIM, QUICK_POLLS, QUICK_RETRY
 
 from enrow_async import (
     AiohttpTransport,
-    Backoff,
     BatchTimeoutError,
     EnrowClient,
-    PollPolicy,
-    RetryPolicy,
     TLSError,
     TransportError,
 )
@@ -34,8 +31,6 @@ from .relays import Relay
 
 pytestmark = pytest.mark.anyio
 
-QUICK = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
-FAST_RETRY = RetryPolicy(backoff=Backoff(initial=0.01, cap=0.05))
 
 Call = Callable[[EnrowClient, str], Awaitable[object]]
 
@@ -84,7 +79,7 @@ async def test_a_trusted_certificate_for_the_host_works(
             sim.api_key,
             base_url=relay.url,
             transport=AiohttpTransport(session=own),
-            poll_policy=QUICK,
+            poll_policy=QUICK_POLLS,
         ) as client,
     ):
         for call in CALLS.values():
@@ -98,7 +93,7 @@ async def test_an_untrusted_certificate_ends_every_call_at_once(
 ) -> None:
     batch_id = sim.add_batch(JIM, duration=0.1)
     async with Relay(sim.base_url, tls=serving(ca, "127.0.0.1")) as relay:
-        client = EnrowClient(sim.api_key, base_url=relay.url, poll_policy=QUICK)
+        client = EnrowClient(sim.api_key, base_url=relay.url, poll_policy=QUICK_POLLS)
         async with client:  # the system's authorities only: trustme's CA is not one
             with pytest.raises(TLSError) as info:
                 await CALLS[call](client, batch_id)
@@ -120,7 +115,7 @@ async def test_a_certificate_for_another_host_ends_every_call_at_once(
             sim.api_key,
             base_url=relay.url,
             transport=AiohttpTransport(session=own),
-            poll_policy=QUICK,
+            poll_policy=QUICK_POLLS,
         ) as client:
             with pytest.raises(TLSError) as info:
                 await CALLS[call](client, batch_id)
@@ -132,7 +127,7 @@ async def test_a_certificate_for_another_host_ends_every_call_at_once(
 async def test_a_server_without_tls_on_an_https_url_is_final(sim: EnrowSimulator) -> None:
     batch_id = sim.add_batch(JIM, duration=0.1)
     url = sim.base_url.replace("http://", "https://")  # the simulator speaks plain HTTP
-    async with EnrowClient(sim.api_key, base_url=url, poll_policy=QUICK) as client:
+    async with EnrowClient(sim.api_key, base_url=url, poll_policy=QUICK_POLLS) as client:
         with pytest.raises(TLSError, match="does the server speak https") as info:
             await client.get_bulk_results(batch_id)
         with pytest.raises(TLSError):
@@ -160,10 +155,10 @@ async def test_a_connection_dropped_during_the_handshake_stays_transient() -> No
 
     server = await asyncio.start_server(drop, "127.0.0.1", 0)
     url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    async with server, EnrowClient("k", base_url=url, retry=FAST_RETRY) as client:
+    async with server, EnrowClient("k", base_url=url, retry=QUICK_RETRY) as client:
         with pytest.raises(TransportError) as info:
             await client.get_bulk_results("b")
-        assert accepted == FAST_RETRY.attempts
+        assert accepted == QUICK_RETRY.attempts
         assert info.value.transient
         assert not isinstance(info.value, TLSError)
         with pytest.raises(BatchTimeoutError):

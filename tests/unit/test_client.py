@@ -20,7 +20,7 @@ import anyio
 import anyio.to_thread
 import orjson
 import pytest
-from helpers import Connect, Simulate, client_tasks
+from helpers import LEADS, Connect, Simulate, client_tasks
 
 from enrow_async import (
     AuthenticationError,
@@ -46,12 +46,6 @@ pytestmark = pytest.mark.anyio
 
 T = TypeVar("T")
 
-SEARCHES = [
-    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},
-    {"fullname": "Jim Halpert", "company_domain": "https://www.dundermifflin.com"},
-    {"fullname": "Ryan Howard", "company_name": "Dunder Mifflin", "custom": {"crm": 3}},
-]
-
 
 @pytest.fixture
 def sim_config() -> SimulatorConfig:
@@ -68,14 +62,14 @@ async def test_key_from_environment(monkeypatch: pytest.MonkeyPatch, sim: EnrowS
     monkeypatch.setenv("ENROW_API_KEY", sim.api_key)
     job = None
     async with EnrowClient(base_url=sim.base_url, transport=MemoryTransport(sim)) as client:
-        job = await client.start_bulk_search(SEARCHES)
+        job = await client.start_bulk_search(LEADS)
     assert job.id
 
 
 async def test_wait_for_batch_returns_what_the_server_holds(
     client: EnrowClient, sim: EnrowSimulator
 ) -> None:
-    job = await client.start_bulk_search(SEARCHES, custom="campaign_q2")
+    job = await client.start_bulk_search(LEADS, custom="campaign_q2")
     seen: list[Progress] = []
     batch = await client.wait_for_batch(job.id, timeout=10, on_progress=seen.append)
     assert batch.status is BatchStatus.COMPLETED
@@ -93,7 +87,7 @@ async def test_wait_for_batch_returns_what_the_server_holds(
 
 
 async def test_async_progress_callback_is_awaited_in_order(client: EnrowClient) -> None:
-    job = await client.start_bulk_search(SEARCHES)
+    job = await client.start_bulk_search(LEADS)
     seen: list[int] = []
 
     async def record(progress: Progress) -> None:
@@ -107,7 +101,7 @@ async def test_async_progress_callback_is_awaited_in_order(client: EnrowClient) 
 
 
 async def test_get_bulk_results_while_ongoing(client: EnrowClient, sim: EnrowSimulator) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=30.0)
+    batch_id = sim.add_batch(LEADS, duration=30.0)
     batch = await client.get_bulk_results(batch_id)
     assert batch.status is BatchStatus.ONGOING
     assert batch.results == ()
@@ -116,7 +110,7 @@ async def test_get_bulk_results_while_ongoing(client: EnrowClient, sim: EnrowSim
 
 
 async def test_watch_batch_streams_until_done(client: EnrowClient, sim: EnrowSimulator) -> None:
-    batch_id = sim.add_batch(SEARCHES * 10, duration=0.5)
+    batch_id = sim.add_batch(LEADS * 10, duration=0.5)
     snapshots = [p async for p in client.watch_batch(batch_id, timeout=10)]
     assert snapshots[-1].status is BatchStatus.COMPLETED
     assert all(p.status is BatchStatus.ONGOING for p in snapshots[:-1])
@@ -127,7 +121,7 @@ async def test_watch_batch_streams_until_done(client: EnrowClient, sim: EnrowSim
 async def test_failed_batch_raises_with_last_snapshot(
     client: EnrowClient, sim: EnrowSimulator
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.2, fail=True)
+    batch_id = sim.add_batch(LEADS, duration=0.2, fail=True)
     with pytest.raises(BatchFailedError) as info:
         await client.wait_for_batch(batch_id, timeout=10)
     assert info.value.batch_id == batch_id
@@ -137,7 +131,7 @@ async def test_failed_batch_raises_with_last_snapshot(
 async def test_timeout_carries_progress_and_never_returns_unfinished(
     client: EnrowClient, sim: EnrowSimulator
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=60.0)
+    batch_id = sim.add_batch(LEADS, duration=60.0)
     with pytest.raises(BatchTimeoutError) as info:
         await client.wait_for_batch(batch_id, timeout=0.3)
     assert isinstance(info.value, TimeoutError)
@@ -170,7 +164,7 @@ async def test_wire_variants_from_the_server(
     config = SimulatorConfig(ongoing_status=status, index_as=index_as, duration=(0.2, 0.3))
     async with simulate(config) as sim:
         async with connect(sim) as client:
-            job = await client.start_bulk_search(SEARCHES)
+            job = await client.start_bulk_search(LEADS)
             ongoing = await client.get_bulk_results(job.id)
             batch = await client.wait_for_batch(job.id, timeout=10)
     assert ongoing.status is BatchStatus.ONGOING
@@ -211,7 +205,7 @@ async def test_id_with_query_characters_is_one_id(client: EnrowClient) -> None:
 async def test_transient_faults_are_retried(
     sim: EnrowSimulator, client: EnrowClient, kind: Any
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(LEADS, duration=0.0)
     sim.inject(kind)
     batch = await client.get_bulk_results(batch_id)
     assert batch.status is BatchStatus.COMPLETED
@@ -224,7 +218,7 @@ async def test_transient_faults_in_a_row_are_retried_within_the_attempts(
     sim: EnrowSimulator, client: EnrowClient
 ) -> None:
     # Four failures then the answer: the fifth of the default five attempts.
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(LEADS, duration=0.0)
     for kind in ("server_error", "rate_limited", "drop", "truncate"):
         sim.inject(kind)
     batch = await client.get_bulk_results(batch_id)
@@ -238,7 +232,7 @@ async def test_each_policys_rand_draws_its_jitter(
 ) -> None:
     """``PollPolicy.rand`` spreads the first poll (``initial * (1 +/- spread)``) and
     ``RetryPolicy.rand`` the retry after a fault (``rand * 0.2 s``)."""
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
+    batch_id = sim.add_batch(LEADS, duration=0.0)
     sim.inject("server_error")
     polls = PollPolicy(initial=2.0, spread=0.5, tick=0.0, rand=lambda: draw)
     retries = RetryPolicy(rand=lambda: draw)
@@ -251,8 +245,8 @@ async def test_each_policys_rand_draws_its_jitter(
 async def test_wait_for_batches_yields_each_once_and_reports_errors(
     client: EnrowClient, sim: EnrowSimulator
 ) -> None:
-    good = [sim.add_batch(SEARCHES, duration=d) for d in (0.1, 0.4, 0.2)]
-    failed = sim.add_batch(SEARCHES, duration=0.1, fail=True)
+    good = [sim.add_batch(LEADS, duration=d) for d in (0.1, 0.4, 0.2)]
+    failed = sim.add_batch(LEADS, duration=0.1, fail=True)
     seen: list[str] = []
     with pytest.raises(BatchErrors) as info:
         async for batch in client.wait_for_batches([*good, failed, "missing-id"], timeout=10):
@@ -266,7 +260,7 @@ async def test_wait_for_batches_yields_each_once_and_reports_errors(
 async def test_wait_for_batches_auth_error_ends_at_once(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
-    ids = [sim.add_batch(SEARCHES, duration=5.0) for _ in range(3)]
+    ids = [sim.add_batch(LEADS, duration=5.0) for _ in range(3)]
     async with connect(sim, key="bad") as client:
         with pytest.raises(AuthenticationError):
             async for _ in client.wait_for_batches(ids, timeout=10):
@@ -276,8 +270,8 @@ async def test_wait_for_batches_auth_error_ends_at_once(
 async def test_deadline_yields_finished_first_then_names_the_rest(
     client: EnrowClient, sim: EnrowSimulator
 ) -> None:
-    fast = sim.add_batch(SEARCHES, duration=0.05)
-    slow = sim.add_batch(SEARCHES, duration=60.0)
+    fast = sim.add_batch(LEADS, duration=0.05)
+    slow = sim.add_batch(LEADS, duration=60.0)
     got = []
     with pytest.raises(BatchTimeoutError) as info:
         async for batch in client.wait_for_batches([slow, fast], timeout=1.0):
@@ -289,8 +283,8 @@ async def test_deadline_yields_finished_first_then_names_the_rest(
 async def test_break_stops_polling_and_leaves_no_task(
     client: EnrowClient, sim: EnrowSimulator
 ) -> None:
-    fast = sim.add_batch(SEARCHES, duration=0.05)
-    slows = [sim.add_batch(SEARCHES, duration=60.0) for _ in range(5)]
+    fast = sim.add_batch(LEADS, duration=0.05)
+    slows = [sim.add_batch(LEADS, duration=60.0) for _ in range(5)]
     async for batch in client.wait_for_batches([fast, *slows], timeout=10):
         assert batch.id == fast
         break
@@ -305,7 +299,7 @@ async def test_break_stops_polling_and_leaves_no_task(
 async def test_cancelling_a_wait_leaves_nothing_behind(
     client: EnrowClient, sim: EnrowSimulator
 ) -> None:
-    slow = sim.add_batch(SEARCHES, duration=60.0)
+    slow = sim.add_batch(LEADS, duration=60.0)
     task = asyncio.ensure_future(client.wait_for_batch(slow, timeout=30))
     await asyncio.sleep(0.3)
     task.cancel()
@@ -319,7 +313,7 @@ async def test_cancelling_a_wait_leaves_nothing_behind(
 async def test_client_exit_through_exception_closes_everything(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
-    slow = sim.add_batch(SEARCHES, duration=60.0)
+    slow = sim.add_batch(LEADS, duration=60.0)
     client = connect(sim)
     with pytest.raises(RuntimeError, match="boom"):
         async with client:
@@ -339,7 +333,7 @@ async def test_key_never_logged_or_shown(
     sim.inject("server_error", count=1, method="GET")
     async with connect(sim, key=secret) as client:
         assert secret not in repr(client)
-        job = await client.start_bulk_search(SEARCHES)
+        job = await client.start_bulk_search(LEADS)
         await client.wait_for_batch(job.id, timeout=10)
         with pytest.raises(BatchNotFoundError) as info:
             await client.get_bulk_results("nope")
@@ -352,12 +346,12 @@ async def test_key_never_logged_or_shown(
 # -- the lifecycle: no `async with` needed, one event loop, closed once ---------------------
 
 FIRST_CALLS: dict[str, Callable[[EnrowClient, str], Awaitable[object]]] = {
-    "start": lambda client, _: client.start_bulk_search(SEARCHES),
+    "start": lambda client, _: client.start_bulk_search(LEADS),
     "get": lambda client, batch_id: client.get_bulk_results(batch_id),
     "wait": lambda client, batch_id: client.wait_for_batch(batch_id, timeout=60),
     "watch": lambda client, batch_id: collect(client.watch_batch(batch_id, timeout=60)),
     "wait_many": lambda client, batch_id: collect(client.wait_for_batches([batch_id])),
-    "find": lambda client, _: client.find_emails(SEARCHES * 4, batch_size=5, timeout=60),
+    "find": lambda client, _: client.find_emails(LEADS * 4, batch_size=5, timeout=60),
     "account": lambda client, _: client.account.info(),
     "verify": lambda client, _: client.verify.single.start("jim@dundermifflin.com"),
 }
@@ -377,7 +371,7 @@ async def in_a_task(call: Awaitable[T]) -> T:
 async def test_a_client_opens_itself_on_its_first_call(
     sim: EnrowSimulator, connect: Connect, first: str
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.3)
+    batch_id = sim.add_batch(LEADS, duration=0.3)
     client = connect(sim)
     assert repr(client).endswith(" unused>")
     assert await FIRST_CALLS[first](client, batch_id)
@@ -406,7 +400,7 @@ async def test_opened_used_and_closed_from_three_tasks(
 ) -> None:
     client = connect(sim)
     await in_a_task(client.__aenter__())
-    job = await in_a_task(client.start_bulk_search(SEARCHES))
+    job = await in_a_task(client.start_bulk_search(LEADS))
     batch = await in_a_task(client.wait_for_batch(job.id, timeout=60))
     assert batch.status is BatchStatus.COMPLETED
     await in_a_task(client.aclose())
@@ -416,10 +410,10 @@ async def test_opened_used_and_closed_from_three_tasks(
 async def test_a_notebook_sequence_leaves_nothing_behind(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
-    slow = sim.add_batch(SEARCHES, duration=600.0)
+    slow = sim.add_batch(LEADS, duration=600.0)
     client = connect(sim)
     await in_a_task(client.__aenter__())  # cell 1
-    job = await in_a_task(client.start_bulk_search(SEARCHES))  # cell 2
+    job = await in_a_task(client.start_bulk_search(LEADS))  # cell 2
     left_running = asyncio.ensure_future(client.wait_for_batch(slow, timeout=3600))  # cell 3
     batch = await in_a_task(client.wait_for_batch(job.id, timeout=60))  # cell 4
     assert batch.status is BatchStatus.COMPLETED
@@ -438,7 +432,7 @@ async def test_a_notebook_sequence_leaves_nothing_behind(
 async def test_a_closed_client_refuses_every_call_before_sending(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.3)
+    batch_id = sim.add_batch(LEADS, duration=0.3)
     async with connect(sim) as client:
         await client.get_bulk_results(batch_id)
     await client.aclose()  # closing twice is harmless
@@ -455,7 +449,7 @@ async def test_a_closed_client_refuses_every_call_before_sending(
 async def test_another_loop_is_refused_before_anything_is_sent(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.3)
+    batch_id = sim.add_batch(LEADS, duration=0.3)
     client = connect(sim)
     await client.get_bulk_results(batch_id)  # bound to this loop
     requests = sim.stats.requests

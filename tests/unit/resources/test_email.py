@@ -9,6 +9,7 @@ from __future__ import annotations
 import anyio
 import anyio.lowlevel
 import pytest
+from helpers import LEADS
 
 from enrow_async import (
     BatchNotFoundError,
@@ -21,12 +22,6 @@ from enrow_async import (
 from enrow_async.testing import EnrowSimulator
 
 pytestmark = pytest.mark.anyio
-
-
-SEARCHES = [
-    {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},
-    {"fullname": "Jim Halpert", "company_name": "Dunder Mifflin"},
-]
 
 
 async def test_single_end_to_end(client: EnrowClient) -> None:
@@ -49,11 +44,11 @@ async def test_single_end_to_end(client: EnrowClient) -> None:
 
 
 async def test_bulk_through_the_resource(client: EnrowClient) -> None:
-    job = await client.email.bulk.start(SEARCHES, custom="q2", country_code="fr")
+    job = await client.email.bulk.start(LEADS, custom="q2", country_code="fr")
     batch = await client.email.bulk.wait(job.id, timeout=10, estimated_minutes=1)
     assert batch.status is BatchStatus.COMPLETED
     assert batch.custom == "q2"
-    assert [r.index for r in batch.results] == [0, 1]
+    assert [r.index for r in batch.results] == [0, 1, 2]
     assert batch.results[0].custom == "lead_001"
     assert await client.email.bulk.get(job.id) == batch
     assert await client.get_bulk_results(job.id) == batch
