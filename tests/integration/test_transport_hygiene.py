@@ -60,8 +60,11 @@ Make = Callable[..., EnrowClient]
 
 
 @pytest.fixture
-def make_client(sim: EnrowSimulator, relay: Relay) -> Make:
-    """A client of ``sim`` through ``relay`` with quick retries and polls."""
+async def make_client(
+    sim: EnrowSimulator, relay: Relay, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Make]:
+    """A client of ``sim`` through ``relay`` with quick retries and polls; after the test,
+    nothing of any client made is left (:func:`assert_nothing_left`)."""
 
     def make(**options: Any) -> EnrowClient:
         draw = random.Random(0).random  # the jitter of retries and polls, reproducible
@@ -69,15 +72,15 @@ def make_client(sim: EnrowSimulator, relay: Relay) -> Make:
         options.setdefault("poll_policy", attrs.evolve(QUICK_POLLS, rand=draw))
         return EnrowClient(sim.api_key, base_url=relay.url, **options)
 
-    return make
+    caplog.set_level(logging.ERROR, logger="asyncio")  # where aiohttp reports unclosed ones
+    yield make
+    await assert_nothing_left(relay, caplog)
 
 
-async def assert_released(relay: Relay, *sessions: aiohttp.ClientSession) -> None:
-    """Client-owned sessions closed, their connections gone from the server's side."""
-    for session in sessions:
-        assert session.closed
-        assert session.connector is None or session.connector.closed
-    await until(lambda: relay.open == 0)
+def assert_closed(session: aiohttp.ClientSession) -> None:
+    """A client-owned session closed, and its connector with it."""
+    assert session.closed
+    assert session.connector is None or session.connector.closed
 
 
 async def assert_nothing_waits(relay: Relay, session: aiohttp.ClientSession) -> None:
@@ -86,7 +89,10 @@ async def assert_nothing_waits(relay: Relay, session: aiohttp.ClientSession) -> 
     await until(lambda: relay.waiting == 0)
 
 
-def assert_no_leaks(caplog: pytest.LogCaptureFixture) -> None:
+async def assert_nothing_left(relay: Relay, caplog: pytest.LogCaptureFixture) -> None:
+    """No connection to the server, no task running client code, and nothing unclosed for
+    a garbage collection to find (no ResourceWarning, no "Unclosed" in asyncio's log)."""
+    await until(lambda: relay.open == 0)
     assert client_tasks() == set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -96,17 +102,11 @@ def assert_no_leaks(caplog: pytest.LogCaptureFixture) -> None:
     assert "Unclosed" not in caplog.text
 
 
-@pytest.fixture(autouse=True)
-def _asyncio_log(caplog: pytest.LogCaptureFixture) -> None:
-    """aiohttp reports an unclosed session or connector through the loop's handler."""
-    caplog.set_level(logging.ERROR, logger="asyncio")
-
-
 # -- cancelling waits --------------------------------------------------------------------------
 
 
 async def test_cancel_one_wait_with_its_poll_in_flight(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, relay: Relay, make_client: Make
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=60.0)
     sim.inject("hang", count=1, path=BULK)
@@ -121,12 +121,11 @@ async def test_cancel_one_wait_with_its_poll_in_flight(
             await task
         await until(lambda: relay.waiting == 0)  # the cancelled poll gave its connection up
         await until(lambda: client_tasks() == set())
-    await assert_released(relay, session)
-    assert_no_leaks(caplog)
+    assert_closed(session)
 
 
 async def test_cancel_scope_around_a_wait(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, relay: Relay, make_client: Make
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=60.0)
     sim.inject("hang", count=1, path=BULK)
@@ -138,12 +137,10 @@ async def test_cancel_scope_around_a_wait(
                 tg.cancel_scope.cancel()  # cancelled with that poll in flight
             await until(lambda: client_tasks() == set())
         await assert_nothing_waits(relay, own)
-    await assert_released(relay)
-    assert_no_leaks(caplog)
 
 
 async def test_cancel_many_waits_mid_flight(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, relay: Relay, make_client: Make
 ) -> None:
     slow = [sim.add_batch(SEARCHES * 5, duration=60.0) for _ in range(30)]
     quick = [sim.add_batch(SEARCHES, duration=0.05) for _ in range(5)]
@@ -176,8 +173,6 @@ async def test_cancel_many_waits_mid_flight(
         async with asyncio.timeout(5):  # a guard: a leaked connection would block one
             statuses = await asyncio.gather(*(account(own, relay, sim) for _ in range(8)))
         assert statuses == [200] * 8
-    await assert_released(relay)
-    assert_no_leaks(caplog)
 
 
 async def account(session: aiohttp.ClientSession, relay: Relay, sim: EnrowSimulator) -> int:
@@ -188,7 +183,7 @@ async def account(session: aiohttp.ClientSession, relay: Relay, sim: EnrowSimula
 
 
 async def test_breaking_out_of_many_waits_then_closing(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, relay: Relay, make_client: Make
 ) -> None:
     ids = [sim.add_batch(SEARCHES, duration=d) for d in (0.05, 30.0, 30.0, 30.0)]
     sim.inject("slow", count=20, path=BULK)
@@ -200,8 +195,7 @@ async def test_breaking_out_of_many_waits_then_closing(
             break
         await until(lambda: client_tasks() == set())
         await until(lambda: relay.waiting == 0)  # the slow polls in flight were let go
-    await assert_released(relay, session)
-    assert_no_leaks(caplog)
+    assert_closed(session)
 
 
 # -- dropped connections -----------------------------------------------------------------------
@@ -212,7 +206,6 @@ async def test_after_dropped_connections_the_wait_completes_cleanly(
     sim: EnrowSimulator,
     relay: Relay,
     make_client: Make,
-    caplog: pytest.LogCaptureFixture,
     kind: Any,
 ) -> None:
     ids = [sim.add_batch(SEARCHES, duration=0.1) for _ in range(4)]
@@ -229,12 +222,11 @@ async def test_after_dropped_connections_the_wait_completes_cleanly(
         sim.inject(kind, count=2, path=BULK)
         batch = await client.wait_for_batch(ids[0], timeout=10)
         assert batch.status is BatchStatus.COMPLETED
-    await assert_released(relay, session)
-    assert_no_leaks(caplog)
+    assert_closed(session)
 
 
 async def test_drops_past_every_retry_end_a_call_or_a_wait_and_leave_nothing(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, relay: Relay, make_client: Make
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
     sim.inject("drop", count=1000, path=BULK)
@@ -247,15 +239,14 @@ async def test_drops_past_every_retry_end_a_call_or_a_wait_and_leave_nothing(
             await client.wait_for_batch(batch_id, timeout=0.3)
         await until(lambda: client_tasks() == set())
         await until(lambda: relay.open == 0)  # the server closed every one of them
-    await assert_released(relay, session)
-    assert_no_leaks(caplog)
+    assert_closed(session)
 
 
 # -- the client's own block exits through an exception -----------------------------------------
 
 
 async def test_exception_in_the_block_with_polls_in_flight(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, make_client: Make
 ) -> None:
     ids = [sim.add_batch(SEARCHES, duration=60.0) for _ in range(6)]
     sim.inject("hang", count=3, path=BULK)
@@ -271,12 +262,11 @@ async def test_exception_in_the_block_with_polls_in_flight(
     for task in tasks:
         with pytest.raises(RuntimeError, match="closed while this wait was running"):
             await task
-    await assert_released(relay, session)
-    assert_no_leaks(caplog)
+    assert_closed(session)
 
 
 async def test_exception_inside_iteration_with_caller_session(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, relay: Relay, make_client: Make
 ) -> None:
     ids = [sim.add_batch(SEARCHES, duration=d) for d in (0.05, 60.0, 60.0)]
     sim.inject("slow", count=20, path=BULK)
@@ -286,13 +276,9 @@ async def test_exception_inside_iteration_with_caller_session(
                 async for _ in client.wait_for_batches(ids, timeout=30):
                     raise KeyError("boom")
         await assert_nothing_waits(relay, own)
-    await assert_released(relay)
-    assert_no_leaks(caplog)
 
 
-async def test_cancelled_while_inside_the_block(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_cancelled_while_inside_the_block(sim: EnrowSimulator, make_client: Make) -> None:
     ids = [sim.add_batch(SEARCHES, duration=60.0) for _ in range(3)]
     sim.inject("hang", count=2, path=BULK)
     transport = AiohttpTransport()
@@ -309,15 +295,15 @@ async def test_cancelled_while_inside_the_block(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await assert_released(relay, *sessions)
-    assert_no_leaks(caplog)
+    for session in sessions:
+        assert_closed(session)
 
 
 # -- a client without `async with`, and one event loop per client -------------------------------
 
 
 async def test_a_notebook_sequence_over_http_leaves_nothing_behind(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, make_client: Make
 ) -> None:
     slow = sim.add_batch(SEARCHES, duration=60.0)
     transport = AiohttpTransport()
@@ -332,12 +318,11 @@ async def test_a_notebook_sequence_over_http_leaves_nothing_behind(
     await asyncio.ensure_future(client.aclose())  # a third
     with pytest.raises(ClientClosedError):
         await left_running
-    await assert_released(relay, session)
-    assert_no_leaks(caplog)
+    assert_closed(session)
 
 
 async def test_a_worker_threads_loop_is_refused_and_the_clients_own_loop_unharmed(
-    sim: EnrowSimulator, relay: Relay, make_client: Make, caplog: pytest.LogCaptureFixture
+    sim: EnrowSimulator, make_client: Make
 ) -> None:
     batch_id = sim.add_batch(SEARCHES, duration=0.3)
     transport = AiohttpTransport()
@@ -363,8 +348,7 @@ async def test_a_worker_threads_loop_is_refused_and_the_clients_own_loop_unharme
         assert transport.session is session  # no session made on the worker's loop
         batch = await client.wait_for_batch(batch_id, timeout=10)  # its own loop works on
         assert batch.status is BatchStatus.COMPLETED
-    await assert_released(relay, session)
-    assert_no_leaks(caplog)
+    assert_closed(session)
 
 
 def test_a_client_never_used_leaves_nothing_to_collect() -> None:
