@@ -28,19 +28,9 @@ def people(n: int) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def sim_config(clock: ManualClock) -> SimulatorConfig:
     """Progress that moves only with ``clock``: jobs take 10 s along a straight line."""
     return SimulatorConfig(clock=clock, duration=10.0, curve="linear", seed=3)
-
-
-@pytest.fixture
-def call(sim: EnrowSimulator) -> Call:
-    return caller(sim)
 
 
 async def test_start_answers_201_with_id_credits_and_estimate(call: Call) -> None:

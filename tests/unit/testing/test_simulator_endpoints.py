@@ -28,19 +28,9 @@ PHONE = {"firstname": "Dwight", "lastname": "Schrute", "company_domain": "dunder
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def sim_config(clock: ManualClock) -> SimulatorConfig:
     """Progress that moves only with ``clock``: jobs take 10 s along a straight line."""
     return SimulatorConfig(clock=clock, duration=10.0, curve="linear", seed=3)
-
-
-@pytest.fixture
-def call(sim: EnrowSimulator) -> Call:
-    return caller(sim)
 
 
 @pytest.mark.parametrize("path", PATHS)

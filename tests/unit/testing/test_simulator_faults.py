@@ -18,11 +18,6 @@ SEARCHES = {"searches": [{"fullname": "Jim Halpert", "company_domain": "dundermi
 
 
 @pytest.fixture
-def call(sim: EnrowSimulator) -> Call:
-    return caller(sim)
-
-
-@pytest.fixture
 async def batch_id(sim: EnrowSimulator) -> str:
     return sim.add_batch(SEARCHES["searches"], duration=0.0)
 
