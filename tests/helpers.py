@@ -20,6 +20,8 @@ from enrow_async.testing import EnrowSimulator
 __all__ = [
     "BULK",
     "COMPLETED",
+    "DWIGHT",
+    "DWIGHT_FOUND",
     "GET_BULK",
     "JIM",
     "LEADS",
@@ -57,6 +59,21 @@ SEARCHES = [
     {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
 ]
 """Two searches."""
+
+DWIGHT = {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"}
+"""One search."""
+
+DWIGHT_FOUND = {
+    "email": "dwight.schrute@dundermifflin.com",
+    "qualification": "valid",
+    "info": {
+        "company_domain": "dundermifflin.com",
+        "firstname": "Dwight",
+        "lastname": "Schrute",
+        "fullname": "Dwight Schrute",
+    },
+}
+"""The simulator's answer to :data:`DWIGHT` when it finds the address (``valid_rate=1``)."""
 
 LEADS = [
     {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com", "custom": "lead_001"},

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp import web
+from helpers import DWIGHT, DWIGHT_FOUND, until
 
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
+from .conftest import Call
+
 pytestmark = pytest.mark.anyio
-
-Call = Callable[..., Awaitable[tuple[int, Any]]]
-
-DWIGHT = {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"}
 
 
 class Receiver:
@@ -57,13 +56,6 @@ def sim_config() -> SimulatorConfig:
     return SimulatorConfig(duration=0.05, valid_rate=1.0)
 
 
-async def until(predicate: Callable[[], bool]) -> None:
-    """Wait (2 s at most) for what another task does, e.g. count a delivery."""
-    async with asyncio.timeout(2.0):
-        while not predicate():  # noqa: ASYNC110 (no event to wait on: stats are plain counters)
-            await asyncio.sleep(0.01)
-
-
 def new_tasks(before: set[asyncio.Task[Any]]) -> set[asyncio.Task[Any]]:
     """Tasks started since ``before`` and still alive, aiohttp's request handlers aside."""
     return {
@@ -92,17 +84,7 @@ async def test_bulk_search_finished(call: Call, sim: EnrowSimulator, receiver: R
             {
                 "event": "single_search_finished",
                 "credits": {"cost": 1},
-                "result": {
-                    "email": "dwight.schrute@dundermifflin.com",
-                    "qualification": "valid",
-                    "info": {
-                        "company_domain": "dundermifflin.com",
-                        "firstname": "Dwight",
-                        "lastname": "Schrute",
-                        "fullname": "Dwight Schrute",
-                    },
-                    "custom": "c1",
-                },
+                "result": {**DWIGHT_FOUND, "custom": "c1"},
             },
         ),
         (

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+from helpers import DWIGHT, DWIGHT_FOUND
 
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
@@ -23,7 +24,6 @@ PATHS = [
     "/phone/single",
     "/account/info",
 ]
-DWIGHT = {"fullname": "Dwight Schrute", "company_domain": "dundermifflin.com"}
 PHONE = {"firstname": "Dwight", "lastname": "Schrute", "company_domain": "dundermifflin.com"}
 
 
@@ -88,16 +88,7 @@ async def test_single_email_result_says_company_domain(clock: ManualClock) -> No
         call = caller(other)
         _, started = await call("POST", "/email/find/single", json=DWIGHT)
         _, body = await call("GET", "/email/find/single", params={"id": started["id"]})
-    assert body == {
-        "email": "dwight.schrute@dundermifflin.com",
-        "qualification": "valid",
-        "info": {
-            "company_domain": "dundermifflin.com",
-            "firstname": "Dwight",
-            "lastname": "Schrute",
-            "fullname": "Dwight Schrute",
-        },
-    }
+    assert body == DWIGHT_FOUND
 
 
 @pytest.mark.parametrize(
