@@ -31,6 +31,7 @@ import anyio
 import attrs
 import pytest
 from anyio.abc import ByteReceiveStream, Process
+from helpers import BULK
 
 from enrow_async import EmailSearch, EnrowClient
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
@@ -39,7 +40,6 @@ from .cli_process import FOUND, clean, command, environ, journal_events, read_cs
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("leads")]
 
-BULK = "/email/find/bulk"
 ROWS, SIZE = 2000, 100
 BATCHES = ROWS // SIZE
 HEADER = ["fullname", "company_domain", "notes"]

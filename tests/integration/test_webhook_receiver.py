@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -18,9 +18,10 @@ import anyio
 import orjson
 import pytest
 from aiohttp import web
+from helpers import Connect
 from yarl import URL
 
-from enrow_async import BatchStatus, EnrowClient
+from enrow_async import BatchStatus
 from enrow_async.models import (
     BulkSearchFinished,
     SingleSearchFinished,
@@ -32,7 +33,6 @@ from enrow_async.webhooks.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
 
 SECRET = "s3cret-Token_42"
 

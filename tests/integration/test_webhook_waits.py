@@ -7,18 +7,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from helpers import Connect, Simulate
 
-from enrow_async import BatchStatus, EnrowClient
-from enrow_async.testing import EnrowSimulator, SimulatorConfig
+from enrow_async import BatchStatus
+from enrow_async.testing import SimulatorConfig
 from enrow_async.webhooks.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]  # the conftest fixtures' types
-Simulate = Callable[..., EnrowSimulator]
 
 GET = ("GET", "/email/find/bulk")
 

@@ -4,12 +4,12 @@ resume, retry); in memory on virtual time, counting POSTs at the simulator."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
+from helpers import Connect, Simulate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,8 +40,6 @@ from .frames_support import Make, column
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]
-Simulate = Callable[..., EnrowSimulator]
 
 FIND = ("POST", "/email/find/bulk")
 VERIFY = ("POST", "/email/verify/bulk")

@@ -3,11 +3,11 @@ memory on virtual time, counting POSTs at the simulator."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import anyio
 import pytest
+from helpers import Connect, Simulate
 
 from enrow_async import (
     EmailResult,
@@ -24,8 +24,6 @@ from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
-Connect = Callable[..., EnrowClient]
-Simulate = Callable[..., EnrowSimulator]
 
 POST = ("POST", "/email/find/bulk")
 
