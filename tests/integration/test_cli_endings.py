@@ -31,12 +31,11 @@ import anyio
 import attrs
 import pytest
 from anyio.abc import ByteReceiveStream, Process
+from cli_support import FOUND, clean, command, environ, journal_events, read_csv
 from helpers import BULK
 
 from enrow_async import EmailSearch, EnrowClient
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
-
-from .cli_process import FOUND, clean, command, environ, journal_events, read_csv
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("leads")]
 

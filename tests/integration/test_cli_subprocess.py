@@ -24,10 +24,9 @@ import orjson
 import pytest
 from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
+from cli_support import FOUND, ROOT, clean, command, environ, journal_events, read_csv, read_line
 
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
-
-from .cli_process import FOUND, ROOT, clean, command, environ, journal_events, read_csv, read_line
 
 LEADS = ROOT / "examples/leads.csv"
 

@@ -10,7 +10,6 @@ import io
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -19,6 +18,8 @@ from cli_support import (
     FOUND,
     Cli,
     check_output,
+    journal_events,
+    journal_states,
     leads,
     read_csv,
     unusable,
@@ -36,14 +37,6 @@ EXPORTS = Path(__file__).parents[2] / "data/exports"
 PROGRESS = re.compile(
     r"^progress: (\d+)/(\d+) searches \((\d+)%\), batches (\d+)/(\d+) done(, eta \d+s)?$"
 )
-
-
-def journal_states(path: Path) -> list[str]:
-    return [event["state"] for event in journal_events(path)]
-
-
-def journal_events(path: Path) -> list[dict[str, Any]]:
-    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
 
 
 async def test_find_keeps_every_row_and_cell(tmp_path: Path, sim: EnrowSimulator, cli: Cli) -> None:
@@ -103,15 +96,7 @@ async def test_find_keeps_dialect_and_renames_clashing_columns(
     assert b'"Engines 0; Ltd"' in raw
     rows = list(csv.reader(io.StringIO(raw.decode(), newline=""), delimiter=";"))
     assert [row[:4] for row in rows] == source
-    assert rows[0][4:] == [
-        "enrow_email",
-        "enrow_status",
-        "enrow_firstname",
-        "enrow_lastname",
-        "enrow_gender",
-        "enrow_company",
-        "enrow_reason",
-    ]
+    assert rows[0][4:] == FOUND
 
 
 @pytest.mark.parametrize(
@@ -472,15 +457,7 @@ async def test_xlsx_in_and_out(tmp_path: Path, sim: EnrowSimulator, cli: Cli) ->
     rows = [list(r) for r in got.worksheets[0].iter_rows(values_only=True)]
     got.close()
     assert rows[0][:4] == ["First Name", "Last Name", "Company Domain Name", "Notes"]
-    assert rows[0][4:] == [
-        "enrow_email",
-        "enrow_status",
-        "enrow_firstname",
-        "enrow_lastname",
-        "enrow_gender",
-        "enrow_company",
-        "enrow_reason",
-    ]
+    assert rows[0][4:] == FOUND
     assert rows[1][3] == "=SUM(1,2)"  # read back as text, not run as a formula
     assert rows[2][5] == "skipped"
     assert rows[3][3] == 42  # the input's number, still a number

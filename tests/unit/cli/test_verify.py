@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
-from cli_support import Cli, read_csv, write_csv
+from cli_support import Cli, journal_states, read_csv, write_csv
 
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
@@ -73,10 +72,6 @@ async def test_verify_checks_each_address_once(
     assert rows[1][1] == rows[2][1] == rows[4][1]
 
 
-def journal_events(path: Path) -> list[str]:
-    return [orjson.loads(line)["state"] for line in path.read_bytes().splitlines()]
-
-
 def qualifications(path: Path) -> dict[str, str]:
     return {row[0]: row[1] for row in read_csv(path)[1:]}
 
@@ -98,7 +93,7 @@ async def test_verify_resumes_from_its_journal_without_paying_twice(
         assert last.endswith("; to resume without paying twice, run the same command again")
         assert "credits: 0.75 reserved; 1 batch(es) not settled yet" in first.err
         assert set(qualifications(output).values()) == {"pending", "skipped"}
-        assert journal_events(journal) == ["posting", "started"]
+        assert journal_states(journal) == ["posting", "started"]
 
         clock.advance(10.0)
         second = await cli(*args, key=sim.api_key)
@@ -106,7 +101,7 @@ async def test_verify_resumes_from_its_journal_without_paying_twice(
         assert "resuming: 1 batch(es) already started" in second.err
         assert "reserving 0 credit(s)" in second.err
         assert sim.stats.requests["POST", "/email/verify/bulk"] == 1
-        assert journal_events(journal) == ["posting", "started"]
+        assert journal_states(journal) == ["posting", "started"]
         found = qualifications(output)
         assert {found[a] for a in ADDRESSES if "@" in a} <= {"valid", "invalid"}
         assert found["not an address"] == "skipped"
@@ -129,7 +124,7 @@ async def test_verify_records_an_unknown_start_and_its_hint_sends_it_again(
     hint = first.err.splitlines()[-1]
     assert "1 batch(es) may or may not have started (written as 'unknown'" in hint
     assert hint.endswith(f"run the same command again with --journal {saved} --resend-unknown")
-    assert journal_events(saved) == ["posting", "unknown"]  # saved beside the output
+    assert journal_states(saved) == ["posting", "unknown"]  # saved beside the output
 
     again = await cli(*args, "--journal", saved, key=sim.api_key)
     assert again.code == 1

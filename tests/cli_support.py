@@ -1,17 +1,24 @@
-"""Helpers of the command line's tests: CSV files of people, and what ``find`` must write."""
+"""Helpers of the command line's tests, in process (``tests/unit/cli``) and in a subprocess
+(``tests/integration``): CSV files of people, what ``find`` must write, the journal's
+events, and the subprocess's command, environment and stderr."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import sys
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
+import orjson
+from anyio.streams.buffered import BufferedByteReceiveStream
 
 from enrow_async import PollPolicy
 
+ROOT = Path(__file__).parents[1]
 FAST = PollPolicy(initial=0.01, min_interval=0.01, max_interval=0.05, spread=0.0)
 """Polls every few milliseconds: the batches of these tests finish at once."""
 
@@ -24,6 +31,7 @@ FOUND = [
     "enrow_company",
     "enrow_reason",
 ]
+"""The columns ``find`` appends to a table, in order."""
 
 
 @attrs.frozen
@@ -42,6 +50,7 @@ class Cli(Protocol):
 
 
 def read_csv(path: Path) -> list[list[str]]:
+    """The rows of a CSV file as the command line writes it (a BOM or none)."""
     text = path.read_text(encoding="utf-8-sig")
     return list(csv.reader(io.StringIO(text, newline="")))
 
@@ -97,3 +106,39 @@ def check_output(
             assert status == "not found"
             assert email == ""
     return [row[width:] for row in output[1:]]
+
+
+# -- in a subprocess: python -m enrow_async -------------------------------------------------
+
+
+def command(*args: str | Path) -> list[str]:
+    """``python -W default -m enrow_async ARGS``: a leaked resource shows on stderr."""
+    return [sys.executable, "-W", "default", "-m", "enrow_async", *map(str, args)]
+
+
+def environ(key: str | None = None) -> dict[str, str]:
+    """The test's environment, without a key unless given, importing this checkout's code."""
+    env = {k: v for k, v in os.environ.items() if k != "ENROW_API_KEY"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    if key is not None:
+        env["ENROW_API_KEY"] = key
+    return env
+
+
+def clean(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    assert "Warning" not in stderr
+
+
+async def read_line(stream: BufferedByteReceiveStream) -> str:
+    return (await stream.receive_until(b"\n", 1 << 16)).decode()
+
+
+def journal_events(path: Path) -> list[dict[str, Any]]:
+    """The events of a run's journal, in order."""
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def journal_states(path: Path) -> list[str]:
+    """The state of each event of a run's journal, in order."""
+    return [event["state"] for event in journal_events(path)]
