@@ -24,7 +24,16 @@ import orjson
 import pytest
 from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
-from cli_support import FOUND, ROOT, clean, command, environ, journal_events, read_csv, read_line
+from cli_support import (
+    FOUND,
+    ROOT,
+    clean,
+    command,
+    environ,
+    journal_states,
+    read_csv,
+    read_line,
+)
 
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
@@ -35,6 +44,29 @@ def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProce
     return subprocess.run(
         command(*args), capture_output=True, text=True, env=environ(), cwd=cwd, timeout=60
     )
+
+
+async def ctrl_c_at_progress(
+    args: list[str], cwd: Path, env: dict[str, str]
+) -> tuple[int | None, list[str]]:
+    """Run the command, press Ctrl-C (SIGINT) at its first progress line (every batch is
+    started by then), and return its exit status and its stderr from that line on."""
+    with anyio.fail_after(60):
+        proc: Process
+        async with await anyio.open_process(command(*args), cwd=cwd, env=env) as proc:
+            assert proc.stderr is not None
+            stderr = BufferedByteReceiveStream(proc.stderr)
+            seen = ""
+            while not seen.startswith("progress: "):
+                seen = await read_line(stderr)
+            proc.send_signal(signal.SIGINT)
+            lines = [seen]
+            try:
+                while True:
+                    lines.append(await read_line(stderr))
+            except (anyio.EndOfStream, anyio.IncompleteRead):
+                pass
+    return proc.returncode, lines
 
 
 def test_help_from_the_module_and_the_console_script() -> None:
@@ -87,32 +119,18 @@ async def test_ctrl_c_keeps_the_journal_and_the_same_command_resumes(tmp_path: P
     async with EnrowSimulator(config, host="127.0.0.1", port=0) as sim:
         args += ["--base-url", sim.base_url]
         env = environ(sim.api_key)
-        with anyio.fail_after(60):
-            first: Process
-            async with await anyio.open_process(command(*args), cwd=tmp_path, env=env) as first:
-                assert first.stderr is not None
-                stderr = BufferedByteReceiveStream(first.stderr)
-                seen = ""
-                while not seen.startswith("progress: "):  # every batch is started by then
-                    seen = await read_line(stderr)
-                first.send_signal(signal.SIGINT)
-                lines = [seen]
-                try:
-                    while True:
-                        lines.append(await read_line(stderr))
-                except (anyio.EndOfStream, anyio.IncompleteRead):
-                    pass
-            assert first.returncode == 130, lines
-            clean("".join(lines))
-            last = lines[-1]
-            assert "interrupted; 3 batch(es) were started and keep running" in last
-            assert "(recorded in j.journal)" in last
-            assert last.endswith("to resume without paying twice, run the same command again")
-            assert not (tmp_path / "out.csv").exists()
-            events = journal_events(tmp_path / "j.journal")
-            assert [e["state"] for e in events] == ["posting", "started"] * 3
+        code, lines = await ctrl_c_at_progress(args, tmp_path, env)
+        assert code == 130, lines
+        clean("".join(lines))
+        last = lines[-1]
+        assert "interrupted; 3 batch(es) were started and keep running" in last
+        assert "(recorded in j.journal)" in last
+        assert last.endswith("to resume without paying twice, run the same command again")
+        assert not (tmp_path / "out.csv").exists()
+        assert journal_states(tmp_path / "j.journal") == ["posting", "started"] * 3
 
-            clock.advance(10.0)
+        clock.advance(10.0)
+        with anyio.fail_after(60):
             second = await anyio.run_process(command(*args), cwd=tmp_path, env=env, check=False)
         assert second.returncode == 0, second.stderr
         clean(second.stderr.decode())
@@ -206,22 +224,8 @@ async def test_ctrl_c_in_the_sandbox_never_suggests_resuming(tmp_path: Path) -> 
     (tmp_path / "in.csv").write_bytes(LEADS.read_bytes())
     args = ["find", "in.csv", "-o", "out.csv", "--sandbox", "--sandbox-duration", "60"]
     args += ["--progress-every", "0.1"]
-    with anyio.fail_after(60):
-        proc: Process
-        async with await anyio.open_process(command(*args), cwd=tmp_path, env=environ()) as proc:
-            assert proc.stderr is not None
-            stderr = BufferedByteReceiveStream(proc.stderr)
-            seen = ""
-            while not seen.startswith("progress: "):
-                seen = await read_line(stderr)
-            proc.send_signal(signal.SIGINT)
-            lines = [seen]
-            try:
-                while True:
-                    lines.append(await read_line(stderr))
-            except (anyio.EndOfStream, anyio.IncompleteRead):
-                pass
-    assert proc.returncode == 130, lines
+    code, lines = await ctrl_c_at_progress(args, tmp_path, environ())
+    assert code == 130, lines
     clean("".join(lines))
     assert lines[-1] == (
         "enrow-async: interrupted; the sandbox's batches ended with its simulator (no credits"
