@@ -221,6 +221,27 @@ def check_paid_once(
     assert len(searches) == len(set(searches)) == ROWS
 
 
+async def resume(
+    sim: EnrowSimulator,
+    clock: ManualClock,
+    cwd: Path,
+    journal: str,
+    *,
+    output: str = "out.csv",
+    refused: int = 0,
+    others: int = 0,
+) -> Ended:
+    """The same command again with ``--journal JOURNAL``, the clock ticking: it resumes and
+    ends well, and across both runs each batch was paid for once (:func:`check_paid_once`)."""
+    async with ticking(clock):
+        second = await run(find("--journal", journal, output=output), cwd, sim)
+    assert second.code == 0, second.err
+    clean(second.err)
+    assert "enrow-async: resuming: " in second.err
+    check_paid_once(sim, cwd / journal, refused=refused, others=others)
+    return second
+
+
 def check_found(rows: list[list[str]]) -> None:
     """Every input row, in order, with a result."""
     assert rows[0] == [*HEADER, *FOUND]
@@ -256,12 +277,7 @@ async def test_a_signal_keeps_the_record_and_the_same_command_resumes(
         clean(first.err)
         assert re.fullmatch(resume_hint("out.csv.journal", prefix), first.last), first.last
         assert not (tmp_path / "out.csv").exists()
-        async with ticking(clock):
-            second = await run(find("--journal", first.journal()), tmp_path, sim)
-        assert second.code == 0, second.err
-        clean(second.err)
-        assert "enrow-async: resuming: " in second.err
-        check_paid_once(sim, tmp_path / "out.csv.journal")
+        await resume(sim, clock, tmp_path, first.journal())
     check_found(read_csv(tmp_path / "out.csv"))
 
 
@@ -285,10 +301,7 @@ async def test_a_closed_stdout_stops_the_run_before_more_is_paid(tmp_path: Path)
         clean(first.err)
         assert re.fullmatch(resume_hint("in.csv.journal", "stdout closed: "), first.last)
         assert sim.stats.created[BULK] < BATCHES
-        async with ticking(clock):
-            second = await run(find("--journal", first.journal(), output="-"), tmp_path, sim)
-        assert second.code == 0, second.err
-        check_paid_once(sim, tmp_path / "in.csv.journal")
+        second = await resume(sim, clock, tmp_path, first.journal(), output="-")
     check_found(csv_rows(second.out))
 
 
@@ -308,10 +321,7 @@ async def test_a_stdout_closed_at_the_final_write_keeps_what_was_paid(tmp_path: 
         clean(first.err)
         assert re.fullmatch(resume_hint("in.csv.journal", "stdout closed: "), first.last)
         assert f"; {BATCHES} batch(es) were started" in first.last
-        async with ticking(clock):
-            second = await run(find("--journal", first.journal(), output="-"), tmp_path, sim)
-        assert second.code == 0, second.err
-        check_paid_once(sim, tmp_path / "in.csv.journal")
+        second = await resume(sim, clock, tmp_path, first.journal(), output="-")
     check_found(csv_rows(second.out))
 
 
@@ -346,10 +356,7 @@ async def test_a_post_refused_mid_run_keeps_the_record(tmp_path: Path) -> None:
             " --journal out.csv.journal"
         )
         clock.advance(60.0)  # every batch has ended: nothing was found, all is refunded
-        async with ticking(clock):
-            second = await run(find("--journal", first.journal()), tmp_path, sim)
-        assert second.code == 0, second.err
-        check_paid_once(sim, tmp_path / "out.csv.journal", refused=1, others=1)
+        await resume(sim, clock, tmp_path, first.journal(), refused=1, others=1)
     check_found(read_csv(tmp_path / "out.csv"))
 
 
@@ -366,10 +373,7 @@ async def test_an_output_that_cannot_be_written_keeps_the_record(tmp_path: Path)
         assert error == "enrow-async: out.csv: cannot write it (Is a directory)"
         assert re.fullmatch(resume_hint("out.csv.journal"), hint), hint
         (tmp_path / "out.csv").rmdir()
-        async with ticking(clock):
-            second = await run(find("--journal", first.journal()), tmp_path, sim)
-        assert second.code == 0, second.err
-        check_paid_once(sim, tmp_path / "out.csv.journal")
+        await resume(sim, clock, tmp_path, first.journal())
     check_found(read_csv(tmp_path / "out.csv"))
 
 
@@ -384,10 +388,7 @@ async def test_a_timeout_keeps_the_record(tmp_path: Path) -> None:
             " --journal out.csv.journal"
         )
         assert {row[-6] for row in read_csv(tmp_path / "out.csv")[1:]} == {"pending"}
-        async with ticking(clock):
-            second = await run(find("--journal", first.journal()), tmp_path, sim)
-        assert second.code == 0, second.err
-        check_paid_once(sim, tmp_path / "out.csv.journal")
+        await resume(sim, clock, tmp_path, first.journal())
     check_found(read_csv(tmp_path / "out.csv"))
 
 
@@ -417,11 +418,7 @@ async def test_a_session_that_drops_keeps_the_record(tmp_path: Path) -> None:
 
         first = await run(find(), tmp_path, sim, during=drop, terminal=terminal)
         assert first.code == 129
-        async with ticking(clock):
-            second = await run(find("--journal", "out.csv.journal"), tmp_path, sim)
-        assert second.code == 0, second.err
-        assert "enrow-async: resuming: " in second.err
-        check_paid_once(sim, tmp_path / "out.csv.journal")
+        await resume(sim, clock, tmp_path, "out.csv.journal")
     check_found(read_csv(tmp_path / "out.csv"))
 
 
