@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import signal
 import sys
 from collections.abc import Awaitable
 from pathlib import Path
@@ -32,6 +33,16 @@ FOUND = [
     "enrow_reason",
 ]
 """The columns ``find`` appends to a table, in order."""
+
+
+CAUSES = [
+    (signal.SIGINT, 130, ""),
+    (signal.SIGTERM, 143, "SIGTERM"),
+    (signal.SIGHUP, 129, "SIGHUP"),
+    (signal.SIGPIPE, 141, "stdout closed"),
+]
+"""What can interrupt a run: the cause, the exit status it gives (128 + the signal's
+number), and how the last line names it (Ctrl-C needs no name)."""
 
 
 @attrs.frozen

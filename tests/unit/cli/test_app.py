@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from cli_support import Cli, check_output, leads, write_csv
+from cli_support import CAUSES, Cli, check_output, leads, write_csv
 
 from enrow_async import InsufficientCreditsError, RecordError
 from enrow_async.cli import run_async
@@ -252,18 +252,11 @@ def test_a_record_that_cannot_be_kept_is_said_so() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("cause", "status", "line"),
-    [
-        (signal.SIGINT, 130, "enrow-async: hint\n"),
-        (signal.SIGTERM, 143, "enrow-async: SIGTERM: hint\n"),
-        (signal.SIGHUP, 129, "enrow-async: SIGHUP: hint\n"),
-        (signal.SIGPIPE, 141, "enrow-async: stdout closed: hint\n"),
-    ],
-)
-def test_an_interruption_names_its_cause(cause: signal.Signals, status: int, line: str) -> None:
+@pytest.mark.parametrize(("cause", "status", "name"), CAUSES)
+def test_an_interruption_names_its_cause(cause: signal.Signals, status: int, name: str) -> None:
     interrupt = Interrupt()
     interrupt.cause = cause
+    line = f"enrow-async: {name}: hint\n" if name else "enrow-async: hint\n"
     assert _report_of(Interrupted("hint"), interrupt) == (status, line)
     assert _report_of(Interrupted("hint"), interrupt, "simulator")[0] == 0  # how it stops
 

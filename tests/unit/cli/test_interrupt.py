@@ -12,6 +12,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from cli_support import CAUSES
 
 from enrow_async.cli.errors import Interrupted
 from enrow_async.cli.interrupt import Interrupt, pipe_of, run_interruptible
@@ -37,15 +38,7 @@ async def test_a_command_that_ends_gives_its_status() -> None:
     assert await run_interruptible(command, Interrupt()) == 3
 
 
-@pytest.mark.parametrize(
-    ("cause", "status", "reason"),
-    [
-        (signal.SIGINT, 130, ""),
-        (signal.SIGTERM, 143, "SIGTERM"),
-        (signal.SIGHUP, 129, "SIGHUP"),
-        (signal.SIGPIPE, 141, "stdout closed"),
-    ],
-)
+@pytest.mark.parametrize(("cause", "status", "reason"), CAUSES)
 async def test_the_exit_status_is_128_plus_the_first_cause(
     cause: signal.Signals, status: int, reason: str
 ) -> None:
