@@ -119,6 +119,17 @@ def check_output(
     return [row[width:] for row in output[1:]]
 
 
+def check_stopped_at_the_deadline(ran: Ran, batches: int, reserved: str) -> None:
+    """A run stopped by its ``--timeout`` with ``batches`` still running: exit 1, the last
+    line says to run the same command again, and what those batches reserved is said (a
+    timeout does not hide it)."""
+    assert ran.code == 1, ran.err
+    last = ran.err.splitlines()[-1]
+    assert f"{batches} batch(es) still running at the deadline" in last
+    assert last.endswith("; to resume without paying twice, run the same command again")
+    assert f"credits: {reserved} reserved; {batches} batch(es) not settled yet" in ran.err
+
+
 # -- in a subprocess: python -m enrow_async -------------------------------------------------
 
 

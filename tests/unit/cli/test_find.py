@@ -18,6 +18,7 @@ from cli_support import (
     FOUND,
     Cli,
     check_output,
+    check_stopped_at_the_deadline,
     journal_events,
     journal_states,
     leads,
@@ -33,6 +34,9 @@ from enrow_async.testing import EnrowSimulator, Faults, ManualClock, SimulatorCo
 pytestmark = pytest.mark.anyio
 
 EXPORTS = Path(__file__).parents[2] / "data/exports"
+
+SAND = ["--sandbox", "--sandbox-duration", "0"]
+"""A sandbox run whose batches are over as soon as they start."""
 
 PROGRESS = re.compile(
     r"^progress: (\d+)/(\d+) searches \((\d+)%\), batches (\d+)/(\d+) done(, eta \d+s)?$"
@@ -144,12 +148,7 @@ async def test_find_resumes_from_its_journal_without_starting_any_batch_twice(
             "100",
         ]
         first = await cli(*args, "--timeout", "0", key=sim.api_key)
-        assert first.code == 1
-        last = first.err.splitlines()[-1]
-        assert "3 batch(es) still running at the deadline" in last
-        assert last.endswith("; to resume without paying twice, run the same command again")
-        # the timeout does not hide what the started batches reserved
-        assert "credits: 238 reserved; 3 batch(es) not settled yet" in first.err
+        check_stopped_at_the_deadline(first, 3, reserved="238")
         check_output(source, read_csv(tmp_path / "out.csv"), missing="pending")
         assert journal_states(journal) == ["posting", "started"] * 3
 
@@ -239,9 +238,7 @@ async def test_duplicates_are_sent_once_and_every_row_gets_the_result(
     ]
     write_csv(tmp_path / "in.csv", rows)
     output = tmp_path / "out.csv"
-    done = await cli(
-        "find", tmp_path / "in.csv", "-o", output, "--sandbox", "--sandbox-duration", "0"
-    )
+    done = await cli("find", tmp_path / "in.csv", "-o", output, *SAND)
     assert done.code == 0, done.err
     assert (
         "plan: 5 row(s), 5 to search: 2 distinct search(es) (3 duplicate(s) sent once)" in done.err
@@ -530,24 +527,13 @@ async def test_find_prints_the_mapping_and_takes_column_options(tmp_path: Path, 
     )
     assert "columns: 'Website' (domain) empty in 1 of 2 row(s)" in done.err
     (tmp_path / "people.csv").write_text("who,work\nJim,jim@dm.com\n")
-    checked = await cli(
-        "verify",
-        tmp_path / "people.csv",
-        "-o",
-        tmp_path / "v.csv",
-        "--sandbox",
-        "--sandbox-duration",
-        "0",
-        "--email-column",
-        "work",
-    )
+    args = ["verify", tmp_path / "people.csv", "-o", tmp_path / "v.csv", *SAND]
+    checked = await cli(*args, "--email-column", "work")
     assert checked.code == 0, checked.err
     assert "columns: email <- 'work'" in checked.err
 
 
 # -- layouts, row checks, what is sent, output people can rely on ----------------------------
-
-SAND = ["--sandbox", "--sandbox-duration", "0"]
 
 
 async def test_an_excel_csv_with_a_sep_line_in_cp1252_with_german_headers(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import Cli, journal_states, read_csv, write_csv
+from cli_support import Cli, check_stopped_at_the_deadline, journal_states, read_csv, write_csv
 
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
@@ -87,11 +87,7 @@ async def test_verify_resumes_from_its_journal_without_paying_twice(
         args = ["verify", tmp_path / "list.txt", "-o", output, "--journal", journal]
         args += ["--base-url", sim.base_url]
         first = await cli(*args, "--timeout", "0", key=sim.api_key)
-        assert first.code == 1
-        last = first.err.splitlines()[-1]
-        assert "1 batch(es) still running at the deadline" in last
-        assert last.endswith("; to resume without paying twice, run the same command again")
-        assert "credits: 0.75 reserved; 1 batch(es) not settled yet" in first.err
+        check_stopped_at_the_deadline(first, 1, reserved="0.75")
         assert set(qualifications(output).values()) == {"pending", "skipped"}
         assert journal_states(journal) == ["posting", "started"]
 
