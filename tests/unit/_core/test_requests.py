@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -556,17 +557,7 @@ phone_items = st.dictionaries(
 )
 
 
-@given(st.lists(email_items, max_size=5))
-def test_any_email_searches_are_checked_or_refused_by_position(items: list[Any]) -> None:
-    try:
-        searches = to_searches(items)
-    except (ValueError, TypeError) as exc:
-        refused = str(exc)
-    else:
-        refused = ""
-    if refused:
-        assert re.match(r"search \d: ", refused)
-        return
+def check_email_searches(items: list[Any], searches: list[EmailSearch]) -> None:
     assert len(searches) == len(items)
     for search in searches:
         assert search.fullname
@@ -574,17 +565,39 @@ def test_any_email_searches_are_checked_or_refused_by_position(items: list[Any])
         assert search.company_domain or search.company_name
 
 
-@given(st.lists(phone_items, max_size=5))
-def test_any_phone_searches_are_checked_or_refused_by_position(items: list[Any]) -> None:
-    try:
-        body = phone_bulk(items)
-    except (ValueError, TypeError) as exc:
-        refused = str(exc)
-    else:
-        refused = ""
-    if refused:
-        assert re.match(r"(search \d: |a phone bulk holds)", refused)
-        return
+def check_phone_body(items: list[Any], body: dict[str, Any]) -> None:
     assert len(body["searches"]) == len(items)
     for wire in body["searches"]:
         assert "linkedin_url" in wire or {"firstname", "lastname"} <= set(wire)
+
+
+@pytest.mark.parametrize(
+    ("items", "build", "refusal", "check"),
+    [
+        pytest.param(email_items, to_searches, r"search \d: ", check_email_searches, id="email"),
+        pytest.param(
+            phone_items,
+            phone_bulk,
+            r"(search \d: |a phone bulk holds)",
+            check_phone_body,
+            id="phone",
+        ),
+    ],
+)
+@given(data=st.data())
+def test_any_searches_are_checked_or_refused_by_position(
+    items: st.SearchStrategy[Any],
+    build: Callable[[Any], Any],
+    refusal: str,
+    check: Callable[[list[Any], Any], None],
+    data: st.DataObject,
+) -> None:
+    drawn = data.draw(st.lists(items, max_size=5))
+    try:
+        built = build(drawn)
+    except (ValueError, TypeError) as exc:
+        refused = str(exc)
+    else:
+        check(drawn, built)
+        return
+    assert re.match(refusal, refused), refused
