@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from enrow_async import (
     AccountInfo,
+    APIError,
     AuthenticationError,
     BatchNotFoundError,
     BatchStatus,
@@ -229,20 +230,6 @@ def test_html_200_is_a_response_error() -> None:
     assert info.value.status == 200
 
 
-@pytest.mark.parametrize(
-    ("status", "body", "error"),
-    [
-        (400, {"message": "Could not retrieve bulk search results"}, BatchNotFoundError),
-        (404, {"message": "Bulk search not found"}, BatchNotFoundError),
-        (500, {"message": "Could not retrieve bulk search results"}, ServerError),
-        (401, {"message": "This apikey is not valid"}, AuthenticationError),
-    ],
-)
-def test_email_bulk_read_errors(status: int, body: Any, error: type[Exception]) -> None:
-    with pytest.raises(error):
-        read(EMAIL_BULK, status, body)
-
-
 def test_malformed_large_body_names_the_result() -> None:
     size = 2000
     data = {
@@ -362,23 +349,6 @@ def test_completed_invalid() -> None:
     assert (result.email, result.info, result.custom) == (None, None, "c")
 
 
-@pytest.mark.parametrize(
-    ("status", "body", "error"),
-    [
-        (500, {"message": "Could not retrieve single search results"}, BatchNotFoundError),
-        (500, {"message": "boom"}, ServerError),
-        (404, {"message": "Single search not found"}, BatchNotFoundError),
-        (401, {"message": "This apikey is not valid"}, AuthenticationError),
-        (200, {"qualification": "maybe"}, ResponseError),
-        (200, b"<html>", ResponseError),
-        (200, [{"qualification": "valid"}], ResponseError),
-    ],
-)
-def test_read_errors(status: int, body: Any, error: type[Exception]) -> None:
-    with pytest.raises(error):
-        read(EMAIL_SINGLE, status, body)
-
-
 # -- GET /email/verify/bulk ------------------------------------------------------------------
 
 
@@ -436,11 +406,6 @@ def test_verify_bulk_ongoing(stats: dict[str, int], finished: int) -> None:
     assert batch.stats.valid is None
 
 
-def test_unknown_verify_bulk_id() -> None:
-    with pytest.raises(BatchNotFoundError, match="Could not retrieve bulk verification"):
-        read(VERIFY_BULK, 400, {"message": "Could not retrieve bulk verification results"})
-
-
 @pytest.mark.parametrize(
     ("body", "path"),
     [
@@ -487,16 +452,6 @@ def test_verify_single_completed() -> None:
     assert single.done
     assert (single.stats.finished, single.stats.requested) == (1, 1)
     assert single.result == EmailVerification("a@x.com", Qualification.INVALID, custom="c")
-
-
-def test_verify_single_unknown_id_as_500() -> None:
-    with pytest.raises(BatchNotFoundError) as info:
-        read(
-            VERIFY_SINGLE,
-            500,
-            {"message": "Could not retrieve single verification results"},
-        )
-    assert info.value.status == 500
 
 
 # -- GET /phone/bulk -------------------------------------------------------------------------
@@ -585,13 +540,6 @@ def test_phone_bulk_failed_status() -> None:
     assert batch.stats.finished == 0
 
 
-def test_unknown_phone_bulk_id() -> None:
-    with pytest.raises(BatchNotFoundError):
-        read(PHONE_BULK, 400, {"message": "Could not retrieve bulk phone results"})
-    with pytest.raises(BatchNotFoundError):
-        read(PHONE_BULK, 404, {"message": "Bulk search not found"})
-
-
 # -- GET /phone/single -----------------------------------------------------------------------
 
 
@@ -615,11 +563,44 @@ def test_phone_single_ongoing_and_completed() -> None:
     )
 
 
-def test_phone_single_errors() -> None:
-    with pytest.raises(BatchNotFoundError):
-        read(PHONE_SINGLE, 500, {"message": "Could not retrieve single phone results"})
-    with pytest.raises(ServerError):
-        read(PHONE_SINGLE, 500, {"message": "Internal error"})
+# -- error answers of every row ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "message", "error"),
+    [
+        (EMAIL_BULK, 400, "Could not retrieve bulk search results", BatchNotFoundError),
+        (EMAIL_BULK, 404, "Bulk search not found", BatchNotFoundError),
+        (EMAIL_BULK, 500, "Could not retrieve bulk search results", ServerError),
+        (EMAIL_BULK, 401, "This apikey is not valid", AuthenticationError),
+        (EMAIL_SINGLE, 500, "Could not retrieve single search results", BatchNotFoundError),
+        (EMAIL_SINGLE, 500, "boom", ServerError),
+        (EMAIL_SINGLE, 404, "Single search not found", BatchNotFoundError),
+        (EMAIL_SINGLE, 401, "This apikey is not valid", AuthenticationError),
+        (VERIFY_BULK, 400, "Could not retrieve bulk verification results", BatchNotFoundError),
+        (VERIFY_SINGLE, 500, "Could not retrieve single verification results", BatchNotFoundError),
+        (PHONE_BULK, 400, "Could not retrieve bulk phone results", BatchNotFoundError),
+        (PHONE_BULK, 404, "Bulk search not found", BatchNotFoundError),
+        (PHONE_SINGLE, 500, "Could not retrieve single phone results", BatchNotFoundError),
+        (PHONE_SINGLE, 500, "Internal error", ServerError),
+    ],
+    ids=lambda value: value.name if isinstance(value, JobSpec) else None,
+)
+def test_an_error_answer_is_its_error_with_the_status_and_message(
+    kind: JobSpec[Any], status: int, message: str, error: type[APIError]
+) -> None:
+    with pytest.raises(error) as info:
+        read(kind, status, {"message": message})
+    assert info.value.status == status
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body", [{"qualification": "maybe"}, b"<html>", [{"qualification": "valid"}]]
+)
+def test_a_single_answer_that_is_not_one_is_a_response_error(body: Any) -> None:
+    with pytest.raises(ResponseError):
+        read(EMAIL_SINGLE, 200, body)
 
 
 # -- properties: any body gives a model or a ResponseError -----------------------------------
