@@ -165,27 +165,43 @@ async def test_the_user_can_say_no(
     assert started(sim) == 0
 
 
-async def test_no_argument_raises_the_server_cap(
-    serve: Serve, sim: EnrowSimulator, mode: str
+@pytest.mark.parametrize(
+    ("sim_config", "guard", "arguments", "reason", "said"),
+    [
+        pytest.param(
+            SimulatorConfig(duration=(2.0, 4.0), seed=3),
+            {"max_credits": 3},
+            {"max_credits": 1e9},
+            "cap",
+            "no argument can raise it",
+            id="the server's cap",
+        ),
+        pytest.param(
+            SimulatorConfig(duration=2.0, seed=3, credits=3),
+            {},
+            {},
+            "balance",
+            "the account cannot cover it",
+            id="the balance",
+        ),
+    ],
+)
+async def test_refused_before_anyone_is_asked(
+    serve: Serve,
+    sim: EnrowSimulator,
+    mode: str,
+    guard: dict[str, float],
+    arguments: dict[str, float],
+    reason: str,
+    said: str,
 ) -> None:
     person = Person()
-    async with session(serve(max_credits=3), mode, person) as client:
-        refused = await client.call_tool("find_emails", {"rows": people(5), "max_credits": 1e9})
-    assert data(refused)["reason"] == "cap"
-    assert "no argument can raise it" in text(refused)
+    async with session(serve(**guard), mode, person) as client:
+        refused = await client.call_tool("find_emails", {"rows": people(5), **arguments})
+    assert refused.is_error
+    assert data(refused)["reason"] == reason
+    assert said in text(refused)
     assert person.questions == []  # nobody is asked about what would be refused anyway
-    assert started(sim) == 0
-
-
-@pytest.mark.parametrize("sim_config", [SimulatorConfig(duration=2.0, seed=3, credits=3)])
-async def test_the_balance_refuses_before_anyone_is_asked(
-    serve: Serve, sim: EnrowSimulator, mode: str
-) -> None:
-    person = Person()
-    async with session(serve(), mode, person) as client:
-        refused = await client.call_tool("find_emails", {"rows": people(5)})
-    assert data(refused)["reason"] == "balance"
-    assert person.questions == []
     assert started(sim) == 0
 
 
