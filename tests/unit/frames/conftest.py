@@ -3,6 +3,7 @@ on virtual time; batches take 0.2-0.4 s (virtual), seed 5."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,20 +20,11 @@ def sim_config() -> SimulatorConfig:
 
 
 @pytest.fixture(params=["pandas", "polars"])
-def backend(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
+def make(request: pytest.FixtureRequest) -> Make:
+    """Frames of each backend in turn: the test runs once with pandas, once with polars."""
+    library = importlib.import_module(request.param)
 
-
-@pytest.fixture
-def make(backend: str) -> Make:
     def make(columns: dict[str, Sequence[object]]) -> Any:
-        if backend == "pandas":
-            import pandas
-
-            return pandas.DataFrame({name: list(cells) for name, cells in columns.items()})
-        import polars
-
-        return polars.DataFrame({name: list(cells) for name, cells in columns.items()})
+        return library.DataFrame({name: list(cells) for name, cells in columns.items()})
 
     return make
