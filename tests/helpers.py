@@ -31,6 +31,7 @@ __all__ = [
     "Connect",
     "Simulate",
     "all_text",
+    "assert_polling_stopped",
     "client_tasks",
     "until",
 ]
@@ -142,3 +143,14 @@ async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
             return
         await asyncio.sleep(0.005)
     raise AssertionError(f"still false after {timeout} s")
+
+
+async def assert_polling_stopped(sim: EnrowSimulator, turns: int = 1) -> None:
+    """After a cancel, a break or a deadline: ``turns`` turns of the loop later no task runs
+    client code, and ten minutes (virtual time) pass without a request to ``sim``."""
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    assert client_tasks() == set()
+    requests = sim.stats.requests
+    await asyncio.sleep(600)
+    assert sim.stats.requests == requests, "nothing may poll any more"

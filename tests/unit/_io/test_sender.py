@@ -24,7 +24,17 @@ import anyio.lowlevel
 import attrs
 import orjson
 import pytest
-from helpers import BULK, COMPLETED, JIM, SEARCHES, Connect, Simulate, all_text, client_tasks
+from helpers import (
+    BULK,
+    COMPLETED,
+    JIM,
+    SEARCHES,
+    Connect,
+    Simulate,
+    all_text,
+    assert_polling_stopped,
+    client_tasks,
+)
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from enrow_async import (
@@ -1030,11 +1040,7 @@ async def test_cancelling_a_wait_with_its_poll_in_flight_stops_its_polling(
             await client.wait_for_batch(batch_id, timeout=30)
         assert scope.cancelled_caught
         assert sim.stats.faults["hang"] == 1  # cancelled with that poll in flight
-        await anyio.lowlevel.checkpoint()
-        assert client_tasks() == set()
-        requests = sim.stats.requests
-        await anyio.sleep(600)  # virtual: ten minutes without a poll
-        assert sim.stats.requests == requests
+        await assert_polling_stopped(sim)
 
 
 async def test_cancelling_many_waits_mid_flight_stops_every_poll(
@@ -1058,11 +1064,7 @@ async def test_cancelling_many_waits_mid_flight_stops_every_poll(
         assert scope.cancelled_caught
         assert sim.stats.faults["hang"] == 8
         assert set(done) <= set(quick)
-        await anyio.lowlevel.checkpoint()
-        assert client_tasks() == set()
-        requests = sim.stats.requests
-        await anyio.sleep(600)
-        assert sim.stats.requests == requests
+        await assert_polling_stopped(sim)
 
 
 # -- waits outlive outages (issue 12, rule 1): the gate holds polls, one probe at a time
