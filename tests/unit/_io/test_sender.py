@@ -66,7 +66,7 @@ from enrow_async._core.jobs import EMAIL_BULK
 from enrow_async._core.requests import account_request, read_request, start_request
 from enrow_async._io.sender import Sender
 from enrow_async._io.transport import Transport
-from enrow_async.testing import EnrowSimulator, Faults, MemoryTransport, SimulatorConfig
+from enrow_async.testing import EnrowSimulator, FaultKind, Faults, MemoryTransport, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -490,18 +490,28 @@ def dripping(sim: EnrowSimulator, count: int, method: str = "GET") -> None:
     sim.inject("drip", count=count, path=BULK, method=method)
 
 
-async def test_a_silent_answer_is_given_up_after_read_timeout_and_the_read_is_retried(
-    sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
+@pytest.mark.parametrize(
+    ("fault", "cut"),
+    [
+        pytest.param("hang", 2.0, id="silent: cut after read_timeout"),
+        pytest.param("drip", 3.0, id="dripping: cut at the attempt's deadline"),
+    ],
+)
+async def test_an_answer_too_slow_is_cut_and_the_read_retried(
+    sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport, fault: FaultKind, cut: float
 ) -> None:
+    """A silent answer is given up after ``read_timeout``; one that drips (never silent for
+    ``read_timeout``) once connect + read have passed. Then one backoff, and the retry."""
+    assert sim.config.faults.drip_seconds == 0.5
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
-    sim.inject("hang", path=BULK)
+    sim.inject(fault, path=BULK)
     options = {"connect_timeout": 1.0, "read_timeout": 2.0, "retry": RetryPolicy(rand=lambda: 0.5)}
     async with connect(sim, transport=unbounded, **options) as client:
         start = anyio.current_time()
         batch = await client.get_bulk_results(batch_id)
-        assert anyio.current_time() - start == pytest.approx(2.0 + 0.1)  # silence + backoff
+        assert anyio.current_time() - start == pytest.approx(cut + 0.1)  # cut + backoff
     assert batch.status is BatchStatus.COMPLETED
-    assert sim.stats.faults["hang"] == 1
+    assert sim.stats.faults[fault] == 1
     assert sim.stats.requests["GET", BULK] == 2
 
 
@@ -523,21 +533,6 @@ async def test_read_timeout_2_ends_a_read_of_a_server_that_never_answers_within_
     assert 10.0 <= took <= 15.0
     assert took == pytest.approx(10.0 + jitter * 3.0)
     assert sim.stats.requests["GET", BULK] == 5
-
-
-async def test_an_answer_that_drips_is_cut_at_the_attempt_deadline_and_retried(
-    sim: EnrowSimulator, connect: Connect, unbounded: MemoryTransport
-) -> None:
-    """Never silent for ``read_timeout``, but not complete within connect + read."""
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
-    dripping(sim, 1)
-    options = {"connect_timeout": 1.0, "read_timeout": 2.0, "retry": RetryPolicy(rand=lambda: 0.5)}
-    async with connect(sim, transport=unbounded, **options) as client:
-        start = anyio.current_time()
-        batch = await client.get_bulk_results(batch_id)
-        assert anyio.current_time() - start == pytest.approx(3.0 + 0.1)  # deadline + backoff
-    assert batch.status is BatchStatus.COMPLETED
-    assert sim.stats.requests["GET", BULK] == 2
 
 
 async def test_drips_past_every_attempt_say_what_cut_them(
