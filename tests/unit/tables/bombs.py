@@ -144,6 +144,19 @@ with open("/proc/self/status") as status:
 """
 
 
+PEAK = 300 * 1024 * 1024
+"""The most a process refusing a bomb may hold at its peak."""
+
+
+def refused_in_child(path: Path) -> str:
+    """What ``read_table(path)`` in a fresh interpreter says refusing the file; it must
+    refuse it (TableError) with its peak memory under :data:`PEAK`."""
+    read = read_in_child(path)
+    assert read.refused, read.message
+    assert read.peak < PEAK
+    return read.message
+
+
 def read_in_child(path: Path) -> Read:
     """``read_table(path)`` in a fresh interpreter, with its peak resident memory."""
     done = subprocess.run(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import exports
 import pytest
-from bombs import read_in_child
+from bombs import refused_in_child
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -144,9 +144,6 @@ def test_a_million_and_one_rows(tmp_path: Path) -> None:
 
 # -- bombs, read in a fresh process ------------------------------------------------------------
 
-PEAK = 300 * 1024 * 1024
-"""The most a process refusing a bomb may hold at its peak."""
-
 
 def test_one_giant_field(tmp_path: Path) -> None:
     """2 GiB (a sparse file): refused by its size before a byte is read; 50 MB: refused
@@ -156,31 +153,19 @@ def test_one_giant_field(tmp_path: Path) -> None:
         stream.write(b'fullname,notes\nAda,"')
         stream.seek(2 * 1024**3)
         stream.write(b'"\n')
-    read = read_in_child(path)
-    assert (read.refused, read.message) == (
-        True,
-        f"{path}: 2,147,483,650 bytes (the limit is 1,073,741,824 bytes)",
-    )
-    assert read.peak < PEAK
+    message = refused_in_child(path)
+    assert message == f"{path}: 2,147,483,650 bytes (the limit is 1,073,741,824 bytes)"
 
     path.write_bytes(b'fullname,notes\nAda,"' + b"x" * 50_000_000 + b'"\n')
-    read = read_in_child(path)
-    assert (read.refused, read.message) == (
-        True,
-        f"{path}: line 2: a row too long (the limit is 131,072 characters)",
-    )
-    assert read.peak < PEAK
+    message = refused_in_child(path)
+    assert message == f"{path}: line 2: a row too long (the limit is 131,072 characters)"
 
 
 def test_millions_of_columns(tmp_path: Path) -> None:
     path = tmp_path / "columns.csv"
     path.write_bytes(b"fullname" + b"," * 3_000_000 + b"\nAda\n")
-    read = read_in_child(path)
-    assert (read.refused, read.message) == (
-        True,
-        f"{path}: line 1: a row too long (the limit is 131,072 characters)",
-    )
-    assert read.peak < PEAK
+    message = refused_in_child(path)
+    assert message == f"{path}: line 1: a row too long (the limit is 131,072 characters)"
 
 
 # -- layouts: sep= lines, title rows above the header, old workbooks -------------------------

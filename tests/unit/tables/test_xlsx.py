@@ -16,7 +16,7 @@ from bombs import (
     SHEET_TAIL,
     cells,
     deflated,
-    read_in_child,
+    refused_in_child,
     workbook,
     zip_bytes,
 )
@@ -28,7 +28,6 @@ from enrow_async.tables import LIMITS, Table, describe_table, read_table, read_x
 
 openpyxl = pytest.importorskip("openpyxl")
 
-PEAK = 300 * 1024 * 1024
 """The most a process refusing a bomb may hold at its peak."""
 
 
@@ -251,27 +250,21 @@ def test_a_zip_bombed_sheet_of_millions_of_rows(tmp_path: Path) -> None:
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(zip_bytes(workbook(sheet)))
     assert path.stat().st_size < 12 * 1024**2
-    read = read_in_child(path)
-    assert read.refused
-    assert "xl/worksheets/sheet1.xml is 3," in read.message
-    assert "bytes uncompressed (the limit is 1,073,741,824 bytes)" in read.message
-    assert read.peak < PEAK
+    message = refused_in_child(path)
+    assert "xl/worksheets/sheet1.xml is 3," in message
+    assert "bytes uncompressed (the limit is 1,073,741,824 bytes)" in message
 
     path.write_bytes(zip_bytes(workbook(sheet), declared={"xl/worksheets/sheet1.xml": 50_000_000}))
-    read = read_in_child(path)
-    assert read.refused
-    assert "not a readable xlsx workbook" in read.message
-    assert read.peak < PEAK
+    message = refused_in_child(path)
+    assert "not a readable xlsx workbook" in message
 
 
 def test_a_sheet_of_too_many_rows(tmp_path: Path) -> None:
     sheet = deflated(SHEET_HEAD + cells("fullname"), b"<row/>" * 1000, 1001, SHEET_TAIL)
     path = tmp_path / "rows.xlsx"
     path.write_bytes(zip_bytes(workbook(sheet)))
-    read = read_in_child(path)
-    assert read.refused
-    assert read.message.endswith("row 1,000,002: too many rows (the limit is 1,000,000 rows)")
-    assert read.peak < PEAK
+    message = refused_in_child(path)
+    assert message.endswith("row 1,000,002: too many rows (the limit is 1,000,000 rows)")
 
 
 def test_one_huge_shared_string(tmp_path: Path) -> None:
@@ -279,7 +272,7 @@ def test_one_huge_shared_string(tmp_path: Path) -> None:
     MB declared as such, refused once 32 KiB of it is read."""
     sheet = SHEET_HEAD + cells("fullname") + b'<row><c t="s"><v>0</v></c></row>' + SHEET_TAIL
     path = tmp_path / "string.xlsx"
-    for count, message in (
+    for count, said in (
         (2000, "xl/sharedStrings.xml is 2,"),
         (600, "shared string 1 too long (the limit is 32,768 characters)"),
     ):
@@ -287,10 +280,7 @@ def test_one_huge_shared_string(tmp_path: Path) -> None:
             f'<sst xmlns="{MAIN}"><si><t>'.encode(), b"x" * 10**6, count, b"</t></si></sst>"
         )
         path.write_bytes(zip_bytes(workbook(sheet, strings)))
-        read = read_in_child(path)
-        assert read.refused
-        assert message in read.message
-        assert read.peak < PEAK
+        assert said in refused_in_child(path)
 
 
 @pytest.mark.parametrize("zip64", [False, True])
@@ -307,12 +297,8 @@ def test_a_zip_directory_of_a_million_entries(tmp_path: Path, zip64: bool) -> No
         end = record + locator + end.replace(struct.pack("<L", size), b"\xff" * 4)
     path = tmp_path / "entries.xlsx"
     path.write_bytes(directory + end)
-    read = read_in_child(path)
-    assert read.refused
-    assert read.message.endswith(
-        "a zip directory of 47,000,000 bytes (the limit is 16,777,216 bytes)"
-    )
-    assert read.peak < PEAK
+    message = refused_in_child(path)
+    assert message.endswith("a zip directory of 47,000,000 bytes (the limit is 16,777,216 bytes)")
 
 
 # -- which sheet, which header row -------------------------------------------------------------
