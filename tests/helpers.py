@@ -15,6 +15,7 @@ from typing import Any
 
 import enrow_async
 from enrow_async import Backoff, EnrowClient, PollPolicy, RetryPolicy
+from enrow_async._core.jobs import JobSpec
 from enrow_async.testing import EnrowSimulator
 
 __all__ = [
@@ -27,12 +28,15 @@ __all__ = [
     "LEADS",
     "QUICK_POLLS",
     "QUICK_RETRY",
+    "SAMPLES",
     "SEARCHES",
     "Connect",
     "Simulate",
     "all_text",
     "assert_polling_stopped",
     "client_tasks",
+    "front",
+    "items",
     "until",
 ]
 
@@ -84,6 +88,13 @@ LEADS = [
 """Three searches as users write them: a custom value of each kind, a URL for a domain, a
 company name instead of a domain."""
 
+SAMPLES: dict[str, Any] = {
+    "email": {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
+    "verify": "jim@dundermifflin.com",
+    "phone": {"linkedin_url": "https://www.linkedin.com/in/jim-halpert"},
+}
+"""One item of each family of jobs, as its starts take it."""
+
 QUICK_POLLS = PollPolicy(initial=0.05, min_interval=0.02, max_interval=0.2)
 """Polls close together, for tests in real time (``tests/integration``)."""
 
@@ -108,6 +119,20 @@ COMPLETED: dict[str, Any] = {
     ],
 }
 """A completed batch ``b1`` of one result, as the API sends it."""
+
+
+def front(client: EnrowClient, spec: JobSpec[Any]) -> Any:
+    """The client's front for a row of the job table, named by it: ``client.email.bulk`` for
+    "email bulk"."""
+    family, size = spec.name.split()
+    return getattr(getattr(client, family), size)
+
+
+def items(spec: JobSpec[Any], count: int = 1) -> Any:
+    """What a start of ``spec`` takes: ``count`` :data:`SAMPLES` for a bulk, one for a
+    single."""
+    sample = SAMPLES[spec.name.split()[0]]
+    return [sample] * count if spec.bulk else sample
 
 
 def client_tasks() -> set[str]:

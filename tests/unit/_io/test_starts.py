@@ -5,42 +5,18 @@ Every fault runs in memory on the virtual clock; the simulator counts what it cr
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from helpers import JIM, Connect, Simulate
+from helpers import JIM, Connect, Simulate, front, items
 
-from enrow_async import EnrowClient, OutcomeUnknownError
-from enrow_async._core.jobs import (
-    EMAIL_BULK,
-    EMAIL_SINGLE,
-    JOBS,
-    PHONE_BULK,
-    PHONE_SINGLE,
-    VERIFY_BULK,
-    VERIFY_SINGLE,
-    JobSpec,
-)
+from enrow_async import OutcomeUnknownError
+from enrow_async._core.jobs import JOBS, JobSpec
 from enrow_async.testing import EnrowSimulator, FaultKind, Faults, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
 
 POST = ("POST", "/email/find/bulk")
-
-START: dict[JobSpec[Any], Callable[[EnrowClient], Awaitable[Any]]] = {
-    EMAIL_BULK: lambda client: client.email.bulk.start(JIM),
-    EMAIL_SINGLE: lambda client: client.email.single.start(JIM[0]),
-    VERIFY_BULK: lambda client: client.verify.bulk.start(["jim@dundermifflin.com"]),
-    VERIFY_SINGLE: lambda client: client.verify.single.start("jim@dundermifflin.com"),
-    PHONE_BULK: lambda client: client.phone.bulk.start(
-        [{"linkedin_url": "https://www.linkedin.com/in/jim"}]
-    ),
-    PHONE_SINGLE: lambda client: client.phone.single.start(
-        {"linkedin_url": "https://www.linkedin.com/in/jim"}
-    ),
-}
-"""One start of each job kind."""
 
 
 @pytest.mark.parametrize(
@@ -85,18 +61,17 @@ async def test_a_429_is_sent_again_and_starts_one_batch(
 
 
 @pytest.mark.parametrize("status", range(300, 309))
-@pytest.mark.parametrize("kind", list(JOBS))
+@pytest.mark.parametrize("spec", JOBS, ids=lambda spec: spec.name)
 async def test_a_start_answered_with_a_redirect_is_an_unknown_outcome_never_resent(
-    simulate: Simulate, connect: Connect, status: int, kind: JobSpec[Any]
+    simulate: Simulate, connect: Connect, status: int, spec: JobSpec[Any]
 ) -> None:
     """The POST-then-redirect pattern (303 See Other) after creating the job, or any other
     3xx: the job may exist, so the start is not a refusal and is never sent again."""
-    spec = kind
     config = SimulatorConfig(seed=1, faults=Faults(redirect_status=status))
     async with simulate(config) as sim, connect(sim) as client:
         sim.inject("redirect", method="POST", path=spec.path)
         with pytest.raises(OutcomeUnknownError, match="not sent again") as info:
-            await START[kind](client)
+            await front(client, spec).start(items(spec))
     assert info.value.status == status
     assert f"HTTP {status} (redirect to " in str(info.value)
     assert sim.stats.requests["POST", spec.path] == 1  # never resent

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import Connect, Simulate, assert_polling_stopped
+from helpers import SAMPLES, Connect, Simulate, assert_polling_stopped, front, items
 
 from enrow_async import (
     BatchFailedError,
@@ -29,29 +29,10 @@ from enrow_async.testing._jobs import ENDPOINTS
 
 pytestmark = pytest.mark.anyio
 
-SAMPLES: dict[str, Any] = {
-    "email": {"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"},
-    "verify": "jim@dundermifflin.com",
-    "phone": {"linkedin_url": "https://www.linkedin.com/in/jim-halpert"},
-}
-"""One item of each family, as its start takes it."""
-
 BULKS = [spec for spec in JOBS if spec.bulk]
 
 every_row = pytest.mark.parametrize("spec", JOBS, ids=lambda spec: spec.name)
 every_bulk = pytest.mark.parametrize("spec", BULKS, ids=lambda spec: spec.name)
-
-
-def front(client: EnrowClient, spec: JobSpec[Any]) -> Any:
-    """The client's front for a row, named by it: ``client.email.bulk`` for "email bulk"."""
-    family, size = spec.name.split()
-    return getattr(getattr(client, family), size)
-
-
-def items(spec: JobSpec[Any], count: int = 1) -> Any:
-    """What a start of ``spec`` takes: ``count`` items for a bulk, one for a single."""
-    sample = SAMPLES[spec.name.split()[0]]
-    return [sample] * count if spec.bulk else sample
 
 
 @every_row
