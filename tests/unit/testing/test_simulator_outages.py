@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import orjson
 import pytest
-from helpers import GET_BULK, Connect
+from helpers import BULK, Connect
 
 from enrow_async import (
     APIError,
@@ -66,23 +66,18 @@ async def test_a_wait_outlives_the_simulators_outage(connect: Connect) -> None:
     assert during <= 64 + 12  # the polls in flight, then one probe at a time
 
 
-async def test_an_inconsistent_answer_is_read_again_and_the_wait_goes_on(
+async def test_an_inconsistent_answer_is_read_again_and_raised_if_it_stays(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
+    """Results that repeat an index: read again, and the wait goes on; inconsistent every
+    time, the error names the problem and keeps the body."""
     batch_id = sim.add_batch(SEARCHES, duration=0.0)
-    sim.inject("inconsistent", count=2, path=GET_BULK[1])
+    sim.inject("inconsistent", count=2, path=BULK)
     async with connect(sim) as client:
         batch = await client.wait_for_batch(batch_id, timeout=60)
-    assert [r.index for r in batch.results] == [0, 1, 2]
-    assert sim.stats.faults["inconsistent"] == 2
-
-
-async def test_an_answer_inconsistent_every_time_is_raised_naming_the_problem(
-    sim: EnrowSimulator, connect: Connect
-) -> None:
-    batch_id = sim.add_batch(SEARCHES, duration=0.0)
-    sim.inject("inconsistent", count=100, path=GET_BULK[1])
-    async with connect(sim) as client:
+        assert [r.index for r in batch.results] == [0, 1, 2]
+        assert sim.stats.faults["inconsistent"] == 2
+        sim.inject("inconsistent", count=100, path=BULK)
         with pytest.raises(InconsistentAnswerError, match="given twice: 0") as info:
             await client.wait_for_batch(batch_id, timeout=60)
     assert b'"results"' in info.value.body
