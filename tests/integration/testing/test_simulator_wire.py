@@ -4,70 +4,72 @@ is tested in memory: ``tests/unit/testing/test_simulator_faults.py``)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from functools import partial
 
 import aiohttp
 import pytest
-from helpers import BULK
+from helpers import BULK, JIM
 
 from enrow_async.testing import EnrowSimulator
 
 pytestmark = pytest.mark.anyio
 
-SEARCHES = {"searches": [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]}
+SEARCHES = {"searches": JIM}
+
+
+Poll = Callable[[], AbstractAsyncContextManager[aiohttp.ClientResponse]]
 
 
 @pytest.fixture
-async def batch_id(sim: EnrowSimulator) -> str:
-    return sim.add_batch(SEARCHES["searches"], duration=0.0)
+async def poll(http: aiohttp.ClientSession, sim: EnrowSimulator) -> Poll:
+    """``async with poll() as response``: a GET of a completed batch, as a client polls it."""
+    batch_id = sim.add_batch(SEARCHES["searches"], duration=0.0)
+    return partial(http.get, BULK, params={"id": batch_id})
 
 
-async def test_html_502(http: aiohttp.ClientSession, sim: EnrowSimulator, batch_id: str) -> None:
+async def test_html_502(sim: EnrowSimulator, poll: Poll) -> None:
     sim.inject("html_502")
-    async with http.get(BULK, params={"id": batch_id}) as response:
+    async with poll() as response:
         assert response.status == 502
         assert response.content_type == "text/html"
         assert b"502 Bad Gateway" in await response.read()
 
 
-async def test_rate_limited_fault_says_when_to_retry(
-    http: aiohttp.ClientSession, sim: EnrowSimulator, batch_id: str
-) -> None:
+async def test_rate_limited_fault_says_when_to_retry(sim: EnrowSimulator, poll: Poll) -> None:
     sim.inject("rate_limited")
-    async with http.get(BULK, params={"id": batch_id}) as response:
+    async with poll() as response:
         assert response.status == 429
         assert response.headers["Retry-After"] == "0.05"
 
 
-async def test_drop_closes_the_connection(
-    http: aiohttp.ClientSession, sim: EnrowSimulator, batch_id: str
-) -> None:
+async def test_drop_closes_the_connection(sim: EnrowSimulator, poll: Poll) -> None:
     # aiohttp resends an idempotent request once when a kept-alive connection drops.
     sim.inject("drop")
-    async with http.get(BULK, params={"id": batch_id}) as response:
+    async with poll() as response:
         assert response.status == 200
     sim.inject("drop", count=2)
     with pytest.raises(aiohttp.ServerDisconnectedError):
-        async with http.get(BULK, params={"id": batch_id}) as response:
+        async with poll() as response:
             await response.read()
     assert sim.stats.faults == {"drop": 3}
 
 
-async def test_truncate_cuts_the_body_short(
-    http: aiohttp.ClientSession, sim: EnrowSimulator, batch_id: str
-) -> None:
+async def test_truncate_cuts_the_body_short(sim: EnrowSimulator, poll: Poll) -> None:
     sim.inject("truncate")
     with pytest.raises(aiohttp.ClientPayloadError):
-        async with http.get(BULK, params={"id": batch_id}) as response:
+        async with poll() as response:
             assert response.status == 200
             await response.read()
 
 
 async def test_hang_never_answers_until_the_simulator_stops(
-    http: aiohttp.ClientSession, sim: EnrowSimulator, batch_id: str
+    sim: EnrowSimulator, poll: Poll
 ) -> None:
     sim.inject("hang")
     with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.1), http.get(BULK, params={"id": batch_id}):
+        async with asyncio.timeout(0.1), poll():
             pass
     assert sim.stats.faults == {"hang": 1}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from helpers import BULK
+from helpers import BULK, JIM
 
 from enrow_async.errors import TransportError
 from enrow_async.testing import EnrowSimulator, Faults, MemoryTransport, SimulatorConfig
@@ -14,7 +14,7 @@ from .simulator_calls import Call, caller, request_to
 
 pytestmark = pytest.mark.anyio
 
-SEARCHES = {"searches": [{"fullname": "Jim Halpert", "company_domain": "dundermifflin.com"}]}
+SEARCHES = {"searches": JIM}
 
 
 @pytest.fixture
