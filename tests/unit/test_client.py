@@ -390,21 +390,11 @@ async def test_find_emails_on_a_client_never_opened_pays_once_and_returns_all(
     assert client_tasks() == set()
 
 
-async def test_opened_used_and_closed_from_three_tasks(
-    sim: EnrowSimulator, connect: Connect
-) -> None:
-    client = connect(sim)
-    await in_a_task(client.__aenter__())
-    job = await in_a_task(client.start_bulk_search(LEADS))
-    batch = await in_a_task(client.wait_for_batch(job.id, timeout=60))
-    assert batch.status is BatchStatus.COMPLETED
-    await in_a_task(client.aclose())
-    assert client_tasks() == set()
-
-
 async def test_a_notebook_sequence_leaves_nothing_behind(
     sim: EnrowSimulator, connect: Connect
 ) -> None:
+    """Each cell a task of its own: the client opened in one, used in others (a wait left
+    running), closed in another."""
     slow = sim.add_batch(LEADS, duration=600.0)
     client = connect(sim)
     await in_a_task(client.__aenter__())  # cell 1
