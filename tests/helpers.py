@@ -15,16 +15,19 @@ from typing import Any
 
 import enrow_async
 from enrow_async import Backoff, EnrowClient, PollPolicy, RetryPolicy
+from enrow_async._core.config import ApiConfig
 from enrow_async._core.jobs import JobSpec
 from enrow_async.testing import EnrowSimulator
 
 __all__ = [
     "BULK",
     "COMPLETED",
+    "CONFIG",
     "DWIGHT",
     "DWIGHT_FOUND",
     "GET_BULK",
     "JIM",
+    "KEY",
     "LEADS",
     "QUICK_POLLS",
     "QUICK_RETRY",
@@ -49,6 +52,12 @@ exactly."""
 Simulate = Callable[..., EnrowSimulator]
 """The ``simulate`` fixture: ``simulate(config=None)``, an EnrowSimulator, served or in
 memory as ``served`` says."""
+
+KEY = "sk_live_SECRET_123"
+"""An API key, to look for in what must never show it."""
+
+CONFIG = ApiConfig.create(KEY, "https://api.enrow.io")
+"""The API's configuration with :data:`KEY`, for building requests without a client."""
 
 BULK = "/email/find/bulk"
 """The email bulk endpoint's path."""

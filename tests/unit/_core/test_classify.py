@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+from helpers import CONFIG, KEY
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,13 +34,10 @@ from enrow_async._core.classify import (
     classify,
     retry_after,
 )
-from enrow_async._core.config import ApiConfig
 from enrow_async._core.http import Request, Response
 from enrow_async._core.jobs import EMAIL_BULK, JOBS, PHONE_SINGLE, JobSpec
 from enrow_async._core.requests import account_request, read_request, start_request
 
-KEY = "sk_live_SECRET_123"
-CONFIG = ApiConfig.create(KEY, "https://api.enrow.io")
 NOW = 1_700_000_000.0
 
 READ_BULK = read_request(CONFIG, EMAIL_BULK, "b1")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers import CONFIG, KEY
 
 from enrow_async import ConfigurationError
 from enrow_async._core.config import DEFAULT_BASE_URL, ApiConfig
-
-KEY = "sk_live_SECRET_123"
-CONFIG = ApiConfig.create(KEY, "https://api.enrow.io")
 
 
 def test_config_headers_carry_the_key_and_accept_json() -> None:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import attrs
 import pytest
+from helpers import CONFIG, KEY
 
-from enrow_async._core.config import ApiConfig
 from enrow_async._core.http import Action, Request, Response
 from enrow_async._core.jobs import EMAIL_BULK
-
-KEY = "sk_live_SECRET_123"
-CONFIG = ApiConfig.create(KEY, "https://api.enrow.io")
 
 
 def get(path: str = "/email/find/bulk", **params: str) -> Request:

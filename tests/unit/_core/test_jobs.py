@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import orjson
 import pytest
+from helpers import CONFIG
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,7 +39,6 @@ from enrow_async import (
     VerificationFinished,
 )
 from enrow_async._core.classify import Success, classify
-from enrow_async._core.config import ApiConfig
 from enrow_async._core.convert import structure
 from enrow_async._core.http import Response
 from enrow_async._core.jobs import (
@@ -66,7 +66,6 @@ from enrow_async._core.requests import (
 )
 
 T = TypeVar("T")
-CONFIG = ApiConfig.create("key", "https://api.enrow.io")
 UUID = "3f1c8c7e-2a47-4c8e-9a53-0c5b1f3d9e11"
 LINKEDIN = "https://www.linkedin.com/in/jim-halpert"
 

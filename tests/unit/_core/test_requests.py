@@ -9,11 +9,11 @@ from typing import Any
 
 import orjson
 import pytest
+from helpers import CONFIG, KEY
 from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async import EmailSearch, PhoneSearch
-from enrow_async._core.config import ApiConfig
 from enrow_async._core.http import Action, Request
 from enrow_async._core.jobs import (
     EMAIL_BULK,
@@ -42,8 +42,6 @@ from enrow_async._core.requests import (
     verify_single_body,
 )
 
-KEY = "sk_live_SECRET_123"
-CONFIG = ApiConfig.create(KEY, "https://api.enrow.io")
 LINKEDIN = "https://www.linkedin.com/in/jim-halpert"
 
 

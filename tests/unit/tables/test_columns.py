@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import exports
 import pytest
 
 from enrow_async import EmailSearch, TableError
@@ -81,9 +82,6 @@ def test_is_email(text: str, expected: bool) -> None:
     assert is_email(text) is expected
 
 
-EXPORTS = Path(__file__).parents[2] / "data/exports"
-
-
 @pytest.mark.parametrize(
     ("name", "mapping", "first"),
     [
@@ -125,7 +123,7 @@ EXPORTS = Path(__file__).parents[2] / "data/exports"
     ],
 )
 def test_common_exports_are_recognised(name: str, mapping: str, first: EmailSearch) -> None:
-    table = read_table(EXPORTS / name)
+    table = read_table(exports.EXPORTS / name)
     columns = find_columns(table)
     lines = describe(table, columns)
     assert lines[0] == mapping
@@ -135,7 +133,7 @@ def test_common_exports_are_recognised(name: str, mapping: str, first: EmailSear
 
 
 def test_a_role_filled_in_part_is_reported_with_counts() -> None:
-    table = read_table(EXPORTS / "hubspot.csv")
+    table = read_table(exports.EXPORTS / "hubspot.csv")
     columns = find_columns(table)
     assert describe(table, columns)[1:] == [
         "columns: 'Website URL' and 'Company Domain Name' (domain) empty in 1 of 3 row(s)"
@@ -147,7 +145,7 @@ def test_a_role_filled_in_part_is_reported_with_counts() -> None:
 
 
 def test_columns_named_on_the_command_line_win() -> None:
-    table = read_table(EXPORTS / "hubspot.csv")
+    table = read_table(exports.EXPORTS / "hubspot.csv")
     columns = find_columns(table, {"domain": "company domain name", "fullname": "Last Name"})
     assert describe(table, columns)[0] == (
         "columns: name <- 'Last Name'; domain <- 'Company Domain Name'; company <- 'Company Name'"

@@ -9,6 +9,7 @@ import io
 import sys
 from pathlib import Path
 
+import exports
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -167,9 +168,6 @@ def test_without_openpyxl_the_error_names_the_extra(
     assert not (tmp_path / "out.xlsx").exists()
 
 
-EXPORTS = Path(__file__).parents[2] / "data/exports"
-
-
 @pytest.mark.parametrize(
     ("name", "encoding"), [("sheets_report.csv", None), ("excel_sep_de.csv", "cp1252")]
 )
@@ -178,10 +176,10 @@ def test_title_rows_and_the_sep_line_are_written_back(
 ) -> None:
     """The output is the input with columns added: its title rows above the header and
     its ``sep=`` line stay (a cp1252 input is written in UTF-8, with a BOM)."""
-    table = read_table(EXPORTS / name, encoding)
+    table = read_table(exports.EXPORTS / name, encoding)
     write_rows(tmp_path / "out.csv", table.header, table.rows, stdout=io.StringIO(), like=table)
     written = (tmp_path / "out.csv").read_bytes()
-    source = (EXPORTS / name).read_bytes()
+    source = (exports.EXPORTS / name).read_bytes()
     if encoding is not None:
         source = codecs.BOM_UTF8 + source.decode(encoding).encode()
     assert written == source
