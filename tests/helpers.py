@@ -1,8 +1,10 @@
 """Names the test modules share (importable as ``helpers``: ``tests/`` is on the path).
 
-The fixtures themselves are in ``tests/conftest.py``; these are their types, the paths
-the tests count requests by, and the checks many tests make: tasks left behind, everything
-an exception shows, and waiting for what another task does.
+The fixtures themselves are in ``tests/conftest.py``; these are their types, the inputs
+and answers many tests use (searches, a key, one item of each job family, quick policies
+for real time), the paths the tests count requests by, the client's front for a row of
+the job table, and the checks many tests make: tasks left behind, polling stopped,
+everything an exception shows, and waiting for what another task does.
 """
 
 from __future__ import annotations
