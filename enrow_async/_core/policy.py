@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import attrs
 
-__all__ = ["PollPolicy", "check_range", "draw"]
+__all__ = ["PollPolicy", "check_range"]
 
 
 def check_range(owner: str, name: str, value: float, low: float, high: float = math.inf) -> None:
@@ -87,8 +87,3 @@ class PollPolicy:
         }
         for name, (low, high) in bounds.items():
             check_range("PollPolicy", name, getattr(self, name), low, high)
-
-
-def draw(rand: float) -> float:
-    """``rand`` if it is in ``[0, 1)``, else 0.5: a bad draw never breaks a schedule."""
-    return rand if 0.0 <= rand < 1.0 else 0.5

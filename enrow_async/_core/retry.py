@@ -14,7 +14,8 @@ from collections.abc import Callable
 import attrs
 
 from ..errors import EnrowError, TransportError
-from .policy import check_range, draw
+from .policy import check_range
+from .schedule import draw
 
 __all__ = ["Backoff", "RetryBudget", "RetryPolicy"]
 

@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import attrs
 
-from .policy import PollPolicy, draw
+from .policy import PollPolicy
 
-__all__ = ["LAST_CALL", "PollPlan", "last_call"]
+__all__ = ["LAST_CALL", "PollPlan", "draw", "last_call"]
 
 _HISTORY = 4  # progress changes kept for the fit
 _PRIOR = 1.0  # weight of the prior "progress is linear" against the observed counts
@@ -263,6 +263,11 @@ class PollPlan:
         if not math.isfinite(delay):
             return p.max_interval
         return min(max(delay, p.min_interval), p.max_interval)
+
+
+def draw(rand: float) -> float:
+    """``rand`` if it is in ``[0, 1)``, else 0.5: a bad draw never breaks a schedule."""
+    return rand if 0.0 <= rand < 1.0 else 0.5
 
 
 LAST_CALL = 0.2

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from enrow_async._core.policy import PollPolicy, draw
+from enrow_async._core.policy import PollPolicy
 
 
 def test_default_policy_is_valid_and_ordered() -> None:
@@ -42,10 +42,3 @@ def test_default_policy_is_valid_and_ordered() -> None:
 def test_policy_rejects_bad_values_naming_the_field(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=f"PollPolicy.{field} "):
         PollPolicy(**{field: value})
-
-
-@pytest.mark.parametrize(
-    ("rand", "used"), [(0.0, 0.0), (0.25, 0.25), (1.0, 0.5), (-0.1, 0.5), (math.nan, 0.5)]
-)
-def test_a_draw_out_of_range_is_taken_as_the_middle(rand: float, used: float) -> None:
-    assert draw(rand) == used

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from enrow_async._core.policy import PollPolicy
-from enrow_async._core.schedule import LAST_CALL, PollPlan, last_call
+from enrow_async._core.schedule import LAST_CALL, PollPlan, draw, last_call
 
 EXACT = PollPolicy(jitter=0.0)  # no jitter far from the finish: delays are exact
 
@@ -498,3 +498,10 @@ def test_worst_case_lateness_is_a_share_of_the_duration(
     _, late = run(plan, done, requested, finish, rand)
     worst = max(policy.horizon * finish, policy.initial * (1 + policy.spread))
     assert 0.0 <= late <= worst + 1e-6
+
+
+@pytest.mark.parametrize(
+    ("rand", "used"), [(0.0, 0.0), (0.25, 0.25), (1.0, 0.5), (-0.1, 0.5), (math.nan, 0.5)]
+)
+def test_a_draw_out_of_range_is_taken_as_the_middle(rand: float, used: float) -> None:
+    assert draw(rand) == used
