@@ -8,7 +8,7 @@ estimate it, let the cost guard decide, run the engine's job and answer a summar
 - ``estimate_list``: rows, rows skipped and why, distinct items, duplicates, credits,
   balance; nothing is sent.
 - ``find_emails``, ``verify_emails``: spend credits under the guard, wait for the results on
-  the client's scheduler, sending progress notifications, and answer the counts, the
+  the client's shared watches, sending progress notifications, and answer the counts, the
   credits reserved, refunded and final, what has no result and why, and a sample; every row
   goes to the job's file and resource (``enrow://jobs/<job_id>/results.csv``).
 - ``get_job``, ``get_batch``, ``get_account``: reads, free; a job survives the agent and
