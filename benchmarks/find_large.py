@@ -50,21 +50,8 @@ _WRAP = (
 )
 
 
-def run_once(
-    source: Path, output: Path, duration: str, base_url: str | None
-) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MB) of the CLI process, exit status. Without ``base_url``
-    the CLI runs with ``--sandbox`` (the simulator inside its own process); with it, the
-    same simulator serves from another process and only the CLI is measured."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "enrow_async", "find", str(source), "-o", str(output)]
-    if base_url is None:
-        command += ["--sandbox", "--sandbox-duration", duration]
-    else:
-        command += ["--base-url", base_url]
-        env["ENROW_API_KEY"] = "sim-key"
-    command += ["--yes", "--force", "--progress-every", "60"]  # each run replaces the last output
+def measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) of ``command``'s process alone, its exit status."""
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _WRAP, *command],
@@ -74,10 +61,33 @@ def run_once(
         check=False,
     )
     wall = time.perf_counter() - start
-    lines = done.stderr.splitlines()
     if done.returncode != 0:
         print(done.stderr, file=sys.stderr)
-    return wall, int(lines[-1]) / 1024, done.returncode
+    return wall, int(done.stderr.splitlines()[-1]) / 1024, done.returncode
+
+
+def child_env() -> dict[str, str]:
+    """The environment with this checkout first on ``PYTHONPATH``."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_once(
+    source: Path, output: Path, duration: str, base_url: str | None
+) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) of the CLI process, exit status. Without ``base_url``
+    the CLI runs with ``--sandbox`` (the simulator inside its own process); with it, the
+    same simulator serves from another process and only the CLI is measured."""
+    env = child_env()
+    command = [sys.executable, "-m", "enrow_async", "find", str(source), "-o", str(output)]
+    if base_url is None:
+        command += ["--sandbox", "--sandbox-duration", duration]
+    else:
+        command += ["--base-url", base_url]
+        env["ENROW_API_KEY"] = "sim-key"
+    command += ["--yes", "--force", "--progress-every", "60"]  # each run replaces the last output
+    return measured(command, env)
 
 
 def main() -> int:

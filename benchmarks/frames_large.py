@@ -15,15 +15,12 @@ peak over the CLI's. Exit status 0 when that ratio is within ``--max-ratio`` (1.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from find_large import ROOT, run_once, write_leads
+from find_large import child_env, measured, run_once, write_leads
 
 
 async def _enrich(source: Path, output: Path, backend: str, duration: tuple[float, float]) -> None:
@@ -61,32 +58,11 @@ def child(args: argparse.Namespace) -> int:
     return 0
 
 
-# A fresh wrapper per run: its RUSAGE_CHILDREN peak is that one run's process alone.
-_WRAP = (
-    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode;"
-    " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
-    " sys.exit(code)"
-)
-
-
 def frame_once(source: Path, output: Path, backend: str, duration: str) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MB) of the frame run's process, exit status."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     command = [sys.executable, __file__, "--child", str(source), str(output)]
     command += ["--backend", backend, "--duration", duration]
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", _WRAP, *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        print(done.stderr, file=sys.stderr)
-    return wall, int(done.stderr.splitlines()[-1]) / 1024, done.returncode
+    return measured(command, child_env())
 
 
 def _line(name: str, walls: list[float], peaks: list[float]) -> str:
