@@ -28,7 +28,6 @@ from ..client import DEFAULT_TIMEOUT, EnrowClient
 from ..errors import TableError
 from ..lists import (
     Estimate,
-    FinishedBatch,
     GapReason,
     JournalFile,
     ListJob,
@@ -202,8 +201,11 @@ def _summary(report: ListReport, counts: Mapping[str, int], noun: str, rows: int
 
 async def _drive(
     job: ListJob[Any, Any, Any],
+    cells: RowCells[Any],
+    data: nw.DataFrame[Any],
+    names: Sequence[str],
     *,
-    on_batch: Callable[[FinishedBatch[Any]], None],
+    on_report: Callable[[ListReport], object] | None,
     timeout: float | None,
     max_credits: float | None,
     confirm: Callable[[Estimate], bool | Awaitable[bool]] | None,
@@ -211,8 +213,9 @@ async def _drive(
     progress: bool,
     on_progress: Callable[[JobProgress], object] | None,
     summary: Callable[[ListReport], str],
-) -> ListReport:
-    """Plan, guard and run ``job``, its progress shown when ``progress``."""
+) -> Any:
+    """Plan, guard and run ``job``, its progress shown when ``progress``, its results
+    placed by ``cells``: ``data`` with the columns ``names`` appended."""
     estimate = await job.estimate()
     job.check(estimate, max_credits=max_credits)  # refused before any bar is drawn
     bar = ProgressBar(estimate) if progress else None
@@ -231,7 +234,7 @@ async def _drive(
             timeout=timeout,
             max_credits=max_credits,
             confirm=confirm,
-            on_batch=on_batch,
+            on_batch=cells.add,
             on_progress=relay if bar is not None or on_progress is not None else None,
             on_started=None if bar is None else bar.started,
             retry_failed=retry_failed,
@@ -239,7 +242,10 @@ async def _drive(
     finally:
         if bar is not None:
             bar.close(None if report is None else summary(report))
-    return report
+    cells.finish(report)
+    if on_report is not None:
+        on_report(report)
+    return _appended(data, names, _columns(cells.rows, len(names)))
 
 
 async def find_emails_frame(
@@ -338,9 +344,12 @@ async def find_emails_frame(
         retrieve_gender=retrieve_gender,
         batch_size=batch_size,
     )
-    report = await _drive(
+    result: IntoDataFrameT = await _drive(
         job,
-        on_batch=cells.add,
+        cells,
+        data,
+        FIND_COLUMNS,
+        on_report=on_report,
         timeout=timeout,
         max_credits=max_credits,
         confirm=confirm,
@@ -349,10 +358,6 @@ async def find_emails_frame(
         on_progress=on_progress,
         summary=lambda report: _summary(report, cells.counts(1), "search", len(table.rows)),
     )
-    cells.finish(report)
-    if on_report is not None:
-        on_report(report)
-    result: IntoDataFrameT = _appended(data, FIND_COLUMNS, _columns(cells.rows, len(FIND_COLUMNS)))
     return result
 
 
@@ -402,9 +407,12 @@ async def verify_emails_frame(
         resend_unknown=resend_unknown,
         batch_size=batch_size,
     )
-    report = await _drive(
+    result: IntoDataFrameT = await _drive(
         job,
-        on_batch=cells.add,
+        cells,
+        data,
+        VERIFY_COLUMNS,
+        on_report=on_report,
         timeout=timeout,
         max_credits=max_credits,
         confirm=confirm,
@@ -413,9 +421,4 @@ async def verify_emails_frame(
         on_progress=on_progress,
         summary=lambda report: _summary(report, cells.counts(0), "address", len(data)),
     )
-    cells.finish(report)
-    if on_report is not None:
-        on_report(report)
-    columns = _columns(cells.rows, len(VERIFY_COLUMNS))
-    result: IntoDataFrameT = _appended(data, VERIFY_COLUMNS, columns)
     return result
