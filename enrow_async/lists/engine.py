@@ -127,6 +127,8 @@ class ListJob(Generic[T, R, B]):
         self._resend = resend_unknown
         self._resume = list(resume)
         self._plan: ListPlan[T] | None = None
+        self._planned_from = 0
+        """Entries of the record the plan was made from."""
         self._estimate: Estimate | None = None
 
     def _new_plan(self, records: Iterable[BatchRecord]) -> ListPlan[T]:
@@ -147,6 +149,7 @@ class ListJob(Generic[T, R, B]):
     async def _planned(self) -> ListPlan[T]:
         if self._plan is None:
             records = list(await self.record.load())
+            self._planned_from = len(records)
             if self._resume:
                 records += self._resumed(self._new_plan(()))
             self._plan = self._new_plan(records)
@@ -227,6 +230,10 @@ class ListJob(Generic[T, R, B]):
         back without them are sent once more, in new batches, under the same guard.
         ``timeout`` bounds the whole wait (seconds; ``None``: none).
         """
+        if self._plan is not None and len(await self.record.load()) != self._planned_from:
+            # Another run wrote to the record since the estimate (a list started twice, a
+            # person slow to confirm): plan again, or its batches would be paid twice.
+            self._plan = self._estimate = None
         plan = await self._planned()
         estimate = self._estimate or await self.estimate()
         self._estimate = None

@@ -75,6 +75,24 @@ async def test_results_are_handed_over_by_position_batch_by_batch(
     assert posts(sim) == 3
 
 
+async def test_a_run_after_another_run_of_the_same_record_plans_again_and_pays_nothing_twice(
+    sim: EnrowSimulator, client: EnrowClient
+) -> None:
+    """An estimate made, then the same list run by someone else over the same record
+    before this run starts (an approval left open while another call ran it): the run
+    reads the record again and starts nothing already started."""
+    searches, record = people(5), MemoryRecord()
+    late = client.email.list_job(searches, batch_size=2, record=record)
+    assert (await late.estimate()).to_send == 5
+    first = await client.email.list_job(searches, batch_size=2, record=record).run(timeout=60)
+    assert first.complete
+    assert posts(sim) == 3
+    report = await late.run(timeout=60, max_credits=5)
+    assert report.complete
+    assert report.found == first.found
+    assert posts(sim) == 3
+
+
 @pytest.mark.parametrize("how", ["cap", "balance", "confirm"])
 async def test_the_guard_refuses_before_any_post(
     simulate: Simulate, connect: Connect, how: str
