@@ -154,17 +154,21 @@ class _BulkWire(Generic[S, R]):
     results: Sequence[R] = ()
 
 
-def _stats_defaults(value: Any) -> Any:
-    """``finished`` left out (verify, phone): ``requested`` once completed, 0 before;
-    ``found`` left out (older phone pages): their ``valid``."""
+def _stats_defaults(value: Any, found: bool) -> Any:
+    """``finished`` left out (verify, phone): ``requested`` once completed, 0 before; with
+    ``found`` (stats that have it), ``found`` left out (older phone pages): their ``valid``.
+    ``value`` itself when nothing is left out (every poll of an email bulk)."""
     general, stats = value.get("general"), value.get("stats")
     if type(general) is not dict or type(stats) is not dict:
         return value  # the converter reports it
+    fill_found = found and stats.get("found") is None and "valid" in stats
+    if stats.get("finished") is not None and not fill_found:
+        return value
     filled = dict(stats)
     if filled.get("finished") is None and "requested" in filled:
         completed = general.get("status") == BatchStatus.COMPLETED
         filled["finished"] = filled["requested"] if completed else 0
-    if filled.get("found") is None and "valid" in filled:
+    if fill_found:
         filled["found"] = filled["valid"]
     return {**value, "stats": filled}
 
@@ -260,7 +264,8 @@ def _contact(info: object, companies: dict[object, CompanyInfo]) -> ContactInfo:
 
 
 def _by_position(result: Any) -> int:
-    return -1 if result.index is None else int(result.index)
+    index: int | None = result.index
+    return -1 if index is None else index
 
 
 def _parts(cls: type[BulkBase[Any, Any]]) -> tuple[type, type]:
@@ -272,6 +277,7 @@ def _parts(cls: type[BulkBase[Any, Any]]) -> tuple[type, type]:
 
 def _bulk_hook(conv: cattrs.Converter, cls: type[BulkBase[Any, Any]]) -> Hook:
     stats, result = _parts(cls)
+    found = "found" in attrs.fields_dict(stats)
     items = conv.get_structure_hook(list[result])  # type: ignore[valid-type]
 
     def results(value: Any, _: object) -> tuple[Any, ...]:
@@ -288,7 +294,7 @@ def _bulk_hook(conv: cattrs.Converter, cls: type[BulkBase[Any, Any]]) -> Hook:
     wire_hook = make_dict_structure_fn(wire_type, conv, results=override(struct_hook=results))
 
     def structure(value: Any, _: object) -> BulkBase[Any, Any]:
-        wire = wire_hook(_stats_defaults(value), wire_type)
+        wire = wire_hook(_stats_defaults(value, found), wire_type)
         general = wire.general
         return cls(general.id, general.status, wire.stats, wire.results, general.custom)
 

@@ -33,8 +33,6 @@ class Health:
     until: float = 0.0
     """No poll before this (the pause, or the outage's next probe)."""
     probing: bool = False
-    recoveries: int = 0
-    """Outages ended so far."""
 
     @property
     def down(self) -> bool:
@@ -59,7 +57,6 @@ class Health:
         ended = self.down or self.probing
         self.failures = 0
         self.probing = False
-        self.recoveries += ended
         return ended
 
     def failed(self, now: float, rand: float) -> None:

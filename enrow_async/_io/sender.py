@@ -147,10 +147,11 @@ class Sender:
         self._call_timeout = call_timeout
         self._wall = wall
         self._enter = enter
-        self._answered = asyncio.Event()
-        """Set (and replaced) at each answer to a read: polls held by the gate look again."""
-        self._recovered = asyncio.Event()
-        """Set (and replaced) when an outage ends: polls backing off go at once."""
+        self._answered: asyncio.Event | None = None
+        """Set at the next answer to a read: polls held by the gate look again (made when a
+        poll waits there, so an answer costs nothing when none does)."""
+        self._recovered: asyncio.Event | None = None
+        """Set when an outage ends: polls backing off go at once (made when one backs off)."""
 
     async def send(
         self, request: Request, read: Callable[[Response], T], *, poll: bool = False
@@ -165,7 +166,7 @@ class Sender:
             if self._read_timeout is not None:
                 request = attrs.evolve(request, read_timeout=self._read_timeout)
         deadline = math.inf if poll else _now() + self._call_timeout
-        attempt = spent = 0
+        attempt = spent = strikes = 0  # strikes: a poll's answers in a row that cannot be read
         while True:
             attempt += 1
             await self._admitted(request, poll, deadline)
@@ -177,7 +178,8 @@ class Sender:
                 return verdict.value
             if not isinstance(verdict, Retry):
                 raise verdict.error from _cause(verdict.error, answer)
-            delay = self._delay(request, verdict, attempt, poll, deadline)
+            strikes = 0 if verdict.error.transient else strikes + 1
+            delay = self._delay(verdict, attempt, strikes if poll else attempt, deadline)
             if poll:
                 log.debug(
                     "%s %s failed (%s); polled again in %.2f s",
@@ -186,6 +188,8 @@ class Sender:
                     verdict.error,
                     delay,
                 )
+                if self._recovered is None:
+                    self._recovered = asyncio.Event()
                 await _wait(delay, self._recovered)
                 continue
             spent += self._spend(request, verdict.error, attempt)
@@ -212,6 +216,8 @@ class Sender:
                     method=request.method,
                     path=request.path,
                 )
+            if poll and self._answered is None:
+                self._answered = asyncio.Event()
             await _wait(wait, self._answered if poll else None)
 
     async def _attempt(
@@ -247,14 +253,13 @@ class Sender:
             if posts is not None:
                 posts.release()  # the slot's window starts at the answer, not the send
 
-    def _delay(
-        self, request: Request, verdict: Retry, attempt: int, poll: bool, deadline: float
-    ) -> float:
-        """Seconds before the next try, or the error once none is left: after ``attempts``
-        (a poll's transient failures excepted) or past the call's deadline. A 429 pauses
-        every request of the client for as long."""
+    def _delay(self, verdict: Retry, attempt: int, tries: int, deadline: float) -> float:
+        """Seconds before try ``attempt + 1``, or the error once none is left: after
+        ``attempts`` ``tries`` (a single call's every try; a poll's answers in a row that
+        cannot be read: its transient failures are not counted) or past the call's deadline.
+        A 429 pauses every request of the client for as long."""
         error = verdict.error
-        if attempt >= self.retry.attempts and not (poll and error.transient):
+        if tries >= self.retry.attempts:
             raise error
         delay = self.retry.delay(attempt, self._rand(), verdict.delay)
         now = _now()
@@ -314,10 +319,10 @@ class Sender:
         answered while reads fail, a partial outage, must not release polls)."""
         health = self.health
         was_down = health.down
-        if isinstance(verdict, Retry) and not verdict.error.transient:
-            pass  # an answer about one job (an unknown single id's 500)
-        elif (
-            isinstance(verdict, Retry) or isinstance(answer, TransportError) or answer.status >= 500
+        # An answer about one job (an unreadable body, an unknown single id's 500) is a sign
+        # of life, as any answer that is not a transient failure: it ends a probe.
+        if isinstance(answer, TransportError) or (
+            isinstance(verdict, Retry) and verdict.error.transient
         ):
             health.failed(_now(), self._rand())
             if health.down and not was_down:
@@ -328,7 +333,9 @@ class Sender:
                 )
         elif health.succeeded():
             log.info("the API answers again: held polls go now", extra={"enrow_outage": False})
-            self._recovered.set()
-            self._recovered = asyncio.Event()
-        self._answered.set()
-        self._answered = asyncio.Event()
+            if self._recovered is not None:
+                self._recovered.set()
+                self._recovered = None
+        if self._answered is not None:
+            self._answered.set()
+            self._answered = None

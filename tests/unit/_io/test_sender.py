@@ -253,6 +253,29 @@ async def test_retries_end_at_the_last_attempt_with_its_typed_error(kind: str) -
     assert budget.tokens < budget.capacity  # each retry was paid for
 
 
+def unreadable(request: Request) -> Response:
+    return answer(200, b'{"general": "not an object"}')
+
+
+def read_bulk(response: Response) -> object:
+    return EMAIL_BULK.read("b1", response)
+
+
+async def test_a_poll_gives_up_on_attempts_unreadable_answers_in_a_row_only() -> None:
+    """Transient failures between unreadable answers are not counted against a poll: four
+    dropped connections, then three answers that cannot be read, then a good one, with
+    ``attempts=4``; four unreadable answers in a row end it."""
+    script = failing(4, dropped, failing(3, unreadable))
+    transport = Scripted(script)
+    batch = await sender(transport).send(READ, read_bulk, poll=True)
+    assert len(transport.seen) == 8
+    assert batch is not None
+    transport = Scripted(failing(2, dropped, unreadable))
+    with pytest.raises(ResponseError):
+        await sender(transport).send(READ, read_bulk, poll=True)
+    assert len(transport.seen) == 2 + 4
+
+
 FINAL: dict[str, tuple[Response, type[EnrowError]]] = {
     "400": (answer(400, b'{"message": "Invalid settings payload"}'), APIError),
     "400_not_found": (
