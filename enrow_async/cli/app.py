@@ -575,13 +575,19 @@ def _report(
 
 
 async def _execute(
-    args: argparse.Namespace, streams: Streams, interrupt: Interrupt, client: ClientFactory
+    args: argparse.Namespace,
+    streams: Streams,
+    interrupt: Interrupt,
+    client: ClientFactory,
+    signals: bool = False,
 ) -> int:
+    """The command, its failures in one line; ``signals``: the process is this run's."""
     writes_data = str(getattr(args, "output", "")) == "-"
     pipe = pipe_of(streams.out) if writes_data else None
     with _debug_log(args.debug, streams.err):
         try:
-            return await run_interruptible(_command(args, streams, client), interrupt, pipe)
+            command = _command(args, streams, client)
+            return await run_interruptible(command, interrupt, pipe, signals=signals)
         except BaseException as raised:  # every failure becomes one line
             return _report(raised, args, interrupt, streams)
 
@@ -598,7 +604,8 @@ async def run_async(
 
     What ``run`` does, writing to ``stdout`` and ``stderr`` (and reading the cost
     guard's answer from ``stdin``, by default ``sys.stdin``); ``client`` builds the client
-    from the options (tests pass one with a faster poll policy).
+    from the options (tests pass one with a faster poll policy). The event loop's signal
+    handlers are the host's: none is installed or reset.
     """
     streams = Streams(stdout, stderr, sys.stdin if stdin is None else stdin)
     args = _parse(argv, streams)
@@ -615,7 +622,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return args
     interrupt = Interrupt()
     try:
-        return anyio.run(_execute, args, streams, interrupt, EnrowClient, backend="asyncio")
+        return anyio.run(_execute, args, streams, interrupt, EnrowClient, True, backend="asyncio")
     except BaseException as raised:  # Ctrl-C that reached the event loop itself
         return _report(raised, args, interrupt, streams)
 

@@ -155,15 +155,22 @@ async def _watch_signals(interrupt: Interrupt) -> None:
 
 
 async def run_interruptible(
-    command: Callable[[Interrupt], Awaitable[int]], interrupt: Interrupt, pipe: int | None = None
+    command: Callable[[Interrupt], Awaitable[int]],
+    interrupt: Interrupt,
+    pipe: int | None = None,
+    *,
+    signals: bool = False,
 ) -> int:
-    """Run ``command``; a signal, or the reader of the pipe ``pipe`` (its stdout) going
-    away, cancels it and raises Interrupted with its resume hint. An error it raises once
-    interrupted is part of the interruption (a terminal that hung up, say)."""
+    """Run ``command``; with ``signals`` (the process is the command's: ``run``), a signal,
+    or the reader of the pipe ``pipe`` (its stdout) going away, cancels it and raises
+    Interrupted with its resume hint. An error it raises once interrupted is part of the
+    interruption (a terminal that hung up, say). Without ``signals`` the host's own signal
+    handlers stay as they are (``run_async`` in someone else's event loop)."""
     scope = interrupt.scope = anyio.CancelScope()
     failure: Exception | None = None
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_watch_signals, interrupt)
+        if signals:
+            tg.start_soon(_watch_signals, interrupt)
         if pipe is not None:
             tg.start_soon(_watch_pipe, pipe, interrupt)
         await anyio.lowlevel.checkpoint()  # let the watchers install themselves

@@ -57,13 +57,13 @@ class Guard:
     yes: bool = False
     ask_above: float = ASK_ABOVE
 
-    def confirmed(self, estimate: Estimate, streams: Streams) -> bool:
+    async def confirmed(self, estimate: Estimate, streams: Streams) -> bool:
         """Whether to go ahead: a person at a terminal is asked above ``ask_above``."""
         if self.yes or not streams.interactive() or estimate.credits <= self.ask_above:
             return True
         cost = credits_text(estimate.credits)
         print(f"reserve {cost} credit(s) now? [y/N] ", end="", file=streams.err, flush=True)
-        return streams.inp.readline().strip().casefold() in ("y", "yes")
+        return (await streams.answer()).strip().casefold() in ("y", "yes")
 
 
 def refusal(error: SpendingRefusedError, guard: Guard) -> CliError:
@@ -134,7 +134,7 @@ async def run_job(
     if guard.dry_run:
         streams.say("dry run: nothing was sent")
         return None
-    if not guard.confirmed(estimate, streams):
+    if not await guard.confirmed(estimate, streams):
         raise CliError("not confirmed; nothing was sent", 1)
     interrupt.hint = run.hint
     tracker = Tracker.of(estimate)

@@ -7,7 +7,10 @@ print); every human line (summaries, tables, notes, progress, prompts) goes to `
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
+import threading
 from typing import TextIO
 
 import attrs
@@ -37,6 +40,32 @@ class Streams:
     def data(self, text: str) -> None:
         """A line of data (``account``, the simulator's address) on ``out``."""
         print(text, file=self.out, flush=True)
+
+    async def answer(self) -> str:
+        """One line of ``inp``, read in a daemon thread: the event loop runs meanwhile, so a
+        signal is handled at once, and a run that ends unanswered does not wait for it."""
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[str] = loop.create_future()
+
+        def settle(line: str | None, error: BaseException | None) -> None:
+            if answered.done():  # the run stopped waiting
+                return
+            if error is not None:
+                answered.set_exception(error)
+            else:
+                answered.set_result(line or "")
+
+        def read() -> None:
+            line, error = None, None
+            try:
+                line = self.inp.readline()
+            except (OSError, ValueError) as exc:  # closed, or not readable
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+                loop.call_soon_threadsafe(settle, line, error)
+
+        threading.Thread(target=read, name="enrow-async answer", daemon=True).start()
+        return await answered
 
     def interactive(self) -> bool:
         """A person at a terminal can answer a question (stdin and stderr are terminals)."""

@@ -3,6 +3,7 @@ POST is let finish, the exit status names the cause; a pipe whose reader has gon
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import os
@@ -186,8 +187,25 @@ async def test_a_signal_ignored_from_the_start_stays_ignored() -> None:
             await anyio.sleep(1.0)
             return 0
 
-        assert await run_interruptible(command, interrupt) == 0
+        assert await run_interruptible(command, interrupt, signals=True) == 0
         assert not interrupt.fired
         assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+async def test_without_signals_the_host_loops_handlers_are_left_alone() -> None:
+    """``run_async`` in someone else's event loop: the handler the host installed for
+    SIGTERM is still there afterwards (taking signals would reset it to the default)."""
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, lambda: None)
+    try:
+        installed = signal.getsignal(signal.SIGTERM)
+
+        async def command(interrupt: Interrupt) -> int:
+            return 0
+
+        assert await run_interruptible(command, Interrupt()) == 0
+        assert signal.getsignal(signal.SIGTERM) is installed
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
