@@ -17,6 +17,7 @@ from enrow_async import (
     BulkResults,
     CombinedProgress,
     EnrowClient,
+    EnrowError,
     Progress,
     check_batch_id,
     credits_text,
@@ -84,6 +85,9 @@ async def _wait_many(
             except BatchTimeoutError as exc:
                 problems.update(dict.fromkeys(exc.pending, "pending"))
                 problems.update({bid: f"error: {e}" for bid, e in exc.errors.items()})
+            except EnrowError as exc:  # authentication, connection: the wait cannot go on
+                left = [bid for bid in ids if bid not in done and bid not in problems]
+                problems.update(dict.fromkeys(left, f"not waited for ({exc})"))
     return done, problems
 
 

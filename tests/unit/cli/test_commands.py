@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 from importlib import resources
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import orjson
 import pytest
-from cli_support import Cli, read_csv
+from cli_support import FAST, Cli, read_csv
 
+from enrow_async import AiohttpTransport, EnrowClient
+from enrow_async._core.http import Request, Response
+from enrow_async.cli import run_async
 from enrow_async.testing import EnrowSimulator, ManualClock, SimulatorConfig
 
 pytestmark = pytest.mark.anyio
@@ -132,3 +136,46 @@ async def test_sample_prints_the_leads_file_shipped_in_the_package(cli: Cli) -> 
     shipped = resources.files("enrow_async.cli").joinpath("sample/leads.csv").read_text("utf-8")
     assert done.out == shipped
     assert done.out.startswith("fullname,company_domain,company_name,custom")
+
+
+class _KeyRevoked:
+    """A transport onto the served simulator whose key stops working for ``batch_id``
+    from that batch's second read on (a key revoked mid-wait)."""
+
+    def __init__(self, batch_id: str) -> None:
+        self._inner = AiohttpTransport()
+        self._batch_id = batch_id
+        self._reads = 0
+
+    async def send(self, request: Request) -> Response:
+        if request.params.get("id") == self._batch_id:
+            self._reads += 1
+            if self._reads > 1:
+                body = b'{"message": "This apikey is not valid"}'
+                return Response(401, {"content-type": "application/json"}, body)
+        return await self._inner.send(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_a_wait_ended_by_a_final_error_writes_what_finished(
+    tmp_path: Path, sim: EnrowSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    done = sim.add_batch([SEARCH] * 3)
+    slow = sim.add_batch([SEARCH] * 2, duration=60.0)
+    transport = _KeyRevoked(slow)
+    monkeypatch.setenv("ENROW_API_KEY", sim.api_key)
+    output = tmp_path / "w.csv"
+    err = io.StringIO()
+    code = await run_async(
+        ["wait", done, slow, "-o", str(output), "--base-url", sim.base_url],
+        stdout=io.StringIO(),
+        stderr=err,
+        client=functools.partial(EnrowClient, poll_policy=FAST, transport=transport),
+    )
+    assert code == 1
+    last = err.getvalue().splitlines()[-1]
+    assert last.startswith("enrow-async: 1 batch(es) have no results (")
+    assert f"{slow}: not waited for (HTTP 401" in last
+    assert {row[0] for row in read_csv(output)[1:]} == {done}
