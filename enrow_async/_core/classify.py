@@ -148,9 +148,14 @@ _MAY_EXIST = "the job may have been created, so it is not sent again"
 
 
 def classify(
-    request: Request, answer: Response | TransportError, *, now_epoch: float | None = None
+    request: Request,
+    answer: Response | TransportError | ResponseError,
+    *,
+    now_epoch: float | None = None,
 ) -> Verdict:
-    """The verdict on one attempt of ``request``: a response, or the transport's failure.
+    """The verdict on one attempt of ``request``: a response, the transport's failure, or
+    a ResponseError for an answer refused unread (its body over the size cap: final for a
+    read, an unknown outcome for a start, which the server may have acted on).
 
     The API key is blanked in the answer first, in any spelling (``redact.scrub``): nothing
     read from the verdict holds it. ``now_epoch`` (Unix seconds) lets an HTTP-date
@@ -177,6 +182,8 @@ def classify(
     """
     if isinstance(answer, TransportError):
         return _failed(request, answer)
+    if isinstance(answer, ResponseError):
+        return Fail(answer) if request.idempotent else classify_body(request, answer)
     answer = scrub(answer, request)
     status = answer.status
     if 200 <= status < 300:
@@ -235,16 +242,20 @@ def _refused(request: Request, answer: Response, message: str, now_epoch: float 
     return Fail(APIError(f"unexpected status: {message}", status=status, method=method, path=path))
 
 
-def classify_body(request: Request, response: Response, error: ResponseError) -> Verdict:
-    """The verdict on a 2xx answer whose body could not be read into its model (not JSON,
-    the wrong shape, or inconsistent): a read is tried again; a start may have created
-    the job, so its outcome is unknown. ``response`` is the one ``classify`` scrubbed."""
+def classify_body(
+    request: Request, error: ResponseError, response: Response | None = None
+) -> Verdict:
+    """The verdict on an answer whose body could not be read: a 2xx ``response`` (the one
+    ``classify`` scrubbed) not JSON, the wrong shape, or inconsistent, or, with no
+    ``response``, a body over the size cap, refused before it was read. A read is tried
+    again; a start may have created the job, so its outcome is unknown."""
     if request.idempotent:
         return Retry(error)
+    status = error.status if response is None else response.status
     return OutcomeUnknown(
         OutcomeUnknownError(
-            f"{request.method} {request.path}: HTTP {response.status} but {error}; {_MAY_EXIST}",
-            status=response.status,
-            body=response.body,
+            f"{request.method} {request.path}: HTTP {status} but {error}; {_MAY_EXIST}",
+            status=status,
+            body=error.body if response is None else response.body,
         )
     )

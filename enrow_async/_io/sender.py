@@ -33,7 +33,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, TypeAlias, TypeVar
 
 import attrs
 
@@ -67,6 +67,10 @@ log = logging.getLogger("enrow_async")
 
 T = TypeVar("T")
 
+Answer: TypeAlias = Response | TransportError | ResponseError
+"""What one attempt got: an answer, the transport's failure, or an answer refused unread
+(its body over the size cap)."""
+
 
 @attrs.frozen
 class _Read(Generic[T]):
@@ -86,12 +90,12 @@ def _extra(request: Request, error: Exception, **fields: float) -> dict[str, obj
     return extra
 
 
-def _cause(error: Exception, answer: Response | TransportError) -> BaseException | None:
+def _cause(error: Exception, answer: Answer) -> BaseException | None:
     """What ``error`` is raised from: the transport's failure behind it, or, when it is that
     failure itself (a final one), what that failure was raised from."""
     if error is answer:
         return error.__cause__
-    return answer if isinstance(answer, TransportError) else None
+    return answer if isinstance(answer, TransportError | ResponseError) else None
 
 
 def _now() -> float:
@@ -220,9 +224,7 @@ class Sender:
                 self._answered = asyncio.Event()
             await _wait(wait, self._answered if poll else None)
 
-    async def _attempt(
-        self, request: Request, poll: bool, deadline: float
-    ) -> tuple[Response | TransportError, float]:
+    async def _attempt(self, request: Request, poll: bool, deadline: float) -> tuple[Answer, float]:
         """One try under its limit (``max_in_flight`` for a poll, the POST rate limit for a
         start), cut at ``timeout`` or the call's deadline, whichever comes first: the answer
         (or the failure), and the deadline, pushed back by the time queued for a POST slot."""
@@ -239,7 +241,7 @@ class Sender:
                 if len(answer.body) >= BIG:  # read in a loop iteration of its own
                     await self._turns.take()
                 return answer, deadline
-        except TransportError as exc:
+        except (TransportError, ResponseError) as exc:  # a body over the cap: not read
             return exc, deadline
         except TimeoutError:
             within = (
@@ -292,7 +294,7 @@ class Sender:
         return cost
 
     def _judge(
-        self, request: Request, answer: Response | TransportError, read: Callable[[Response], T]
+        self, request: Request, answer: Answer, read: Callable[[Response], T]
     ) -> _Read[T] | Retry | OutcomeUnknown | NotFound | Fail:
         """The verdict on one attempt, with a 2xx body read into its model, noted in
         ``health``: an answer that says something is a sign of life, a transient failure is
@@ -304,7 +306,7 @@ class Sender:
             try:
                 done = _Read(read(response))
             except ResponseError as exc:
-                verdict = classify_body(request, response, exc)
+                verdict = classify_body(request, exc, response)
         if request.idempotent:
             self._note(answer, verdict)
         if done is not None:
@@ -314,7 +316,7 @@ class Sender:
         assert not isinstance(verdict, Success)
         return verdict
 
-    def _note(self, answer: Response | TransportError, verdict: Verdict) -> None:
+    def _note(self, answer: Answer, verdict: Verdict) -> None:
         """What an answer to a read says of the API's health (starts say nothing: one
         answered while reads fail, a partial outage, must not release polls)."""
         health = self.health

@@ -12,7 +12,13 @@ from helpers import JIM, Connect, Simulate, front, items
 
 from enrow_async import OutcomeUnknownError
 from enrow_async._core.jobs import JOBS, JobSpec
-from enrow_async.testing import EnrowSimulator, FaultKind, Faults, SimulatorConfig
+from enrow_async.testing import (
+    EnrowSimulator,
+    FaultKind,
+    Faults,
+    MemoryTransport,
+    SimulatorConfig,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -76,3 +82,19 @@ async def test_a_start_answered_with_a_redirect_is_an_unknown_outcome_never_rese
     assert f"HTTP {status} (redirect to " in str(info.value)
     assert sim.stats.requests["POST", spec.path] == 1  # never resent
     assert sim.stats.created[spec.path] == 1  # rightly in doubt: it exists
+
+
+async def test_a_start_answered_over_the_size_cap_is_an_unknown_outcome_never_resent(
+    connect: Connect,
+) -> None:
+    """The answer is refused unread (a body that decodes past ``max_response_bytes``), but
+    the server acted: the batch exists, and a second POST would pay for it again."""
+    config = SimulatorConfig(faults=Faults(bomb_bytes=4 * 2**20), duration=0.0)
+    async with EnrowSimulator(config, serve=False) as sim:
+        sim.inject("bomb", count=1, method="POST")
+        transport = MemoryTransport(sim, max_body=256 * 1024)
+        async with connect(sim, transport=transport) as client:
+            with pytest.raises(OutcomeUnknownError, match="exceeds the 262144-byte cap"):
+                await client.start_bulk_search(JIM)
+        assert sim.stats.requests[POST] == 1
+        assert sim.stats.created["/email/find/bulk"] == 1
