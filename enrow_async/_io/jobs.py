@@ -54,8 +54,10 @@ def _reader(model: type[T]) -> Callable[[Response], T]:
 def _started(model: type[S]) -> Callable[[Response], S]:
     """A start's answer: it must carry the new job's id."""
 
+    structured = _reader(model)
+
     def read(response: Response) -> S:
-        job = structure(decode(response), model, body=response.body)
+        job = structured(response)
         if not job.id.strip():
             raise ResponseError("no job id in the answer", body=response.body)
         return job

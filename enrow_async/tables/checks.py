@@ -24,7 +24,7 @@ import attrs
 
 from ..models import Custom, EmailSearch, normalize_domain
 
-__all__ = ["MAX_NAME", "Change", "RowCheck", "SkipReason", "check_row", "is_trailer"]
+__all__ = ["MAX_NAME", "Change", "RowCheck", "SkipReason", "check_row", "is_email", "is_trailer"]
 
 MAX_NAME = 100
 """Characters above which a name is not a person's name."""
@@ -67,6 +67,11 @@ _TRAILER = re.compile(
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def is_email(text: str) -> bool:
+    """``text`` has the shape of an address (something@host.tld, no spaces)."""
+    return bool(_EMAIL.fullmatch(text))
 
 
 class SkipReason(enum.Enum):
@@ -129,7 +134,7 @@ def _domain(text: str) -> tuple[str | None, tuple[Change, ...]]:
     ``None`` when it is no company's (or no host at all)."""
     changes: list[Change] = []
     given = text.strip()
-    if "@" in given and _EMAIL.fullmatch(given) and "://" not in given:
+    if "@" in given and is_email(given) and "://" not in given:
         changes.append(Change.DOMAIN_FROM_EMAIL)
     host = normalize_domain(given)
     if host != given and not changes:
@@ -159,7 +164,7 @@ def check_row(
     name = _words(fullname)
     if _TOTALS.fullmatch(name) or _NOTES.match(name):
         return RowCheck(None, SkipReason.TOTALS)
-    if email is not None and _EMAIL.fullmatch(email.strip()):
+    if email is not None and is_email(email.strip()):
         return RowCheck(None, SkipReason.HAS_EMAIL)
     if not name:
         return RowCheck(None, SkipReason.NO_NAME)

@@ -7,7 +7,6 @@ Columns are found by name whatever their spelling (``First Name``, ``first_name`
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,7 +16,7 @@ import attrs
 
 from ..errors import TableError
 from ..models import EmailSearch
-from .checks import RowCheck, SkipReason, check_row, is_trailer
+from .checks import RowCheck, SkipReason, check_row, is_email, is_trailer
 from .names import ALIASES, key
 from .read import Table, parse_table, read_text
 
@@ -36,8 +35,6 @@ __all__ = [
     "searches_to_send",
     "addresses_to_send",
 ]
-
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _found(header: Sequence[str]) -> str:
@@ -316,10 +313,6 @@ def find_email_column(table: Table, chosen: str | None = None) -> int:
             " --email-column",
         )
     return position
-
-
-def is_email(text: str) -> bool:
-    return bool(_EMAIL.fullmatch(text))
 
 
 def addresses_to_send(cells: Sequence[str]) -> tuple[list[str], list[int], dict[int, str]]:
