@@ -19,7 +19,6 @@ from enrow_async import (
     JournalFile,
     ListReport,
     MemoryRecord,
-    Record,
     RecordError,
     RecordState,
     gap_lines,
@@ -47,7 +46,7 @@ class RunRecord:
     def __init__(self, path: Path | None, files: RunFiles) -> None:
         self.files = files
         self.given: bool = path is not None
-        self.record: Record = (
+        self.record: JournalFile | MemoryRecord = (
             JournalFile(path, kind=files.command) if path is not None else MemoryRecord()
         )
 
@@ -58,14 +57,12 @@ class RunRecord:
     def entries(self) -> list[BatchRecord]:
         if isinstance(self.record, JournalFile):
             return self.record.read()
-        assert isinstance(self.record, MemoryRecord)
         return list(self.record.entries)
 
     def kept(self) -> Path:
         """Where the record is, saving it beside the output first when it was in memory."""
         if isinstance(self.record, JournalFile):
             return self.record.path
-        assert isinstance(self.record, MemoryRecord)
         files = self.files
         base = files.output if str(files.output) != "-" else Path(files.input.name or "")
         if str(base) in ("-", ""):
