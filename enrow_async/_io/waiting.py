@@ -111,11 +111,11 @@ class _Watch:
     def saw(self, result: Pollable, now: float) -> Progress | None:
         """Feed the plan a poll read at ``now``; the progress if it changed (ETA if listened to)."""
         status, stats, last = result.status, result.stats, self.last
-        eta = any(waiter.listens for waiter in self.waiters)
         self.plan.observe(now, stats.finished, stats.requested)
         seen = (status, stats.finished, stats.requested)
         if last is not None and (last.status, last.finished, last.requested) == seen:
             return None
+        eta = any(waiter.listens for waiter in self.waiters)
         left = 0.0 if status.done else self.plan.eta(now) if eta else None
         self.last = Progress(self.job_id, *seen, now - self.started, self.plan.rate, left, now)
         return self.last
