@@ -6,86 +6,17 @@ are ``None``. Assigning to a field raises ``attrs.exceptions.FrozenInstanceError
 a copy with ``attrs.evolve``. Results hash: their ``custom`` and raw parameters (objects on
 the wire) are compared but left out of the hash.
 
-This package is a leaf: it imports nothing else of ``enrow_async``.
+This package is a leaf: it imports nothing else of ``enrow_async``. It holds every name of
+its modules' ``__all__``, all of them public (``enrow_async`` re-exports them).
 """
 
-from .account import AccountInfo
-from .common import BatchStatus, BulkJob, Custom, Qualification, SingleJob, to_dict
-from .email import (
-    BatchStats,
-    BulkResults,
-    CompanyInfo,
-    ContactInfo,
-    CreditsCost,
-    EmailResult,
-    EmailSearch,
-    SingleEmailResult,
-    StartedBatch,
-)
-from .identity import email_identity, normalize_domain, search_identity
-from .mappings import EmailSearchDict, PhoneSearchDict, VerificationItemDict
-from .phone import BulkPhoneResults, PhoneQualification, PhoneResult, PhoneSearch, PhoneStats
-from .progress import JobProgress, Progress, SingleAnswer
-from .record import BatchRecord, RecordState, latest_records
-from .verify import BulkVerification, EmailVerification, VerificationStats
-from .webhooks import (
-    BulkPhoneSearchFinished,
-    BulkSearchFinished,
-    BulkVerificationFinished,
-    SinglePhoneSearchFinished,
-    SingleSearchFinished,
-    VerificationFinished,
-    WebhookCredits,
-    WebhookEvent,
-    WebhookPhoneResult,
-    WebhookSearchResult,
-)
-
-__all__ = [
-    "AccountInfo",
-    "BatchRecord",
-    "BatchStats",
-    "BatchStatus",
-    "BulkJob",
-    "BulkPhoneResults",
-    "BulkPhoneSearchFinished",
-    "BulkResults",
-    "BulkSearchFinished",
-    "BulkVerification",
-    "BulkVerificationFinished",
-    "CompanyInfo",
-    "ContactInfo",
-    "CreditsCost",
-    "Custom",
-    "EmailResult",
-    "EmailSearch",
-    "EmailSearchDict",
-    "EmailVerification",
-    "JobProgress",
-    "PhoneQualification",
-    "PhoneResult",
-    "PhoneSearch",
-    "PhoneSearchDict",
-    "PhoneStats",
-    "Progress",
-    "Qualification",
-    "RecordState",
-    "SingleAnswer",
-    "SingleEmailResult",
-    "SingleJob",
-    "SinglePhoneSearchFinished",
-    "SingleSearchFinished",
-    "StartedBatch",
-    "VerificationFinished",
-    "VerificationItemDict",
-    "VerificationStats",
-    "WebhookCredits",
-    "WebhookEvent",
-    "WebhookPhoneResult",
-    "WebhookSearchResult",
-    "email_identity",
-    "latest_records",
-    "normalize_domain",
-    "search_identity",
-    "to_dict",
-]
+from .account import *
+from .common import *
+from .email import *
+from .identity import *
+from .mappings import *
+from .phone import *
+from .progress import *
+from .record import *
+from .verify import *
+from .webhooks import *

@@ -17,64 +17,14 @@ that cannot be read or written, is over one of ``LIMITS`` or lacks a column rais
 [TableError][enrow_async.TableError].
 """
 
-from .cells import (
-    ADDED_COLUMNS,
-    FORMULA_STARTS,
-    FOUND,
-    FOUND_COLUMNS,
-    NOT_FOUND,
-    RESULT_COLUMNS,
-    SKIPPED,
-    VERIFIED_COLUMNS,
-    RowCells,
-    added_cells,
-    added_columns,
-    added_header,
-    found_cells,
-    neutralise,
-    record_cells,
-    result_record,
-)
-from .checks import Change, RowCheck, SkipReason, check_row, is_trailer
-from .columns import (
-    ROLES,
-    Columns,
-    EmailList,
-    addresses_to_send,
-    check_rows,
-    describe,
-    describe_checks,
-    find_columns,
-    find_email_column,
-    is_email,
-    read_emails,
-    searches_of,
-    searches_to_send,
-)
-from .limits import LIMITS, TableLimits
-from .names import known_names
-from .read import (
-    HEADER_SEARCH,
-    CsvRows,
-    Table,
-    describe_table,
-    parse_table,
-    read_table,
-    read_text,
-    read_xlsx,
-    require_openpyxl,
-)
-from .workbook import extend_workbook
-from .write import (
-    check_new,
-    check_writable,
-    output_format,
-    same_file,
-    write_bytes,
-    write_results,
-    write_rows,
-    write_table,
-)
+from .cells import *
+from .checks import *
+from .columns import *
+from .limits import *
+from .names import *
+from .read import *
+from .workbook import *
+from .write import *
 
 __all__ = [
     "ADDED_COLUMNS",

@@ -24,7 +24,7 @@ import attrs
 
 from ..models import Custom, EmailSearch, normalize_domain
 
-__all__ = ["MAX_NAME", "Change", "RowCheck", "SkipReason", "check_row", "is_email", "is_trailer"]
+__all__ = ["Change", "RowCheck", "SkipReason", "check_row", "is_email", "is_trailer"]
 
 MAX_NAME = 100
 """Characters above which a name is not a person's name."""

@@ -15,7 +15,7 @@ import attrs
 
 from ..errors import TableError
 
-__all__ = ["LIMITS", "TableLimits", "over_limit"]
+__all__ = ["LIMITS", "TableLimits"]
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-__all__ = ["ALIASES", "key", "known_names"]
+__all__ = ["known_names"]
 
 
 def key(name: str) -> str:

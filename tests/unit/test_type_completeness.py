@@ -17,7 +17,6 @@ EXTERNAL = {
     # aiohttp's ClientSession (AiohttpTransport(session=)) and web.Application (mount)
     "enrow_async.AiohttpTransport",
     "enrow_async.WebhookReceiver",
-    "enrow_async.webhooks.WebhookReceiver",
     "enrow_async.webhooks.receiver",
     "enrow_async.webhooks.receiver.WebhookReceiver",
     "enrow_async.webhooks.receiver.WebhookReceiver.mount",
