@@ -159,6 +159,8 @@ class EnrowClient:
 
     @property
     def base_url(self) -> str:
+        """Where requests go: ``base_url`` as given, else ``ENROW_BASE_URL``, else
+        ``https://api.enrow.io`` (without a trailing slash)."""
         return self._config.base_url
 
     @property

@@ -43,8 +43,7 @@ class SimulatorThread:
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>`` while running."""
-        if self._stack is None:
-            raise RuntimeError("the simulator thread is not running: use `with SimulatorThread()`")
+        self._running()
         return self._base_url
 
     @property
@@ -57,9 +56,14 @@ class SimulatorThread:
 
         >>> served.call(lambda sim: sim.stats.batches_created)  # doctest: +SKIP
         """
+        return self._running().call(func, self._simulator)
+
+    def _running(self) -> BlockingPortal:
+        """The portal to the simulator's loop; RuntimeError while the thread is not running
+        (what ``base_url`` and ``call`` check first)."""
         if self._portal is None:
             raise RuntimeError("the simulator thread is not running: use `with SimulatorThread()`")
-        return self._portal.call(func, self._simulator)
+        return self._portal
 
     def start(self) -> None:
         """Start the thread and the simulator on it (``with`` does this)."""
