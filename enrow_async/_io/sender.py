@@ -3,26 +3,17 @@
 It is the one place where failures are retried, with one backoff and one cap on
 ``Retry-After`` (``RetryPolicy``), and where the client-wide limits hold: ``Health`` (a 429
 pauses every request; during an outage polls go one probe at a time), the POST rate limit,
-and ``max_in_flight`` polls at once. What each answer means is ``classify``'s decision
-(``classify_body``'s for a body that cannot be read); the sender carries it out.
+and ``max_in_flight`` polls at once. What each answer means is ``classify``'s decision; the
+sender carries it out. A single call (a start, a ``get``, ``account.info()``) gives up after
+``RetryPolicy.attempts`` tries, at ``call_timeout`` (retries included), or when the
+client-wide ``RetryBudget`` cannot pay for one more try; a poll (``poll=True``) is tried
+again after a transient failure for as long as its wait lasts, and gives up only on a final
+answer, or on ``attempts`` unreadable answers in a row.
 
-One loop serves two kinds of request:
-
-- a single call (a start, a ``get``, ``account.info()``) gives up after
-  ``RetryPolicy.attempts`` tries, at ``call_timeout`` (retries included), or when the
-  client-wide ``RetryBudget`` cannot pay for one more try (``RetryBudgetExhaustedError``);
-- a poll (``poll=True``, a wait's) is tried again after a transient failure for as long as
-  its wait lasts, and gives up only on a final answer, or on ``attempts`` answers in a row
-  that cannot be read.
-
-The gate and the budget have two separate jobs: the gate (``Health``) says *when* anything
-may be sent, for every request of the client, so that an outage or a 429 is met by one
-probe at a time instead of a storm; the budget says *whether* a single call may try once
-more, so that an outage turns single calls into fast failures. It never ends a wait: the
-gate already spaces polls out.
-
-Each attempt is cut at ``timeout`` (connect + read, never past the call's deadline); a
-single call's attempt also gives up after ``read_timeout`` of silence (the transport's).
+The gate and the budget have separate jobs: the gate (``Health``) says *when* anything may
+be sent, so that an outage or a 429 is met by one probe at a time instead of a storm; the
+budget says *whether* a single call may try once more, so that an outage turns single calls
+into fast failures. It never ends a wait: the gate already spaces polls out.
 """
 
 from __future__ import annotations
@@ -33,20 +24,11 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Generic, TypeAlias, TypeVar
+from typing import TypeAlias, TypeVar
 
 import attrs
 
-from .._core.classify import (
-    Fail,
-    NotFound,
-    OutcomeUnknown,
-    Retry,
-    Success,
-    Verdict,
-    classify,
-    classify_body,
-)
+from .._core.classify import Fail, Retry, Success, Verdict, classify
 from .._core.http import Action, Request, Response
 from .._core.outage import Health
 from .._core.retry import RetryBudget, RetryPolicy
@@ -70,13 +52,6 @@ T = TypeVar("T")
 Answer: TypeAlias = Response | TransportError | ResponseError
 """What one attempt got: an answer, the transport's failure, or an answer refused unread
 (its body over the size cap)."""
-
-
-@attrs.frozen
-class _Read(Generic[T]):
-    """A successful attempt: the answer read into its model."""
-
-    value: T
 
 
 def _extra(request: Request, error: Exception, **fields: float) -> dict[str, object]:
@@ -154,16 +129,15 @@ class Sender:
         self._answered: asyncio.Event | None = None
         """Set at the next answer to a read: polls held by the gate look again (made when a
         poll waits there, so an answer costs nothing when none does)."""
-        self._recovered: asyncio.Event | None = None
-        """Set when an outage ends: polls backing off go at once (made when one backs off)."""
+        self._recovered = asyncio.Event()
+        """Set when an outage ends: polls backing off go at once."""
 
     async def send(
         self, request: Request, read: Callable[[Response], T], *, poll: bool = False
     ) -> T:
         """``read(answer)`` of the successful answer, or the typed error its verdict names
-        once no retry is left (see the module's docstring for a poll's rules). A single
-        call's deadline counts from its start, leaving out time queued under the POST rate
-        limit (the client's own pace, not the API's)."""
+        once no retry is left. A single call's deadline counts from its start, leaving out
+        time queued under the POST rate limit (the client's own pace, not the API's)."""
         if not poll:
             if self._enter is not None:
                 self._enter()
@@ -176,28 +150,18 @@ class Sender:
             await self._admitted(request, poll, deadline)
             answer, deadline = await self._attempt(request, poll, deadline)
             verdict = self._judge(request, answer, read)
-            if isinstance(verdict, _Read):
+            if isinstance(verdict, Success):
                 if not poll:
                     self.budget.succeeded(spent)
                 return verdict.value
-            if not isinstance(verdict, Retry):
+            if isinstance(verdict, Fail):
                 raise verdict.error from _cause(verdict.error, answer)
             strikes = 0 if verdict.error.transient else strikes + 1
             delay = self._delay(verdict, attempt, strikes if poll else attempt, deadline)
-            if poll:
-                log.debug(
-                    "%s %s failed (%s); polled again in %.2f s",
-                    request.method,
-                    request.path,
-                    verdict.error,
-                    delay,
-                )
-                if self._recovered is None:
-                    self._recovered = asyncio.Event()
-                await _wait(delay, self._recovered)
-                continue
-            spent += self._spend(request, verdict.error, attempt)
-            log.info(
+            if not poll:
+                spent += self._spend(request, verdict.error, attempt)
+            log.log(
+                logging.DEBUG if poll else logging.INFO,
                 "%s %s failed (%s); retry %d in %.2f s",
                 request.method,
                 request.path,
@@ -206,7 +170,8 @@ class Sender:
                 delay,
                 extra=_extra(request, verdict.error, attempt=attempt, delay=delay),
             )
-            await asyncio.sleep(delay)
+            # A poll backing off goes at once when an outage ends.
+            await _wait(delay, self._recovered if poll else None)
 
     async def _admitted(self, request: Request, poll: bool, deadline: float) -> None:
         """Through the gate: at once, unless a 429's pause holds every request, or an
@@ -295,30 +260,19 @@ class Sender:
 
     def _judge(
         self, request: Request, answer: Answer, read: Callable[[Response], T]
-    ) -> _Read[T] | Retry | OutcomeUnknown | NotFound | Fail:
-        """The verdict on one attempt, with a 2xx body read into its model, noted in
-        ``health``: an answer that says something is a sign of life, a transient failure is
-        not."""
-        verdict: Verdict = classify(request, answer, now_epoch=self._wall())
-        done: _Read[T] | None = None
-        if isinstance(verdict, Success):
-            response = verdict.response
-            try:
-                done = _Read(read(response))
-            except ResponseError as exc:
-                verdict = classify_body(request, exc, response)
+    ) -> Success[T] | Retry | Fail:
+        """The verdict on one attempt, noted in ``health`` for a read: an answer that says
+        something is a sign of life, a transient failure is not (starts say nothing: one
+        answered while reads fail, a partial outage, must not release polls)."""
+        verdict = classify(request, answer, read, now_epoch=self._wall())
         if request.idempotent:
             self._note(answer, verdict)
-        if done is not None:
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug("%r -> %d (%d bytes)", request, response.status, len(response.body))
-            return done
-        assert not isinstance(verdict, Success)
+        if isinstance(verdict, Success) and log.isEnabledFor(logging.DEBUG):
+            assert isinstance(answer, Response)
+            log.debug("%r -> %d (%d bytes)", request, answer.status, len(answer.body))
         return verdict
 
     def _note(self, answer: Answer, verdict: Verdict) -> None:
-        """What an answer to a read says of the API's health (starts say nothing: one
-        answered while reads fail, a partial outage, must not release polls)."""
         health = self.health
         was_down = health.down
         # An answer about one job (an unreadable body, an unknown single id's 500) is a sign
@@ -335,9 +289,8 @@ class Sender:
                 )
         elif health.succeeded():
             log.info("the API answers again: held polls go now", extra={"enrow_outage": False})
-            if self._recovered is not None:
-                self._recovered.set()
-                self._recovered = None
+            self._recovered.set()
+            self._recovered = asyncio.Event()
         if self._answered is not None:
             self._answered.set()
             self._answered = None

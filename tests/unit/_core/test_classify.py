@@ -21,19 +21,19 @@ from enrow_async import (
     OutcomeUnknownError,
     ProxyError,
     RateLimitError,
+    ResponseError,
     ServerError,
     TLSError,
     TransportError,
 )
 from enrow_async._core.classify import (
     Fail,
-    NotFound,
-    OutcomeUnknown,
     Retry,
     Success,
-    classify,
+    Verdict,
     retry_after,
 )
+from enrow_async._core.classify import classify as classify_with
 from enrow_async._core.http import Request, Response
 from enrow_async._core.jobs import EMAIL_BULK, JOBS, PHONE_SINGLE, JobSpec
 from enrow_async._core.requests import account_request, read_request, start_request
@@ -46,6 +46,11 @@ REFUSALS = {400, 401, 402, 422}
 """A start answered with one of these and the API's error body was certainly not acted on."""
 SINGLE_KINDS = [spec for spec in JOBS if not spec.bulk]
 BULK_KINDS = [spec for spec in JOBS if spec.bulk]
+
+
+def classify(request: Request, answer: Response | Exception, **options: Any) -> Verdict:
+    """The verdict, a 2xx answer read as itself."""
+    return classify_with(request, answer, lambda response: response, **options)  # type: ignore[arg-type]
 
 
 def answer(status: int, body: Any = None, **headers: str) -> Response:
@@ -83,6 +88,24 @@ def test_2xx_is_success_carrying_the_response(status: int, request_: Request) ->
     assert classify(request_, response) == Success(response)
 
 
+def refuse(response: Response) -> object:
+    raise ResponseError("not the model's shape", body=response.body)
+
+
+def test_a_2xx_body_read_refuses_is_retried_for_a_read_and_unknown_for_a_start() -> None:
+    response = answer(200, b"[]")
+    read_verdict = classify_with(READ_BULK, response, refuse)
+    assert isinstance(read_verdict, Retry)
+    assert type(read_verdict.error) is ResponseError
+    start_verdict = classify_with(START_BULK, response, refuse)
+    assert isinstance(start_verdict, Fail)
+    assert type(start_verdict.error) is OutcomeUnknownError
+    assert (start_verdict.error.status, start_verdict.error.body) == (200, b"[]")
+    assert "HTTP 200 but not the model's shape; the job may have been created" in str(
+        start_verdict.error
+    )
+
+
 # -- the error mapping table (a read by id) --------------------------------------------------
 
 
@@ -92,11 +115,11 @@ def test_2xx_is_success_carrying_the_response(status: int, request_: Request) ->
         (
             400,
             {"message": "Could not retrieve bulk search results"},
-            NotFound,
+            Fail,
             BatchNotFoundError,
             "retrieve",
         ),
-        (404, {"message": "Bulk search not found"}, NotFound, BatchNotFoundError, "not found"),
+        (404, {"message": "Bulk search not found"}, Fail, BatchNotFoundError, "not found"),
         (401, {"message": "This apikey is not valid"}, Fail, AuthenticationError, "not valid"),
         (
             402,
@@ -140,7 +163,8 @@ def test_non_json_error_body_names_its_type_and_size() -> None:
 @pytest.mark.parametrize("kind", list(JOBS))
 def test_404_on_any_read_is_not_found(kind: JobSpec[Any]) -> None:
     result = classify(read(kind), answer(404, {"message": "not found"}))
-    assert isinstance(result, NotFound)
+    assert isinstance(result, Fail)
+    assert type(result.error) is BatchNotFoundError
     assert result.error.path == kind.path
 
 
@@ -151,8 +175,8 @@ def test_not_found_only_for_reads_by_id(status: int) -> None:
     assert isinstance(result, Fail)
     assert type(result.error) is APIError
     # A start's 400 with the API's error body is a refusal; its 404 is not documented.
-    expected = Fail if status == 400 else OutcomeUnknown
-    assert type(classify(START_BULK, answer(status, body))) is expected
+    expected = APIError if status == 400 else OutcomeUnknownError
+    assert type(classify(START_BULK, answer(status, body)).error) is expected  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("kind", list(JOBS))
@@ -327,7 +351,7 @@ def test_every_5xx_on_a_post_is_an_unknown_outcome(status: int, kind: JobSpec[An
     """Even a gateway's 502/504 says nothing of whether the API acted behind it."""
     body = {"message": "Could not retrieve single search results"}  # no not-found on a POST
     result = classify(start(kind), answer(status, body))
-    assert isinstance(result, OutcomeUnknown)
+    assert isinstance(result, Fail)
     assert type(result.error) is OutcomeUnknownError
     assert result.error.request_sent
     assert result.error.status == status
@@ -377,7 +401,8 @@ def test_a_refusal_status_without_the_api_error_body_is_an_unknown_outcome(
 ) -> None:
     """A proxy's page, or a body the API never sends: nothing proves the job was not made."""
     result = classify(START_BULK, answer(status, body))
-    assert isinstance(result, OutcomeUnknown)
+    assert isinstance(result, Fail)
+    assert type(result.error) is OutcomeUnknownError
     assert (result.error.status, result.error.body) == (status, body)
     assert "not sent again" in str(result.error)
 
@@ -387,7 +412,8 @@ def test_a_status_the_api_does_not_document_for_a_start_is_an_unknown_outcome(
     status: int,
 ) -> None:
     result = classify(START_BULK, answer(status, {"message": "nope"}))
-    assert isinstance(result, OutcomeUnknown)
+    assert isinstance(result, Fail)
+    assert type(result.error) is OutcomeUnknownError
     assert str(result.error).startswith(f"POST /email/find/bulk: HTTP {status} (nope); ")
 
 
@@ -424,7 +450,8 @@ def test_a_start_is_refused_only_when_the_answer_proves_it(
         assert isinstance(result, Fail)
         assert isinstance(result.error, APIError)
     else:
-        assert isinstance(result, OutcomeUnknown)
+        assert isinstance(result, Fail)
+        assert type(result.error) is OutcomeUnknownError
         assert result.error.status == status
 
 
@@ -448,7 +475,8 @@ def test_transport_error_before_sending_a_post_is_retried(kind: JobSpec[Any]) ->
 def test_transport_error_after_sending_a_post_is_an_unknown_outcome(kind: JobSpec[Any]) -> None:
     error = TransportError("read timeout", request_sent=True)
     result = classify(start(kind), error)
-    assert isinstance(result, OutcomeUnknown)
+    assert isinstance(result, Fail)
+    assert type(result.error) is OutcomeUnknownError
     assert result.error.request_sent
     assert str(result.error) == (
         "read timeout; the job may have been created, so it is not sent again"
@@ -494,7 +522,8 @@ def test_a_start_redirect_is_an_unknown_outcome(status: int, kind: JobSpec[Any])
     """303 See Other is how a server says "created, look there": never a refusal."""
     response = answer(status, b"", location=f"https://api.enrow.io{kind.path}?id=j1")
     result = classify(start(kind), response)
-    assert isinstance(result, OutcomeUnknown)
+    assert isinstance(result, Fail)
+    assert type(result.error) is OutcomeUnknownError
     assert result.error.status == status
     assert result.error.request_sent
     assert str(result.error) == (
@@ -557,17 +586,17 @@ def test_any_answer_gets_exactly_one_verdict(
     request: Request, status: int, headers: dict[str, str], body: bytes, now: float | None
 ) -> None:
     result = classify(request, Response(status, headers, body), now_epoch=now)
-    assert isinstance(result, Success | Retry | OutcomeUnknown | NotFound | Fail)
+    assert isinstance(result, Success | Retry | Fail)
     if isinstance(result, Success):
         assert 200 <= status < 300
         return
     assert isinstance(result.error, EnrowError)
     assert KEY not in error_text(result.error)
-    if isinstance(result, OutcomeUnknown):
+    if isinstance(result.error, OutcomeUnknownError):
         assert not request.idempotent
     if isinstance(result, Retry) and result.delay is not None:
         assert 0.0 <= result.delay < float("inf")
-    if isinstance(result, NotFound):
+    if isinstance(result.error, BatchNotFoundError):
         assert request.job_id is not None
 
 
@@ -579,4 +608,5 @@ def test_any_transport_failure_gets_exactly_one_verdict(
     if request.idempotent or not sent:
         assert isinstance(result, Retry)
     else:
-        assert isinstance(result, OutcomeUnknown)
+        assert isinstance(result, Fail)
+        assert type(result.error) is OutcomeUnknownError

@@ -1,9 +1,11 @@
 """Jobs are data: the job table, and every documented answer read through the pure path
-``classify(read_request(...), response)`` then ``spec.read(job_id, verdict.response)``."""
+``classify(read_request(...), response, spec.read)``."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import orjson
@@ -38,7 +40,7 @@ from enrow_async import (
     SingleSearchFinished,
     VerificationFinished,
 )
-from enrow_async._core.classify import Success, classify
+from enrow_async._core.classify import Fail, Retry, Success, classify
 from enrow_async._core.convert import structure
 from enrow_async._core.http import Response
 from enrow_async._core.jobs import (
@@ -86,28 +88,30 @@ def read(
         general = body.get("general") if isinstance(body, dict) else None
         given = general.get("id") if isinstance(general, dict) else None
         job_id = given if isinstance(given, str) else "j/1"
-    spec = kind
     request = read_request(CONFIG, kind, job_id)
-    verdict = classify(request, answer(status, body, **headers))
-    if not isinstance(verdict, Success):
-        raise verdict.error
-    return spec.read(job_id, verdict.response)
+    return verdict(classify(request, answer(status, body, **headers), partial(kind.read, job_id)))
+
+
+def verdict(judged: Success[T] | Retry | Fail) -> T:
+    """The value read, or the verdict's error raised (as on the sender's last attempt)."""
+    if not isinstance(judged, Success):
+        raise judged.error
+    return judged.value
+
+
+def model(cls: type[T]) -> Callable[[Response], T]:
+    return lambda response: structure(decode(response), cls, body=response.body)
 
 
 def started(kind: JobSpec[Any], status: int, body: Any) -> SingleJob:
     """The answer to a start, as ``JobRunner.start`` structures it."""
-    request = start_request(CONFIG, kind, {})
-    verdict = classify(request, answer(status, body))
-    if not isinstance(verdict, Success):
-        raise verdict.error
-    return structure(decode(verdict.response), SingleJob, body=verdict.response.body)
+    return verdict(
+        classify(start_request(CONFIG, kind, {}), answer(status, body), model(SingleJob))
+    )
 
 
 def account(status: int, body: Any) -> AccountInfo:
-    verdict = classify(account_request(CONFIG), answer(status, body))
-    if not isinstance(verdict, Success):
-        raise verdict.error
-    return structure(decode(verdict.response), AccountInfo, body=verdict.response.body)
+    return verdict(classify(account_request(CONFIG), answer(status, body), model(AccountInfo)))
 
 
 # -- the table -------------------------------------------------------------------------------
