@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async import Backoff, RetryBudget, RetryPolicy, ServerError, TransportError
-from enrow_async._io.ratelimit import SlidingWindow
 
 
 def test_retry_after_is_a_floor_with_one_cap() -> None:
@@ -63,17 +62,6 @@ def test_budget_refills_on_success_up_to_capacity() -> None:
     assert budget.tokens == 10
     budget.succeeded(0)
     assert budget.tokens == 10
-
-
-def test_sliding_window_is_pure_given_times() -> None:
-    window = SlidingWindow(limit=3, period=1.0, margin=0.0)
-    for t in (0.0, 0.1, 0.2):
-        assert window.delay(t) == 0.0
-        window.record(t)
-    assert window.delay(0.3) == pytest.approx(0.7)
-    assert window.delay(1.5) == 0.0
-    window.record(1.0)
-    assert window.delay(1.0) == pytest.approx(0.1)
 
 
 # --- retry backoff ------------------------------------------------------------------------
