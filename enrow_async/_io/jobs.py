@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, Protocol, TypeVar
+
+import attrs
 
 from .._core.config import ApiConfig
 from .._core.convert import structure
-from .._core.http import Request, Response
+from .._core.http import Response
 from .._core.jobs import JobSpec, decode
 from .._core.policy import PollPolicy
 from .._core.requests import account_request, check_id, check_timeout, read_request, start_request
 from .._core.schedule import PollPlan
 from ..errors import BatchFailedError, ResponseError
-from ..models import AccountInfo, BatchStatus, Progress, SingleAnswer
+from ..models import AccountInfo, BatchStatus, Progress
 from .sender import Sender
 from .waiting import BatchStream, Pollable, Poller, ProgressCallback, WebhookSource
 
@@ -32,7 +34,6 @@ DEFAULT_TIMEOUT: Final = 3600.0
 
 A = TypeVar("A")
 B = TypeVar("B", bound=Pollable)
-R = TypeVar("R")
 
 
 class _Started(Protocol):
@@ -44,53 +45,33 @@ S = TypeVar("S", bound=_Started)
 T = TypeVar("T")
 
 
-def _reader(model: type[T]) -> Callable[[Response], T]:
-    def read(response: Response) -> T:
-        return structure(decode(response), model, body=response.body)
-
-    return read
+def _read(model: type[T], response: Response) -> T:
+    return structure(decode(response), model, body=response.body)
 
 
-def _started(model: type[S]) -> Callable[[Response], S]:
+def _started(model: type[S], response: Response) -> S:
     """A start's answer: it must carry the new job's id."""
-
-    structured = _reader(model)
-
-    def read(response: Response) -> S:
-        job = structured(response)
-        if not job.id.strip():
-            raise ResponseError("no job id in the answer", body=response.body)
-        return job
-
-    return read
+    job = _read(model, response)
+    if not job.id.strip():
+        raise ResponseError("no job id in the answer", body=response.body)
+    return job
 
 
+@attrs.frozen
 class JobRunner:
-    """Drives any row of the job table through the sender and the poller."""
+    """Drives any row of the job table through the sender and the poller. A wait with a
+    webhook polls every ``webhook_poll_interval`` seconds until its notification."""
 
-    def __init__(
-        self,
-        config: ApiConfig,
-        sender: Sender,
-        poller: Poller,
-        *,
-        policy: PollPolicy,
-        webhook_poll_interval: float,
-    ) -> None:
-        self._config = config
-        self._sender = sender
-        self._poller = poller
-        self._policy = policy
-        self._safety = PollPolicy(
-            initial=webhook_poll_interval,
-            min_interval=webhook_poll_interval,
-            max_interval=webhook_poll_interval,
-            spread=0.0,
-        )
+    _config: ApiConfig
+    _sender: Sender
+    _poller: Poller
+    _policy: PollPolicy = attrs.field(kw_only=True)
+    _webhook_poll_interval: float = attrs.field(kw_only=True)
 
     async def account(self, model: type[T]) -> T:
         """``GET /account/info`` as ``model``."""
-        return await self._sender.send(account_request(self._config), _reader(model))
+        request = account_request(self._config)
+        return await self._sender.send(request, functools.partial(_read, model))
 
     async def balance(self) -> float:
         """The account's credits, as ``GET /account/info`` says."""
@@ -110,7 +91,7 @@ class JobRunner:
     async def send_body(self, spec: JobSpec[Any], body: dict[str, Any], started: type[S]) -> S:
         """POST a start whose body is already built (and checked)."""
         request = start_request(self._config, spec, body)
-        return await self._sender.send(request, _started(started))
+        return await self._sender.send(request, functools.partial(_started, started))
 
     async def get(self, spec: JobSpec[A], job_id: str) -> A:
         """One read of a job: its progress while ongoing, its results once done."""
@@ -136,69 +117,49 @@ class JobRunner:
         seconds = check_timeout(timeout)
         if on_progress is not None and not callable(on_progress):
             raise TypeError("on_progress must be callable")
-        config = self._config
-        minutes = hints or {}
+        config, policy, minutes = self._config, self._policy, hints or {}
 
         def plan(job_id: str) -> PollPlan:
             hint = minutes.get(job_id)
             return PollPlan(
-                self._policy,
+                policy,
                 started_at=asyncio.get_running_loop().time(),
                 estimated_duration=None if hint is None else hint * 60.0,
             )
 
-        def safety_plan(job_id: str) -> PollPlan:
-            return PollPlan(self._safety, started_at=asyncio.get_running_loop().time())
-
-        def request(job_id: str) -> Request:
-            return read_request(config, spec, job_id)
-
         return BatchStream(
             self._poller,
             ids,
-            request=request,
+            request=lambda job_id: read_request(config, spec, job_id),
             read=spec.read,
-            plan=plan if webhook is None else safety_plan,
+            plan=plan,
             timeout=seconds,
+            safety=self._webhook_poll_interval,
             on_progress=on_progress,
             yield_progress=yield_progress,
             collect_errors=collect_errors,
             webhook=webhook,
-            hinted_plan=plan if webhook is not None else None,
             event=spec.event,
         )
 
-    async def wait_bulk(
+    async def wait(
         self,
         spec: JobSpec[B],
-        batch_id: str,
+        job_id: str,
         *,
         timeout: float | None,
-        on_progress: ProgressCallback | None,
-        estimated_minutes: float | None,
+        on_progress: ProgressCallback | None = None,
+        estimated_minutes: float | None = None,
         webhook: WebhookSource | None,
     ) -> B:
-        """The completed batch; BatchFailedError if it failed."""
-        hints = None if estimated_minutes is None else {batch_id: estimated_minutes}
-        stream = self.stream(spec, [batch_id], timeout, on_progress, hints=hints, webhook=webhook)
+        """The job once it is done (a single job's answer with its result, a completed
+        batch); BatchFailedError if a batch failed."""
+        hints = None if estimated_minutes is None else {job_id: estimated_minutes}
+        stream = self.stream(spec, [job_id], timeout, on_progress, hints=hints, webhook=webhook)
         async with stream:
             result: B = await stream.__anext__()
             if result.status is BatchStatus.FAILED:
                 stats = result.stats
-                snapshot = Progress(batch_id, result.status, stats.finished, stats.requested)
-                raise BatchFailedError(stream.last(batch_id) or snapshot)
+                snapshot = Progress(job_id, result.status, stats.finished, stats.requested)
+                raise BatchFailedError(stream.last(job_id) or snapshot)
         return result
-
-    async def wait_single(
-        self,
-        spec: JobSpec[SingleAnswer[R]],
-        job_id: str,
-        *,
-        timeout: float | None,
-        webhook: WebhookSource | None,
-    ) -> SingleAnswer[R]:
-        """A single job once it is done, with its result."""
-        stream = self.stream(spec, [job_id], timeout, None, webhook=webhook)
-        async with stream:
-            answer: SingleAnswer[R] = await stream.__anext__()
-        return answer

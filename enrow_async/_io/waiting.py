@@ -90,8 +90,9 @@ class _Watch:
     read: Callable[[Response], Any]
     plan: PollPlan
     started: float
-    safety: bool
-    """Polled on a webhook's safety net (until a hint, or a wait without a webhook)."""
+    safety: float | None
+    """Seconds between polls on a webhook's safety net, until a hint or a wait without a
+    webhook (``None``: on ``plan``)."""
     waiters: list[_Waiter] = attrs.Factory(list)
     last: Progress | None = None
     hinted: float = -math.inf
@@ -182,8 +183,8 @@ class Poller:
         now = loop.time()
         due = last_call(now, running.due - now, waiter.deadline, first=True)
         if running.safety and not watch.safety:
-            running.plan, running.safety = watch.plan, False
-            due = min(due, now + watch.plan.first_delay(self.rand()))
+            running.safety = None
+            due = min(due, now + running.plan.next_delay(now, self.rand()))
         if running.wake is not None and due < running.due:
             running.timer.cancel()
             self._arm(running, due)
@@ -204,7 +205,8 @@ class Poller:
         """Poll one job until it is done (or an error ends it); tell its waits what changed."""
         loop = asyncio.get_running_loop()
         rand, tick = self.rand, self._gap
-        due = last_call(watch.started, watch.plan.first_delay(rand()), watch.deadline, first=True)
+        first = watch.safety or watch.plan.first_delay(rand())
+        due = last_call(watch.started, first, watch.deadline, first=True)
         try:
             while True:
                 await self._sleep(watch, due)
@@ -220,7 +222,7 @@ class Poller:
                     watch.again = False
                     due = now
                 else:  # at least a tick later: a shorter delay would land on the tick just served
-                    delay = max(watch.plan.next_delay(now, rand()), tick)
+                    delay = max(watch.safety or watch.plan.next_delay(now, rand()), tick)
                     due = last_call(now, delay, watch.deadline, gap=tick)
         except Exception as exc:  # the polling ended with an error: every wait is told
             watch.trace = exc.__traceback__
@@ -273,11 +275,12 @@ class BatchStream(Generic[R, Y]):
     _read: Callable[[str, Response], R] = attrs.field(kw_only=True)
     _plan: Callable[[str], PollPlan] = attrs.field(kw_only=True)
     _timeout: float | None = attrs.field(kw_only=True)
+    _safety: float = attrs.field(kw_only=True)
+    """Seconds between polls while a webhook is awaited (the safety net)."""
     _on_progress: ProgressCallback | None = attrs.field(kw_only=True)
     _yield_progress: bool = attrs.field(default=False, kw_only=True)
     _collect_errors: bool = attrs.field(default=False, kw_only=True)
     _webhook: WebhookSource | None = attrs.field(default=None, kw_only=True)
-    _hinted_plan: Callable[[str], PollPlan] | None = attrs.field(default=None, kw_only=True)
     _event: str | None = attrs.field(default=None, kw_only=True)
     _unsubscribe: list[Callable[[], None]] = attrs.field(init=False, factory=list)
     _pending: dict[str, _Watch] = attrs.field(init=False, factory=dict)
@@ -304,24 +307,23 @@ class BatchStream(Generic[R, Y]):
         deadline = math.inf if self._timeout is None else now + self._timeout
         report = self._yield_progress or self._on_progress is not None
         self._waiter = waiter = _Waiter(asyncio.Queue(), deadline, report, now)
+        safety = None if self._webhook is None else self._safety
         for batch_id in dict.fromkeys(self._ids):
             read = functools.partial(self._read, batch_id)
             request, plan = self._request(batch_id), self._plan(batch_id)
-            watch = _Watch(batch_id, request, read, plan, now, self._webhook is not None)
-            watch = poller.join(waiter, watch)
+            watch = poller.join(waiter, _Watch(batch_id, request, read, plan, now, safety))
             self._pending[batch_id] = self._watches[batch_id] = watch
             if self._webhook is not None:
                 hinted = functools.partial(self._hinted, watch)
                 self._unsubscribe.append(self._webhook.subscribe(batch_id, hinted))
 
     def _hinted(self, watch: _Watch, event: object) -> None:
-        """A webhook says the batch finished: read it now, and on the normal plan from then
-        on, not the safety net. Only the event of this job's kind counts (``event``)."""
+        """A webhook says the batch finished: read it now, and on its plan from then on, not
+        the safety net. Only the event of this job's kind counts (``event``)."""
         if self._event is not None and getattr(event, "event", self._event) != self._event:
             return
         if watch.job_id in self._pending:
-            if watch.safety:
-                watch.plan, watch.safety = (self._hinted_plan or self._plan)(watch.job_id), False
+            watch.safety = None
             self._poller.hint(watch)
 
     async def __anext__(self) -> Y:

@@ -54,7 +54,7 @@ class BulkJobs(Generic[B]):
         with), the wait is woken by the notification and only polls every
         ``webhook_poll_interval`` seconds as a safety net; results are still read with GET.
         """
-        return await self._runner.wait_bulk(
+        return await self._runner.wait(
             self._spec,
             batch_id,
             timeout=timeout,
@@ -113,4 +113,4 @@ class SingleJobs(Generic[R]):
         """The job once it is done, as ``get`` reads it, with its ``result``
         (BatchTimeoutError at the deadline; with a ``webhook`` source the wait is woken by
         the notification)."""
-        return await self._runner.wait_single(self._spec, job_id, timeout=timeout, webhook=webhook)
+        return await self._runner.wait(self._spec, job_id, timeout=timeout, webhook=webhook)

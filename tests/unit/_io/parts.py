@@ -127,11 +127,11 @@ class Parts:
         policy: PollPolicy | Callable[[str], PollPolicy] = POLICY,
         timeout: float | None = None,
         on_progress: Any = None,
-        hinted: PollPolicy | None = None,
+        safety: float = 60.0,
         **options: Any,
     ) -> BatchStream[Any, Any]:
         """A BatchStream over ``ids`` as the JobRunner builds one (``policy``: one for all,
-        or one per id; ``hinted``: the plan once a webhook said the job finished)."""
+        or one per id; ``safety``: seconds between polls while a webhook is awaited)."""
         policy_of = policy if callable(policy) else (lambda _: policy)
         return BatchStream(
             self.poller,
@@ -141,7 +141,7 @@ class Parts:
             plan=lambda job_id: self.plan(policy_of(job_id)),
             timeout=timeout,
             on_progress=on_progress,
-            hinted_plan=None if hinted is None else (lambda _: self.plan(hinted)),
+            safety=safety,
             event=spec.event,
             **options,
         )

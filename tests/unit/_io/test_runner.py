@@ -81,7 +81,7 @@ async def test_every_row_starts_reads_and_waits(parts: Parts, spec: JobSpec[Any]
     assert ongoing.status is BatchStatus.ONGOING
     if spec.bulk:
         seen: list[Progress] = []
-        batch = await jobs.wait_bulk(
+        batch = await jobs.wait(
             spec,
             started.id,
             timeout=600,
@@ -94,7 +94,7 @@ async def test_every_row_starts_reads_and_waits(parts: Parts, spec: JobSpec[Any]
         assert seen[-1].status is BatchStatus.COMPLETED
         assert await jobs.get(spec, started.id) == batch
     else:
-        done = await jobs.wait_single(spec, started.id, timeout=600, webhook=None)
+        done = await jobs.wait(spec, started.id, timeout=600, webhook=None)
         assert done.status is BatchStatus.COMPLETED
         assert done.result is not None
         assert await jobs.get(spec, started.id) == done
@@ -106,7 +106,7 @@ async def test_a_failed_bulk_raises_batch_failed(parts: Parts, kind: Any) -> Non
     items = {"email": [JIM], "verify": ["jim@dundermifflin.com"], "phone": [PHONE]}[kind]
     batch_id = parts.sim.add_batch(items * 4, kind=kind, duration=10.0, fail=True)
     with pytest.raises(BatchFailedError) as info:
-        await runner(parts).wait_bulk(
+        await runner(parts).wait(
             spec, batch_id, timeout=600, on_progress=None, estimated_minutes=None, webhook=None
         )
     assert info.value.batch_id == batch_id
@@ -119,7 +119,7 @@ async def test_a_wait_times_out_as_asked(parts: Parts) -> None:
     (batch_id,) = parts.batches(1)
     start = anyio.current_time()
     with pytest.raises(TimeoutError):
-        await runner(parts).wait_bulk(
+        await runner(parts).wait(
             EMAIL_BULK,
             batch_id,
             timeout=30,
@@ -149,7 +149,7 @@ async def test_the_hint_in_minutes_bounds_the_wait_for_the_first_change(parts: P
 
 
 async def _wait(jobs: JobRunner, batch_id: str, minutes: float | None) -> None:
-    await jobs.wait_bulk(
+    await jobs.wait(
         EMAIL_BULK,
         batch_id,
         timeout=600,
@@ -166,7 +166,7 @@ async def test_with_a_webhook_source_the_safety_net_polls_every_interval(parts: 
 
     (batch_id,) = parts.batches(1, duration=120.0)
     start = anyio.current_time()
-    batch = await runner(parts, webhook_poll=50.0).wait_bulk(
+    batch = await runner(parts, webhook_poll=50.0).wait(
         EMAIL_BULK,
         batch_id,
         timeout=600,

@@ -51,8 +51,8 @@ from .parts import LONG, POLICY, Parts, instant, polling, running
 
 pytestmark = pytest.mark.anyio
 
-SAFETY_NET = PollPolicy(initial=3600.0, min_interval=3600.0, max_interval=3600.0, spread=0.0)
-"""A webhook-driven wait's plan: the notification, not these polls, should end it."""
+SAFETY_NET = 3600.0
+"""A webhook-driven wait's polls, hourly: the notification, not these polls, should end it."""
 
 
 class Hooks:
@@ -342,7 +342,7 @@ async def test_a_webhook_wakes_a_wait_only_with_its_own_event(kind: str) -> None
     async with running() as parts:
         job_id = parts.sim.add_batch(items, kind=sim_kind, duration=10.0)
         stream = parts.stream(
-            [job_id], spec=spec, policy=SAFETY_NET, hinted=PollPolicy(), webhook=hooks
+            [job_id], spec=spec, policy=PollPolicy(), safety=SAFETY_NET, webhook=hooks
         )
 
         async def wait() -> None:
@@ -369,7 +369,7 @@ async def test_an_early_webhook_switches_to_the_normal_plan() -> None:
     hooks = Hooks()
     async with running() as parts:
         job_id = linear(parts, 20.0)
-        stream = parts.stream([job_id], policy=SAFETY_NET, hinted=PollPolicy(), webhook=hooks)
+        stream = parts.stream([job_id], policy=PollPolicy(), safety=SAFETY_NET, webhook=hooks)
         async with stream, anyio.create_task_group() as tg:
             tg.start_soon(stream.__anext__)
             await anyio.sleep(2.0)
