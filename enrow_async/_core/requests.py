@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 import attrs
@@ -42,6 +42,11 @@ __all__ = [
 
 ACCOUNT_PATH = "/account/info"
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
+
+_Check: TypeAlias = Callable[[Any, str], dict[str, Any]]
+"""One item of a bulk checked, named by ``where``: its wire form."""
+_Build: TypeAlias = Callable[..., dict[str, Any]]
+"""A request body built, and checked, from the caller's arguments."""
 _EMAIL_FIELDS = frozenset({"fullname", "company_domain", "company_name", "custom"})
 _VERIFY_FIELDS = frozenset({"email", "custom"})
 _PHONE_TEXT = ("linkedin_url", "firstname", "lastname", "company_domain", "company_name")
@@ -154,13 +159,33 @@ def _unknown(item: Mapping[str, Any], allowed: Iterable[str], where: str) -> Non
         )
 
 
-def _sized(items: Iterable[Any], limit: int, what: str, noun: str) -> list[Any]:
+def _given(
+    item: object, model: type[attrs.AttrsInstance], allowed: Iterable[str], where: str
+) -> Mapping[str, Any]:
+    """The fields of one item: an instance of the attrs class ``model``, or a mapping of
+    ``allowed`` fields."""
+    if isinstance(item, model):
+        return attrs.asdict(item, recurse=False)
+    if isinstance(item, Mapping):
+        _unknown(item, allowed, where)
+        return item
+    name = model.__name__
+    article = "an" if name[0] in "AEIOU" else "a"
+    raise TypeError(f"{where}: expected {article} {name} or a mapping, got {type(item).__name__}")
+
+
+def _each(
+    items: Iterable[Any], limit: int, what: str, noun: tuple[str, str], check: _Check
+) -> list[dict[str, Any]]:
+    """A bulk's 1 to ``limit`` items, each checked; the first bad one raises, named by its
+    position. ``noun``: one item, and many."""
+    one, many = noun
     if isinstance(items, str | bytes | Mapping | EmailSearch | PhoneSearch):
-        raise TypeError(f"{noun} must be a sequence of {noun}, not a single value")
+        raise TypeError(f"{many} must be a sequence of {many}, not a single value")
     given = list(items)
     if not 1 <= len(given) <= limit:
-        raise ValueError(f"{what} holds 1 to {limit} {noun}, got {len(given)}")
-    return given
+        raise ValueError(f"{what} holds 1 to {limit} {many}, got {len(given)}")
+    return [check(item, f"{one} {position}") for position, item in enumerate(given)]
 
 
 def _settings(
@@ -192,18 +217,25 @@ def _finish(body: dict[str, Any], custom: Custom, settings: dict[str, Any]) -> d
     return body
 
 
+def _bulk_body(key: str, what: str, noun: tuple[str, str], check: _Check) -> _Build:
+    """The builder of a bulk's body: ``{key: [each item checked], "custom", "settings"}``
+    from 1 to ``limit`` items (see ``_each``), a ``custom`` and a ``webhook``."""
+
+    def build(
+        items: Iterable[Any], *, limit: int, custom: Custom = None, webhook: str | None = None
+    ) -> dict[str, Any]:
+        checked = _each(items, limit, what, noun, check)
+        return _finish({key: checked}, custom, _settings(webhook=webhook))
+
+    return build
+
+
 # -- email finder ------------------------------------------------------------------------------
 
 
 def to_search(item: EmailSearch | Mapping[str, Any], where: str) -> EmailSearch:
     """Normalise one search (an EmailSearch or a mapping) and check it."""
-    if isinstance(item, EmailSearch):
-        given: Mapping[str, Any] = attrs.asdict(item, recurse=False)
-    elif isinstance(item, Mapping):
-        _unknown(item, _EMAIL_FIELDS, where)
-        given = item
-    else:
-        raise TypeError(f"{where}: expected an EmailSearch or a mapping, got {type(item).__name__}")
+    given = _given(item, EmailSearch, _EMAIL_FIELDS, where)
     full = _text(given.get("fullname"), where, "fullname")
     if full is None:
         raise ValueError(f"{where}: fullname is required")
@@ -291,17 +323,10 @@ def to_addresses(items: Iterable[str]) -> list[str]:
     return [_email(item, f"email {position}").strip() for position, item in enumerate(items)]
 
 
-def verify_bulk_body(
-    emails: Iterable[str | Mapping[str, Any]],
-    *,
-    limit: int,
-    custom: Custom = None,
-    webhook: str | None = None,
-) -> dict[str, Any]:
-    """``POST /email/verify/bulk``: addresses (strings or ``{"email", "custom"}``)."""
-    given = _sized(emails, limit, "a bulk verification", "emails")
-    items = [_verification(item, f"email {position}") for position, item in enumerate(given)]
-    return _finish({"verifications": items}, custom, _settings(webhook=webhook))
+verify_bulk_body = _bulk_body(
+    "verifications", "a bulk verification", ("email", "emails"), _verification
+)
+"""``POST /email/verify/bulk``: addresses (strings or ``{"email", "custom"}``)."""
 
 
 def verify_single_body(
@@ -316,13 +341,7 @@ def verify_single_body(
 
 def to_phone_search(item: PhoneSearch | Mapping[str, Any], where: str) -> dict[str, Any]:
     """Check one phone search and return its wire form."""
-    if isinstance(item, PhoneSearch):
-        given: Mapping[str, Any] = attrs.asdict(item, recurse=False)
-    elif isinstance(item, Mapping):
-        _unknown(item, _PHONE_FIELDS, where)
-        given = item
-    else:
-        raise TypeError(f"{where}: expected a PhoneSearch or a mapping, got {type(item).__name__}")
+    given = _given(item, PhoneSearch, _PHONE_FIELDS, where)
     wire: dict[str, Any] = {}
     for field in _PHONE_TEXT:
         text = _text(given.get(field), where, field)
@@ -340,17 +359,8 @@ def to_phone_search(item: PhoneSearch | Mapping[str, Any], where: str) -> dict[s
     return wire
 
 
-def phone_bulk_body(
-    searches: Iterable[PhoneSearch | Mapping[str, Any]],
-    *,
-    limit: int,
-    custom: Custom = None,
-    webhook: str | None = None,
-) -> dict[str, Any]:
-    """``POST /phone/bulk``: searches by LinkedIn URL or by name and company."""
-    given = _sized(searches, limit, "a phone bulk", "searches")
-    items = [to_phone_search(item, f"search {position}") for position, item in enumerate(given)]
-    return _finish({"searches": items}, custom, _settings(webhook=webhook))
+phone_bulk_body = _bulk_body("searches", "a phone bulk", ("search", "searches"), to_phone_search)
+"""``POST /phone/bulk``: searches by LinkedIn URL or by name and company."""
 
 
 def phone_single_body(
