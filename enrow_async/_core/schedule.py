@@ -32,7 +32,11 @@ class _Curve(NamedTuple):
     q: float  # not yet clamped to the plausible range
 
 
-@attrs.define(slots=True, init=False)
+def _hint(hint: float | None) -> float | None:
+    return float(hint) if hint and 0 < hint < math.inf else None
+
+
+@attrs.define
 class PollPlan:
     """When to poll one batch next, from the snapshots seen so far.
 
@@ -63,43 +67,25 @@ class PollPlan:
     """
 
     policy: PollPolicy
-    started_at: float
-    estimated_duration: float | None
-    _t0: float  # anchor: when finished was _f0 (the start, or a reset)
-    _f0: int
-    _points: list[tuple[float, int]]  # (time, finished) at the last changes
-    _finished: int
-    _requested: int
-    _last: float  # time of the latest snapshot
-    _polls: int
-    _idle: int  # snapshots since the anchor without any progress
-    _cached: tuple[int, _Curve | None, float | None]  # (polls, curve, unshifted finish)
+    started_at: float = attrs.field(kw_only=True, converter=float)
+    estimated_duration: float | None = attrs.field(default=None, kw_only=True, converter=_hint)
+    polls: int = attrs.field(init=False, default=0)
+    """Snapshots observed so far."""
+    _t0: float = attrs.field(init=False)  # anchor: when finished was _f0 (the start, or a reset)
+    _f0: int = attrs.field(init=False, default=0)
+    _points: list[tuple[float, int]] = attrs.field(init=False, factory=list)
+    """(time, finished) at the last changes."""
+    _finished: int = attrs.field(init=False, default=0)
+    _requested: int = attrs.field(init=False, default=0)
+    _last: float = attrs.field(init=False)  # time of the latest snapshot
+    _idle: int = attrs.field(init=False, default=0)  # snapshots since the anchor, no progress
+    _cached: tuple[int, _Curve | None, float | None] = attrs.field(
+        init=False, default=(-1, None, None)
+    )
+    """(polls, curve, unshifted finish): the fit of the latest snapshot."""
 
-    def __init__(
-        self,
-        policy: PollPolicy,
-        *,
-        started_at: float,
-        estimated_duration: float | None = None,
-    ) -> None:
-        self.policy = policy
-        self.started_at = float(started_at)
-        hint = estimated_duration
-        self.estimated_duration = float(hint) if hint and 0 < hint < math.inf else None
-        self._t0 = self.started_at
-        self._f0 = 0
-        self._points = []
-        self._finished = 0
-        self._requested = 0
-        self._last = self.started_at
-        self._polls = 0
-        self._idle = 0
-        self._cached = (-1, None, None)
-
-    @property
-    def polls(self) -> int:
-        """Snapshots observed so far."""
-        return self._polls
+    def __attrs_post_init__(self) -> None:
+        self._t0 = self._last = self.started_at
 
     @property
     def rate(self) -> float | None:
@@ -118,7 +104,7 @@ class PollPlan:
         previous one is counted but ignored; ``finished`` going backwards restarts the
         estimate from this snapshot.
         """
-        self._polls += 1
+        self.polls += 1
         if not math.isfinite(now) or now < self._last:
             return
         requested = max(0, int(requested))
@@ -141,13 +127,13 @@ class PollPlan:
         ``shift`` standard errors towards an earlier finish. The curve is fitted once per
         snapshot; the unshifted finish is kept with it (``eta`` and ``next_delay`` both
         ask for it)."""
-        if self._polls and self._finished >= self._requested:
+        if self.polls and self._finished >= self._requested:
             return self._last  # all done, or nothing to do: the status should follow
         polls, curve, finish = self._cached
-        if polls != self._polls:
+        if polls != self.polls:
             curve = self._curve()
             finish = None if curve is None else self._extrapolate(curve, 0.0)
-            self._cached = (self._polls, curve, finish)
+            self._cached = (self.polls, curve, finish)
         if not shift or curve is None:
             return finish
         return self._extrapolate(curve, shift)
