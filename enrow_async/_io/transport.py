@@ -10,7 +10,6 @@ certificate, a proxy refusing the tunnel) raise its final subclasses
 
 from __future__ import annotations
 
-import functools
 from typing import Protocol
 
 import aiohttp
@@ -31,9 +30,6 @@ __all__ = [
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 """32 MiB: a completed 5,000-result batch is about 2-3 MiB on the wire."""
-
-URLS_KEPT = 4096
-"""Parsed URLs a transport keeps: a watched job's URL is parsed once, not at every poll."""
 
 
 class Transport(Protocol):
@@ -83,7 +79,6 @@ class AiohttpTransport:
         )
         self._max_body = max_body
         self._read_bufsize = read_bufsize
-        self._url = functools.lru_cache(maxsize=URLS_KEPT)(functools.partial(URL, encoded=True))
 
     async def __aenter__(self) -> AiohttpTransport:
         self.open()
@@ -128,7 +123,7 @@ class AiohttpTransport:
         try:
             async with session.request(
                 request.method,
-                self._url(request.url),
+                request.url,
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,

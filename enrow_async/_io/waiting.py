@@ -2,15 +2,12 @@
 iterators that wait.
 
 A [BatchStream][enrow_async.BatchStream] joins the client's ``Poller`` on each of its jobs
-when iteration starts: the first wait on a job (its path and id) starts the task that polls
-it, later ones share it. The task sleeps what its pure ``PollPlan`` asks, on the client's
-shared tick (polls due together wake together), never past a last call before the nearest
-deadline of its waits, polls through the sender (every client-wide limit, the retries) and
-tells its waits what it saw. A stream calls ``on_progress`` in order in the caller's task,
-enforces its own deadline and leaves its jobs once closed (``aclose()``, ``async with``, an
-exception, cancellation, or ``break``: dropped, it closes at the loop's next turn); a job's
-task stops when its last wait leaves. A webhook hint wakes a task, at most once per
-``HINT_WINDOW``.
+when iteration starts; the first wait on a job starts its task, later ones share it. The task
+sleeps what the job's ``PollPlan`` asks, on the client's shared tick, never past a last call
+before the nearest deadline of its waits, polls through the sender and tells its waits what
+it saw. A stream calls ``on_progress`` in the caller's task, enforces its own deadline and
+leaves its jobs once closed (``aclose()``, ``async with``, an error, or ``break``: dropped,
+it closes at the loop's next turn); a job's task stops when its last wait leaves.
 """
 
 from __future__ import annotations
