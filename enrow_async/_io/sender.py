@@ -28,7 +28,7 @@ from typing import TypeAlias, TypeVar
 
 import attrs
 
-from .._core.classify import Fail, Retry, Success, Verdict, classify
+from .._core.classify import Fail, Retry, Success, classify
 from .._core.http import Action, Request, Response
 from .._core.outage import Health
 from .._core.retry import RetryBudget, RetryPolicy
@@ -261,22 +261,16 @@ class Sender:
     def _judge(
         self, request: Request, answer: Answer, read: Callable[[Response], T]
     ) -> Success[T] | Retry | Fail:
-        """The verdict on one attempt, noted in ``health`` for a read: an answer that says
-        something is a sign of life, a transient failure is not (starts say nothing: one
-        answered while reads fail, a partial outage, must not release polls)."""
+        """The verdict on one attempt. An answer to a read is noted in ``health``: any that
+        is not a transient failure (one about one job too) is a sign of life and ends a
+        probe; a start's says nothing (one answered while reads fail must not release polls)."""
         verdict = classify(request, answer, read, now_epoch=self._wall())
-        if request.idempotent:
-            self._note(answer, verdict)
         if isinstance(verdict, Success) and log.isEnabledFor(logging.DEBUG):
             assert isinstance(answer, Response)
             log.debug("%r -> %d (%d bytes)", request, answer.status, len(answer.body))
-        return verdict
-
-    def _note(self, answer: Answer, verdict: Verdict) -> None:
-        health = self.health
-        was_down = health.down
-        # An answer about one job (an unreadable body, an unknown single id's 500) is a sign
-        # of life, as any answer that is not a transient failure: it ends a probe.
+        if not request.idempotent:
+            return verdict
+        health, was_down = self.health, self.health.down
         if isinstance(answer, TransportError) or (
             isinstance(verdict, Retry) and verdict.error.transient
         ):
@@ -294,3 +288,4 @@ class Sender:
         if self._answered is not None:
             self._answered.set()
             self._answered = None
+        return verdict
