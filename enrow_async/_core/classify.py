@@ -122,8 +122,6 @@ def _origin(url: str) -> str:
 _REFUSALS = frozenset({400, 401, 402, 422})
 """Statuses by which the API refuses a start, in its error body: nothing was created."""
 
-_MAY_EXIST = "the job may have been created, so it is not sent again"
-
 
 def classify(
     request: Request,
@@ -175,13 +173,8 @@ def classify(
     else:
         message, documented = _server_message(answer)
     if not request.idempotent and status != 429 and not (status in _REFUSALS and documented):
-        return Fail(
-            OutcomeUnknownError(
-                f"{request.method} {request.path}: HTTP {status} ({message}); {_MAY_EXIST}",
-                status=status,
-                body=answer.body,
-            )
-        )
+        where = f"{request.method} {request.path}: HTTP {status} ({message})"
+        return _unknown(where, None, status=status, body=answer.body)
     return _refused(request, answer, message, now_epoch)
 
 
@@ -192,7 +185,7 @@ def _failed(request: Request, failure: TransportError) -> Retry | Fail:
         return Fail(failure)
     if request.idempotent or not failure.request_sent:
         return Retry(failure)
-    return Fail(OutcomeUnknownError(f"{failure}; {_MAY_EXIST}", request_sent=True))
+    return _unknown(str(failure), failure)
 
 
 _FINAL: dict[int, type[APIError]] = {
@@ -233,12 +226,19 @@ def _refused(
 
 def _unreadable(request: Request, error: ResponseError, response: Response | None) -> Fail:
     """A start's answer whose body could not be read (with no ``response``: over the size
-    cap, refused unread): the job may have been created."""
+    cap, refused unread)."""
     status = error.status if response is None else response.status
-    return Fail(
-        OutcomeUnknownError(
-            f"{request.method} {request.path}: HTTP {status} but {error}; {_MAY_EXIST}",
-            status=status,
-            body=error.body if response is None else response.body,
-        )
-    )
+    body = error.body if response is None else response.body
+    where = f"{request.method} {request.path}: HTTP {status} but {error}"
+    return _unknown(where, error, status=status, body=body)
+
+
+def _unknown(
+    message: str, cause: EnrowError | None, status: int | None = None, body: bytes = b""
+) -> Fail:
+    """A start that may have acted: never resent. Chained to the failure behind it
+    (``cause``); ``status`` and ``body`` of its answer, if any."""
+    message = f"{message}; the job may have been created, so it is not sent again"
+    error = OutcomeUnknownError(message, status=status, body=body)
+    error.__cause__ = cause
+    return Fail(error)

@@ -65,14 +65,6 @@ def _extra(request: Request, error: Exception, **fields: float) -> dict[str, obj
     return extra
 
 
-def _cause(error: Exception, answer: Answer) -> BaseException | None:
-    """What ``error`` is raised from: the transport's failure behind it, or, when it is that
-    failure itself (a final one), what that failure was raised from."""
-    if error is answer:
-        return error.__cause__
-    return answer if isinstance(answer, TransportError | ResponseError) else None
-
-
 def _now() -> float:
     return asyncio.get_running_loop().time()
 
@@ -155,7 +147,7 @@ class Sender:
                     self.budget.succeeded(spent)
                 return verdict.value
             if isinstance(verdict, Fail):
-                raise verdict.error from _cause(verdict.error, answer)
+                raise verdict.error  # chained to the failure behind it, if any
             strikes = 0 if verdict.error.transient else strikes + 1
             delay = self._delay(verdict, attempt, strikes if poll else attempt, deadline)
             if not poll:

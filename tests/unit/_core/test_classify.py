@@ -100,6 +100,7 @@ def test_a_2xx_body_read_refuses_is_retried_for_a_read_and_unknown_for_a_start()
     start_verdict = classify_with(START_BULK, response, refuse)
     assert isinstance(start_verdict, Fail)
     assert type(start_verdict.error) is OutcomeUnknownError
+    assert type(start_verdict.error.__cause__) is ResponseError
     assert (start_verdict.error.status, start_verdict.error.body) == (200, b"[]")
     assert "HTTP 200 but not the model's shape; the job may have been created" in str(
         start_verdict.error
@@ -477,6 +478,7 @@ def test_transport_error_after_sending_a_post_is_an_unknown_outcome(kind: JobSpe
     result = classify(start(kind), error)
     assert isinstance(result, Fail)
     assert type(result.error) is OutcomeUnknownError
+    assert result.error.__cause__ is error
     assert result.error.request_sent
     assert str(result.error) == (
         "read timeout; the job may have been created, so it is not sent again"
