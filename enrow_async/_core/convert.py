@@ -53,9 +53,7 @@ _NONE = type(None)
 def _int(value: object, _: object) -> int:
     if type(value) is int:
         return value
-    if type(value) is str and value.isdigit():  # the wire's usual "0"
-        return int(value)
-    if type(value) is str and value.strip().lstrip("-").isdigit():
+    if type(value) is str and value.strip().lstrip("-").isdigit():  # the wire's usual "0"
         return int(value)
     if type(value) is float and value.is_integer():
         return int(value)
@@ -70,12 +68,6 @@ def _float(value: object, _: object) -> float:
 
 def _str(value: object, _: object) -> str:
     if type(value) is str:
-        return value
-    raise ValueError(f"expected a string, got {value!r:.40}")
-
-
-def _opt_str(value: object, _: object) -> str | None:
-    if value is None or type(value) is str:
         return value
     raise ValueError(f"expected a string, got {value!r:.40}")
 
@@ -345,7 +337,6 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     if not conv.detailed_validation:
         conv.register_structure_hook_func(lambda t: t == list[EmailResult], _email_results)
     conv.register_structure_hook_factory(_is_optional, optional)
-    conv.register_structure_hook_func(lambda t: t == str | None, _opt_str)
     conv.register_structure_hook_func(lambda t: t == Custom, lambda value, _: value)
     conv.register_structure_hook_func(lambda t: t == Mapping[str, Any], _mapping)
     return conv
