@@ -1,12 +1,10 @@
 """One decision per answer: ``classify`` turns what a request got back into a verdict.
 
 The verdict is ``Success`` (the body read), ``Retry`` (with the server's delay hint) or
-``Fail``, whose
-error's type says why (a start that may have acted: ``OutcomeUnknownError``; an unknown id:
-``BatchNotFoundError``). This is the only place where a status code or a transport failure
-becomes an exception, and where an answer enters: the API key is blanked in it first
-(``redact.scrub``). The request's own fields (``action``, ``job``, ``idempotent``) say
-what it was for.
+``Fail``, whose error's type says why (``OutcomeUnknownError``: a start that may have acted;
+``BatchNotFoundError``: an unknown id). This is the only place where a status code or a
+transport failure becomes an exception; the request's own fields (``action``, ``job``,
+``idempotent``) say what it was for.
 """
 
 from __future__ import annotations
