@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._core.collect import CombinedProgress
 from ._core.jobs import MAX_BATCH as MAX_BATCH_SIZE
 from ._core.policy import PollPolicy
 from ._core.requests import check_batch_id
@@ -62,12 +61,14 @@ from .lists import (
     ListReport,
     MemoryRecord,
     Record,
+    WaitOutcome,
     credits_line,
     credits_text,
     gap_lines,
     percent,
     plan_lines,
     report_lines,
+    wait_batches,
 )
 from .models import (
     AccountInfo,
@@ -165,7 +166,6 @@ __all__ = [
     "BulkVerificationFinished",
     "Change",
     "ClientClosedError",
-    "CombinedProgress",
     "CompanyInfo",
     "ConfigurationError",
     "ContactInfo",
@@ -229,6 +229,7 @@ __all__ = [
     "VerificationFinished",
     "VerificationItemDict",
     "VerificationStats",
+    "WaitOutcome",
     "WebhookCallback",
     "WebhookCredits",
     "WebhookEvent",
@@ -253,6 +254,7 @@ __all__ = [
     "report_lines",
     "search_identity",
     "to_dict",
+    "wait_batches",
 ]
 
 

@@ -11,17 +11,12 @@ import anyio
 import orjson
 
 from enrow_async import (
-    BatchErrors,
     BatchStatus,
-    BatchTimeoutError,
     BulkResults,
-    CombinedProgress,
-    EnrowClient,
-    EnrowError,
-    Progress,
     check_batch_id,
     credits_text,
     percent,
+    wait_batches,
 )
 from enrow_async.tables import check_writable, write_bytes, write_results
 
@@ -56,41 +51,6 @@ def check_ids(ids: Sequence[str]) -> list[str]:
         raise CliError(str(error), 2) from None
 
 
-async def _wait_many(
-    client: EnrowClient, ids: Sequence[str], options: WaitOptions, streams: Streams
-) -> tuple[dict[str, BulkResults], dict[str, str]]:
-    """The batches that completed, and why each other one has no results (failed, could
-    not be read, still running at the deadline), with progress shown."""
-    done: dict[str, BulkResults] = {}
-    problems: dict[str, str] = {}
-    combined = CombinedProgress(dict.fromkeys(ids, 0), anyio.current_time())
-    tracker = Tracker(0, len(ids), 0)
-
-    def show(progress: Progress) -> None:
-        tracker.update(combined.update(progress, anyio.current_time()))
-
-    every = options.progress_every
-    async with show_progress(tracker, stream=streams.err, every=every, label="waiting"):
-        stream = client.email.bulk.wait_many(ids, timeout=options.timeout, on_progress=show)
-        async with stream:
-            try:
-                try:
-                    async for batch in stream:
-                        if batch.status is BatchStatus.FAILED:
-                            problems[batch.id] = "failed"
-                        else:
-                            done[batch.id] = batch
-                except BatchErrors as exc:
-                    problems.update({bid: f"error: {e}" for bid, e in exc.errors.items()})
-            except BatchTimeoutError as exc:
-                problems.update(dict.fromkeys(exc.pending, "pending"))
-                problems.update({bid: f"error: {e}" for bid, e in exc.errors.items()})
-            except EnrowError as exc:  # authentication, connection: the wait cannot go on
-                left = [bid for bid in ids if bid not in done and bid not in problems]
-                problems.update(dict.fromkeys(left, f"not waited for ({exc})"))
-    return done, problems
-
-
 async def wait(
     ids: Sequence[str],
     output: Path,
@@ -105,9 +65,26 @@ async def wait(
     interrupt.hint = lambda: (
         "interrupted; the batches keep running on the server: run the same command again"
     )
-    async with connect() as client:
-        done, problems = await _wait_many(client, ids, options, streams)
-    batches = [done[bid] for bid in ids if bid in done]
+    done: dict[str, BulkResults] = {}
+    tracker = Tracker(0, len(ids), 0)
+    every = options.progress_every
+    async with (
+        connect() as client,
+        show_progress(tracker, stream=streams.err, every=every, label="waiting"),
+    ):
+        outcome = await wait_batches(
+            client.email.bulk.wait_many,
+            dict.fromkeys(ids, 0),
+            timeout=options.timeout,
+            on_batch=lambda batch: done.setdefault(batch.id, batch),
+            on_progress=tracker.update,
+        )
+    problems = {bid: "failed" for bid, b in done.items() if b.status is BatchStatus.FAILED}
+    problems |= {bid: f"error: {e}" for bid, e in outcome.unreadable.items()}
+    stopped = outcome.stopped_by
+    why = "pending" if stopped is None else f"not waited for ({stopped})"
+    problems |= dict.fromkeys(outcome.unfinished, why)
+    batches = [done[bid] for bid in ids if bid in done and bid not in problems]
     count = write_results(output, batches, format=fmt, stdout=streams.out)
     found = sum(r.found for b in batches for r in b.results)
     streams.say(

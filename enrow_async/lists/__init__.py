@@ -8,4 +8,5 @@ from .engine import *
 from .progress import *
 from .record import *
 from .report import *
+from .waiting import *
 from .words import *

@@ -13,7 +13,6 @@ Every front-end (``find_emails``, the CLI, the DataFrame helpers) drives this on
 from __future__ import annotations
 
 import functools
-import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
@@ -21,11 +20,9 @@ from typing import Any, Generic, TypeVar
 import anyio
 import attrs
 
-from .._core.collect import CombinedProgress
 from .._core.plan import ListPlan, PlannedBatch
 from .._io.waiting import BatchStream
 from ..errors import (
-    BatchErrors,
     BatchTimeoutError,
     EnrowError,
     OutcomeUnknownError,
@@ -36,7 +33,6 @@ from ..models import (
     BatchStatus,
     BulkJob,
     JobProgress,
-    Progress,
     RecordState,
     StartedBatch,
 )
@@ -50,6 +46,8 @@ from .report import (
     GapReason,
     ListReport,
 )
+from .waiting import call as _call
+from .waiting import wait_batches
 from .words import credits_text
 
 __all__ = ["ListJob", "ListKind"]
@@ -83,11 +81,6 @@ class ListKind(Generic[T, R, B]):
     settled: Callable[[B], tuple[float, float] | None]
     """Credits refunded and kept once the batch ended, if the answer says."""
     balance: Callable[[], Awaitable[float]]
-
-
-async def _call(callback: Callable[[Any], object], value: object) -> Any:
-    outcome = callback(value)
-    return await outcome if inspect.isawaitable(outcome) else outcome
 
 
 async def _shielded(start: Callable[[], Awaitable[None]]) -> None:
@@ -246,7 +239,7 @@ class ListJob(Generic[T, R, B]):
         run = _Run(self._kind, plan, self.record, on_batch, on_started, shield)
         deadline = None if timeout is None else anyio.current_time() + timeout
         await run.start_all(plan.batches)
-        await run.wait(run.waiting_for(plan.batches, plan.started), deadline, timeout, on_progress)
+        await run.wait(run.waiting_for(plan.batches, plan.started), deadline, on_progress)
         if retry_failed and run.stopped_by is None:
             again = [b for number, idx in run.retryable() for b in plan.retry(number, idx)]
             if again:
@@ -258,7 +251,7 @@ class ListJob(Generic[T, R, B]):
                     run.stopped_by = refused
                 else:
                     await run.start_all(again)
-                    await run.wait(run.waiting_for(again), deadline, timeout, on_progress)
+                    await run.wait(run.waiting_for(again), deadline, on_progress)
         return run.report()
 
     def check(self, estimate: Estimate, *, max_credits: float | None = None) -> None:
@@ -390,7 +383,6 @@ class _Run(Generic[T, R, B]):
         self,
         batches: Sequence[StartedBatch],
         deadline: float | None,
-        timeout: float | None,
         on_progress: Callable[[JobProgress], object] | None,
     ) -> None:
         """Wait for ``batches`` until ``deadline``; hand each finished one over."""
@@ -405,47 +397,25 @@ class _Run(Generic[T, R, B]):
                 left = batch.estimated_duration - (now - at) / 60
                 if left > 0:
                     hints[batch.id] = left
-        relay = None
-        if on_progress is not None:
-            callback = on_progress
-            sizes = {batch.id: self._plan.size_of(batch.number) for batch in batches}
-            combined = CombinedProgress(sizes, anyio.current_time(), self._plan.duplicates)
-
-            async def relay(progress: Progress) -> None:
-                await _call(callback, combined.update(progress, anyio.current_time()))
-
-        seconds = None if deadline is None else max(0.0, deadline - anyio.current_time())
-        stream = self._kind.wait_many(
-            list(by_id), timeout=seconds, on_progress=relay, estimated_minutes=hints
+        outcome = await wait_batches(
+            self._kind.wait_many,
+            {batch_id: self._plan.size_of(batch.number) for batch_id, batch in by_id.items()},
+            timeout=None if deadline is None else max(0.0, deadline - anyio.current_time()),
+            on_batch=lambda finished: self._finished(by_id[finished.id], finished),
+            on_progress=on_progress,
+            estimated_minutes=hints,
+            duplicates=self._plan.duplicates,
         )
-        done: set[str] = set()
-        async with stream:
-            try:
-                try:
-                    async for finished in stream:
-                        done.add(finished.id)
-                        await self._finished(by_id[finished.id], finished)
-                except BatchErrors as errors:
-                    await self._unreadable(by_id, errors.errors, done)
-            except BatchTimeoutError as exc:
-                self.timed_out = exc
-                await self._unreadable(by_id, exc.errors, done)
-            except EnrowError as exc:  # authentication, connection: the wait cannot go on
-                self.stopped_by = exc
-        why = "still running at the deadline" if self.stopped_by is None else "not waited for"
-        for batch_id, batch in by_id.items():
-            if batch_id not in done:
-                self._gap(GapReason.PENDING, batch.number, batch_id, why)
-
-    async def _unreadable(
-        self, by_id: Mapping[str, StartedBatch], errors: Mapping[str, EnrowError], done: set[str]
-    ) -> None:
-        for batch_id, error in errors.items():
-            done.add(batch_id)
+        for batch_id, error in outcome.unreadable.items():
             number = by_id[batch_id].number
             gap = self._gap(GapReason.ERROR, number, batch_id, str(error))
             self._retry[number] = list(self._plan.owners(number))
             await self._hand_over(FinishedBatch(batch_id, number, (), gap))
+        self.timed_out = outcome.timed_out or self.timed_out
+        self.stopped_by = outcome.stopped_by or self.stopped_by
+        why = "still running at the deadline" if outcome.stopped_by is None else "not waited for"
+        for batch_id in outcome.unfinished:
+            self._gap(GapReason.PENDING, by_id[batch_id].number, batch_id, why)
 
     async def _finished(self, started: StartedBatch, batch: B) -> None:
         number = started.number

@@ -40,7 +40,6 @@ EXPECTED = [
     "BulkVerificationFinished",
     "Change",
     "ClientClosedError",
-    "CombinedProgress",
     "CompanyInfo",
     "ConfigurationError",
     "ContactInfo",
@@ -106,6 +105,7 @@ EXPECTED = [
     "VerificationFinished",
     "VerificationItemDict",
     "VerificationStats",
+    "WaitOutcome",
     "WebhookCallback",
     "WebhookCredits",
     "WebhookEvent",
@@ -130,6 +130,7 @@ EXPECTED = [
     "report_lines",
     "search_identity",
     "to_dict",
+    "wait_batches",
 ]
 """Every public name, sorted (106)."""
 

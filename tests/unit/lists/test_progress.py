@@ -5,15 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from enrow_async import (
-    BatchMatch,
-    BatchStatus,
-    CombinedProgress,
-    Estimate,
-    JobProgress,
-    ListProgress,
-    Progress,
-)
+from enrow_async import BatchMatch, BatchStatus, Estimate, JobProgress, ListProgress, Progress
+from enrow_async._core.collect import CombinedProgress
 
 
 class FakeClock:
