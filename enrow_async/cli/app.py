@@ -465,7 +465,7 @@ def _command(
         return functools.partial(commands.sample, streams)
     connect = connector(
         sandbox=args.sandbox,
-        sandbox_duration=tuple(args.sandbox_duration),
+        sandbox_duration=args.sandbox_duration,
         base_url=args.base_url,
         key_file=args.key_file,
         concurrency=args.concurrency,

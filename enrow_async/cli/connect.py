@@ -59,39 +59,28 @@ def connector(
     concurrency: int,
     streams: Streams,
     client: ClientFactory = EnrowClient,
-    sandbox_duration: tuple[float, ...] = SANDBOX_DURATION,
+    sandbox_duration: tuple[float, float] = SANDBOX_DURATION,
 ) -> Connect:
     """The client's opener. Without ``sandbox`` the client is built at once, so a missing
     key or a bad URL is refused (ConfigurationError) before any work."""
-    if sandbox:
-        if base_url is not None:
-            raise CliError("--sandbox and --base-url exclude each other", 2)
-
-        @asynccontextmanager
-        async def simulated() -> AsyncIterator[EnrowClient]:
-            from enrow_async.testing import EnrowSimulator, SimulatorConfig
-
-            low, high = sandbox_duration
-            config = SimulatorConfig(duration=(low, high))
-            async with EnrowSimulator(config, host="127.0.0.1", port=0) as sim:
-                streams.note(
-                    f"sandbox: the built-in simulator at {sim.base_url}"
-                    " (made-up results, no credits)"
-                )
-                built = client(sim.api_key, base_url=sim.base_url, max_in_flight=concurrency)
-                async with built:
-                    yield built
-
-        return simulated
-    key = api_key(key_file)
-    if base_url is None:
-        built = client(key, max_in_flight=concurrency)
-    else:
-        built = client(key, base_url=base_url, max_in_flight=concurrency)
+    if not sandbox:
+        url = {} if base_url is None else {"base_url": base_url}
+        built = client(api_key(key_file), **url, max_in_flight=concurrency)
+        return lambda: built
+    if base_url is not None:
+        raise CliError("--sandbox and --base-url exclude each other", 2)
 
     @asynccontextmanager
-    async def connect() -> AsyncIterator[EnrowClient]:
-        async with built:
-            yield built
+    async def simulated() -> AsyncIterator[EnrowClient]:
+        from enrow_async.testing import EnrowSimulator, SimulatorConfig
 
-    return connect
+        config = SimulatorConfig(duration=sandbox_duration)
+        async with EnrowSimulator(config, host="127.0.0.1", port=0) as sim:
+            streams.note(
+                f"sandbox: the built-in simulator at {sim.base_url} (made-up results, no credits)"
+            )
+            opened = client(sim.api_key, base_url=sim.base_url, max_in_flight=concurrency)
+            async with opened:
+                yield opened
+
+    return simulated

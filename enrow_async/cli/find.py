@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -25,7 +26,10 @@ from enrow_async import (
     MAX_BATCH_SIZE,
     EmailResult,
     EmailSearch,
+    EnrowClient,
+    ListJob,
     ListReport,
+    Record,
     RowCheck,
     SkipReason,
     report_lines,
@@ -37,7 +41,6 @@ from enrow_async.tables import (
     RowCells,
     added_cells,
     added_header,
-    check_new,
     check_rows,
     check_writable,
     describe,
@@ -52,10 +55,8 @@ from enrow_async.tables import (
 )
 
 from .connect import Connect
-from .errors import CliError
 from .interrupt import Interrupt
-from .job import ListOptions, run_job
-from .resume import incomplete, open_record
+from .job import ListOptions, run_list
 from .streams import Streams
 
 __all__ = ["FindOptions", "find"]
@@ -142,8 +143,6 @@ async def find(
     for line in [counts, *_hints(checks), *cleaned]:
         streams.say(line)
     check_writable(options.output)
-    run = await open_record(options.journal, options.files)
-    check_new(options.output, force=options.force, resuming=bool(run.entries()))
     searches, rows, skipped = searches_to_send(checks)
     cells = RowCells[EmailResult](
         len(checks),
@@ -154,31 +153,23 @@ async def find(
         sample=5,
         wanted=lambda result: result.found,
     )
-    async with connect() as client:
-        job = client.email.list_job(
+
+    def done(report: ListReport) -> None:
+        note = write_table(
+            options.output, table, header, cells.rows, format=fmt, stdout=streams.out
+        )
+        if note:
+            streams.note(note)
+        _summary(cells, searches, report, options.output, streams)
+
+    def job(client: EnrowClient, record: Record) -> ListJob[Any, Any, Any]:
+        return client.email.list_job(
             searches,
-            record=run.record,
+            record=record,
             resend_unknown=options.resend_unknown,
             country_code=options.country_code,
             retrieve_gender=options.gender,
             batch_size=options.batch_size,
         )
-        report = await run_job(
-            job,
-            run,
-            options,
-            rows=len(table.rows),
-            streams=streams,
-            interrupt=interrupt,
-            on_batch=cells.add,
-        )
-    if report is None:
-        return 0
-    cells.finish(report)
-    note = write_table(options.output, table, header, cells.rows, format=fmt, stdout=streams.out)
-    if note:
-        streams.note(note)
-    _summary(cells, searches, report, options.output, streams)
-    if not report.complete:
-        raise CliError(incomplete(report, run))
-    return 0
+
+    return await run_list(options, connect, streams, interrupt, job=job, cells=cells, done=done)

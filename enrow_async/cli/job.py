@@ -21,29 +21,32 @@ credits are within the balance and ``--max-credits``, and refuses otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from enrow_async import (
+    EnrowClient,
     Estimate,
-    FinishedBatch,
     ListJob,
     ListReport,
+    Record,
     SpendingRefusedError,
     credits_text,
     plan_lines,
 )
+from enrow_async.tables import RowCells, check_new
 
+from .connect import Connect
 from .errors import CliError
 from .interrupt import Interrupt
 from .progress import Tracker, show_progress
-from .resume import RunFiles, RunRecord
+from .resume import RunFiles, incomplete, open_record
 from .streams import Streams
 
-__all__ = ["ASK_ABOVE", "Guard", "ListOptions", "WaitOptions", "refusal", "run_job"]
+__all__ = ["ASK_ABOVE", "Guard", "ListOptions", "WaitOptions", "refusal", "run_list"]
 ASK_ABOVE = 100.0
 """Credits above which an interactive run asks before spending (``--ask-above``)."""
 
@@ -108,49 +111,59 @@ class ListOptions:
         return RunFiles(self.input, self.output, self.sandbox, self.command)
 
 
-async def run_job(
-    job: ListJob[Any, Any, Any],
-    run: RunRecord,
+async def run_list(
     options: ListOptions,
-    *,
-    rows: int,
+    connect: Connect,
     streams: Streams,
     interrupt: Interrupt,
-    on_batch: Callable[[FinishedBatch[Any]], None],
-) -> ListReport | None:
-    """Show the plan, apply the guard, run; ``None`` for a dry run (nothing sent)."""
+    *,
+    job: Callable[[EnrowClient, Record], ListJob[Any, Any, Any]],
+    cells: RowCells[Any],
+    done: Callable[[ListReport], None],
+    unit: str = "row",
+) -> int:
+    """Open the record, show the plan, apply the guard, run the ``job`` (the client's
+    list job on the record) with its progress shown, its results placed on ``cells``, and
+    ``done`` writes the table and says how it went; exit 1 for the ``unit`` s without a
+    result, saying how to go on. A dry run sends nothing and writes nothing."""
     guard, wait = options.guard, options.wait
-    estimate = await job.estimate()
-    if estimate.started:
-        streams.note(
-            f"resuming: {len(estimate.started)} batch(es) already started, from {run.path}"
-        )
-    for line in plan_lines(estimate, rows, resend="--resend-unknown"):
-        streams.say(f"plan: {line}")
-    try:
-        job.check(estimate, max_credits=guard.max_credits)
-    except SpendingRefusedError as refused:
-        raise refusal(refused, guard) from None
-    if guard.dry_run:
-        streams.say("dry run: nothing was sent")
-        return None
-    if not await guard.confirmed(estimate, streams):
-        raise CliError("not confirmed; nothing was sent", 1)
-    interrupt.hint = run.hint
-    tracker = Tracker.of(estimate)
-
-    async def shield(start: Callable[[], Awaitable[None]]) -> None:
-        await interrupt.shielded(start)
-
-    async with show_progress(
-        tracker, stream=streams.err, every=wait.progress_every, label=f"{estimate.noun}es"
-    ):
-        return await job.run(
-            timeout=wait.timeout,
-            max_credits=guard.max_credits,
-            on_batch=on_batch,
-            on_progress=tracker.update,
-            on_started=tracker.start,
-            retry_failed=options.retry_failed,
-            shield=shield,
-        )
+    run = await open_record(options.journal, options.files)
+    check_new(options.output, force=options.force, resuming=bool(run.record.read()))
+    async with connect() as client:
+        planned = job(client, run.record)
+        estimate = await planned.estimate()
+        if estimate.started:
+            streams.note(
+                f"resuming: {len(estimate.started)} batch(es) already started, from {run.path}"
+            )
+        for line in plan_lines(estimate, len(cells.rows), resend="--resend-unknown"):
+            streams.say(f"plan: {line}")
+        try:
+            planned.check(estimate, max_credits=guard.max_credits)
+        except SpendingRefusedError as refused:
+            raise refusal(refused, guard) from None
+        if guard.dry_run:
+            streams.say("dry run: nothing was sent")
+            return 0
+        if not await guard.confirmed(estimate, streams):
+            raise CliError("not confirmed; nothing was sent", 1)
+        interrupt.hint = run.hint
+        tracker = Tracker.of(estimate)
+        label = f"{estimate.noun}es"
+        async with show_progress(
+            tracker, stream=streams.err, every=wait.progress_every, label=label
+        ):
+            report = await planned.run(
+                timeout=wait.timeout,
+                max_credits=guard.max_credits,
+                on_batch=cells.add,
+                on_progress=tracker.update,
+                on_started=tracker.start,
+                retry_failed=options.retry_failed,
+                shield=interrupt.shielded,
+            )
+    cells.finish(report)
+    done(report)
+    if not report.complete:
+        raise CliError(incomplete(report, run, unit))
+    return 0

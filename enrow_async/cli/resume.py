@@ -14,7 +14,6 @@ from pathlib import Path
 import attrs
 
 from enrow_async import (
-    BatchRecord,
     GapReason,
     JournalFile,
     ListReport,
@@ -54,11 +53,6 @@ class RunRecord:
     def path(self) -> Path | None:
         return self.record.path if isinstance(self.record, JournalFile) else None
 
-    def entries(self) -> list[BatchRecord]:
-        if isinstance(self.record, JournalFile):
-            return self.record.read()
-        return list(self.record.entries)
-
     def kept(self) -> Path:
         """Where the record is, saving it beside the output first when it was in memory."""
         if isinstance(self.record, JournalFile):
@@ -75,25 +69,26 @@ class RunRecord:
         self.record = self.record.save(path, kind=files.command)
         return path
 
-    def next_steps(self, *, resume: bool, resend: bool) -> str:
+    def next_steps(self, *, resume: bool, resend: bool = False, retry: bool = False) -> str:
         """How to go on: the same command with the journal (saved now if it was in memory),
-        and with --resend-unknown for the batches whose start is unknown."""
-        path = self.kept()
-        flags = [] if self.given else [f"--journal {path}"]
+        with --resend-unknown for the batches whose start is unknown, with --retry-failed
+        for the rows whose batch failed."""
+        flags = [] if self.given else [f"--journal {self.kept()}"]
 
         def again(*more: str) -> str:
             shown = [*flags, *more]
             return "run the same command again" + (f" with {' '.join(shown)}" if shown else "")
 
-        steps = []
-        if resume:
-            steps.append(f"to resume without paying twice, {again()}")
-        if resend:
-            steps.append(
+        steps = [
+            (resume, f"to resume without paying twice, {again()}"),
+            (
+                resend,
                 "to send the unknown ones again (they may be charged twice),"
-                f" {again('--resend-unknown')}"
-            )
-        return "; ".join(steps)
+                f" {again('--resend-unknown')}",
+            ),
+            (retry, f"to send only those again, {again('--retry-failed')}"),
+        ]
+        return "; ".join(step for wanted, step in steps if wanted)
 
     def hint(self) -> str:
         """What an interruption prints: which batches keep running, and how to resume."""
@@ -102,7 +97,7 @@ class RunRecord:
                 "interrupted; the sandbox's batches ended with its simulator (no credits were"
                 " spent): run the command again to start over"
             )
-        states = [entry.state for entry in latest_records(self.entries()).values()]
+        states = [entry.state for entry in latest_records(self.record.read()).values()]
         started = states.count(RecordState.STARTED)
         unknown = states.count(RecordState.UNKNOWN) + states.count(RecordState.POSTING)
         if not started and not unknown:
@@ -152,12 +147,7 @@ def incomplete(report: ListReport, run: RunRecord, unit: str = "row") -> str:
     elif pending or unknown or unsent:
         then = "; " + run.next_steps(resume=pending or unsent, resend=unknown)
     elif failed:
-        then = "; " + _retry_hint(run)
+        then = "; " + run.next_steps(resume=False, retry=True)
     else:
         then = ""
     return f"{len(report.missing)} {unit}(s) have no result: " + "; ".join(gap_lines(report)) + then
-
-
-def _retry_hint(run: RunRecord) -> str:
-    flags = "" if run.given else f" --journal {run.kept()}"
-    return f"to send only those again, run the same command again with{flags} --retry-failed"

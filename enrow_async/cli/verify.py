@@ -11,16 +11,24 @@ with why (``unknown``, ``failed``, ``pending``, ``error``, ``unsent``), and the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
-from enrow_async import EmailVerification, report_lines
+from enrow_async import (
+    EmailVerification,
+    EnrowClient,
+    ListJob,
+    ListReport,
+    Record,
+    report_lines,
+)
 from enrow_async.tables import (
     VERIFIED_COLUMNS,
     RowCells,
     Table,
     added_header,
     addresses_to_send,
-    check_new,
     check_writable,
     read_emails,
     same_file,
@@ -28,10 +36,8 @@ from enrow_async.tables import (
 )
 
 from .connect import Connect
-from .errors import CliError
 from .interrupt import Interrupt
-from .job import ListOptions, run_job
-from .resume import incomplete, open_record
+from .job import ListOptions, run_list
 from .streams import Streams
 
 __all__ = ["VerifyOptions", "verify"]
@@ -62,8 +68,6 @@ async def verify(
         streams.note(
             f"{len(skipped)} row(s) without a valid address are not sent (qualification skipped)"
         )
-    run = await open_record(options.journal, options.files)
-    check_new(options.output, force=options.force, resuming=bool(run.entries()))
     cells = RowCells[EmailVerification](
         len(given.emails),
         rows,
@@ -71,27 +75,19 @@ async def verify(
         lambda status, _: [status],
         skipped=skipped,
     )
-    async with connect() as client:
-        job = client.verify.list_job(
-            addresses, record=run.record, resend_unknown=options.resend_unknown
+
+    def job(client: EnrowClient, record: Record) -> ListJob[Any, Any, Any]:
+        return client.verify.list_job(
+            addresses, record=record, resend_unknown=options.resend_unknown
         )
-        report = await run_job(
-            job,
-            run,
-            options,
-            rows=len(given.emails),
-            streams=streams,
-            interrupt=interrupt,
-            on_batch=cells.add,
-        )
-    if report is None:
-        return 0
-    cells.finish(report)
-    write_table(options.output, table, header, cells.rows, stdout=streams.out)
-    counts = cells.counts(0)
-    for line in report_lines(report, counts["valid"], counts["invalid"], noun="address"):
-        streams.say(line)
-    streams.say(f"output: {options.output}")
-    if not report.complete:
-        raise CliError(incomplete(report, run, "address"))
-    return 0
+
+    def done(report: ListReport) -> None:
+        write_table(options.output, table, header, cells.rows, stdout=streams.out)
+        counts = cells.counts(0)
+        for line in report_lines(report, counts["valid"], counts["invalid"], noun="address"):
+            streams.say(line)
+        streams.say(f"output: {options.output}")
+
+    return await run_list(
+        options, connect, streams, interrupt, job=job, cells=cells, done=done, unit="address"
+    )

@@ -49,6 +49,11 @@ class MemoryRecord:
         self.entries: list[BatchRecord] = list(entries)
 
     async def load(self) -> Sequence[BatchRecord]:
+        return self.read()
+
+    def read(self) -> list[BatchRecord]:
+        """Every entry so far (as [JournalFile.read][enrow_async.JournalFile.read] gives a
+        file's), oldest first."""
         return list(self.entries)
 
     async def write(self, entry: BatchRecord) -> None:

@@ -71,7 +71,7 @@ async def test_a_record_kept_in_memory_is_saved_beside_the_output_for_the_hint(
         f" again with --journal {saved} --resend-unknown"
     )
     assert run.path == saved
-    assert [e.state for e in run.entries()] == [RecordState.UNKNOWN]
+    assert [e.state for e in run.record.read()] == [RecordState.UNKNOWN]
 
 
 async def test_a_journal_of_another_command_is_refused_with_exit_2(tmp_path: Path) -> None:

@@ -96,3 +96,4 @@ async def test_a_memory_record_saves_itself_as_a_journal(tmp_path: Path) -> None
     await record.write(STARTED)
     saved = record.save(tmp_path / "kept.journal", kind="find")
     assert await saved.load() == [ENTRY, STARTED] == await record.load()
+    assert saved.read() == [ENTRY, STARTED] == record.read()  # the same, without awaiting
