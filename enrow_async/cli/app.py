@@ -38,11 +38,11 @@ from enrow_async.testing import add_simulator_options, parse_duration
 from . import commands
 from .connect import SANDBOX_DURATION, ClientFactory, Connect, connector
 from .errors import CliError, Interrupted
-from .find import FindOptions, find
+from .find import find
 from .interrupt import BROKEN_PIPE, Interrupt, pipe_of, run_interruptible
-from .job import ASK_ABOVE, Guard, WaitOptions
+from .job import ASK_ABOVE, FindOptions, Guard, VerifyOptions, WaitOptions
 from .streams import Streams
-from .verify import VerifyOptions, verify
+from .verify import verify
 
 __all__ = ["BROKEN_PIPE", "EXAMPLE", "build_parser", "main", "run", "run_async"]
 
@@ -100,8 +100,57 @@ def _credits(text: str) -> float:
     return _non_negative(text, "a number of credits", "credits")
 
 
-def _add_guard(p: argparse.ArgumentParser) -> None:
-    """The cost guard's options (find and verify)."""
+COLUMN_FLAGS = (
+    ("fullname", "--name-column", "full name"),
+    ("first", "--first-name-column", "first name"),
+    ("last", "--last-name-column", "last name"),
+    ("domain", "--domain-column", "company domain or website"),
+    ("company", "--company-column", "company name"),
+    ("custom", "--custom-column", "custom value (returned as is)"),
+)
+"""``find``'s options that name the column of a role."""
+
+
+def _columns(args: argparse.Namespace) -> dict[str, str]:
+    chosen = {role: getattr(args, f"column_{role}") for role, _, _ in COLUMN_FLAGS}
+    return {role: name for role, name in chosen.items() if name is not None}
+
+
+def _add_list(p: argparse.ArgumentParser, given: str) -> None:
+    """The input (described by ``given``) and output, the journal, the output checks and
+    the cost guard of the commands that run a list job (find and verify)."""
+    p.add_argument("input", type=Path, help=given)
+    p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
+    p.add_argument(
+        "--journal",
+        type=Path,
+        metavar="FILE",
+        help="record each batch as it starts; the same command again resumes, never re-paying"
+        " (default: none)",
+    )
+    p.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="send again the batches the journal marks as unknown (they may be charged twice)",
+    )
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="send once more, in new batches, the rows whose batch failed or came back"
+        " without them (they are charged again; default: written as failed)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the output file if it exists (default: refused, exit 2, unless"
+        " --journal resumes the run that wrote it)",
+    )
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="encoding of a CSV input without a BOM, e.g. cp1252 for Excel on Windows"
+        " (default: utf-8; a UTF-8 or UTF-16 BOM always wins)",
+    )
     group = p.add_argument_group(
         "cost guard",
         "The plan (rows, distinct searches, batches, credits reserved, balance) is shown"
@@ -126,60 +175,6 @@ def _add_guard(p: argparse.ArgumentParser) -> None:
         type=_credits,
         default=ASK_ABOVE,
         help=f"on a terminal, ask before reserving more than N credits (default {ASK_ABOVE:g})",
-    )
-
-
-COLUMN_FLAGS = (
-    ("fullname", "--name-column", "full name"),
-    ("first", "--first-name-column", "first name"),
-    ("last", "--last-name-column", "last name"),
-    ("domain", "--domain-column", "company domain or website"),
-    ("company", "--company-column", "company name"),
-    ("custom", "--custom-column", "custom value (returned as is)"),
-)
-"""``find``'s options that name the column of a role."""
-
-
-def _columns(args: argparse.Namespace) -> dict[str, str]:
-    chosen = {role: getattr(args, f"column_{role}") for role, _, _ in COLUMN_FLAGS}
-    return {role: name for role, name in chosen.items() if name is not None}
-
-
-def _add_journal(p: argparse.ArgumentParser) -> None:
-    """``--journal`` and ``--resend-unknown`` of the commands that start paid batches."""
-    p.add_argument(
-        "--journal",
-        type=Path,
-        metavar="FILE",
-        help="record each batch as it starts; the same command again resumes, never re-paying"
-        " (default: none)",
-    )
-    p.add_argument(
-        "--resend-unknown",
-        action="store_true",
-        help="send again the batches the journal marks as unknown (they may be charged twice)",
-    )
-    p.add_argument(
-        "--retry-failed",
-        action="store_true",
-        help="send once more, in new batches, the rows whose batch failed or came back"
-        " without them (they are charged again; default: written as failed)",
-    )
-
-
-def _add_files(p: argparse.ArgumentParser) -> None:
-    """``--force`` and ``--encoding`` of the commands that read a table and write it back."""
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="replace the output file if it exists (default: refused, exit 2, unless"
-        " --journal resumes the run that wrote it)",
-    )
-    p.add_argument(
-        "--encoding",
-        metavar="NAME",
-        help="encoding of a CSV input without a BOM, e.g. cp1252 for Excel on Windows"
-        " (default: utf-8; a UTF-8 or UTF-16 BOM always wins)",
     )
 
 
@@ -314,14 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
         return sub.add_parser(name, help=text, description=text, parents=parents)
 
     p = command("find", "find the emails of the people in a CSV or xlsx file")
-    p.add_argument(
-        "input",
-        type=Path,
-        help="CSV or xlsx with fullname (or first/last name) and company domain and/or"
-        " name; '-' reads stdin (try: enrow-async sample)",
+    _add_list(
+        p,
+        "CSV or xlsx with fullname (or first/last name) and company domain and/or name; '-'"
+        " reads stdin (try: enrow-async sample)",
     )
-    p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
-    _add_journal(p)
     p.add_argument(
         "--batch-size",
         metavar="N",
@@ -346,10 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("csv", "jsonl", "json", "xlsx"),
         help="output format (default: from the output's suffix, .jsonl, .json or .xlsx, else csv)",
     )
-    _add_files(p)
     _add_layout(p)
     _add_row_checks(p)
-    _add_guard(p)
     group = p.add_argument_group(
         "columns",
         "Found by name (HubSpot, Salesforce, Apollo, Sales Navigator, Pipedrive exports and"
@@ -369,16 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_results_output(p, "the batch")
 
     p = command("verify", "verify addresses: a CSV with an email column, or one per line")
-    p.add_argument("input", type=Path, help="CSV with an email column, or one address a line")
-    p.add_argument("-o", "--output", type=Path, required=True, help="file to write; '-' for stdout")
+    _add_list(p, "CSV with an email column, or one address a line")
     p.add_argument(
         "--email-column",
         metavar="NAME",
         help="the column of addresses (default: found by name: email, e-mail, ...)",
     )
-    _add_journal(p)
-    _add_files(p)
-    _add_guard(p)
 
     command("account", "show the credit balance and webhooks")
 

@@ -16,14 +16,11 @@ its journal beside the output, so the hint it prints works.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from enrow_async import (
-    MAX_BATCH_SIZE,
     EmailResult,
     EmailSearch,
     EnrowClient,
@@ -56,26 +53,10 @@ from enrow_async.tables import (
 
 from .connect import Connect
 from .interrupt import Interrupt
-from .job import ListOptions, run_list
+from .job import FindOptions, run_list
 from .streams import Streams
 
-__all__ = ["FindOptions", "find"]
-
-
-@attrs.frozen(kw_only=True)
-class FindOptions(ListOptions):
-    batch_size: int = MAX_BATCH_SIZE
-    country_code: str | None = None
-    gender: bool = True
-    columns: Mapping[str, str] = attrs.Factory(dict)
-    """Columns named on the command line, by role (``domain`` -> ``Website URL``)."""
-    format: str | None = None
-    sheet: str | None = None
-    header_row: int | None = None
-    include_with_email: bool = False
-    """``--include-rows-with-email``: search the rows that already have an email too."""
-    as_typed: bool = False
-    """``--no-row-checks``: send every row with a name and a company as typed."""
+__all__ = ["find"]
 
 
 def _hints(checks: Sequence[RowCheck]) -> list[str]:

@@ -21,13 +21,14 @@ credits are within the balance and ``--max-credits``, and refuses otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from enrow_async import (
+    MAX_BATCH_SIZE,
     EnrowClient,
     Estimate,
     ListJob,
@@ -46,7 +47,16 @@ from .progress import Tracker, show_progress
 from .resume import RunFiles, incomplete, open_record
 from .streams import Streams
 
-__all__ = ["ASK_ABOVE", "Guard", "ListOptions", "WaitOptions", "refusal", "run_list"]
+__all__ = [
+    "ASK_ABOVE",
+    "FindOptions",
+    "Guard",
+    "ListOptions",
+    "VerifyOptions",
+    "WaitOptions",
+    "refusal",
+    "run_list",
+]
 ASK_ABOVE = 100.0
 """Credits above which an interactive run asks before spending (``--ask-above``)."""
 
@@ -90,25 +100,38 @@ class WaitOptions:
 
 
 @attrs.frozen(kw_only=True)
-class ListOptions:
+class ListOptions(RunFiles):
     """What ``find`` and ``verify`` share: files, journal, waiting and the cost guard."""
 
-    input: Path
-    output: Path
     wait: WaitOptions
     journal: Path | None = None
     resend_unknown: bool = False
     retry_failed: bool = False
-    sandbox: bool = False
     guard: Guard = attrs.Factory(Guard)
     encoding: str | None = None
     force: bool = False
     """``--force``: replace an existing output (else refused, unless the journal resumes)."""
-    command = "find"
 
-    @property
-    def files(self) -> RunFiles:
-        return RunFiles(self.input, self.output, self.sandbox, self.command)
+
+@attrs.frozen(kw_only=True)
+class FindOptions(ListOptions):
+    batch_size: int = MAX_BATCH_SIZE
+    country_code: str | None = None
+    gender: bool = True
+    columns: Mapping[str, str] = attrs.Factory(dict)
+    """Columns named on the command line, by role (``domain`` -> ``Website URL``)."""
+    format: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    include_with_email: bool = False
+    """``--include-rows-with-email``: search the rows that already have an email too."""
+    as_typed: bool = False
+    """``--no-row-checks``: send every row with a name and a company as typed."""
+
+
+@attrs.frozen(kw_only=True)
+class VerifyOptions(ListOptions):
+    email_column: str | None = None
 
 
 async def run_list(
@@ -126,8 +149,8 @@ async def run_list(
     list job on the record) with its progress shown, its results placed on ``cells``, and
     ``done`` writes the table and says how it went; exit 1 for the ``unit`` s without a
     result, saying how to go on. A dry run sends nothing and writes nothing."""
-    guard, wait = options.guard, options.wait
-    run = await open_record(options.journal, options.files)
+    guard = options.guard
+    run = await open_record(options.journal, options)
     check_new(options.output, force=options.force, resuming=bool(run.record.read()))
     async with connect() as client:
         planned = job(client, run.record)
@@ -149,16 +172,14 @@ async def run_list(
             raise CliError("not confirmed; nothing was sent", 1)
         interrupt.hint = run.hint
         tracker = Tracker.of(estimate)
-        label = f"{estimate.noun}es"
-        async with show_progress(
-            tracker, stream=streams.err, every=wait.progress_every, label=label
-        ):
+        every, label = options.wait.progress_every, f"{estimate.noun}es"
+        async with show_progress(tracker, stream=streams.err, every=every, label=label):
             report = await planned.run(
-                timeout=wait.timeout,
-                max_credits=guard.max_credits,
-                on_batch=cells.add,
-                on_progress=tracker.update,
                 on_started=tracker.start,
+                on_progress=tracker.update,
+                on_batch=cells.add,
+                timeout=options.wait.timeout,
+                max_credits=guard.max_credits,
                 retry_failed=options.retry_failed,
                 shield=interrupt.shielded,
             )

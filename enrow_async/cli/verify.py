@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from enrow_async import (
     EmailVerification,
     EnrowClient,
@@ -37,16 +35,10 @@ from enrow_async.tables import (
 
 from .connect import Connect
 from .interrupt import Interrupt
-from .job import ListOptions, run_list
+from .job import VerifyOptions, run_list
 from .streams import Streams
 
-__all__ = ["VerifyOptions", "verify"]
-
-
-@attrs.frozen(kw_only=True)
-class VerifyOptions(ListOptions):
-    email_column: str | None = None
-    command = "verify"
+__all__ = ["verify"]
 
 
 async def verify(
