@@ -27,22 +27,12 @@ from .job import WaitOptions
 from .progress import Tracker, show_progress
 from .streams import Streams
 
-__all__ = [
-    "FORMATS",
-    "SAMPLE",
-    "account",
-    "check_ids",
-    "results",
-    "sample",
-    "sample_bytes",
-    "serve",
-    "wait",
-]
+__all__ = ["FORMATS", "account", "results", "sample", "serve", "wait"]
 
 FORMATS = ("csv", "jsonl", "json")
 
 
-def check_ids(ids: Sequence[str]) -> list[str]:
+def _check_ids(ids: Sequence[str]) -> list[str]:
     """The distinct ``ids`` in order, or exit 2 naming the first that cannot be a batch id
     (the library's ``check_batch_id``), before anything is sent."""
     try:
@@ -60,7 +50,7 @@ async def wait(
     streams: Streams,
     interrupt: Interrupt,
 ) -> int:
-    ids = check_ids(ids)
+    ids = _check_ids(ids)
     check_writable(output)
     interrupt.hint = lambda: (
         "interrupted; the batches keep running on the server: run the same command again"
@@ -104,7 +94,7 @@ async def results(
     streams: Streams,
     interrupt: Interrupt,
 ) -> int:
-    (batch_id,) = check_ids([batch_id])
+    (batch_id,) = _check_ids([batch_id])
     check_writable(output)
     async with connect() as client:
         batch = await client.get_bulk_results(batch_id)
@@ -134,17 +124,10 @@ async def account(connect: Connect, streams: Streams, interrupt: Interrupt) -> i
     return 0
 
 
-SAMPLE = "sample/leads.csv"
-"""The leads file shipped inside the package (``enrow-async sample``)."""
-
-
-def sample_bytes() -> bytes:
-    return resources.files("enrow_async.cli").joinpath(SAMPLE).read_bytes()
-
-
 async def sample(streams: Streams, interrupt: Interrupt) -> int:
-    """Print the shipped sample leads CSV: ``enrow-async sample > leads.csv``."""
-    write_bytes(Path("-"), sample_bytes(), stdout=streams.out)
+    """Print the leads CSV shipped inside the package: ``enrow-async sample > leads.csv``."""
+    shipped = resources.files("enrow_async.cli").joinpath("sample/leads.csv").read_bytes()
+    write_bytes(Path("-"), shipped, stdout=streams.out)
     return 0
 
 

@@ -47,16 +47,7 @@ from .progress import Tracker, show_progress
 from .resume import RunFiles, incomplete, open_record
 from .streams import Streams
 
-__all__ = [
-    "ASK_ABOVE",
-    "FindOptions",
-    "Guard",
-    "ListOptions",
-    "VerifyOptions",
-    "WaitOptions",
-    "refusal",
-    "run_list",
-]
+__all__ = ["ASK_ABOVE", "FindOptions", "Guard", "VerifyOptions", "WaitOptions", "run_list"]
 ASK_ABOVE = 100.0
 """Credits above which an interactive run asks before spending (``--ask-above``)."""
 
@@ -79,7 +70,7 @@ class Guard:
         return (await streams.answer()).strip().casefold() in ("y", "yes")
 
 
-def refusal(error: SpendingRefusedError, guard: Guard) -> CliError:
+def _refusal(error: SpendingRefusedError, guard: Guard) -> CliError:
     """The guard's refusal as the command line says it: over ``--max-credits`` is a usage
     limit (exit 2), anything else (the balance, no confirmation) exit 1."""
     if error.reason == "cap" and guard.max_credits is not None:
@@ -157,14 +148,14 @@ async def run_list(
         estimate = await planned.estimate()
         if estimate.started:
             streams.note(
-                f"resuming: {len(estimate.started)} batch(es) already started, from {run.path}"
+                f"resuming: {len(estimate.started)} batch(es) already started, from {options.journal}"
             )
         for line in plan_lines(estimate, len(cells.rows), resend="--resend-unknown"):
             streams.say(f"plan: {line}")
         try:
             planned.check(estimate, max_credits=guard.max_credits)
         except SpendingRefusedError as refused:
-            raise refusal(refused, guard) from None
+            raise _refusal(refused, guard) from None
         if guard.dry_run:
             streams.say("dry run: nothing was sent")
             return 0

@@ -99,10 +99,8 @@ async def show_progress(
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(tick)
-            try:
-                yield tracker
-            finally:
-                tg.cancel_scope.cancel()
+            yield tracker
+            tg.cancel_scope.cancel()
         render()
     finally:
         stop()

@@ -49,10 +49,6 @@ class RunRecord:
             JournalFile(path, kind=files.command) if path is not None else MemoryRecord()
         )
 
-    @property
-    def path(self) -> Path | None:
-        return self.record.path if isinstance(self.record, JournalFile) else None
-
     def kept(self) -> Path:
         """Where the record is, saving it beside the output first when it was in memory."""
         if isinstance(self.record, JournalFile):
@@ -111,7 +107,7 @@ class RunRecord:
             )
         return (
             f"interrupted; {started} batch(es) were started and keep running (recorded in"
-            f" {self.path}){doubt}; {steps}"
+            f" {self.kept()}){doubt}; {steps}"
         )
 
 

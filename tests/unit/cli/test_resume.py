@@ -70,7 +70,7 @@ async def test_a_record_kept_in_memory_is_saved_beside_the_output_for_the_hint(
         " to send the unknown ones again (they may be charged twice), run the same command"
         f" again with --journal {saved} --resend-unknown"
     )
-    assert run.path == saved
+    assert run.kept() == saved
     assert [e.state for e in run.record.read()] == [RecordState.UNKNOWN]
 
 
