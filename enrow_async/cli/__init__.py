@@ -10,17 +10,16 @@
     enrow-async simulator --port 8080
 
 The API key comes from ``ENROW_API_KEY`` or ``--key-file``, never from the command line.
-Errors are one line on stderr (``--debug`` adds the traceback): exit status 2 for bad input
-or usage, 1 for a failure of the API or of some batches, 128 + the signal's number after a
-signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), 141 when stdout's reader went away.
+Errors are one line on stderr; the exit statuses are ``app``'s.
 
-Modules: ``app`` (options, dispatch, exit statuses), ``connect`` (the client or the sandbox),
-``find``, ``verify`` and ``commands`` (the commands), ``job`` (the library's list job with
-its plan, cost guard and progress shown), ``resume`` (its record and the hints),
-``progress``, ``interrupt`` (signals and a closed stdout), ``streams`` and ``errors``.
-``find`` and ``verify`` plan, de-duplicate, batch, record, wait, word their figures and
-write tables nothing themselves: the library's [ListJob][enrow_async.ListJob],
-``enrow_async.tables`` and its words do. Nothing here imports a private name of enrow_async.
+Modules: ``app`` (arguments, dispatch, exit statuses), ``connect`` (the client or the
+sandbox), ``find``, ``verify`` and ``commands`` (the commands), ``job`` (the options of
+find and verify, and the library's list job run with its plan, cost guard and progress
+shown), ``resume`` (its record and the hints), ``progress``, ``interrupt`` (signals and a
+closed stdout), ``streams`` and ``errors``. ``find`` and ``verify`` plan, de-duplicate,
+batch, record, wait, word their figures and write tables nothing themselves: the library's
+[ListJob][enrow_async.ListJob], ``enrow_async.tables`` and its words do. Nothing here
+imports a private name of enrow_async.
 """
 
 from .app import main, run, run_async

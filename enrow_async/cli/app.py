@@ -178,8 +178,33 @@ def _add_list(p: argparse.ArgumentParser, given: str) -> None:
     )
 
 
-def _add_layout(p: argparse.ArgumentParser) -> None:
-    """Which sheet and which row hold the table (find)."""
+def _add_find(p: argparse.ArgumentParser) -> None:
+    """``find``'s own options: the batches, the output's format, which sheet and row hold
+    the table, what the row checks skip and the options that send it anyway, the columns."""
+    p.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=_positive(MAX_BATCH_SIZE),
+        default=MAX_BATCH_SIZE,
+        help=f"searches per batch (default and maximum {MAX_BATCH_SIZE})",
+    )
+    p.add_argument(
+        "--country-code",
+        metavar="CC",
+        type=_country,
+        help="ISO country used with company names (default: the API's, US)",
+    )
+    p.add_argument(
+        "--no-gender",
+        dest="gender",
+        action="store_false",
+        help="do not ask for gender (default: asked)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "json", "xlsx"),
+        help="output format (default: from the output's suffix, .jsonl, .json or .xlsx, else csv)",
+    )
     group = p.add_argument_group(
         "layout",
         "The header is the first row, unless title rows stand above it: then the first of"
@@ -198,10 +223,6 @@ def _add_layout(p: argparse.ArgumentParser) -> None:
         help="the row holding the column names (1: the first; a sep= line is not counted;"
         " default: found)",
     )
-
-
-def _add_row_checks(p: argparse.ArgumentParser) -> None:
-    """What the pre-flight check of rows skips, and the options that send it anyway."""
     group = p.add_argument_group(
         "row checks",
         "Before anything is sent, every row is checked: blank rows, rows without a name or"
@@ -225,6 +246,15 @@ def _add_row_checks(p: argparse.ArgumentParser) -> None:
         " blank rows, rows without a name or a company and (unless"
         " --include-rows-with-email) rows with an email skipped",
     )
+    group = p.add_argument_group(
+        "columns",
+        "Found by name (HubSpot, Salesforce, Apollo, Sales Navigator, Pipedrive exports and"
+        " usual spellings, any case); name one to override. The mapping used is printed.",
+    )
+    for role, flag, what in COLUMN_FLAGS:
+        group.add_argument(
+            flag, metavar="NAME", dest=f"column_{role}", help=f"the {what} column (default: found)"
+        )
 
 
 def _add_results_output(p: argparse.ArgumentParser, batches: str) -> None:
@@ -314,41 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
         "CSV or xlsx with fullname (or first/last name) and company domain and/or name; '-'"
         " reads stdin (try: enrow-async sample)",
     )
-    p.add_argument(
-        "--batch-size",
-        metavar="N",
-        type=_positive(MAX_BATCH_SIZE),
-        default=MAX_BATCH_SIZE,
-        help=f"searches per batch (default and maximum {MAX_BATCH_SIZE})",
-    )
-    p.add_argument(
-        "--country-code",
-        metavar="CC",
-        type=_country,
-        help="ISO country used with company names (default: the API's, US)",
-    )
-    p.add_argument(
-        "--no-gender",
-        dest="gender",
-        action="store_false",
-        help="do not ask for gender (default: asked)",
-    )
-    p.add_argument(
-        "--format",
-        choices=("csv", "jsonl", "json", "xlsx"),
-        help="output format (default: from the output's suffix, .jsonl, .json or .xlsx, else csv)",
-    )
-    _add_layout(p)
-    _add_row_checks(p)
-    group = p.add_argument_group(
-        "columns",
-        "Found by name (HubSpot, Salesforce, Apollo, Sales Navigator, Pipedrive exports and"
-        " usual spellings, any case); name one to override. The mapping used is printed.",
-    )
-    for role, flag, what in COLUMN_FLAGS:
-        group.add_argument(
-            flag, metavar="NAME", dest=f"column_{role}", help=f"the {what} column (default: found)"
-        )
+    _add_find(p)
 
     p = command("wait", "wait for batches already started and write their results")
     p.add_argument("ids", nargs="+", metavar="ID", help="batch ids, as find or the API gave them")

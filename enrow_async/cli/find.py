@@ -17,7 +17,6 @@ its journal beside the output, so the hint it prints works.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from enrow_async import (
@@ -71,29 +70,19 @@ def _hints(checks: Sequence[RowCheck]) -> list[str]:
     return [f"rows: {'; '.join(hints)}"] if hints else []
 
 
-def _summary(
-    cells: RowCells[EmailResult],
-    searches: Sequence[EmailSearch],
-    report: ListReport,
-    output: Path,
-    streams: Streams,
-) -> None:
-    counts = cells.counts(1)
-    for line in report_lines(report, counts[FOUND], counts[NOT_FOUND], rows=len(cells.rows)):
-        streams.say(line)
-    streams.say(f"output: {output} (enrow_status: found, not found, skipped: see enrow_reason)")
-    if cells.shown:
-        shown = [["name", "company", "email"]]
-        for position in cells.shown:
-            search = searches[position]
-            company = search.company_domain or search.company_name or ""
-            email = cells.rows[cells.sent[position]][0]
-            shown.append([_clip(search.fullname), _clip(company), _clip(email)])
-        widths = [max(len(row[i]) for row in shown) for i in range(3)]
-        streams.say()
-        for row in shown:
-            line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-            streams.say(f"  {line}".rstrip())
+def _sample(cells: RowCells[EmailResult], searches: Sequence[EmailSearch]) -> list[str]:
+    """The first emails found, a row each under a blank line (name, company, email)."""
+    if not cells.shown:
+        return []
+    shown = [["name", "company", "email"]]
+    for position in cells.shown:
+        search = searches[position]
+        company = search.company_domain or search.company_name or ""
+        email = cells.rows[cells.sent[position]][0]
+        shown.append([_clip(search.fullname), _clip(company), _clip(email)])
+    widths = [max(len(row[i]) for row in shown) for i in range(3)]
+    aligned = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in shown)
+    return ["", *(f"  {line}".rstrip() for line in aligned)]
 
 
 def _clip(text: str, width: int = 32) -> str:
@@ -141,7 +130,15 @@ async def find(
         )
         if note:
             streams.note(note)
-        _summary(cells, searches, report, options.output, streams)
+        counts = cells.counts(1)
+        found, missed = counts[FOUND], counts[NOT_FOUND]
+        for line in report_lines(report, found, missed, rows=len(cells.rows)):
+            streams.say(line)
+        streams.say(
+            f"output: {options.output} (enrow_status: found, not found, skipped: see enrow_reason)"
+        )
+        for line in _sample(cells, searches):
+            streams.say(line)
 
     def job(client: EnrowClient, record: Record) -> ListJob[Any, Any, Any]:
         return client.email.list_job(

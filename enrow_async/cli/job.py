@@ -146,10 +146,8 @@ async def run_list(
     async with connect() as client:
         planned = job(client, run.record)
         estimate = await planned.estimate()
-        if estimate.started:
-            streams.note(
-                f"resuming: {len(estimate.started)} batch(es) already started, from {options.journal}"
-            )
+        if started := len(estimate.started):
+            streams.note(f"resuming: {started} batch(es) already started, from {options.journal}")
         for line in plan_lines(estimate, len(cells.rows), resend="--resend-unknown"):
             streams.say(f"plan: {line}")
         try:
