@@ -278,7 +278,7 @@ def _fields(cls: type[A], args: argparse.Namespace, **given: Any) -> A:
 
 
 def _common() -> argparse.ArgumentParser:
-    """Options accepted before or after the command name (defaults filled in later)."""
+    """Options accepted before or after the command name (their defaults: ``_COMMON``)."""
     parser = argparse.ArgumentParser(add_help=False)
     group = parser.add_argument_group("connection and waiting")
     add = functools.partial(group.add_argument, default=argparse.SUPPRESS)
@@ -403,16 +403,13 @@ def _parse(argv: Sequence[str] | None, streams: Streams) -> argparse.Namespace |
     parser = build_parser()
     with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
         try:
-            args = parser.parse_args(argv)
+            args = parser.parse_args(argv, argparse.Namespace(**_COMMON))
         except SystemExit as stop:  # argparse has said what it had to say
             return int(stop.code or 0)
     if args.command is None:  # plain ``enrow-async``: the help, as with --help
         parser.print_help(streams.out)
         streams.out.flush()
         return 0
-    for name, default in _COMMON.items():
-        if not hasattr(args, name):
-            setattr(args, name, default)
     return args
 
 

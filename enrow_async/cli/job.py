@@ -1,22 +1,14 @@
-"""Running a list job from the command line: its plan and guard shown before any POST, its
-progress on stderr, each POST protected from Ctrl-C long enough for its answer to be
-recorded, and its record kept whatever way the run ends. The job itself (plan, guard,
-record, wait, retry) is the library's [ListJob][enrow_async.ListJob], and so are the words
-of its plan ([plan_lines][enrow_async.plan_lines]: rows, distinct searches, batches
-already started, the searches really sent and the credits their new batches reserve, the
-balance), printed on stderr before the first POST.
+"""Running a list job from the command line (``find`` and ``verify``: their options and
+``run_list``): its plan ([plan_lines][enrow_async.plan_lines]) and cost guard before any
+POST, its progress on stderr, each POST shielded from a signal long enough for its answer
+to be recorded, its record kept whatever way the run ends. The job itself (plan, guard,
+record, wait, retry) is the library's [ListJob][enrow_async.ListJob].
 
-The cost guard turns the user's options into the job's:
-
-- ``--max-credits``: the job's cap (refused with exit 2);
-- a balance that cannot cover the credits: refused with exit 1;
-- ``--dry-run``: the plan alone, nothing sent;
-- on a terminal (stdin and stderr both are), above ``--ask-above`` credits, the job's
-  confirmation asks before spending unless ``--yes`` is given (anything but ``y``/``yes``
-  sends nothing); a ``--sandbox`` run spends no credits and never asks.
-
-A run that is not interactive (a script, a pipe, cron) never asks: it goes ahead when the
-credits are within the balance and ``--max-credits``, and refuses otherwise.
+The cost guard: above ``--max-credits``, refused with exit 2; beyond the balance, exit 1;
+``--dry-run`` shows the plan and sends nothing. On a terminal (stdin and stderr both are),
+above ``--ask-above`` credits, it asks unless ``--yes`` is given (anything but ``y``/``yes``
+sends nothing); a ``--sandbox`` run, and a run off a terminal (a script, a pipe, cron),
+never asks.
 """
 
 from __future__ import annotations
