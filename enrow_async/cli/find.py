@@ -4,14 +4,11 @@ emails out.
 A front-end on the library: it reads the table (``tables.read_table``: the sheet and the
 header row found or chosen), maps the columns, checks every row (``tables.check_rows``:
 junk, totals and rows that already have an email are not paid for; names and domains are
-cleaned in what is sent, never in the file), shows the counts, the plan and the guard, runs
-the list job (``client.email.list_job``) and writes every input row, in order, its cells
-as read, with the ``enrow_*`` columns (``tables.ADDED_COLUMNS``). Identical searches are
-sent once and every row that asked for one gets its result. Rows that were not searched
-are written too, with a status saying why (``skipped`` and its reason, ``unknown``,
-``failed``, ``error``, ``pending``, ``unsent``), and the run exits 1 saying how to go on
-without paying twice. A run without ``--journal`` that leaves something to resume saves
-its journal beside the output, so the hint it prints works.
+cleaned in what is sent, never in the file), shows the counts and runs the list job
+(``client.email.list_job``, through ``job.run_list``), then writes every input row, in
+order, its cells as read, with the ``enrow_*`` columns (``tables.ADDED_COLUMNS``). Rows
+without a result are written too, with a status saying why (``skipped`` and its reason,
+``unknown``, ``failed``, ``error``, ``pending``, ``unsent``).
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
 """``enrow-async verify``: addresses in (a CSV with an email column, or one per line), their
 qualification out.
 
-A front-end on the library's list job (``client.verify.list_job``), as ``find`` is:
-identical addresses are verified once, every start is recorded (``--journal``), the same
-command run again waits for the batches already started instead of paying twice, and a
-start with no clear answer is never sent again unasked (``--resend-unknown``). An address
-without a valid shape is not sent (``skipped``); one whose batch gave no result is written
-with why (``unknown``, ``failed``, ``pending``, ``error``, ``unsent``), and the run exits 1.
+A front-end on the library's list job (``client.verify.list_job``, through
+``job.run_list``), as ``find`` is. An address without a valid shape is not sent
+(``skipped``); one whose batch gave no result is written with why (``unknown``,
+``failed``, ``pending``, ``error``, ``unsent``).
 """
 
 from __future__ import annotations
