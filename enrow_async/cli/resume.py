@@ -98,7 +98,7 @@ class RunRecord:
         unknown = states.count(RecordState.UNKNOWN) + states.count(RecordState.POSTING)
         if not started and not unknown:
             return "interrupted; no batch was started"
-        steps = self.next_steps(resume=True, resend=False)
+        steps = self.next_steps(resume=True)
         doubt = ""
         if unknown:
             doubt = (
@@ -131,18 +131,15 @@ async def open_record(path: Path | None, files: RunFiles) -> RunRecord:
 
 def incomplete(report: ListReport, run: RunRecord, unit: str = "row") -> str:
     """Why some rows have no result (the run exits 1 with it), and how to go on."""
-    pending, unsent, unknown = (
-        bool(report.positions(reason))
-        for reason in (GapReason.PENDING, GapReason.UNSENT, GapReason.UNKNOWN)
-    )
-    failed = bool(report.positions(GapReason.FAILED) or report.positions(GapReason.ERROR))
+    reasons = {gap.reason for gap in report.gaps}
+    resumable = reasons & {GapReason.PENDING, GapReason.UNSENT}
     if run.files.sandbox:
         then = "; the sandbox's batches ended with its simulator: run the command again" + (
-            " with a longer --timeout" if pending else ""
+            " with a longer --timeout" if GapReason.PENDING in reasons else ""
         )
-    elif pending or unknown or unsent:
-        then = "; " + run.next_steps(resume=pending or unsent, resend=unknown)
-    elif failed:
+    elif resumable or GapReason.UNKNOWN in reasons:
+        then = "; " + run.next_steps(resume=bool(resumable), resend=GapReason.UNKNOWN in reasons)
+    elif reasons & {GapReason.FAILED, GapReason.ERROR}:
         then = "; " + run.next_steps(resume=False, retry=True)
     else:
         then = ""
