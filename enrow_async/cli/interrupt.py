@@ -15,6 +15,7 @@ A signal ignored when the command starts (``nohup``, ``trap '' HUP``) stays igno
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import select
 import signal
@@ -128,30 +129,27 @@ def _reader_gone(fd: int) -> bool:
     return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
-async def _watch_pipe(fd: int, interrupt: Interrupt) -> None:
-    """Fire SIGPIPE once the reader of the pipe ``fd`` has gone, without writing to it."""
-    loop = asyncio.get_running_loop()
-    woken = anyio.Event()
-    try:  # the write end of a pipe is never readable: the loop reports its errors
-        loop.add_reader(fd, woken.set)
-    except (NotImplementedError, OSError):  # a loop (Windows' proactor) that cannot watch it
-        return
-    try:
-        await woken.wait()
-    finally:
+def _watching(interrupt: Interrupt, pipe: int | None, signals: bool) -> contextlib.ExitStack:
+    """Fire ``interrupt`` from the event loop's own handlers, until the stack is closed: on
+    a signal not ignored when the command starts (``signals``), and once the reader of the
+    pipe ``pipe`` has gone, seen without writing to it. What a loop cannot watch (signals
+    and pipes on Windows) is left alone: KeyboardInterrupt still works there."""
+    loop, watching = asyncio.get_running_loop(), contextlib.ExitStack()
+    with contextlib.suppress(NotImplementedError):
+        for number in (s for s in _SIGNALS if signals and signal.getsignal(s) != signal.SIG_IGN):
+            loop.add_signal_handler(number, interrupt.fire, number)
+            watching.callback(loop.remove_signal_handler, number)
+
+    def woken(fd: int) -> None:  # the write end of a pipe is never readable: an error
         loop.remove_reader(fd)
-    if _reader_gone(fd):
-        interrupt.fire(signal.SIGPIPE)
+        if _reader_gone(fd):
+            interrupt.fire(signal.SIGPIPE)
 
-
-async def _watch_signals(interrupt: Interrupt) -> None:
-    taken = [s for s in _SIGNALS if signal.getsignal(s) != signal.SIG_IGN]
-    try:
-        with anyio.open_signal_receiver(*taken) as signals:
-            async for number in signals:
-                interrupt.fire(signal.Signals(number))
-    except NotImplementedError:  # no signal handlers here (Windows): KeyboardInterrupt still works
-        return
+    with contextlib.suppress(NotImplementedError, OSError):
+        if pipe is not None:
+            loop.add_reader(pipe, woken, pipe)
+            watching.callback(loop.remove_reader, pipe)
+    return watching
 
 
 async def run_interruptible(
@@ -167,22 +165,13 @@ async def run_interruptible(
     interruption (a terminal that hung up, say). Without ``signals`` the host's own signal
     handlers stay as they are (``run_async`` in someone else's event loop)."""
     scope = interrupt.scope = anyio.CancelScope()
-    failure: Exception | None = None
-    async with anyio.create_task_group() as tg:
-        if signals:
-            tg.start_soon(_watch_signals, interrupt)
-        if pipe is not None:
-            tg.start_soon(_watch_pipe, pipe, interrupt)
-        await anyio.lowlevel.checkpoint()  # let the watchers install themselves
-        try:
-            with scope:
-                code = await command(interrupt)
-        except Exception as error:
-            if not interrupt.fired:
-                raise
-            failure = error
-        finally:
-            tg.cancel_scope.cancel()
-    if failure is not None or scope.cancelled_caught:
-        raise Interrupted(interrupt.advice()) from failure
+    try:
+        with _watching(interrupt, pipe, signals), scope:
+            code = await command(interrupt)
+    except Exception as error:
+        if not interrupt.fired:
+            raise
+        raise Interrupted(interrupt.advice()) from error
+    if scope.cancelled_caught:
+        raise Interrupted(interrupt.advice())
     return code
