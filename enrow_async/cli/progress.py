@@ -8,15 +8,17 @@ the plain lines are used everywhere.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import anyio
 import attrs
 
 from enrow_async import ListProgress
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = ["Tracker", "show_progress"]
 
@@ -34,28 +36,56 @@ class Tracker(ListProgress):
             self.said += [f"starting batches {self.started}/{self.to_start}", self.line()]
 
 
-def _plain(tracker: Tracker, stream: TextIO, every: float) -> tuple[Callable[[], None], float]:
+@asynccontextmanager
+async def show_progress(
+    tracker: Tracker, *, stream: TextIO, every: float, label: str
+) -> AsyncIterator[Tracker]:
+    """Render ``tracker`` every ``every`` seconds (plain) or live (terminal, rich)."""
+    bar = _bar(stream, label) if stream.isatty() else None
+
     def render() -> None:
-        for line in tracker.said:
-            print(line, file=stream)
+        if bar is not None:
+            bar.update(
+                bar.task_ids[0],
+                completed=tracker.finished,
+                total=tracker.total,
+                detail=tracker.detail(),
+                unit=tracker.unit,
+            )
+            return
+        for line in [*tracker.said, tracker.line()]:
+            print(line, file=stream, flush=True)
         tracker.said.clear()
-        print(tracker.line(), file=stream, flush=True)
 
-    return render, every
+    async def tick() -> None:
+        while True:
+            render()
+            await anyio.sleep(every if bar is None else 0.25)
+
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(tick)
+            yield tracker
+            tg.cancel_scope.cancel()
+        render()
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
-def _live(
-    tracker: Tracker, stream: TextIO, label: str
-) -> tuple[Callable[[], None], float, Callable[[], None]]:
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
+def _bar(stream: TextIO, label: str) -> Progress | None:
+    """A live bar on ``stream``, started; ``None`` without rich (the ``cli`` extra)."""
+    try:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+    except ImportError:
+        return None
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -65,42 +95,6 @@ def _live(
         TimeElapsedColumn(),
         console=Console(file=stream),
     )
-    task = bar.add_task(label, total=tracker.total, detail=tracker.detail(), unit=tracker.unit)
+    bar.add_task(label, total=None, detail="", unit="")
     bar.start()
-
-    def render() -> None:
-        bar.update(
-            task,
-            completed=tracker.finished,
-            total=tracker.total,
-            detail=tracker.detail(),
-            unit=tracker.unit,
-        )
-
-    return render, 0.25, bar.stop
-
-
-@asynccontextmanager
-async def show_progress(
-    tracker: Tracker, *, stream: TextIO, every: float, label: str
-) -> AsyncIterator[Tracker]:
-    """Render ``tracker`` every ``every`` seconds (plain) or live (terminal, rich)."""
-    stop: Callable[[], None] = lambda: None  # noqa: E731
-    render, interval = _plain(tracker, stream, every)
-    if stream.isatty():
-        with contextlib.suppress(ImportError):  # no rich: pip install enrow-async[cli]
-            render, interval, stop = _live(tracker, stream, label)
-
-    async def tick() -> None:
-        while True:
-            render()
-            await anyio.sleep(interval)
-
-    try:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(tick)
-            yield tracker
-            tg.cancel_scope.cancel()
-        render()
-    finally:
-        stop()
+    return bar
