@@ -141,12 +141,12 @@ async def serve(args: argparse.Namespace, streams: Streams, interrupt: Interrupt
         raise CliError(f"simulator: {exc}", 2) from None
     async with EnrowSimulator(config, host=args.host, port=args.port) as sim:
         streams.data(sim.base_url)
-        streams.say(f"Enrow simulator at {sim.base_url}, API key: {sim.api_key}")
         streams.say(
+            f"Enrow simulator at {sim.base_url}, API key: {sim.api_key}",
             f"try: enrow-async sample > leads.csv && ENROW_API_KEY={sim.api_key} enrow-async"
-            f" find leads.csv -o found.csv --base-url {sim.base_url}"
+            f" find leads.csv -o found.csv --base-url {sim.base_url}",
+            "Ctrl-C to stop",
         )
-        streams.say("Ctrl-C to stop")
         interrupt.hint = lambda: "simulator stopped"
         await anyio.sleep_forever()
     return 0

@@ -101,14 +101,12 @@ async def find(
     fmt = output_format(options.output, options.format)
     header = added_header(table, ADDED_COLUMNS)
     columns = find_columns(table, options.columns)
-    for line in [describe_table(table), *describe(table, columns)]:
-        streams.say(line)
+    streams.say(describe_table(table), *describe(table, columns))
     checks = check_rows(
         table, columns, skip_with_email=not options.include_with_email, as_typed=options.as_typed
     )
     counts, *cleaned = describe_checks(checks)
-    for line in [counts, *_hints(checks), *cleaned]:
-        streams.say(line)
+    streams.say(counts, *_hints(checks), *cleaned)
     check_writable(options.output)
     searches, rows, skipped = searches_to_send(checks)
     cells = RowCells[EmailResult](
@@ -129,13 +127,11 @@ async def find(
             streams.note(note)
         counts = cells.counts(1)
         found, missed = counts[FOUND], counts[NOT_FOUND]
-        for line in report_lines(report, found, missed, rows=len(cells.rows)):
-            streams.say(line)
         streams.say(
-            f"output: {options.output} (enrow_status: found, not found, skipped: see enrow_reason)"
+            *report_lines(report, found, missed, rows=len(cells.rows)),
+            f"output: {options.output} (enrow_status: found, not found, skipped: see enrow_reason)",
+            *_sample(cells, searches),
         )
-        for line in _sample(cells, searches):
-            streams.say(line)
 
     def job(client: EnrowClient, record: Record) -> ListJob[Any, Any, Any]:
         return client.email.list_job(

@@ -140,8 +140,8 @@ async def run_list(
         estimate = await planned.estimate()
         if started := len(estimate.started):
             streams.note(f"resuming: {started} batch(es) already started, from {options.journal}")
-        for line in plan_lines(estimate, len(cells.rows), resend="--resend-unknown"):
-            streams.say(f"plan: {line}")
+        plan = plan_lines(estimate, len(cells.rows), resend="--resend-unknown")
+        streams.say(*(f"plan: {line}" for line in plan))
         try:
             planned.check(estimate, max_credits=guard.max_credits)
         except SpendingRefusedError as refused:

@@ -29,9 +29,10 @@ class Streams:
     err: TextIO
     inp: TextIO = attrs.field(factory=lambda: sys.stdin)
 
-    def say(self, text: str = "") -> None:
-        """A human line (summary, table): on ``err``, so it never mixes with data."""
-        print(text, file=self.err, flush=True)
+    def say(self, *lines: str) -> None:
+        """Human lines (summary, table): on ``err``, so they never mix with data."""
+        for line in lines:
+            print(line, file=self.err, flush=True)
 
     def note(self, message: str) -> None:
         """``enrow-async: message`` on ``err``, at once."""

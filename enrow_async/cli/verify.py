@@ -74,8 +74,7 @@ async def verify(
     def done(report: ListReport) -> None:
         write_table(options.output, table, header, cells.rows, stdout=streams.out)
         counts = cells.counts(0)
-        for line in report_lines(report, counts["valid"], counts["invalid"], noun="address"):
-            streams.say(line)
+        streams.say(*report_lines(report, counts["valid"], counts["invalid"], noun="address"))
         streams.say(f"output: {options.output}")
 
     return await run_list(
