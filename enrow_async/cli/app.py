@@ -40,7 +40,7 @@ from .connect import SANDBOX_DURATION, ClientFactory, Connect, connector
 from .errors import CliError, Interrupted
 from .find import find
 from .interrupt import BROKEN_PIPE, Interrupt, pipe_of, run_interruptible
-from .job import ASK_ABOVE, FindOptions, Guard, VerifyOptions, WaitOptions
+from .job import ASK_ABOVE, FindOptions, Guard, VerifyOptions
 from .streams import Streams
 from .verify import verify
 
@@ -451,19 +451,16 @@ def _command(
         streams=streams,
         client=client,
     )
-    waiting = WaitOptions(timeout=args.timeout, progress_every=max(0.1, args.progress_every))
     if name in ("find", "verify"):
         guard = _fields(Guard, args, yes=args.yes or args.sandbox)  # the sandbox never asks
         if name == "verify":
-            checks = _fields(VerifyOptions, args, wait=waiting, guard=guard)
+            checks = _fields(VerifyOptions, args, guard=guard)
             return functools.partial(verify, checks, connect, streams)
-        options = _fields(FindOptions, args, wait=waiting, guard=guard, columns=_columns(args))
+        options = _fields(FindOptions, args, guard=guard, columns=_columns(args))
         return functools.partial(find, options, connect, streams)
     if name == "wait":
-        wait = commands.wait
-        return functools.partial(
-            wait, args.ids, args.output, args.format, waiting, connect, streams
-        )
+        given = (args.ids, args.output, args.format, args.timeout, args.progress_every)
+        return functools.partial(commands.wait, *given, connect, streams)
     if name == "results":
         results = commands.results
         return functools.partial(results, args.id, args.output, args.format, connect, streams)

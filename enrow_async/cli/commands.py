@@ -23,7 +23,6 @@ from enrow_async.tables import check_writable, write_bytes, write_results
 from .connect import Connect
 from .errors import CliError
 from .interrupt import Interrupt
-from .job import WaitOptions
 from .progress import Tracker, show_progress
 from .streams import Streams
 
@@ -45,7 +44,8 @@ async def wait(
     ids: Sequence[str],
     output: Path,
     fmt: str,
-    options: WaitOptions,
+    timeout: float | None,
+    every: float,
     connect: Connect,
     streams: Streams,
     interrupt: Interrupt,
@@ -57,7 +57,6 @@ async def wait(
     )
     done: dict[str, BulkResults] = {}
     tracker = Tracker(0, len(ids), 0)
-    every = options.progress_every
     async with (
         connect() as client,
         show_progress(tracker, stream=streams.err, every=every, label="waiting"),
@@ -65,7 +64,7 @@ async def wait(
         outcome = await wait_batches(
             client.email.bulk.wait_many,
             dict.fromkeys(ids, 0),
-            timeout=options.timeout,
+            timeout=timeout,
             on_batch=lambda batch: done.setdefault(batch.id, batch),
             on_progress=tracker.update,
         )

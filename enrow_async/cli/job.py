@@ -39,7 +39,7 @@ from .progress import Tracker, show_progress
 from .resume import RunFiles, incomplete, open_record
 from .streams import Streams
 
-__all__ = ["ASK_ABOVE", "FindOptions", "Guard", "VerifyOptions", "WaitOptions", "run_list"]
+__all__ = ["ASK_ABOVE", "FindOptions", "Guard", "VerifyOptions", "run_list"]
 ASK_ABOVE = 100.0
 """Credits above which an interactive run asks before spending (``--ask-above``)."""
 
@@ -74,19 +74,13 @@ def _refusal(error: SpendingRefusedError, guard: Guard) -> CliError:
     return CliError(str(error), 1)
 
 
-@attrs.frozen
-class WaitOptions:
-    """How long to wait (``--timeout``) and how often a plain progress line is printed."""
-
-    timeout: float | None
-    progress_every: float
-
-
 @attrs.frozen(kw_only=True)
 class ListOptions(RunFiles):
     """What ``find`` and ``verify`` share: files, journal, waiting and the cost guard."""
 
-    wait: WaitOptions
+    timeout: float | None
+    progress_every: float
+    """Seconds between plain progress lines (``--progress-every``)."""
     journal: Path | None = None
     resend_unknown: bool = False
     retry_failed: bool = False
@@ -153,13 +147,13 @@ async def run_list(
             raise CliError("not confirmed; nothing was sent", 1)
         interrupt.hint = run.hint
         tracker = Tracker.of(estimate)
-        every, label = options.wait.progress_every, f"{estimate.noun}es"
+        every, label = options.progress_every, f"{estimate.noun}es"
         async with show_progress(tracker, stream=streams.err, every=every, label=label):
             report = await planned.run(
                 on_started=tracker.start,
                 on_progress=tracker.update,
                 on_batch=cells.add,
-                timeout=options.wait.timeout,
+                timeout=options.timeout,
                 max_credits=guard.max_credits,
                 retry_failed=options.retry_failed,
                 shield=interrupt.shielded,

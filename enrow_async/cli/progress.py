@@ -40,7 +40,8 @@ class Tracker(ListProgress):
 async def show_progress(
     tracker: Tracker, *, stream: TextIO, every: float, label: str
 ) -> AsyncIterator[Tracker]:
-    """Render ``tracker`` every ``every`` seconds (plain) or live (terminal, rich)."""
+    """Render ``tracker`` every ``every`` seconds, 0.1 at least (plain), or live (terminal,
+    rich)."""
     bar = _bar(stream, label) if stream.isatty() else None
 
     def render() -> None:
@@ -60,7 +61,7 @@ async def show_progress(
     async def tick() -> None:
         while True:
             render()
-            await anyio.sleep(every if bar is None else 0.25)
+            await anyio.sleep(max(0.1, every) if bar is None else 0.25)
 
     try:
         async with anyio.create_task_group() as tg:
