@@ -35,14 +35,12 @@ from enrow_async.tables import (
     added_cells,
     added_header,
     check_rows,
-    check_writable,
     describe,
     describe_checks,
     describe_table,
     find_columns,
     output_format,
     read_table,
-    same_file,
     searches_to_send,
     write_table,
 )
@@ -89,7 +87,6 @@ def _clip(text: str, width: int = 32) -> str:
 async def find(
     options: FindOptions, connect: Connect, streams: Streams, interrupt: Interrupt
 ) -> int:
-    same_file(options.input, options.output)
     stdin = getattr(streams.inp, "buffer", None)
     table = read_table(
         options.input,
@@ -107,7 +104,6 @@ async def find(
     )
     counts, *cleaned = describe_checks(checks)
     streams.say(counts, *_hints(checks), *cleaned)
-    check_writable(options.output)
     searches, rows, skipped = searches_to_send(checks)
     cells = RowCells[EmailResult](
         len(checks),

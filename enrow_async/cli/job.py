@@ -30,7 +30,7 @@ from enrow_async import (
     credits_text,
     plan_lines,
 )
-from enrow_async.tables import RowCells, check_new
+from enrow_async.tables import RowCells, check_new, check_writable, same_file
 
 from .connect import Connect
 from .errors import CliError
@@ -122,11 +122,15 @@ async def run_list(
     done: Callable[[ListReport], None],
     unit: str = "row",
 ) -> int:
-    """Open the record, show the plan, apply the guard, run the ``job`` (the client's
-    list job on the record) with its progress shown, its results placed on ``cells``, and
-    ``done`` writes the table and says how it went; exit 1 for the ``unit`` s without a
-    result, saying how to go on. A dry run sends nothing and writes nothing."""
+    """Refuse an output that would replace the input, cannot be written, or exists
+    (unless ``--force``, or the record resumes the run that wrote it); open the record, show
+    the plan, apply the guard, run the ``job`` (the client's list job on the record) with
+    its progress shown, its results placed on ``cells``, and ``done`` writes the table and
+    says how it went; exit 1 for the ``unit`` s without a result, saying how to go on. A
+    dry run sends nothing and writes nothing."""
     guard = options.guard
+    same_file(options.input, options.output)
+    check_writable(options.output)
     run = await open_record(options.journal, options)
     check_new(options.output, force=options.force, resuming=bool(run.record.read()))
     async with connect() as client:

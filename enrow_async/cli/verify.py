@@ -25,9 +25,7 @@ from enrow_async.tables import (
     Table,
     added_header,
     addresses_to_send,
-    check_writable,
     read_emails,
-    same_file,
     write_table,
 )
 
@@ -42,7 +40,6 @@ __all__ = ["verify"]
 async def verify(
     options: VerifyOptions, connect: Connect, streams: Streams, interrupt: Interrupt
 ) -> int:
-    same_file(options.input, options.output)
     stdin = getattr(streams.inp, "buffer", None)
     given = read_emails(options.input, options.email_column, options.encoding, stdin)
     table = given.table or Table(  # one address a line: written as a column of its own
@@ -52,7 +49,6 @@ async def verify(
     if given.table is not None:
         column = table.header[given.column] if given.column is not None else "?"
         streams.say(f"columns: email <- {column!r}")
-    check_writable(options.output)
     addresses, rows, skipped = addresses_to_send(given.emails)
     if skipped:
         streams.note(
