@@ -470,11 +470,8 @@ def _command(
 
 
 @contextlib.contextmanager
-def _debug_log(enabled: bool, stream: TextIO) -> Iterator[None]:
-    """With ``--debug``, the library's log records on ``stream`` while the command runs."""
-    if not enabled:
-        yield
-        return
+def _debug_log(stream: TextIO) -> Iterator[None]:
+    """The library's log records on ``stream`` while the command runs (``--debug``)."""
     logger = logging.getLogger("enrow_async")
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
@@ -560,7 +557,7 @@ async def _execute(
     """The command, its failures in one line; ``signals``: the process is this run's."""
     writes_data = str(getattr(args, "output", "")) == "-"
     pipe = pipe_of(streams.out) if writes_data else None
-    with _debug_log(args.debug, streams.err):
+    with _debug_log(streams.err) if args.debug else contextlib.nullcontext():
         try:
             command = _command(args, streams, client)
             return await run_interruptible(command, interrupt, pipe, signals=signals)
