@@ -1,9 +1,18 @@
-"""Pure retry rules for transient failures, kept apart from polling.
+"""Pure rules for transient failures: one ``Backoff`` and three decisions the sender takes.
 
-[RetryPolicy][enrow_async.RetryPolicy] says whether and when one request is tried again;
-[RetryBudget][enrow_async.RetryBudget] is the client-wide token bucket (after botocore's
-retry quota) that keeps an outage from turning into a retry storm: every retry spends
-tokens, every success refills a little.
+- [RetryPolicy][enrow_async.RetryPolicy]: whether and when one request is tried again;
+- [RetryBudget][enrow_async.RetryBudget]: *whether* a single call may try once more, from
+  client-wide tokens (after botocore's retry quota) that every retry spends and every
+  success refills a little, so that an outage turns single calls into fast failures
+  instead of a retry storm. It never ends a wait: the gate already spaces polls out;
+- ``Health``, the gate: *when* anything may be sent. A 429 pauses every request, single
+  calls too, until its ``Retry-After`` (or a backoff) has passed. After ``threshold``
+  transient failures of reads in a row the API counts as down, and polls go one at a time,
+  a probe, each failed probe holding polls back a jittered step of the same ``Backoff``
+  longer; the first answer ends it, and every held poll goes at once. So during an outage
+  a client polls about once per backoff step, however many waits it serves.
+
+Times and random draws are passed in.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from ..errors import EnrowError, TransportError
 from .policy import check_range
 from .schedule import draw
 
-__all__ = ["Backoff", "RetryBudget", "RetryPolicy"]
+__all__ = ["Backoff", "Health", "RetryBudget", "RetryPolicy"]
 
 
 @attrs.frozen
@@ -115,3 +124,57 @@ class RetryBudget:
     def succeeded(self, spent: int) -> None:
         """A request succeeded after spending ``spent`` tokens on its retries."""
         self.tokens = min(self.capacity, self.tokens + (spent or self.refill))
+
+
+@attrs.define
+class Health:
+    """Failures in a row, and until when requests wait (on the loop's clock)."""
+
+    backoff: Backoff
+    threshold: int = 3
+    failures: int = 0
+    paused: float = 0.0
+    """No request at all before this (a 429's pause)."""
+    until: float = 0.0
+    """No poll before this (the pause, or the outage's next probe)."""
+    probing: bool = False
+
+    @property
+    def down(self) -> bool:
+        return self.failures >= self.threshold
+
+    def wait(self, now: float, *, poll: bool) -> float:
+        """Seconds before a request may go at ``now``: a single call waits out a pause; a
+        poll also an outage's spacing, or ``inf`` while a probe is out (until an answer).
+        A poll told 0 while the API is down is the probe."""
+        if not poll:
+            return self.paused - now
+        if now < self.until:
+            return self.until - now
+        if self.down:
+            if self.probing:
+                return math.inf
+            self.probing = True
+        return 0.0
+
+    def succeeded(self) -> bool:
+        """An answer came; returns True when that ended an outage (held polls may go)."""
+        ended = self.down or self.probing
+        self.failures = 0
+        self.probing = False
+        return ended
+
+    def failed(self, now: float, rand: float) -> None:
+        """A transient failure at ``now``; once the API counts as down, polls wait a
+        jittered step that grows with every failed probe."""
+        self.failures += 1
+        self.probing = False
+        if self.down:
+            steps = self.failures - self.threshold + 1
+            wait = self.backoff.ceiling(steps) * (0.5 + rand / 2)
+            self.until = max(self.until, now + wait)
+
+    def pause(self, until: float) -> None:
+        """Hold every new request, single calls too, until ``until`` (after a 429)."""
+        self.paused = max(self.paused, until)
+        self.until = max(self.until, until)

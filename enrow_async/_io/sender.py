@@ -1,19 +1,13 @@
 """The sender: every request of one client, from "send this" to its answer read, or its error.
 
-It is the one place where failures are retried, with one backoff and one cap on
-``Retry-After`` (``RetryPolicy``), and where the client-wide limits hold: ``Health`` (a 429
-pauses every request; during an outage polls go one probe at a time), the POST rate limit,
-and ``max_in_flight`` polls at once. What each answer means is ``classify``'s decision; the
-sender carries it out. A single call (a start, a ``get``, ``account.info()``) gives up after
-``RetryPolicy.attempts`` tries, at ``call_timeout`` (retries included), or when the
-client-wide ``RetryBudget`` cannot pay for one more try; a poll (``poll=True``) is tried
-again after a transient failure for as long as its wait lasts, and gives up only on a final
-answer, or on ``attempts`` unreadable answers in a row.
-
-The gate and the budget have separate jobs: the gate (``Health``) says *when* anything may
-be sent, so that an outage or a 429 is met by one probe at a time instead of a storm; the
-budget says *whether* a single call may try once more, so that an outage turns single calls
-into fast failures. It never ends a wait: the gate already spaces polls out.
+It is the one place where failures are retried and where the client-wide limits hold: the
+rules of ``_core.retry`` (one backoff, one cap on ``Retry-After``, the retry budget, the
+``Health`` gate), the POST rate limit, and ``max_in_flight`` polls at once. What each answer
+means is ``classify``'s decision; the sender carries it out. A single call (a start, a
+``get``, ``account.info()``) gives up after ``RetryPolicy.attempts`` tries, at
+``call_timeout`` (retries included), or when the ``RetryBudget`` cannot pay for one more
+try; a poll (``poll=True``) is tried again after a transient failure for as long as its wait
+lasts, and gives up only on a final answer, or on ``attempts`` unreadable answers in a row.
 """
 
 from __future__ import annotations
@@ -30,8 +24,7 @@ import attrs
 
 from .._core.classify import Fail, Retry, Success, classify
 from .._core.http import Action, Request, Response
-from .._core.outage import Health
-from .._core.retry import RetryBudget, RetryPolicy
+from .._core.retry import Health, RetryBudget, RetryPolicy
 from ..errors import (
     EnrowError,
     RateLimitError,

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from enrow_async import Backoff
-from enrow_async._core.outage import Health
+from enrow_async._core.retry import Health
 
 
 def health(threshold: int = 3) -> Health:
