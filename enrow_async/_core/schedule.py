@@ -79,10 +79,6 @@ class PollPlan:
     _requested: int = attrs.field(init=False, default=0)
     _last: float = attrs.field(init=False)  # time of the latest snapshot
     _idle: int = attrs.field(init=False, default=0)  # snapshots since the anchor, no progress
-    _cached: tuple[int, _Curve | None, float | None] = attrs.field(
-        init=False, default=(-1, None, None)
-    )
-    """(polls, curve, unshifted finish): the fit of the latest snapshot."""
 
     def __attrs_post_init__(self) -> None:
         self._t0 = self._last = self.started_at
@@ -122,21 +118,13 @@ class PollPlan:
         self._finished = finished
         self._last = now
 
-    def _finish(self, shift: float = 0.0) -> float | None:
-        """Predicted finish time, ``None`` before any progress; ``shift > 0`` moves the fit
-        ``shift`` standard errors towards an earlier finish. The curve is fitted once per
-        snapshot; the unshifted finish is kept with it (``eta`` and ``next_delay`` both
-        ask for it)."""
+    def _finish(self, curve: _Curve | None, shift: float = 0.0) -> float | None:
+        """Predicted finish time on ``curve`` (``self._curve()``), ``None`` before any
+        progress; ``shift > 0`` moves the fit ``shift`` standard errors towards an earlier
+        finish."""
         if self.polls and self._finished >= self._requested:
             return self._last  # all done, or nothing to do: the status should follow
-        polls, curve, finish = self._cached
-        if polls != self.polls:
-            curve = self._curve()
-            finish = None if curve is None else self._extrapolate(curve, 0.0)
-            self._cached = (self.polls, curve, finish)
-        if not shift or curve is None:
-            return finish
-        return self._extrapolate(curve, shift)
+        return None if curve is None else self._extrapolate(curve, shift)
 
     def _curve(self) -> _Curve | None:
         """The curve through the changes kept, from the anchor; when no plausible ``q``
@@ -194,7 +182,7 @@ class PollPlan:
     def eta(self, now: float) -> float | None:
         """Seconds from ``now`` to the predicted finish (``0.0`` when overdue), from the
         hint while no progress is seen, ``None`` when nothing is known."""
-        finish = self._finish()
+        finish = self._finish(self._curve())
         if finish is None and self.estimated_duration is not None:
             finish = self.started_at + self.estimated_duration
         return None if finish is None else max(0.0, finish - now)
@@ -217,7 +205,8 @@ class PollPlan:
         # The scale-free bound on every wait (see the class docstring):
         top = max(p.horizon * elapsed, p.initial) * (1.0 - p.jitter * rand)
         fine = 0.25 * p.precision * elapsed
-        finish = self._finish()
+        curve = self._curve()
+        finish = self._finish(curve)
         if finish is None:  # nothing known: exponential backoff
             delay = p.initial * p.factor ** min(self._idle, 100)
             delay = min(delay * (1.0 + p.jitter * (2.0 * rand - 1.0)), hint - now + p.margin)
@@ -227,7 +216,7 @@ class PollPlan:
         if left <= max(p.near, p.precision * elapsed):
             delay = max(left, 0.0) + (p.margin + 0.25 * fine) * (0.5 + rand)
         else:
-            early = self._finish(p.caution)
+            early = self._finish(curve, p.caution)
             early = min(finish if early is None else early, hint, now + left * self._sure())
             delay = p.approach * (early - now) * (1.0 + p.jitter * (2.0 * rand - 1.0))
         # However near the finish looks, back off from the last change (a stall).
