@@ -60,16 +60,15 @@ def _int(value: object, _: object) -> int:
     raise ValueError(f"expected an integer, got {value!r:.40}")
 
 
-def _float(value: object, _: object) -> float:
-    if type(value) is int or type(value) is float:
-        return value
-    raise ValueError(f"expected a number, got {value!r:.40}")
+def _exact(expected: str, *types: type) -> Hook:
+    """A value of one of ``types`` exactly, as it is (never coerced); anything else refused."""
 
+    def hook(value: object, _: object) -> Any:
+        if type(value) in types:
+            return value
+        raise ValueError(f"expected {expected}, got {value!r:.40}")
 
-def _str(value: object, _: object) -> str:
-    if type(value) is str:
-        return value
-    raise ValueError(f"expected a string, got {value!r:.40}")
+    return hook
 
 
 def _mapping(value: object, _: object) -> Mapping[str, Any]:
@@ -306,8 +305,8 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     in place before any function that captures it."""
     hook = conv.register_structure_hook
     hook(int, _int)
-    hook(float, _float)
-    hook(str, _str)
+    hook(float, _exact("a number", int, float))
+    hook(str, _exact("a string", str))
     for enum_cls in (BatchStatus, Qualification, PhoneQualification):
         hook(enum_cls, _enum_hook(enum_cls))
 
