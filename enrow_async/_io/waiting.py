@@ -13,7 +13,6 @@ it closes at the loop's next turn); a job's task stops when its last wait leaves
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import inspect
 import math
@@ -330,9 +329,8 @@ class BatchStream(Generic[R, Y]):
             self._start()
         try:
             while self._pending:
-                taken = await self._take(*await self._next())
-                if taken:
-                    return taken[0]
+                if (item := await self._take(*await self._next())) is not None:
+                    return item
         except BaseException:
             self.close()
             raise
@@ -341,38 +339,38 @@ class BatchStream(Generic[R, Y]):
             raise BatchErrors(self._errors)
         raise StopAsyncIteration
 
-    async def _take(self, watch: _Watch, progress: Progress | None, outcome: object) -> list[Y]:
-        """What a watch saw, told (``on_progress``) and taken: ``[item]`` to yield, or
-        ``[]`` to read on; an error that concerns every batch (or any, unless collected) is
+    async def _take(self, watch: _Watch, progress: Progress | None, outcome: object) -> Y | None:
+        """What a watch saw, told (``on_progress``) and taken: the item to yield, or
+        ``None`` to read on; an error that concerns every batch (or any, unless collected) is
         raised."""
         batch_id = watch.job_id
         if batch_id not in self._pending:
-            return []
+            return None
         progress = self._own(watch, progress)
         if progress is not None and self._on_progress is not None:
             called = self._on_progress(progress)
             if inspect.isawaitable(called):
                 await called
         if outcome is None:  # still running
-            return [progress] if self._yield_progress else []  # type: ignore[list-item]
+            return progress if self._yield_progress else None  # type: ignore[return-value]
         del self._pending[batch_id]
         if isinstance(outcome, EnrowError) and outcome.concerns_one_job and self._collect_errors:
             self._errors[batch_id] = outcome
-            return []
+            return None
         if isinstance(outcome, Exception):
             raise outcome.with_traceback(watch.trace)  # not via other waits' frames
-        return [progress or self.last(batch_id)] if self._yield_progress else [outcome]  # type: ignore[list-item]
+        return (progress or self.last(batch_id)) if self._yield_progress else outcome  # type: ignore[return-value]
 
     async def _next(self) -> _Seen:
-        seen, deadline = self._waiter.seen, self._waiter.deadline
-        if seen.empty() and deadline > asyncio.get_running_loop().time():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout_at(None if deadline == math.inf else deadline):
-                    return await seen.get()
-        if seen.empty():
+        """What a watch saw next (at once if it is waiting), or, past the deadline,
+        BatchTimeoutError naming the batches still out."""
+        deadline = self._waiter.deadline
+        try:
+            async with asyncio.timeout_at(None if deadline == math.inf else deadline):
+                return await self._waiter.seen.get()
+        except TimeoutError:
             pending = {batch_id: self.last(batch_id) for batch_id in self._pending}
-            raise BatchTimeoutError(self._timeout or 0.0, pending, self._errors)
-        return seen.get_nowait()
+            raise BatchTimeoutError(self._timeout or 0.0, pending, self._errors) from None
 
     def _own(self, watch: _Watch, progress: Progress | None) -> Progress | None:
         """``progress``, its ``elapsed`` counted from this wait's start (not the watch's)."""
