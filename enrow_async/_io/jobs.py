@@ -86,11 +86,7 @@ class JobRunner:
 
     async def start(self, spec: JobSpec[Any], started: type[S], *args: Any, **kwargs: Any) -> S:
         """POST a new job built by ``spec.build(*args, **kwargs)``; its answer as ``started``."""
-        return await self.send_body(spec, self.body(spec, *args, **kwargs), started)
-
-    async def send_body(self, spec: JobSpec[Any], body: dict[str, Any], started: type[S]) -> S:
-        """POST a start whose body is already built (and checked)."""
-        request = start_request(self._config, spec, body)
+        request = start_request(self._config, spec, self.body(spec, *args, **kwargs))
         return await self._sender.send(request, functools.partial(_started, started))
 
     async def get(self, spec: JobSpec[A], job_id: str) -> A:

@@ -135,8 +135,7 @@ class EmailResource:
             runner.body(EMAIL_BULK, checked[:1], **options)
 
         async def start(items: Sequence[EmailSearch]) -> BulkJob:
-            body = runner.body(EMAIL_BULK, items, **options)
-            return await runner.send_body(EMAIL_BULK, body, BulkJob)
+            return await runner.start(EMAIL_BULK, BulkJob, items, **options)
 
         kind = ListKind(
             noun="search",
