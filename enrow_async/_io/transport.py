@@ -10,7 +10,7 @@ certificate, a proxy refusing the tunnel) raise its final subclasses
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import aiohttp
 import attrs
@@ -30,6 +30,8 @@ __all__ = [
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 """32 MiB: a completed 5,000-result batch is about 2-3 MiB on the wire."""
+
+E = TypeVar("E", bound=BaseException)
 
 
 class Transport(Protocol):
@@ -136,8 +138,8 @@ class AiohttpTransport:
                 body = await self._read(resp, request)
                 return Response(resp.status, resp.headers, body)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            error, cause = _failure(exc, request)
-            raise error from cause
+            cause = _redacted(exc, request)
+            raise _failure(cause, request) from cause
 
     async def _read(self, resp: aiohttp.ClientResponse, request: Request) -> bytes:
         """The whole body, capped at ``max_body`` bytes as decoded: a compressed body is
@@ -155,10 +157,8 @@ class AiohttpTransport:
         return b"".join(chunks)
 
 
-def _failure(
-    exc: aiohttp.ClientError | TimeoutError, request: Request
-) -> tuple[TransportError, BaseException]:
-    """aiohttp's failure as ours, and what it is raised from (the key blanked in it)."""
+def _failure(exc: aiohttp.ClientError | TimeoutError, request: Request) -> TransportError:
+    """aiohttp's failure (the key already blanked in it) as ours."""
     where = f"{request.method} {request.path}"
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         reason = exc.certificate_error
@@ -168,7 +168,7 @@ def _failure(
             " retrying cannot fix this: check base_url, or trust the authority that signed it"
             " (AiohttpTransport(session=...))",
             request_sent=False,
-        ), exc
+        )
     if isinstance(exc, aiohttp.ClientConnectorSSLError):
         # A handshake refused by the server's TLS (a connection dropped during the
         # handshake is a ConnectionResetError: a transient failure, below).
@@ -176,32 +176,30 @@ def _failure(
             f"{where}: no TLS connection to {exc.host}:{exc.port} ({exc.os_error}); retrying"
             " cannot fix this: does the server speak https on that port?",
             request_sent=False,
-        ), exc
+        )
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         said = f"{exc.status} {exc.message}"
         if exc.status >= 500:  # the proxy cannot reach the API: an outage
-            error = TransportError(f"{where}: the proxy answered {said}", request_sent=False)
-            return error, _redacted(exc, request)
+            return TransportError(f"{where}: the proxy answered {said}", request_sent=False)
         return ProxyError(
             f"{where}: the proxy refused the tunnel to {request.base_url}: {said}; retrying"
             " cannot fix this: check HTTPS_PROXY and NO_PROXY (or pass trust_env=False)",
             status=exc.status,
-        ), _redacted(exc, request)
+        )
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return TransportError(f"{where}: truncated body ({exc})"), exc
+        return TransportError(f"{where}: truncated body ({exc})")
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
         to = f" to {exc.host}:{exc.port}" if isinstance(exc, aiohttp.ClientConnectorError) else ""
-        return TransportError(f"{where}: cannot connect{to}", request_sent=False), exc
+        return TransportError(f"{where}: cannot connect{to}", request_sent=False)
     if isinstance(exc, TimeoutError):  # the read timeout, or a caller-owned session's own
         limit = "the session's timeout"
         if request.read_timeout is not None and isinstance(exc, aiohttp.SocketTimeoutError):
             limit = f"the read timeout ({request.read_timeout:g} s without a byte)"
-        return TransportError(f"{where}: no answer within {limit}"), exc
-    cause = _redacted(exc, request)
-    return TransportError(f"{where}: {type(cause).__name__}: {cause}"), cause
+        return TransportError(f"{where}: no answer within {limit}")
+    return TransportError(f"{where}: {type(exc).__name__}: {exc}")
 
 
-def _redacted(exc: aiohttp.ClientError, request: Request) -> aiohttp.ClientError:
+def _redacted(exc: E, request: Request) -> E:
     """Blank the API key in what aiohttp keeps of the request and of the answer, along the
     whole chain, before the error is chained to ours.
 
