@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Generic, TypeVar
 
 import attrs
 import orjson
@@ -37,7 +37,6 @@ __all__ = [
     "Fail",
     "Retry",
     "Success",
-    "Verdict",
     "classify",
     "retry_after",
 ]
@@ -70,9 +69,6 @@ class Fail:
     """A final answer: nothing to retry (nor to resend: ``OutcomeUnknownError``)."""
 
     error: EnrowError
-
-
-Verdict: TypeAlias = Success[Any] | Retry | Fail
 
 
 def retry_after(response: Response, now_epoch: float | None = None) -> float | None:

@@ -30,7 +30,6 @@ from enrow_async._core.classify import (
     Fail,
     Retry,
     Success,
-    Verdict,
     retry_after,
 )
 from enrow_async._core.classify import classify as classify_with
@@ -48,7 +47,9 @@ SINGLE_KINDS = [spec for spec in JOBS if not spec.bulk]
 BULK_KINDS = [spec for spec in JOBS if spec.bulk]
 
 
-def classify(request: Request, answer: Response | Exception, **options: Any) -> Verdict:
+def classify(
+    request: Request, answer: Response | Exception, **options: Any
+) -> Success[Response] | Retry | Fail:
     """The verdict, a 2xx answer read as itself."""
     return classify_with(request, answer, lambda response: response, **options)  # type: ignore[arg-type]
 
