@@ -113,21 +113,17 @@ class JobRunner:
         seconds = check_timeout(timeout)
         if on_progress is not None and not callable(on_progress):
             raise TypeError("on_progress must be callable")
-        config, policy, minutes = self._config, self._policy, hints or {}
+        policy, minutes = self._policy, hints or {}
 
         def plan(job_id: str) -> PollPlan:
-            hint = minutes.get(job_id)
-            return PollPlan(
-                policy,
-                started_at=asyncio.get_running_loop().time(),
-                estimated_duration=None if hint is None else hint * 60.0,
-            )
+            now = asyncio.get_running_loop().time()  # no hint: 0, no estimate
+            return PollPlan(policy, started_at=now, estimated_duration=minutes.get(job_id, 0) * 60)
 
         return BatchStream(
             self._poller,
             ids,
-            request=lambda job_id: read_request(config, spec, job_id),
-            read=spec.read,
+            spec=spec,
+            config=self._config,
             plan=plan,
             timeout=seconds,
             safety=self._webhook_poll_interval,
@@ -135,7 +131,6 @@ class JobRunner:
             yield_progress=yield_progress,
             collect_errors=collect_errors,
             webhook=webhook,
-            event=spec.event,
         )
 
     async def wait(

@@ -22,7 +22,10 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeAlias, TypeVar
 
 import attrs
 
+from .._core.config import ApiConfig
 from .._core.http import Request, Response
+from .._core.jobs import JobSpec
+from .._core.requests import read_request
 from .._core.schedule import PollPlan, last_call
 from ..errors import BatchErrors, BatchTimeoutError, ClientClosedError, EnrowError
 from ..models import BatchStatus, Progress
@@ -267,8 +270,8 @@ class BatchStream(Generic[R, Y]):
 
     _poller: Poller
     _ids: Iterable[str]
-    _request: Callable[[str], Request] = attrs.field(kw_only=True)
-    _read: Callable[[str, Response], R] = attrs.field(kw_only=True)
+    _spec: JobSpec[R] = attrs.field(kw_only=True)
+    _config: ApiConfig = attrs.field(kw_only=True)
     _plan: Callable[[str], PollPlan] = attrs.field(kw_only=True)
     _timeout: float | None = attrs.field(kw_only=True)
     _safety: float = attrs.field(kw_only=True)
@@ -277,7 +280,6 @@ class BatchStream(Generic[R, Y]):
     _yield_progress: bool = attrs.field(default=False, kw_only=True)
     _collect_errors: bool = attrs.field(default=False, kw_only=True)
     _webhook: WebhookSource | None = attrs.field(default=None, kw_only=True)
-    _event: str | None = attrs.field(default=None, kw_only=True)
     _unsubscribe: list[Callable[[], None]] = attrs.field(init=False, factory=list)
     _pending: dict[str, _Watch] = attrs.field(init=False, factory=dict)
     _watches: dict[str, _Watch] = attrs.field(init=False, factory=dict)
@@ -305,8 +307,8 @@ class BatchStream(Generic[R, Y]):
         self._waiter = waiter = _Waiter(asyncio.Queue(), deadline, report, now)
         safety = None if self._webhook is None else self._safety
         for batch_id in dict.fromkeys(self._ids):
-            read = functools.partial(self._read, batch_id)
-            request, plan = self._request(batch_id), self._plan(batch_id)
+            read = functools.partial(self._spec.read, batch_id)
+            request, plan = read_request(self._config, self._spec, batch_id), self._plan(batch_id)
             watch = poller.join(waiter, _Watch(batch_id, request, read, plan, now, safety))
             self._pending[batch_id] = self._watches[batch_id] = watch
             if self._webhook is not None:
@@ -316,7 +318,7 @@ class BatchStream(Generic[R, Y]):
     def _hinted(self, watch: _Watch, event: object) -> None:
         """A webhook says the batch finished: read it now, and on its plan from then on, not
         the safety net. Only the event of this job's kind counts (``event``)."""
-        if self._event is not None and getattr(event, "event", self._event) != self._event:
+        if getattr(event, "event", self._spec.event) != self._spec.event:
             return
         if watch.job_id in self._pending:
             watch.safety = None

@@ -136,13 +136,12 @@ class Parts:
         return BatchStream(
             self.poller,
             ids,
-            request=lambda job_id: self.request(job_id, spec),
-            read=spec.read,
+            spec=spec,
+            config=self.config,
             plan=lambda job_id: self.plan(policy_of(job_id)),
             timeout=timeout,
             on_progress=on_progress,
             safety=safety,
-            event=spec.event,
             **options,
         )
 
