@@ -114,12 +114,13 @@ def _is_optional(type_: Any) -> bool:
     return get_origin(type_) in (Union, types.UnionType) and len(args) == 2 and _NONE in args
 
 
-def _model(make: Hook, *, objects_only: bool, prepare: Callable[[Any], Any] | None) -> Hook:
+def _model(make: Hook, prepare: Callable[[Any], Any] | None) -> Hook:
     """``make`` (a generated hook) in one call with what comes before it: the check that
-    the value is a JSON object, the wire's fix-up."""
+    the value is a JSON object (a generated hook reads an all-defaults class from a list or
+    a string), the wire's fix-up."""
 
     def structure(value: Any, cls: Any) -> Any:
-        if objects_only and type(value) is not dict:
+        if type(value) is not dict:
             raise ValueError(f"expected an object, got {type(value).__name__}")
         return make(value if prepare is None else prepare(value), cls)
 
@@ -318,15 +319,7 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
             if cls is SinglePhoneSearchFinished:
                 overrides["result"] = override(struct_hook=_phone_event_result(conv))
             made = make_dict_structure_fn(cls, conv, **overrides)
-        # A generated hook reads the fields of an all-defaults class from a list or a
-        # string; with a required field it refuses anything but an object by itself. The
-        # detailed converter checks every value, to say so in its message.
-        required = any(f.default is attrs.NOTHING for f in attrs.fields(cls))
-        objects_only = conv.detailed_validation or not required
-        prepare = _domain_alias if cls is ContactInfo else None
-        if not (objects_only or prepare):
-            return made
-        return _model(made, objects_only=objects_only, prepare=prepare)
+        return _model(made, _domain_alias if cls is ContactInfo else None)
 
     def optional(type_: Any) -> Hook:
         (inner,) = (arg for arg in get_args(type_) if arg is not _NONE)
