@@ -111,9 +111,8 @@ class Sender:
         self._call_timeout = call_timeout
         self._wall = wall
         self._enter = enter
-        self._answered: asyncio.Event | None = None
-        """Set at the next answer to a read: polls held by the gate look again (made when a
-        poll waits there, so an answer costs nothing when none does)."""
+        self._answered = asyncio.Event()
+        """Set at each answer to a read: polls held by the gate look again."""
         self._recovered = asyncio.Event()
         """Set when an outage ends: polls backing off go at once."""
 
@@ -170,8 +169,6 @@ class Sender:
                     method=request.method,
                     path=request.path,
                 )
-            if poll and self._answered is None:
-                self._answered = asyncio.Event()
             await _wait(wait, self._answered if poll else None)
 
     async def _attempt(self, request: Request, poll: bool, deadline: float) -> tuple[Answer, float]:
@@ -270,7 +267,6 @@ class Sender:
             log.info("the API answers again: held polls go now", extra={"enrow_outage": False})
             self._recovered.set()
             self._recovered = asyncio.Event()
-        if self._answered is not None:
-            self._answered.set()
-            self._answered = None
+        self._answered.set()
+        self._answered = asyncio.Event()
         return verdict
