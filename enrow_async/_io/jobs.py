@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -23,7 +23,7 @@ from .._core.policy import PollPolicy
 from .._core.requests import account_request, check_id, check_timeout, read_request, start_request
 from .._core.schedule import PollPlan
 from ..errors import BatchFailedError, ResponseError
-from ..models import AccountInfo, BatchStatus, Progress
+from ..models import AccountInfo, BatchStatus, BulkJob, Progress, SingleJob
 from .sender import Sender
 from .waiting import BatchStream, Pollable, Poller, ProgressCallback, WebhookSource
 
@@ -34,14 +34,7 @@ DEFAULT_TIMEOUT: Final = 3600.0
 
 A = TypeVar("A")
 B = TypeVar("B", bound=Pollable)
-
-
-class _Started(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-S = TypeVar("S", bound=_Started)
+S = TypeVar("S", BulkJob, SingleJob)
 T = TypeVar("T")
 
 
