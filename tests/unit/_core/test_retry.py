@@ -28,6 +28,17 @@ def test_a_cap_that_is_no_cap_is_refused(bad: float) -> None:
         RetryPolicy(max_retry_after=bad)
 
 
+def test_a_policy_without_a_try_is_refused() -> None:
+    with pytest.raises(ValueError, match="attempts must be >= 1, got 0"):
+        RetryPolicy(attempts=0)
+
+
+@pytest.mark.parametrize("field", ["capacity", "retry_cost", "timeout_cost", "refill"])
+def test_a_budget_with_a_negative_amount_is_refused(field: str) -> None:
+    with pytest.raises(ValueError, match="RetryBudget amounts must be >= 0"):
+        RetryBudget(**{field: -1})
+
+
 @given(
     attempt=st.integers(-3, 10**6),
     rand=st.floats(0.0, 1.0),

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
+import orjson
 import pytest
 
 from enrow_async import (
@@ -13,10 +14,12 @@ from enrow_async import (
     BatchFailedError,
     BatchStatus,
     BulkJob,
+    OutcomeUnknownError,
     PollPolicy,
     Progress,
     SingleJob,
 )
+from enrow_async._core.http import Request, Response
 from enrow_async._core.jobs import (
     EMAIL_BULK,
     EMAIL_SINGLE,
@@ -29,6 +32,7 @@ from enrow_async._core.jobs import (
 )
 from enrow_async._core.requests import to_searches
 from enrow_async._io.jobs import JobRunner
+from enrow_async._io.transport import Transport
 from enrow_async.testing import SimulatorConfig
 
 from .parts import POLICY, Parts, polling, running
@@ -64,6 +68,30 @@ def runner(parts: Parts, *, policy: PollPolicy = POLICY, webhook_poll: float = 6
         policy=policy,
         webhook_poll_interval=webhook_poll,
     )
+
+
+class BlankIds:
+    """The simulator's answers, a start's job id blanked (an API that broke its promise)."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+
+    async def send(self, request: Request) -> Response:
+        response = await self.inner.send(request)
+        if request.method != "POST":
+            return response
+        blanked = orjson.loads(response.body) | {"id": " "}
+        return Response(response.status, response.headers, orjson.dumps(blanked))
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_start_answered_without_a_job_id_is_an_unknown_outcome(parts: Parts) -> None:
+    parts.sender.transport = BlankIds(parts.sender.transport)
+    with pytest.raises(OutcomeUnknownError, match="no job id"):
+        await runner(parts).start(EMAIL_BULK, BulkJob, *STARTS[EMAIL_BULK])
+    assert parts.sim.stats.created == {EMAIL_BULK.path: 1}  # sent once, never again
 
 
 def test_every_row_has_a_sample() -> None:
