@@ -663,6 +663,22 @@ async def test_a_hint_reads_a_sleeping_batch_within_half_a_tick() -> None:
     assert 0 <= at - asked <= 0.05 + 1e-6
 
 
+async def test_a_hint_while_a_poll_is_out_brings_another_right_after_it() -> None:
+    hooks = Hooks()
+    config = SimulatorConfig(seed=3, faults=Faults(slow_seconds=2.0))
+    async with running(config, tick=0.1) as parts:
+        (job_id,) = parts.batches(1)
+        parts.sim.inject("slow", method="GET")  # the first poll, at 1 s, answered at 3 s
+        stream = parts.stream([job_id], policy=at_once(1.0), safety=1.0, webhook=hooks)
+        async with waited(stream):
+            await anyio.sleep(2.0)
+            hooks.deliver("bulk_search_finished", job_id)  # while that poll is out
+            await anyio.sleep(2.0)
+        first, second, *_ = parts.transport.gets()
+    assert first == pytest.approx(1.0)
+    assert 3.0 <= second <= 3.0 + 0.05 + 1e-6, "polled again as the held answer came"
+
+
 # -- webhook hints through the client (issue 12, rule 7): however many arrive for one batch,
 # at most one extra GET a second, and never a lasting chain of polls
 
