@@ -35,11 +35,33 @@ def deflated(head: bytes, block: bytes = b"", times: int = 0, tail: bytes = b"")
     start = squeeze.compress(head) + squeeze.flush(zlib.Z_FULL_FLUSH)
     middle = squeeze.compress(block) + squeeze.flush(zlib.Z_FULL_FLUSH)
     end = squeeze.compress(tail) + squeeze.flush()
-    crc = zlib.crc32(head)
-    for _ in range(times):
-        crc = zlib.crc32(block, crc)
-    crc = zlib.crc32(tail, crc)
+    crc = zlib.crc32(tail, repeated_crc32(block, times, zlib.crc32(head)))
     return Deflated(start + middle * times + end, len(head) + len(block) * times + len(tail), crc)
+
+
+def repeated_crc32(block: bytes, times: int, crc: int) -> int:
+    """``zlib.crc32(block * times, crc)``, hashing ``block`` 33 times whatever ``times`` (a
+    bomb's gigabytes took a second): one more ``block`` maps a CRC ``c`` to ``M c ^ k``,
+    affine over GF(2), and that map is raised to the power ``times`` by squaring."""
+    k = zlib.crc32(block)
+    matrix = [zlib.crc32(block, 1 << bit) ^ k for bit in range(32)]  # M's columns
+    while times:
+        if times & 1:
+            crc = _times(matrix, crc) ^ k
+        k = _times(matrix, k) ^ k  # the map applied twice: M M c ^ (M k ^ k)
+        matrix = [_times(matrix, column) for column in matrix]
+        times >>= 1
+    return crc
+
+
+def _times(matrix: list[int], vector: int) -> int:
+    """``matrix`` (its 32 columns) times ``vector``, over GF(2)."""
+    product = 0
+    for column in matrix:
+        if vector & 1:
+            product ^= column
+        vector >>= 1
+    return product
 
 
 def zip_bytes(parts: dict[str, bytes | Deflated], declared: dict[str, int] | None = None) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import io
 import struct
+import zlib
 from pathlib import Path
 
 import exports
@@ -239,6 +240,15 @@ def test_from_the_standard_input() -> None:
 
 
 # -- bombs, read in a fresh process ------------------------------------------------------------
+
+
+def test_a_part_built_of_repeats_says_the_size_and_crc_of_its_bytes() -> None:
+    """A bomb's part is never built whole: one small enough to build inflates to the bytes
+    its size and CRC-32 are of."""
+    whole = b"head" + b"row, " * 5001 + b"tail"
+    part = deflated(b"head", b"row, ", 5001, b"tail")
+    assert zlib.decompress(part.data, -15) == whole
+    assert (part.size, part.crc) == (len(whole), zlib.crc32(whole))
 
 
 def test_a_zip_bombed_sheet_of_millions_of_rows(tmp_path: Path) -> None:
