@@ -29,6 +29,7 @@ pytest_plugins = ["enrow_async.testing.pytest_plugin"]  # the fixtures users opt
 
 DATA = Path(__file__).parent / "data"
 INTEGRATION = Path(__file__).parent / "integration"
+STRIDE = 16
 
 # Timing is not what the property tests check: on a shared 2-core machine one draw was seen
 # to stall for a second (CI, too_slow health check), so no deadline and no speed check.
@@ -58,9 +59,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if INTEGRATION in item.path.parents:
-            item.add_marker(pytest.mark.integration)
+    """Mark ``tests/integration``'s tests, and spread them through the run: they mostly
+    wait in real time (subprocesses, sockets), so each of the workers sharing the run
+    (xdist) gets some between tests that keep the CPU busy, instead of one getting them
+    all in a row. Every STRIDE-th in turn: the slow ones of a module end up far apart."""
+    waiting = [item for item in items if INTEGRATION in item.path.parents]
+    for item in waiting:
+        item.add_marker(pytest.mark.integration)
+    if not waiting:
+        return
+    busy = [item for item in items if INTEGRATION not in item.path.parents]
+    spread = [item for start in range(STRIDE) for item in waiting[start::STRIDE]]
+    gap = len(busy) / len(spread)
+    items[:] = [
+        item
+        for number, test in enumerate(spread)
+        for item in (test, *busy[round(number * gap) : round((number + 1) * gap)])
+    ]
 
 
 @pytest.fixture
