@@ -28,7 +28,11 @@ keys = st.text(
     st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp", "Cn", "Co")),
     min_size=KEY_MIN,
     max_size=24,
-).filter(lambda key: not any(c.isspace() or not c.isprintable() for c in key))
+).filter(
+    # none a part of REDACTED: no blanking could leave a text without it (hypothesis draws
+    # strings from the code under test, and drew 'reda')
+    lambda key: key not in REDACTED and not any(c.isspace() or not c.isprintable() for c in key)
+)
 
 
 @given(data=st.data(), key=keys, before=st.text(max_size=10), after=st.text(max_size=10))
