@@ -427,7 +427,7 @@ def _mcp(args: argparse.Namespace, connect: Connect) -> Callable[[Interrupt], Aw
     settings = McpSettings(guard=guard, directory=args.dir or home, timeout=args.timeout)
 
     async def serve_mcp(interrupt: Interrupt) -> int:
-        interrupt.hint = lambda: "MCP server stopped"
+        interrupt.hint = lambda ended: "MCP server stopped"
         await serve(connect, settings)
         return 0
 
@@ -543,7 +543,7 @@ def _report(
     # names the journal; after any other failure (the output could not be written, an API
     # or unexpected error) a run that paid for a batch says how to resume.
     if interrupt.posts and not (isinstance(error, CliError) and code == 1):
-        _say(streams, interrupt.advice())
+        _say(streams, interrupt.advice("stopped"))
     return code
 
 

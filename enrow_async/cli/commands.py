@@ -52,8 +52,8 @@ async def wait(
 ) -> int:
     ids = _check_ids(ids)
     check_writable(output)
-    interrupt.hint = lambda: (
-        "interrupted; the batches keep running on the server: run the same command again"
+    interrupt.hint = lambda ended: (
+        f"{ended}; the batches keep running on the server: run the same command again"
     )
     done: dict[str, BulkResults] = {}
     tracker = Tracker(0, len(ids), 0)
@@ -146,6 +146,6 @@ async def serve(args: argparse.Namespace, streams: Streams, interrupt: Interrupt
             f" find leads.csv -o found.csv --base-url {sim.base_url}",
             "Ctrl-C to stop",
         )
-        interrupt.hint = lambda: "simulator stopped"
+        interrupt.hint = lambda ended: "simulator stopped"
         await anyio.sleep_forever()
     return 0

@@ -47,15 +47,16 @@ _SIGNALS = tuple(
 class Interrupt:
     """Turns a signal or a closed stdout into cancellation of one command.
 
-    ``cause`` is the first signal (SIGPIPE for the closed pipe); ``hint`` describes what to
-    do next (set by the command, keeping its record where the hint names it); ``posts``
-    counts the paid POSTs sent through ``shielded``."""
+    ``cause`` is the first signal (SIGPIPE for the closed pipe); ``hint(ended)`` describes
+    what to do next, led by how the run ended ("interrupted", or "stopped" after a failure;
+    set by the command, keeping its record where the hint names it); ``posts`` counts the
+    paid POSTs sent through ``shielded``."""
 
     def __init__(self) -> None:
         self.cause: signal.Signals | None = None
         self.posts: int = 0
         self.scope: anyio.CancelScope | None = None
-        self.hint: Callable[[], str] = lambda: "nothing was started"
+        self.hint: Callable[[str], str] = lambda ended: "nothing was started"
         self._guards: set[anyio.CancelScope] = set()
 
     @property
@@ -75,13 +76,13 @@ class Interrupt:
             return "stdout closed"
         return self.cause.name
 
-    def advice(self) -> str:
-        """``hint()``; if keeping the record fails (its folder gone, a full disk), that."""
+    def advice(self, ended: str = "interrupted") -> str:
+        """``hint(ended)``; if keeping the record fails (its folder gone, a full disk), that."""
         try:
-            return self.hint()
+            return self.hint(ended)
         except RecordError as error:
             return (
-                f"interrupted; the run's record could not be kept ({error}): batches it"
+                f"{ended}; the run's record could not be kept ({error}): batches it"
                 " started keep running, see your Enrow dashboard before running it again"
             )
 

@@ -86,18 +86,19 @@ class RunRecord:
         ]
         return "; ".join(step for wanted, step in steps if wanted)
 
-    def hint(self) -> str:
-        """What an interruption prints: which batches keep running, and how to resume."""
+    def hint(self, ended: str = "interrupted") -> str:
+        """What a run that ended early (``ended``: "interrupted", "stopped") prints: which
+        batches keep running, and how to resume."""
         if self.files.sandbox:
             return (
-                "interrupted; the sandbox's batches ended with its simulator (no credits were"
+                f"{ended}; the sandbox's batches ended with its simulator (no credits were"
                 " spent): run the command again to start over"
             )
         states = [entry.state for entry in latest_records(self.record.read()).values()]
         started = states.count(RecordState.STARTED)
         unknown = states.count(RecordState.UNKNOWN) + states.count(RecordState.POSTING)
         if not started and not unknown:
-            return "interrupted; no batch was started"
+            return f"{ended}; no batch was started"
         steps = self.next_steps(resume=True)
         doubt = ""
         if unknown:
@@ -106,7 +107,7 @@ class RunRecord:
                 " unknown, see --resend-unknown"
             )
         return (
-            f"interrupted; {started} batch(es) were started and keep running (recorded in"
+            f"{ended}; {started} batch(es) were started and keep running (recorded in"
             f" {self.kept()}){doubt}; {steps}"
         )
 

@@ -249,10 +249,11 @@ def check_found(rows: list[list[str]]) -> None:
     assert {row[len(HEADER) + 1] for row in rows[1:]} <= {"found", "not found"}
 
 
-def resume_hint(journal: str, prefix: str = "") -> str:
-    """The last line of a run stopped mid-run, as a pattern."""
+def resume_hint(journal: str, prefix: str = "", ended: str = "interrupted") -> str:
+    """The last line of a run stopped mid-run (``ended``: interrupted, or stopped by a
+    failure), as a pattern."""
     return (
-        rf"enrow-async: {prefix}interrupted; \d+ batch\(es\) were started and keep running"
+        rf"enrow-async: {prefix}{ended}; \d+ batch\(es\) were started and keep running"
         rf" \(recorded in {re.escape(journal)}\); to resume without paying twice, run the same"
         rf" command again with --journal {re.escape(journal)}"
     )
@@ -371,7 +372,7 @@ async def test_an_output_that_cannot_be_written_keeps_the_record(tmp_path: Path)
         clean(first.err)
         error, hint = first.err.splitlines()[-2:]
         assert error == "enrow-async: out.csv: cannot write it (Is a directory)"
-        assert re.fullmatch(resume_hint("out.csv.journal"), hint), hint
+        assert re.fullmatch(resume_hint("out.csv.journal", ended="stopped"), hint), hint
         (tmp_path / "out.csv").rmdir()
         await resume(sim, clock, tmp_path, first.journal())
     check_found(read_csv(tmp_path / "out.csv"))

@@ -198,7 +198,7 @@ def _report_of(raised: BaseException, interrupt: Interrupt, *argv: str) -> tuple
 def _paid(posts: int = 1) -> Interrupt:
     interrupt = Interrupt()
     interrupt.posts = posts
-    interrupt.hint = lambda: "interrupted; run the same command again with --journal j"
+    interrupt.hint = lambda ended: f"{ended}; run the same command again with --journal j"
     return interrupt
 
 
@@ -207,13 +207,13 @@ def test_an_error_after_a_paid_post_says_how_to_resume() -> None:
     assert _report_of(refused, _paid()) == (
         1,
         "enrow-async: error: HTTP 402: Insufficient credits\n"
-        "enrow-async: interrupted; run the same command again with --journal j\n",
+        "enrow-async: stopped; run the same command again with --journal j\n",
     )
     bug = ExceptionGroup("run", [KeyError("x")])
     code, said = _report_of(bug, _paid())
     assert code == 1
     assert said.endswith(
-        "(run with --debug for the traceback)\nenrow-async: interrupted;"
+        "(run with --debug for the traceback)\nenrow-async: stopped;"
         " run the same command again with --journal j\n"
     )
     assert _report_of(refused, _paid(0)) == (
@@ -232,21 +232,21 @@ def test_the_runs_own_account_of_missing_rows_is_not_repeated() -> None:
     assert _report_of(unwritable, _paid()) == (
         2,
         f"enrow-async: {unwritable}\n"
-        "enrow-async: interrupted; run the same command again with --journal j\n",
+        "enrow-async: stopped; run the same command again with --journal j\n",
     )
 
 
 def test_a_record_that_cannot_be_kept_is_said_so() -> None:
     interrupt = _paid()
 
-    def hint() -> str:
+    def hint(ended: str) -> str:
         raise RecordError("out.csv.journal: cannot write the journal (No space left on device)")
 
     interrupt.hint = hint
     code, said = _report_of(KeyError("x"), interrupt)
     assert code == 1
     assert said.splitlines()[-1] == (
-        "enrow-async: interrupted; the run's record could not be kept (out.csv.journal: cannot"
+        "enrow-async: stopped; the run's record could not be kept (out.csv.journal: cannot"
         " write the journal (No space left on device)): batches it started keep running, see"
         " your Enrow dashboard before running it again"
     )

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_ctrl_c_cancels_the_command_with_its_resume_hint() -> None:
     async def command(interrupt: Interrupt) -> int:
-        interrupt.hint = lambda: "run the same command again"
+        interrupt.hint = lambda ended: "run the same command again"
         interrupt.fire()
         await anyio.sleep_forever()
         return 0
@@ -117,7 +117,7 @@ async def test_an_error_once_interrupted_is_part_of_the_interruption() -> None:
     ends as interrupted, with its hint, the error as its cause."""
 
     async def command(interrupt: Interrupt) -> int:
-        interrupt.hint = lambda: "run the same command again"
+        interrupt.hint = lambda ended: "run the same command again"
         try:
             interrupt.fire(signal.SIGHUP)
             await anyio.sleep_forever()
