@@ -109,8 +109,9 @@ class JobRunner:
         policy, minutes = self._policy, hints or {}
 
         def plan(job_id: str) -> PollPlan:
-            now = asyncio.get_running_loop().time()  # no hint: 0, no estimate
-            return PollPlan(policy, started_at=now, estimated_duration=minutes.get(job_id, 0) * 60)
+            now, hint = asyncio.get_running_loop().time(), minutes.get(job_id)
+            estimate = None if hint is None else hint * 60.0
+            return PollPlan(policy, started_at=now, estimated_duration=estimate)
 
         return BatchStream(
             self._poller,

@@ -112,9 +112,10 @@ class Sender:
         self._wall = wall
         self._enter = enter
         self._answered = asyncio.Event()
-        """Set at each answer to a read: polls held by the gate look again."""
+        """Pulsed (set, then cleared) at each answer to a read: polls held by the gate look
+        again."""
         self._recovered = asyncio.Event()
-        """Set when an outage ends: polls backing off go at once."""
+        """Pulsed when an outage ends: polls backing off go at once."""
 
     async def send(
         self, request: Request, read: Callable[[Response], T], *, poll: bool = False
@@ -265,8 +266,8 @@ class Sender:
                 )
         elif health.succeeded():
             log.info("the API answers again: held polls go now", extra={"enrow_outage": False})
-            self._recovered.set()
-            self._recovered = asyncio.Event()
+            self._recovered.set()  # a pulse: wakes who waits, allocates nothing per answer
+            self._recovered.clear()
         self._answered.set()
-        self._answered = asyncio.Event()
+        self._answered.clear()
         return verdict

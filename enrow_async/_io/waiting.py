@@ -30,7 +30,7 @@ from .._core.schedule import PollPlan, last_call
 from ..errors import BatchErrors, BatchTimeoutError, ClientClosedError, EnrowError
 from ..models import BatchStatus, Progress
 
-__all__ = ["BatchStream", "Pollable", "Poller", "ProgressCallback", "WebhookSource"]
+__all__ = ["BatchStream", "Pollable", "Poller", "ProgressCallback", "WebhookSource", "call"]
 
 HINT_WINDOW = 1.0
 """Seconds within which more webhook hints for one job add no poll."""
@@ -38,6 +38,12 @@ HINT_WINDOW = 1.0
 ProgressCallback = Callable[[Progress], object]
 """``on_progress``: a plain function or a coroutine function taking a Progress; what it
 returns is ignored (an awaitable is awaited), so ``tqdm.update``-style callbacks fit."""
+
+
+async def call(callback: Callable[[Any], object], value: object) -> Any:
+    """``callback(value)``, awaited if it returns an awaitable (sync or async callbacks)."""
+    outcome = callback(value)
+    return await outcome if inspect.isawaitable(outcome) else outcome
 
 
 class _Counts(Protocol):
@@ -350,9 +356,7 @@ class BatchStream(Generic[R, Y]):
             return None
         progress = self._own(watch, progress)
         if progress is not None and self._on_progress is not None:
-            called = self._on_progress(progress)
-            if inspect.isawaitable(called):
-                await called
+            await call(self._on_progress, progress)
         if outcome is None:  # still running
             return progress if self._yield_progress else None  # type: ignore[return-value]
         del self._pending[batch_id]

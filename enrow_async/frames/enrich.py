@@ -15,7 +15,6 @@ result says why in ``qualification`` (``skipped``, or the engine's ``pending``,
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any, overload
 import attrs
 
 from .._core.jobs import MAX_BATCH
+from .._io.waiting import call
 from ..client import DEFAULT_TIMEOUT, EnrowClient
 from ..errors import TableError
 from ..lists import (
@@ -224,9 +224,7 @@ async def _drive(
         if bar is not None:
             bar.update(job_progress)
         if on_progress is not None:
-            outcome = on_progress(job_progress)
-            if inspect.isawaitable(outcome):
-                await outcome
+            await call(on_progress, job_progress)
 
     report = None
     try:

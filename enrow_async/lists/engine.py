@@ -22,6 +22,7 @@ import attrs
 
 from .._core.plan import ListPlan, PlannedBatch
 from .._io.waiting import BatchStream
+from .._io.waiting import call as _call
 from ..errors import (
     BatchTimeoutError,
     EnrowError,
@@ -46,7 +47,6 @@ from .report import (
     GapReason,
     ListReport,
 )
-from .waiting import call as _call
 from .waiting import wait_batches
 from .words import credits_text
 

@@ -4,7 +4,6 @@ way, and so does ``enrow-async wait``."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -12,7 +11,7 @@ import anyio
 import attrs
 
 from .._core.collect import CombinedProgress
-from .._io.waiting import BatchStream
+from .._io.waiting import BatchStream, call
 from ..errors import BatchErrors, BatchTimeoutError, EnrowError
 from ..models import JobProgress, Progress
 from ..models.common import BulkBase
@@ -35,12 +34,6 @@ class WaitOutcome:
     timed_out: BatchTimeoutError | None = None
     stopped_by: EnrowError | None = None
     """What ended the wait for every batch at once (authentication, the connection)."""
-
-
-async def call(callback: Callable[[Any], object], value: object) -> Any:
-    """``callback(value)``, awaited if it returns an awaitable (sync or async callbacks)."""
-    outcome = callback(value)
-    return await outcome if inspect.isawaitable(outcome) else outcome
 
 
 async def wait_batches(
